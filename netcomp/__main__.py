@@ -1,0 +1,5 @@
+"""Allow ``python -m netcomp``."""
+
+from netcomp.cli import main
+
+raise SystemExit(main())
