@@ -1,0 +1,100 @@
+"""Figures of the data-import chapter: replicate spread, mutations, expression."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from netcomp.figures.style import DIVERGING_CMAP, OKABE_ITO, SERIES_COLOURS, new_figure
+
+
+def replicate_spread(viability: pd.DataFrame) -> plt.Figure:
+    """Each replicate's viability per culture and drug, with the replicate mean as a bar."""
+    drugs = sorted(viability["drug"].unique())
+    cultures = sorted(viability["culture_id"].unique())
+    fig, ax = new_figure(max(6.4, 0.55 * len(cultures) + 2), 4.0)
+    width = 0.8 / len(drugs)
+    x = np.arange(len(cultures))
+    for i, drug in enumerate(drugs):
+        d = viability[viability["drug"] == drug]
+        colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
+        pos = dict(zip(cultures, x + (i - (len(drugs) - 1) / 2) * width, strict=True))
+        means = d.groupby("culture_id")["viability_pct"].mean()
+        ax.bar([pos[c] for c in means.index], means.to_numpy(), width=width * 0.9,
+               color=colour, alpha=0.35, label=f"{drug} (mean)")
+        ax.scatter(d["culture_id"].map(pos), d["viability_pct"], s=12, color=colour,
+                   edgecolor="black", linewidth=0.4, zorder=3)
+    ax.axhline(100, color=OKABE_ITO["grey"], linestyle=":", linewidth=1)
+    ax.set_xticks(x, cultures, rotation=45, ha="right")
+    ax.set_xlabel("Primary culture")
+    ax.set_ylabel("Viability (% of untreated control)")
+    ax.set_title("Replicate viability per culture and drug (dots: replicates)")
+    ax.legend(frameon=False, fontsize=8, ncols=min(3, len(drugs)), loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def mutation_matrix(matrix: pd.DataFrame) -> plt.Figure:
+    """Gene-by-culture grid of detected mutations (genes mutated in at least one culture)."""
+    mutated = matrix.loc[:, matrix.any(axis=0)].T.astype(int)
+    mutated = mutated.loc[mutated.sum(axis=1).sort_values(ascending=False, kind="stable").index]
+    n_genes, n_cultures = mutated.shape
+    fig, ax = new_figure(max(5.0, 0.45 * n_cultures + 2.5), max(2.5, 0.32 * n_genes + 1.2))
+    cmap = plt.matplotlib.colors.ListedColormap(["#F2F2F2", OKABE_ITO["vermillion"]])
+    ax.imshow(mutated.to_numpy(), cmap=cmap, vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(n_cultures), mutated.columns, rotation=45, ha="right")
+    ax.set_yticks(range(n_genes), [f"{g} ({int(s)})" for g, s in mutated.sum(axis=1).items()])
+    ax.set_xticks(np.arange(-0.5, n_cultures), minor=True)
+    ax.set_yticks(np.arange(-0.5, n_genes), minor=True)
+    ax.grid(which="minor", color="white", linewidth=1.5)
+    ax.tick_params(which="minor", length=0)
+    ax.set_xlabel("Primary culture")
+    ax.set_ylabel("Panel gene (number of cultures mutated)")
+    ax.set_title("Detected mutations (red: mutated)")
+    for side in ("top", "right", "left", "bottom"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def expression_heatmap(log2_fc: pd.DataFrame, groups: dict[str, tuple[str, ...]] | None = None
+                       ) -> plt.Figure:
+    """Heat map of log2 fold change (tumour vs matched healthy tissue), genes by culture."""
+    data = log2_fc.T
+    limit = float(np.nanmax(np.abs(data.to_numpy()))) if data.size else 1.0
+    limit = max(limit, 1.0)
+    fig, ax = new_figure(max(5.5, 0.5 * data.shape[1] + 3), max(3.0, 0.33 * data.shape[0] + 1.5))
+    im = ax.imshow(data.to_numpy(), cmap=DIVERGING_CMAP, vmin=-limit, vmax=limit, aspect="auto")
+    ax.set_xticks(range(data.shape[1]), data.columns, rotation=45, ha="right")
+    labels = list(data.index)
+    if groups:
+        group_of = {g: name for name, gs in groups.items() for g in gs}
+        labels = [f"{g} ({group_of.get(g, '')})" if g in group_of else g for g in labels]
+    ax.set_yticks(range(data.shape[0]), labels)
+    ax.set_xlabel("Primary culture")
+    ax.set_ylabel("Gene (family)")
+    ax.set_title("Expression in tumour vs matched healthy tissue")
+    bar = fig.colorbar(im, ax=ax, shrink=0.85)
+    bar.set_label("log2 fold change (0 = unchanged, 1 = doubled)")
+    for side in ("top", "right", "left", "bottom"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def site_grade_bars(table: pd.DataFrame) -> plt.Figure:
+    """Stacked bars: number of cultures per site of origin, split by WHO grade."""
+    fig, ax = new_figure(6.0, 3.2)
+    bottom = np.zeros(len(table))
+    for i, grade in enumerate(table.columns):
+        ax.barh([s.replace("_", " ") for s in table.index], table[grade].to_numpy(), left=bottom,
+                color=SERIES_COLOURS[i % len(SERIES_COLOURS)], label=str(grade))
+        bottom += table[grade].to_numpy()
+    ax.set_xlabel("Number of cultures")
+    ax.set_ylabel("Site of origin")
+    ax.set_title("Cultures by site and WHO grade")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(title="Grade", frameon=False)
+    fig.tight_layout()
+    return fig
