@@ -94,12 +94,18 @@ def _execute_one(task: tuple[str, str, dict, str]) -> tuple[str, float]:
             progress_bar=False, log_output=False, request_save_on_cell_execute=False,
         )
     except PapermillExecutionError as exc:
-        first_line = str(exc.evalue).strip().splitlines()[0] if str(exc.evalue).strip() else ""
+        index = exc.cell_index
+        executed = json.loads(Path(target).read_text(encoding="utf-8"))
+        injected = [i for i, c in enumerate(executed["cells"])
+                    if "injected-parameters" in c.get("metadata", {}).get("tags", [])]
+        if injected and injected[0] < index:
+            index -= 1  # number the cell as in the source notebook
+        first = next((ln for ln in str(exc.source).splitlines() if ln.strip()), "")
         raise BuildError(
-            f"notebook {Path(source).name} failed in cell {exc.exec_count} "
-            f"(cell index {exc.cell_index}): {exc.ename}: {exc.evalue}\n"
+            f"notebook {Path(source).name} failed in cell {index + 1} (counting all cells "
+            f"from 1), which starts with: {first.strip()[:80]}\n"
+            f"  {exc.ename}: {exc.evalue}\n"
             f"  the executed notebook with the full traceback is {target}"
-            + (f"\n  in short: {first_line}" if first_line else "")
         ) from None
     return Path(source).name, time.perf_counter() - start
 
@@ -193,13 +199,17 @@ def build(
     allow_identifiers: bool = False,
     jobs: int | None = None,
     log: Callable[[str], None] = print,
+    notebooks: list[Path] | None = None,
 ) -> BuildResult:
-    """Build the whole book from ``data_dir`` with the parameters in ``params_file``."""
+    """Build the whole book from ``data_dir`` with the parameters in ``params_file``.
+
+    ``notebooks`` overrides the chapter list of ``_toc.yml`` (used by tests).
+    """
     t0 = time.perf_counter()
     data_dir = Path(data_dir).resolve()
     out = Path(out_dir).resolve()
     durations: dict[str, float] = {}
-    notebooks = chapter_notebooks()
+    notebooks = chapter_notebooks() if notebooks is None else [Path(n) for n in notebooks]
 
     def step(i: int, total: int, text: str) -> None:
         log(f"[{i}/{total}] {text}  (elapsed {time.perf_counter() - t0:5.1f} s)")

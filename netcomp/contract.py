@@ -47,6 +47,7 @@ class Column:
     min_inclusive: bool = True
     max_inclusive: bool = True
     pattern: str | None = None
+    pattern_help: str = ""
     example: str = ""
 
     def rule(self) -> str:
@@ -66,7 +67,9 @@ class Column:
         if self.maximum is not None:
             op = "<=" if self.max_inclusive else "<"
             parts.append(f"{op} {self.maximum:g}")
-        if self.pattern is not None:
+        if self.pattern_help:
+            parts.append(self.pattern_help)
+        elif self.pattern is not None:
             parts.append(f"matching {self.pattern}")
         return " ".join(parts)
 
@@ -100,6 +103,7 @@ CULTURE_ID = Column(
     "text",
     "Identifier of the primary culture (pseudonymised code, never a patient name).",
     pattern=r"^\S+$",
+    pattern_help="without spaces",
     example="NET01",
 )
 
@@ -133,7 +137,7 @@ VIABILITY = TableSpec(
     columns=(
         CULTURE_ID,
         Column("drug", "text", "Drug tested, lower-case name.", pattern=DRUG_PATTERN,
-               example="lenvatinib"),
+               pattern_help="in lower case (letters, digits, '-', '_')", example="lenvatinib"),
         Column("concentration_um", "number", "Drug concentration in the well.", unit="µM",
                minimum=0, min_inclusive=False, example="10"),
         Column("replicate", "integer", "Replicate number (1, 2, 3, ...).", minimum=1,
@@ -152,7 +156,8 @@ EXPRESSION = TableSpec(
     unique=("culture_id", "gene"),
     columns=(
         CULTURE_ID,
-        Column("gene", "text", "HGNC gene symbol.", pattern=GENE_PATTERN, example="HRAS"),
+        Column("gene", "text", "HGNC gene symbol.", pattern=GENE_PATTERN,
+               pattern_help="in upper case (an HGNC symbol)", example="HRAS"),
         Column("fold_change", "number",
                "Expression in the tumour tissue relative to the matched healthy tissue "
                "(linear scale; 1 = no change).", unit="ratio", minimum=0,
@@ -168,9 +173,9 @@ MUTATIONS = TableSpec(
     columns=(
         CULTURE_ID,
         Column("gene", "text", "HGNC symbol of the mutated gene; must be listed in panel.txt.",
-               pattern=GENE_PATTERN, example="MEN1"),
+               pattern=GENE_PATTERN, pattern_help="in upper case (an HGNC symbol)", example="MEN1"),
         Column("variant", "text", "Protein change (HGVS p. notation).", pattern=VARIANT_PATTERN,
-               example="p.R98*"),
+               pattern_help="in HGVS protein notation, e.g. p.G12V", example="p.R98*"),
         Column("vaf", "number", "Variant allele fraction.", unit="fraction", minimum=0,
                maximum=1, example="0.42"),
     ),

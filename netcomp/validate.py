@@ -314,6 +314,7 @@ def _did_you_mean(value: str, allowed: tuple[str, ...]) -> str:
 
 def _column_problems(df: pd.DataFrame, spec: TableSpec, report: ValidationReport) -> pd.DataFrame:
     """Check every column rule with pandera (lazily, so all failures are reported)."""
+    raw = df
     df = _numeric_problems(df, spec, report)
     for col in spec.columns:
         if col.name in df.columns and col.required:
@@ -346,6 +347,8 @@ def _column_problems(df: pd.DataFrame, spec: TableSpec, report: ValidationReport
             value = case.get("failure_case")
             index = case.get("index")
             line = int(index) + 2 if pd.notna(index) else None
+            if pd.notna(index) and pd.notna(column) and column in raw.columns:
+                value = raw.at[index, column]  # report the value as the user wrote it
             if check in ("column_in_dataframe", "dtype('float64')", "dtype('str')") or value is None:
                 continue
             if "unique" in check or check == "multiple_fields_uniqueness":
@@ -451,7 +454,10 @@ def _load_sources(path: Path, report: ValidationReport) -> dict[str, tuple[str, 
                 sources[spec.filename] = ("frame", sheets[spec.name])
         if "panel" in sheets:
             panel = sheets["panel"]
-            lines = [str(panel.columns[0]), *panel.iloc[:, 0].astype(str).tolist()]
+            header = str(panel.columns[0]).strip()
+            lines = panel.iloc[:, 0].astype(str).tolist()
+            if header.lower() not in ("gene", "genes", "symbol", "gene_symbol"):
+                lines = [header, *lines]  # the sheet has no header row
             sources[contract.PANEL_FILENAME] = ("lines", lines)
         return sources
     for filename in contract.FILES:

@@ -1,0 +1,35 @@
+# netcomp: two commands do all set-up.
+#   make book   create .venv (first use), install pinned packages, build the book into _build/
+#   make test   same set-up, then ruff and the whole test suite (CI runs exactly this)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.netcomp-installed
+OUT    ?= _build
+
+.PHONY: book test lint bench lock clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/netcomp build --out $(OUT)
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/screen_benchmark.py
+
+lock: $(STAMP)
+	$(BIN)/pip freeze --exclude-editable | grep -v '^netcomp' > requirements.lock
+
+clean:
+	rm -rf $(OUT) $(OUT).partial .pytest_cache

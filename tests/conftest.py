@@ -1,0 +1,30 @@
+"""Shared fixtures: a writable copy of the bundled cohort and one full book build per session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLED = ROOT / "data" / "cohort"
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+@pytest.fixture
+def cohort_dir(tmp_path: Path) -> Path:
+    """A fresh copy of the bundled cohort that a test may modify."""
+    target = tmp_path / "cohort"
+    shutil.copytree(BUNDLED, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build the whole book once on the bundled cohort; return the output folder."""
+    from netcomp.build import build
+
+    out = tmp_path_factory.mktemp("book") / "out"
+    build(out_dir=out, log=lambda _msg: None)
+    return out
