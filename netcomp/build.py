@@ -10,6 +10,7 @@ named.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
@@ -47,7 +48,7 @@ class BuildResult:
 
     out_dir: Path
     index_html: Path
-    notebooks: list[str]
+    executed: list[str]
     durations: dict[str, float] = field(default_factory=dict)
 
 
@@ -192,6 +193,64 @@ def _swap_in(staging: Path, out: Path) -> None:
         shutil.rmtree(old)
 
 
+# --------------------------------------------------------------------------- content hashes
+
+PATH_PARAMS = ("data_dir", "results_dir", "figures_dir", "literature_dir")
+
+
+def _digest_files(files: list[Path], base: Path) -> str:
+    h = hashlib.sha256()
+    for f in sorted(files):
+        h.update(str(f.relative_to(base)).encode())
+        h.update(b"\0")
+        h.update(f.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def code_digest() -> str:
+    """Hash of the netcomp package's source: any code change re-executes every chapter."""
+    pkg = Path(__file__).resolve().parent
+    return _digest_files([f for f in pkg.rglob("*") if f.suffix in (".py", ".yaml")], pkg)
+
+
+def book_digest() -> str:
+    """Hash of the book's own pages and configuration."""
+    files = [ROOT / n for n in BOOK_FILES]
+    for d in BOOK_DIRS:
+        files += [f for f in (ROOT / d).rglob("*")
+                  if f.is_file() and "_generated" not in f.parts and not f.name.startswith(".")]
+    return _digest_files(files, ROOT)
+
+
+def chapter_key(notebook: Path, parameters: dict[str, Any], data_sha: dict[str, str],
+                code: str, literature: str) -> str:
+    """Content hash deciding whether a chapter must be re-executed.
+
+    It covers the notebook file, the parameter values it receives (folders by content, not
+    by path), the data files it reads, and the netcomp code.
+    """
+    payload = {
+        "notebook": hashlib.sha256(notebook.read_bytes()).hexdigest(),
+        "parameters": {k: v for k, v in sorted(parameters.items()) if k not in PATH_PARAMS},
+        "data": data_sha if "data_dir" in parameters else {},
+        "data_dir": parameters.get("data_dir", ""),
+        "literature": literature if "literature_dir" in parameters else "",
+        "code": code,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _read_manifest(out: Path) -> dict[str, Any]:
+    try:
+        return json.loads((out / "build.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+# --------------------------------------------------------------------------- the build
+
+
 def build(
     data_dir: str | Path = BUNDLED_COHORT,
     params_file: str | Path | None = None,
@@ -200,58 +259,80 @@ def build(
     jobs: int | None = None,
     log: Callable[[str], None] = print,
     notebooks: list[Path] | None = None,
+    force: bool = False,
 ) -> BuildResult:
     """Build the whole book from ``data_dir`` with the parameters in ``params_file``.
 
-    ``notebooks`` overrides the chapter list of ``_toc.yml`` (used by tests).
+    Chapters whose content hash (:func:`chapter_key`) matches the previous build in
+    ``out_dir`` are not re-executed; when nothing changed at all, the previous book is kept
+    as it is. ``force`` re-executes everything. ``notebooks`` overrides the chapter list of
+    ``_toc.yml`` (used by tests).
     """
     t0 = time.perf_counter()
     data_dir = Path(data_dir).resolve()
     out = Path(out_dir).resolve()
     durations: dict[str, float] = {}
     notebooks = chapter_notebooks() if notebooks is None else [Path(n) for n in notebooks]
+    total = 5
 
-    def step(i: int, total: int, text: str) -> None:
+    def step(i: int, text: str) -> None:
         log(f"[{i}/{total}] {text}  (elapsed {time.perf_counter() - t0:5.1f} s)")
 
-    total = 5
-    step(1, total, f"validating data in {data_dir}")
+    step(1, f"validating data in {data_dir}")
     report = validate_cohort(data_dir, allow_identifiers=allow_identifiers)
     for problem in report.warnings:
         log(f"      {problem}")
     if not report.ok:
         raise BuildError("the cohort is not valid; nothing was built:\n" + report.format())
-    step(2, total, "reading parameters" + (f" from {params_file}" if params_file else ""))
+    step(2, "reading parameters" + (f" from {params_file}" if params_file else ""))
     values = params_mod.load_params(params_file)
 
+    # what each chapter needs, and whether the previous build already has it
     staging = out.with_name(out.name + ".partial")
+    checksums = file_checksums(data_dir)
+    code = code_digest()
+    literature = (_digest_files([f for f in LITERATURE_DIR.rglob("*") if f.is_file()],
+                                LITERATURE_DIR) if LITERATURE_DIR.is_dir() else "")
+    previous = {} if force else _read_manifest(out)
+    old_keys: dict[str, str] = previous.get("chapter_keys", {})
+    plans = []
+    for nb in notebooks:
+        work = staging / ".work" / nb.stem
+        paths = {"data_dir": str(data_dir), "results_dir": str(work / "results"),
+                 "figures_dir": str(work / "figures"), "literature_dir": str(LITERATURE_DIR)}
+        parameters = notebook_parameters(nb, values, paths)
+        key = chapter_key(nb, parameters, checksums, code, literature)
+        cached = out / ".cache" / nb.stem
+        reuse = old_keys.get(nb.name) == key and (cached / nb.name).is_file()
+        plans.append((nb, parameters, key, reuse))
+    keys = {nb.name: key for nb, _, key, _ in plans}
+    book_key = hashlib.sha256(json.dumps(
+        [book_digest(), keys, checksums, values, allow_identifiers], sort_keys=True,
+        default=str).encode()).hexdigest()
+    if previous.get("book_key") == book_key and (out / "html" / "index.html").is_file():
+        step(3, "nothing changed since the last build: no chapter re-executed")
+        log(f"the book is up to date at {out / 'html' / 'index.html'}")
+        return BuildResult(out, out / "html" / "index.html", [], {"total": 0.0})
+
     if staging.exists():
         shutil.rmtree(staging)
     src = staging / "src"
     _stage_sources(src)
     generated = src / "book" / "_generated"
     generated.mkdir(parents=True, exist_ok=True)
-    checksums = file_checksums(data_dir)
     (generated / "dictionary.md").write_text(dictionary_markdown(), encoding="utf-8")
     (generated / "facts.md").write_text(facts_markdown(), encoding="utf-8")
     (generated / "build_info.md").write_text(
         _build_info_markdown(data_dir, values, checksums,
                              data_dir == BUNDLED_COHORT.resolve()), encoding="utf-8")
 
-    step(3, total, f"executing {len(notebooks)} chapter notebook(s) with papermill")
-    tasks = []
-    for nb in notebooks:
-        work = staging / ".work" / nb.stem
-        paths = {
-            "data_dir": str(data_dir),
-            "results_dir": str(work / "results"),
-            "figures_dir": str(work / "figures"),
-            "literature_dir": str(LITERATURE_DIR),
-        }
-        parameters = notebook_parameters(nb, values, paths)
-        tasks.append((str(nb), str(src / "notebooks" / nb.name), parameters,
-                      str(src / "notebooks")))
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
+    todo = [p for p in plans if not p[3]]
+    reused = [p for p in plans if p[3]]
+    step(3, f"executing {len(todo)} chapter notebook(s) with papermill"
+         + (f"; {len(reused)} unchanged, reused" if reused else ""))
+    tasks = [(str(nb), str(src / "notebooks" / nb.name), parameters, str(src / "notebooks"))
+             for nb, parameters, _, _ in todo]
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))
     try:
         if workers == 1:
             finished = [_execute_one(t) for t in tasks]
@@ -263,19 +344,32 @@ def build(
                          f"in {staging}") from None
     for name, seconds in finished:
         durations[name] = seconds
-        log(f"      {name}: {seconds:.1f} s")
-    for folder in ("notebooks", "results", "figures"):
+        log(f"      {name}: executed in {seconds:.1f} s")
+    for folder in ("notebooks", "results", "figures", ".cache"):
         (staging / folder).mkdir(exist_ok=True)
-    for nb in notebooks:
-        executed = src / "notebooks" / nb.name
-        _hide_parameter_cells(executed)
-        shutil.copy2(executed, staging / "notebooks" / nb.name)
+    old_durations = previous.get("durations_s", {})
+    for nb, _, _, reuse in plans:
+        cache = staging / ".cache" / nb.stem
+        if reuse:
+            shutil.copytree(out / ".cache" / nb.stem, cache)
+            shutil.copy2(cache / nb.name, src / "notebooks" / nb.name)
+            durations[nb.name] = float(old_durations.get(nb.name, 0.0))
+            log(f"      {nb.name}: unchanged, reused")
+        else:
+            executed = src / "notebooks" / nb.name
+            _hide_parameter_cells(executed)
+            work = staging / ".work" / nb.stem
+            cache.mkdir(parents=True)
+            shutil.copy2(executed, cache / nb.name)
+            for folder in ("results", "figures"):
+                if (work / folder).is_dir():
+                    shutil.copytree(work / folder, cache / folder)
+        shutil.copy2(cache / nb.name, staging / "notebooks" / nb.name)
         for folder in ("results", "figures"):
-            produced = staging / ".work" / nb.stem / folder
-            if produced.is_dir():
-                shutil.copytree(produced, staging / folder, dirs_exist_ok=True)
+            if (cache / folder).is_dir():
+                shutil.copytree(cache / folder, staging / folder, dirs_exist_ok=True)
 
-    step(4, total, "rendering the HTML book with Jupyter Book (execution off, warnings are errors)")
+    step(4, "rendering the HTML book with Jupyter Book (execution off, warnings are errors)")
     t_render = time.perf_counter()
     jb_work = staging / ".jupyter-book"
     jb_work.mkdir()
@@ -286,7 +380,6 @@ def build(
                          f"in {staging}") from None
     shutil.move(str(jb_work / "_build" / "html"), str(staging / "html"))
     durations["render"] = time.perf_counter() - t_render
-
     durations["total"] = time.perf_counter() - t0
     manifest = {
         "netcomp_version": netcomp.__version__,
@@ -294,12 +387,16 @@ def build(
         "data_sha256": checksums,
         "parameters": values,
         "notebooks": [nb.name for nb in notebooks],
+        "executed": [nb.name for nb, _, _, reuse in plans if not reuse],
+        "chapter_keys": keys,
+        "book_key": book_key,
         "durations_s": {k: round(v, 2) for k, v in durations.items()},
     }
     (staging / "build.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     shutil.rmtree(staging / ".work", ignore_errors=True)
-    step(5, total, f"replacing {out} with the new build")
+    step(5, f"replacing {out} with the new build")
     _swap_in(staging, out)
     index = out / "html" / "index.html"
     log(f"done in {durations['total']:.1f} s. The book is at {index}")
-    return BuildResult(out, index, [nb.name for nb in notebooks], durations)
+    return BuildResult(out, index, [nb.name for nb, _, _, reuse in plans if not reuse],
+                       durations)

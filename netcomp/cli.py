@@ -15,7 +15,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
     try:
         build(args.data, args.params, args.out, allow_identifiers=args.allow_identifiers,
-              jobs=args.jobs)
+              jobs=args.jobs, force=args.force)
     except (BuildError, ParamsError) as exc:
         print(f"netcomp build failed: {exc}", file=sys.stderr)
         return 1
@@ -72,6 +72,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default="_build", help="output folder (default: _build)")
     b.add_argument("--jobs", type=int, default=None,
                    help="notebooks executed at once (default: number of cores)")
+    b.add_argument("--force", action="store_true",
+                   help="re-execute every chapter even if nothing changed")
     b.add_argument("--allow-identifiers", action="store_true",
                    help="drop columns that look like patient identifiers instead of refusing")
     b.set_defaults(func=_cmd_build)

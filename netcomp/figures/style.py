@@ -82,14 +82,15 @@ def save_figure(
     data: pd.DataFrame,
     made_by: str,
     notebook: str = "",
-) -> dict[str, str]:
+) -> None:
     """Save ``fig`` as PNG and SVG with its plotted ``data`` as CSV and a provenance JSON.
 
-    ``made_by`` names the netcomp function that drew the figure. Returns the paths written
-    (empty when ``figures_dir`` is None, which lets tests draw without saving).
+    ``made_by`` names the netcomp function that drew the figure. Nothing is written when
+    ``figures_dir`` is None (interactive use, tests). Returns None, so that a notebook cell
+    ending with this call shows only the figure.
     """
     if figures_dir is None:
-        return {}
+        return None
     out = Path(figures_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {
@@ -106,4 +107,4 @@ def save_figure(
         json.dumps({"figure": name, "made_by": made_by, "notebook": notebook}, indent=2) + "\n",
         encoding="utf-8",
     )
-    return {k: str(v) for k, v in paths.items()}
+    return None

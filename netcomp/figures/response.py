@@ -1,0 +1,216 @@
+"""Figures of the response-classification chapter.
+
+Each function takes the tidy tables of :mod:`netcomp.response` / :mod:`netcomp.doseresponse`
+and returns a matplotlib Figure drawn in the book's style (colour-blind-safe class colours,
+labelled axes with units, a title). Saving is left to :func:`netcomp.figures.style.save_figure`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from netcomp.figures.style import CLASS_COLOURS, OKABE_ITO, SERIES_COLOURS, new_figure
+
+INHIBITION_LABEL = "Survival inhibition (%)"
+
+
+def _class_colour(responder: bool) -> str:
+    return CLASS_COLOURS["responder" if responder else "non-responder"]
+
+
+def _class_legend(threshold_pct: float | None = None) -> list:
+    handles: list = [
+        Patch(color=CLASS_COLOURS["responder"], label="Responder"),
+        Patch(color=CLASS_COLOURS["non-responder"], label="Non-responder"),
+    ]
+    if threshold_pct is not None:
+        handles.append(
+            Line2D([], [], color=OKABE_ITO["black"], ls="--", label=f"Threshold {threshold_pct:g}%")
+        )
+    return handles
+
+
+def waterfall_plot(inhibition: pd.DataFrame, threshold_pct: float, drug: str) -> plt.Figure:
+    """Bars of one drug's inhibition per culture, sorted high to low, coloured by class.
+
+    ``inhibition`` has ``culture_id, inhibition_pct`` and optionally ``inhibition_sd``
+    (drawn as error bars, replicate SD). Responder = inhibition > ``threshold_pct``.
+    """
+    data = inhibition.sort_values(["inhibition_pct", "culture_id"], ascending=[False, True])
+    values = data["inhibition_pct"].to_numpy(float)
+    colours = [_class_colour(v > threshold_pct) for v in values]
+    fig, ax = new_figure(max(4.5, 0.45 * len(data) + 2), 3.8)
+    x = np.arange(len(data))
+    sd = data["inhibition_sd"].to_numpy(float) if "inhibition_sd" in data else None
+    ax.bar(x, values, color=colours, edgecolor="white", linewidth=0.5)
+    if sd is not None:
+        ax.errorbar(x, values, yerr=np.nan_to_num(sd), fmt="none", ecolor="#444444",
+                    elinewidth=0.8, capsize=2)
+    ax.axhline(threshold_pct, color=OKABE_ITO["black"], ls="--", lw=1)
+    ax.axhline(0, color="#444444", lw=0.6)
+    ax.set_xticks(x, data["culture_id"].astype(str).tolist(), rotation=60, ha="right")
+    ax.set_xlabel("Primary culture (sorted by inhibition)")
+    ax.set_ylabel(INHIBITION_LABEL)
+    ax.set_title(f"Survival inhibition by {drug} per culture (mean ± SD of replicates)")
+    ax.legend(handles=_class_legend(threshold_pct), frameon=False, loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
+def paired_plot(
+    paired: pd.DataFrame,
+    drug: str,
+    comparators: Sequence[str],
+    comparison: pd.DataFrame | None = None,
+    threshold_pct: float | None = None,
+) -> plt.Figure:
+    """``drug`` beside each comparator, one line per culture, medians as black bars.
+
+    ``paired`` is the wide table of :func:`netcomp.response.paired_inhibition` (one
+    column per drug). Lines are coloured by the culture's class for ``drug`` when
+    ``threshold_pct`` is given. ``comparison`` (from :func:`netcomp.response.compare_drugs`)
+    adds the Wilcoxon p-value to each panel's title.
+    """
+    comparators = list(comparators)
+    fig, axes = new_figure(3.0 * len(comparators) + 0.8, 4.0, ncols=len(comparators),
+                           sharey=True, squeeze=False)
+    axes = axes[0]
+    for ax, comp in zip(axes, comparators, strict=True):
+        sub = paired.loc[:, ["culture_id", drug, comp]].dropna()
+        for _, row in sub.iterrows():
+            colour = (
+                _class_colour(row[drug] > threshold_pct) if threshold_pct is not None
+                else OKABE_ITO["grey"]
+            )
+            ax.plot([0, 1], [row[drug], row[comp]], color=colour, alpha=0.8, lw=1.2,
+                    marker="o", ms=4)
+        for pos, col in enumerate([drug, comp]):
+            med = float(np.median(sub[col]))
+            ax.plot([pos - 0.18, pos + 0.18], [med, med], color=OKABE_ITO["black"], lw=3,
+                    solid_capstyle="butt")
+        if threshold_pct is not None:
+            ax.axhline(threshold_pct, color=OKABE_ITO["black"], ls="--", lw=0.8)
+        ax.axhline(0, color="#444444", lw=0.6)
+        ax.set_xticks([0, 1], [drug, comp])
+        ax.set_xlim(-0.4, 1.4)
+        ax.set_xlabel("Drug")
+        title = f"{drug} vs {comp}"
+        if comparison is not None:
+            hit = comparison[comparison["comparator"] == comp]
+            if not hit.empty and np.isfinite(hit["p_value"].iloc[0]):
+                title += f"\nWilcoxon exact p = {hit['p_value'].iloc[0]:.3g}"
+        ax.set_title(title)
+    axes[0].set_ylabel(INHIBITION_LABEL)
+    handles = [Line2D([], [], color=OKABE_ITO["black"], lw=3, label="Median")]
+    if threshold_pct is not None:
+        handles = _class_legend(threshold_pct) + handles
+    fig.legend(handles=handles, frameon=False, loc="lower center", ncols=len(handles),
+               bbox_to_anchor=(0.5, -0.02))
+    fig.suptitle("Paired survival inhibition per culture (lines join the same culture)")
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    return fig
+
+
+def threshold_sensitivity_plot(
+    sensitivity: pd.DataFrame, published_threshold_pct: float = 15.0, window: float = 5.0,
+    drug: str = "lenvatinib",
+) -> plt.Figure:
+    """Number of responders as the threshold varies (a step plot), marking the published one.
+
+    ``sensitivity`` is :func:`netcomp.response.responders_by_threshold`'s table; the
+    shaded band is ``published ± window``.
+    """
+    data = sensitivity.sort_values("threshold_pct")
+    fig, ax = new_figure(5.8, 3.6)
+    n_total = int((data["n_responders"] + data["n_non_responders"]).max())
+    ax.axvspan(published_threshold_pct - window, published_threshold_pct + window,
+               color=OKABE_ITO["grey"], alpha=0.2, lw=0,
+               label=f"±{window:g} points around {published_threshold_pct:g}%")
+    ax.step(data["threshold_pct"], data["n_responders"], where="post",
+            color=CLASS_COLOURS["responder"], lw=2, label="Responders")
+    ax.step(data["threshold_pct"], data["n_non_responders"], where="post",
+            color=CLASS_COLOURS["non-responder"], lw=2, ls="-.", label="Non-responders")
+    ax.axvline(published_threshold_pct, color=OKABE_ITO["black"], ls="--", lw=1,
+               label=f"Published threshold ({published_threshold_pct:g}%)")
+    ax.set_ylim(-0.3, n_total + 0.3)
+    ax.set_yticks(range(0, n_total + 1, max(1, n_total // 10)))
+    ax.set_xlabel("Response threshold (% survival inhibition)")
+    ax.set_ylabel("Number of cultures")
+    ax.set_title(f"Sensitivity of the {drug} classification to the threshold")
+    ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2),
+              ncols=2)
+    fig.tight_layout()
+    return fig
+
+
+def response_by_group_plot(groups: Mapping[str, pd.DataFrame], drug: str = "lenvatinib"
+                           ) -> plt.Figure:
+    """Stacked bars of responders / non-responders per level, one panel per grouping.
+
+    ``groups`` maps a label (e.g. ``"Site of origin"``) to a table of
+    :func:`netcomp.response.response_by_group` (first column = the levels).
+    """
+    fig, axes = new_figure(3.6 * len(groups) + 0.5, 3.8, ncols=len(groups), squeeze=False)
+    axes = axes[0]
+    for ax, (label, table) in zip(axes, groups.items(), strict=True):
+        levels = table.iloc[:, 0].astype(str).str.replace("_", " ").tolist()
+        x = np.arange(len(levels))
+        resp = table["n_responders"].to_numpy(int)
+        non = table["n_non_responders"].to_numpy(int)
+        ax.bar(x, resp, color=CLASS_COLOURS["responder"], label="Responder")
+        ax.bar(x, non, bottom=resp, color=CLASS_COLOURS["non-responder"], label="Non-responder",
+               hatch="//", edgecolor="white")
+        ax.set_xticks(x, levels, rotation=30, ha="right")
+        ax.set_xlabel(label)
+        ax.set_ylabel("Number of cultures")
+        top = int((resp + non).max()) if len(x) else 1
+        ax.set_yticks(range(0, top + 1))
+        ax.set_title(f"By {label.lower()}")
+    handles = [
+        Patch(color=CLASS_COLOURS["responder"], label="Responder"),
+        Patch(facecolor=CLASS_COLOURS["non-responder"], edgecolor="white", hatch="//",
+              label="Non-responder"),
+    ]
+    fig.legend(handles=handles, frameon=False, loc="lower center", ncols=2,
+               bbox_to_anchor=(0.5, -0.01))
+    fig.suptitle(f"Response to {drug} by " + " and ".join(k.lower() for k in groups))
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
+
+
+def dose_response_plot(
+    viability: pd.DataFrame, fits: pd.DataFrame, curves: pd.DataFrame, drug: str
+) -> plt.Figure:
+    """Mean ± SD viability per concentration with the fitted 4PL curves (log x axis).
+
+    ``fits`` / ``curves`` come from :func:`netcomp.doseresponse.fit_dose_response` and
+    :func:`netcomp.doseresponse.curve_points`; only fitted cultures of ``drug`` are drawn.
+    """
+    fitted = fits[(fits["drug"] == drug) & (fits["status"] == "fitted")]
+    fig, ax = new_figure(6.0, 4.0)
+    for i, (_, fit) in enumerate(fitted.iterrows()):
+        colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
+        cid = fit["culture_id"]
+        obs = viability[(viability["culture_id"].astype(str) == cid)
+                        & (viability["drug"].astype(str) == drug)]
+        summ = obs.groupby("concentration_um")["viability_pct"].agg(["mean", "std"]).reset_index()
+        ax.errorbar(summ["concentration_um"], summ["mean"], yerr=summ["std"].fillna(0),
+                    fmt="o", color=colour, ms=4, capsize=2)
+        cur = curves[(curves["culture_id"] == cid) & (curves["drug"] == drug)]
+        ax.plot(cur["concentration_um"], cur["viability_pct"], color=colour,
+                label=f"{cid}: IC50 {fit['ic50_um']:.3g} µM")
+        ax.axvline(fit["ic50_um"], color=colour, ls=":", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_xlabel(f"{drug} concentration (µM, log scale)")
+    ax.set_ylabel("Viability (% of untreated control)")
+    ax.set_title(f"Dose-response of {drug}: four-parameter log-logistic fits")
+    if len(fitted):
+        ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
