@@ -128,14 +128,16 @@ def fit_log_logistic(
                 _model_log, c, y, p0=p0, bounds=(lower, upper), maxfev=20000,
                 xtol=1e-12, ftol=1e-12, gtol=1e-12,
             )
-        except (RuntimeError, ValueError) as err:
+        except (RuntimeError, ValueError, OverflowError) as err:
             raise RuntimeError(f"four-parameter fit did not converge: {err}") from err
     bottom, top, log_ic50, hill = map(float, popt)
     dof = c.size - 4
     se = float(np.sqrt(pcov[2, 2])) if np.isfinite(pcov[2, 2]) and pcov[2, 2] >= 0 else np.nan
     if dof > 0 and np.isfinite(se):
         half = float(stats.t.ppf(0.5 + confidence / 2.0, dof)) * se
-        low, high = 10 ** (log_ic50 - half), 10 ** (log_ic50 + half)
+        with np.errstate(over="ignore"):  # an unbounded interval becomes (0, inf)
+            low = float(np.power(10.0, log_ic50 - half))
+            high = float(np.power(10.0, log_ic50 + half))
     else:
         low = high = np.nan
     return CurveFit(
@@ -198,7 +200,7 @@ def fit_dose_response(
             continue
         try:
             fit = fit_log_logistic(c, y)
-        except (RuntimeError, ValueError) as err:
+        except (RuntimeError, ValueError, OverflowError) as err:
             rows.append(row | {"status": f"failed: {err}"} | nan_params)
             continue
         rows.append(

@@ -1,0 +1,169 @@
+"""Figures of the literature chapter: response rates across trials, TALENT's intervals and AEs.
+
+Each function takes a tidy table from :mod:`netcomp.literature` and returns a Figure;
+saving (with the plotted data) is left to :func:`netcomp.figures.style.save_figure`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from netcomp.figures.style import OKABE_ITO, new_figure
+from netcomp.literature import COHORTS, INTERVAL_METHODS
+
+#: Colour of TALENT's rows (highlighted) and of the other trials.
+TALENT_COLOUR = OKABE_ITO["vermillion"]
+OTHER_COLOUR = OKABE_ITO["blue"]
+#: Colours of the adverse-event grades.
+GRADE_COLOURS: dict[str, str] = {"1-2": OKABE_ITO["sky_blue"], "3-4": OKABE_ITO["vermillion"]}
+#: Colours of the interval methods.
+METHOD_COLOURS: dict[str, str] = {
+    "clopper_pearson": OKABE_ITO["blue"],
+    "wilson": OKABE_ITO["green"],
+    "wilson_cc": OKABE_ITO["vermillion"],
+    "jeffreys": OKABE_ITO["purple"],
+}
+
+
+def _wrap(label: str, width: int = 72) -> str:
+    """Shorten long trial labels so the axis stays readable."""
+    return label if len(label) <= width else label[: width - 1].rstrip() + "…"
+
+
+def plot_orr_forest(orr: pd.DataFrame, title: str | None = None) -> Figure:
+    """Forest-style plot of objective response rates with their CIs where counts allow.
+
+    ``orr`` is :func:`netcomp.literature.trial_orr_table`. TALENT's cohorts are drawn in
+    their own colour; CIs from reported counts are solid, CIs from counts implied by n and
+    % are dashed, and rows without counts show the point only.
+    """
+    if orr.empty:
+        raise ValueError("no trial reports an objective response rate")
+    n_rows = len(orr)
+    fig, ax = new_figure(8.6, 0.3 * n_rows + 2.2)
+    y = np.arange(n_rows)[::-1]
+    for yi, rec in zip(y, orr.itertuples(index=False), strict=True):
+        colour = TALENT_COLOUR if rec.is_talent else OTHER_COLOUR
+        if np.isfinite(rec.ci_low_pct):
+            style = "-" if rec.count_basis == "reported counts" else "--"
+            ax.plot([rec.ci_low_pct, rec.ci_high_pct], [yi, yi], style, color=colour, lw=1.6)
+        filled = rec.count_basis != "no counts"
+        ax.plot(
+            rec.orr_pct,
+            yi,
+            "D" if rec.is_talent else "o",
+            color=colour,
+            markerfacecolor=colour if filled else "white",
+            markersize=6,
+        )
+        size = f"{rec.events}/{rec.n}" if pd.notna(rec.n) else ""
+        ax.text(101, yi, size, va="center", fontsize=8, color="0.3")
+    ax.text(101, n_rows - 0.5, "events/n", fontsize=8, color="0.3", va="bottom")
+    ax.set_yticks(y)
+    names = [
+        lbl if str(drug).lower() in lbl.lower() else f"{lbl} [{drug}]"
+        for lbl, drug in zip(orr["label"], orr["drug"], strict=True)
+    ]
+    ax.set_yticklabels([_wrap(name) for name in names], fontsize=8)
+    for tick, talent in zip(ax.get_yticklabels(), orr["is_talent"], strict=True):
+        if talent:
+            tick.set_color(TALENT_COLOUR)
+            tick.set_fontweight("bold")
+    ax.set_xlim(0, 100)
+    ax.set_ylim(-0.7, n_rows)
+    ax.set_xlabel("Objective response rate (% of patients)")
+    ax.set_ylabel("Trial or study (as reported by the seeds)")
+    ax.grid(axis="x", color="0.9", lw=0.6)
+    ax.set_axisbelow(True)
+    method = next((m for m in orr["method"] if m), "")
+    ci_name = INTERVAL_METHODS.get(method, method)
+    handles = [
+        Line2D([], [], color=TALENT_COLOUR, marker="D", lw=1.6, label="TALENT (lenvatinib)"),
+        Line2D([], [], color=OTHER_COLOUR, marker="o", lw=0, label="other trials and studies"),
+        Line2D([], [], color="0.35", lw=1.6, label="95% CI from reported counts"),
+        Line2D([], [], color="0.35", lw=1.6, ls="--", label="95% CI from counts implied by n and %"),
+        Line2D([], [], color="0.35", marker="o", markerfacecolor="white", lw=0, label="no counts given: no CI"),
+    ]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.4, -0.09), ncol=2, fontsize=7.5,
+              frameon=False, title=f"95% CI method: {ci_name}", title_fontsize=7.5)
+    ax.set_title(title or "Objective response rates of systemic therapies for GEP-NETs")
+    fig.tight_layout()
+    return fig
+
+
+def plot_interval_methods(intervals: pd.DataFrame, title: str | None = None) -> Figure:
+    """TALENT's published 95% CIs (grey bands) beside the CIs of each recomputation method.
+
+    ``intervals`` is :func:`netcomp.literature.talent_intervals`; one row per cohort and
+    endpoint, one coloured segment per method.
+    """
+    keys = intervals.loc[:, ["endpoint", "cohort"]].drop_duplicates()
+    keys = keys.assign(_c=keys["cohort"].map({c: i for i, c in enumerate(COHORTS)}))
+    keys = keys.sort_values(["endpoint", "_c"], ascending=[False, True]).reset_index(drop=True)
+    methods = [m for m in INTERVAL_METHODS if m in set(intervals["method"])]
+    fig, ax = new_figure(7.2, 0.75 * len(keys) + 1.4)
+    offsets = np.linspace(-0.27, 0.27, len(methods))
+    labels = []
+    for i, key in enumerate(keys.itertuples(index=False)):
+        yi = len(keys) - 1 - i
+        sel = intervals[(intervals["endpoint"] == key.endpoint) & (intervals["cohort"] == key.cohort)]
+        pub = sel.iloc[0]
+        ax.fill_betweenx([yi - 0.38, yi + 0.38], pub["published_ci_low_pct"], pub["published_ci_high_pct"],
+                         color="0.88", lw=0)
+        for off, method in zip(offsets, methods, strict=True):
+            rec = sel[sel["method"] == method].iloc[0]
+            ax.plot([rec["ci_low_pct"], rec["ci_high_pct"]], [yi + off, yi + off], color=METHOD_COLOURS[method],
+                    lw=2, solid_capstyle="butt")
+        ax.plot(pub["rate_pct"], yi, "|", color="black", markersize=14)
+        labels.append((yi, f"{key.endpoint}, {key.cohort} ({int(pub['events'])}/{int(pub['n'])})"))
+    ax.set_yticks([y for y, _ in labels])
+    ax.set_yticklabels([lbl for _, lbl in labels])
+    ax.set_xlabel("Rate and 95% confidence interval (% of patients assessed)")
+    ax.set_ylabel("Endpoint and cohort (events/n)")
+    handles = [Patch(color="0.88", label="published 95% CI")]
+    handles += [Line2D([], [], color=METHOD_COLOURS[m], lw=2, label=INTERVAL_METHODS[m]) for m in methods]
+    handles += [Line2D([], [], color="black", marker="|", lw=0, markersize=10, label="rate")]
+    ax.legend(handles=handles, fontsize=7.5, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    ax.set_title(title or "TALENT's confidence intervals: published vs recomputed")
+    fig.tight_layout()
+    return fig
+
+
+def plot_adverse_events(ae: pd.DataFrame, title: str | None = None) -> Figure:
+    """TALENT's most frequent adverse events, stacked by grade, one panel per cohort.
+
+    ``ae`` is :func:`netcomp.literature.adverse_events` (percentages recomputed from the
+    counts; events in its row order, most frequent on top).
+    """
+    events = list(dict.fromkeys(ae["event"]))
+    cohorts = [c for c in COHORTS if c in set(ae["cohort"])]
+    fig, axes = new_figure(8.2, 0.26 * len(events) + 1.6, ncols=len(cohorts), sharey=True, squeeze=False)
+    y = np.arange(len(events))[::-1]
+    xmax = 0.0
+    for ax, cohort in zip(axes[0], cohorts, strict=True):
+        sub = ae[ae["cohort"] == cohort]
+        left = np.zeros(len(events))
+        for grade in ("1-2", "3-4"):
+            pct = sub[sub["grade"] == grade].set_index("event").reindex(events)["pct"].fillna(0).to_numpy()
+            ax.barh(y, pct, left=left, color=GRADE_COLOURS[grade], height=0.72,
+                    label=f"grade {grade.replace('-', '/')}")
+            left = left + pct
+        xmax = max(xmax, float(left.max()))
+        n = int(sub["denominator"].iloc[0])
+        ax.set_title(f"{cohort} (n = {n})", fontsize=10)
+        ax.set_xlabel("Patients with the event (% of cohort)")
+        ax.grid(axis="x", color="0.9", lw=0.6)
+        ax.set_axisbelow(True)
+    for ax in axes[0]:
+        ax.set_xlim(0, 5 * np.ceil(xmax / 5) + 2)
+    axes[0][0].set_yticks(y)
+    axes[0][0].set_yticklabels([_wrap(e, 44) for e in events], fontsize=8)
+    axes[0][0].set_ylabel("Adverse event (CTCAE v4.03)")
+    axes[0][-1].legend(loc="lower right", fontsize=8, title="Toxicity grade", title_fontsize=8)
+    fig.suptitle(title or "TALENT: most frequent adverse events by grade and cohort", fontsize=11)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,731 @@
+"""The clinical literature as data: TALENT's tables and the GEP-NET trials the seeds report.
+
+Two curated files in ``data/literature/`` hold every number the literature chapter uses,
+each with the seed document it comes from and a short verbatim *locator* near it:
+
+- ``talent.csv``: TALENT's Tables 1-3 (and a few counts from its results text) in long form,
+  with the counts and denominators needed to recompute every percentage;
+- ``trials.csv``: one row per trial (or cohort) of a systemic therapy for GEP-NETs, with the
+  results and approval status the seeds state, and nothing the seeds do not give.
+
+The functions here recompute TALENT's rates and confidence intervals from the counts with
+several interval methods, find which method reproduces the published intervals, check the
+published percentages against their counts, and assemble the cross-trial tables.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+
+#: Folder of the curated literature files.
+LITERATURE_DIR = Path(__file__).resolve().parents[1] / "data" / "literature"
+#: Folder of the source documents (seeds), a sibling of the repository.
+SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+#: TALENT's cohorts in the order of its tables.
+COHORTS: tuple[str, ...] = ("panNET", "GI-NET", "total")
+
+#: Interval methods compared, with the label shown to readers.
+INTERVAL_METHODS: dict[str, str] = {
+    "clopper_pearson": "Clopper-Pearson (exact)",
+    "wilson": "Wilson",
+    "wilson_cc": "Wilson with continuity correction",
+    "jeffreys": "Jeffreys",
+}
+
+#: Columns of ``results/talent_intervals.csv`` (a contract with re-users).
+INTERVAL_COLUMNS: tuple[str, ...] = (
+    "cohort",
+    "endpoint",
+    "events",
+    "n",
+    "rate_pct",
+    "method",
+    "ci_low_pct",
+    "ci_high_pct",
+    "published_ci_low_pct",
+    "published_ci_high_pct",
+    "match",
+)
+
+TALENT_COLUMNS: tuple[str, ...] = (
+    "table",
+    "section",
+    "variable",
+    "label",
+    "cohort",
+    "ae_grade",
+    "statistic",
+    "count",
+    "denominator",
+    "denominator_basis",
+    "published_pct",
+    "value",
+    "low",
+    "high",
+    "unit",
+    "source",
+    "locator",
+)
+_TALENT_NUMERIC = ("count", "denominator", "published_pct", "value", "low", "high")
+
+TRIALS_COLUMNS: tuple[str, ...] = (
+    "trial_id",
+    "trial",
+    "drug",
+    "drug_class",
+    "phase",
+    "design",
+    "comparator",
+    "site",
+    "grade",
+    "cohort",
+    "n",
+    "orr_pct",
+    "orr_events",
+    "orr_n",
+    "orr_assessment",
+    "pfs_median_months",
+    "pfs_median_comparator_months",
+    "pfs_hr",
+    "pfs_hr_ci_low",
+    "pfs_hr_ci_high",
+    "os_median_months",
+    "other_result",
+    "approval_status",
+    "approval_indication",
+    "pivotal",
+    "citation_key",
+    "source",
+    "locator",
+    "source_2",
+    "locator_2",
+    "approval_source",
+    "approval_locator",
+    "note",
+)
+#: Numeric columns of ``trials.csv``; each value must appear near one of the row's locators.
+TRIAL_NUMERIC_COLUMNS: tuple[str, ...] = (
+    "n",
+    "orr_pct",
+    "orr_events",
+    "orr_n",
+    "pfs_median_months",
+    "pfs_median_comparator_months",
+    "pfs_hr",
+    "pfs_hr_ci_low",
+    "pfs_hr_ci_high",
+    "os_median_months",
+)
+#: Separator between several locator snippets in one cell.
+LOCATOR_SEPARATOR = " | "
+#: Characters on each side of a locator within which the row's numbers must be written.
+LOCATOR_WINDOW = 400
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _decimals(text: str) -> float:
+    """Decimal places written in a published number ("44.2" -> 1, "50" -> 0, "" -> NaN)."""
+    text = text.strip()
+    if not text:
+        return np.nan
+    return float(len(text.split(".", 1)[1])) if "." in text else 0.0
+
+
+def _read_text_csv(path: Path, columns: Sequence[str]) -> pd.DataFrame:
+    """Read a curated CSV as text (empty cells stay empty) and check its columns."""
+    if not path.exists():
+        raise FileNotFoundError(f"literature file not found: {path}")
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    missing = [c for c in columns if c not in raw.columns]
+    if missing:
+        raise ValueError(f"{path.name} lacks column(s) {', '.join(missing)}")
+    return raw.loc[:, list(columns)].astype(object)
+
+
+def _to_number(values: pd.Series, name: str) -> pd.Series:
+    """Convert a text column to float (empty -> NaN); name the column on failure."""
+    text = values.astype(str).str.strip()
+    try:
+        return pd.to_numeric(text.where(text != "", None), errors="raise").astype(float)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"column {name!r} holds a non-numeric value: {err}") from None
+
+
+def load_talent(path: str | Path | None = None) -> pd.DataFrame:
+    """TALENT's tables in long form: numbers as float, plus the published decimals.
+
+    Adds ``pct_decimals``, ``low_decimals`` and ``high_decimals``: the precision at which
+    each published number was printed, used to compare recomputed values with it.
+    """
+    path = Path(path) if path is not None else LITERATURE_DIR / "talent.csv"
+    raw = _read_text_csv(path, TALENT_COLUMNS)
+    bad = sorted(set(raw["cohort"]) - set(COHORTS))
+    if bad:
+        raise ValueError(f"talent.csv has unknown cohort(s) {', '.join(bad)}; expected {COHORTS}")
+    table = raw.copy()
+    for col in _TALENT_NUMERIC:
+        table[col] = _to_number(raw[col], col)
+    table["pct_decimals"] = raw["published_pct"].map(_decimals).astype(float)
+    table["low_decimals"] = raw["low"].map(_decimals).astype(float)
+    table["high_decimals"] = raw["high"].map(_decimals).astype(float)
+    return table
+
+
+def load_trials(path: str | Path | None = None) -> pd.DataFrame:
+    """The cross-trial table: numbers as float, ``pivotal`` as bool, ``orr_decimals`` added."""
+    path = Path(path) if path is not None else LITERATURE_DIR / "trials.csv"
+    raw = _read_text_csv(path, TRIALS_COLUMNS)
+    if raw["trial_id"].duplicated().any():
+        dup = raw.loc[raw["trial_id"].duplicated(), "trial_id"].tolist()
+        raise ValueError(f"trials.csv repeats trial_id(s) {', '.join(dup)}")
+    table = raw.copy()
+    for col in TRIAL_NUMERIC_COLUMNS:
+        table[col] = _to_number(raw[col], col)
+    flags = raw["pivotal"].str.strip().str.lower()
+    if not flags.isin(["true", "false"]).all():
+        raise ValueError("column 'pivotal' must be 'true' or 'false'")
+    table["pivotal"] = (flags == "true").astype(bool)
+    table["orr_decimals"] = raw["orr_pct"].map(_decimals).astype(float)
+    return table
+
+
+# --------------------------------------------------------------------------- intervals
+
+
+def _check_counts(events: int, n: int) -> tuple[int, int]:
+    k, m = int(events), int(n)
+    if k != events or m != n or m <= 0 or k < 0 or k > m:
+        raise ValueError(f"need whole numbers 0 <= events <= n, n > 0; got {events}/{n}")
+    return k, m
+
+
+def wilson_cc_interval(events: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
+    """Wilson score interval with continuity correction (Newcombe 1998, method 4).
+
+    Not in statsmodels; it is the interval R's ``prop.test`` reports by default. Bounds
+    are proportions (0-1); the lower bound is 0 when no event and the upper 1 when all.
+    """
+    k, m = _check_counts(events, n)
+    z = stats.norm.ppf(1 - alpha / 2)
+    p, q = k / m, 1 - k / m
+    denom = 2 * (m + z * z)
+    if k == 0:
+        low = 0.0
+    else:
+        low = (2 * m * p + z * z - 1 - z * math.sqrt(z * z - 2 - 1 / m + 4 * p * (m * q + 1))) / denom
+    if k == m:
+        high = 1.0
+    else:
+        high = (2 * m * p + z * z + 1 + z * math.sqrt(z * z + 2 - 1 / m + 4 * p * (m * q - 1))) / denom
+    return max(0.0, low), min(1.0, high)
+
+
+def proportion_ci(
+    events: int, n: int, method: str = "clopper_pearson", alpha: float = 0.05
+) -> tuple[float, float]:
+    """Two-sided ``1 - alpha`` interval for ``events / n`` (proportions, 0-1).
+
+    ``method`` is one of :data:`INTERVAL_METHODS`: Clopper-Pearson, Wilson and Jeffreys
+    come from statsmodels; Wilson with continuity correction from
+    :func:`wilson_cc_interval`.
+    """
+    k, m = _check_counts(events, n)
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must lie strictly between 0 and 1, got {alpha!r}")
+    if method == "wilson_cc":
+        return wilson_cc_interval(k, m, alpha)
+    sm_method = {"clopper_pearson": "beta", "wilson": "wilson", "jeffreys": "jeffreys"}.get(method)
+    if sm_method is None:
+        raise ValueError(f"unknown interval method {method!r}; choose from {', '.join(INTERVAL_METHODS)}")
+    low, high = proportion_confint(k, m, alpha=alpha, method=sm_method)
+    return float(low), float(high)
+
+
+def round_half_up(value: float, decimals: int) -> float:
+    """Round as printed tables do (0.05 -> 0.1), on the shortest decimal form of ``value``."""
+    q = Fraction(repr(float(value))) * 10 ** int(decimals)
+    return float(math.floor(q + Fraction(1, 2))) / 10 ** int(decimals)
+
+
+def rounded_percent(count: int, denominator: int, decimals: int) -> float:
+    """``100 * count / denominator`` rounded half up, computed exactly with fractions."""
+    q = Fraction(100 * int(count), int(denominator)) * 10 ** int(decimals)
+    return float(math.floor(q + Fraction(1, 2))) / 10 ** int(decimals)
+
+
+# --------------------------------------------------------------------------- TALENT
+
+
+def _talent_count(talent: pd.DataFrame, variable: str, cohort: str) -> int:
+    rows = talent[(talent["variable"] == variable) & (talent["cohort"] == cohort)]
+    if len(rows) != 1 or pd.isna(rows["count"].iloc[0]):
+        raise ValueError(f"talent.csv needs exactly one count for {variable!r} in cohort {cohort!r}")
+    return int(rows["count"].iloc[0])
+
+
+def talent_endpoint_counts(talent: pd.DataFrame) -> pd.DataFrame:
+    """Events and denominators of TALENT's ORR and DCR per cohort, from Table 2's counts.
+
+    ORR = complete + partial responses; DCR = complete + partial responses + stable
+    disease; the denominator is the patients with a tumour assessment (Table 2's first
+    row). Published rates and CIs come along for comparison.
+    """
+    rows = []
+    for cohort in COHORTS:
+        cr = _talent_count(talent, "complete_response", cohort)
+        pr = _talent_count(talent, "partial_response", cohort)
+        sd = _talent_count(talent, "stable_disease", cohort)
+        n = _talent_count(talent, "tumour_assessment", cohort)
+        for endpoint, events in (("ORR", cr + pr), ("DCR", cr + pr + sd)):
+            pub = talent[(talent["variable"] == endpoint.lower()) & (talent["cohort"] == cohort)]
+            if len(pub) != 1:
+                raise ValueError(f"talent.csv needs one published {endpoint} row for {cohort!r}")
+            p = pub.iloc[0]
+            rows.append(
+                {
+                    "cohort": cohort,
+                    "endpoint": endpoint,
+                    "events": events,
+                    "n": n,
+                    "published_rate_pct": p["published_pct"],
+                    "published_ci_low_pct": p["low"],
+                    "published_ci_high_pct": p["high"],
+                    "rate_decimals": int(p["pct_decimals"]),
+                    "low_decimals": int(p["low_decimals"]),
+                    "high_decimals": int(p["high_decimals"]),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def talent_intervals(
+    talent: pd.DataFrame, methods: Iterable[str] | None = None, alpha: float = 0.05
+) -> pd.DataFrame:
+    """TALENT's ORR and DCR with their CIs recomputed by each method: the results contract.
+
+    One row per cohort, endpoint and method, columns exactly :data:`INTERVAL_COLUMNS`;
+    rates and bounds in percent, unrounded. ``match`` is True when both bounds, rounded
+    half up to the published precision, equal the published bounds.
+    """
+    counts = talent_endpoint_counts(talent)
+    method_list = list(methods) if methods is not None else list(INTERVAL_METHODS)
+    rows = []
+    for rec in counts.itertuples(index=False):
+        for method in method_list:
+            low, high = proportion_ci(rec.events, rec.n, method, alpha)
+            low_pct, high_pct = 100 * low, 100 * high
+            match = bool(
+                round_half_up(low_pct, rec.low_decimals) == rec.published_ci_low_pct
+                and round_half_up(high_pct, rec.high_decimals) == rec.published_ci_high_pct
+            )
+            rows.append(
+                {
+                    "cohort": rec.cohort,
+                    "endpoint": rec.endpoint,
+                    "events": int(rec.events),
+                    "n": int(rec.n),
+                    "rate_pct": 100 * rec.events / rec.n,
+                    "method": method,
+                    "ci_low_pct": low_pct,
+                    "ci_high_pct": high_pct,
+                    "published_ci_low_pct": float(rec.published_ci_low_pct),
+                    "published_ci_high_pct": float(rec.published_ci_high_pct),
+                    "match": match,
+                }
+            )
+    out = pd.DataFrame(rows, columns=list(INTERVAL_COLUMNS))
+    out["cohort"] = out["cohort"].astype(object)
+    out["endpoint"] = out["endpoint"].astype(object)
+    out["method"] = out["method"].astype(object)
+    return out
+
+
+def interval_method_summary(intervals: pd.DataFrame) -> pd.DataFrame:
+    """How many published intervals each method reproduces (best first)."""
+    grouped = intervals.groupby("method", sort=False)["match"]
+    out = pd.DataFrame({"n_intervals": grouped.size(), "n_matched": grouped.sum().astype(int)})
+    out = out.reset_index()
+    out.insert(1, "label", out["method"].map(INTERVAL_METHODS))
+    out["all_match"] = out["n_matched"] == out["n_intervals"]
+    order = np.lexsort((out.index.to_numpy(), -out["n_matched"].to_numpy()))
+    return out.iloc[order].reset_index(drop=True)
+
+
+def reproducing_method(intervals: pd.DataFrame) -> str | None:
+    """The one method that reproduces every published interval, or None if not exactly one."""
+    summary = interval_method_summary(intervals)
+    winners = summary.loc[summary["all_match"], "method"].tolist()
+    return winners[0] if len(winners) == 1 else None
+
+
+def interval_comparison_table(intervals: pd.DataFrame, decimals: int = 1) -> pd.DataFrame:
+    """Wide reader's table: published CI beside each method's CI (rounded), matches marked.
+
+    One row per cohort and endpoint; a method's cell reads ``"30.7-58.6 ✓"`` when it
+    reproduces the published interval at the printed precision.
+    """
+    rows = []
+    keys = intervals.loc[:, ["cohort", "endpoint"]].drop_duplicates()
+    for key in keys.itertuples(index=False):
+        sel = intervals[(intervals["cohort"] == key.cohort) & (intervals["endpoint"] == key.endpoint)]
+        first = sel.iloc[0]
+        row = {
+            "cohort": key.cohort,
+            "endpoint": key.endpoint,
+            "events/n": f"{int(first['events'])}/{int(first['n'])}",
+            "rate (%)": f"{round_half_up(first['rate_pct'], decimals):.{decimals}f}",
+            "published 95% CI": f"{first['published_ci_low_pct']:.{decimals}f}-{first['published_ci_high_pct']:.{decimals}f}",
+        }
+        for rec in sel.itertuples(index=False):
+            low = round_half_up(rec.ci_low_pct, decimals)
+            high = round_half_up(rec.ci_high_pct, decimals)
+            mark = " ✓" if rec.match else ""
+            row[INTERVAL_METHODS.get(rec.method, rec.method)] = f"{low:.{decimals}f}-{high:.{decimals}f}{mark}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def talent_value(talent: pd.DataFrame, variable: str, cohort: str, field: str = "count") -> float:
+    """One number of ``talent.csv`` (e.g. the partial responses of the panNET cohort)."""
+    rows = talent[(talent["variable"] == variable) & (talent["cohort"] == cohort)]
+    if len(rows) != 1:
+        raise ValueError(f"talent.csv has {len(rows)} rows for {variable!r} in cohort {cohort!r}, expected 1")
+    return float(rows[field].iloc[0])
+
+
+def explain_mismatch(count: int, denominator: int, published: float, decimals: int) -> str:
+    """A simple reason a printed percentage differs from its count, if one fits.
+
+    Tries, in order: rounding twice (first to one more decimal), truncation, and a
+    denominator within 3 of the stated one. Returns "" when the percentage matches.
+    """
+    d = int(decimals)
+    if rounded_percent(count, denominator, d) == published:
+        return ""
+    exact = Fraction(100 * int(count), int(denominator))
+    if round_half_up(rounded_percent(count, denominator, d + 1), d) == published:
+        return f"rounded twice ({float(exact):.{d + 2}f} -> {float(exact):.{d + 1}f} -> {published:.{d}f})"
+    if float(math.floor(exact * 10**d)) / 10**d == published:
+        return "truncated instead of rounded"
+    for other in range(int(denominator) - 3, int(denominator) + 4):
+        if other != denominator and other >= max(int(count), 1):
+            if rounded_percent(count, other, d) == published:
+                return f"matches {int(count)}/{other} instead of {int(count)}/{int(denominator)}"
+    return "no simple explanation (possible typographical error)"
+
+
+def percentage_check(talent: pd.DataFrame) -> pd.DataFrame:
+    """Every published percentage of ``talent.csv`` recomputed from its count and denominator.
+
+    ORR and DCR rows take their events from :func:`talent_endpoint_counts`. Columns:
+    identification, ``count``, ``denominator``, ``published_pct``, ``recomputed_pct``
+    (unrounded), ``recomputed_rounded`` (to the published precision), ``match`` and
+    ``explanation`` (empty when matched).
+    """
+    table = talent.copy()
+    counts = talent_endpoint_counts(talent).set_index(["endpoint", "cohort"])["events"]
+    for endpoint in ("ORR", "DCR"):
+        sel = table["variable"] == endpoint.lower()
+        table.loc[sel, "count"] = [counts[(endpoint, c)] for c in table.loc[sel, "cohort"]]
+    sel = table["published_pct"].notna() & table["count"].notna() & table["denominator"].notna()
+    checked = table.loc[sel].reset_index(drop=True)
+    recomputed, rounded, match, why = [], [], [], []
+    for rec in checked.itertuples(index=False):
+        k, m, d = int(rec.count), int(rec.denominator), int(rec.pct_decimals)
+        recomputed.append(100 * k / m)
+        rounded.append(rounded_percent(k, m, d))
+        match.append(bool(rounded[-1] == rec.published_pct))
+        why.append(explain_mismatch(k, m, rec.published_pct, d))
+    out = checked.loc[
+        :, ["table", "section", "variable", "label", "cohort", "ae_grade", "count", "denominator"]
+    ].copy()
+    out["count"] = out["count"].astype(int)
+    out["denominator"] = out["denominator"].astype(int)
+    out["published_pct"] = checked["published_pct"].astype(float)
+    out["decimals"] = checked["pct_decimals"].astype(int)
+    out["recomputed_pct"] = recomputed
+    out["recomputed_rounded"] = rounded
+    out["match"] = np.asarray(match, dtype=bool)
+    out["explanation"] = pd.Series(why, dtype=object)
+    return out
+
+
+def adverse_events(talent: pd.DataFrame) -> pd.DataFrame:
+    """TALENT's Table 3 as a tidy table with percentages recomputed from the counts.
+
+    Columns ``event, cohort, grade, count, denominator, pct, published_pct``; events are
+    ordered by their total count over cohorts and grades (most frequent first).
+    """
+    ae = talent[talent["table"] == "3"]
+    out = pd.DataFrame(
+        {
+            "event": ae["label"].astype(object).to_numpy(),
+            "cohort": ae["cohort"].astype(object).to_numpy(),
+            "grade": ae["ae_grade"].astype(object).to_numpy(),
+            "count": ae["count"].astype(int).to_numpy(),
+            "denominator": ae["denominator"].astype(int).to_numpy(),
+            "published_pct": ae["published_pct"].astype(float).to_numpy(),
+        }
+    )
+    out["pct"] = 100 * out["count"] / out["denominator"]
+    totals = out.groupby("event", sort=False)["count"].sum()
+    rank = {e: i for i, e in enumerate(sorted(totals.index, key=lambda e: (-totals[e], e)))}
+    out["_rank"] = out["event"].map(rank)
+    out = out.sort_values(["_rank", "cohort", "grade"], ascending=[True, False, True], kind="stable")
+    cols = ["event", "cohort", "grade", "count", "denominator", "pct", "published_pct"]
+    return out.loc[:, cols].reset_index(drop=True)
+
+
+def top_adverse_events(ae: pd.DataFrame, cohort: str, grade: str, n: int = 3) -> pd.DataFrame:
+    """The ``n`` most frequent events of one cohort at one grade (ties broken by name)."""
+    sub = ae[(ae["cohort"] == cohort) & (ae["grade"] == grade)]
+    if sub.empty:
+        raise ValueError(f"no adverse events for cohort {cohort!r} at grade {grade!r}")
+    order = sub.sort_values(["count", "event"], ascending=[False, True], kind="stable")
+    return order.head(n).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- trials
+
+
+def implied_events(pct: float, n: int, decimals: int) -> int | None:
+    """The single event count ``k`` with ``100 k / n`` printing as ``pct``, else None.
+
+    Lets a reported percentage and denominator stand in for counts when only one count
+    is consistent with them; None when none or several are (then no CI is drawn).
+    """
+    if pd.isna(pct) or pd.isna(n) or int(n) <= 0:
+        return None
+    hits = [k for k in range(int(n) + 1) if rounded_percent(k, int(n), int(decimals)) == pct]
+    return hits[0] if len(hits) == 1 else None
+
+
+def trial_orr_table(trials: pd.DataFrame, method: str = "wilson_cc", alpha: float = 0.05) -> pd.DataFrame:
+    """ORR of every trial that reports one, with a CI where counts allow.
+
+    ``count_basis`` says where the counts come from: "reported counts" (events and
+    denominator given by the seed), "implied by n and %" (single-arm rows whose n and
+    printed ORR admit exactly one event count, see :func:`implied_events`) or "no counts"
+    (no CI). Rows are TALENT's cohorts first, then by decreasing ORR.
+    """
+    rows = []
+    for rec in trials[trials["orr_pct"].notna()].itertuples(index=False):
+        events, n, basis = None, None, "no counts"
+        if pd.notna(rec.orr_events) and pd.notna(rec.orr_n):
+            events, n, basis = int(rec.orr_events), int(rec.orr_n), "reported counts"
+        elif rec.comparator in ("", "none") and pd.notna(rec.n):
+            k = implied_events(rec.orr_pct, int(rec.n), int(rec.orr_decimals))
+            if k is not None:
+                events, n, basis = k, int(rec.n), "implied by n and %"
+        low = high = np.nan
+        if events is not None:
+            lo, hi = proportion_ci(events, n, method, alpha)
+            low, high = 100 * lo, 100 * hi
+        label = rec.trial if not rec.cohort else f"{rec.trial}, {rec.cohort}"
+        rows.append(
+            {
+                "trial_id": rec.trial_id,
+                "label": label,
+                "drug": rec.drug,
+                "drug_class": rec.drug_class,
+                "site": rec.site,
+                "orr_pct": float(rec.orr_pct),
+                "events": events,
+                "n": n,
+                "count_basis": basis,
+                "method": method if events is not None else "",
+                "ci_low_pct": low,
+                "ci_high_pct": high,
+                "is_talent": rec.trial_id.startswith("talent"),
+                "source": rec.source_2 if rec.source_2 and rec.source != rec.source_2 else rec.source,
+            }
+        )
+    out = pd.DataFrame(rows)
+    out["events"] = out["events"].astype("Int64")
+    out["n"] = out["n"].astype("Int64")
+    out["_talent"] = ~out["is_talent"]
+    out = out.sort_values(["_talent", "orr_pct", "label"], ascending=[True, False, True], kind="stable")
+    return out.drop(columns="_talent").reset_index(drop=True)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def key_result(row: pd.Series) -> str:
+    """The results a trial row gives, as one short phrase (empty parts left out)."""
+    parts = []
+    if pd.notna(row["orr_pct"]):
+        parts.append(f"ORR {_fmt(row['orr_pct'])}%")
+    if pd.notna(row["pfs_median_months"]):
+        pfs = f"median PFS {_fmt(row['pfs_median_months'])}"
+        if pd.notna(row["pfs_median_comparator_months"]):
+            pfs += f" vs {_fmt(row['pfs_median_comparator_months'])}"
+        parts.append(pfs + " months")
+    if pd.notna(row["pfs_hr"]):
+        hr = f"HR {_fmt(row['pfs_hr'])}"
+        if pd.notna(row["pfs_hr_ci_low"]) and pd.notna(row["pfs_hr_ci_high"]):
+            hr += f" (95% CI {_fmt(row['pfs_hr_ci_low'])}-{_fmt(row['pfs_hr_ci_high'])})"
+        parts.append(hr)
+    if pd.notna(row["os_median_months"]):
+        parts.append(f"median OS {_fmt(row['os_median_months'])} months")
+    if row["other_result"]:
+        parts.append(str(row["other_result"]))
+    return "; ".join(parts) if parts else "no result given in the seeds"
+
+
+def approved_therapies(trials: pd.DataFrame) -> pd.DataFrame:
+    """One row per drug with an approval status in the seeds: indication, pivotal trials, result.
+
+    The indication and status are the seeds' wording; ``pivotal_trial`` lists the trials
+    the seeds tie to the approval (``pivotal`` true) and ``key_result`` their results.
+    """
+    approved = trials[trials["approval_status"] != ""]
+    rows = []
+    for drug, group in approved.groupby("drug", sort=False):
+        pivotal = group[group["pivotal"]]
+        results = [f"{r['trial']}: {key_result(r)}" for _, r in pivotal.iterrows()]
+        rows.append(
+            {
+                "drug": drug,
+                "class": group["drug_class"].iloc[0],
+                "indication (as the seeds state it)": "; ".join(dict.fromkeys(group["approval_indication"])),
+                "status": "; ".join(dict.fromkeys(group["approval_status"])),
+                "pivotal trial": ", ".join(pivotal["trial"]) if len(pivotal) else "not named in the seeds",
+                "key result": " | ".join(results) if results else "not given in the seeds",
+                "source": ", ".join(dict.fromkeys(group["approval_source"])),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- in vitro vs clinic
+
+
+def invitro_vs_talent(
+    classes: pd.Series,
+    talent: pd.DataFrame,
+    threshold_pct: float,
+    method: str = "clopper_pearson",
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """The cultures' responder rate beside TALENT's ORR, each with the same kind of CI.
+
+    ``classes`` is the bool Series of :func:`netcomp.response.responder_classes`. The two
+    rates measure different things (see the chapter); the table only puts them side by side.
+    """
+    values = classes.astype(bool)
+    k, n = int(values.sum()), int(values.size)
+    rows = [
+        {
+            "population": "primary cultures (reconstructed cohort)",
+            "measure": f"survival inhibition > {threshold_pct:g}% in vitro",
+            "events": k,
+            "n": n,
+        }
+    ]
+    counts = talent_endpoint_counts(talent)
+    for rec in counts[counts["endpoint"] == "ORR"].itertuples(index=False):
+        rows.append(
+            {
+                "population": f"TALENT {rec.cohort}",
+                "measure": "objective response (RECIST 1.1, central review)",
+                "events": int(rec.events),
+                "n": int(rec.n),
+            }
+        )
+    out = pd.DataFrame(rows)
+    ci = [proportion_ci(r.events, r.n, method, alpha) for r in out.itertuples(index=False)]
+    out["rate_pct"] = 100 * out["events"] / out["n"]
+    out["ci_low_pct"] = [100 * lo for lo, _ in ci]
+    out["ci_high_pct"] = [100 * hi for _, hi in ci]
+    out["method"] = method
+    return out
+
+
+# --------------------------------------------------------------------------- provenance
+
+_NUMBER_WORDS = {
+    w: float(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+        "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
+
+
+def normalise_whitespace(text: str) -> str:
+    """Collapse every run of whitespace to one space (locators are matched on this form)."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def numbers_in(text: str) -> set[float]:
+    """Numbers written in ``text``, as digits or as words up to twenty."""
+    found = {float(m) for m in re.findall(r"\d+(?:\.\d+)?", text)}
+    found |= {_NUMBER_WORDS[w.lower()] for w in re.findall(r"[A-Za-z]+", text) if w.lower() in _NUMBER_WORDS}
+    return found
+
+
+def verify_locators(
+    table: pd.DataFrame,
+    seeds_dir: str | Path | None = None,
+    numeric_columns: Sequence[str] = (),
+    text_columns: Sequence[str] = (),
+    pairs: Sequence[tuple[str, str]] = (("source", "locator"),),
+    window: int = LOCATOR_WINDOW,
+) -> pd.DataFrame:
+    """Check each row's locators against the seeds and its numbers against the text near them.
+
+    ``table`` is the raw text form of a curated file (numbers as written). For each row:
+    every locator (cells may hold several, separated by :data:`LOCATOR_SEPARATOR`) must
+    occur in its seed after whitespace normalisation, and every number in
+    ``numeric_columns`` and in ``text_columns`` must be written within ``window``
+    characters of one of them. Returns ``row, n_locators, locators_found, missing_numbers``.
+    """
+    folder = Path(seeds_dir) if seeds_dir is not None else SEEDS_DIR
+    cache: dict[str, str] = {}
+
+    def seed(name: str) -> str:
+        if name not in cache:
+            cache[name] = normalise_whitespace((folder / name).read_text(encoding="utf-8"))
+        return cache[name]
+
+    rows = []
+    for i, rec in table.reset_index(drop=True).iterrows():
+        windows, n_loc, found = [], 0, 0
+        for src_col, loc_col in pairs:
+            cell = str(rec.get(loc_col, "") or "")
+            if not cell:
+                continue
+            text = seed(str(rec[src_col]))
+            for loc in cell.split(LOCATOR_SEPARATOR):
+                n_loc += 1
+                needle = normalise_whitespace(loc)
+                at = text.find(needle)
+                if at >= 0:
+                    found += 1
+                    windows.append(text[max(0, at - window) : at + len(needle) + window])
+        near = numbers_in(" ".join(windows))
+        wanted = [str(rec[c]) for c in numeric_columns if str(rec.get(c, "") or "")]
+        for c in text_columns:
+            wanted += re.findall(r"\d+(?:\.\d+)?", str(rec.get(c, "") or ""))
+        missing = [w for w in wanted if float(w) not in near]
+        rows.append({"row": i, "n_locators": n_loc, "locators_found": found, "missing_numbers": ", ".join(missing)})
+    return pd.DataFrame(rows)
+
+
+def read_raw(path: str | Path) -> pd.DataFrame:
+    """A curated literature CSV exactly as written (all text), for provenance checks."""
+    return pd.read_csv(Path(path), dtype=str, keep_default_na=False, encoding="utf-8").astype(object)
