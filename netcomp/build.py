@@ -298,8 +298,10 @@ def build(
     plans = []
     for nb in notebooks:
         work = staging / ".work" / nb.stem
+        # figures live inside the book source so pages can offer them for download
         paths = {"data_dir": str(data_dir), "results_dir": str(work / "results"),
-                 "figures_dir": str(work / "figures"), "literature_dir": str(LITERATURE_DIR)}
+                 "figures_dir": str(staging / "src" / "figures" / nb.stem),
+                 "literature_dir": str(LITERATURE_DIR)}
         parameters = notebook_parameters(nb, values, paths)
         key = chapter_key(nb, parameters, checksums, code, literature)
         cached = out / ".cache" / nb.stem
@@ -350,9 +352,12 @@ def build(
     old_durations = previous.get("durations_s", {})
     for nb, _, _, reuse in plans:
         cache = staging / ".cache" / nb.stem
+        figures = src / "figures" / nb.stem
         if reuse:
             shutil.copytree(out / ".cache" / nb.stem, cache)
             shutil.copy2(cache / nb.name, src / "notebooks" / nb.name)
+            if (cache / "figures").is_dir():
+                shutil.copytree(cache / "figures", figures)
             durations[nb.name] = float(old_durations.get(nb.name, 0.0))
             log(f"      {nb.name}: unchanged, reused")
         else:
@@ -361,13 +366,15 @@ def build(
             work = staging / ".work" / nb.stem
             cache.mkdir(parents=True)
             shutil.copy2(executed, cache / nb.name)
-            for folder in ("results", "figures"):
-                if (work / folder).is_dir():
-                    shutil.copytree(work / folder, cache / folder)
+            if (work / "results").is_dir():
+                shutil.copytree(work / "results", cache / "results")
+            if figures.is_dir():
+                shutil.copytree(figures, cache / "figures")
         shutil.copy2(cache / nb.name, staging / "notebooks" / nb.name)
-        for folder in ("results", "figures"):
-            if (cache / folder).is_dir():
-                shutil.copytree(cache / folder, staging / folder, dirs_exist_ok=True)
+        if (cache / "results").is_dir():
+            shutil.copytree(cache / "results", staging / "results", dirs_exist_ok=True)
+        if figures.is_dir():
+            shutil.copytree(figures, staging / "figures", dirs_exist_ok=True)
 
     step(4, "rendering the HTML book with Jupyter Book (execution off, warnings are errors)")
     t_render = time.perf_counter()

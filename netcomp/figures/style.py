@@ -8,6 +8,7 @@ data it plots, so every figure in the book can be traced and re-drawn.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import matplotlib
@@ -108,3 +109,39 @@ def save_figure(
         encoding="utf-8",
     )
     return None
+
+
+def provenance_caption(name: str, figures_dir: str | Path, made_by: str, notebook: str) -> str:
+    """MyST text naming the function and notebook that drew a figure, with download links.
+
+    Links are relative to the current directory, which is the notebook's folder when the
+    build runs it, so Sphinx can copy the files next to the page.
+    """
+    rel = Path(os.path.relpath(Path(figures_dir).resolve(), Path.cwd())).as_posix()
+    links = ", ".join(
+        f"{{download}}`{label} <{rel}/{name}.{ext}>`"
+        for label, ext in (("PNG", "png"), ("SVG", "svg"), ("plotted data (CSV)", "csv"))
+    )
+    where = f" in `{notebook}`" if notebook else ""
+    return f"*Figure `{name}`: drawn by `{made_by}`{where}. Download: {links}.*"
+
+
+def show_figure(
+    fig: plt.Figure,
+    name: str,
+    figures_dir: str | Path | None,
+    data: pd.DataFrame,
+    made_by: str,
+    notebook: str = "",
+) -> None:
+    """Save a figure (:func:`save_figure`), show it once, then its provenance caption.
+
+    The figure is closed after display so the inline backend does not show it twice.
+    """
+    from IPython.display import Markdown, display
+
+    save_figure(fig, name, figures_dir, data, made_by, notebook)
+    display(fig)
+    if figures_dir is not None:
+        display(Markdown(provenance_caption(name, figures_dir, made_by, notebook)))
+    plt.close(fig)
