@@ -24,11 +24,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 import netcomp
 from netcomp import params as params_mod
 from netcomp.cohort import BUNDLED_COHORT, file_checksums
 from netcomp.dictionary import dictionary_markdown
 from netcomp.facts import facts_markdown
+from netcomp.ledger import (
+    LEDGER_COLUMNS,
+    evaluate_claims,
+    ledger_markdown,
+    status_changes,
+    status_counts,
+)
+from netcomp.results import write_results
 from netcomp.validate import validate_cohort
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -154,6 +164,42 @@ Built on {now} with netcomp {netcomp.__version__} (commit `{_git_commit()}`), Py
 {prow}
 ```
 """
+
+
+KEY_PACKAGES = ("jupyter-book", "sphinx", "myst-nb", "papermill", "pandas", "numpy", "scipy",
+                "statsmodels", "matplotlib", "pandera")
+
+
+def _about_markdown(data_dir: Path, values: dict[str, Any], checksums: dict[str, str],
+                    durations: dict[str, float], reused: set[str]) -> str:
+    """Body of the 'About this build' page: versions, parameters, checksums, durations."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def pkg_version(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    lines = [
+        "## Software", "",
+        "| component | version |", "|---|---|",
+        f"| netcomp | {netcomp.__version__} (git commit `{_git_commit()}`) |",
+        f"| Python | {platform.python_version()} ({platform.platform(terse=True)}) |",
+        *(f"| {name} | {pkg_version(name)} |" for name in KEY_PACKAGES),
+        "", "## Data", "", f"Folder: `{data_dir}`", "",
+        "| file | SHA-256 |", "|---|---|",
+        *(f"| `{n}` | `{d}` |" for n, d in sorted(checksums.items())),
+        "", "## Parameters", "", "| parameter | value |", "|---|---|",
+        *(f"| `{k}` | `{v!r}` |" for k, v in values.items()),
+        "", "## Build", "", f"Built on {now}.", "",
+        "| step | seconds | |", "|---|---|---|",
+    ]
+    for name, seconds in durations.items():
+        note = "reused from the previous build (inputs unchanged)" if name in reused else ""
+        lines.append(f"| {name} | {seconds:.1f} | {note} |")
+    return "\n".join(lines) + "\n"
 
 
 def _stage_sources(src: Path) -> None:
@@ -376,6 +422,14 @@ def build(
         if figures.is_dir():
             shutil.copytree(figures, staging / "figures", dirs_exist_ok=True)
 
+    bundled = data_dir == BUNDLED_COHORT.resolve()
+    ledger = evaluate_claims(staging / "results", reconstructed_cohort=bundled)
+    write_results(ledger[list(LEDGER_COLUMNS)], staging / "results", "ledger.csv")
+    (generated / "ledger.md").write_text(ledger_markdown(ledger, {f"notebooks/{nb.stem}" for nb in notebooks}), encoding="utf-8")
+    reused_names = {nb.name for nb, _, _, reuse in plans if reuse}
+    (generated / "about.md").write_text(
+        _about_markdown(data_dir, values, checksums, durations, reused_names), encoding="utf-8")
+
     step(4, "rendering the HTML book with Jupyter Book (execution off, warnings are errors)")
     t_render = time.perf_counter()
     jb_work = staging / ".jupyter-book"
@@ -402,7 +456,14 @@ def build(
     (staging / "build.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     shutil.rmtree(staging / ".work", ignore_errors=True)
     step(5, f"replacing {out} with the new build")
+    previous_ledger = (pd.read_csv(out / "results" / "ledger.csv")
+                       if (out / "results" / "ledger.csv").is_file() else None)
     _swap_in(staging, out)
+    counts = status_counts(ledger)
+    log("ledger: " + ", ".join(f"{n} {s}" for s, n in counts.items())
+        + f" (of {len(ledger)} claims; see {out / 'results' / 'ledger.csv'})")
+    for message in status_changes(previous_ledger, ledger):
+        log(f"      {message}")
     index = out / "html" / "index.html"
     log(f"done in {durations['total']:.1f} s. The book is at {index}")
     return BuildResult(out, index, [nb.name for nb, _, _, reuse in plans if not reuse],

@@ -1,0 +1,313 @@
+"""Figures of the biomarker-association chapter.
+
+Each function takes a tidy table from :mod:`netcomp.association` or
+:mod:`netcomp.robustness` and returns a matplotlib Figure in the book's style
+(colour-blind-safe colours, labelled axes with units, a title). Saving is left to
+:func:`netcomp.figures.style.save_figure`, called with the same table.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.colors import BoundaryNorm
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+
+from netcomp.figures.style import (
+    CLASS_COLOURS,
+    OKABE_ITO,
+    SEQUENTIAL_CMAP,
+    SERIES_COLOURS,
+    new_figure,
+)
+
+CLASS_LABELS: dict[bool, str] = {True: "Responder", False: "Non-responder"}
+
+
+def _class_colour(responder: bool) -> str:
+    return CLASS_COLOURS["responder" if responder else "non-responder"]
+
+
+def fold_change_strip_plot(data: pd.DataFrame, cutoff: float, gene: str = "HRAS") -> plt.Figure:
+    """Each culture's fold change of ``gene`` by response class, with the cut-off line.
+
+    ``data`` has ``culture_id, responder, fold_change`` (one row per culture). The y axis
+    is logarithmic (base 2) because a fold change is a ratio: 2 and 0.5 are equally far
+    from 1. Points are spread sideways in a fixed order so that they do not overlap, and
+    each is labelled with its culture.
+    """
+    fig, ax = new_figure(5.6, 4.4)
+    positions = {True: 0.0, False: 1.0}
+    for resp, pos in positions.items():
+        sub = data[data["responder"].astype(bool) == resp].sort_values("fold_change")
+        k = len(sub)
+        # zig-zag: values next to each other go to opposite sides of the class's centre and
+        # each label points outwards, so neighbours in value never share a label's space
+        side = np.where(np.arange(k) % 2 == 0, -1.0, 1.0)
+        level = np.arange(k) // 2 + 1
+        offsets = side * level * (0.26 / max(1, (k + 1) // 2))
+        y = sub["fold_change"].to_numpy(float)
+        ax.scatter(pos + offsets, y, s=46, color=_class_colour(resp), edgecolor="black",
+                   linewidth=0.6, zorder=3)
+        for x0, y0, label, sd in zip(pos + offsets, y, sub["culture_id"].astype(str), side,
+                                     strict=True):
+            ax.annotate(label, (x0, y0), xytext=(7 * sd, -3), textcoords="offset points",
+                        fontsize=7, color="#333333", ha="left" if sd > 0 else "right")
+        n_over = int(np.sum(y >= cutoff))
+        ax.text(pos, 1.02, f"{n_over} of {k} at or above cut-off", transform=ax.get_xaxis_transform(),
+                ha="center", va="bottom", fontsize=9)
+    ax.axhline(cutoff, color=OKABE_ITO["black"], ls="--", lw=1)
+    ax.axhline(1.0, color=OKABE_ITO["grey"], ls=":", lw=1)
+    ax.set_yscale("log", base=2)
+    values = data["fold_change"].to_numpy(float)
+    values = values[np.isfinite(values) & (values > 0)]
+    lo = min(values.min() if values.size else 1.0, cutoff, 1.0) / 1.4
+    hi = max(values.max() if values.size else 1.0, cutoff, 1.0) * 1.4
+    ax.set_ylim(lo, hi)
+    ticks = [2.0**k for k in range(int(np.floor(np.log2(lo))), int(np.ceil(np.log2(hi))) + 1)]
+    ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
+    ax.set_xticks([0, 1], [f"Responders\n(n={int(data['responder'].sum())})",
+                           f"Non-responders\n(n={int((~data['responder'].astype(bool)).sum())})"])
+    ax.set_xlim(-0.6, 1.6)
+    ax.set_xlabel("Response class")
+    ax.set_ylabel(f"{gene} fold change, tumour / healthy tissue (ratio, log scale)")
+    ax.legend(
+        handles=[
+            Line2D([], [], color=OKABE_ITO["black"], ls="--", label=f"Cut-off {cutoff:g}"),
+            Line2D([], [], color=OKABE_ITO["grey"], ls=":", label="No change (1)"),
+        ],
+        frameon=False, loc="upper right", fontsize=8,
+    )
+    ax.set_title(f"{gene} expression by response class", pad=22)
+    fig.tight_layout()
+    return fig
+
+
+def contingency_figure(
+    table: pd.DataFrame,
+    present_label: str = "HRAS overexpressed",
+    absent_label: str = "HRAS not overexpressed",
+    title: str = "HRAS overexpression by response class",
+) -> plt.Figure:
+    """A 2x2 table drawn as a picture: counts, row totals, class colours.
+
+    ``table`` is the long form of the 2x2 table with columns ``feature_present`` (bool),
+    ``responder`` (bool) and ``count`` (four rows). Each cell shows its count and "k of n"
+    (n = cultures in that class), so the two proportions compared are read directly.
+    """
+    counts = {(bool(r.feature_present), bool(r.responder)): int(r.count)
+              for r in table.itertuples(index=False)}
+    fig, ax = new_figure(6.4, 3.2)
+    label_w, cell_w, total_w = 2.0, 1.4, 1.0
+    ax.set_xlim(0, label_w + 2 * cell_w + total_w)
+    ax.set_ylim(0, 3)
+    ax.invert_yaxis()
+    ax.axis("off")
+    cols = [(True, label_w), (False, label_w + cell_w)]
+    x_total = label_w + 2 * cell_w
+    for resp, x in cols:
+        ax.add_patch(Rectangle((x, 0), cell_w, 1, color=_class_colour(resp), alpha=0.9))
+        n = counts[(True, resp)] + counts[(False, resp)]
+        ax.text(x + cell_w / 2, 0.5, f"{CLASS_LABELS[resp]}s\n(n={n})", ha="center",
+                va="center", color="white", fontsize=9, fontweight="bold")
+    ax.text(x_total + total_w / 2, 0.5, "Total", ha="center", va="center", fontsize=9,
+            fontweight="bold")
+    for present, y in ((True, 1), (False, 2)):
+        label = present_label if present else absent_label
+        ax.text(label_w - 0.08, y + 0.5, label, ha="right", va="center", fontsize=9)
+        total = counts[(present, True)] + counts[(present, False)]
+        for resp, x in cols:
+            k = counts[(present, resp)]
+            n = counts[(True, resp)] + counts[(False, resp)]
+            ax.add_patch(Rectangle((x, y), cell_w, 1, facecolor=_class_colour(resp), alpha=0.12,
+                                   edgecolor="black", lw=0.8))
+            ax.text(x + cell_w / 2, y + 0.42, f"{k}", ha="center", va="center", fontsize=18,
+                    fontweight="bold")
+            ax.text(x + cell_w / 2, y + 0.8, f"{k} of {n}", ha="center", va="center",
+                    fontsize=8, color="#333333")
+        ax.add_patch(Rectangle((x_total, y), total_w, 1, facecolor="white", edgecolor="black",
+                               lw=0.8))
+        ax.text(x_total + total_w / 2, y + 0.5, f"{total}", ha="center", va="center",
+                fontsize=12)
+    ax.set_title(f"{title} (number of cultures)", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def volcano_plot(
+    screen: pd.DataFrame, alpha: float = 0.05, fdr: float = 0.10, label_top: int = 6,
+    highlight: tuple[str, ...] = ("HRAS",),
+) -> plt.Figure:
+    """Every binary feature of the screen: difference between classes vs -log10 p.
+
+    ``screen`` has ``feature, kind, difference`` (percentage points: share of responders
+    minus share of non-responders with the feature), ``p_value`` and ``q_value``; rows
+    without a difference (clinical variables) are not drawn. The dashed line marks
+    p = ``alpha``; the dotted line the largest p-value with q <= ``fdr`` when there is one.
+    """
+    data = screen[np.isfinite(screen["difference"].to_numpy(float))].copy()
+    data["minus_log10_p"] = -np.log10(data["p_value"].to_numpy(float))
+    fig, ax = new_figure(6.4, 4.4)
+    markers = {"expression": "o", "mutation": "^"}
+    names = {"expression": "Overexpression", "mutation": "Mutation"}
+    for i, kind in enumerate(("expression", "mutation")):
+        sub = data[data["kind"] == kind]
+        if sub.empty:
+            continue
+        ax.scatter(sub["difference"], sub["minus_log10_p"], marker=markers[kind], s=38,
+                   color=SERIES_COLOURS[2 + i], edgecolor="black", linewidth=0.5, alpha=0.85,
+                   label=f"{names[kind]} ({len(sub)} tests)", zorder=3)
+    ax.axhline(-np.log10(alpha), color=OKABE_ITO["black"], ls="--", lw=1,
+               label=f"p = {alpha:g}")
+    passing = screen.loc[screen["q_value"] <= fdr, "p_value"]
+    if len(passing):
+        ax.axhline(-np.log10(passing.max()), color=OKABE_ITO["vermillion"], ls=":", lw=1.2,
+                   label=f"BH q = {fdr:g}")
+    ax.axvline(0, color=OKABE_ITO["grey"], lw=0.6)
+    top = data.nsmallest(label_top, "p_value")
+    extra = data[data["feature"].isin(highlight) & (data["kind"] == "expression")]
+    labelled = pd.concat([top, extra]).drop_duplicates(["feature", "kind"])
+    labelled = labelled.assign(
+        tag=[f if k == "expression" else f"{f} (mut.)"
+             for f, k in zip(labelled["feature"], labelled["kind"], strict=True)],
+        key=list(zip(labelled["difference"].round(6), labelled["minus_log10_p"].round(6),
+                     strict=True)),
+    )
+    # features at the same point share one label instead of overprinting each other
+    for (x, y), group in labelled.groupby("key", sort=False):
+        tags = group["tag"].tolist()
+        text = ", ".join(tags[:4]) + (f" +{len(tags) - 4}" if len(tags) > 4 else "")
+        bold = any((f in highlight) and (k == "expression")
+                   for f, k in zip(group["feature"], group["kind"], strict=True))
+        ax.annotate(text, (x, y), xytext=(5, 4), textcoords="offset points", fontsize=8,
+                    fontweight="bold" if bold else "normal")
+    ymax = max(float(data["minus_log10_p"].max()) if len(data) else 1.0, -np.log10(alpha))
+    ax.set_ylim(-0.05, ymax * 1.25 + 0.1)
+    ax.set_xlim(-105, 105)
+    ax.set_xlabel("Responders minus non-responders with the feature (percentage points)")
+    ax.set_ylabel("-log10(p), Fisher exact, two-sided")
+    ax.set_title(f"Screen of every gene against response ({len(data)} tests)")
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def p_value_heatmap(
+    grid: pd.DataFrame, alpha: float = 0.05, chosen: tuple[float, float] | None = None,
+    gene: str = "HRAS",
+) -> plt.Figure:
+    """Fisher p-value over response threshold (rows) x overexpression cut-off (columns).
+
+    ``grid`` is the long table of :func:`netcomp.robustness.p_value_grid`. Cells with
+    ``p < alpha`` carry a white dot; grey cells have an empty class (no test). ``chosen``
+    = ``(threshold, cutoff)`` marks the chapter's own choice.
+    """
+    wide = grid.pivot(index="threshold_pct", columns="cutoff", values="p_value").sort_index()
+    thr = wide.index.to_numpy(float)
+    cut = wide.columns.to_numpy(float)
+    fig, ax = new_figure(6.6, 4.8)
+    bounds = [0.0, 0.001, 0.01, 0.05, 0.1, 0.2, 0.5, 1.0]
+    cmap = plt.get_cmap(SEQUENTIAL_CMAP, len(bounds) - 1).copy()
+    cmap.set_bad("#DDDDDD")
+    norm = BoundaryNorm(bounds, cmap.N)
+    dx = (cut[1] - cut[0]) / 2 if cut.size > 1 else 0.05
+    dy = (thr[1] - thr[0]) / 2 if thr.size > 1 else 0.5
+    image = ax.imshow(np.ma.masked_invalid(wide.to_numpy(float)), origin="lower", aspect="auto",
+                      cmap=cmap, norm=norm,
+                      extent=(cut[0] - dx, cut[-1] + dx, thr[0] - dy, thr[-1] + dy))
+    sig = grid[grid["p_value"] < alpha]
+    ax.scatter(sig["cutoff"], sig["threshold_pct"], s=6, color="white", edgecolor="black",
+               linewidth=0.3, label=f"p < {alpha:g}")
+    if chosen is not None:
+        ax.scatter([chosen[1]], [chosen[0]], marker="*", s=180, color=OKABE_ITO["orange"],
+                   edgecolor="black", linewidth=0.8, label="Chapter's choice", zorder=4)
+    bar = fig.colorbar(image, ax=ax, ticks=bounds, spacing="uniform")
+    bar.ax.set_yticklabels([f"{b:g}" for b in bounds])
+    bar.set_label("p-value, Fisher exact, two-sided (bands)")
+    ax.set_xlabel(f"{gene} overexpression cut-off (fold change, ratio)")
+    ax.set_ylabel("Response threshold (% survival inhibition)")
+    ax.set_title(f"{gene} vs response: p-value over the analyst's two choices")
+    handles, labels = ax.get_legend_handles_labels()
+    handles.append(Patch(color="#DDDDDD"))
+    labels.append("A class is empty")
+    ax.legend(handles, labels, frameon=True, fontsize=8, loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
+def power_curve_plot(
+    curves: pd.DataFrame, target: float = 0.8, observed_n: int | None = None,
+    needed: dict[str, int | None] | None = None,
+) -> plt.Figure:
+    """Simulated power against cohort size, one line per test (column ``test``).
+
+    ``curves`` has ``test, n, power, mc_se``; bands are ±2 Monte Carlo standard errors.
+    ``observed_n`` marks the study's size; ``needed`` maps each test to the smallest n
+    with power >= ``target`` (drawn as a vertical tick).
+    """
+    fig, ax = new_figure(6.4, 4.0)
+    palette = (OKABE_ITO["green"], OKABE_ITO["purple"], OKABE_ITO["sky_blue"],
+               OKABE_ITO["vermillion"])
+    for i, (test, sub) in enumerate(curves.groupby("test", sort=False)):
+        colour = palette[i % len(palette)]
+        sub = sub.sort_values("n")
+        ax.plot(sub["n"], sub["power"], marker="o", ms=3, color=colour, label=test)
+        ax.fill_between(sub["n"], (sub["power"] - 2 * sub["mc_se"]).clip(0, 1),
+                        (sub["power"] + 2 * sub["mc_se"]).clip(0, 1), color=colour, alpha=0.2,
+                        lw=0)
+        n_needed = (needed or {}).get(test)
+        if n_needed is not None:
+            ax.axvline(n_needed, color=colour, ls=":", lw=1)
+            ax.annotate(f"n = {n_needed}", (n_needed, 0.05 + 0.08 * i), xytext=(3, 0),
+                        textcoords="offset points", fontsize=8, color=colour)
+    ax.axhline(target, color=OKABE_ITO["black"], ls="--", lw=1, label=f"Power {target:.0%}")
+    if observed_n is not None:
+        ax.axvline(observed_n, color=OKABE_ITO["grey"], lw=1.2, label=f"Study: n = {observed_n}")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("Number of cultures in the cohort (n)")
+    ax.set_ylabel("Power (share of simulated cohorts with p < alpha)")
+    ax.set_title("Power of Fisher's exact test by cohort size (simulation)")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def leave_one_out_plot(loo: pd.DataFrame, alpha: float = 0.05,
+                       full: tuple[float, float] | None = None) -> plt.Figure:
+    """p-values with each culture left out (two-sided and one-sided), one row per culture.
+
+    ``loo`` is :func:`netcomp.robustness.leave_one_out`; ``full`` = (two-sided,
+    one-sided) p-values with every culture, drawn as vertical lines.
+    """
+    data = loo.reset_index(drop=True)
+    fig, ax = new_figure(6.4, 0.32 * len(data) + 2.6)
+    y = np.arange(len(data))[::-1]
+    ax.scatter(data["p_two_sided"], y, marker="o", s=40, facecolor="white",
+               edgecolor=OKABE_ITO["black"], label="Two-sided", zorder=3)
+    ax.scatter(data["p_greater"], y, marker="D", s=30,
+               color=[_class_colour(bool(r)) for r in data["responder"]], edgecolor="black",
+               linewidth=0.5, label="One-sided (greater)", zorder=3)
+    ax.axvline(alpha, color=OKABE_ITO["vermillion"], ls="--", lw=1, label=f"alpha = {alpha:g}")
+    if full is not None:
+        ax.axvline(full[0], color=OKABE_ITO["grey"], ls=":", lw=1, label="All cultures, two-sided")
+        ax.axvline(full[1], color=OKABE_ITO["grey"], ls="-.", lw=1,
+                   label="All cultures, one-sided")
+    tick_labels = [f"{c} ({'R' if r else 'NR'}{', over' if f else ''})"
+                   for c, r, f in zip(data["culture_id"], data["responder"], data["feature"],
+                                      strict=True)]
+    ax.set_yticks(y, tick_labels)
+    top = float(np.nanmax(np.r_[data["p_two_sided"], data["p_greater"], alpha,
+                                list(full or [])]))
+    ax.set_xlim(0, min(1.0, top * 1.1 + 0.01))
+    ax.set_xlabel("p-value without this culture (Fisher exact)")
+    ax.set_ylabel("Culture left out (class, feature)")
+    ax.set_title("Leave-one-out p-values")
+    handles, labels = ax.get_legend_handles_labels()
+    handles += [Patch(color=CLASS_COLOURS["responder"]), Patch(color=CLASS_COLOURS["non-responder"])]
+    labels += ["Left-out culture: responder", "Left-out culture: non-responder"]
+    ax.legend(handles, labels, frameon=False, fontsize=7, loc="upper center",
+              bbox_to_anchor=(0.4, -0.14), ncol=2)
+    fig.tight_layout()
+    return fig

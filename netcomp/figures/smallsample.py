@@ -1,0 +1,234 @@
+"""Figures of the chapter "Statistics for very small cohorts".
+
+Each function takes a tidy table from :mod:`netcomp.smallsample` and returns a matplotlib
+Figure in the book's style (Okabe-Ito colours, labelled axes with units, a title). Saving
+is left to :func:`netcomp.figures.style.save_figure`, called with the same table.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.lines import Line2D
+
+from netcomp.figures.style import OKABE_ITO, SERIES_COLOURS, new_figure
+
+#: Display names and colours of the tests compared in the exact-versus-approximate figure.
+TEST_SERIES: tuple[tuple[str, str, str], ...] = (
+    ("p_fisher", "Fisher exact, two-sided", OKABE_ITO["blue"]),
+    ("p_fisher_greater", "Fisher exact, one-sided", OKABE_ITO["sky_blue"]),
+    ("p_chi_square", "Pearson chi-square", OKABE_ITO["vermillion"]),
+    ("p_chi_square_yates", "chi-square with Yates' correction", OKABE_ITO["orange"]),
+)
+
+#: Display names of the multiple-testing procedures.
+PROCEDURE_LABELS: dict[str, str] = {
+    "unadjusted": "unadjusted p ≤ alpha",
+    "bonferroni": "Bonferroni",
+    "benjamini_hochberg": "Benjamini-Hochberg",
+}
+
+
+def exact_vs_chi_square_plot(tables: pd.DataFrame, alpha: float) -> plt.Figure:
+    """Tables sharing the observed margins: their chance under no effect and each test's p-value.
+
+    ``tables`` comes from :func:`netcomp.smallsample.tables_with_margins`. Left: how likely
+    each table is if the feature has no effect. Right: the p-value every test gives it,
+    with the significance level as a dashed line.
+    """
+    fig, (left, right) = new_figure(10.0, 4.8, ncols=2, gridspec_kw={"width_ratios": [1, 1.6]})
+    x = np.arange(len(tables))
+    labels = [f"{lab}\n(observed)" if obs else lab
+              for lab, obs in zip(tables["label"], tables["observed"], strict=True)]
+    colours = [OKABE_ITO["blue"] if obs else OKABE_ITO["grey"] for obs in tables["observed"]]
+    left.bar(x, 100 * tables["probability_no_effect"], color=colours, edgecolor="black", lw=0.6)
+    left.set_xticks(x, labels, fontsize=8)
+    left.set_xlabel("Table (with feature: responders vs non-responders)")
+    left.set_ylabel("Probability under no effect (%)")
+    left.set_title("Tables with the observed margins")
+
+    width = 0.8 / len(TEST_SERIES)
+    for k, (column, name, colour) in enumerate(TEST_SERIES):
+        right.bar(x + (k - (len(TEST_SERIES) - 1) / 2) * width, tables[column], width,
+                  color=colour, edgecolor="black", lw=0.4, label=name)
+    right.axhline(alpha, color=OKABE_ITO["black"], ls="--", lw=1)
+    right.text(-0.45, alpha * 1.08, f"alpha = {alpha:g}", va="bottom", ha="left", fontsize=8)
+    right.set_xticks(x, labels, fontsize=8)
+    smallest = float(np.nanmin(tables[[c for c, _, _ in TEST_SERIES]].to_numpy(float)))
+    right.set_yscale("log")
+    right.set_ylim(min(smallest, alpha) / 2, 1.6)
+    right.set_xlabel("Table (with feature: responders vs non-responders)")
+    right.set_ylabel("p-value (probability, log scale)")
+    right.set_title("p-value of each table, by test")
+    right.legend(frameon=False, fontsize=8, ncols=2, loc="upper center",
+                 bbox_to_anchor=(0.5, -0.25))
+    fig.suptitle(f"Exact test or chi-square approximation with {_total(tables)} cultures",
+                 fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def _total(tables: pd.DataFrame) -> int:
+    """Number of cultures of the tables (from a label like '4/6 vs 0/5')."""
+    first = str(tables["label"].iloc[0])
+    left, right = first.split(" vs ")
+    return int(left.split("/")[1]) + int(right.split("/")[1])
+
+
+def p_value_distribution_plot(
+    simulated: pd.DataFrame, exact: pd.DataFrame, alpha: float, n_label: str = ""
+) -> plt.Figure:
+    """How often a study of this size gives a p-value at or below x, by scenario.
+
+    ``simulated``: ``scenario, p_value`` (one row per simulated study); ``exact``:
+    ``scenario, p_value, cumulative`` (:func:`netcomp.smallsample.p_value_distribution`).
+    Steps are the simulated shares, dots the exact ones; the dotted diagonal is what a
+    continuous test would give under no effect.
+    """
+    fig, ax = new_figure(6.6, 4.4)
+    scenarios = list(dict.fromkeys(simulated["scenario"]))
+    low = max(min(simulated["p_value"].min(), exact["p_value"].min()) / 2, 1e-6)
+    for k, name in enumerate(scenarios):
+        colour = SERIES_COLOURS[k % len(SERIES_COLOURS)]
+        p = np.sort(simulated.loc[simulated["scenario"] == name, "p_value"].to_numpy(float))
+        share = np.arange(1, p.size + 1) / p.size
+        ax.step(np.concatenate([[low], p, [1.0]]), 100 * np.concatenate([[0.0], share, [1.0]]),
+                where="post", color=colour, lw=1.6, label=f"{name}: simulated")
+        ex = exact[exact["scenario"] == name]
+        ax.plot(ex["p_value"], 100 * ex["cumulative"], "o", color=colour, mec="black", mew=0.5,
+                ms=5, label=f"{name}: exact")
+    grid = np.logspace(np.log10(low), 0, 100)
+    ax.plot(grid, 100 * grid, ":", color=OKABE_ITO["grey"], lw=1.2,
+            label="continuous test, no effect")
+    ax.axvline(alpha, color=OKABE_ITO["black"], ls="--", lw=1)
+    ax.text(alpha * 1.08, 2, f"alpha = {alpha:g}", ha="left", va="bottom", fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlim(low, 1.05)
+    ax.set_ylim(0, 105)
+    ax.set_xlabel("p-value threshold x (log scale)")
+    ax.set_ylabel("Studies with p ≤ x (%)")
+    title = "Sampling distribution of the Fisher p-value"
+    ax.set_title(title + (f"\n{n_label}" if n_label else ""), pad=14)
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def false_positive_plot(distribution: pd.DataFrame, n_features: int, expected: float) -> plt.Figure:
+    """Share of simulated no-effect screens calling k features significant, by procedure.
+
+    ``distribution`` comes from :func:`netcomp.smallsample.call_distribution`;
+    ``expected`` (the exact mean number of unadjusted calls) is marked by a dashed line.
+    """
+    fig, ax = new_figure(7.0, 4.2)
+    procedures = list(dict.fromkeys(distribution["procedure"]))
+    width = 0.8 / len(procedures)
+    for k, proc in enumerate(procedures):
+        sub = distribution[distribution["procedure"] == proc]
+        ax.bar(sub["n_called"] + (k - (len(procedures) - 1) / 2) * width, 100 * sub["share"],
+               width, color=SERIES_COLOURS[k], edgecolor="black", lw=0.4,
+               label=PROCEDURE_LABELS.get(proc, proc))
+    ax.axvline(expected, color=OKABE_ITO["black"], ls="--", lw=1)
+    ax.text(expected, ax.get_ylim()[1] * 0.97, f" expected (unadjusted): {expected:.2f}",
+            fontsize=8, va="top")
+    top = int(distribution["n_called"].max())
+    ax.set_xticks(range(top + 1))
+    ax.set_xlabel("Features called significant in one simulated study (count)")
+    ax.set_ylabel("Simulated studies (%)")
+    ax.set_title(f"False positives in a screen of {n_features} features with no true effect")
+    ax.legend(frameon=False, fontsize=8, loc="center right")
+    fig.tight_layout()
+    return fig
+
+
+def power_curve_plot(
+    curve: pd.DataFrame, simulated: pd.DataFrame, target: float, alpha: float
+) -> plt.Figure:
+    """Exact power of Fisher's test against cultures per group, with simulated checks.
+
+    ``curve``: ``scenario, n_per_group, alternative, power`` and ``simulated``:
+    ``scenario, n_per_group, alternative, simulated, mc_se``
+    (:func:`netcomp.smallsample.scenario_power`). Colour marks the assumed effect, line
+    style the sidedness; points are simulations with 95% Monte Carlo error bars.
+    """
+    fig, ax = new_figure(7.2, 4.6)
+    styles = {"two-sided": ("-", "o"), "greater": ("--", "s"), "less": (":", "^")}
+    for k, scenario in enumerate(dict.fromkeys(curve["scenario"])):
+        colour = SERIES_COLOURS[k % len(SERIES_COLOURS)]
+        for alternative in dict.fromkeys(curve["alternative"]):
+            line, marker = styles[alternative]
+            name = "one-sided" if alternative in ("greater", "less") else alternative
+            sub = curve[(curve["scenario"] == scenario) & (curve["alternative"] == alternative)]
+            ax.plot(sub["n_per_group"], 100 * sub["power"], line, color=colour, lw=1.6,
+                    label=f"{scenario}, {name}")
+            sim = simulated[(simulated["scenario"] == scenario)
+                            & (simulated["alternative"] == alternative)]
+            ax.errorbar(sim["n_per_group"], 100 * sim["simulated"],
+                        yerr=100 * 1.96 * sim["mc_se"], fmt=marker, color=colour, mec="black",
+                        mew=0.5, ms=5, capsize=2)
+    ax.axhline(100 * target, color=OKABE_ITO["black"], ls=":", lw=1)
+    ax.text(curve["n_per_group"].max(), 100 * target, f"target {100 * target:g}%",
+            ha="right", va="bottom", fontsize=8)
+    ax.set_ylim(0, 103)
+    ax.set_xlim(0, curve["n_per_group"].max() + 1)
+    ax.set_xlabel("Cultures per group (n responders = n non-responders)")
+    ax.set_ylabel("Power (%)")
+    ax.set_title(f"Power of Fisher's exact test at alpha = {alpha:g}\n"
+                 "lines: exact; points: simulated (95% Monte Carlo error)")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def effect_size_plot(effects: pd.DataFrame) -> plt.Figure:
+    """Estimates with confidence intervals: risk difference (left), odds ratios (right, log).
+
+    ``effects`` comes from :func:`netcomp.smallsample.effect_sizes`. An infinite estimate
+    or bound is drawn as an arrow running off the right edge.
+    """
+    fig, (left, right) = new_figure(10.0, 3.4, ncols=2, gridspec_kw={"width_ratios": [1, 1.3]})
+    rd = effects[effects["measure"] == "risk difference"]
+    odds = effects[effects["measure"] != "risk difference"].reset_index(drop=True)
+    conf = float(effects["confidence"].iloc[0])
+
+    for _, row in rd.iterrows():
+        left.plot([100 * row["low"], 100 * row["high"]], [0, 0], color=OKABE_ITO["blue"], lw=2.5)
+        left.plot(100 * row["estimate"], 0, "o", color=OKABE_ITO["blue"], mec="black", ms=8)
+    left.axvline(0, color=OKABE_ITO["grey"], ls=":", lw=1)
+    left.set_xlim(-100, 100)
+    left.set_yticks([0], ["risk difference\n(Newcombe)"])
+    left.set_ylim(-1, 1)
+    left.set_xlabel("Responders minus non-responders with the feature (percentage points)")
+    left.set_title(f"Risk difference, {100 * conf:g}% CI")
+
+    finite = np.concatenate([odds[["estimate", "low", "high"]].to_numpy(float).ravel(), [1.0]])
+    finite = finite[np.isfinite(finite) & (finite > 0)]
+    lo, hi = finite.min() / 3, finite.max() * 3
+    colours = [OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["green"]]
+    for i, row in odds.iterrows():
+        y = -i
+        colour = colours[i % len(colours)]
+        high = row["high"] if np.isfinite(row["high"]) else hi
+        right.plot([row["low"], high], [y, y], color=colour, lw=2.5)
+        if not np.isfinite(row["high"]):
+            right.annotate("", xy=(hi, y), xytext=(hi / 1.6, y),
+                           arrowprops={"arrowstyle": "->", "color": colour, "lw": 2})
+            right.text(hi, y + 0.18, "upper bound ∞", ha="right", fontsize=8, color="#333333")
+        if np.isfinite(row["estimate"]):
+            right.plot(row["estimate"], y, "o", color=colour, mec="black", ms=8)
+        else:
+            right.text(hi, y - 0.3, "estimate ∞", ha="right", fontsize=8, color="#333333")
+    right.axvline(1, color=OKABE_ITO["grey"], ls=":", lw=1)
+    right.set_xscale("log")
+    right.set_xlim(lo, hi * 1.05)
+    right.set_ylim(-len(odds) + 0.4, 0.6)
+    right.set_yticks([-i for i in range(len(odds))], odds["measure"].tolist())
+    right.set_xlabel("Odds ratio (ratio, log scale; 1 = no association)")
+    right.set_title(f"Odds ratio, {100 * conf:g}% CI")
+    fig.suptitle("Effect sizes with their intervals", fontsize=11)
+    handles = [Line2D([], [], color="black", lw=2.5, label="confidence interval"),
+               Line2D([], [], marker="o", color="white", mec="black", ms=8, label="estimate")]
+    left.legend(handles=handles, frameon=False, fontsize=8, loc="lower left")
+    fig.tight_layout()
+    return fig

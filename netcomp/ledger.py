@@ -1,0 +1,197 @@
+"""The reproducibility ledger: every published claim, the value this book computes, a verdict.
+
+Claims live in ``data/claims.yaml``. After the chapters have written their result tables,
+:func:`evaluate_claims` recomputes each claim from those tables and gives it a status:
+
+- ``reproduced``: recomputed from published numbers (trial counts, published 2x2 counts or
+  the user's own cohort) and within tolerance of the reported value;
+- ``differs``: recomputed, and not within tolerance (or not computable: the note says why);
+- ``reported-only``: the data needed to recompute it are not public;
+- ``reconstructed-data``: it rests on the bundled cohort, which was *built* to satisfy the
+  published aggregates, so agreement proves nothing: never called reproduced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+CLAIMS_FILE = Path(__file__).resolve().parents[1] / "data" / "claims.yaml"
+STATUSES: tuple[str, ...] = ("reproduced", "differs", "reported-only", "reconstructed-data")
+LEDGER_COLUMNS: tuple[str, ...] = ("claim_id", "source", "reported", "computed", "status", "note")
+BADGES: dict[str, str] = {
+    "reproduced": "bdg-success",
+    "differs": "bdg-danger",
+    "reported-only": "bdg-secondary",
+    "reconstructed-data": "bdg-warning",
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of one claim."""
+
+    computed: Any
+    status: str
+    note: str
+
+
+def load_claims(path: str | Path = CLAIMS_FILE) -> list[dict[str, Any]]:
+    """Read the claims file; each claim must have an id, a source and a reported value."""
+    claims = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    for claim in claims:
+        missing = [k for k in ("id", "source", "locator", "reported", "basis") if k not in claim]
+        if missing:
+            raise ValueError(f"claim {claim.get('id', '?')} lacks {', '.join(missing)}")
+    return claims
+
+
+def compute_value(spec: dict[str, Any], results_dir: Path) -> Any:
+    """Evaluate a claim's ``compute`` spec on the result tables; raise if impossible."""
+    path = results_dir / spec["file"]
+    if not path.is_file():
+        raise FileNotFoundError(f"{spec['file']} was not produced by this build")
+    table = pd.read_csv(path)
+    if "query" in spec:
+        table = table.query(spec["query"])
+    agg = spec["agg"]
+    if agg == "count":
+        return len(table)
+    if table.empty:
+        raise ValueError(f"no row of {spec['file']} matches {spec.get('query', '')!r}")
+    column = table[spec["column"]]
+    if agg == "value":
+        if len(table) != 1:
+            raise ValueError(f"{len(table)} rows of {spec['file']} match; expected one")
+        value = column.iloc[0]
+        return value.item() if hasattr(value, "item") else value
+    if agg == "min":
+        return float(column.min())
+    if agg == "closest":
+        target = float(spec.get("target", 0.048))
+        return float(column.iloc[(column - target).abs().argmin()])
+    if agg == "median_gap":
+        medians = table.groupby(spec["group"])[spec["column"]].median()
+        reference = spec["reference"]
+        if reference not in medians.index or len(medians) < 2:
+            raise ValueError(f"need {reference} and at least one comparator")
+        return float(medians[reference] - medians.drop(reference).max())
+    raise ValueError(f"unknown aggregation {agg!r}")
+
+
+def _passes(claim: dict[str, Any], computed: Any) -> bool:
+    check = claim.get("check", "equal")
+    if check == "above":
+        return float(computed) > float(claim["expected"])
+    if check == "at_least":
+        return float(computed) >= float(claim["expected"]) - float(claim.get("tolerance", 0))
+    reported = claim["reported"]
+    if isinstance(reported, str):
+        return str(computed).strip() == reported.strip()
+    return abs(float(computed) - float(reported)) <= float(claim.get("tolerance", 0)) + 1e-12
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def judge(claim: dict[str, Any], results_dir: Path, reconstructed_cohort: bool) -> Verdict:
+    """Recompute one claim and decide its status (see the module docstring)."""
+    base_note = str(claim.get("note", ""))
+    if claim["basis"] == "none" or "compute" not in claim:
+        return Verdict("", "reported-only", base_note)
+    try:
+        computed = compute_value(claim["compute"], results_dir)
+    except (OSError, ValueError, KeyError) as exc:
+        return Verdict("", "differs", f"not computed: {exc}")
+    ok = _passes(claim, computed)
+    if claim["basis"] == "cohort" and reconstructed_cohort:
+        agree = ("consistent with the reconstruction, as it was built to be" if ok
+                 else "NOT consistent with the reconstruction: a bug to investigate")
+        note = f"Rests on the reconstructed cohort, not the study's data; {agree}."
+        return Verdict(computed, "reconstructed-data", " ".join(filter(None, [note, base_note])))
+    return Verdict(computed, "reproduced" if ok else "differs", base_note)
+
+
+def evaluate_claims(results_dir: str | Path, reconstructed_cohort: bool,
+                    claims: list[dict[str, Any]] | None = None) -> pd.DataFrame:
+    """The ledger table: one row per claim with the columns of :data:`LEDGER_COLUMNS`.
+
+    Extra columns ``claim``, ``unit``, ``chapter`` and ``section`` feed the ledger page.
+    """
+    claims = load_claims() if claims is None else claims
+    rows = []
+    for claim in claims:
+        verdict = judge(claim, Path(results_dir), reconstructed_cohort)
+        rows.append({
+            "claim_id": claim["id"],
+            "source": f"{claim['source']}: \"{claim['locator']}\"",
+            "reported": _fmt(claim["reported"]),
+            "computed": _fmt(verdict.computed),
+            "status": verdict.status,
+            "note": verdict.note,
+            "claim": claim.get("claim", ""),
+            "unit": claim.get("unit", ""),
+            "chapter": claim.get("chapter", ""),
+            "section": claim.get("section", ""),
+        })
+    return pd.DataFrame(rows)
+
+
+def status_counts(ledger: pd.DataFrame) -> dict[str, int]:
+    """How many claims have each status (every status listed, zero included)."""
+    counts = ledger["status"].value_counts()
+    return {s: int(counts.get(s, 0)) for s in STATUSES}
+
+
+def status_changes(previous: pd.DataFrame | None, current: pd.DataFrame) -> list[str]:
+    """Messages for claims whose status changed since the previous build (warnings first)."""
+    if previous is None or previous.empty:
+        return []
+    old = previous.set_index("claim_id")["status"]
+    messages = []
+    for cid, status in current.set_index("claim_id")["status"].items():
+        before = old.get(cid)
+        if before is not None and before != status:
+            level = "WARNING" if before == "reproduced" else "note"
+            messages.append(f"{level}: claim {cid} was {before}, now {status}")
+    return sorted(messages, key=lambda m: not m.startswith("WARNING"))
+
+
+def ledger_markdown(ledger: pd.DataFrame, documents: set[str] | None = None) -> str:
+    """The ledger page's body: counts, then a table with coloured statuses and chapter links.
+
+    ``documents`` lists the chapters in this build (e.g. ``notebooks/01_data_import``);
+    claims computed by a chapter that is not in the build name it without a link.
+    """
+    counts = status_counts(ledger)
+    summary = ", ".join(f"{{{BADGES[s]}}}`{s}` {n}" for s, n in counts.items())
+    lines = [f"**{len(ledger)} claims:** {summary}.", "",
+             "| claim | source | reported | computed | status | where | note |",
+             "|---|---|---|---|---|---|---|"]
+    for row in ledger.itertuples(index=False):
+        if not row.chapter:
+            where = ""
+        elif documents is None or row.chapter in documents:
+            where = f"{{doc}}`/{row.chapter}`"
+        else:
+            where = f"`{row.chapter}` (not in this build)"
+        if row.section:
+            where += f", section *{row.section}*"
+        cells = [
+            f"**{row.claim_id}**: {row.claim}",
+            row.source.replace("|", "\\|"),
+            f"{row.reported} {row.unit}".strip() if row.reported else "",
+            row.computed,
+            f"{{{BADGES[row.status]}}}`{row.status}`",
+            where,
+            row.note,
+        ]
+        lines.append("| " + " | ".join(str(c).replace("\n", " ") for c in cells) + " |")
+    return "\n".join(lines) + "\n"

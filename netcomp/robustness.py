@@ -1,0 +1,328 @@
+"""How robust is a 2x2 association found in a handful of cultures?
+
+Four views of one finding (a binary feature, e.g. HRAS overexpression, against response):
+
+* :func:`fragility_index` - how many cultures would have to change response class for
+  the result to cross the significance level (Walsh et al. 2014, adapted);
+* :func:`leave_one_out` - the p-value with each culture left out in turn;
+* :func:`p_value_grid` - the p-value over a grid of response thresholds x
+  overexpression cut-offs (both choices are the analyst's);
+* :func:`simulate_power` - the power of Fisher's test for cohorts of n cultures under a
+  chosen true effect, by simulation, and :func:`smallest_n_for_power`.
+
+"Significant" means ``p < alpha`` throughout. Tables are ``[[a, b], [c, d]]`` as in
+:mod:`netcomp.association`: rows feature present / absent, columns responder /
+non-responder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from netcomp.association import check_classes, fisher_exact_2x2
+from netcomp.response import classify
+
+#: The four ways one culture can change class, as changes to ``(a, b, c, d)``.
+FLIPS: tuple[tuple[str, tuple[int, int, int, int]], ...] = (
+    ("a responder with the feature reclassified as a non-responder", (-1, 1, 0, 0)),
+    ("a non-responder with the feature reclassified as a responder", (1, -1, 0, 0)),
+    ("a responder without the feature reclassified as a non-responder", (0, 0, -1, 1)),
+    ("a non-responder without the feature reclassified as a responder", (0, 0, 1, -1)),
+)
+
+
+def _p(a: int, b: int, c: int, d: int, alternative: str) -> float:
+    return float(fisher_exact_2x2(a, b, c, d, alternative=alternative)[1])
+
+
+@dataclass(frozen=True)
+class FragilityResult:
+    """Result of :func:`fragility_index`.
+
+    ``index`` is the number of greedy flips that changed the conclusion (None if no
+    sequence of flips does); ``minimum`` the smallest number of flips that does, found by
+    checking every table reachable by flips. ``reverse`` is True when the observed result
+    is not significant, so the flips are those needed to *reach* significance (the
+    "reverse fragility index").
+    """
+
+    p_value: float
+    alpha: float
+    alternative: str
+    significant: bool
+    reverse: bool
+    index: int | None
+    minimum: int | None
+    steps: pd.DataFrame
+
+
+def fragility_index(
+    a: int, b: int, c: int, d: int, alpha: float = 0.05, alternative: str = "two-sided"
+) -> FragilityResult:
+    """Fragility index of a 2x2 table: cultures whose class must change to cross ``alpha``.
+
+    Adapted from Walsh et al. (2014), who add events one patient at a time in one arm:
+    here, at each step one culture changes response class (any of the four :data:`FLIPS`,
+    the feature status and group sizes stay fixed) and the greedy rule picks the flip that
+    moves the Fisher p-value furthest towards the other side of ``alpha`` (largest p when
+    the result is significant, smallest when it is not); it stops when ``p < alpha``
+    changes truth value. ``steps`` lists each step's flip, table and p-value.
+    """
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must lie strictly between 0 and 1, got {alpha!r}")
+    table = (int(a), int(b), int(c), int(d))
+    p0 = _p(*table, alternative)
+    significant = p0 < alpha
+    rows = [{"step": 0, "flip": "observed", "a": table[0], "b": table[1], "c": table[2],
+             "d": table[3], "p_value": p0}]
+    current, seen, index = table, {table}, None
+    for step in range(1, sum(table) + 1):
+        options = []
+        for name, delta in FLIPS:
+            new = tuple(x + dx for x, dx in zip(current, delta, strict=True))
+            if min(new) < 0 or new in seen:
+                continue
+            options.append((_p(*new, alternative), name, new))
+        if not options:
+            break
+        # significant: move towards the largest p; not significant: the smallest
+        p_new, name, new = (max if significant else min)(options, key=lambda o: o[0])
+        seen.add(new)
+        current = new
+        rows.append({"step": step, "flip": name, "a": new[0], "b": new[1], "c": new[2],
+                     "d": new[3], "p_value": p_new})
+        if (p_new < alpha) != significant:
+            index = step
+            break
+
+    # exact minimum: every table reachable with the same row totals (feature status fixed)
+    k1, k0 = table[0] + table[1], table[2] + table[3]
+    aa, cc = np.meshgrid(np.arange(k1 + 1), np.arange(k0 + 1), indexing="ij")
+    aa, cc = aa.ravel(), cc.ravel()
+    _, p_all = fisher_exact_2x2(aa, k1 - aa, cc, k0 - cc, alternative=alternative)
+    flips = np.abs(aa - table[0]) + np.abs(cc - table[2])
+    changed = (p_all < alpha) != significant
+    minimum = int(flips[changed].min()) if changed.any() else None
+    return FragilityResult(
+        p_value=p0,
+        alpha=alpha,
+        alternative=alternative,
+        significant=significant,
+        reverse=not significant,
+        index=index,
+        minimum=minimum,
+        steps=pd.DataFrame(rows),
+    )
+
+
+def leave_one_out(feature: pd.Series, responder: pd.Series) -> pd.DataFrame:
+    """Fisher p-values (two-sided and one-sided, odds ratio > 1) with each culture left out.
+
+    ``feature`` and ``responder`` are bool Series indexed by culture. Returns one row per
+    culture: ``culture_id, responder, feature, detail, p_two_sided, p_greater``, where
+    ``detail`` is the table without that culture as ``a/n_resp vs b/n_non``.
+    """
+    check_classes(responder)
+    common = responder.index.intersection(feature.index)
+    r = responder.loc[common].to_numpy(dtype=bool)
+    f = feature.loc[common].to_numpy(dtype=bool)
+    a, b = int(np.sum(f & r)), int(np.sum(f & ~r))
+    c, d = int(np.sum(~f & r)), int(np.sum(~f & ~r))
+    # removing culture i takes one count off its own cell
+    da = -(f & r).astype(int)
+    db = -(f & ~r).astype(int)
+    dc = -(~f & r).astype(int)
+    dd = -(~f & ~r).astype(int)
+    aa, bb, cc, ddd = a + da, b + db, c + dc, d + dd
+    _, p2 = fisher_exact_2x2(aa, bb, cc, ddd, alternative="two-sided")
+    _, p1 = fisher_exact_2x2(aa, bb, cc, ddd, alternative="greater")
+    detail = [f"{x}/{x + z} vs {y}/{y + w}" for x, y, z, w in zip(aa, bb, cc, ddd, strict=True)]
+    return pd.DataFrame(
+        {
+            "culture_id": [str(i) for i in common],
+            "responder": r,
+            "feature": f,
+            "detail": detail,
+            "p_two_sided": p2,
+            "p_greater": p1,
+        }
+    )
+
+
+def p_value_grid(
+    inhibition: pd.Series,
+    fold_change: pd.Series,
+    thresholds: Sequence[float] | np.ndarray,
+    cutoffs: Sequence[float] | np.ndarray,
+    alternative: str = "two-sided",
+) -> pd.DataFrame:
+    """Fisher p-value of overexpression vs response over thresholds x cut-offs.
+
+    A culture responds when its inhibition is strictly above the threshold
+    (:func:`netcomp.response.classify`, the chapter's rule) and is overexpressed when its
+    fold change is at or above the cut-off. Cultures missing either value are left out.
+    Long table: ``threshold_pct, cutoff, n_responders, n_nonresponders, a, b, p_value``
+    with ``p_value`` NaN where a class is empty (no test is possible).
+    """
+    common = inhibition.dropna().index.intersection(fold_change.dropna().index)
+    inh = inhibition.loc[common].to_numpy(dtype=float)
+    fc = fold_change.loc[common].to_numpy(dtype=float)
+    thr = np.asarray(thresholds, dtype=float)
+    cut = np.asarray(cutoffs, dtype=float)
+    resp = np.stack([classify(inh, t) for t in thr]).astype(np.int64)  # T x N
+    over = (fc[None, :] >= cut[:, None]).astype(np.int64)  # C x N
+    a = resp @ over.T  # T x C
+    n_resp = resp.sum(axis=1)[:, None] + 0 * a
+    n_over = over.sum(axis=1)[None, :] + 0 * a
+    n = inh.size
+    b = n_over - a
+    c = n_resp - a
+    d = n - n_resp - b
+    _, p = fisher_exact_2x2(a, b, c, d, alternative=alternative)
+    p = np.where((n_resp == 0) | (n_resp == n), np.nan, p)
+    tt, cc = np.meshgrid(thr, cut, indexing="ij")
+    return pd.DataFrame(
+        {
+            "threshold_pct": tt.ravel(),
+            "cutoff": cc.ravel(),
+            "n_responders": n_resp.ravel(),
+            "n_nonresponders": (n - n_resp).ravel(),
+            "a": a.ravel(),
+            "b": b.ravel(),
+            "p_value": p.ravel(),
+        }
+    )
+
+
+def simulate_power(
+    n_values: Sequence[int],
+    p_feature_responders: float,
+    p_feature_nonresponders: float,
+    responder_fraction: float = 6 / 11,
+    alpha: float = 0.05,
+    n_simulations: int = 2000,
+    seed: int = 0,
+    alternative: str = "two-sided",
+) -> pd.DataFrame:
+    """Power of Fisher's exact test for cohorts of n cultures, by simulation.
+
+    Each simulated cohort draws every culture's class (responder with probability
+    ``responder_fraction``) and then its feature (present with probability
+    ``p_feature_responders`` or ``p_feature_nonresponders``), i.e. binomial counts;
+    power is the share of cohorts with ``p < alpha`` (a cohort with an empty class counts
+    as not significant). ``numpy.random.default_rng(seed)``, used for the n values in
+    order, makes the curve reproducible. Columns: ``n, power, mc_se, n_simulations``
+    (``mc_se`` is the Monte Carlo standard error).
+    """
+    for name, v in (("p_feature_responders", p_feature_responders),
+                    ("p_feature_nonresponders", p_feature_nonresponders),
+                    ("responder_fraction", responder_fraction)):
+        if not 0 <= v <= 1:
+            raise ValueError(f"{name} must be a probability in [0, 1], got {v!r}")
+    if n_simulations < 1:
+        raise ValueError("n_simulations must be at least 1")
+    rng = np.random.default_rng(seed)
+    rows = []
+    for n in n_values:
+        n = int(n)
+        n_resp = rng.binomial(n, responder_fraction, size=n_simulations)
+        a = rng.binomial(n_resp, p_feature_responders)
+        b = rng.binomial(n - n_resp, p_feature_nonresponders)
+        _, p = fisher_exact_2x2(a, b, n_resp - a, n - n_resp - b, alternative=alternative)
+        power = float(np.mean(p < alpha))
+        rows.append({"n": n, "power": power,
+                     "mc_se": float(np.sqrt(power * (1 - power) / n_simulations)),
+                     "n_simulations": n_simulations})
+    return pd.DataFrame(rows, columns=["n", "power", "mc_se", "n_simulations"])
+
+
+def smallest_n_for_power(curve: pd.DataFrame, target: float = 0.8) -> int | None:
+    """Smallest n of ``curve`` from which the power stays at or above ``target``.
+
+    Fisher's test is discrete, so power zig-zags with n; "stays" avoids reporting an n
+    that reaches the target by a lucky step and falls below it again. None if never.
+    """
+    ordered = curve.sort_values("n")
+    ok = ordered["power"].to_numpy() >= target
+    if not ok[-1:].all() or ok.size == 0:
+        return None
+    # last position that fails; the answer is the n right after it
+    fails = np.nonzero(~ok)[0]
+    first = 0 if fails.size == 0 else int(fails[-1]) + 1
+    return int(ordered["n"].iloc[first])
+
+
+def fragility_sentence(res: FragilityResult, feature: str = "the feature") -> str:
+    """Say in words what :func:`fragility_index` found (``feature`` names the feature)."""
+    sided = "two-sided" if res.alternative == "two-sided" else "one-sided"
+    state = "significant" if res.significant else "not significant"
+    head = f"The {sided} result (p = {res.p_value:.3g}) is {state} at alpha = {res.alpha:g}."
+    if res.minimum is None:
+        return f"{head} No change of class of any number of cultures would alter that."
+    n = res.minimum
+    cultures = "a single culture" if n == 1 else f"{n} cultures"
+    goal = "lose" if res.significant else "reach"
+    name = "fragility index" if res.significant else "reverse fragility index"
+    text = f"{head} Changing the response class of {cultures} is enough to {goal} significance ({name} {n})"
+    if res.index is not None and len(res.steps) > 1:
+        first = str(res.steps["flip"].iloc[1]).replace("the feature", feature)
+        if res.index == 1:
+            text += f": for example {first}"
+        else:
+            text += f"; the greedy search needed {res.index} changes, the first being {first}"
+    return text + "."
+
+
+def leave_one_out_sentence(loo: pd.DataFrame, p_full: float, alpha: float) -> str:
+    """Say how far the two-sided p moves when one culture is left out."""
+    p = loo["p_two_sided"].to_numpy(dtype=float)
+    n_sig = int(np.sum(p < alpha))
+    text = (f"Without a single culture, the two-sided p ranges from {p.min():.3f} to "
+            f"{p.max():.3f} (with every culture: {p_full:.3f}), and it falls below alpha in "
+            f"{n_sig} of the {p.size} cases.")
+    if p.min() < p_full < p.max():
+        text += (" Removing one culture can make the result more significant as well as less, "
+                 f"a sign of how little {p.size} cultures can settle.")
+    return text
+
+
+def grid_sentence(grid_two: pd.DataFrame, grid_one: pd.DataFrame, alpha: float) -> str:
+    """Summarise :func:`p_value_grid` for the two-sided and one-sided tests in words."""
+    parts = []
+    for grid, name in ((grid_two, "two-sided"), (grid_one, "one-sided")):
+        p = grid["p_value"].to_numpy(dtype=float)
+        tested = p[~np.isnan(p)]
+        share = 100.0 * np.mean(tested < alpha) if tested.size else 0.0
+        parts.append((name, share, tested))
+    (n2, s2, t2), (n1, s1, _) = parts
+    text = (f"Of the {len(grid_two)} combinations, {len(t2)} leave both classes non-empty; "
+            f"the {n2} p-value is below alpha in {s2:.0f}% of them and the {n1} p-value in "
+            f"{s1:.0f}%.")
+    if s2 == 0:
+        text += (f" No choice makes the two-sided test significant (smallest p "
+                 f"{t2.min():.3f}), so that conclusion does not hinge on these choices.")
+    elif s2 < 50:
+        text += " Significance holds only for some choices: it depends on them."
+    else:
+        text += " Most choices lead to the same conclusion."
+    return text
+
+
+def power_sentence(curves: pd.DataFrame, n: int, needed: dict[str, int | None],
+                   target: float = 0.8) -> str:
+    """Say the power at the study's size and the size needed, for each test in ``curves``."""
+    at_n = curves[curves["n"] == n].set_index("test")["power"]
+    powers = " and ".join(f"{at_n[t]:.0%} ({t})" for t in at_n.index)
+    text = f"At the study's size of {n} cultures the power is {powers}"
+    if (at_n < 0.5).all():
+        text += (": even if the effect were real and this large, a study of this size would "
+                 "miss it more often than not")
+    n_max = int(curves["n"].max())
+    needs = " and ".join(
+        f"{k} cultures ({t})" if k is not None else f"more than {n_max} cultures ({t})"
+        for t, k in needed.items())
+    return text + f". Power stays at or above {target:.0%} from {needs}."

@@ -1,0 +1,914 @@
+"""Statistics for very small cohorts: exact tests, p-value spread, multiplicity, power, intervals.
+
+The functions behind the chapter "Statistics for very small cohorts". They all work on one
+binary feature (e.g. HRAS overexpression) compared between two groups of fixed size,
+``n1`` responders and ``n2`` non-responders, as ``x1/n1 vs x2/n2``. The 2x2 layout is the
+book's (:mod:`netcomp.association`)::
+
+                      responder   non-responder
+    feature present      x1            x2
+    feature absent     n1 - x1       n2 - x2
+
+so ``alternative="greater"`` means "the feature is commoner among responders".
+
+With group sizes fixed, only ``(n1 + 1) * (n2 + 1)`` tables can occur. Every p-value is
+therefore computed once per possible table (:func:`p_value_grid`); exact power is a sum
+over that grid weighted by two binomial distributions (:func:`rejection_probability`),
+and a simulation only draws the two binomial counts and looks the p-values up
+(:func:`simulate_p_values`). The simulation is thus an *independent route* to the same
+numbers: the two must agree within Monte Carlo error, which the chapter and the tests check.
+
+A test "rejects" when ``p <= alpha`` (with a relative tolerance of 1e-9, so that a p-value
+equal to alpha up to rounding counts as equal).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from scipy.stats.contingency import odds_ratio as _scipy_odds_ratio
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import confint_proportions_2indep
+
+from netcomp.association import fisher_exact_2x2
+
+#: Tests a p-value grid can be computed for.
+TESTS: tuple[str, ...] = ("fisher", "chi-square", "chi-square-yates")
+ALTERNATIVES: tuple[str, ...] = ("two-sided", "greater", "less")
+#: Relative tolerance of the ``p <= alpha`` comparison.
+P_TOLERANCE: float = 1e-9
+#: Columns of ``results/small_cohorts.csv`` (a contract with re-users of the compendium).
+RESULT_COLUMNS: tuple[str, ...] = (
+    "quantity",
+    "test",
+    "alternative",
+    "alpha",
+    "n_responders",
+    "n_nonresponders",
+    "rate_responders",
+    "rate_nonresponders",
+    "exact",
+    "simulated",
+    "mc_se",
+    "n_simulations",
+    "agrees",
+)
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check_probability(name: str, value: float) -> float:
+    value = float(value)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must be a probability between 0 and 1, got {value!r}")
+    return value
+
+
+def _check_sizes(n1: int, n2: int) -> tuple[int, int]:
+    n1, n2 = int(n1), int(n2)
+    if n1 < 1 or n2 < 1:
+        raise ValueError(f"both groups need at least one culture, got n1={n1}, n2={n2}")
+    return n1, n2
+
+
+def _check_test(test: str, alternative: str) -> None:
+    if test not in TESTS:
+        raise ValueError(f"test must be one of {', '.join(TESTS)}, got {test!r}")
+    if alternative not in ALTERNATIVES:
+        raise ValueError(f"alternative must be one of {', '.join(ALTERNATIVES)}, got {alternative!r}")
+    if test != "fisher" and alternative != "two-sided":
+        raise ValueError(f"the {test} test is two-sided only, got alternative={alternative!r}")
+
+
+def _reject(p: np.ndarray, alpha: float) -> np.ndarray:
+    return p <= alpha * (1.0 + P_TOLERANCE)
+
+
+# --------------------------------------------------------------------------- observed table
+
+
+@dataclass(frozen=True)
+class TwoByTwo:
+    """A binary feature in two groups: ``x1`` of ``n1`` responders, ``x2`` of ``n2`` non-responders."""
+
+    x1: int
+    n1: int
+    x2: int
+    n2: int
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.x1 <= self.n1 and 0 <= self.x2 <= self.n2):
+            raise ValueError(f"impossible counts {self.x1}/{self.n1} vs {self.x2}/{self.n2}")
+
+    @property
+    def table(self) -> np.ndarray:
+        """``[[x1, x2], [n1 - x1, n2 - x2]]`` (rows: feature present/absent)."""
+        return np.array([[self.x1, self.x2], [self.n1 - self.x1, self.n2 - self.x2]])
+
+    @property
+    def rate1(self) -> float:
+        """Share of responders with the feature."""
+        return self.x1 / self.n1
+
+    @property
+    def rate2(self) -> float:
+        """Share of non-responders with the feature."""
+        return self.x2 / self.n2
+
+    @property
+    def pooled_rate(self) -> float:
+        """Share of all cultures with the feature (the common rate under no effect)."""
+        return (self.x1 + self.x2) / (self.n1 + self.n2)
+
+    @property
+    def detail(self) -> str:
+        return f"{self.x1}/{self.n1} vs {self.x2}/{self.n2}"
+
+
+def feature_counts(responder: pd.Series, fold_change: pd.Series, cutoff: float) -> TwoByTwo:
+    """Count cultures with ``fold_change >= cutoff`` among responders and non-responders.
+
+    Both Series are indexed by culture; cultures missing from either, or without a
+    measured fold change, are left out.
+    """
+    common = responder.index.intersection(fold_change.dropna().index)
+    resp = responder.loc[common].to_numpy(dtype=bool)
+    over = fold_change.loc[common].to_numpy(dtype=float) >= float(cutoff)
+    return TwoByTwo(
+        x1=int(np.sum(over & resp)),
+        n1=int(resp.sum()),
+        x2=int(np.sum(over & ~resp)),
+        n2=int((~resp).sum()),
+    )
+
+
+def counts_frame(counts: TwoByTwo, feature: str = "HRAS overexpressed") -> pd.DataFrame:
+    """The 2x2 table for display: rows feature yes/no/total, columns the two classes and all."""
+    t = counts.table
+    return pd.DataFrame(
+        {
+            feature: ["yes", "no", "total"],
+            "responders": [int(t[0, 0]), int(t[1, 0]), counts.n1],
+            "non-responders": [int(t[0, 1]), int(t[1, 1]), counts.n2],
+            "all": [int(t[0].sum()), int(t[1].sum()), counts.n1 + counts.n2],
+        }
+    )
+
+
+# --------------------------------------------------------------------------- single tables
+
+
+def expected_counts(table: np.ndarray) -> np.ndarray:
+    """Counts expected in each cell of a 2x2 table if rows and columns were independent."""
+    table = np.asarray(table, dtype=float)
+    return np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
+
+
+def chi_square_p(
+    x1: np.ndarray | int, n1: int, x2: np.ndarray | int, n2: int, yates: bool = False
+) -> np.ndarray:
+    """Pearson's chi-square p-value (1 df) of many tables ``x1/n1 vs x2/n2`` at once.
+
+    Uses ``N (|ad - bc| - k)^2 / (r1 r2 c1 c2)`` with ``k = N/2`` for Yates' correction
+    (clipped at zero, as scipy does) and ``k = 0`` without it. A table with an empty row is
+    untestable and gets p = 1.
+    """
+    x1 = np.asarray(x1, dtype=float)
+    x2 = np.asarray(x2, dtype=float)
+    a, b, c, d = x1, x2, n1 - x1, n2 - x2
+    total = float(n1 + n2)
+    r1, r2 = a + b, c + d
+    denom = r1 * r2 * float(n1) * float(n2)
+    k = total / 2.0 if yates else 0.0
+    excess = np.maximum(np.abs(a * d - b * c) - k, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        statistic = np.where(denom > 0, total * excess**2 / np.where(denom > 0, denom, 1.0), 0.0)
+    return np.where(denom > 0, stats.chi2.sf(statistic, df=1), 1.0)
+
+
+def p_value_grid(n1: int, n2: int, test: str = "fisher", alternative: str = "two-sided") -> np.ndarray:
+    """p-value of every possible table: entry ``[x1, x2]`` is the p of ``x1/n1 vs x2/n2``.
+
+    Fisher p-values come from :func:`netcomp.association.fisher_exact_2x2` (hypergeometric
+    tail sums, vectorised); chi-square ones from :func:`chi_square_p`. Grids are cached
+    (power curves and sample-size searches reuse them), so the array is read-only.
+    """
+    n1, n2 = _check_sizes(n1, n2)
+    _check_test(test, alternative)
+    return _cached_grid(n1, n2, test, alternative)
+
+
+@functools.lru_cache(maxsize=512)
+def _cached_grid(n1: int, n2: int, test: str, alternative: str) -> np.ndarray:
+    x1, x2 = np.meshgrid(np.arange(n1 + 1), np.arange(n2 + 1), indexing="ij")
+    if test == "fisher":
+        grid = fisher_exact_2x2(x1, x2, n1 - x1, n2 - x2, alternative=alternative)[1]
+    else:
+        grid = chi_square_p(x1, n1, x2, n2, yates=(test == "chi-square-yates"))
+    grid = np.asarray(grid, dtype=float)
+    grid.setflags(write=False)
+    return grid
+
+
+def tables_with_margins(counts: TwoByTwo) -> pd.DataFrame:
+    """Every table with the observed margins, its probability under no effect and its p-values.
+
+    With both margins fixed (``n1``, ``n2`` and the number of cultures with the feature)
+    only ``x1`` varies; under no effect it is hypergeometric. Columns: ``x1, x2, label,
+    probability_no_effect, min_expected, p_fisher, p_fisher_greater, p_chi_square,
+    p_chi_square_yates, observed``.
+    """
+    n1, n2 = counts.n1, counts.n2
+    with_feature = counts.x1 + counts.x2
+    x1 = np.arange(max(0, with_feature - n2), min(with_feature, n1) + 1)
+    x2 = with_feature - x1
+    tables = np.stack([np.stack([x1, x2], axis=1), np.stack([n1 - x1, n2 - x2], axis=1)], axis=1)
+    min_expected = np.array([expected_counts(t).min() for t in tables])
+    return pd.DataFrame(
+        {
+            "x1": x1,
+            "x2": x2,
+            "label": [f"{u}/{n1} vs {v}/{n2}" for u, v in zip(x1, x2, strict=True)],
+            "probability_no_effect": stats.hypergeom.pmf(x1, n1 + n2, n1, with_feature),
+            "min_expected": min_expected,
+            "p_fisher": fisher_exact_2x2(x1, x2, n1 - x1, n2 - x2)[1],
+            "p_fisher_greater": fisher_exact_2x2(x1, x2, n1 - x1, n2 - x2, "greater")[1],
+            "p_chi_square": chi_square_p(x1, n1, x2, n2),
+            "p_chi_square_yates": chi_square_p(x1, n1, x2, n2, yates=True),
+            "observed": x1 == counts.x1,
+        }
+    )
+
+
+def conditional_size(tables: pd.DataFrame, p_column: str, alpha: float) -> float:
+    """Probability, under no effect and with the margins fixed, that ``p_column`` rejects."""
+    reject = _reject(tables[p_column].to_numpy(dtype=float), alpha)
+    return float(tables.loc[reject, "probability_no_effect"].sum())
+
+
+def min_attainable_p(
+    n1: int, n2: int, with_feature: Sequence[int] | np.ndarray, alternative: str = "two-sided"
+) -> np.ndarray:
+    """Smallest Fisher p-value any table can reach when ``with_feature`` cultures carry the feature.
+
+    A feature seen in few cultures cannot give a small p-value whatever its split between
+    the classes, so its test can never be significant (Tarone's observation); counting such
+    tests inflates a multiple-testing correction for nothing.
+    """
+    grid = p_value_grid(n1, n2, "fisher", alternative)
+    totals = np.asarray(with_feature, dtype=np.int64)
+    if np.any((totals < 0) | (totals > n1 + n2)):
+        raise ValueError(f"counts with the feature must lie between 0 and {n1 + n2}")
+    x1 = np.arange(n1 + 1)[None, :]
+    x2 = totals[:, None] - x1
+    valid = (x2 >= 0) & (x2 <= n2)
+    values = np.where(valid, grid[x1, np.clip(x2, 0, n2)], np.inf)
+    return values.min(axis=1)
+
+
+# --------------------------------------------------------------------------- exact distributions
+
+
+def binomial_weights(n1: int, n2: int, rate1: float, rate2: float) -> np.ndarray:
+    """Probability of each table ``[x1, x2]`` when x1 ~ Bin(n1, rate1), x2 ~ Bin(n2, rate2)."""
+    n1, n2 = _check_sizes(n1, n2)
+    rate1 = _check_probability("rate1", rate1)
+    rate2 = _check_probability("rate2", rate2)
+    return np.outer(
+        stats.binom.pmf(np.arange(n1 + 1), n1, rate1), stats.binom.pmf(np.arange(n2 + 1), n2, rate2)
+    )
+
+
+def rejection_probability(
+    n1: int,
+    n2: int,
+    rate1: float,
+    rate2: float,
+    alpha: float = 0.05,
+    test: str = "fisher",
+    alternative: str = "two-sided",
+) -> float:
+    """Exact probability that the test gives ``p <= alpha``: power, or size when rate1 == rate2.
+
+    The sum over all tables of P(x1) P(x2) 1[p(x1, x2) <= alpha], the two counts being
+    independent binomials (groups of fixed size ``n1``, ``n2``).
+    """
+    grid = p_value_grid(n1, n2, test, alternative)
+    weights = binomial_weights(n1, n2, rate1, rate2)
+    return float(np.clip(weights[_reject(grid, alpha)].sum(), 0.0, 1.0))
+
+
+def p_value_distribution(
+    n1: int,
+    n2: int,
+    rate1: float,
+    rate2: float,
+    test: str = "fisher",
+    alternative: str = "two-sided",
+) -> pd.DataFrame:
+    """Exact distribution of the p-value: each value it can take and its probability.
+
+    Columns ``p_value, probability, cumulative`` (``cumulative`` = P(p <= p_value)),
+    sorted by p-value; values equal to 12 decimals are merged.
+    """
+    grid = p_value_grid(n1, n2, test, alternative)
+    weights = binomial_weights(n1, n2, rate1, rate2)
+    table = pd.DataFrame({"p_value": np.round(grid.ravel(), 12), "probability": weights.ravel()})
+    dist = table.groupby("p_value", as_index=False)["probability"].sum()
+    dist = dist[dist["probability"] > 0].sort_values("p_value").reset_index(drop=True)
+    dist["cumulative"] = np.minimum(dist["probability"].cumsum(), 1.0)
+    return dist
+
+
+# --------------------------------------------------------------------------- simulation
+
+
+def simulate_counts(
+    n1: int, n2: int, rate1: float, rate2: float, n_simulations: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw ``n_simulations`` studies: counts x1 ~ Bin(n1, rate1) and x2 ~ Bin(n2, rate2)."""
+    n1, n2 = _check_sizes(n1, n2)
+    if int(n_simulations) < 1:
+        raise ValueError(f"n_simulations must be at least 1, got {n_simulations!r}")
+    x1 = rng.binomial(n1, _check_probability("rate1", rate1), size=int(n_simulations))
+    x2 = rng.binomial(n2, _check_probability("rate2", rate2), size=int(n_simulations))
+    return x1, x2
+
+
+def simulate_p_values(
+    n1: int,
+    n2: int,
+    rate1: float,
+    rate2: float,
+    n_simulations: int,
+    rng: np.random.Generator,
+    test: str = "fisher",
+    alternative: str = "two-sided",
+) -> np.ndarray:
+    """p-values of ``n_simulations`` simulated studies (draw counts, look the p-value up)."""
+    grid = p_value_grid(n1, n2, test, alternative)
+    x1, x2 = simulate_counts(n1, n2, rate1, rate2, n_simulations, rng)
+    return grid[x1, x2]
+
+
+def monte_carlo_se(probability: float, n_simulations: int) -> float:
+    """Standard error of a proportion estimated from ``n_simulations`` independent draws."""
+    p = float(probability)
+    return float(np.sqrt(max(p * (1.0 - p), 0.0) / int(n_simulations)))
+
+
+@dataclass(frozen=True)
+class PowerCheck:
+    """A rejection probability computed exactly and by simulation, with its design."""
+
+    quantity: str
+    test: str
+    alternative: str
+    alpha: float
+    n_responders: int
+    n_nonresponders: int
+    rate_responders: float
+    rate_nonresponders: float
+    exact: float
+    simulated: float
+    mc_se: float
+    n_simulations: int
+
+    @property
+    def agrees(self) -> bool:
+        """Whether simulation and exact value differ by at most 4 Monte Carlo standard errors."""
+        se = monte_carlo_se(self.exact, self.n_simulations)
+        return bool(abs(self.simulated - self.exact) <= 4.0 * se + 1e-12)
+
+    def as_row(self) -> dict[str, object]:
+        return {**asdict(self), "agrees": self.agrees}
+
+
+@dataclass(frozen=True)
+class _MeanCheck(PowerCheck):
+    """A mean (not a proportion): agreement is judged with the sample standard error."""
+
+    @property
+    def agrees(self) -> bool:
+        return bool(abs(self.simulated - self.exact) <= 4.0 * self.mc_se + 1e-12)
+
+
+def check_power(
+    quantity: str,
+    n1: int,
+    n2: int,
+    rate1: float,
+    rate2: float,
+    alpha: float,
+    n_simulations: int,
+    rng: np.random.Generator,
+    test: str = "fisher",
+    alternative: str = "two-sided",
+) -> PowerCheck:
+    """P(p <= alpha) exactly (:func:`rejection_probability`) and by simulation, side by side."""
+    p = simulate_p_values(n1, n2, rate1, rate2, n_simulations, rng, test, alternative)
+    return check_from_p_values(quantity, p, n1, n2, rate1, rate2, alpha, test, alternative)
+
+
+def check_from_p_values(
+    quantity: str,
+    p_values: np.ndarray,
+    n1: int,
+    n2: int,
+    rate1: float,
+    rate2: float,
+    alpha: float,
+    test: str = "fisher",
+    alternative: str = "two-sided",
+) -> PowerCheck:
+    """Like :func:`check_power`, from p-values already simulated with this design."""
+    exact = rejection_probability(n1, n2, rate1, rate2, alpha, test, alternative)
+    p_values = np.asarray(p_values, dtype=float)
+    simulated = float(np.mean(_reject(p_values, alpha)))
+    return PowerCheck(
+        quantity=quantity,
+        test=test,
+        alternative=alternative,
+        alpha=float(alpha),
+        n_responders=int(n1),
+        n_nonresponders=int(n2),
+        rate_responders=float(rate1),
+        rate_nonresponders=float(rate2),
+        exact=exact,
+        simulated=simulated,
+        mc_se=monte_carlo_se(simulated, p_values.size),
+        n_simulations=int(p_values.size),
+    )
+
+
+def checks_table(checks: Iterable[PowerCheck]) -> pd.DataFrame:
+    """The checks as a table with :data:`RESULT_COLUMNS` (the chapter's results file)."""
+    return pd.DataFrame([c.as_row() for c in checks], columns=list(RESULT_COLUMNS))
+
+
+def simulated_p_value_table(p_values: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Long table ``scenario, simulation, p_value`` of simulated p-values (for plots and files)."""
+    frames = [
+        pd.DataFrame({"scenario": name, "simulation": np.arange(1, len(p) + 1), "p_value": p})
+        for name, p in p_values.items()
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def p_value_scenarios(
+    n1: int,
+    n2: int,
+    scenarios: Mapping[str, tuple[float, float]],
+    n_simulations: int,
+    rng: np.random.Generator,
+    alternative: str = "two-sided",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Simulated and exact p-value distributions of Fisher's test for several assumed effects.
+
+    ``scenarios`` maps a name to ``(rate_responders, rate_nonresponders)``. Returns
+    ``(simulated, exact)``: a :func:`simulated_p_value_table` and the
+    :func:`p_value_distribution` of each scenario, both with a ``scenario`` column.
+    """
+    simulated = {
+        name: simulate_p_values(n1, n2, r1, r2, n_simulations, rng, "fisher", alternative)
+        for name, (r1, r2) in scenarios.items()
+    }
+    exact = pd.concat(
+        [p_value_distribution(n1, n2, r1, r2, "fisher", alternative).assign(scenario=name)
+         for name, (r1, r2) in scenarios.items()],
+        ignore_index=True,
+    )
+    return simulated_p_value_table(simulated), exact[["scenario", "p_value", "probability",
+                                                      "cumulative"]]
+
+
+# --------------------------------------------------------------------------- multiple testing
+
+
+@dataclass(frozen=True)
+class NullScreen:
+    """Exact false-positive numbers of a screen of independent features with no true effect."""
+
+    n_features: int
+    alpha: float
+    size_per_feature: np.ndarray
+    expected_false_positives: float
+    fwer: float
+
+
+def _rejection_from(reject: np.ndarray, n1: int, n2: int, rate1: float, rate2: float) -> float:
+    """Sum of binomial table probabilities over a precomputed rejection grid."""
+    return float(np.clip(binomial_weights(n1, n2, rate1, rate2)[reject].sum(), 0.0, 1.0))
+
+
+def null_screen_exact(
+    n1: int,
+    n2: int,
+    prevalence: Sequence[float] | np.ndarray,
+    alpha: float = 0.05,
+    alternative: str = "two-sided",
+) -> NullScreen:
+    """Expected number of features with ``p <= alpha`` and the family-wise error rate.
+
+    Each feature j is present with probability ``prevalence[j]`` in every culture,
+    whatever its class (no effect), independently of the others. Its chance of a false
+    positive is the exact size of Fisher's test at that prevalence; the expected count is
+    the sum of these sizes and the FWER is ``1 - prod(1 - size_j)``.
+    """
+    rates = np.asarray(prevalence, dtype=float)
+    if rates.ndim != 1 or rates.size == 0:
+        raise ValueError("prevalence must be a non-empty list of probabilities")
+    grid = p_value_grid(n1, n2, "fisher", alternative)
+    reject = _reject(grid, alpha)
+    unique, inverse = np.unique(rates, return_inverse=True)
+    sizes = np.array([_rejection_from(reject, n1, n2, r, r) for r in unique])[inverse]
+    return NullScreen(
+        n_features=int(rates.size),
+        alpha=float(alpha),
+        size_per_feature=sizes,
+        expected_false_positives=float(sizes.sum()),
+        fwer=float(1.0 - np.prod(1.0 - sizes)),
+    )
+
+
+def simulate_null_screen(
+    n1: int,
+    n2: int,
+    prevalence: Sequence[float] | np.ndarray,
+    n_simulations: int,
+    rng: np.random.Generator,
+    alpha: float = 0.05,
+    fdr: float = 0.10,
+    alternative: str = "two-sided",
+) -> pd.DataFrame:
+    """Simulate screens of features with no true effect; count what each procedure calls.
+
+    One row per simulated study: ``simulation``, ``unadjusted`` (features with
+    ``p <= alpha``), ``bonferroni`` (``p <= alpha / m``) and ``benjamini_hochberg``
+    (features kept by statsmodels' ``fdr_bh`` at level ``fdr``). Every call is a false
+    positive, since no feature has an effect.
+    """
+    rates = np.asarray(prevalence, dtype=float)
+    m = rates.size
+    grid = p_value_grid(n1, n2, "fisher", alternative)
+    n_sim = int(n_simulations)
+    x1 = rng.binomial(int(n1), np.broadcast_to(rates, (n_sim, m)))
+    x2 = rng.binomial(int(n2), np.broadcast_to(rates, (n_sim, m)))
+    p = grid[x1, x2]
+    bh = np.array([multipletests(row, alpha=fdr, method="fdr_bh")[0].sum() for row in p])
+    return pd.DataFrame(
+        {
+            "simulation": np.arange(1, n_sim + 1),
+            "unadjusted": _reject(p, alpha).sum(axis=1),
+            "bonferroni": _reject(p, alpha / m).sum(axis=1),
+            "benjamini_hochberg": bh.astype(np.int64),
+        }
+    )
+
+
+def null_screen_checks(
+    exact: NullScreen, simulated: pd.DataFrame, n1: int, n2: int, rate: float
+) -> list[PowerCheck]:
+    """FWER and expected false positives: exact vs simulated (for the results table).
+
+    The Monte Carlo error of the mean count is its sample SD over sqrt(n_simulations);
+    ``agrees`` for the mean uses that error (stored as ``mc_se``).
+    """
+    n_sim = len(simulated)
+    counts = simulated["unadjusted"].to_numpy(dtype=float)
+    fwer_sim = float(np.mean(counts > 0))
+    common = {
+        "test": "fisher",
+        "alternative": "two-sided",
+        "alpha": exact.alpha,
+        "n_responders": int(n1),
+        "n_nonresponders": int(n2),
+        "rate_responders": float(rate),
+        "rate_nonresponders": float(rate),
+        "n_simulations": n_sim,
+    }
+    fwer = PowerCheck(
+        quantity=f"family-wise error rate, {exact.n_features} features, no effect",
+        exact=exact.fwer,
+        simulated=fwer_sim,
+        mc_se=monte_carlo_se(fwer_sim, n_sim),
+        **common,
+    )
+    mean = _MeanCheck(
+        quantity=f"expected false positives, {exact.n_features} features, no effect",
+        exact=exact.expected_false_positives,
+        simulated=float(counts.mean()),
+        mc_se=float(counts.std(ddof=1) / np.sqrt(n_sim)) if n_sim > 1 else float("nan"),
+        **common,
+    )
+    return [fwer, mean]
+
+
+def call_distribution(simulated: pd.DataFrame) -> pd.DataFrame:
+    """Share of simulated studies with k features called, for each procedure (long table).
+
+    Columns ``procedure, n_called, share`` with ``share`` in [0, 1]; every k from 0 to the
+    largest count observed is listed for every procedure.
+    """
+    procedures = ["unadjusted", "bonferroni", "benjamini_hochberg"]
+    top = int(simulated[procedures].to_numpy().max())
+    rows = []
+    for proc in procedures:
+        counts = np.bincount(simulated[proc].to_numpy(dtype=np.int64), minlength=top + 1)
+        share = counts / counts.sum()
+        rows.append(pd.DataFrame({"procedure": proc, "n_called": np.arange(top + 1), "share": share}))
+    return pd.concat(rows, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- power and sample size
+
+
+def power_curve(
+    n_values: Iterable[int],
+    rate1: float,
+    rate2: float,
+    alpha: float = 0.05,
+    alternatives: Sequence[str] = ("two-sided", "greater"),
+) -> pd.DataFrame:
+    """Exact power of Fisher's test with ``n`` cultures in each group, for every n given.
+
+    Columns ``n_per_group, n_total, alternative, power``.
+    """
+    rows = []
+    for alternative in alternatives:
+        for n in n_values:
+            power = rejection_probability(int(n), int(n), rate1, rate2, alpha, "fisher", alternative)
+            rows.append((int(n), 2 * int(n), alternative, power))
+    return pd.DataFrame(rows, columns=["n_per_group", "n_total", "alternative", "power"])
+
+
+def power_checks(
+    n_values: Iterable[int],
+    rate1: float,
+    rate2: float,
+    alpha: float,
+    n_simulations: int,
+    rng: np.random.Generator,
+    alternatives: Sequence[str] = ("two-sided", "greater"),
+) -> pd.DataFrame:
+    """Exact and simulated power at a few group sizes (n per group), for each alternative.
+
+    Columns ``n_per_group, alternative, exact, simulated, mc_se, agrees``.
+    """
+    rows = []
+    for alternative in alternatives:
+        for n in n_values:
+            check = check_power("power", int(n), int(n), rate1, rate2, alpha, n_simulations, rng,
+                                "fisher", alternative)
+            rows.append((int(n), alternative, check.exact, check.simulated, check.mc_se,
+                         check.agrees))
+    return pd.DataFrame(
+        rows, columns=["n_per_group", "alternative", "exact", "simulated", "mc_se", "agrees"]
+    )
+
+
+def scenario_power(
+    scenarios: Mapping[str, tuple[float, float]],
+    n_values: Iterable[int],
+    check_n_values: Iterable[int],
+    alpha: float,
+    n_simulations: int,
+    rng: np.random.Generator,
+    alternatives: Sequence[str] = ("two-sided", "greater"),
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Exact power curves and simulated checks for several assumed effects.
+
+    ``scenarios`` maps a name to ``(rate_responders, rate_nonresponders)``. Returns
+    ``(curves, checks)``: :func:`power_curve` and :func:`power_checks` tables with a
+    leading ``scenario`` column.
+    """
+    n_values, check_n_values = list(n_values), list(check_n_values)
+    curves, checks = [], []
+    for name, (rate1, rate2) in scenarios.items():
+        curves.append(power_curve(n_values, rate1, rate2, alpha, alternatives)
+                      .assign(scenario=name))
+        checks.append(power_checks(check_n_values, rate1, rate2, alpha, n_simulations, rng,
+                                   alternatives).assign(scenario=name))
+    curve = pd.concat(curves, ignore_index=True)
+    check = pd.concat(checks, ignore_index=True)
+    return (curve[["scenario", *curve.columns[:-1]]], check[["scenario", *check.columns[:-1]]])
+
+
+@dataclass(frozen=True)
+class SampleSize:
+    """Cultures per group needed for a target power (None if not reached by ``max_n``).
+
+    ``n_first`` is the smallest n whose power reaches the target; Fisher's test is
+    discrete, so power zig-zags with n and may dip below the target again. ``n_stable``
+    is the smallest n from which power stays at or above the target up to ``max_n``.
+    """
+
+    n_first: int | None
+    n_stable: int | None
+    power_first: float | None
+    power_stable: float | None
+    target: float
+    max_n: int
+
+
+def sample_size(
+    rate1: float,
+    rate2: float,
+    alpha: float = 0.05,
+    target: float = 0.8,
+    alternative: str = "two-sided",
+    max_n: int = 100,
+) -> SampleSize:
+    """Smallest number of cultures per group giving ``target`` power (see :class:`SampleSize`)."""
+    if not 0 < target < 1:
+        raise ValueError(f"target power must lie strictly between 0 and 1, got {target!r}")
+    curve = power_curve(range(2, int(max_n) + 1), rate1, rate2, alpha, (alternative,))
+    n = curve["n_per_group"].to_numpy()
+    power = curve["power"].to_numpy()
+    ok = power >= target
+    if not ok.any():
+        return SampleSize(None, None, None, None, float(target), int(max_n))
+    first = int(np.argmax(ok))
+    stable = None
+    if ok[-1]:
+        fails = np.nonzero(~ok)[0]
+        stable = 0 if fails.size == 0 else int(fails[-1]) + 1
+    return SampleSize(
+        n_first=int(n[first]),
+        n_stable=None if stable is None else int(n[stable]),
+        power_first=float(power[first]),
+        power_stable=None if stable is None else float(power[stable]),
+        target=float(target),
+        max_n=int(max_n),
+    )
+
+
+def sample_size_table(
+    scenarios: Mapping[str, tuple[float, float]],
+    alpha: float = 0.05,
+    target: float = 0.8,
+    alternatives: Sequence[str] = ("two-sided", "greater"),
+    max_n: int = 100,
+) -> pd.DataFrame:
+    """:func:`sample_size` for every scenario and alternative, one row each.
+
+    Columns ``scenario, alternative, rate_responders, rate_nonresponders, n_per_group,
+    n_total, power, n_stable`` (``n_per_group`` is the first n reaching ``target``;
+    missing when not reached by ``max_n``).
+    """
+    rows = []
+    for name, (rate1, rate2) in scenarios.items():
+        for alternative in alternatives:
+            size = sample_size(rate1, rate2, alpha, target, alternative, max_n)
+            rows.append({
+                "scenario": name,
+                "alternative": alternative,
+                "rate_responders": float(rate1),
+                "rate_nonresponders": float(rate2),
+                "n_per_group": size.n_first,
+                "n_total": None if size.n_first is None else 2 * size.n_first,
+                "power": size.power_first,
+                "n_stable": size.n_stable,
+            })
+    table = pd.DataFrame(rows)
+    for col in ("n_per_group", "n_total", "n_stable"):
+        table[col] = table[col].astype("Int64")
+    return table
+
+
+def sample_size_checks(
+    sizes: pd.DataFrame, alpha: float, n_simulations: int, rng: np.random.Generator
+) -> list[PowerCheck]:
+    """Simulated power at each sample size of :func:`sample_size_table` (rows reaching the target)."""
+    checks = []
+    for row in sizes.dropna(subset=["n_per_group"]).itertuples(index=False):
+        n = int(row.n_per_group)
+        checks.append(check_power(
+            f"power at the smallest n per group reaching the target ({row.scenario})",
+            n, n, row.rate_responders, row.rate_nonresponders, alpha, n_simulations, rng,
+            "fisher", row.alternative,
+        ))
+    return checks
+
+
+# --------------------------------------------------------------------------- effect sizes
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An effect estimate with its confidence interval and how it was computed."""
+
+    measure: str
+    estimate: float
+    low: float
+    high: float
+    confidence: float
+    method: str
+
+
+def risk_difference(counts: TwoByTwo, confidence: float = 0.95) -> Interval:
+    """Difference in the share with the feature (responders minus non-responders), Newcombe CI.
+
+    Newcombe's hybrid score interval (his method 10, built from two Wilson intervals) stays
+    inside [-1, 1] and behaves well with zero counts, unlike the Wald interval.
+    """
+    low, high = confint_proportions_2indep(
+        counts.x1, counts.n1, counts.x2, counts.n2, method="newcomb", compare="diff",
+        alpha=1.0 - confidence,
+    )
+    return Interval("risk difference", counts.rate1 - counts.rate2, float(low), float(high),
+                    float(confidence), "Newcombe hybrid score (Wilson)")
+
+
+def conditional_odds_ratio(counts: TwoByTwo, confidence: float = 0.95) -> Interval:
+    """Conditional maximum-likelihood odds ratio with its exact interval (scipy).
+
+    With a zero cell the estimate is infinite (or 0) and so is one end of the interval:
+    the exact interval collects every odds ratio the data do not reject, and no odds ratio
+    is too large to be compatible with a table in which the feature never occurs in one group.
+    """
+    res = _scipy_odds_ratio(counts.table, kind="conditional")
+    ci = res.confidence_interval(confidence_level=confidence)
+    return Interval("odds ratio (conditional)", float(res.statistic), float(ci.low),
+                    float(ci.high), float(confidence), "exact (conditional, Fisher)")
+
+
+def haldane_odds_ratio(counts: TwoByTwo, confidence: float = 0.95) -> Interval:
+    """Odds ratio after adding 0.5 to every cell (Haldane-Anscombe), with a Woolf (log) interval.
+
+    Shown as a contrast: it is always finite, but its value depends on the arbitrary 0.5.
+    """
+    a, b, c, d = (v + 0.5 for v in counts.table.ravel())
+    log_or = np.log(a * d / (b * c))
+    se = np.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    return Interval("odds ratio (0.5 added)", float(np.exp(log_or)), float(np.exp(log_or - z * se)),
+                    float(np.exp(log_or + z * se)), float(confidence), "Haldane-Anscombe, Woolf")
+
+
+def effect_sizes(counts: TwoByTwo, confidence: float = 0.95) -> pd.DataFrame:
+    """Risk difference and odds ratios of ``counts`` with their intervals, one row each.
+
+    Columns ``measure, estimate, low, high, confidence, method``.
+    """
+    rows = [
+        risk_difference(counts, confidence),
+        conditional_odds_ratio(counts, confidence),
+        haldane_odds_ratio(counts, confidence),
+    ]
+    return pd.DataFrame([asdict(r) for r in rows])
+
+
+def tail_probability_at_odds_ratio(counts: TwoByTwo, odds_ratio: float) -> float:
+    """P(X >= x1) for the first cell given the margins, if the true odds ratio were ``odds_ratio``.
+
+    Fisher's noncentral hypergeometric distribution. At the lower end of the exact
+    interval this equals (1 - confidence) / 2: that is what defines the bound.
+    """
+    total = counts.n1 + counts.n2
+    with_feature = counts.x1 + counts.x2
+    dist = stats.nchypergeom_fisher(total, counts.n1, with_feature, float(odds_ratio))
+    return float(dist.sf(counts.x1 - 1))
+
+
+def odds_ratio_sentence(interval: Interval) -> str:
+    """One sentence saying why an odds-ratio interval is open-ended, or that it is not."""
+    conf = f"{100 * interval.confidence:g}%"
+    if np.isinf(interval.high):
+        return (f"the estimate is infinite and the {conf} interval runs from "
+                f"{interval.low:.2f} to infinity")
+    if interval.low == 0:
+        return f"the estimate is 0 and the {conf} interval runs from 0 to {interval.high:.2f}"
+    return (f"the estimate is {interval.estimate:.2f} with a finite {conf} interval from "
+            f"{interval.low:.2f} to {interval.high:.2f}")
+
+
+def smallest_p_value(n1: int, n2: int, alternative: str = "two-sided") -> float:
+    """Smallest Fisher p-value any table of ``n1`` and ``n2`` cultures can give."""
+    return float(p_value_grid(n1, n2, "fisher", alternative).min())
+
+
+def bh_minimum_calls(smallest_p: float, n_tests: int, fdr: float) -> int:
+    """Fewest features that must reach ``smallest_p`` together for Benjamini-Hochberg to call any.
+
+    BH calls the k smallest p-values when the k-th is at most ``k * fdr / n_tests``; if no
+    p-value can go below ``smallest_p``, that needs ``k >= smallest_p * n_tests / fdr``.
+    """
+    return max(1, int(np.ceil(smallest_p * n_tests / fdr - 1e-12)))
+
+
+def bonferroni_reach_sentence(smallest_p: float, n_tests: int, alpha: float) -> str:
+    """Say whether any table can pass a Bonferroni correction over ``n_tests`` tests."""
+    level = alpha / n_tests
+    if smallest_p > level * (1.0 + P_TOLERANCE):
+        return (f"is below the smallest p-value any table of this size can give "
+                f"({smallest_p:.4f}), so Bonferroni can never call a feature here, whatever "
+                "the data")
+    return (f"can be reached, since the most extreme tables give p-values down to "
+            f"{smallest_p:.4f}")
