@@ -164,6 +164,13 @@ def status_changes(previous: pd.DataFrame | None, current: pd.DataFrame) -> list
     return sorted(messages, key=lambda m: not m.startswith("WARNING"))
 
 
+#: Readable names of the seed documents, for the ledger page.
+SOURCE_NAMES: dict[str, str] = {
+    "000_281e2e275d85b6f8.txt": "{cite:t}`liverani2023`, abstract",
+    "001_b2b5ef46d79f5bfb.txt": "TALENT, {cite:t}`capdevila2021`",
+}
+
+
 def ledger_markdown(ledger: pd.DataFrame, documents: set[str] | None = None) -> str:
     """The ledger page's body: counts, then a table with coloured statuses and chapter links.
 
@@ -173,25 +180,27 @@ def ledger_markdown(ledger: pd.DataFrame, documents: set[str] | None = None) -> 
     counts = status_counts(ledger)
     summary = ", ".join(f"{{{BADGES[s]}}}`{s}` {n}" for s, n in counts.items())
     lines = [f"**{len(ledger)} claims:** {summary}.", "",
-             "| claim | source | reported | computed | status | where | note |",
-             "|---|---|---|---|---|---|---|"]
+             "| claim, its source and where this book computes it | reported | computed | status |",
+             "|---|---|---|---|"]
     for row in ledger.itertuples(index=False):
-        if not row.chapter:
-            where = ""
-        elif documents is None or row.chapter in documents:
-            where = f"{{doc}}`/{row.chapter}`"
-        else:
-            where = f"`{row.chapter}` (not in this build)"
-        if row.section:
-            where += f", section *{row.section}*"
+        file, _, locator = row.source.partition(": ")
+        parts = [f"**{row.claim}** (`{row.claim_id}`)."]
+        parts.append(f"Source: {SOURCE_NAMES.get(file, file)} (`{file}`): {locator}.")
+        if row.chapter:
+            if documents is None or row.chapter in documents:
+                where = f"{{doc}}`/{row.chapter}`"
+            else:
+                where = f"`{row.chapter}` (not in this build)"
+            if row.section:
+                where += f", section *{row.section}*"
+            parts.append(f"Computed in: {where}.")
+        if row.note:
+            parts.append(f"*{row.note}*")
         cells = [
-            f"**{row.claim_id}**: {row.claim}",
-            row.source.replace("|", "\\|"),
-            f"{row.reported} {row.unit}".strip() if row.reported else "",
+            "<br>".join(parts).replace("|", "\\|"),
+            f"{row.reported} ({row.unit})" if row.unit else str(row.reported),
             row.computed,
             f"{{{BADGES[row.status]}}}`{row.status}`",
-            where,
-            row.note,
         ]
         lines.append("| " + " | ".join(str(c).replace("\n", " ") for c in cells) + " |")
     return "\n".join(lines) + "\n"

@@ -35,7 +35,7 @@ class Param:
             "str": "a text value",
             "str_list": "a list of text values",
             "float": "a number",
-            "float_or_none": "a number or null (null: use the cohort's tested value)",
+            "float_or_none": "a number or null",
             "int": "a whole number",
         }
         text = kinds[self.kind]
@@ -67,9 +67,61 @@ PARAMS: tuple[Param, ...] = (
           minimum=0),
     Param("n_simulations", 2000, "int", "number of simulated cohorts per simulation",
           minimum=100, maximum=1_000_000),
+    # ranges of the sensitivity analyses
+    Param("threshold_min_pct", 5.0, "float", "lowest response threshold of the sensitivity scans (%)",
+          minimum=0, maximum=100),
+    Param("threshold_max_pct", 30.0, "float", "highest response threshold of the sensitivity scans (%)",
+          minimum=0, maximum=100),
+    Param("threshold_step_pct", 0.5, "float", "step of the response-threshold scans (%)",
+          minimum=0, min_inclusive=False, maximum=50),
+    Param("flip_window_pct", 5.0, "float",
+          "cultures within this many points of the threshold are reported as flipping",
+          minimum=0, maximum=100),
+    Param("cutoff_min", 1.5, "float", "lowest overexpression cut-off of the heat map (fold change)",
+          minimum=0, min_inclusive=False),
+    Param("cutoff_max", 4.0, "float", "highest overexpression cut-off of the heat map (fold change)",
+          minimum=0, min_inclusive=False),
+    Param("cutoff_step", 0.1, "float", "step of the overexpression cut-offs of the heat map",
+          minimum=0, min_inclusive=False),
+    # power and sample size
+    Param("power_p_responders", 0.667, "float",
+          "assumed share of responders overexpressing the gene, for the power curve",
+          minimum=0, maximum=1),
+    Param("power_p_nonresponders", 0.1, "float",
+          "assumed share of non-responders overexpressing the gene, for the power curve",
+          minimum=0, maximum=1),
+    Param("power_n_min", 6, "int", "smallest cohort size of the power curve", minimum=2),
+    Param("power_n_max", 60, "int", "largest cohort size of the power curve", minimum=2,
+          maximum=10_000),
+    Param("power_n_step", 2, "int", "step of cohort sizes of the power curve", minimum=1),
+    Param("gene", "HRAS", "str", "candidate biomarker gene of the small-cohorts chapter"),
+    Param("rate_responders", None, "float_or_none",
+          "true overexpression rate among responders for the simulations; null: the observed one",
+          minimum=0, maximum=1),
+    Param("rate_nonresponders", None, "float_or_none",
+          "true overexpression rate among non-responders; null: the observed one",
+          minimum=0, maximum=1),
+    Param("cautious_rate_responders", 0.5, "float",
+          "a more cautious responder rate for the validation-cohort sample size",
+          minimum=0, maximum=1),
+    Param("cautious_rate_nonresponders", 0.1, "float",
+          "a more cautious non-responder rate for the validation-cohort sample size",
+          minimum=0, maximum=1),
+    Param("target_power", 0.8, "float", "power the validation cohort should reach",
+          minimum=0, maximum=1, min_inclusive=False, max_inclusive=False),
+    Param("max_n_per_group", 60, "int", "largest group size searched for the sample size",
+          minimum=2, maximum=10_000),
+    Param("confidence", 0.95, "float", "confidence level of the reported intervals",
+          minimum=0, maximum=1, min_inclusive=False, max_inclusive=False),
 )
 
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
+#: Pairs of parameters that bound a range: the first must be below the second.
+RANGES: tuple[tuple[str, str], ...] = (
+    ("threshold_min_pct", "threshold_max_pct"),
+    ("cutoff_min", "cutoff_max"),
+    ("power_n_min", "power_n_max"),
+)
 
 
 class ParamsError(ValueError):
@@ -88,7 +140,8 @@ def _check_value(param: Param, value: Any) -> tuple[Any, str | None]:
     if kind == "str":
         if not isinstance(value, str) or not value.strip():
             return None, "must be a non-empty text value"
-        return value.strip().lower(), None
+        value = value.strip()
+        return (value if param.name == "gene" else value.lower()), None
     if kind == "str_list":
         if isinstance(value, str):
             value = [value]
@@ -132,6 +185,10 @@ def resolve(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             )
         else:
             values[param.name] = converted
+    for low, high in RANGES:
+        if not problems and values[low] >= values[high]:
+            problems.append(f"parameter '{low}' ({values[low]}) must be below '{high}' "
+                            f"({values[high]})")
     if problems:
         raise ParamsError("\n".join(problems))
     return values

@@ -912,3 +912,15 @@ def bonferroni_reach_sentence(smallest_p: float, n_tests: int, alpha: float) -> 
                 "the data")
     return (f"can be reached, since the most extreme tables give p-values down to "
             f"{smallest_p:.4f}")
+
+
+def min_carriers_for_significance(
+    n1: int, n2: int, alpha: float = 0.05, alternative: str = "two-sided"
+) -> int | None:
+    """Fewest cultures that must carry a feature before any split of them gives ``p <= alpha``.
+
+    None when no number of carriers can (groups too small for the level).
+    """
+    best = min_attainable_p(n1, n2, np.arange(n1 + n2 + 1), alternative)
+    reachable = np.nonzero(_reject(best, alpha))[0]
+    return int(reachable[0]) if reachable.size else None

@@ -102,7 +102,7 @@ def p_value_distribution_plot(
     ax.plot(grid, 100 * grid, ":", color=OKABE_ITO["grey"], lw=1.2,
             label="continuous test, no effect")
     ax.axvline(alpha, color=OKABE_ITO["black"], ls="--", lw=1)
-    ax.text(alpha * 1.08, 2, f"alpha = {alpha:g}", ha="left", va="bottom", fontsize=8)
+    ax.text(alpha / 1.08, 50, f"alpha = {alpha:g}", ha="right", va="center", fontsize=8)
     ax.set_xscale("log")
     ax.set_xlim(low, 1.05)
     ax.set_ylim(0, 105)
@@ -199,6 +199,7 @@ def effect_size_plot(effects: pd.DataFrame) -> plt.Figure:
     left.set_xlim(-100, 100)
     left.set_yticks([0], ["risk difference\n(Newcombe)"])
     left.set_ylim(-1, 1)
+    left.set_ylabel("Measure")
     left.set_xlabel("Responders minus non-responders with the feature (percentage points)")
     left.set_title(f"Risk difference, {100 * conf:g}% CI")
 
@@ -224,6 +225,7 @@ def effect_size_plot(effects: pd.DataFrame) -> plt.Figure:
     right.set_xlim(lo, hi * 1.05)
     right.set_ylim(-len(odds) + 0.4, 0.6)
     right.set_yticks([-i for i in range(len(odds))], odds["measure"].tolist())
+    right.set_ylabel("Estimator")
     right.set_xlabel("Odds ratio (ratio, log scale; 1 = no association)")
     right.set_title(f"Odds ratio, {100 * conf:g}% CI")
     fig.suptitle("Effect sizes with their intervals", fontsize=11)

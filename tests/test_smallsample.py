@@ -1,0 +1,421 @@
+"""netcomp.smallsample against independent computations: scipy loops, hand values, simulation."""
+
+from __future__ import annotations
+
+import math
+from itertools import product
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from netcomp import smallsample as ss
+
+matplotlib.use("Agg")
+
+HRAS = ss.TwoByTwo(4, 6, 0, 5)  # the published counts: 4/6 responders vs 0/5 non-responders
+
+
+def _scipy_p(x1, n1, x2, n2, alternative="two-sided"):
+    table = [[x1, x2], [n1 - x1, n2 - x2]]
+    return stats.fisher_exact(table, alternative=alternative).pvalue
+
+
+def _brute_power(n1, n2, r1, r2, alpha, alternative="two-sided"):
+    """sum P(x1) P(x2) 1[p <= alpha] with scipy's Fisher test, one table at a time."""
+    total = 0.0
+    for x1, x2 in product(range(n1 + 1), range(n2 + 1)):
+        if _scipy_p(x1, n1, x2, n2, alternative) <= alpha * (1 + 1e-9):
+            total += stats.binom.pmf(x1, n1, r1) * stats.binom.pmf(x2, n2, r2)
+    return total
+
+
+# --------------------------------------------------------------------------- single tables
+
+
+def test_feature_counts_aligns_and_drops_missing():
+    responder = pd.Series([True, True, False, False, True], index=["A", "B", "C", "D", "E"])
+    fold = pd.Series({"A": 2.0, "B": 1.9, "C": 3.0, "D": np.nan, "F": 5.0})
+    counts = ss.feature_counts(responder, fold, 2.0)
+    # E and F have no partner, D no measurement: A (yes), B (no) | C (yes)
+    assert counts == ss.TwoByTwo(1, 2, 1, 1)
+    assert counts.detail == "1/2 vs 1/1"
+    with pytest.raises(ValueError, match="impossible"):
+        ss.TwoByTwo(3, 2, 0, 1)
+
+
+def test_counts_frame_totals():
+    frame = ss.counts_frame(HRAS)
+    assert frame["responders"].tolist() == [4, 2, 6]
+    assert frame["non-responders"].tolist() == [0, 5, 5]
+    assert frame["all"].tolist() == [4, 7, 11]
+
+
+def test_expected_counts_by_hand():
+    exp = ss.expected_counts(HRAS.table)
+    np.testing.assert_allclose(exp, [[24 / 11, 20 / 11], [42 / 11, 35 / 11]])
+
+
+@pytest.mark.parametrize("n1,n2", [(6, 5), (4, 9), (10, 10)])
+@pytest.mark.parametrize("yates", [False, True])
+def test_chi_square_matches_scipy(n1, n2, yates):
+    for x1, x2 in product(range(n1 + 1), range(n2 + 1)):
+        table = np.array([[x1, x2], [n1 - x1, n2 - x2]])
+        got = float(ss.chi_square_p(x1, n1, x2, n2, yates=yates))
+        if (table.sum(axis=1) == 0).any():
+            assert got == 1.0  # untestable table
+            continue
+        want = stats.chi2_contingency(table, correction=yates).pvalue
+        assert got == pytest.approx(want, rel=1e-10, abs=1e-14)
+
+
+def test_chi_square_of_observed_table_by_hand():
+    statistic = 11 * (4 * 5 - 0 * 2) ** 2 / (4 * 7 * 6 * 5)
+    assert float(ss.chi_square_p(4, 6, 0, 5)) == pytest.approx(stats.chi2.sf(statistic, 1))
+
+
+@pytest.mark.parametrize("n1,n2", [(6, 5), (7, 9)])
+@pytest.mark.parametrize("alternative", ["two-sided", "greater", "less"])
+def test_fisher_grid_matches_scipy_loop(n1, n2, alternative):
+    grid = ss.p_value_grid(n1, n2, "fisher", alternative)
+    assert grid.shape == (n1 + 1, n2 + 1)
+    for x1, x2 in product(range(n1 + 1), range(n2 + 1)):
+        want = _scipy_p(x1, n1, x2, n2, alternative)
+        assert grid[x1, x2] == pytest.approx(want, rel=1e-9, abs=1e-15)
+
+
+def test_grid_is_read_only_and_checks_arguments():
+    grid = ss.p_value_grid(6, 5)
+    with pytest.raises(ValueError):
+        grid[0, 0] = 0.5
+    with pytest.raises(ValueError, match="two-sided only"):
+        ss.p_value_grid(6, 5, "chi-square", "greater")
+    with pytest.raises(ValueError, match="test must be"):
+        ss.p_value_grid(6, 5, "t-test")
+    with pytest.raises(ValueError, match="at least one"):
+        ss.p_value_grid(0, 5)
+
+
+def test_tables_with_margins_hand_values():
+    tables = ss.tables_with_margins(HRAS)
+    # 4 cultures with the feature among 11: x1 = 0..4; P(x1) = C(6,x1) C(5,4-x1) / C(11,4)
+    assert tables["x1"].tolist() == [0, 1, 2, 3, 4]
+    want = [math.comb(6, k) * math.comb(5, 4 - k) / 330 for k in range(5)]
+    np.testing.assert_allclose(tables["probability_no_effect"], want)
+    obs = tables[tables["observed"]].iloc[0]
+    assert obs["p_fisher"] == pytest.approx(20 / 330)  # tables 4/6 vs 0/5 and 0/6 vs 4/5
+    assert obs["p_fisher_greater"] == pytest.approx(15 / 330)
+    assert obs["min_expected"] == pytest.approx(20 / 11)
+    # margins fixed, no effect: Fisher rejects only 0/6 vs 4/5 (p = 5/330); chi-square also 4/6
+    assert ss.conditional_size(tables, "p_fisher", 0.05) == pytest.approx(5 / 330)
+    assert ss.conditional_size(tables, "p_chi_square", 0.05) == pytest.approx(20 / 330)
+
+
+def test_min_attainable_p_brute_force():
+    got = ss.min_attainable_p(6, 5, np.arange(12))
+    for t in range(12):
+        want = min(_scipy_p(x1, 6, t - x1, 5) for x1 in range(7) if 0 <= t - x1 <= 5)
+        assert got[t] == pytest.approx(want, rel=1e-9)
+    assert ss.smallest_p_value(6, 5) == pytest.approx(1 / 462)  # 6/6 vs 0/5: 1 / C(11, 5)
+
+
+# --------------------------------------------------------------------------- exact power and size
+
+
+def test_power_at_observed_effect_by_hand():
+    # With no non-responder carrying the feature, x2 = 0 always; two-sided p <= .05 exactly when
+    # x1 >= 5 (p = 7/462 and 1/462; x1 = 4 gives 20/330), one-sided when x1 >= 4.
+    p = 4 / 6
+    two = 6 * p**5 * (1 - p) + p**6
+    one = two + 15 * p**4 * (1 - p) ** 2
+    assert ss.rejection_probability(6, 5, p, 0.0, 0.05) == pytest.approx(two, rel=1e-12)
+    assert ss.rejection_probability(6, 5, p, 0.0, 0.05, alternative="greater") == pytest.approx(
+        one, rel=1e-12
+    )
+
+
+@pytest.mark.parametrize(
+    "n1,n2,r1,r2,alternative,test",
+    [
+        (6, 5, 4 / 11, 4 / 11, "two-sided", "fisher"),
+        (6, 5, 0.5, 0.1, "greater", "fisher"),
+        (8, 8, 0.7, 0.2, "two-sided", "fisher"),
+        (5, 7, 0.3, 0.6, "less", "fisher"),
+    ],
+)
+def test_rejection_probability_matches_brute_force(n1, n2, r1, r2, alternative, test):
+    got = ss.rejection_probability(n1, n2, r1, r2, 0.05, test, alternative)
+    assert got == pytest.approx(_brute_power(n1, n2, r1, r2, 0.05, alternative), rel=1e-10)
+
+
+def test_chi_square_size_brute_force():
+    total = 0.0
+    for x1, x2 in product(range(7), range(6)):
+        table = np.array([[x1, x2], [6 - x1, 5 - x2]])
+        if (table.sum(axis=1) == 0).any():
+            continue
+        if stats.chi2_contingency(table, correction=False).pvalue <= 0.05:
+            total += stats.binom.pmf(x1, 6, 4 / 11) * stats.binom.pmf(x2, 5, 4 / 11)
+    assert ss.rejection_probability(6, 5, 4 / 11, 4 / 11, 0.05, "chi-square") == pytest.approx(total)
+
+
+def test_p_value_distribution_is_a_distribution():
+    dist = ss.p_value_distribution(6, 5, 4 / 6, 0.1)
+    assert dist["probability"].sum() == pytest.approx(1.0)
+    assert dist["p_value"].is_monotonic_increasing
+    at_alpha = dist.loc[dist["p_value"] <= 0.05, "probability"].sum()
+    assert at_alpha == pytest.approx(ss.rejection_probability(6, 5, 4 / 6, 0.1, 0.05))
+    assert dist["cumulative"].iloc[-1] == pytest.approx(1.0)
+
+
+# --------------------------------------------------------------------------- simulation vs exact
+
+
+@pytest.mark.parametrize(
+    "n1,n2,r1,r2,alternative",
+    [
+        (6, 5, 4 / 6, 0.0, "two-sided"),
+        (6, 5, 4 / 11, 4 / 11, "two-sided"),
+        (6, 5, 4 / 6, 0.0, "greater"),
+        (9, 9, 4 / 6, 0.0, "two-sided"),
+        (23, 23, 0.5, 0.1, "two-sided"),
+        (19, 19, 0.5, 0.1, "greater"),
+    ],
+)
+def test_simulated_power_within_monte_carlo_error(n1, n2, r1, r2, alternative):
+    n_sim = 20_000
+    exact = _brute_power(n1, n2, r1, r2, 0.05, alternative) if n1 <= 9 else None
+    check = ss.check_power("power", n1, n2, r1, r2, 0.05, n_sim, np.random.default_rng(7),
+                           alternative=alternative)
+    if exact is not None:
+        assert check.exact == pytest.approx(exact, rel=1e-10)
+    tolerance = 4 * math.sqrt(check.exact * (1 - check.exact) / n_sim)
+    assert abs(check.simulated - check.exact) <= tolerance
+    assert check.agrees
+
+
+def test_chapter_defaults_agree():
+    """The chapter's checks at its default seed and size (published counts) all agree."""
+    rng = np.random.default_rng(20230101)
+    n_sim = 2000
+    checks = [
+        ss.check_power("observed", 6, 5, 4 / 6, 0.0, 0.05, n_sim, rng),
+        ss.check_power("null", 6, 5, 4 / 11, 4 / 11, 0.05, n_sim, rng),
+        ss.check_power("chi", 6, 5, 4 / 11, 4 / 11, 0.05, n_sim, rng, test="chi-square"),
+    ]
+    rates = np.full(161, 4 / 11)
+    exact = ss.null_screen_exact(6, 5, rates, 0.05)
+    sim = ss.simulate_null_screen(6, 5, rates, n_sim, rng, 0.05, 0.10)
+    checks += ss.null_screen_checks(exact, sim, 6, 5, 4 / 11)
+    sizes = ss.sample_size_table({"observed": (4 / 6, 0.0), "cautious": (0.5, 0.1)}, 0.05, 0.8,
+                                 max_n=30)
+    checks += ss.sample_size_checks(sizes, 0.05, n_sim, rng)
+    table = ss.checks_table(checks)
+    assert list(table.columns) == list(ss.RESULT_COLUMNS)
+    assert table["agrees"].all(), table
+
+
+def test_simulate_counts_is_reproducible():
+    a = ss.simulate_p_values(6, 5, 0.5, 0.2, 500, np.random.default_rng(3))
+    b = ss.simulate_p_values(6, 5, 0.5, 0.2, 500, np.random.default_rng(3))
+    np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="probability"):
+        ss.simulate_p_values(6, 5, 1.5, 0.2, 10, np.random.default_rng(3))
+
+
+def test_p_value_scenarios_shapes():
+    sim, exact = ss.p_value_scenarios(6, 5, {"a": (0.6, 0.0), "b": (0.3, 0.3)}, 300,
+                                      np.random.default_rng(1))
+    assert sim.groupby("scenario").size().to_dict() == {"a": 300, "b": 300}
+    assert exact.groupby("scenario")["probability"].sum().to_numpy() == pytest.approx([1, 1])
+
+
+# --------------------------------------------------------------------------- multiple testing
+
+
+def test_null_screen_exact_closed_form():
+    size = _brute_power(6, 5, 4 / 11, 4 / 11, 0.05)
+    screen = ss.null_screen_exact(6, 5, np.full(161, 4 / 11), 0.05)
+    assert screen.expected_false_positives == pytest.approx(161 * size)
+    assert screen.fwer == pytest.approx(1 - (1 - size) ** 161)
+    rates = [0.0, 1 / 11, 4 / 11, 0.5]
+    mixed = ss.null_screen_exact(6, 5, rates, 0.05)
+    want = [_brute_power(6, 5, r, r, 0.05) for r in rates]
+    np.testing.assert_allclose(mixed.size_per_feature, want, rtol=1e-10, atol=1e-15)
+    assert mixed.size_per_feature[0] == 0.0  # a feature never present is never significant
+
+
+def test_simulate_null_screen_against_scipy_and_hand_bh():
+    n1, n2, m, n_sim, fdr = 12, 12, 20, 150, 0.6
+    rates = np.linspace(0.2, 0.6, m)
+    sim = ss.simulate_null_screen(n1, n2, rates, n_sim, np.random.default_rng(11), 0.05, fdr)
+    # redraw the same counts, compute p with scipy and apply BH by hand
+    rng = np.random.default_rng(11)
+    x1 = rng.binomial(n1, np.broadcast_to(rates, (n_sim, m)))
+    x2 = rng.binomial(n2, np.broadcast_to(rates, (n_sim, m)))
+    cache: dict[tuple[int, int], float] = {}
+    unadjusted, bh = [], []
+    for row1, row2 in zip(x1, x2, strict=True):
+        p = np.array([cache.setdefault((u, v), _scipy_p(u, n1, v, n2))
+                      for u, v in zip(row1, row2, strict=True)])
+        unadjusted.append(int(np.sum(p <= 0.05)))
+        order = np.sort(p)
+        passed = np.nonzero(order <= fdr * np.arange(1, m + 1) / m)[0]
+        bh.append(0 if passed.size == 0 else int(passed[-1]) + 1)
+    assert sim["unadjusted"].tolist() == unadjusted
+    assert sim["benjamini_hochberg"].tolist() == bh
+    assert sum(bh) > 0  # the comparison exercised the procedure
+
+
+def test_call_distribution_shares():
+    sim = pd.DataFrame({"simulation": [1, 2, 3, 4], "unadjusted": [0, 2, 2, 1],
+                        "bonferroni": [0, 0, 0, 0], "benjamini_hochberg": [0, 1, 0, 0]})
+    dist = ss.call_distribution(sim)
+    una = dist[dist["procedure"] == "unadjusted"].set_index("n_called")["share"]
+    assert una.to_dict() == {0: 0.25, 1: 0.25, 2: 0.5}
+    assert dist.groupby("procedure")["share"].sum().to_numpy() == pytest.approx([1, 1, 1])
+
+
+def test_bh_minimum_calls_against_statsmodels():
+    smallest, m, fdr = 1 / 462, 161, 0.10
+    k = ss.bh_minimum_calls(smallest, m, fdr)
+    assert k == 4  # ceil(161 * 0.1 / 462 ... ) = ceil(3.48)
+    for calls, expected in ((k - 1, 0), (k, k)):
+        p = np.ones(m)
+        p[:calls] = smallest
+        assert multipletests(p, alpha=fdr, method="fdr_bh")[0].sum() == expected
+    assert "never" in ss.bonferroni_reach_sentence(smallest, m, 0.05)
+    assert "can be reached" in ss.bonferroni_reach_sentence(smallest, 5, 0.05)
+
+
+# --------------------------------------------------------------------------- sample size
+
+
+def test_sample_size_observed_effect_brute_force():
+    size = ss.sample_size(4 / 6, 0.0, 0.05, 0.8, "two-sided", max_n=20)
+    powers = {n: _brute_power(n, n, 4 / 6, 0.0, 0.05) for n in range(2, size.n_first + 1)}
+    assert powers[size.n_first] >= 0.8
+    assert all(powers[n] < 0.8 for n in range(2, size.n_first))
+    assert size.power_first == pytest.approx(powers[size.n_first], rel=1e-10)
+    assert size.n_stable is not None and size.n_stable >= size.n_first
+
+
+def test_sample_size_not_reached_and_stable_definition():
+    assert ss.sample_size(0.5, 0.45, max_n=15).n_first is None
+    curve = ss.power_curve(range(2, 31), 0.5, 0.1, 0.05, ("two-sided",))
+    size = ss.sample_size(0.5, 0.1, max_n=30)
+    ok = curve.set_index("n_per_group")["power"] >= 0.8
+    assert ok.loc[size.n_stable:].all()
+    assert not ok.loc[size.n_stable - 1]
+    with pytest.raises(ValueError, match="target"):
+        ss.sample_size(0.5, 0.1, target=1.2)
+
+
+def test_sample_size_table_columns():
+    table = ss.sample_size_table({"x": (4 / 6, 0.0)}, 0.05, 0.8, ("two-sided", "greater"), 20)
+    assert table["n_total"].tolist() == [2 * n for n in table["n_per_group"]]
+    # a one-sided test never needs more cultures than the two-sided one here
+    assert table["n_per_group"].iloc[1] <= table["n_per_group"].iloc[0]
+
+
+# --------------------------------------------------------------------------- effect sizes
+
+
+def _wilson(x, n):
+    z = stats.norm.ppf(0.975)
+    p = x / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+@pytest.mark.parametrize(
+    "counts,low,high",
+    [  # Newcombe (1998), Statistics in Medicine 17:873, Table II, method 10
+        ((56, 70, 48, 80), 0.0524, 0.3339),
+        ((9, 10, 3, 10), 0.1705, 0.8090),
+        ((5, 56, 0, 29), -0.0381, 0.1926),
+        ((0, 10, 0, 20), -0.1611, 0.2775),
+        ((10, 10, 0, 20), 0.6791, 1.0000),
+    ],
+)
+def test_newcombe_interval_published_values(counts, low, high):
+    rd = ss.risk_difference(ss.TwoByTwo(*counts))
+    assert rd.low == pytest.approx(low, abs=6e-5)
+    assert rd.high == pytest.approx(high, abs=6e-5)
+
+
+def test_newcombe_interval_from_wilson_by_hand():
+    l1, u1 = _wilson(4, 6)
+    l2, u2 = _wilson(0, 5)
+    p1, p2 = 4 / 6, 0.0
+    rd = ss.risk_difference(HRAS)
+    assert rd.estimate == pytest.approx(p1 - p2)
+    assert rd.low == pytest.approx(p1 - p2 - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2))
+    assert rd.high == pytest.approx(p1 - p2 + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2))
+
+
+def test_conditional_odds_ratio_bound_defined_by_tail():
+    ci = ss.conditional_odds_ratio(HRAS)
+    assert math.isinf(ci.estimate) and math.isinf(ci.high)
+    # noncentral hypergeometric tail by hand: P(X >= 4 | margins, OR = low) = 0.025
+    support = range(0, 5)
+    weights = [math.comb(6, x) * math.comb(5, 4 - x) * ci.low**x for x in support]
+    assert weights[4] / sum(weights) == pytest.approx(0.025, rel=1e-6)
+    assert ss.tail_probability_at_odds_ratio(HRAS, ci.low) == pytest.approx(0.025, rel=1e-6)
+    assert "infinite" in ss.odds_ratio_sentence(ci)
+
+
+def test_haldane_odds_ratio_by_hand():
+    h = ss.haldane_odds_ratio(HRAS)
+    assert h.estimate == pytest.approx(4.5 * 5.5 / (0.5 * 2.5))
+    se = math.sqrt(1 / 4.5 + 1 / 0.5 + 1 / 2.5 + 1 / 5.5)
+    z = stats.norm.ppf(0.975)
+    assert h.low == pytest.approx(math.exp(math.log(19.8) - z * se))
+    assert h.high == pytest.approx(math.exp(math.log(19.8) + z * se))
+
+
+def test_effect_sizes_finite_table():
+    table = ss.effect_sizes(ss.TwoByTwo(3, 5, 1, 6), 0.9)
+    assert table["measure"].tolist() == [
+        "risk difference", "odds ratio (conditional)", "odds ratio (0.5 added)"
+    ]
+    assert np.isfinite(table[["estimate", "low", "high"]].to_numpy()).all()
+    assert (table["confidence"] == 0.9).all()
+    ci = ss.conditional_odds_ratio(ss.TwoByTwo(3, 5, 1, 6))
+    assert "finite" in ss.odds_ratio_sentence(ci)
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def test_figures_have_titles_and_labels():
+    import matplotlib.pyplot as plt
+
+    from netcomp.figures import smallsample as figs
+
+    rng = np.random.default_rng(0)
+    sim, exact = ss.p_value_scenarios(6, 5, {"observed effect": (4 / 6, 0.0)}, 200, rng)
+    screen = ss.simulate_null_screen(6, 5, np.full(20, 4 / 11), 200, rng)
+    curve, checks = ss.scenario_power({"s": (4 / 6, 0.0)}, range(2, 12), [5, 10], 0.05, 200, rng)
+    made = [
+        figs.exact_vs_chi_square_plot(ss.tables_with_margins(HRAS), 0.05),
+        figs.p_value_distribution_plot(sim, exact, 0.05, "6 vs 5"),
+        figs.false_positive_plot(ss.call_distribution(screen), 20, 0.18),
+        figs.power_curve_plot(curve, checks, 0.8, 0.05),
+        figs.effect_size_plot(ss.effect_sizes(HRAS)),
+    ]
+    for fig in made:
+        for ax in fig.axes:
+            assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
+        plt.close(fig)
+
+
+def test_min_carriers_for_significance_brute_force():
+    # two-sided, 6 vs 5: 3 carriers give at best 10/165 = 0.061, 4 give 5/330 = 0.015
+    assert ss.min_carriers_for_significance(6, 5, 0.05) == 4
+    assert ss.min_carriers_for_significance(6, 5, 0.01) == 5  # 4 carriers: 0.015 > 0.01
+    assert ss.min_carriers_for_significance(2, 2, 0.05) is None  # best p is 1/3
