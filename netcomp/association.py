@@ -74,10 +74,12 @@ class AssociationError(ValueError):
 # --------------------------------------------------------------------------- checks
 
 
-def check_classes(responder: pd.Series, context: str = "") -> tuple[int, int]:
-    """Return ``(n_responders, n_nonresponders)``; raise if a class is empty or values are not bool.
+def check_classes(responder: pd.Series, context: str = "", minimum: int = 1) -> tuple[int, int]:
+    """Return ``(n_responders, n_nonresponders)``; raise if a class is too small or not bool.
 
-    ``context`` (e.g. "lenvatinib at a 15% threshold") is added to the message.
+    ``minimum`` is the fewest cultures each class needs (the chapter asks for 2: with one
+    culture in a class every test of association is degenerate). ``context`` (e.g.
+    "lenvatinib at a 15% threshold") is added to the message.
     """
     if responder.isna().any():
         missing = ", ".join(map(str, responder.index[responder.isna()]))
@@ -93,6 +95,13 @@ def check_classes(responder: pd.Series, context: str = "") -> tuple[int, int]:
             f"every culture is in one class{where}: {n_resp} responder(s) and {n_non} "
             "non-responder(s). A test of association compares the two classes, so both need "
             "at least one culture; choose another threshold or drug."
+        )
+    if n_resp < minimum or n_non < minimum:
+        where = f" ({context})" if context else ""
+        raise AssociationError(
+            f"too few cultures in a response class{where}: {n_resp} responder(s) and {n_non} "
+            f"non-responder(s); the association chapter needs at least {minimum} in each "
+            "class. Choose another threshold, drug or concentration, or add cultures."
         )
     return n_resp, n_non
 

@@ -26,7 +26,7 @@ LEDGER_COLUMNS: tuple[str, ...] = ("claim_id", "source", "reported", "computed",
 BADGES: dict[str, str] = {
     "reproduced": "bdg-success",
     "differs": "bdg-danger",
-    "reported-only": "bdg-secondary",
+    "reported-only": "bdg-info",
     "reconstructed-data": "bdg-warning",
 }
 

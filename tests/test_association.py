@@ -329,6 +329,14 @@ def test_count_tests_on_published_counts():
 # --------------------------------------------------------------------------- bad input
 
 
+def test_a_class_of_one_culture_is_refused_when_two_are_required():
+    resp = pd.Series([True, True, True, False], index=list("abcd"))
+    assert A.check_classes(resp) == (3, 1)
+    with pytest.raises(A.AssociationError, match="too few cultures.*3 responder.*1 non-resp"
+                       ".*at least 2"):
+        A.check_classes(resp, "lenvatinib at 50%", minimum=2)
+
+
 def test_empty_class_is_a_clear_error():
     resp = pd.Series([True] * 5, index=list("abcde"))
     with pytest.raises(A.AssociationError, match="0 non-responder"):
