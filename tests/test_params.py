@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,25 @@ def test_build_refuses_bad_parameters_before_running_anything(tmp_path: Path, ca
     err = capsys.readouterr().err
     assert "parameter 'alpha' is out of range" in err
     assert not out.exists() and not (tmp_path / "out.partial").exists()
+
+
+def test_range_bounds_must_be_ordered(tmp_path: Path):
+    f = tmp_path / "p.yaml"
+    f.write_text("cutoff_min: 5\ncutoff_max: 4\n")
+    with pytest.raises(ParamsError, match="'cutoff_min' .* must be below 'cutoff_max'"):
+        load_params(f)
+
+
+def test_every_chapter_parameter_is_registered_with_the_same_default():
+    """A user's YAML can set every parameter a chapter reads (issue 7)."""
+    import papermill
+
+    from netcomp.build import PATH_PARAMS, chapter_notebooks
+
+    d = defaults()
+    for nb in chapter_notebooks():
+        for name, info in papermill.inspect_notebook(str(nb)).items():
+            if name in PATH_PARAMS:
+                continue
+            assert name in d, f"{nb.name} reads '{name}', which netcomp.params does not know"
+            assert ast.literal_eval(info["default"]) == d[name], f"{nb.name}: default of {name}"
