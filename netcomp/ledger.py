@@ -13,6 +13,7 @@ Claims live in ``data/claims.yaml``. After the chapters have written their resul
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -164,6 +165,11 @@ def status_changes(previous: pd.DataFrame | None, current: pd.DataFrame) -> list
     return sorted(messages, key=lambda m: not m.startswith("WARNING"))
 
 
+def heading_slug(title: str) -> str:
+    """The anchor MyST gives a heading (its default slug: GitHub style), to link to sections."""
+    return re.sub(r"[^\w\u4e00-\u9fff\- ]", "", title.strip().lower().replace(" ", "-"))
+
+
 #: Readable names of the seed documents, for the ledger page.
 SOURCE_NAMES: dict[str, str] = {
     "000_281e2e275d85b6f8.txt": "{cite:t}`liverani2023`, abstract",
@@ -187,12 +193,13 @@ def ledger_markdown(ledger: pd.DataFrame, documents: set[str] | None = None) -> 
         parts = [f"**{row.claim}** (`{row.claim_id}`)."]
         parts.append(f"Source: {SOURCE_NAMES.get(file, file)} (`{file}`): {locator}.")
         if row.chapter:
-            if documents is None or row.chapter in documents:
-                where = f"{{doc}}`/{row.chapter}`"
-            else:
+            if documents is not None and row.chapter not in documents:
                 where = f"`{row.chapter}` (not in this build)"
-            if row.section:
-                where += f", section *{row.section}*"
+            elif row.section:
+                where = (f"{{doc}}`/{row.chapter}`, section "
+                         f"[{row.section}](/{row.chapter}.ipynb#{heading_slug(row.section)})")
+            else:
+                where = f"{{doc}}`/{row.chapter}`"
             parts.append(f"Computed in: {where}.")
         if row.note:
             parts.append(f"*{row.note}*")
