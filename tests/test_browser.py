@@ -130,8 +130,11 @@ def server(html_dir: Path) -> Iterator[str]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0),
-                                functools.partial(Quiet, directory=str(html_dir)))
+    class QuietServer(ThreadingHTTPServer):
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            pass  # the browser closing a connection early (broken pipe) is not a failure
+
+    httpd = QuietServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(html_dir)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
