@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``netcomp`` command; returns the exit code."""
     args = parser().parse_args(argv)
     if getattr(args, "command", None) == "build" and args.data is None:
-        from netcomp.cohort import BUNDLED_COHORT
+        from netcomp.provenance import BUNDLED_COHORT
 
         args.data = BUNDLED_COHORT
     if getattr(args, "command", None) == "reconstruct" and args.seed is None:

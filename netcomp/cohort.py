@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from netcomp import contract
+from netcomp.provenance import BUNDLED_COHORT, file_checksums  # noqa: F401 (re-exported)
 from netcomp.validate import CohortError, ValidationReport, validate_cohort
-
-BUNDLED_COHORT = Path(__file__).resolve().parents[1] / "data" / "cohort"
 
 
 @dataclass(frozen=True)
@@ -80,10 +78,3 @@ def load_cohort(path: str | Path = BUNDLED_COHORT, allow_identifiers: bool = Fal
         panel=report.panel,
         report=report,
     )
-
-
-def file_checksums(path: str | Path) -> dict[str, str]:
-    """SHA-256 of each contract file in a cohort folder (or of the workbook itself)."""
-    path = Path(path)
-    files = [path] if path.is_file() else [path / f for f in contract.FILES if (path / f).is_file()]
-    return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
