@@ -102,11 +102,19 @@ def _execute_one(task: tuple[str, str, dict, str]) -> tuple[str, float]:
 
     source, target, parameters, cwd = task
     start = time.perf_counter()
+    kernel_log = Path(target).with_suffix(".kernel.log")
+    saved_stderr = os.dup(2)
     try:
-        papermill.execute_notebook(
-            source, target, parameters=parameters, cwd=cwd, kernel_name="python3",
-            progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-        )
+        # the kernel inherits file descriptor 2: keep its chatter out of the build's output
+        with open(kernel_log, "wb") as sink:
+            os.dup2(sink.fileno(), 2)
+            try:
+                papermill.execute_notebook(
+                    source, target, parameters=parameters, cwd=cwd, kernel_name="python3",
+                    progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+                )
+            finally:
+                os.dup2(saved_stderr, 2)
     except PapermillExecutionError as exc:
         index = exc.cell_index
         executed = json.loads(Path(target).read_text(encoding="utf-8"))
@@ -121,6 +129,9 @@ def _execute_one(task: tuple[str, str, dict, str]) -> tuple[str, float]:
             f"  {exc.ename}: {exc.evalue}\n"
             f"  the executed notebook with the full traceback is {target}"
         ) from None
+    finally:
+        os.close(saved_stderr)
+    kernel_log.unlink(missing_ok=True)
     return Path(source).name, time.perf_counter() - start
 
 
