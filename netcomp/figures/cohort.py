@@ -29,8 +29,9 @@ def replicate_spread(viability: pd.DataFrame) -> plt.Figure:
     ax.set_xticks(x, cultures, rotation=45, ha="right")
     ax.set_xlabel("Primary culture")
     ax.set_ylabel("Viability (% of untreated control)")
-    ax.set_title("Replicate viability per culture and drug (dots: replicates)")
-    ax.legend(frameon=False, fontsize=8, ncols=min(3, len(drugs)), loc="lower right")
+    ax.set_title("Replicate viability per culture and drug (dots: replicates)", pad=24)
+    ax.legend(frameon=False, fontsize=8, ncols=min(3, len(drugs)), loc="lower center",
+              bbox_to_anchor=(0.5, 1.0))  # between title and axis, clear of the bars
     fig.tight_layout()
     return fig
 
