@@ -31,10 +31,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 from scipy import stats
-from scipy.stats.contingency import odds_ratio as _scipy_odds_ratio
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep
 
+from netcomp import association
 from netcomp.association import fisher_exact_2x2
 
 #: Tests a p-value grid can be computed for.
@@ -833,10 +833,9 @@ def conditional_odds_ratio(counts: TwoByTwo, confidence: float = 0.95) -> Interv
     the exact interval collects every odds ratio the data do not reject, and no odds ratio
     is too large to be compatible with a table in which the feature never occurs in one group.
     """
-    res = _scipy_odds_ratio(counts.table, kind="conditional")
-    ci = res.confidence_interval(confidence_level=confidence)
-    return Interval("odds ratio (conditional)", float(res.statistic), float(ci.low),
-                    float(ci.high), float(confidence), "exact (conditional, Fisher)")
+    ci = association.conditional_odds_ratio(counts.table, confidence)
+    return Interval("odds ratio (conditional)", ci.estimate, ci.low, ci.high,
+                    float(confidence), "exact (conditional, Fisher)")
 
 
 def haldane_odds_ratio(counts: TwoByTwo, confidence: float = 0.95) -> Interval:
