@@ -1,18 +1,23 @@
 # netcomp: two commands do all set-up.
 #   make book   create .venv (first use), install pinned packages, build the book into _build/
 #   make test   same set-up, then ruff and the whole test suite (CI runs exactly this)
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.netcomp-installed
 OUT    ?= _build
 
+# pip warns about index folders configured on some machines but absent: hide only that line
+PIP_FILTER := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+
 .PHONY: book test lint bench lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock $(PIP_FILTER)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . $(PIP_FILTER)
 	@touch $(STAMP)
 
 book: $(STAMP)
