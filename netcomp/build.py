@@ -347,6 +347,8 @@ def build(
     code = code_digest()
     literature = (_digest_files([f for f in LITERATURE_DIR.rglob("*") if f.is_file()],
                                 LITERATURE_DIR) if LITERATURE_DIR.is_dir() else "")
+    # with --allow-identifiers the chapters read a copy without the identifier columns
+    chapter_data = staging / "data" if allow_identifiers else data_dir
     previous = {} if force else _read_manifest(out)
     old_keys: dict[str, str] = previous.get("chapter_keys", {})
     old_declared: dict[str, Any] = previous.get("declared_parameters", {})
@@ -355,7 +357,7 @@ def build(
     for nb in notebooks:
         work = staging / ".work" / nb.stem
         # figures live inside the book source so pages can offer them for download
-        paths = {"data_dir": str(data_dir), "results_dir": str(work / "results"),
+        paths = {"data_dir": str(chapter_data), "results_dir": str(work / "results"),
                  "figures_dir": str(staging / "src" / "figures" / nb.stem),
                  "literature_dir": str(LITERATURE_DIR)}
         names = declared_parameters(nb, old_declared.get(nb.name))
@@ -386,7 +388,7 @@ def build(
         status_counts,
     )
     from netcomp.results import write_results
-    from netcomp.validate import validate_cohort
+    from netcomp.validate import deidentified_copy, validate_cohort
 
     step(2, f"validating data in {data_dir}")
     report = validate_cohort(data_dir, allow_identifiers=allow_identifiers)
@@ -399,6 +401,8 @@ def build(
         shutil.rmtree(staging)
     src = staging / "src"
     _stage_sources(src)
+    if allow_identifiers:
+        deidentified_copy(data_dir, chapter_data)
     generated = src / "book" / "_generated"
     generated.mkdir(parents=True, exist_ok=True)
     (generated / "dictionary.md").write_text(dictionary_markdown(), encoding="utf-8")

@@ -517,3 +517,31 @@ def validate_cohort(path: str | Path, allow_identifiers: bool = False) -> Valida
             report.panel = _read_panel_lines(lines, contract.PANEL_FILENAME, report)
     _cross_file_problems(report)
     return report
+
+
+def deidentified_copy(path: str | Path, out_dir: str | Path) -> Path:
+    """Copy a valid cohort (folder or workbook) to ``out_dir`` without identifier columns.
+
+    Used by ``netcomp build --allow-identifiers``: the chapters read this copy, so columns
+    that look like patient identifiers never reach a notebook, a table or a page. The
+    user's own files are only read.
+    """
+    path, out = Path(path), Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if path.is_file():
+        sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
+        frames = {spec.filename: sheets[spec.name] for spec in contract.TABLES}
+        panel = sheets["panel"]
+        genes = panel.iloc[:, 0].astype(str).tolist()
+        if str(panel.columns[0]).strip().lower() not in ("gene", "genes", "symbol", "gene_symbol"):
+            genes = [str(panel.columns[0]), *genes]
+        (out / contract.PANEL_FILENAME).write_text("\n".join(genes) + "\n", encoding="utf-8")
+    else:
+        frames = {spec.filename: pd.read_csv(path / spec.filename, dtype=str,
+                                             keep_default_na=False, encoding="utf-8-sig")
+                  for spec in contract.TABLES}
+        (out / contract.PANEL_FILENAME).write_bytes((path / contract.PANEL_FILENAME).read_bytes())
+    for filename, frame in frames.items():
+        frame = frame.drop(columns=identifier_columns([str(c) for c in frame.columns]))
+        frame.to_csv(out / filename, index=False, lineterminator="\n")
+    return out

@@ -24,12 +24,20 @@ def _digests(folder: Path) -> dict[str, str]:
 @pytest.mark.build
 def test_second_cohort_builds_a_full_book_and_is_never_written(tmp_path: Path):
     data = write_second_cohort(tmp_path / "my cohort")
+    lines = (data / "cultures.csv").read_text().splitlines()  # a direct identifier column
+    lines = [lines[0] + ",patient_name"] + [f"{ln},Maria Rossi {i}" for i, ln in
+                                             enumerate(lines[1:])]
+    (data / "cultures.csv").write_text("\n".join(lines) + "\n")
     params = tmp_path / "my.yaml"
     params.write_text("comparators: [sunitinib]\nresponse_threshold_pct: 40\nn_simulations: 500\n")
     before = _digests(data)
     out = tmp_path / "my_book"
-    assert main(["build", "--data", str(data), "--params", str(params), "--out", str(out)]) == 0
+    assert main(["build", "--data", str(data), "--params", str(params), "--out", str(out),
+                 "--allow-identifiers"]) == 0
     assert _digests(data) == before
+    for f in out.rglob("*"):  # the identifiers reach no page, notebook or table
+        if f.is_file() and f.suffix in (".html", ".ipynb", ".csv", ".json", ".txt", ".js"):
+            assert "Maria Rossi" not in f.read_text(errors="ignore"), f
     assert (out / "html" / "index.html").is_file()
     html = (out / "html" / "book" / "index.html").read_text()
     front = " ".join(re.sub(r"<[^>]+>", "", html).split())

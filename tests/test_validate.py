@@ -265,3 +265,30 @@ def test_data_dictionary_file_is_up_to_date():
     from netcomp.dictionary import dictionary_markdown
 
     assert (BUNDLED.parent / "DICTIONARY.md").read_text(encoding="utf-8") == dictionary_markdown()
+
+
+@pytest.mark.parametrize("as_workbook", [False, True])
+def test_deidentified_copy_drops_identifiers_and_keeps_the_rest(cohort_dir: Path, tmp_path: Path,
+                                                               as_workbook: bool):
+    from netcomp.validate import deidentified_copy
+
+    df = pd.read_csv(cohort_dir / "cultures.csv", dtype=str)
+    df["Date of birth"] = "1950-01-01"
+    df.to_csv(cohort_dir / "cultures.csv", index=False)
+    source = cohort_dir
+    if as_workbook:
+        source = tmp_path / "cohort.xlsx"
+        with pd.ExcelWriter(source) as xl:
+            for name in ("cultures", "viability", "expression", "mutations"):
+                pd.read_csv(cohort_dir / f"{name}.csv", dtype=str).to_excel(
+                    xl, sheet_name=name, index=False)
+            genes = (cohort_dir / "panel.txt").read_text().split()
+            pd.DataFrame({"gene": genes}).to_excel(xl, sheet_name="panel", index=False)
+    copy = deidentified_copy(source, tmp_path / "copy")
+    report = validate_cohort(copy)
+    assert report.ok and not report.warnings, report.format()
+    assert "1950-01-01" not in (copy / "cultures.csv").read_text()
+    a, b = load_cohort(copy), load_cohort(source, allow_identifiers=True)
+    pd.testing.assert_frame_equal(a.cultures, b.cultures)
+    pd.testing.assert_frame_equal(a.viability, b.viability)
+    assert a.panel == b.panel
