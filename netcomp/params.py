@@ -33,7 +33,7 @@ class Param:
         """Say in words what the parameter accepts."""
         kinds = {
             "str": "a text value",
-            "str_list": "a list of text values",
+            "str_list": "a list of text values or null",
             "float": "a number",
             "float_or_none": "a number or null",
             "int": "a whole number",
@@ -48,8 +48,9 @@ class Param:
 
 PARAMS: tuple[Param, ...] = (
     Param("drug", "lenvatinib", "str", "drug whose response is classified (lower-case name)"),
-    Param("comparators", ["everolimus", "sunitinib"], "str_list",
-          "standard agents compared with the drug, culture by culture"),
+    Param("comparators", None, "str_list",
+          "standard agents compared with the drug, culture by culture; null: every other drug "
+          "in the data (an empty list: none)"),
     Param("concentration_um", None, "float_or_none",
           "concentration of the drug to analyse in µM; null picks the cohort's tested one",
           minimum=0, min_inclusive=False),
@@ -143,6 +144,8 @@ def _check_value(param: Param, value: Any) -> tuple[Any, str | None]:
         value = value.strip()
         return (value if param.name == "gene" else value.lower()), None
     if kind == "str_list":
+        if value is None:
+            return None, None
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):

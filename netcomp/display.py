@@ -1,0 +1,58 @@
+"""Showing chapter results in a notebook: escaped tables and notice boxes.
+
+Cohort values are user-supplied, and pandas' Styler does not escape HTML by default: every
+table a chapter shows goes through :func:`show_table`, every notice through
+:func:`show_notices`, so nothing a user supplies can run as markup in the published pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+from IPython.display import HTML, display
+from pandas.io.formats.style import Styler
+
+from netcomp.chapters.base import ChapterResult
+from netcomp.safe_text import html_escape
+
+
+def show_table(df: pd.DataFrame, formats: Mapping[str, str] | str | None = None,
+               na_rep: str = "—", precision: int | None = None) -> Styler:
+    """An index-free Styler with every cell and header HTML-escaped.
+
+    ``formats`` is a format string for all cells or ``{column: format}``; missing values
+    show as ``na_rep``.
+    """
+    table = df.reset_index(drop=True)
+    style = table.style.hide(axis="index").format(
+        escape="html", na_rep=na_rep, precision=precision
+    ).format_index(escape="html", axis=1)
+    if formats:
+        if isinstance(formats, str):
+            style = style.format(formats, escape="html", na_rep=na_rep)
+        else:
+            wanted = {k: v for k, v in formats.items() if k in table.columns}
+            style = style.format(wanted, escape="html", na_rep=na_rep)
+    return style
+
+
+def notices_html(result: ChapterResult, section: str) -> str:
+    """HTML of a note box for the notices of ``section`` (empty when it applies)."""
+    notes = result.notices_for(section)
+    if not notes:
+        return ""
+    items = "".join(
+        f"<p>This section does not apply to this cohort because {html_escape(n.reason)}. "
+        f"To enable it, {html_escape(n.remedy)}.</p>" for n in notes
+    )
+    return ('<div class="admonition note netcomp-notice"><p class="admonition-title">'
+            f"Not applicable to this cohort</p>{items}</div>")
+
+
+def show_notices(result: ChapterResult, section: str) -> bool:
+    """Show the notices of ``section`` in a note box; return True when the section applies."""
+    box = notices_html(result, section)
+    if box:
+        display(HTML(box))
+    return not box

@@ -1,0 +1,41 @@
+"""Making user-supplied text safe to publish: escaping for MyST Markdown and HTML, clipping.
+
+Every string a user controls (cohort values, file and folder names, parameter values) must
+pass through one of these before it reaches a page, so it shows as literal text and can
+never run as markup or script. Kept free of heavy imports: the build uses it too.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+#: Longest part of an offending value quoted back in a message.
+MAX_QUOTED = 80
+
+_MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def clip(value: object, limit: int = MAX_QUOTED) -> str:
+    """``str(value)`` cut to ``limit`` characters, saying how long it really was."""
+    text = str(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text)} characters)"
+
+
+def md_escape(text: object) -> str:
+    """Literal text for MyST Markdown: every ASCII punctuation character backslash-escaped.
+
+    CommonMark lets any ASCII punctuation be escaped, so the result shows exactly as given:
+    no inline code, role (``{...}``), math (``$``), HTML tag (``<``), link or table cell
+    (``|``) can start from it. Control characters and line breaks become spaces.
+    """
+    flat = _CONTROL.sub(" ", str(text))
+    return _MD_SPECIAL.sub(r"\\\1", flat)
+
+
+def html_escape(text: object) -> str:
+    """Literal text for HTML (quotes included); control characters become spaces."""
+    return html.escape(_CONTROL.sub(" ", str(text)), quote=True)
