@@ -98,12 +98,17 @@ class TableSpec:
         return next(c for c in self.columns if c.name == name)
 
 
+#: culture_id: 1-40 characters, letters, digits, '.', '_' or '-', starting with a letter or
+#: digit. Codes this plain are safe in file names, tables and pages, and cannot carry markup.
+CULTURE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"
+
 CULTURE_ID = Column(
     "culture_id",
     "text",
     "Identifier of the primary culture (pseudonymised code, never a patient name).",
-    pattern=r"^\S+$",
-    pattern_help="without spaces",
+    pattern=CULTURE_ID_PATTERN,
+    pattern_help="of 1-40 characters: letters A-Z a-z, digits 0-9, '.', '_' or '-', "
+                 "starting with a letter or digit (no spaces)",
     example="NET01",
 )
 
@@ -122,8 +127,9 @@ CULTURES = TableSpec(
         Column("syndromic", "category",
                "Whether the tumour caused a hormonal (functioning) syndrome.", allowed=YES_NO,
                example="no"),
-        Column("sex", "category", "Sex of the patient (optional).", required=False,
-               allowed=SEXES, example="female"),
+        Column("sex", "category",
+               "Sex of the patient (optional; M/F, male/female, Italian M/F, German m/w are "
+               "read too).", required=False, allowed=SEXES, example="female"),
         Column("age_years", "number", "Age of the patient at surgery (optional).", unit="years",
                required=False, minimum=0, maximum=120, example="61"),
     ),
@@ -185,13 +191,71 @@ TABLES: tuple[TableSpec, ...] = (CULTURES, VIABILITY, EXPRESSION, MUTATIONS)
 PANEL_FILENAME = "panel.txt"
 FILES: tuple[str, ...] = tuple(t.filename for t in TABLES) + (PANEL_FILENAME,)
 
-#: Column-name fragments that suggest a direct patient identifier (checked case-insensitively
-#: on names normalised to lower case with '_' separators).
-IDENTIFIER_HINTS: tuple[str, ...] = (
-    "name", "surname", "first_name", "last_name", "birth", "dob", "address", "street",
-    "phone", "telephone", "mobile", "email", "e_mail", "mrn", "medical_record",
-    "record_number", "national_id", "ssn", "social_security", "tax_code", "codice_fiscale",
-    "fiscal_code", "passport", "patient_id",
+#: At most this many problems are listed per file and column; one more line gives the total.
+MAX_PROBLEMS_PER_COLUMN = 20
+
+#: Spellings of the optional ``sex`` column that are read as the contract's values
+#: (compared case-insensitively). Anything else is a warning and the value is ignored.
+SEX_ALIASES: dict[str, str] = {
+    "female": "female", "f": "female", "woman": "female", "w": "female", "femmina": "female",
+    "donna": "female", "weiblich": "female", "femme": "female", "mujer": "female",
+    "male": "male", "m": "male", "man": "male", "maschio": "male", "uomo": "male",
+    "mann": "male", "männlich": "male", "homme": "male", "hombre": "male",
+    "unknown": "unknown", "u": "unknown", "unk": "unknown", "na": "unknown",
+    "n/a": "unknown", "nd": "unknown", "n.d.": "unknown", "?": "unknown",
+    "sconosciuto": "unknown", "non noto": "unknown",
+}
+
+# ----------------------------------------------------------------- direct identifiers policy
+# A column *name* is compared after normalisation: camelCase split (``DateOfBirth`` ->
+# ``date_of_birth``), accents removed, lower case, every other character a separator.
+
+#: Words that, anywhere in a column name, mark a direct identifier (English, Italian, and
+#: common German, French and Spanish spellings).
+IDENTIFIER_WORDS: tuple[str, ...] = (
+    # names and initials
+    "name", "names", "surname", "surnames", "forename", "forenames", "firstname", "lastname",
+    "fullname", "maidenname", "initials", "nome", "cognome", "iniziali", "nominativo",
+    "vorname", "nachname", "nom", "prenom", "nombre", "apellido", "apellidos",
+    # birth dates
+    "dob", "birth", "birthdate", "birthday", "birthplace", "born", "nascita", "nato", "nata",
+    "geburtsdatum", "naissance", "nacimiento",
+    # record, hospital and national numbers
+    "mrn", "ssn", "nhs", "chi", "passport", "fiscale", "fiscal", "codicefiscale",
+    "tessera", "sozialversicherungsnummer", "insee", "dni", "nie",
+    # contact details
+    "address", "addresses", "street", "postcode", "zipcode", "postal", "phone", "telephone",
+    "mobile", "cellphone", "fax", "email", "mail", "indirizzo", "residenza", "domicilio",
+    "telefono", "cellulare", "adresse", "telefon", "direccion",
+)
+#: Several-word names of identifiers (matched as consecutive words, or glued together).
+IDENTIFIER_PHRASES: tuple[str, ...] = (
+    "date_of_birth", "data_di_nascita", "first_name", "last_name", "full_name",
+    "patient_id", "patient_name", "medical_record", "record_number", "record_no",
+    "hospital_number", "hospital_no", "hospital_id", "nhs_number", "national_id",
+    "national_insurance", "social_security", "tax_code", "tax_id", "codice_fiscale",
+    "fiscal_code", "health_card", "tessera_sanitaria", "e_mail", "zip_code", "post_code",
+    "postal_code", "phone_number", "cap_code", "id_paziente", "numero_cartella",
+    "cartella_clinica",
+)
+#: Short names that are identifiers only as the whole column name.
+IDENTIFIER_WHOLE_NAMES: tuple[str, ...] = ("cf", "cap", "tel", "zip")
+#: Words that make a ``name`` column about something other than a person.
+NON_PERSON_QUALIFIERS: tuple[str, ...] = (
+    "gene", "genes", "drug", "drugs", "compound", "sample", "cell", "culture", "line", "file",
+    "site", "panel", "assay", "batch", "plate", "study", "lab", "laboratory", "tissue", "tumor",
+    "tumour", "variant", "protein", "target", "trial", "cohort", "project", "kit", "reagent",
+    "antibody", "instrument", "column", "sheet", "farmaco", "campione", "sito", "pathway",
+    "marker", "probe", "primer", "transcript", "treatment", "condition", "group", "arm",
+    "organ", "well", "experiment", "run", "dataset", "centre", "center", "hospital",
+)
+#: Kinds of values that look like direct identifiers, in any text column (the patterns are
+#: in :mod:`netcomp.validate`): e-mail addresses, phone numbers, full calendar dates (possible
+#: dates of birth; give ages or intervals instead), Italian codice fiscale, NHS number (with a
+#: valid check digit), US social security number, UK national insurance number.
+IDENTIFIER_VALUE_KINDS: tuple[str, ...] = (
+    "e-mail address", "phone number", "calendar date (possible date of birth)",
+    "codice fiscale", "NHS number", "social security number", "national insurance number",
 )
 
 

@@ -1,29 +1,48 @@
 """Validation of a cohort folder (or ``.xlsx`` workbook) against :mod:`netcomp.contract`.
 
-Every problem is collected, not just the first: each names the file, the line (as an
-editor shows it: the header is line 1), the column, the offending value, the rule and what
-to do. Column rules are checked by pandera schemas built from the contract; checks that
-span files (unknown cultures, genes outside the panel) are done here. Files are only read.
+Every problem is collected, not just the first: each names the file, the line as an editor
+shows it (computed from the CSV reader's own positions, so blank lines and quoted line
+breaks are counted; in a workbook, the sheet row), the column, the offending value (at most
+80 characters of it), the rule and what to do. At most
+:data:`netcomp.contract.MAX_PROBLEMS_PER_COLUMN` problems are listed per file and column,
+then one line gives the total. Checks are vectorised, so time grows linearly with file size.
+Files are only read; no input makes this module raise.
 """
 
 from __future__ import annotations
 
+import csv
 import difflib
+import io
 import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-import pandera.pandas as pa
-from pandera.errors import SchemaErrors
 
 from netcomp import contract
 from netcomp.contract import Column, TableSpec
+from netcomp.safe_text import clip
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+#: How numbers must be written: optional sign, digits with a decimal point, optional exponent.
+NUMBER_RE = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_NON_FINITE = re.compile(r"[+-]?(?:inf|infinity|nan)", re.IGNORECASE)
+_COMMA_NUMBER = re.compile(r"[+-]?\d+,\d+")
+_PANEL_HEADERS = ("gene", "genes", "symbol", "gene_symbol", "hgnc_symbol")
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong (``error``) or worth knowing (``warning``) in a cohort."""
+    """One thing wrong (``error``) or worth knowing (``warning``) in a cohort.
+
+    ``more`` > 0 marks the line that stands for that many further problems of the same file
+    and column which were not listed one by one.
+    """
 
     file: str
     message: str
@@ -32,11 +51,18 @@ class Problem:
     value: str | None = None
     rule: str | None = None
     severity: str = "error"
+    more: int = 0
+
+    def __post_init__(self) -> None:
+        if self.value is not None:
+            object.__setattr__(self, "value", clip(self.value))
+        if self.column is not None:
+            object.__setattr__(self, "column", clip(self.column))
 
     def __str__(self) -> str:
         where = self.file
         if self.line is not None:
-            where += f", line {self.line}"
+            where += f", {'row' if ', sheet ' in self.file else 'line'} {self.line}"
         if self.column is not None:
             where += f", column '{self.column}'"
         text = f"{self.severity.upper()}: {where}: {self.message}"
@@ -49,12 +75,18 @@ class Problem:
 
 @dataclass
 class ValidationReport:
-    """All problems found in a cohort, plus the tables that could be read."""
+    """All problems found in a cohort, plus the tables that could be read.
+
+    ``dropped_columns`` maps a file to the identifier columns left out of it (only with
+    ``allow_identifiers``).
+    """
 
     source: str
     problems: list[Problem] = field(default_factory=list)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     panel: tuple[str, ...] = ()
+    dropped_columns: dict[str, list[str]] = field(default_factory=dict)
+    _counts: dict[tuple[str, str | None, str], int] = field(default_factory=dict, repr=False)
 
     @property
     def errors(self) -> list[Problem]:
@@ -68,11 +100,62 @@ class ValidationReport:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def n_errors(self) -> int:
+        """Number of errors, including those not listed one by one."""
+        return sum(p.more or 1 for p in self.errors)
+
+    @property
+    def n_warnings(self) -> int:
+        """Number of warnings, including those not listed one by one."""
+        return sum(p.more or 1 for p in self.warnings)
+
+    def add(self, problem: Problem) -> None:
+        """Record a problem; beyond the per-column limit it is only counted."""
+        key = (problem.file, problem.column, problem.severity)
+        n = self._counts.get(key, 0) + 1
+        self._counts[key] = n
+        if n <= contract.MAX_PROBLEMS_PER_COLUMN:
+            self.problems.append(problem)
+
+    def add_many(self, file: str, column: str | None, lines: Iterable[int | None],
+                 values: Iterable[str | None], message: str | Callable[[str], str],
+                 rule: str | None = None, severity: str = "error", total: int | None = None,
+                 ) -> None:
+        """Record one problem per (line, value), listing only up to the per-column limit.
+
+        ``message`` may be a function of the value; it is called for listed values only, so
+        a column with 200,000 bad values costs no more than one with 20.
+        """
+        key = (file, column, severity)
+        room = max(0, contract.MAX_PROBLEMS_PER_COLUMN - self._counts.get(key, 0))
+        listed = 0
+        for line, value in zip(lines, values, strict=False):
+            if listed >= room:
+                break
+            text = message(value or "") if callable(message) else message
+            self.problems.append(Problem(file, text, line=line, column=column, value=value,
+                                         rule=rule, severity=severity))
+            listed += 1
+        self._counts[key] = self._counts.get(key, 0) + (listed if total is None else total)
+
+    def _finish(self) -> None:
+        for (file, column, severity), n in self._counts.items():
+            hidden = n - contract.MAX_PROBLEMS_PER_COLUMN
+            if hidden > 0:
+                where = f"column '{clip(column)}'" if column is not None else "this file"
+                self.problems.append(Problem(
+                    file, f"{hidden} more {severity}(s) in {where} not listed ({n} in total, "
+                    f"the first {contract.MAX_PROBLEMS_PER_COLUMN} are shown above); fix "
+                    "those and validate again", column=column, severity=severity,
+                    more=hidden))
+        self._counts = {}
+
     def summary(self) -> str:
         """One line: how many errors and warnings, and the verdict."""
         verdict = "valid" if self.ok else "NOT valid"
         return (
-            f"{self.source}: {len(self.errors)} error(s), {len(self.warnings)} warning(s): "
+            f"{self.source}: {self.n_errors} error(s), {self.n_warnings} warning(s): "
             f"cohort is {verdict}."
         )
 
@@ -89,216 +172,531 @@ class CohortError(ValueError):
         super().__init__(report.format())
 
 
-# --------------------------------------------------------------------------- reading
+# --------------------------------------------------------------------------- identifiers
 
 
-def _normalise_name(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
+def normalise_column_name(name: str) -> str:
+    """``'DateOfBirth'`` -> ``'date_of_birth'``: camelCase split, accents dropped, lower case."""
+    text = unicodedata.normalize("NFKD", str(name))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
+    text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", text)
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+_NAME_WORDS = {"name", "names", "nome", "nomi", "nom", "nombre"}
+
+
+def identifier_column_reason(name: str) -> str | None:
+    """Why a column name suggests a direct patient identifier, or ``None`` if it does not.
+
+    Contract columns never match. ``gene_name``, ``drug_name`` and other ``*_name`` columns
+    about things, not persons, do not match either.
+    """
+    if str(name).strip() in {c.name for t in contract.TABLES for c in t.columns}:
+        return None
+    norm = normalise_column_name(name)
+    if not norm:
+        return None
+    words = norm.split("_")
+    glued = norm.replace("_", "")
+    if glued in contract.IDENTIFIER_WHOLE_NAMES:
+        return f"'{glued}'"
+    for phrase in contract.IDENTIFIER_PHRASES:
+        if f"_{phrase}_" in f"_{norm}_" or (len(phrase) > 6 and phrase.replace("_", "") in glued):
+            return f"'{phrase.replace('_', ' ')}'"
+    qualified = any(w in contract.NON_PERSON_QUALIFIERS for w in words)
+    for word in words:
+        if word in contract.IDENTIFIER_WORDS:
+            if word in _NAME_WORDS and qualified:
+                continue
+            return f"'{word}'"
+    for word in ("surname", "firstname", "lastname", "fullname", "patientname", "birthdate",
+                 "dateofbirth", "codicefiscale", "cognome", "telefono", "indirizzo", "nascita",
+                 "telephone", "email", "address", "postcode", "zipcode", "passport"):
+        if word in glued:
+            return f"'{word}'"
+    return None
 
 
 def identifier_columns(columns: list[str]) -> list[str]:
     """Column names that suggest a direct patient identifier (name, birth date, phone, ...)."""
-    found = []
-    for col in columns:
-        norm = _normalise_name(col)
-        parts = set(norm.split("_"))
-        for hint in contract.IDENTIFIER_HINTS:
-            if hint == norm or hint in parts or ("_" in hint and hint in norm):
-                found.append(col)
-                break
-    return found
+    return [c for c in columns if identifier_column_reason(c) is not None]
 
 
-def _read_csv_text(path: Path, report: ValidationReport) -> str | None:
-    name = path.name
-    raw = path.read_bytes()
+_MONTHS = (r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|gen|mag|giu|lug|ago|set|ott|"
+           r"dic|gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|"
+           r"novembre|dicembre)[a-z]*\.?")
+_VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("e-mail address", re.compile(
+        r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")),
+    ("codice fiscale", re.compile(
+        r"(?<![A-Za-z0-9])[A-Za-z]{6}[0-9LMNPQRSTUVlmnpqrstuv]{2}[ABCDEHLMPRSTabcdehlmprst]"
+        r"[0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{3}[A-Za-z]"
+        r"(?![A-Za-z0-9])")),
+    ("calendar date (possible date of birth)", re.compile(
+        r"(?<!\d)(?:(?:19|20)\d\d[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])"
+        r"|(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)\d\d"
+        r"|(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])/(?:19|20)\d\d"
+        r"|(?:0?[1-9]|[12]\d|3[01])\s*" + _MONTHS + r"\s*(?:19|20)\d\d)(?!\d)",
+        re.IGNORECASE)),
+    ("social security number", re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)")),
+    ("national insurance number", re.compile(
+        r"(?<![A-Za-z0-9])[A-CEGHJ-PR-TW-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])")),
+)
+_PHONE_CHARS = re.compile(r"\+?[\d\s().\-/]+")
+_NHS = re.compile(r"\d{3}[ -]?\d{3}[ -]?\d{4}")
+
+
+def _nhs_checksum_ok(digits: str) -> bool:
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    check = 0 if check == 11 else check
+    return check != 10 and check == int(digits[9])
+
+
+def identifier_value_kind(value: str) -> str | None:
+    """What kind of direct identifier a cell value looks like, or ``None``.
+
+    E-mail addresses, phone numbers (international ``+``/``00`` prefix, or a leading ``0``
+    or Italian mobile ``3xx`` with separators), calendar dates (a date of birth, alone or
+    next to a name), codice fiscale, NHS numbers with a valid check digit, US social
+    security and UK national insurance numbers.
+    """
+    text = str(value).strip()
+    digits = sum(ch.isdigit() for ch in text)
+    if "@" not in text and digits < 6:
+        return None
+    for kind, pattern in _VALUE_PATTERNS:
+        if pattern.search(text):
+            return kind
+    if _NHS.fullmatch(text):
+        plain = re.sub(r"\D", "", text)
+        if _nhs_checksum_ok(plain):
+            return "NHS number"
+    if _PHONE_CHARS.fullmatch(text) and 9 <= digits <= 15:
+        compact = re.sub(r"[\s().\-/]", "", text)
+        separated = compact != text
+        if text.startswith(("+", "00")) and "." not in text:
+            return "phone number"
+        if compact.startswith("0") and (separated or len(compact) >= 9) and "." not in text:
+            return "phone number"
+        if separated and re.fullmatch(r"3\d{2}[\s.\-/]?\d{3}[\s.\-/]?\d{3,4}", text):
+            return "phone number"
+    return None
+
+
+def _identifier_hits(values: pd.Series) -> pd.Series:
+    """For a column of text, the identifier kind of each cell (``None`` where none)."""
+    uniques = pd.unique(values[values.ne("")])
+    kinds = {u: identifier_value_kind(u) for u in uniques}
+    kinds = {u: k for u, k in kinds.items() if k is not None}
+    if not kinds:
+        return pd.Series(None, index=values.index, dtype=object)
+    return values.map(kinds)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass
+class RawTable:
+    """A table as read: every column as stripped text, index = the line (or sheet row)."""
+
+    label: str
+    frame: pd.DataFrame
+    header_line: int
+
+
+def _decode(raw: bytes, label: str, report: ValidationReport) -> str | None:
+    """Bytes of a text file -> str, or ``None`` with an error naming the line and the fix."""
     if raw.startswith(b"\xef\xbb\xbf"):
-        report.problems.append(
-            Problem(
-                name,
-                "file starts with a UTF-8 byte-order mark (BOM), as Excel writes it; it was "
-                "read correctly, but save as plain 'CSV UTF-8' without BOM to silence this",
-                line=1,
-                severity="warning",
-            )
-        )
+        report.add(Problem(
+            label, "file starts with a UTF-8 byte-order mark (BOM), as Excel writes it; it was "
+            "read correctly, but save as plain 'CSV UTF-8' without BOM to silence this",
+            line=1, severity="warning"))
         raw = raw[3:]
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        report.add(Problem(label, "file is UTF-16 text ('Unicode text'); save it as "
+                           "'CSV UTF-8 (comma delimited)'", line=1, rule="UTF-8 encoding"))
+        return None
+    if raw.startswith(b"PK\x03\x04"):
+        report.add(Problem(label, "file is a zip archive (an Excel workbook renamed?), not "
+                           "text: save the sheet as 'CSV UTF-8', or give the .xlsx workbook",
+                           rule="UTF-8 text"))
+        return None
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        report.add(Problem(label, "file contains NUL bytes: it is not a text (CSV) file",
+                           line=line, rule="UTF-8 text"))
+        return None
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        report.problems.append(
-            Problem(name, "file is not UTF-8 text; save it as 'CSV UTF-8'", line=line,
-                    rule="UTF-8 encoding")
-        )
-        return None
-    if not text.strip():
-        report.problems.append(
-            Problem(name, "file is empty; it needs a header row and at least one data row",
-                    rule="header row + data rows")
-        )
-        return None
-    return text
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    bad_lines = []
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            bad_lines.append((number, line, line[exc.start: exc.start + 1]))
+    report.add_many(
+        label, None, [n for n, _, _ in bad_lines],
+        [line.decode("cp1252", errors="replace").strip() for _, line, _ in bad_lines],
+        lambda _v: "not UTF-8 text: this line has characters in another encoding (probably "
+                   "Latin-1/Windows-1252, as 'CSV (comma delimited)' or older Excel save it); "
+                   "save the file as 'CSV UTF-8 (comma delimited)'",
+        rule="UTF-8 encoding")
+    return None
 
 
-def _parse_csv(
-    path: Path, spec: TableSpec, report: ValidationReport, allow_identifiers: bool
-) -> pd.DataFrame | None:
-    text = _read_csv_text(path, report)
+def _read_bytes(path: Path, label: str, report: ValidationReport) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        report.add(Problem(label, f"cannot be read: {exc.strerror or exc}"))
+        return None
+
+
+def _csv_records(text: str, label: str, report: ValidationReport,
+                 ) -> list[tuple[int, list[str]]] | None:
+    """Non-blank CSV records with the editor line each starts on (quoted newlines counted)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records: list[tuple[int, list[str]]] = []
+    previous = 0
+    try:
+        for fields in reader:
+            start, previous = previous + 1, reader.line_num
+            if any(f.strip() for f in fields):
+                records.append((start, [f.strip() for f in fields]))
+    except csv.Error as exc:
+        report.add(Problem(label, f"cannot be read as CSV: {clip(exc)}", line=previous + 1,
+                           rule="comma-separated values"))
+        return None
+    return records
+
+
+def _split_row_hint(fields: list[str], width: int, kinds: list[str]) -> tuple[str, str | None,
+                                                                             str | None]:
+    """Explain a row with too many values: most often an unquoted decimal comma."""
+    extra = len(fields) - width
+    candidates = [i for i in range(len(fields) - 1)
+                  if re.fullmatch(r"[+-]?\d+", fields[i]) and re.fullmatch(r"\d+", fields[i + 1])]
+    if extra == 1:
+        plausible = [i for i in candidates if i < width and kinds[i] in ("number", "unknown")]
+        candidates = plausible or candidates
+        # the measured values are usually the last columns: name the rightmost first
+        candidates = sorted(candidates, key=lambda i: (kinds[i] != "number", -i))
+    base = f"row has {len(fields)} values but the header has {width} columns"
+    if not candidates:
+        return base + ": remove the extra values, or quote a value that contains a comma", \
+            None, None
+    shown = [f"{fields[i]},{fields[i + 1]}" for i in candidates[:3]]
+    first = shown[0]
+    a, b = first.split(",")
+    if len(b) == 3:
+        hint = (f"'{first}' is ambiguous: {a}{b} with a thousands separator, or {a}.{b} with a "
+                "decimal comma? Write the number without a comma, with a decimal point")
+    else:
+        hint = f"{first} means {a}.{b} — use a decimal point"
+    others = (" (" + " or ".join(repr(s) for s in shown) + "?)") if len(shown) > 1 else ""
+    column = None
+    if len(candidates) == 1 and candidates[0] < width:
+        column = str(candidates[0])
+    return (f"{base}: a number written with a decimal comma splits the row{others}; {hint}",
+            column, first)
+
+
+def _frame_from_records(records: list[tuple[int, list[str]]], label: str, spec: TableSpec | None,
+                        report: ValidationReport) -> RawTable | None:
+    """Header + rows -> a text frame indexed by line; header and row-shape problems reported."""
+    if not records:
+        report.add(Problem(label, "file is empty; it needs a header row"
+                           + ("" if spec is contract.MUTATIONS else " and at least one data row"),
+                           rule="header row + data rows"))
+        return None
+    header_line, header = records[0]
+    if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+        sep = "semicolon" if ";" in header[0] else "tab"
+        report.add(Problem(
+            label, f"file is {sep}-separated; netcomp reads comma-separated files: save it as "
+            "'CSV UTF-8 (comma delimited)' with '.' as the decimal point", line=header_line,
+            value=header[0], rule="comma-separated values"))
+        return None
+    while header and header[-1] == "":
+        header = header[:-1]  # a trailing delimiter on the header row
+    width = len(header)
+    kinds = []
+    for name in header:
+        col = next((c for c in spec.columns if c.name == name), None) if spec else None
+        kinds.append(col.kind if col else "unknown")
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    short: list[tuple[int, int]] = []
+    for line, fields in records[1:]:
+        n = len(fields)
+        if n > width:
+            while n > width and fields[n - 1] == "":
+                n -= 1  # trailing delimiters (every spreadsheet row ending in a comma)
+            if n > width:
+                message, column, value = _split_row_hint(fields[:n], width, kinds)
+                report.add(Problem(label, message, line=line,
+                                   column=header[int(column)] if column is not None else None,
+                                   value=value, rule="one value per column; decimal point '.'"))
+                continue
+            fields = fields[:width]
+        elif n < width:
+            short.append((line, n))
+            continue
+        rows.append(fields)
+        lines.append(line)
+    report.add_many(label, None, [line for line, _ in short], [None] * len(short),
+                    lambda _v: "row has fewer values than the header has columns "
+                    f"({width}); fill in the missing values (leave a cell empty with ',,')",
+                    rule="one value per column")
+    frame = pd.DataFrame(rows, columns=range(width), index=pd.Index(lines, dtype="int64"),
+                         dtype=object)
+    if not rows:
+        frame = pd.DataFrame({i: pd.Series(dtype=object) for i in range(width)})
+    keep: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header):
+        if name == "":
+            if frame[i].ne("").any():
+                report.add(Problem(label, f"column {i + 1} has values but no name in the header "
+                                   "row; give it a name or delete it", line=header_line,
+                                   rule="every column has a name"))
+            continue
+        if name in seen:
+            report.add(Problem(
+                label, f"column name '{clip(name)}' appears twice (columns {seen[name] + 1} and "
+                f"{i + 1}); a table reader would silently rename the second to '{clip(name)}.1': "
+                "delete or rename one of them", line=header_line, column=name,
+                rule="column names are unique"))
+            continue
+        seen[name] = i
+        keep[i] = name
+    frame = frame[list(keep)].rename(columns=keep)
+    return RawTable(label, frame, header_line)
+
+
+def _read_csv_table(path: Path, label: str, spec: TableSpec | None,
+                    report: ValidationReport) -> RawTable | None:
+    raw = _read_bytes(path, label, report)
+    if raw is None:
+        return None
+    text = _decode(raw, label, report)
     if text is None:
         return None
-    header = text.splitlines()[0]
-    if ";" in header and "," not in header:
-        report.problems.append(
-            Problem(
-                path.name,
-                "file is semicolon-separated; netcomp reads comma-separated files: save it "
-                "as 'CSV (comma delimited)' with '.' as the decimal point",
-                line=1,
-                value=header[:80],
-                rule="comma-separated values",
-            )
-        )
+    records = _csv_records(text, label, report)
+    if records is None:
         return None
-    if "\t" in header and "," not in header:
-        report.problems.append(
-            Problem(path.name, "file is tab-separated; save it as comma-separated CSV", line=1,
-                    value=header[:80], rule="comma-separated values")
-        )
-        return None
-    from io import StringIO
+    return _frame_from_records(records, label, spec, report)
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if hasattr(value, "isoformat"):
+        text = value.isoformat()
+        return text[:-9] if text.endswith("T00:00:00") else text
+    return str(value).strip()
+
+
+def _open_workbook(path: Path, report: ValidationReport) -> dict[str, list[tuple[int, list[str]]]]:
+    """Every sheet of a workbook as records (sheet row, cell texts); problems reported."""
+    label = path.name
+    raw = _read_bytes(path, label, report)
+    if raw is None:
+        return {}
+    if raw.startswith(b"\xd0\xcf\x11\xe0"):
+        report.add(Problem(label, "this is an old Excel 97-2003 (.xls) or a password-protected "
+                           "workbook; save it as an unprotected Excel workbook (.xlsx)",
+                           rule=".xlsx workbook"))
+        return {}
+    if not raw.startswith(b"PK\x03\x04"):
+        what = "text (a CSV file renamed?)" if raw[:200].isascii() else "not a workbook"
+        report.add(Problem(label, f"is not an .xlsx workbook: its content is {what}; an .xlsx "
+                           "file is a zip archive. Save it from the spreadsheet as 'Excel "
+                           "workbook (.xlsx)', or give a folder of CSV files",
+                           rule=".xlsx workbook"))
+        return {}
+    import openpyxl
 
     try:
-        df = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
-    except pd.errors.ParserError as exc:
-        report.problems.append(
-            Problem(path.name, f"cannot be parsed as CSV: {exc}", rule="comma-separated values")
-        )
-        return None
-    return _tidy_frame(df, spec, path.name, report, allow_identifiers)
+        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, EOFError) as exc:
+        report.add(Problem(label, "cannot be opened as an .xlsx workbook (damaged or not "
+                           f"saved by a spreadsheet: {clip(exc)}); save it again as 'Excel "
+                           "workbook (.xlsx)'", rule=".xlsx workbook"))
+        return {}
+    except Exception as exc:  # openpyxl raises its own types for broken XML inside the zip
+        report.add(Problem(label, "cannot be opened as an .xlsx workbook "
+                           f"({type(exc).__name__}: {clip(exc)}); save it again as 'Excel "
+                           "workbook (.xlsx)'", rule=".xlsx workbook"))
+        return {}
+    sheets: dict[str, list[tuple[int, list[str]]]] = {}
+    try:
+        for ws in book.worksheets:
+            records = []
+            for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+                cells = [_cell_text(v) for v in row]
+                if any(cells):
+                    records.append((number, cells))
+            sheets[str(ws.title)] = records
+    except Exception as exc:  # a damaged sheet inside a readable zip
+        report.add(Problem(label, f"a sheet cannot be read ({type(exc).__name__}: {clip(exc)});"
+                           " save the workbook again as 'Excel workbook (.xlsx)'",
+                           rule=".xlsx workbook"))
+    finally:
+        book.close()
+    return sheets
 
 
-def _tidy_frame(
-    df: pd.DataFrame, spec: TableSpec, name: str, report: ValidationReport,
-    allow_identifiers: bool,
-) -> pd.DataFrame | None:
-    df = df.rename(columns=lambda c: str(c).strip())
-    df = _check_identifiers(df, name, report, allow_identifiers)
-    df = df.map(lambda v: v.strip() if isinstance(v, str) else v)
-    if df.empty:
-        report.problems.append(
-            Problem(name, "file has a header but no data rows", line=2, rule="at least one row")
-        )
-        return None
-    missing = [c for c in spec.required_columns if c not in df.columns]
-    for col in missing:
-        close = difflib.get_close_matches(col, list(df.columns), n=1)
-        hint = f"; found '{close[0]}': rename it to '{col}'" if close else ""
-        report.problems.append(
-            Problem(name, f"required column '{col}' is missing{hint}", line=1, column=col,
-                    rule="columns: " + ", ".join(spec.required_columns))
-        )
-    known = set(spec.column_names)
-    for col in df.columns:
-        if col not in known:
-            report.problems.append(
-                Problem(
-                    name,
-                    f"unknown column '{col}' is kept out of the analysis "
-                    f"(known columns: {', '.join(spec.column_names)})",
-                    line=1,
-                    column=col,
-                    severity="warning",
-                )
-            )
-    if missing:
-        return None
-    return df[[c for c in spec.column_names if c in df.columns]]
+def _find_sheet(sheets: dict[str, object], name: str) -> str | None:
+    for title in sheets:
+        if title.strip().lower() == name:
+            return title
+    return None
 
 
-def _read_panel_lines(lines: list[str], name: str, report: ValidationReport) -> tuple[str, ...]:
+@dataclass
+class _Sources:
+    """What a cohort path holds: table records per contract file, panel lines, labels."""
+
+    labels: dict[str, str] = field(default_factory=dict)
+    tables: dict[str, RawTable | None] = field(default_factory=dict)
+    panel: list[tuple[int, str]] | None = None
+    workbook: bool = False
+
+
+def _load_sources(path: Path, report: ValidationReport) -> _Sources:
+    src = _Sources(workbook=path.is_file())
+    if src.workbook:
+        sheets = _open_workbook(path, report)
+        for spec in contract.TABLES:
+            title = _find_sheet(sheets, spec.name)
+            src.labels[spec.filename] = f"{path.name}, sheet '{title or spec.name}'"
+            if title is not None:
+                src.tables[spec.filename] = _frame_from_records(
+                    sheets[title], src.labels[spec.filename], spec, report)
+        title = _find_sheet(sheets, "panel")
+        src.labels[contract.PANEL_FILENAME] = f"{path.name}, sheet '{title or 'panel'}'"
+        if title is not None:
+            lines = [(n, cells[0] if cells else "") for n, cells in sheets[title]]
+            if lines and lines[0][1].strip().lower() in _PANEL_HEADERS:
+                lines = lines[1:]
+            src.panel = lines
+        if not sheets:
+            src.labels = {}  # the workbook could not be read: no per-sheet "missing" noise
+        return src
+    for spec in contract.TABLES:
+        src.labels[spec.filename] = spec.filename
+        file = path / spec.filename
+        if file.is_file():
+            src.tables[spec.filename] = _read_csv_table(file, spec.filename, spec, report)
+    src.labels[contract.PANEL_FILENAME] = contract.PANEL_FILENAME
+    panel = path / contract.PANEL_FILENAME
+    if panel.is_file():
+        raw = _read_bytes(panel, contract.PANEL_FILENAME, report)
+        text = _decode(raw, contract.PANEL_FILENAME, report) if raw is not None else None
+        src.panel = [] if text is None else [
+            (n, line.rstrip("\r")) for n, line in enumerate(text.split("\n"), start=1)]
+    return src
+
+
+def _read_panel_lines(lines: list[tuple[int, str]], name: str,
+                      report: ValidationReport) -> tuple[str, ...]:
     genes: list[str] = []
     seen: dict[str, int] = {}
     pattern = re.compile(contract.GENE_PATTERN)
-    for i, raw in enumerate(lines, start=1):
+    for i, raw in lines:
         gene = raw.strip()
         if not gene or gene.startswith("#"):
             continue
         if not pattern.match(gene):
-            report.problems.append(
-                Problem(name, "not a gene symbol", line=i, column="gene", value=gene,
-                        rule="HGNC symbol, upper case, one per line")
-            )
+            report.add(Problem(name, "not a gene symbol", line=i, column="gene", value=gene,
+                               rule="HGNC symbol, upper case, one per line"))
             continue
         if gene in seen:
-            report.problems.append(
-                Problem(name, f"gene listed twice (first on line {seen[gene]})", line=i,
-                        column="gene", value=gene, severity="warning")
-            )
+            report.add(Problem(name, f"gene listed twice (first on line {seen[gene]})", line=i,
+                               column="gene", value=gene, severity="warning"))
             continue
         seen[gene] = i
         genes.append(gene)
     if not genes:
-        report.problems.append(
-            Problem(name, "the panel lists no genes; write one gene symbol per line",
-                    rule="one gene symbol per line")
-        )
+        report.add(Problem(name, "the panel lists no genes; write one gene symbol per line",
+                           rule="one gene symbol per line"))
     return tuple(genes)
 
 
-# --------------------------------------------------------------------------- column rules
+# --------------------------------------------------------------------------- columns
 
 
-def _numeric_problems(df: pd.DataFrame, spec: TableSpec, report: ValidationReport) -> pd.DataFrame:
-    """Convert number columns; report values that are not numbers (with a decimal-comma hint)."""
-    out = df.copy()
-    for col in spec.columns:
-        if col.name not in out.columns or col.kind not in ("number", "integer"):
+def _screen_identifiers(raw: RawTable, spec: TableSpec, report: ValidationReport,
+                        allow_identifiers: bool) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """Refuse (or drop) identifier columns; flag identifier-looking values.
+
+    Returns the frame without dropped columns and, per contract column, the mask of cells
+    already reported as identifiers (so they are not reported twice).
+    """
+    df, label = raw.frame, raw.label
+    known = set(spec.column_names)
+    drop: list[str] = []
+    for col in df.columns:
+        reason = identifier_column_reason(col)
+        if reason is None:
             continue
-        raw = out[col.name].astype(str)
-        empty = raw.eq("")
-        values = pd.to_numeric(raw.where(~empty), errors="coerce")
-        bad = values.isna() & ~empty
-        for idx in raw.index[bad]:
-            value = raw[idx]
-            if re.fullmatch(r"-?\d+,\d+", value):
-                msg = "decimal comma: write the number with a decimal point ('.'), e.g. " + value.replace(",", ".")
-            else:
-                msg = "not a number"
-            report.problems.append(
-                Problem(spec.filename, msg, line=int(idx) + 2, column=col.name, value=value,
-                        rule=col.rule())
-            )
-        if col.kind == "integer":
-            frac = values.notna() & (values % 1 != 0)
-            for idx in values.index[frac]:
-                report.problems.append(
-                    Problem(spec.filename, "not a whole number", line=int(idx) + 2,
-                            column=col.name, value=raw[idx], rule=col.rule())
-                )
-            values = values.where(~frac)
-        out[col.name] = values
-    return out
-
-
-def _pandera_schema(spec: TableSpec, present: list[str]) -> pa.DataFrameSchema:
-    columns: dict[str, pa.Column] = {}
-    for col in spec.columns:
-        if col.name not in present:
+        drop.append(col)
+        report.add(Problem(
+            label, f"column '{clip(col)}' looks like a direct patient identifier (its name has "
+            f"{reason}); netcomp refuses it to protect patients: remove the column (use "
+            "pseudonymised culture_id codes)"
+            + (", or it is dropped because --allow-identifiers was given"
+               if allow_identifiers else ", or pass --allow-identifiers to drop it and go on"),
+            line=raw.header_line, column=col, rule="no direct identifiers",
+            severity="warning" if allow_identifiers else "error"))
+    flagged: dict[str, pd.Series] = {}
+    for col in df.columns:
+        if col in drop:
             continue
-        checks: list[pa.Check] = []
-        if col.allowed:
-            checks.append(pa.Check.isin(list(col.allowed)))
-        if col.pattern:
-            checks.append(pa.Check.str_matches(col.pattern))
-        if col.minimum is not None:
-            checks.append(pa.Check.ge(col.minimum) if col.min_inclusive else pa.Check.gt(col.minimum))
-        if col.maximum is not None:
-            checks.append(pa.Check.le(col.maximum) if col.max_inclusive else pa.Check.lt(col.maximum))
-        dtype = float if col.kind in ("number", "integer") else str
-        columns[col.name] = pa.Column(dtype, checks=checks, nullable=True, coerce=False)
-    unique = [c for c in spec.unique if c in present] if spec.unique else None
-    return pa.DataFrameSchema(columns, unique=unique or None, report_duplicates="all")
+        spec_col = spec.column(col) if col in known else None
+        if spec_col is not None and (spec_col.kind != "text"):
+            continue
+        kinds = _identifier_hits(df[col])
+        hit = kinds.notna()
+        if not hit.any():
+            continue
+        first_line = int(df.index[hit.to_numpy()][0])
+        if spec_col is None and allow_identifiers:
+            drop.append(col)
+            report.add(Problem(
+                label, f"column '{clip(col)}' holds values that look like direct identifiers "
+                f"(first on line {first_line}: {kinds[hit].iloc[0]}); it is dropped because "
+                "--allow-identifiers was given", line=raw.header_line, column=col,
+                rule="no direct identifiers", severity="warning"))
+            continue
+        fix = ("replace it with a pseudonymised code" if spec_col is not None else
+               "remove the column or the value, or pass --allow-identifiers to drop this column")
+        sub = kinds[hit].iloc[: contract.MAX_PROBLEMS_PER_COLUMN]
+        texts = iter([f"value looks like a direct patient identifier ({kind}; the value is not "
+                      f"repeated here): {fix}" for kind in sub])
+        report.add_many(label, col, sub.index.tolist(), [None] * len(sub),
+                        lambda _v, texts=texts: next(texts), rule="no direct identifiers",
+                        total=int(hit.sum()))
+        if spec_col is not None:
+            flagged[col] = hit
+    if drop:
+        if allow_identifiers:
+            report.dropped_columns.setdefault(label, []).extend(drop)
+        df = df.drop(columns=drop)
+    return df, flagged
 
 
 def _did_you_mean(value: str, allowed: tuple[str, ...]) -> str:
@@ -312,236 +710,276 @@ def _did_you_mean(value: str, allowed: tuple[str, ...]) -> str:
     return f"; did you mean '{lowered[close[0]]}'?" if close else ""
 
 
-def _column_problems(df: pd.DataFrame, spec: TableSpec, report: ValidationReport) -> pd.DataFrame:
-    """Check every column rule with pandera (lazily, so all failures are reported)."""
-    raw = df
-    df = _numeric_problems(df, spec, report)
-    for col in spec.columns:
-        if col.name in df.columns and col.required:
-            empty = df[col.name].isna() | df[col.name].astype(str).eq("")
-            for idx in df.index[empty]:
-                # a non-number was already reported by _numeric_problems
-                if col.kind in ("number", "integer") and any(
-                    p.line == int(idx) + 2 and p.column == col.name and p.file == spec.filename
-                    for p in report.problems
-                ):
-                    continue
-                report.problems.append(
-                    Problem(spec.filename, "required value is empty", line=int(idx) + 2,
-                            column=col.name, rule=col.rule())
-                )
-    checked = df.copy()
-    for col in spec.columns:
-        if col.name in checked.columns and col.kind not in ("number", "integer"):
-            checked[col.name] = checked[col.name].astype(object).where(
-                checked[col.name].astype(str).ne(""), None
-            )
-    schema = _pandera_schema(spec, list(checked.columns))
-    try:
-        schema.validate(checked, lazy=True)
-    except SchemaErrors as exc:
-        cases = exc.failure_cases
-        for _, case in cases.iterrows():
-            column = case.get("column")
-            check = str(case.get("check"))
-            value = case.get("failure_case")
-            index = case.get("index")
-            line = int(index) + 2 if pd.notna(index) else None
-            if pd.notna(index) and pd.notna(column) and column in raw.columns:
-                value = raw.at[index, column]  # report the value as the user wrote it
-            if check in ("column_in_dataframe", "dtype('float64')", "dtype('str')") or value is None:
-                continue
-            if "unique" in check or check == "multiple_fields_uniqueness":
-                keys = ", ".join(spec.unique)
-                report.problems.append(
-                    Problem(spec.filename, f"duplicate row: the combination of ({keys}) must be "
-                            "unique", line=line, column=str(column) if pd.notna(column) else None,
-                            value=str(value), rule=f"unique ({keys})")
-                )
-                continue
-            spec_col: Column = spec.column(str(column))
-            msg = "value not allowed"
-            if spec_col.allowed:
-                msg = "unknown value" + _did_you_mean(str(value), spec_col.allowed)
-            elif spec_col.minimum is not None or spec_col.maximum is not None:
-                msg = "value out of range"
-            elif spec_col.pattern:
-                msg = "value has the wrong form"
-            report.problems.append(
-                Problem(spec.filename, msg, line=line, column=str(column), value=str(value),
-                        rule=spec_col.rule())
-            )
-    return df
+def _number_message(value: str) -> str:
+    if _COMMA_NUMBER.fullmatch(value):
+        a, b = value.split(",")
+        if len(b) == 3:
+            return (f"'{value}' is ambiguous: {a}{b} with a thousands separator, or {a}.{b} "
+                    "with a decimal comma? Write the number without a comma, with a decimal "
+                    "point")
+        return f"decimal comma: {value} means {a}.{b} — use a decimal point, e.g. {a}.{b}"
+    if _NON_FINITE.fullmatch(value):
+        return "not a finite number (infinity and NaN are not data values; leave the cell " \
+               "empty only if the column is optional)"
+    return "not a number"
+
+
+def _check_column(df: pd.DataFrame, out: pd.DataFrame, col: Column, label: str,
+                  report: ValidationReport, skip: pd.Series | None) -> pd.Series:
+    """Check one column against its rule; return the mask of cells that passed."""
+    s = df[col.name].astype(str)
+    lines = df.index
+    empty = s.eq("")
+    optional = not col.required
+    severity = "warning" if optional else "error"
+    ignored = "; the value is ignored" if optional else ""
+    rule = col.rule()
+
+    def report_mask(mask: pd.Series, message: str | Callable[[str], str]) -> None:
+        arr = mask.to_numpy()
+        if not arr.any():
+            return
+        msg = message if not ignored else (
+            (lambda v: message(v) + ignored) if callable(message) else message + ignored)
+        report.add_many(label, col.name, lines[arr].tolist(), s[arr].tolist(), msg, rule=rule,
+                        severity=severity, total=int(arr.sum()))
+
+    if col.required:
+        report_mask(empty, "required value is empty")
+    bad = pd.Series(False, index=df.index)
+    if col.kind in ("number", "integer"):
+        form_ok = s.str.fullmatch(NUMBER_RE).fillna(False).astype(bool)
+        not_number = ~empty & ~form_ok
+        report_mask(not_number, _number_message)
+        values = pd.to_numeric(s.where(form_ok), errors="coerce").astype("float64")
+        infinite = values.notna() & ~np.isfinite(values)
+        report_mask(infinite, "not a finite number (too large)")
+        values = values.where(~infinite)
+        bad |= not_number | infinite
+        if col.kind == "integer":
+            frac = values.notna() & (values % 1 != 0)
+            report_mask(frac, "not a whole number")
+            values = values.where(~frac)
+            bad |= frac
+        out_of_range = pd.Series(False, index=df.index)
+        if col.minimum is not None:
+            out_of_range |= (values < col.minimum) if col.min_inclusive else (values <= col.minimum)
+        if col.maximum is not None:
+            out_of_range |= (values > col.maximum) if col.max_inclusive else (values >= col.maximum)
+        report_mask(out_of_range, "value out of range")
+        bad |= out_of_range
+        out[col.name] = values.where(~(bad if optional else out_of_range))
+        return ~bad & ~empty
+    if col.name == "sex":
+        mapped = s.str.lower().map(contract.SEX_ALIASES)
+        unknown = ~empty & mapped.isna()
+        report_mask(unknown, lambda v: "not a recognised sex value" + _did_you_mean(
+            v, col.allowed))
+        out[col.name] = mapped.where(~unknown, "").fillna("")
+        return ~unknown & ~empty
+    if col.allowed:
+        bad = ~empty & ~s.isin(col.allowed)
+        report_mask(bad, lambda v: "unknown value" + _did_you_mean(v, col.allowed))
+    elif col.pattern:
+        bad = ~empty & ~s.str.fullmatch(col.pattern.strip("^$")).fillna(False).astype(bool)
+        if skip is not None:
+            bad &= ~skip
+        report_mask(bad, "value has the wrong form")
+    out[col.name] = s.where(~bad, "") if optional else s
+    return ~bad & ~empty
+
+
+def _check_table(raw: RawTable, spec: TableSpec, report: ValidationReport,
+                 allow_identifiers: bool) -> pd.DataFrame | None:
+    """All checks of one file; the contract columns as a typed frame (index = line)."""
+    label = raw.label
+    df, flagged = _screen_identifiers(raw, spec, report, allow_identifiers)
+    missing = [c for c in spec.required_columns if c not in df.columns]
+    for col in missing:
+        close = difflib.get_close_matches(col, [str(c) for c in df.columns], n=1)
+        hint = f"; found '{clip(close[0])}': rename it to '{col}'" if close else ""
+        report.add(Problem(label, f"required column '{col}' is missing{hint}",
+                           line=raw.header_line, column=col,
+                           rule="columns: " + ", ".join(spec.required_columns)))
+    known = set(spec.column_names)
+    for col in df.columns:
+        if col not in known:
+            report.add(Problem(
+                label, f"unknown column '{clip(col)}' is kept out of the analysis "
+                f"(known columns: {', '.join(spec.column_names)})", line=raw.header_line,
+                column=col, severity="warning"))
+    if missing:
+        return None
+    if df.empty and spec is not contract.MUTATIONS:
+        report.add(Problem(label, "file has a header but no data rows", line=raw.header_line + 1,
+                           rule="at least one row"))
+        return None
+    present = [c for c in spec.columns if c.name in df.columns]
+    out = pd.DataFrame(index=df.index)
+    good: dict[str, pd.Series] = {}
+    for col in present:
+        good[col.name] = _check_column(df, out, col, label, report, flagged.get(col.name))
+    out = out[[c.name for c in present]]
+    keys = [k for k in spec.unique if k in out.columns]
+    if keys and len(out) > 1:
+        usable = np.logical_and.reduce([good[k].to_numpy() for k in keys])
+        sub = out.loc[usable, keys]
+        dup = sub.duplicated(keep=False)
+        if dup.any():
+            dups = sub[dup]
+            group = dups.groupby(keys, sort=False).ngroup()
+            key_text = ", ".join(keys)
+            listed = dups.index[: contract.MAX_PROBLEMS_PER_COLUMN].tolist()
+            values, messages = [], []
+            for line in listed:
+                same = group.index[group.to_numpy() == group.loc[line]].tolist()
+                others = ", ".join([str(x) for x in same if x != line][:5])
+                values.append(", ".join(str(df.at[line, k]) for k in keys))
+                messages.append(f"duplicate row: the combination of ({key_text}) must be "
+                                f"unique; the same values are on line(s) {others}")
+            texts = iter(messages)
+            report.add_many(label, keys[0] if len(keys) == 1 else None, listed, values,
+                            lambda _v: next(texts), rule=f"unique ({key_text})",
+                            total=int(dup.sum()))
+    return out
 
 
 # --------------------------------------------------------------------------- cross-file rules
 
 
-def _cross_file_problems(report: ValidationReport) -> None:
-    tables = report.tables
-    cultures = tables.get("cultures")
+def _cross_file_problems(report: ValidationReport, frames: dict[str, pd.DataFrame],
+                         labels: dict[str, str]) -> None:
+    cultures = frames.get("cultures")
     if cultures is None:
         return
-    known = set(cultures["culture_id"].astype(str))
+    cultures_label = labels.get("cultures.csv", "cultures.csv")
+    known = set(cultures["culture_id"].astype(str)) - {""}
+    sorted_known = sorted(known)
     for name in ("viability", "expression", "mutations"):
-        df = tables.get(name)
-        if df is None:
+        df = frames.get(name)
+        if df is None or df.empty:
             continue
-        filename = contract.table(name).filename
-        for idx, cid in df["culture_id"].astype(str).items():
-            if cid and cid not in known:
-                close = difflib.get_close_matches(cid, sorted(known), n=1)
+        label = labels[contract.table(name).filename]
+        ids = df["culture_id"].astype(str)
+        unknown = ids.ne("") & ~ids.isin(known)
+        arr = unknown.to_numpy()
+        if arr.any():
+            def message(cid: str) -> str:
+                close = difflib.get_close_matches(cid, sorted_known, n=1)
                 hint = f"; did you mean '{close[0]}'?" if close else ""
-                report.problems.append(
-                    Problem(filename, f"culture_id is not listed in cultures.csv{hint}",
-                            line=int(idx) + 2, column="culture_id", value=cid,
-                            rule="culture_id must appear in cultures.csv")
-                )
-    viability = tables.get("viability")
+                return f"culture_id is not listed in {cultures_label}{hint}"
+
+            report.add_many(label, "culture_id", df.index[arr].tolist(), ids[arr].tolist(),
+                            message, rule=f"culture_id must appear in {cultures_label}",
+                            total=int(arr.sum()))
+    viability = frames.get("viability")
     if viability is not None:
-        measured = set(viability["culture_id"].astype(str))
-        for idx, cid in cultures["culture_id"].astype(str).items():
-            if cid and cid not in measured:
-                report.problems.append(
-                    Problem("cultures.csv", "culture has no viability measurement in "
-                            "viability.csv; add its measurements or remove the culture",
-                            line=int(idx) + 2, column="culture_id", value=cid,
-                            rule="every culture has viability data")
-                )
-    mutations = tables.get("mutations")
-    if mutations is not None and report.panel:
-        panel = set(report.panel)
-        for idx, gene in mutations["gene"].astype(str).items():
-            if gene and gene not in panel:
-                report.problems.append(
-                    Problem("mutations.csv", "gene is not in panel.txt: a mutation can only be "
-                            "reported for a gene the panel assays (add it to panel.txt or fix "
-                            "the symbol)", line=int(idx) + 2, column="gene", value=gene,
-                            rule="gene listed in panel.txt")
-                )
+        ids = cultures["culture_id"].astype(str)
+        missing = ids.ne("") & ~ids.isin(set(viability["culture_id"].astype(str)))
+        arr = missing.to_numpy()
+        vlabel = labels.get("viability.csv", "viability.csv")
+        report.add_many(cultures_label, "culture_id", cultures.index[arr].tolist(),
+                        ids[arr].tolist(),
+                        f"culture has no viability measurement in {vlabel}; add its "
+                        "measurements or remove the culture",
+                        rule="every culture has viability data", total=int(arr.sum()))
+    mutations = frames.get("mutations")
+    if mutations is not None and report.panel and not mutations.empty:
+        genes = mutations["gene"].astype(str)
+        outside = genes.ne("") & ~genes.isin(set(report.panel))
+        arr = outside.to_numpy()
+        report.add_many(labels["mutations.csv"], "gene", mutations.index[arr].tolist(),
+                        genes[arr].tolist(),
+                        f"gene is not in {labels.get(contract.PANEL_FILENAME, 'panel.txt')}: "
+                        "a mutation can only be reported for a gene the panel assays (add it "
+                        "to the panel or fix the symbol)", rule="gene listed in the panel",
+                        total=int(arr.sum()))
 
 
 # --------------------------------------------------------------------------- entry points
-
-
-def _check_identifiers(df: pd.DataFrame, name: str, report: ValidationReport,
-                       allow_identifiers: bool) -> pd.DataFrame:
-    found = identifier_columns(list(df.columns))
-    for col in found:
-        report.problems.append(
-            Problem(
-                name,
-                f"column '{col}' looks like a direct patient identifier; netcomp refuses it "
-                "to protect patients: remove the column (use pseudonymised culture_id codes)"
-                + (", or it is dropped because --allow-identifiers was given"
-                   if allow_identifiers else ", or pass --allow-identifiers to drop it and go on"),
-                line=1,
-                column=col,
-                rule="no direct identifiers",
-                severity="warning" if allow_identifiers else "error",
-            )
-        )
-    return df.drop(columns=found)
-
-
-def _load_sources(path: Path, report: ValidationReport) -> dict[str, tuple[str, object]]:
-    """Return {file name: ("csv", Path) | ("frame", DataFrame) | ("lines", list)} of what exists."""
-    sources: dict[str, tuple[str, object]] = {}
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
-        for spec in contract.TABLES:
-            if spec.name in sheets:
-                sources[spec.filename] = ("frame", sheets[spec.name])
-        if "panel" in sheets:
-            panel = sheets["panel"]
-            header = str(panel.columns[0]).strip()
-            lines = panel.iloc[:, 0].astype(str).tolist()
-            if header.lower() not in ("gene", "genes", "symbol", "gene_symbol"):
-                lines = [header, *lines]  # the sheet has no header row
-            sources[contract.PANEL_FILENAME] = ("lines", lines)
-        return sources
-    for filename in contract.FILES:
-        file = path / filename
-        if file.is_file():
-            sources[filename] = ("csv", file)
-    return sources
 
 
 def validate_cohort(path: str | Path, allow_identifiers: bool = False) -> ValidationReport:
     """Check a cohort folder or ``.xlsx`` workbook; return every problem found.
 
     Nothing is written. With ``allow_identifiers`` a column that looks like a patient
-    identifier is dropped with a warning instead of being an error.
+    identifier (by its name, or by its values if it is not a contract column) is dropped
+    with a warning instead of being an error; identifier-looking values in a contract
+    column stay errors.
     """
     path = Path(path)
     report = ValidationReport(source=str(path))
-    if not path.exists():
-        report.problems.append(
-            Problem(str(path), "folder not found: give the folder that holds cultures.csv, "
-                    "viability.csv, expression.csv, mutations.csv and panel.txt")
-        )
-        return report
-    if path.is_file() and path.suffix.lower() not in (".xlsx", ".xlsm"):
-        report.problems.append(
-            Problem(str(path), "expected a folder of CSV files or an .xlsx workbook")
-        )
-        return report
-    sources = _load_sources(path, report)
-    is_book = path.is_file()
-    for filename in contract.FILES:
-        if filename not in sources:
-            what = f"sheet '{filename.rsplit('.', 1)[0]}'" if is_book else f"file {filename}"
-            report.problems.append(
-                Problem(filename, f"required {what} is missing; run 'netcomp template DIR' to "
-                        "see the expected files")
-            )
-    for spec in contract.TABLES:
-        if spec.filename not in sources:
-            continue
-        kind, obj = sources[spec.filename]
-        if kind == "csv":
-            df = _parse_csv(obj, spec, report, allow_identifiers)  # type: ignore[arg-type]
-        else:
-            df = _tidy_frame(obj, spec, spec.filename, report, allow_identifiers)  # type: ignore[arg-type]
-        if df is None:
-            continue
-        report.tables[spec.name] = _column_problems(df, spec, report)
-    if contract.PANEL_FILENAME in sources:
-        kind, obj = sources[contract.PANEL_FILENAME]
-        if kind == "csv":
-            text = _read_csv_text(obj, report)  # type: ignore[arg-type]
-            lines = text.splitlines() if text is not None else []
-        else:
-            lines = obj  # type: ignore[assignment]
-        if lines:
-            report.panel = _read_panel_lines(lines, contract.PANEL_FILENAME, report)
-    _cross_file_problems(report)
+    try:
+        _validate(path, report, allow_identifiers)
+    except Exception as exc:  # never a traceback: say what happened and where to report it
+        report.add(Problem(str(path), f"could not be checked: unexpected {type(exc).__name__}: "
+                           f"{clip(exc)} (please report this with the file that caused it)"))
+    report._finish()
+    report.tables = {name: df.reset_index(drop=True) for name, df in report.tables.items()}
     return report
 
 
+def _validate(path: Path, report: ValidationReport, allow_identifiers: bool) -> None:
+    if not path.exists():
+        report.add(Problem(str(path), "folder not found: give the folder that holds "
+                           "cultures.csv, viability.csv, expression.csv, mutations.csv and "
+                           "panel.txt"))
+        return
+    if path.is_file() and path.suffix.lower() not in WORKBOOK_SUFFIXES:
+        hint = ("an old Excel 97-2003 workbook: save it as .xlsx"
+                if path.suffix.lower() == ".xls" else
+                "expected a folder of CSV files or an .xlsx workbook")
+        report.add(Problem(str(path), hint))
+        return
+    if not path.is_file() and not path.is_dir():
+        report.add(Problem(str(path), "expected a folder of CSV files or an .xlsx workbook"))
+        return
+    src = _load_sources(path, report)
+    for filename, label in src.labels.items():
+        present = (src.panel is not None if filename == contract.PANEL_FILENAME
+                   else filename in src.tables)
+        if not present:
+            what = f"sheet '{filename.rsplit('.', 1)[0]}'" if src.workbook else f"file {filename}"
+            hint = ""
+            if not src.workbook and path.is_dir():
+                books = sorted(p.name for p in path.glob("*.xlsx"))
+                if books:
+                    hint = f"; this folder holds the workbook '{clip(books[0])}': give its path"
+            report.add(Problem(label, f"required {what} is missing; run 'netcomp template DIR' "
+                               f"to see the expected files{hint}"))
+    frames: dict[str, pd.DataFrame] = {}
+    for spec in contract.TABLES:
+        raw = src.tables.get(spec.filename)
+        if raw is None:
+            continue
+        checked = _check_table(raw, spec, report, allow_identifiers)
+        if checked is not None:
+            frames[spec.name] = checked
+    if src.panel is not None:
+        report.panel = _read_panel_lines(src.panel, src.labels[contract.PANEL_FILENAME], report)
+    _cross_file_problems(report, frames, src.labels)
+    report.tables = frames
+
+
 def deidentified_copy(path: str | Path, out_dir: str | Path) -> Path:
-    """Copy a valid cohort (folder or workbook) to ``out_dir`` without identifier columns.
+    """Copy a cohort (folder or workbook) to ``out_dir`` as CSV files without identifiers.
 
     Used by ``netcomp build --allow-identifiers``: the chapters read this copy, so columns
-    that look like patient identifiers never reach a notebook, a table or a page. The
+    that look like patient identifiers (by name, or unknown columns by their values) never
+    reach a notebook, a table or a page. Values are copied as read (text), in UTF-8. The
     user's own files are only read.
     """
     path, out = Path(path), Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    if path.is_file():
-        sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
-        frames = {spec.filename: sheets[spec.name] for spec in contract.TABLES}
-        panel = sheets["panel"]
-        genes = panel.iloc[:, 0].astype(str).tolist()
-        if str(panel.columns[0]).strip().lower() not in ("gene", "genes", "symbol", "gene_symbol"):
-            genes = [str(panel.columns[0]), *genes]
-        (out / contract.PANEL_FILENAME).write_text("\n".join(genes) + "\n", encoding="utf-8")
-    else:
-        frames = {spec.filename: pd.read_csv(path / spec.filename, dtype=str,
-                                             keep_default_na=False, encoding="utf-8-sig")
-                  for spec in contract.TABLES}
-        (out / contract.PANEL_FILENAME).write_bytes((path / contract.PANEL_FILENAME).read_bytes())
-    for filename, frame in frames.items():
-        frame = frame.drop(columns=identifier_columns([str(c) for c in frame.columns]))
-        frame.to_csv(out / filename, index=False, lineterminator="\n")
+    report = ValidationReport(source=str(path))
+    src = _load_sources(path, report)
+    for spec in contract.TABLES:
+        raw = src.tables.get(spec.filename)
+        if raw is None:
+            raise ValueError(f"{src.labels.get(spec.filename, spec.filename)} cannot be read; "
+                             "validate the cohort first")
+        frame, _ = _screen_identifiers(raw, spec, ValidationReport(str(path)), True)
+        frame.to_csv(out / spec.filename, index=False, lineterminator="\n")
+    genes = [line.strip() for _, line in (src.panel or [])]
+    (out / contract.PANEL_FILENAME).write_text("\n".join(genes) + "\n", encoding="utf-8")
     return out
