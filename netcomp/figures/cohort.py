@@ -8,12 +8,27 @@ import pandas as pd
 
 from netcomp.figures.style import DIVERGING_CMAP, OKABE_ITO, SERIES_COLOURS, new_figure
 
+#: Widest and tallest a figure may grow with the cohort (inches), and the most cultures
+#: (or genes) labelled one by one; beyond that the axis says how many there are.
+MAX_WIDTH, MAX_HEIGHT, MAX_LABELS = 16.0, 12.0, 60
+
+
+def _culture_ticks(ax: plt.Axes, positions: np.ndarray, labels: list[str],
+                   label: str = "Primary culture") -> None:
+    """Label each culture when they fit; otherwise only say how many there are."""
+    if len(labels) <= MAX_LABELS:
+        ax.set_xticks(positions, labels, rotation=45, ha="right")
+        ax.set_xlabel(label)
+    else:
+        ax.set_xticks([])
+        ax.set_xlabel(f"{label} ({len(labels)}, not labelled one by one)")
+
 
 def replicate_spread(viability: pd.DataFrame) -> plt.Figure:
     """Each replicate's viability per culture and drug, with the replicate mean as a bar."""
     drugs = sorted(viability["drug"].unique())
     cultures = sorted(viability["culture_id"].unique())
-    fig, ax = new_figure(max(6.4, 0.55 * len(cultures) + 2), 4.0)
+    fig, ax = new_figure(min(MAX_WIDTH, max(6.4, 0.55 * len(cultures) + 2)), 4.0)
     width = 0.8 / len(drugs)
     x = np.arange(len(cultures))
     for i, drug in enumerate(drugs):
@@ -26,8 +41,7 @@ def replicate_spread(viability: pd.DataFrame) -> plt.Figure:
         ax.scatter(d["culture_id"].map(pos), d["viability_pct"], s=12, color=colour,
                    edgecolor="black", linewidth=0.4, zorder=3)
     ax.axhline(100, color=OKABE_ITO["grey"], linestyle=":", linewidth=1)
-    ax.set_xticks(x, cultures, rotation=45, ha="right")
-    ax.set_xlabel("Primary culture")
+    _culture_ticks(ax, x, cultures)
     ax.set_ylabel("Viability (% of untreated control)")
     ax.set_title("Replicate viability per culture and drug (dots: replicates)", pad=24)
     ax.legend(frameon=False, fontsize=8, ncols=min(3, len(drugs)), loc="lower center",
@@ -41,16 +55,17 @@ def mutation_matrix(matrix: pd.DataFrame) -> plt.Figure:
     mutated = matrix.loc[:, matrix.any(axis=0)].T.astype(int)
     mutated = mutated.loc[mutated.sum(axis=1).sort_values(ascending=False, kind="stable").index]
     n_genes, n_cultures = mutated.shape
-    fig, ax = new_figure(max(5.0, 0.45 * n_cultures + 2.5), max(2.5, 0.32 * n_genes + 1.2))
+    fig, ax = new_figure(min(MAX_WIDTH, max(5.0, 0.45 * n_cultures + 2.5)),
+                         min(MAX_HEIGHT, max(2.5, 0.32 * n_genes + 1.2)))
     cmap = plt.matplotlib.colors.ListedColormap(["#F2F2F2", OKABE_ITO["vermillion"]])
     ax.imshow(mutated.to_numpy(), cmap=cmap, vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(range(n_cultures), mutated.columns, rotation=45, ha="right")
+    _culture_ticks(ax, np.arange(n_cultures), [str(c) for c in mutated.columns])
     ax.set_yticks(range(n_genes), [f"{g} ({int(s)})" for g, s in mutated.sum(axis=1).items()])
-    ax.set_xticks(np.arange(-0.5, n_cultures), minor=True)
-    ax.set_yticks(np.arange(-0.5, n_genes), minor=True)
-    ax.grid(which="minor", color="white", linewidth=1.5)
-    ax.tick_params(which="minor", length=0)
-    ax.set_xlabel("Primary culture")
+    if n_cultures <= MAX_LABELS:
+        ax.set_xticks(np.arange(-0.5, n_cultures), minor=True)
+        ax.set_yticks(np.arange(-0.5, n_genes), minor=True)
+        ax.grid(which="minor", color="white", linewidth=1.5)
+        ax.tick_params(which="minor", length=0)
     ax.set_ylabel("Panel gene (number of cultures mutated)")
     ax.set_title("Detected mutations (red: mutated)")
     for side in ("top", "right", "left", "bottom"):
@@ -63,17 +78,19 @@ def expression_heatmap(log2_fc: pd.DataFrame, groups: dict[str, tuple[str, ...]]
                        ) -> plt.Figure:
     """Heat map of log2 fold change (tumour vs matched healthy tissue), genes by culture."""
     data = log2_fc.T
-    limit = float(np.nanmax(np.abs(data.to_numpy()))) if data.size else 1.0
-    limit = max(limit, 1.0)
-    fig, ax = new_figure(max(5.5, 0.5 * data.shape[1] + 3), max(3.0, 0.33 * data.shape[0] + 1.5))
-    im = ax.imshow(data.to_numpy(), cmap=DIVERGING_CMAP, vmin=-limit, vmax=limit, aspect="auto")
-    ax.set_xticks(range(data.shape[1]), data.columns, rotation=45, ha="right")
+    values = data.to_numpy(dtype=float)
+    finite = np.abs(values[np.isfinite(values)])
+    limit = max(float(finite.max()), 1.0) if finite.size else 1.0
+    fig, ax = new_figure(min(MAX_WIDTH, max(5.5, 0.5 * data.shape[1] + 3)),
+                         min(MAX_HEIGHT, max(3.0, 0.33 * data.shape[0] + 1.5)))
+    im = ax.imshow(values, cmap=DIVERGING_CMAP, vmin=-limit, vmax=limit, aspect="auto",
+                   interpolation="nearest")
+    _culture_ticks(ax, np.arange(data.shape[1]), [str(c) for c in data.columns])
     labels = list(data.index)
     if groups:
         group_of = {g: name for name, gs in groups.items() for g in gs}
         labels = [f"{g} ({group_of.get(g, '')})" if g in group_of else g for g in labels]
     ax.set_yticks(range(data.shape[0]), labels)
-    ax.set_xlabel("Primary culture")
     ax.set_ylabel("Gene (family)")
     ax.set_title("Expression in tumour vs matched healthy tissue")
     bar = fig.colorbar(im, ax=ax, shrink=0.85)
