@@ -1,24 +1,33 @@
-"""``netcomp build``: validate the data, execute the chapters with papermill, render the book.
+"""``netcomp build``: check the data and parameters, execute the chapters, render the book.
 
-The build works in a staging folder next to ``--out`` and replaces ``--out`` only when every
-step succeeded, so a failed build never destroys the previous book. Papermill is the only
-executor: Jupyter Book renders the executed notebooks with execution off and with Sphinx
-warnings turned into errors. Any failing cell stops the build with the notebook and cell
-named.
+Safety first: ``--out`` is replaced only when it is a previous netcomp build (it holds the
+``.netcomp-build`` marker) or an empty folder; it may not be a file, the data folder, a folder
+inside or around the data, the current folder or one of its parents, the repository or the
+home folder. Every refusal happens before any work. The build works in a netcomp-owned staging
+folder next to ``--out`` (``.netcomp-staging-*``) and swaps it in only when every step
+succeeded; the staging folder is removed on every way out (success, error, Ctrl-C, SIGTERM),
+worker processes and Jupyter kernels are stopped, and a lock file next to ``--out`` refuses a
+second build into the same folder. Papermill is the only executor: Jupyter Book renders the
+executed notebooks with execution off and with Sphinx warnings turned into errors.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +36,7 @@ from typing import Any
 import netcomp
 from netcomp import params as params_mod
 from netcomp.provenance import BUNDLED_COHORT, file_checksums
+from netcomp.safe_text import clip, md_escape
 
 # pandas, pandera, papermill and the analysis modules are imported inside the functions that
 # need them, so that a rebuild with nothing changed answers in a fraction of a second.
@@ -42,6 +52,10 @@ class BuildError(RuntimeError):
     """A build step failed; the message says which step, notebook and cell, and what to do."""
 
 
+class OutDirError(BuildError):
+    """``--out`` names a folder netcomp must not replace; refused before any work."""
+
+
 @dataclass
 class BuildResult:
     """What a successful build produced and how long each step took."""
@@ -50,6 +64,7 @@ class BuildResult:
     index_html: Path
     executed: list[str]
     durations: dict[str, float] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
 
 
 def chapter_notebooks(toc: Path = ROOT / "_toc.yml") -> list[Path]:
@@ -95,6 +110,11 @@ def notebook_parameters(path: Path, values: dict[str, Any], paths: dict[str, str
     return {k: v for k, v in merged.items() if k in declared}
 
 
+def _literal_braces(path: str) -> str:
+    """``path`` with braces doubled, so papermill's ``str.format`` of it gives it back as is."""
+    return path.replace("{", "{{").replace("}", "}}")
+
+
 def _execute_one(task: tuple[str, str, dict, str]) -> tuple[str, float]:
     """Run one notebook with papermill (in a worker process); return (name, seconds)."""
     import papermill
@@ -109,8 +129,11 @@ def _execute_one(task: tuple[str, str, dict, str]) -> tuple[str, float]:
         with open(kernel_log, "wb") as sink:
             os.dup2(sink.fileno(), 2)
             try:
+                # papermill formats both paths with str.format: braces in a folder name
+                # ("{x}") must be doubled to stay literal
                 papermill.execute_notebook(
-                    source, target, parameters=parameters, cwd=cwd, kernel_name="python3",
+                    _literal_braces(source), _literal_braces(target), parameters=parameters,
+                    cwd=cwd, kernel_name="python3",
                     progress_bar=False, log_output=False, request_save_on_cell_execute=False,
                 )
             finally:
@@ -123,16 +146,23 @@ def _execute_one(task: tuple[str, str, dict, str]) -> tuple[str, float]:
         if injected and injected[0] < index:
             index -= 1  # number the cell as in the source notebook
         first = next((ln for ln in str(exc.source).splitlines() if ln.strip()), "")
+        kept = keep_log(Path(target))  # the staging folder is removed: keep the evidence
         raise BuildError(
             f"notebook {Path(source).name} failed in cell {index + 1} (counting all cells "
             f"from 1), which starts with: {first.strip()[:80]}\n"
-            f"  {exc.ename}: {exc.evalue}\n"
-            f"  the executed notebook with the full traceback is {target}"
+            f"  {exc.ename}: {clip(exc.evalue, 300)}\n"
+            f"  the executed notebook with the full traceback is {kept}"
         ) from None
     finally:
         os.close(saved_stderr)
     kernel_log.unlink(missing_ok=True)
     return Path(source).name, time.perf_counter() - start
+
+
+def _worker_init() -> None:
+    """Worker processes leave Ctrl-C and SIGTERM to the build, which stops them itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _hide_parameter_cells(path: Path) -> None:
@@ -157,8 +187,10 @@ def _git_commit() -> str:
 def _build_info_markdown(data_dir: Path, values: dict[str, Any], checksums: dict[str, str],
                          bundled: bool) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    rows = "\n".join(f"| `{name}` | `{digest}` |" for name, digest in sorted(checksums.items()))
-    prow = "\n".join(f"| `{k}` | `{v!r}` |" for k, v in values.items())
+    # folder, file names and parameter values are the user's: escaped, never markup
+    rows = "\n".join(f"| {md_escape(name)} | `{digest}` |"
+                     for name, digest in sorted(checksums.items()))
+    prow = "\n".join(f"| {md_escape(k)} | {md_escape(repr(v))} |" for k, v in values.items())
     origin = (
         "the **bundled reconstructed cohort** (synthetic values that satisfy the study's "
         "published aggregates; not the study's measurements)"
@@ -166,7 +198,7 @@ def _build_info_markdown(data_dir: Path, values: dict[str, Any], checksums: dict
     )
     return f"""
 Built on {now} with netcomp {netcomp.__version__} (commit `{_git_commit()}`), Python
-{platform.python_version()}, from {origin} in `{data_dir}`.
+{platform.python_version()}, from {origin} in {md_escape(data_dir.name)}.
 
 ```{{dropdown}} Data files (SHA-256) and parameters of this build
 | file | SHA-256 |
@@ -202,11 +234,11 @@ def _about_markdown(data_dir: Path, values: dict[str, Any], checksums: dict[str,
         f"| netcomp | {netcomp.__version__} (git commit `{_git_commit()}`) |",
         f"| Python | {platform.python_version()} ({platform.platform(terse=True)}) |",
         *(f"| {name} | {pkg_version(name)} |" for name in KEY_PACKAGES),
-        "", "## Data", "", f"Folder: `{data_dir}`", "",
+        "", "## Data", "", f"Folder: {md_escape(data_dir.name)}", "",
         "| file | SHA-256 |", "|---|---|",
-        *(f"| `{n}` | `{d}` |" for n, d in sorted(checksums.items())),
+        *(f"| {md_escape(n)} | `{d}` |" for n, d in sorted(checksums.items())),
         "", "## Parameters", "", "| parameter | value |", "|---|---|",
-        *(f"| `{k}` | `{v!r}` |" for k, v in values.items()),
+        *(f"| {md_escape(k)} | {md_escape(repr(v))} |" for k, v in values.items()),
         "", "## Build", "", f"Built on {now}.", "",
         "| step | seconds | |", "|---|---|---|",
     ]
@@ -230,27 +262,249 @@ def _run_jupyter_book(src: Path, work: Path) -> None:
     exe = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(src), "--path-output",
            str(work), "--builder", "html", "-W", "-n", "--keep-going", "--all"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    log = proc.stdout + proc.stderr
-    (work / "sphinx.log").write_text(log, encoding="utf-8")
+    # a plain child process (not subprocess.run, which kills only the child on Ctrl-C):
+    # on an interrupt the build stops it together with everything it started
+    with open(work / "sphinx.log", "w+", encoding="utf-8") as sink:
+        proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)
+        returncode = proc.wait()
+        sink.seek(0)
+        log = sink.read()
     problems = [ln for ln in log.splitlines() if "WARNING" in ln or "ERROR" in ln]
-    if proc.returncode != 0 or problems:
+    if returncode != 0 or problems:
         shown = "\n  ".join(problems[:20]) or log[-2000:]
         raise BuildError(
             "Jupyter Book reported problems (warnings fail the build):\n  " + shown
-            + f"\n  full log: {work / 'sphinx.log'}"
+            + f"\n  full log: {keep_log(work / 'sphinx.log')}"
         )
 
 
+# --------------------------------------------------------------------------- the output folder
+
+#: Marker file netcomp writes into every build; only a folder holding it may be replaced.
+MARKER = ".netcomp-build"
+SIGNATURE = "netcomp-build"
+STAGING_PREFIX = ".netcomp-staging-"
+BACKUP_PREFIX = ".netcomp-backup-"
+LOCK_PREFIX = ".netcomp-lock-"
+LOG_DIR = Path(tempfile.gettempdir()) / "netcomp-logs"
+
+
+def keep_log(path: Path) -> Path:
+    """Copy ``path`` (a failed notebook, a Sphinx log) to the netcomp log folder.
+
+    Staging folders are always removed, so what a user needs to see a failure goes here.
+    """
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = LOG_DIR / f"{stamp}-{os.getpid()}-{path.name}"
+    shutil.copy2(path, target)
+    return target
+
+
+def write_marker(folder: Path) -> Path:
+    """Write the ``.netcomp-build`` marker that lets a later build replace ``folder``."""
+    signature = {
+        "signature": SIGNATURE,
+        "format": 1,
+        "netcomp_version": netcomp.__version__,
+        "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "note": "written by 'netcomp build'; the next build into this folder replaces it",
+    }
+    path = folder / MARKER
+    path.write_text(json.dumps(signature, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+def is_previous_build(folder: Path) -> bool:
+    """True when ``folder`` holds a valid netcomp marker (a build netcomp may replace)."""
+    marker = folder / MARKER
+    if marker.is_symlink() or not marker.is_file():
+        return False
+    try:
+        signature = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(signature, dict) and signature.get("signature") == SIGNATURE
+
+
+def _within(inner: Path, outer: Path) -> bool:
+    """``inner`` is ``outer`` or lies somewhere inside it."""
+    return inner == outer or outer in inner.parents
+
+
+def check_out_dir(out: Path, data: Path) -> None:
+    """Refuse an ``--out`` that netcomp must not create or replace (both paths resolved).
+
+    Raises :class:`OutDirError` saying why and what to do; reads only, writes nothing.
+    """
+
+    def refuse(why: str, remedy: str) -> None:
+        raise OutDirError(f"refusing --out {out}: {why}. Nothing was built or changed. "
+                          f"{remedy}")
+
+    new_name = "Choose a folder name that does not exist yet, e.g. --out my_book/"
+    if out.exists() and not out.is_dir():
+        refuse("it is a file, not a folder", new_name)
+    if _within(out, data):
+        refuse("it is the data" + (" folder" if out == data else ", or inside the data folder")
+               + f" {data}, which netcomp only reads", new_name + " outside the data folder")
+    if _within(data, out):
+        refuse(f"it contains the data {data}, and replacing it would delete the data",
+               new_name)
+    forbidden = [(Path.cwd().resolve(), "the current folder"), (ROOT, "the netcomp repository")]
+    with contextlib.suppress(RuntimeError, KeyError):
+        forbidden.append((Path.home().resolve(), "your home folder"))
+    for place, name in forbidden:
+        if _within(place, out):
+            refuse(f"it is {name}" + ("" if out == place else f" ({place}) or a parent of it"),
+                   new_name + " (a sub-folder, such as my_book/)")
+    if out.is_dir() and not is_previous_build(out) and any(out.iterdir()):
+        refuse(f"the folder is not empty and is not a previous netcomp build (it has no "
+               f"{MARKER} marker); a build replaces its folder entirely",
+               new_name + ", or an empty folder. Move your files elsewhere first if you "
+               "want to reuse this name")
+
+
+@contextlib.contextmanager
+def out_lock(out: Path) -> Iterator[Path]:
+    """Hold an exclusive lock for builds into ``out``; refuse at once if another holds it."""
+    lock_path = out.parent / f"{LOCK_PREFIX}{out.name}"
+    while True:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise BuildError(
+                f"another netcomp build is writing to {out} right now (it holds the lock "
+                f"{lock_path}); wait for it to finish or choose another --out. Nothing was "
+                "changed.") from None
+        # the previous holder removes the file when done: make sure ours is still the one
+        try:
+            current = os.stat(lock_path)
+            mine = os.fstat(fd)
+            if (current.st_dev, current.st_ino) == (mine.st_dev, mine.st_ino):
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield lock_path
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock_path)
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM while a step must not be cut in half; deliver them after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    saved = {sig: signal.signal(sig, lambda signum, _frame: pending.append(signum))
+             for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+        if pending:
+            signal.raise_signal(pending[0])
+
+
+def _children() -> set[int]:
+    import psutil
+
+    try:
+        return {p.pid for p in psutil.Process().children(recursive=True)}
+    except psutil.Error:
+        return set()
+
+
+def _stop_children(keep: set[int], timeout: float = 3.0) -> None:
+    """Stop every process this build started (workers, kernels, Jupyter Book), not ``keep``.
+
+    The whole tree is collected first, so kernels whose worker dies are not lost.
+    """
+    import psutil
+
+    try:
+        procs = [p for p in psutil.Process().children(recursive=True) if p.pid not in keep]
+    except psutil.Error:
+        return
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            proc.terminate()
+    _, alive = psutil.wait_procs(procs, timeout=timeout)
+    for proc in alive:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+    psutil.wait_procs(alive, timeout=2.0)
+
+
+def _new_staging(out: Path) -> Path:
+    """A netcomp-owned staging folder next to ``out`` (a name no user folder can have)."""
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out.parent))
+    umask = os.umask(0o022)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; the book is a normal folder
+    return staging
+
+
 def _swap_in(staging: Path, out: Path) -> None:
-    old = out.with_name(out.name + ".old")
-    if old.exists():
-        shutil.rmtree(old)
-    if out.exists():
-        out.rename(old)
-    staging.rename(out)
-    if old.exists():
-        shutil.rmtree(old)
+    """Replace ``out`` by ``staging``; an interrupt waits until both are consistent."""
+    with _signals_deferred():
+        backup = None
+        if out.exists():
+            backup = Path(tempfile.mkdtemp(prefix=BACKUP_PREFIX, dir=out.parent))
+            out.rename(backup / "previous")
+        try:
+            staging.rename(out)
+        except BaseException:
+            if backup is not None:
+                (backup / "previous").rename(out)
+            raise
+        finally:
+            if backup is not None:
+                shutil.rmtree(backup, ignore_errors=True)
+
+
+def _read_notices(results: Path) -> list[str]:
+    """Every chapter notice written to ``results/notices-<chapter>.json``, chapter named."""
+    found = []
+    for path in sorted(results.glob("notices-*.json")):
+        chapter = path.stem.removeprefix("notices-")
+        try:
+            items = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for item in items if isinstance(items, list) else []:
+            text = item.get("text") if isinstance(item, dict) else None
+            if text:
+                found.append(f"{chapter}: {text}")
+    return found
+
+
+def _preflight(data: Path, values: dict[str, Any], allow_identifiers: bool) -> Any:
+    """The pre-flight check of the data and parameters together (netcomp.preflight)."""
+    try:
+        from netcomp.preflight import preflight
+    except ModuleNotFoundError as exc:  # TRANSITIONAL: until netcomp/preflight.py lands
+        if exc.name != "netcomp.preflight":
+            raise
+        from types import SimpleNamespace
+
+        from netcomp.validate import validate_cohort
+
+        report = validate_cohort(data, allow_identifiers=allow_identifiers)
+        return SimpleNamespace(errors=report.errors, warnings=report.warnings, notices=[],
+                               ok=report.ok, format=report.format)
+    return preflight(data, values, allow_identifiers=allow_identifiers)
 
 
 # --------------------------------------------------------------------------- content hashes
@@ -320,18 +574,22 @@ def build(
     log: Callable[[str], None] = print,
     notebooks: list[Path] | None = None,
     force: bool = False,
+    strict: bool = False,
 ) -> BuildResult:
     """Build the whole book from ``data_dir`` with the parameters in ``params_file``.
 
+    ``out_dir`` is checked first (:func:`check_out_dir`), then the parameters and the
+    pre-flight check of data and parameters together, all before anything is written.
     Chapters whose content hash (:func:`chapter_key`) matches the previous build in
     ``out_dir`` are not re-executed; when nothing changed at all, the previous book is kept
-    as it is. ``force`` re-executes everything. ``notebooks`` overrides the chapter list of
-    ``_toc.yml`` (used by tests).
+    as it is. ``force`` re-executes everything; ``strict`` fails (leaving the previous book
+    untouched) when the pre-flight check or a chapter reports a notice. ``notebooks``
+    overrides the chapter list of ``_toc.yml`` (used by tests).
     """
     t0 = time.perf_counter()
     data_dir = Path(data_dir).resolve()
     out = Path(out_dir).resolve()
-    durations: dict[str, float] = {}
+    check_out_dir(out, data_dir)
     notebooks = chapter_notebooks() if notebooks is None else [Path(n) for n in notebooks]
     total = 5
 
@@ -340,44 +598,110 @@ def build(
 
     step(1, "reading parameters" + (f" from {params_file}" if params_file else ""))
     values = params_mod.load_params(params_file)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out_lock(out):
+        check_out_dir(out, data_dir)  # again, now that no other build can change it
+        return _build_locked(data_dir, values, out, allow_identifiers, jobs, log, notebooks,
+                             force, strict, step, t0)
 
+
+def _summarise_notices(log: Callable[[str], None], preflight_notices: list[str],
+                       chapter_notices: list[str]) -> list[str]:
+    every = [f"pre-flight: {n}" for n in preflight_notices] + chapter_notices
+    if every:
+        log(f"notices ({len(every)}): sections that do not apply to this cohort")
+        for text in every:
+            log(f"      {text}")
+    return every
+
+
+def _build_locked(data_dir: Path, values: dict[str, Any], out: Path, allow_identifiers: bool,
+                  jobs: int | None, log: Callable[[str], None], notebooks: list[Path],
+                  force: bool, strict: bool, step: Callable[[int, str], None],
+                  t0: float) -> BuildResult:
+    """The build proper, run while holding the lock on ``out``."""
+    durations: dict[str, float] = {}
     # what each chapter needs, and whether the previous build already has it
-    staging = out.with_name(out.name + ".partial")
     checksums = file_checksums(data_dir)
     code = code_digest()
     literature = (_digest_files([f for f in LITERATURE_DIR.rglob("*") if f.is_file()],
                                 LITERATURE_DIR) if LITERATURE_DIR.is_dir() else "")
-    # with --allow-identifiers the chapters read a copy without the identifier columns
-    chapter_data = staging / "data" if allow_identifiers else data_dir
-    previous = {} if force else _read_manifest(out)
+    # the key names the data by the user's folder (and whether identifiers were dropped),
+    # never by the staging folder, whose name changes with every build
+    key_data = str(data_dir) + (" (identifier columns dropped)" if allow_identifiers else "")
+    key_paths = {"data_dir": key_data, "results_dir": "", "figures_dir": "",
+                 "literature_dir": str(LITERATURE_DIR)}
+    previous = {} if force or not out.is_dir() else _read_manifest(out)
     old_keys: dict[str, str] = previous.get("chapter_keys", {})
     old_declared: dict[str, Any] = previous.get("declared_parameters", {})
     declared: dict[str, dict[str, Any]] = {}
     plans = []
     for nb in notebooks:
-        work = staging / ".work" / nb.stem
-        # figures live inside the book source so pages can offer them for download
-        paths = {"data_dir": str(chapter_data), "results_dir": str(work / "results"),
-                 "figures_dir": str(staging / "src" / "figures" / nb.stem),
-                 "literature_dir": str(LITERATURE_DIR)}
         names = declared_parameters(nb, old_declared.get(nb.name))
         declared[nb.name] = {"sha": hashlib.sha256(nb.read_bytes()).hexdigest(), "names": names}
-        parameters = notebook_parameters(nb, values, paths, names)
-        key = chapter_key(nb, parameters, checksums, code, literature)
+        key = chapter_key(nb, notebook_parameters(nb, values, key_paths, names), checksums,
+                          code, literature)
         cached = out / ".cache" / nb.stem
         reuse = old_keys.get(nb.name) == key and (cached / nb.name).is_file()
-        plans.append((nb, parameters, key, reuse))
+        plans.append((nb, names, key, reuse))
     keys = {nb.name: key for nb, _, key, _ in plans}
     book_key = hashlib.sha256(json.dumps(
         [book_digest(), keys, checksums, values, allow_identifiers], sort_keys=True,
         default=str).encode()).hexdigest()
-    if previous.get("book_key") == book_key and (out / "html" / "index.html").is_file():
-        # same data bytes, code and parameters as a build that validated and succeeded
+    if (previous.get("book_key") == book_key and (out / "html" / "index.html").is_file()
+            and is_previous_build(out)):
+        # same data bytes, code and parameters as a build that passed the pre-flight check
         step(2, "data, parameters, notebooks and code unchanged since the last build: "
              "nothing to do")
+        old = previous.get("notices", {})
+        every = _summarise_notices(log, list(old.get("preflight", [])),
+                                   list(old.get("chapters", [])))
+        if strict and every:
+            raise BuildError(f"--strict: the book in {out} has {len(every)} notice(s) (listed "
+                             "above); it is left as it was")
         log(f"the book is up to date at {out / 'html' / 'index.html'}")
-        return BuildResult(out, out / "html" / "index.html", [], {"total": 0.0})
+        return BuildResult(out, out / "html" / "index.html", [], {"total": 0.0}, every)
 
+    step(2, f"pre-flight check of the data in {data_dir} and the parameters")
+    report = _preflight(data_dir, values, allow_identifiers)
+    for problem in report.warnings:
+        log(f"      warning: {problem}")
+    for notice in report.notices:
+        log(f"      notice: {notice}")
+    if not report.ok:
+        raise BuildError("the data and parameters do not fit together; nothing was built:\n"
+                         + report.format())
+    if strict and report.notices:
+        raise BuildError(f"--strict: the pre-flight check reported {len(report.notices)} "
+                         "notice(s) (listed above); nothing was built")
+
+    before = _children()
+    staging: Path | None = _new_staging(out)
+    try:
+        result = _stage_execute_render(staging, data_dir, values, out, allow_identifiers, jobs,
+                                       log, notebooks, plans, declared, keys, book_key,
+                                       checksums, list(report.notices), strict, step, t0,
+                                       durations)
+        staging = None  # it became ``out``
+        return result
+    except BaseException:
+        with _signals_deferred():
+            _stop_children(before)
+        raise
+    finally:
+        if staging is not None:
+            with _signals_deferred():
+                shutil.rmtree(staging, ignore_errors=True)
+
+
+def _stage_execute_render(staging: Path, data_dir: Path, values: dict[str, Any], out: Path,
+                          allow_identifiers: bool, jobs: int | None,
+                          log: Callable[[str], None], notebooks: list[Path], plans: list,
+                          declared: dict[str, Any], keys: dict[str, str], book_key: str,
+                          checksums: dict[str, str], preflight_notices: list[str],
+                          strict: bool, step: Callable[[int, str], None], t0: float,
+                          durations: dict[str, float]) -> BuildResult:
+    """Execute, render and swap in: everything that writes, inside ``staging``."""
     from netcomp.dictionary import dictionary_markdown
     from netcomp.facts import facts_markdown
     from netcomp.ledger import (
@@ -388,19 +712,14 @@ def build(
         status_counts,
     )
     from netcomp.results import write_results
-    from netcomp.validate import deidentified_copy, validate_cohort
+    from netcomp.validate import deidentified_copy
 
-    step(2, f"validating data in {data_dir}")
-    report = validate_cohort(data_dir, allow_identifiers=allow_identifiers)
-    for problem in report.warnings:
-        log(f"      {problem}")
-    if not report.ok:
-        raise BuildError("the cohort is not valid; nothing was built:\n" + report.format())
-
-    if staging.exists():
-        shutil.rmtree(staging)
+    untouched = (f"the previous book in {out} is untouched" if out.exists()
+                 else f"nothing was written to {out}")
     src = staging / "src"
     _stage_sources(src)
+    # with --allow-identifiers the chapters read a copy without the identifier columns
+    chapter_data = staging / "data" if allow_identifiers else data_dir
     if allow_identifiers:
         deidentified_copy(data_dir, chapter_data)
     generated = src / "book" / "_generated"
@@ -415,8 +734,15 @@ def build(
     reused = [p for p in plans if p[3]]
     step(3, f"executing {len(todo)} chapter notebook(s) with papermill"
          + (f"; {len(reused)} unchanged, reused" if reused else ""))
-    tasks = [(str(nb), str(src / "notebooks" / nb.name), parameters, str(src / "notebooks"))
-             for nb, parameters, _, _ in todo]
+    tasks = []
+    for nb, names, _, _ in todo:
+        # figures live inside the book source so pages can offer them for download
+        paths = {"data_dir": str(chapter_data),
+                 "results_dir": str(staging / ".work" / nb.stem / "results"),
+                 "figures_dir": str(src / "figures" / nb.stem),
+                 "literature_dir": str(LITERATURE_DIR)}
+        tasks.append((str(nb), str(src / "notebooks" / nb.name),
+                      notebook_parameters(nb, values, paths, names), str(src / "notebooks")))
     workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))
     if tasks:
         log(f"      running {', '.join(nb.name for nb, *_ in todo)} "
@@ -425,16 +751,21 @@ def build(
         if workers == 1:
             finished = [_execute_one(t) for t in tasks]
         else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
+            try:
                 finished = list(pool.map(_execute_one, tasks))
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown()
     except BuildError as exc:
-        raise BuildError(f"{exc}\n  the previous book in {out} is untouched; partial work is "
-                         f"in {staging}") from None
+        raise BuildError(f"{exc}\n  {untouched}") from None
     for name, seconds in finished:
         durations[name] = seconds
         log(f"      {name}: executed in {seconds:.1f} s")
     for folder in ("notebooks", "results", "figures", ".cache"):
         (staging / folder).mkdir(exist_ok=True)
+    previous = _read_manifest(out) if out.is_dir() else {}
     old_durations = previous.get("durations_s", {})
     for nb, _, _, reuse in plans:
         cache = staging / ".cache" / nb.stem
@@ -462,6 +793,12 @@ def build(
         if figures.is_dir():
             shutil.copytree(figures, staging / "figures", dirs_exist_ok=True)
 
+    chapter_notices = _read_notices(staging / "results")
+    every = _summarise_notices(log, preflight_notices, chapter_notices)
+    if strict and every:
+        raise BuildError(f"--strict: the build reported {len(every)} notice(s) (listed "
+                         f"above); {untouched}")
+
     bundled = data_dir == BUNDLED_COHORT.resolve()
     ledger = evaluate_claims(staging / "results", reconstructed_cohort=bundled)
     write_results(ledger[list(LEDGER_COLUMNS)], staging / "results", "ledger.csv")
@@ -477,8 +814,7 @@ def build(
     try:
         _run_jupyter_book(src, jb_work)
     except BuildError as exc:
-        raise BuildError(f"{exc}\n  the previous book in {out} is untouched; partial work is "
-                         f"in {staging}") from None
+        raise BuildError(f"{exc}\n  {untouched}") from None
     shutil.move(str(jb_work / "_build" / "html"), str(staging / "html"))
     durations["render"] = time.perf_counter() - t_render
     durations["total"] = time.perf_counter() - t0
@@ -492,10 +828,12 @@ def build(
         "chapter_keys": keys,
         "declared_parameters": declared,
         "book_key": book_key,
+        "notices": {"preflight": preflight_notices, "chapters": chapter_notices},
         "durations_s": {k: round(v, 2) for k, v in durations.items()},
     }
     (staging / "build.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     shutil.rmtree(staging / ".work", ignore_errors=True)
+    write_marker(staging)
     step(5, f"replacing {out} with the new build")
     import pandas as pd
 
@@ -510,4 +848,4 @@ def build(
     index = out / "html" / "index.html"
     log(f"done in {durations['total']:.1f} s. The book is at {index}")
     return BuildResult(out, index, [nb.name for nb, _, _, reuse in plans if not reuse],
-                       durations)
+                       durations, every)

@@ -1,23 +1,62 @@
-"""Command-line interface: ``netcomp build | validate | template | params | reconstruct``."""
+"""Command-line interface: ``netcomp build | check | validate | template | params | reconstruct``.
+
+No user error shows a Python traceback: a problem with the user's files, folders or
+parameters prints what is wrong and what to do (exit 1); Ctrl-C and SIGTERM stop the command
+with one line (exit 130 and 143); an internal error prints one line naming a log file that
+holds the traceback (exit 70).
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import os
+import signal
 import sys
+import tempfile
+import threading
+import traceback
 from pathlib import Path
+from types import FrameType
 
 from netcomp import __version__
 
+#: Exit codes besides 0 (success) and 1 (a problem with the user's input).
+EXIT_INTERNAL = 70
+EXIT_SIGINT = 130
+EXIT_SIGTERM = 143
+LOG_DIR = Path(tempfile.gettempdir()) / "netcomp-logs"
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwinds like Ctrl-C so every clean-up step runs."""
+
+
+def _on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+    raise Terminated()
+
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from netcomp.build import BuildError, build
-    from netcomp.params import ParamsError
+    from netcomp.build import build
 
-    try:
-        build(args.data, args.params, args.out, allow_identifiers=args.allow_identifiers,
-              jobs=args.jobs, force=args.force)
-    except (BuildError, ParamsError) as exc:
-        print(f"netcomp build failed: {exc}", file=sys.stderr)
+    build(args.data, args.params, args.out, allow_identifiers=args.allow_identifiers,
+          jobs=args.jobs, force=args.force, strict=args.strict)
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from netcomp.params import load_params
+
+    values = load_params(args.params)  # a parameter problem is reported before the data
+    from netcomp.preflight import preflight
+
+    report = preflight(args.dir, values, allow_identifiers=args.allow_identifiers)
+    print(report.format())
+    if not report.ok:
+        return 1
+    if args.strict and report.notices:
+        print(f"netcomp check: --strict: {len(report.notices)} notice(s), listed above",
+              file=sys.stderr)
         return 1
     return 0
 
@@ -35,7 +74,7 @@ def _cmd_template(args: argparse.Namespace) -> int:
 
     try:
         out = write_template(args.dir)
-    except FileExistsError as exc:
+    except (FileExistsError, ValueError) as exc:
         print(f"netcomp template: {exc}", file=sys.stderr)
         return 1
     print(f"wrote an empty cohort template with a data dictionary to {out}")
@@ -65,18 +104,34 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"netcomp {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    b = sub.add_parser("build", help="validate data, run the chapters, render the HTML book")
+    b = sub.add_parser("build", help="check data and parameters, run the chapters, render the "
+                                     "HTML book")
     b.add_argument("--data", default=None,
                    help="cohort folder or .xlsx workbook (default: bundled data/cohort)")
     b.add_argument("--params", default=None, help="YAML file of parameters (see 'netcomp params')")
-    b.add_argument("--out", default="_build", help="output folder (default: _build)")
+    b.add_argument("--out", default="_build",
+                   help="output folder (default: _build); created if absent, replaced only "
+                        "when it is a previous netcomp build or empty")
     b.add_argument("--jobs", type=int, default=None,
                    help="notebooks executed at once (default: number of cores)")
     b.add_argument("--force", action="store_true",
                    help="re-execute every chapter even if nothing changed")
+    b.add_argument("--strict", action="store_true",
+                   help="fail (keeping the previous book) when any section does not apply "
+                        "to the data (any notice)")
     b.add_argument("--allow-identifiers", action="store_true",
                    help="drop columns that look like patient identifiers instead of refusing")
     b.set_defaults(func=_cmd_build)
+
+    c = sub.add_parser("check", help="pre-flight check: the data, the parameters and how they "
+                                     "fit together (what a build would refuse or leave out)")
+    c.add_argument("dir", help="cohort folder or .xlsx workbook")
+    c.add_argument("--params", default=None, help="YAML file of parameters")
+    c.add_argument("--strict", action="store_true",
+                   help="exit 1 also when there are notices (sections that would not apply)")
+    c.add_argument("--allow-identifiers", action="store_true",
+                   help="drop columns that look like patient identifiers instead of refusing")
+    c.set_defaults(func=_cmd_check)
 
     v = sub.add_parser("validate", help="check a cohort folder and list every problem")
     v.add_argument("dir", help="cohort folder or .xlsx workbook")
@@ -98,18 +153,80 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _is_user_error(exc: BaseException) -> bool:
+    """A problem with the user's input (files, folders, parameters), not a netcomp bug.
+
+    netcomp's error classes are looked up among the modules already imported: an exception
+    of such a class can only exist when its module is loaded.
+    """
+    if isinstance(exc, OSError):
+        return True
+    for module, name in (("netcomp.build", "BuildError"), ("netcomp.params", "ParamsError"),
+                         ("netcomp.validate", "CohortError"),
+                         ("netcomp.preflight", "PreflightError")):
+        cls = getattr(sys.modules.get(module), name, None)
+        if isinstance(cls, type) and isinstance(exc, cls):
+            return True
+    return False
+
+
+def _user_message(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    return str(exc)
+
+
+def _write_log(command: str, argv: list[str], exc: BaseException) -> Path:
+    """Save the traceback of an internal error where the user can find and send it."""
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = LOG_DIR / f"netcomp-{command}-{stamp}-{os.getpid()}.log"
+    text = "".join(traceback.format_exception(exc))
+    path.write_text(f"netcomp {__version__}, Python {sys.version.split()[0]}\n"
+                    f"command: netcomp {' '.join(argv)}\n\n{text}", encoding="utf-8")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``netcomp`` command; returns the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser().parse_args(argv)
-    if getattr(args, "command", None) == "build" and args.data is None:
-        from netcomp.provenance import BUNDLED_COHORT
+    command = args.command
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if on_main_thread else None
+    try:
+        if command == "build" and args.data is None:
+            from netcomp.provenance import BUNDLED_COHORT
 
-        args.data = BUNDLED_COHORT
-    if getattr(args, "command", None) == "reconstruct" and args.seed is None:
-        from netcomp.reconstruct import SEED
+            args.data = BUNDLED_COHORT
+        if command == "reconstruct" and args.seed is None:
+            from netcomp.reconstruct import SEED
 
-        args.seed = SEED
-    return int(args.func(args))
+            args.seed = SEED
+        return int(args.func(args))
+    except (KeyboardInterrupt, Terminated) as exc:
+        name, code = (("Ctrl-C", EXIT_SIGINT) if isinstance(exc, KeyboardInterrupt)
+                      else ("SIGTERM", EXIT_SIGTERM))
+        after = (f"; stopped its processes, removed its work folder, {args.out} is unchanged"
+                 if command == "build" else "")
+        print(f"netcomp {command}: interrupted ({name}){after}", file=sys.stderr)
+        return code
+    except Exception as exc:  # every error ends here, as one message and never a traceback
+        if _is_user_error(exc):
+            print(f"netcomp {command} failed: {_user_message(exc)}", file=sys.stderr)
+            return 1
+        try:
+            where = f"the traceback is in {_write_log(command, argv, exc)}"
+        except OSError:
+            where = "no log file could be written"
+        first = (str(exc).splitlines() or [""])[0][:120]
+        print(f"netcomp {command}: internal error ({type(exc).__name__}: {first}); {where}; "
+              "please report it with that file", file=sys.stderr)
+        return EXIT_INTERNAL
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

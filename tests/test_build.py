@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from netcomp.build import BuildError, build, chapter_notebooks
+from netcomp.build import LOG_DIR, BuildError, build, chapter_notebooks, write_marker
 from netcomp.cli import main
 from tests.conftest import BUNDLED, ROOT
 
@@ -97,13 +97,19 @@ def test_a_failing_cell_stops_the_build_and_keeps_the_previous_book(tmp_path: Pa
     out = tmp_path / "out"
     out.mkdir()
     (out / "previous.txt").write_text("old book")
+    write_marker(out)  # a previous build
     with pytest.raises(BuildError) as info:
         build(out_dir=out, notebooks=[_failing_notebook(tmp_path)], log=lambda _m: None)
     message = str(info.value)
     assert "99_broken.ipynb" in message and "cell 3" in message
     assert "ValueError" in message and "broken on purpose" in message
-    assert "untouched" in message and "out.partial" in message
+    assert "untouched" in message
     assert (out / "previous.txt").read_text() == "old book"
+    # the staging folder is gone; the failed notebook, with its traceback, was kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["99_broken.ipynb", "out"]
+    kept = Path(re.search(r"full traceback is (\S+\.ipynb)", message).group(1))
+    assert "broken on purpose" in kept.read_text() and kept.parent == LOG_DIR
+    kept.unlink()
 
 
 def test_invalid_data_fails_before_any_notebook(cohort_dir: Path, tmp_path: Path, capsys):
