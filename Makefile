@@ -36,5 +36,13 @@ bench: $(STAMP)
 lock: $(STAMP)
 	$(BIN)/pip freeze --exclude-editable | grep -v '^netcomp' > requirements.lock
 
+# removes only what netcomp made: $(OUT) when it holds the marker every netcomp build writes,
+# and work folders a killed build left next to it (never while a build is running)
+OUT_PARENT = $$(dirname -- "$(OUT)")
 clean:
-	rm -rf $(OUT) $(OUT).partial .pytest_cache
+	@if grep -qs '"signature": "netcomp-build"' "$(OUT)/.netcomp-build"; then \
+		rm -rf -- "$(OUT)" && echo "removed $(OUT) (a netcomp build)"; \
+	elif [ -e "$(OUT)" ]; then \
+		echo "left $(OUT) alone: it is not a netcomp build (no .netcomp-build marker)"; fi
+	@rm -rf -- "$(OUT_PARENT)"/.netcomp-staging-* "$(OUT_PARENT)"/.netcomp-backup-*
+	rm -rf .pytest_cache
