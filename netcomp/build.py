@@ -333,8 +333,8 @@ def _within(inner: Path, outer: Path) -> bool:
     return inner == outer or outer in inner.parents
 
 
-def check_out_dir(out: Path, data: Path) -> None:
-    """Refuse an ``--out`` that netcomp must not create or replace (both paths resolved).
+def check_out_dir(out: Path, data: Path, params: Path | None = None) -> None:
+    """Refuse an ``--out`` that netcomp must not create or replace (all paths resolved).
 
     Raises :class:`OutDirError` saying why and what to do; reads only, writes nothing.
     """
@@ -352,6 +352,9 @@ def check_out_dir(out: Path, data: Path) -> None:
     if _within(data, out):
         refuse(f"it contains the data {data}, and replacing it would delete the data",
                new_name)
+    if params is not None and _within(params, out):
+        refuse(f"it contains the parameter file {params}, and replacing it would delete it",
+               new_name + ", or keep the parameter file elsewhere")
     forbidden = [(Path.cwd().resolve(), "the current folder"), (ROOT, "the netcomp repository")]
     with contextlib.suppress(RuntimeError, KeyError):
         forbidden.append((Path.home().resolve(), "your home folder"))
@@ -360,6 +363,11 @@ def check_out_dir(out: Path, data: Path) -> None:
             refuse(f"it is {name}" + ("" if out == place else f" ({place}) or a parent of it"),
                    new_name + " (a sub-folder, such as my_book/)")
     if out.is_dir() and not is_previous_build(out) and any(out.iterdir()):
+        if (out / "build.json").is_file() and (out / "html").is_dir():
+            refuse(f"it looks like a build of an older netcomp, which wrote no {MARKER} "
+                   "marker, so netcomp cannot tell it from your own files",
+                   f"If it is one, delete it yourself once (rm -r {out}); later builds can "
+                   "then replace it")
         refuse(f"the folder is not empty and is not a previous netcomp build (it has no "
                f"{MARKER} marker); a build replaces its folder entirely",
                new_name + ", or an empty folder. Move your files elsewhere first if you "
@@ -589,7 +597,8 @@ def build(
     t0 = time.perf_counter()
     data_dir = Path(data_dir).resolve()
     out = Path(out_dir).resolve()
-    check_out_dir(out, data_dir)
+    params_path = Path(params_file).resolve() if params_file else None
+    check_out_dir(out, data_dir, params_path)
     notebooks = chapter_notebooks() if notebooks is None else [Path(n) for n in notebooks]
     total = 5
 
@@ -600,7 +609,7 @@ def build(
     values = params_mod.load_params(params_file)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out_lock(out):
-        check_out_dir(out, data_dir)  # again, now that no other build can change it
+        check_out_dir(out, data_dir, params_path)  # again, now that no other build can change it
         return _build_locked(data_dir, values, out, allow_identifiers, jobs, log, notebooks,
                              force, strict, step, t0)
 
@@ -794,8 +803,9 @@ def _stage_execute_render(staging: Path, data_dir: Path, values: dict[str, Any],
             shutil.copytree(figures, staging / "figures", dirs_exist_ok=True)
 
     chapter_notices = _read_notices(staging / "results")
-    every = _summarise_notices(log, preflight_notices, chapter_notices)
+    every = [f"pre-flight: {n}" for n in preflight_notices] + chapter_notices
     if strict and every:
+        _summarise_notices(log, preflight_notices, chapter_notices)
         raise BuildError(f"--strict: the build reported {len(every)} notice(s) (listed "
                          f"above); {untouched}")
 
@@ -845,6 +855,7 @@ def _stage_execute_render(staging: Path, data_dir: Path, values: dict[str, Any],
         + f" (of {len(ledger)} claims; see {out / 'results' / 'ledger.csv'})")
     for message in status_changes(previous_ledger, ledger):
         log(f"      {message}")
+    _summarise_notices(log, preflight_notices, chapter_notices)
     index = out / "html" / "index.html"
     log(f"done in {durations['total']:.1f} s. The book is at {index}")
     return BuildResult(out, index, [nb.name for nb, _, _, reuse in plans if not reuse],

@@ -194,6 +194,24 @@ def test_refusals_of_the_repository_write_nothing_there(fakes: Fakes, cohort_dir
     assert {p.name for p in ROOT.parent.iterdir()} == before
 
 
+def test_a_parameter_file_inside_out_and_an_unmarked_old_build_are_refused(fakes: Fakes,
+                                                                           tmp_path: Path):
+    out = previous_build(tmp_path / "book")
+    params = out / "my.yaml"
+    params.write_text("fdr: 0.2\n")
+    before = snapshot(tmp_path)
+    with pytest.raises(BuildError, match="it contains the parameter file"):
+        build(BUNDLED, params, out, notebooks=[fakes.notebook], log=lambda _m: None)
+    old = tmp_path / "old_book"  # what netcomp wrote before builds carried a marker
+    (old / "html").mkdir(parents=True)
+    (old / "build.json").write_text("{}")
+    with pytest.raises(BuildError, match=r"older netcomp.*delete it yourself once"):
+        quick_build(fakes, old)
+    assert snapshot(tmp_path) == {**before, "old_book": "dir", "old_book/html": "dir",
+                                  "old_book/build.json": snapshot(old)["build.json"]}
+    assert fakes.preflights == []
+
+
 def test_a_missing_out_is_created_and_marked(fakes: Fakes, tmp_path: Path):
     out = tmp_path / "new" / "deeper" / "book"
     result = quick_build(fakes, out)
