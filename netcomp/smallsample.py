@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep
 
@@ -195,21 +195,78 @@ def chi_square_p(
 def p_value_grid(n1: int, n2: int, test: str = "fisher", alternative: str = "two-sided") -> np.ndarray:
     """p-value of every possible table: entry ``[x1, x2]`` is the p of ``x1/n1 vs x2/n2``.
 
-    Fisher p-values come from :func:`netcomp.association.fisher_exact_2x2` (hypergeometric
-    tail sums, vectorised); chi-square ones from :func:`chi_square_p`. Grids are cached
-    (power curves and sample-size searches reuse them), so the array is read-only.
+    Fisher p-values come from :func:`fisher_grid` (the values of
+    :func:`netcomp.association.fisher_exact_2x2`, computed margin by margin); chi-square
+    ones from :func:`chi_square_p`. Grids are cached (power curves and sample-size
+    searches reuse them), so the array is read-only.
     """
     n1, n2 = _check_sizes(n1, n2)
     _check_test(test, alternative)
     return _cached_grid(n1, n2, test, alternative)
 
 
+def fisher_grid(n1: int, n2: int, alternative: str = "two-sided") -> np.ndarray:
+    """Fisher p-value of every table ``x1/n1 vs x2/n2``, all margin totals at once.
+
+    Same values as :func:`netcomp.association.fisher_exact_2x2` and scipy (tested), but
+    fast for large cohorts (about 0.1 s instead of 3 s for 500 + 500 cultures). Row ``t``
+    of a work array holds the tables with ``t`` cultures carrying the feature, where x1 is
+    hypergeometric; its probabilities come from one table of log-factorials, summed so
+    that tables equally likely by symmetry (mirror tables when ``n1 == n2``) get
+    bit-identical values. One-sided p-values are cumulative sums along the row; the
+    two-sided one adds every table of the row no more likely than the observed (scipy's rule: relative tolerance ``FISHER_GAMMA``, widened to
+    the rounding error of the log-factorials; p = 1 at the mode). Tables with an empty row
+    get p = 1.
+    """
+    n1, n2 = _check_sizes(n1, n2)
+    _check_test("fisher", alternative)
+    total = n1 + n2
+    logfact = special.gammaln(np.arange(total + 1, dtype=float) + 1.0)
+    tolerance = max(association.FISHER_GAMMA - 1.0, 32 * np.finfo(float).eps * logfact[-1])
+    width = min(n1, n2) + 1
+    t = np.arange(total + 1)[:, None]
+    lo, hi = np.maximum(0, t - n2), np.minimum(t, n1)
+    x1 = lo + np.arange(width)[None, :]
+    valid = x1 <= hi
+    x1 = np.where(valid, x1, lo)
+    x2 = t - x1
+    # (a + b) + (c + d) with each pair commuting under the symmetries: mirror tables
+    # (x1 <-> x2 when n1 == n2, x1 <-> n1 - x1) get bit-identical log-probabilities
+    varying = (logfact[x1] + logfact[n1 - x1]) + (logfact[x2] + logfact[n2 - x2])
+    shared = logfact[n1] + logfact[n2] + logfact[t] + logfact[total - t] - logfact[total]
+    pmf = np.where(valid, np.exp(shared - varying), 0.0)
+    if alternative == "greater":  # P(X1 >= x1): the feature commoner among responders
+        p = np.cumsum(pmf[:, ::-1], axis=1)[:, ::-1]
+    elif alternative == "less":
+        p = np.cumsum(pmf, axis=1)
+    else:
+        keyed = np.where(valid, pmf, np.inf)
+        order = np.argsort(keyed, axis=1, kind="stable")
+        ordered = np.take_along_axis(keyed, order, axis=1)
+        cumulative = np.cumsum(np.where(np.isfinite(ordered), ordered, 0.0), axis=1)
+        # tables within the tolerance of each other form a block of ties: each table's
+        # p-value is the cumulative probability up to the end of its block
+        last = np.ones(ordered.shape, dtype=bool)
+        last[:, :-1] = ordered[:, 1:] > ordered[:, :-1] * (1.0 + tolerance)
+        ends = np.where(last, np.arange(width)[None, :], width)
+        ends = np.minimum.accumulate(ends[:, ::-1], axis=1)[:, ::-1]
+        p = np.empty_like(pmf)
+        np.put_along_axis(p, order, np.take_along_axis(cumulative, ends, axis=1), axis=1)
+        pmode = np.take_along_axis(pmf, (n1 + 1) * (t + 1) // (total + 2) - lo, axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p[np.abs(pmf - pmode) / np.maximum(pmf, pmode) <= tolerance] = 1.0
+    inner = valid & (t > 0) & (t < total)
+    grid = np.ones((n1 + 1, n2 + 1))
+    grid[x1[inner], x2[inner]] = np.minimum(p[inner], 1.0)
+    return grid
+
+
 @functools.lru_cache(maxsize=512)
 def _cached_grid(n1: int, n2: int, test: str, alternative: str) -> np.ndarray:
-    x1, x2 = np.meshgrid(np.arange(n1 + 1), np.arange(n2 + 1), indexing="ij")
     if test == "fisher":
-        grid = fisher_exact_2x2(x1, x2, n1 - x1, n2 - x2, alternative=alternative)[1]
+        grid = fisher_grid(n1, n2, alternative)
     else:
+        x1, x2 = np.meshgrid(np.arange(n1 + 1), np.arange(n2 + 1), indexing="ij")
         grid = chi_square_p(x1, n1, x2, n2, yates=(test == "chi-square-yates"))
     grid = np.asarray(grid, dtype=float)
     grid.setflags(write=False)
@@ -246,6 +303,17 @@ def tables_with_margins(counts: TwoByTwo) -> pd.DataFrame:
     )
 
 
+def tables_near_observed(tables: pd.DataFrame, width: int = 7) -> pd.DataFrame:
+    """The rows of :func:`tables_with_margins` within ``width`` tables of the observed one.
+
+    A large cohort has hundreds of tables with its margins; a page shows the neighbourhood
+    of the observed table (all of them when there are at most ``2 * width + 1``).
+    """
+    where = int(np.flatnonzero(tables["observed"].to_numpy())[0])
+    lo = max(0, min(where - width, len(tables) - (2 * width + 1)))
+    return tables.iloc[lo: lo + 2 * width + 1]
+
+
 def conditional_size(tables: pd.DataFrame, p_column: str, alpha: float) -> float:
     """Probability, under no effect and with the margins fixed, that ``p_column`` rejects."""
     reject = _reject(tables[p_column].to_numpy(dtype=float), alpha)
@@ -280,9 +348,15 @@ def binomial_weights(n1: int, n2: int, rate1: float, rate2: float) -> np.ndarray
     n1, n2 = _check_sizes(n1, n2)
     rate1 = _check_probability("rate1", rate1)
     rate2 = _check_probability("rate2", rate2)
-    return np.outer(
-        stats.binom.pmf(np.arange(n1 + 1), n1, rate1), stats.binom.pmf(np.arange(n2 + 1), n2, rate2)
-    )
+    return np.outer(_binomial_pmf(n1, rate1), _binomial_pmf(n2, rate2))
+
+
+@functools.lru_cache(maxsize=4096)
+def _binomial_pmf(n: int, rate: float) -> np.ndarray:
+    """P(X = 0..n) for X ~ Bin(n, rate), cached: power curves ask for the same ones often."""
+    pmf = stats.binom.pmf(np.arange(n + 1), n, rate)
+    pmf.setflags(write=False)
+    return pmf
 
 
 def rejection_probability(
@@ -300,8 +374,12 @@ def rejection_probability(
     independent binomials (groups of fixed size ``n1``, ``n2``).
     """
     grid = p_value_grid(n1, n2, test, alternative)
-    weights = binomial_weights(n1, n2, rate1, rate2)
-    return float(np.clip(weights[_reject(grid, alpha)].sum(), 0.0, 1.0))
+    n1, n2 = _check_sizes(n1, n2)
+    rate1 = _check_probability("rate1", rate1)
+    rate2 = _check_probability("rate2", rate2)
+    reject = _reject(grid, alpha).astype(float)
+    total = _binomial_pmf(n1, rate1) @ reject @ _binomial_pmf(n2, rate2)
+    return float(np.clip(total, 0.0, 1.0))
 
 
 def p_value_distribution(
@@ -879,6 +957,9 @@ def tail_probability_at_odds_ratio(counts: TwoByTwo, odds_ratio: float) -> float
 def odds_ratio_sentence(interval: Interval) -> str:
     """One sentence saying why an odds-ratio interval is open-ended, or that it is not."""
     conf = f"{100 * interval.confidence:g}%"
+    if np.isnan(interval.estimate):
+        return ("no estimate exists: the feature is present in every culture or in none, so "
+                "the table says nothing about the odds ratio")
     if np.isinf(interval.high):
         return (f"the estimate is infinite and the {conf} interval runs from "
                 f"{interval.low:.2f} to infinity")

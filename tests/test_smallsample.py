@@ -414,6 +414,39 @@ def test_figures_have_titles_and_labels():
         plt.close(fig)
 
 
+@pytest.mark.parametrize("counts", [ss.TwoByTwo(0, 6, 0, 5), ss.TwoByTwo(6, 6, 5, 5),
+                                    ss.TwoByTwo(0, 3, 2, 2), ss.TwoByTwo(150, 300, 60, 200)])
+def test_figures_draw_degenerate_and_large_tables(counts):
+    """No feature, feature everywhere (odds ratio undefined), estimate 0, hundreds of tables."""
+    import matplotlib.pyplot as plt
+
+    from netcomp.figures import smallsample as figs
+
+    rng = np.random.default_rng(1)
+    rates = (counts.rate1, counts.rate2)
+    sim, exact = ss.p_value_scenarios(counts.n1, counts.n2, {"observed": rates}, 100, rng)
+    tables = ss.tables_near_observed(ss.tables_with_margins(counts))
+    assert len(tables) <= 15 and tables["observed"].sum() == 1
+    effects = ss.effect_sizes(counts)
+    if counts.x1 + counts.x2 in (0, counts.n1 + counts.n2):
+        assert np.isnan(effects["estimate"].iloc[1])
+        assert "no estimate" in ss.odds_ratio_sentence(ss.conditional_odds_ratio(counts))
+    for fig in (figs.exact_vs_chi_square_plot(tables, 0.05),
+                figs.p_value_distribution_plot(sim, exact, 0.05),
+                figs.effect_size_plot(effects)):
+        fig.canvas.draw()
+        plt.close(fig)
+
+
+def test_fisher_grid_matches_scipy_table_by_table():
+    for n1, n2 in ((1, 1), (3, 8), (9, 9), (13, 4)):
+        for alternative in ("two-sided", "greater", "less"):
+            grid = ss.fisher_grid(n1, n2, alternative)
+            for x1, x2 in product(range(n1 + 1), range(n2 + 1)):
+                want = _scipy_p(x1, n1, x2, n2, alternative)
+                assert grid[x1, x2] == pytest.approx(want, rel=1e-9, abs=1e-15)
+
+
 def test_min_carriers_for_significance_brute_force():
     # two-sided, 6 vs 5: 3 carriers give at best 10/165 = 0.061, 4 give 5/330 = 0.015
     assert ss.min_carriers_for_significance(6, 5, 0.05) == 4

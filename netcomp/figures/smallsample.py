@@ -88,7 +88,7 @@ def p_value_distribution_plot(
     """
     fig, ax = new_figure(6.6, 4.4)
     scenarios = list(dict.fromkeys(simulated["scenario"]))
-    low = max(min(simulated["p_value"].min(), exact["p_value"].min()) / 2, 1e-6)
+    low = max(min(simulated["p_value"].min(), exact["p_value"].min(), alpha) / 2, 1e-6)
     for k, name in enumerate(scenarios):
         colour = SERIES_COLOURS[k % len(SERIES_COLOURS)]
         p = np.sort(simulated.loc[simulated["scenario"] == name, "p_value"].to_numpy(float))
@@ -219,7 +219,8 @@ def effect_size_plot(effects: pd.DataFrame) -> plt.Figure:
         if np.isfinite(row["estimate"]):
             right.plot(row["estimate"], y, "o", color=colour, mec="black", ms=8)
         else:
-            right.text(hi, y - 0.3, "estimate ∞", ha="right", fontsize=8, color="#333333")
+            label = "no estimate" if np.isnan(row["estimate"]) else "estimate ∞"
+            right.text(hi, y - 0.3, label, ha="right", fontsize=8, color="#333333")
     right.axvline(1, color=OKABE_ITO["grey"], ls=":", lw=1)
     right.set_xscale("log")
     right.set_xlim(lo, hi * 1.05)
