@@ -24,7 +24,6 @@ so an odds ratio above 1 means the feature goes with response.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -63,6 +62,15 @@ FISHER_GAMMA: float = 1.0 + 1e-14
 FFH_RELATIVE_TOLERANCE: float = 1e-7
 #: Largest number of label assignments the exact Mann-Whitney test enumerates.
 MAX_ENUMERATION: int = 2_000_000
+#: Largest work (cultures x class size x rank-sum range) of the exact Mann-Whitney count;
+#: beyond it (about 80 cultures) the tie-corrected normal approximation is used.
+MAX_MWU_WORK: int = 40_000_000
+#: Largest number of r x 2 tables the Fisher-Freeman-Halton test enumerates; beyond it the
+#: p-value is estimated from :data:`FFH_MONTE_CARLO` tables drawn with the same margins.
+MAX_FFH_TABLES: int = 200_000
+FFH_MONTE_CARLO: int = 20_000
+#: Fixed seed of the Monte Carlo estimate, so the same cohort always gives the same p.
+FFH_MONTE_CARLO_SEED: int = 20230101
 
 _ALTERNATIVES = ("two-sided", "greater", "less")
 
@@ -114,6 +122,22 @@ def _check_alternative(alternative: str) -> None:
 # --------------------------------------------------------------------------- Fisher 2x2
 
 
+#: Above this many support points in one call, hypergeometric probabilities come from
+#: log-gamma functions (about 50 times faster than scipy's), and scipy's exact values are
+#: used wherever two probabilities are within :data:`TIE_RECHECK` (relative) of each other.
+FAST_PMF_MIN_POINTS: int = 50_000
+TIE_RECHECK: float = 1e-7
+
+
+def _hypergeom_pmf_fast(k: np.ndarray, m: np.ndarray, n1: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """``scipy.stats.hypergeom.pmf(k, m, n1, n)`` from log-gamma functions (rel. error ~1e-12)."""
+    lg = special.gammaln
+    log_p = (lg(n1 + 1) - lg(k + 1) - lg(n1 - k + 1)
+             + lg(m - n1 + 1) - lg(n - k + 1) - lg(m - n1 - n + k + 1)
+             - lg(m + 1) + lg(n + 1) + lg(m - n + 1))
+    return np.exp(log_p)
+
+
 def _fisher_two_sided(x: np.ndarray, m: np.ndarray, n1: np.ndarray, n: np.ndarray) -> np.ndarray:
     """Two-sided Fisher p: the probability of tables no more likely than the observed one.
 
@@ -133,7 +157,25 @@ def _fisher_two_sided(x: np.ndarray, m: np.ndarray, n1: np.ndarray, n: np.ndarra
     valid = support <= hi[:, None]
     pmf = np.full(support.shape, np.inf)
     rows = np.nonzero(valid)[0]
-    pmf[valid] = stats.hypergeom.pmf(support[valid], um[rows], un1[rows], un[rows])
+    if rows.size <= FAST_PMF_MIN_POINTS:
+        pmf[valid] = stats.hypergeom.pmf(support[valid], um[rows], un1[rows], un[rows])
+    else:
+        pmf[valid] = _hypergeom_pmf_fast(support[valid], um[rows], un1[rows], un[rows])
+        # a tie decides whether a table counts: where two probabilities of one null
+        # distribution are within TIE_RECHECK of each other, take scipy's exact values
+        order = np.argsort(pmf, axis=1)
+        ordered = np.take_along_axis(pmf, order, axis=1)
+        with np.errstate(invalid="ignore"):
+            near = np.abs(np.diff(ordered, axis=1)) <= TIE_RECHECK * ordered[:, 1:]
+        near &= np.isfinite(ordered[:, 1:])
+        if near.any():
+            mark = np.zeros(pmf.shape, dtype=bool)
+            mark_sorted = np.zeros(pmf.shape, dtype=bool)
+            mark_sorted[:, 1:] |= near
+            mark_sorted[:, :-1] |= near
+            np.put_along_axis(mark, order, mark_sorted, axis=1)
+            r, col = np.nonzero(mark)
+            pmf[r, col] = stats.hypergeom.pmf(support[r, col], um[r], un1[r], un[r])
     ordered = np.sort(pmf, axis=1)  # padding (+inf) goes last
     cumulative = np.cumsum(np.where(np.isfinite(ordered), ordered, 0.0), axis=1)
 
@@ -419,21 +461,47 @@ def mann_whitney_screen(
 
 
 def _tables_with_margins(rows: Sequence[int], first_col: int) -> np.ndarray:
-    """Every first column of an r x 2 table with row sums ``rows`` and column sum ``first_col``."""
-    rows = list(rows)
-    found: list[tuple[int, ...]] = []
+    """Every first column of an r x 2 table with row sums ``rows`` and column sum ``first_col``.
 
-    def extend(prefix: tuple[int, ...], remaining: int, i: int) -> None:
-        if i == len(rows) - 1:
-            if remaining <= rows[i]:
-                found.append((*prefix, remaining))
-            return
+    Built row by row with numpy (each partial table is extended by every feasible count of
+    the next row), in lexicographic order.
+    """
+    rows = [int(r) for r in rows]
+    firsts = np.zeros((1, 0), dtype=np.int64)
+    remaining = np.array([int(first_col)], dtype=np.int64)
+    for i, r in enumerate(rows):
         rest = sum(rows[i + 1 :])
-        for x in range(max(0, remaining - rest), min(rows[i], remaining) + 1):
-            extend((*prefix, x), remaining - x, i + 1)
+        lo = np.maximum(0, remaining - rest)
+        hi = np.minimum(r, remaining)
+        counts = np.maximum(hi - lo + 1, 0)
+        idx = np.repeat(np.arange(remaining.size), counts)
+        offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        x = lo[idx] + offsets
+        firsts = np.column_stack([firsts[idx], x])
+        remaining = remaining[idx] - x
+    return firsts[remaining == 0]
 
-    extend((), first_col, 0)
-    return np.array(found, dtype=np.int64)
+
+def ffh_table_count(rows: Sequence[int], first_col: int) -> float:
+    """How many r x 2 tables have row sums ``rows`` and first-column sum ``first_col``.
+
+    The coefficient of z**first_col in the product of (1 + z + ... + z**r_i), by
+    convolution (as a float: it only decides between enumeration and Monte Carlo).
+    """
+    poly = np.ones(1)
+    for r in rows:
+        poly = np.convolve(poly, np.ones(int(r) + 1))[: int(first_col) + 1]
+    return float(poly[first_col]) if first_col < poly.size else 0.0
+
+
+def ffh_method(table: np.ndarray) -> str:
+    """"exact" or "Monte Carlo": how :func:`fisher_freeman_halton` computes this table's p."""
+    table = np.asarray(table, dtype=np.int64)
+    table = table[table.sum(axis=1) > 0]
+    if table.shape[0] < 2 or 0 in table.sum(axis=0):
+        return "exact"
+    count = ffh_table_count(table.sum(axis=1).tolist(), int(table[:, 0].sum()))
+    return "exact" if count <= MAX_FFH_TABLES else "Monte Carlo"
 
 
 def fisher_freeman_halton(table: np.ndarray) -> tuple[float, float]:
@@ -442,7 +510,10 @@ def fisher_freeman_halton(table: np.ndarray) -> tuple[float, float]:
     Enumerates every table with the observed margins; the p-value is the total
     probability (multivariate hypergeometric) of the tables no more likely than the
     observed one (relative tolerance 1e-7). Returns ``(probability of the observed table,
-    p_value)``, the statistic scipy's r x c ``fisher_exact`` reports.
+    p_value)``, the statistic scipy's r x c ``fisher_exact`` reports. When there are more
+    than :data:`MAX_FFH_TABLES` such tables (large cohorts), the p-value is estimated from
+    :data:`FFH_MONTE_CARLO` tables drawn with the same margins (fixed seed), as
+    ``(1 + k) / (1 + B)``, R's ``simulate.p.value``; :func:`ffh_method` says which.
     """
     table = np.asarray(table, dtype=np.int64)
     if table.ndim != 2 or table.shape[1] != 2:
@@ -452,7 +523,6 @@ def fisher_freeman_halton(table: np.ndarray) -> tuple[float, float]:
         return 1.0, 1.0
     rows = table.sum(axis=1)
     col = int(table[:, 0].sum())
-    firsts = _tables_with_margins(rows.tolist(), col)
     log_total = special.gammaln(rows.sum() + 1) - special.gammaln(col + 1) - special.gammaln(
         rows.sum() - col + 1
     )
@@ -461,8 +531,16 @@ def fisher_freeman_halton(table: np.ndarray) -> tuple[float, float]:
         terms = special.gammaln(rows + 1) - special.gammaln(x + 1) - special.gammaln(rows - x + 1)
         return terms.sum(axis=-1) - log_total
 
-    probs = np.exp(logprob(firsts))
     observed = float(np.exp(logprob(table[:, 0])))
+    if ffh_method(table) == "Monte Carlo":
+        rng = np.random.default_rng(FFH_MONTE_CARLO_SEED)
+        draws = stats.multivariate_hypergeom.rvs(m=rows, n=col, size=FFH_MONTE_CARLO,
+                                                 random_state=rng)
+        as_extreme = logprob(np.asarray(draws, dtype=np.int64)) <= (
+            logprob(table[:, 0]) + math.log1p(FFH_RELATIVE_TOLERANCE))
+        return observed, float((1 + np.count_nonzero(as_extreme)) / (1 + FFH_MONTE_CARLO))
+    firsts = _tables_with_margins(rows.tolist(), col)
+    probs = np.exp(logprob(firsts))
     extreme = probs <= observed * (1.0 + FFH_RELATIVE_TOLERANCE)
     return observed, float(min(1.0, np.sort(probs[extreme]).sum()))
 
@@ -478,15 +556,28 @@ class ExactMannWhitney:
     n_assignments: int
 
 
+def _rank_sum_counts(doubled_ranks: np.ndarray, n1: int) -> np.ndarray:
+    """Number of ways to choose ``n1`` items by their sum of doubled ranks (index = sum)."""
+    total = int(doubled_ranks.sum())
+    ways = np.zeros((n1 + 1, total + 1), dtype=float)
+    ways[0, 0] = 1.0
+    for v in doubled_ranks.astype(np.int64):
+        # 0/1 knapsack: numpy reads the right-hand side before writing (overlap-safe)
+        ways[1:, v:] += ways[:-1, : total + 1 - v]
+    return ways[n1]
+
+
 def exact_mann_whitney(x: Sequence[float], y: Sequence[float]) -> ExactMannWhitney:
     """Two-sided Mann-Whitney test of ``x`` vs ``y`` that stays exact with ties.
 
     Ranks (mid-ranks for ties) are fixed; every way of choosing which ``len(x)`` of the
-    pooled values are the first sample is enumerated (462 ways for 6 vs 5 cultures). The
-    p-value is the share of assignments whose ``|U - n1*n2/2|`` is at least the observed
-    one (tolerance 1e-9), so it is exact with or without ties; without ties it equals
-    ``scipy.stats.mannwhitneyu(method="exact")``. Beyond :data:`MAX_ENUMERATION`
-    assignments the tie-corrected normal approximation is used and ``method`` says so.
+    pooled values are the first sample is counted (462 ways for 6 vs 5 cultures), by the
+    sum of their ranks (dynamic programming on doubled mid-ranks, which are whole numbers,
+    so no assignment is listed one by one). The p-value is the share of assignments whose
+    ``|U - n1*n2/2|`` is at least the observed one (tolerance 1e-9), so it is exact with or
+    without ties; without ties it equals ``scipy.stats.mannwhitneyu(method="exact")``.
+    Beyond :data:`MAX_MWU_WORK` (about 80 cultures) the tie-corrected normal approximation
+    is used and ``method`` says so.
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -499,19 +590,17 @@ def exact_mann_whitney(x: Sequence[float], y: Sequence[float]) -> ExactMannWhitn
     ties = bool(np.unique(pooled).size < pooled.size)
     n_assign = math.comb(n1 + n2, n1)
     centre = n1 * n2 / 2.0
-    if n_assign > MAX_ENUMERATION:
+    doubled = np.rint(2.0 * ranks).astype(np.int64)
+    if (n1 + n2) * (n1 + 1) * (int(doubled.sum()) + 1) > MAX_MWU_WORK:
         res = stats.mannwhitneyu(x, y, method="asymptotic")
         return ExactMannWhitney(float(u_obs), float(res.pvalue), "normal approximation", ties,
                                 n_assign)
-    combos = np.fromiter(
-        itertools.chain.from_iterable(itertools.combinations(range(n1 + n2), n1)),
-        dtype=np.int64,
-        count=n_assign * n1,
-    ).reshape(n_assign, n1)
-    u_all = ranks[combos].sum(axis=1) - n1 * (n1 + 1) / 2.0
+    counts = _rank_sum_counts(doubled, n1)
+    sums = np.nonzero(counts)[0]
+    u_all = sums / 2.0 - n1 * (n1 + 1) / 2.0
     extreme = np.abs(u_all - centre) >= np.abs(u_obs - centre) - 1e-9
-    return ExactMannWhitney(float(u_obs), float(extreme.mean()), "exact (enumeration)", ties,
-                            n_assign)
+    p = float(counts[sums][extreme].sum() / counts[sums].sum())
+    return ExactMannWhitney(float(u_obs), min(1.0, p), "exact (enumeration)", ties, n_assign)
 
 
 def clinical_associations(cultures: pd.DataFrame, responder: pd.Series) -> pd.DataFrame:
@@ -571,7 +660,10 @@ def clinical_associations(cultures: pd.DataFrame, responder: pd.Series) -> pd.Da
             p = float(p)
         elif len(levels) > 2:
             stat, p = fisher_freeman_halton(table)
-            test = "Fisher-Freeman-Halton exact (statistic: probability of observed table)"
+            test = ("Fisher-Freeman-Halton exact (statistic: probability of observed table)"
+                    if ffh_method(table) == "exact" else
+                    f"Fisher-Freeman-Halton, Monte Carlo p from {FFH_MONTE_CARLO:,} tables "
+                    "(statistic: probability of observed table)")
         else:
             test, stat, p = "not testable (one level)", np.nan, 1.0
         rows.append(
@@ -660,18 +752,22 @@ def association_screen(
     expression_matrix: pd.DataFrame | None = None,
     mutation_matrix: pd.DataFrame | None = None,
     cutoff: float = 2.0,
+    clinical: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every tested feature against response, with BH q-values over all of them.
 
     Clinical variables (:func:`clinical_associations`), overexpression of every measured
     gene (Fisher, two-sided, ``fold change >= cutoff``) and mutation of every panel gene
     mutated in at least one culture (Fisher, two-sided). The q-values treat all rows as
-    one family. Returns the contract columns :data:`RESULT_COLUMNS` plus ``odds_ratio``
+    one family (``clinical``, when given, is used instead of recomputing the clinical
+    rows from ``cultures``). Returns the contract columns :data:`RESULT_COLUMNS` plus ``odds_ratio``
     and ``difference`` (percentage points) for binary features, sorted by p-value.
     """
     check_classes(responder)
     parts = []
-    if cultures is not None:
+    if clinical is not None:  # already computed by the caller for the same classes
+        parts.append(clinical)
+    elif cultures is not None:
         parts.append(clinical_associations(cultures, responder))
     for kind, matrix in (
         ("expression", None if expression_matrix is None else overexpressed(expression_matrix, cutoff)),
@@ -810,7 +906,8 @@ def fold_change_by_class(
         )
     values = expression_matrix[gene]
     over = overexpressed(expression_matrix[[gene]], cutoff)[gene]
-    common = [c for c in responder.index if c in values.index and pd.notna(values.loc[c])]
+    measured = values.reindex(responder.index).notna().to_numpy()
+    common = list(responder.index[measured])
     if not common:
         raise AssociationError(f"{gene} was not measured in any culture with a response class")
     return pd.DataFrame(

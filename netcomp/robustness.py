@@ -60,6 +60,40 @@ class FragilityResult:
     steps: pd.DataFrame
 
 
+#: Longest greedy path :func:`fragility_index` follows (the exact minimum has no limit).
+MAX_GREEDY_STEPS: int = 100
+
+
+def _minimum_flips(table: tuple[int, int, int, int], alpha: float, alternative: str,
+                   significant: bool) -> int | None:
+    """Fewest changes of class that make ``p < alpha`` change truth value (None: none do).
+
+    Every table reachable with the same row totals (feature status fixed) is ``(a', c')``
+    with ``|a' - a| + |c' - c|`` changes. They are checked in growing diamonds around the
+    observed table (radius 4, 16, 64, ... changes): a crossing table found within radius
+    r is the minimum, since every table needing at most r changes lies in that diamond,
+    and large cohorts with a small index never test every table.
+    """
+    a0, c0 = table[0], table[2]
+    k1, k0 = table[0] + table[1], table[2] + table[3]
+    radius = 4
+    while True:
+        a_range = np.arange(max(0, a0 - radius), min(k1, a0 + radius) + 1)
+        c_range = np.arange(max(0, c0 - radius), min(k0, c0 + radius) + 1)
+        aa, cc = np.meshgrid(a_range, c_range, indexing="ij")
+        aa, cc = aa.ravel(), cc.ravel()
+        flips = np.abs(aa - a0) + np.abs(cc - c0)
+        inside = flips <= radius
+        aa, cc, flips = aa[inside], cc[inside], flips[inside]
+        _, p_all = fisher_exact_2x2(aa, k1 - aa, cc, k0 - cc, alternative=alternative)
+        changed = (p_all < alpha) != significant
+        if changed.any():
+            return int(flips[changed].min())
+        if radius >= k1 + k0:
+            return None
+        radius *= 4
+
+
 def fragility_index(
     a: int, b: int, c: int, d: int, alpha: float = 0.05, alternative: str = "two-sided"
 ) -> FragilityResult:
@@ -80,15 +114,20 @@ def fragility_index(
     rows = [{"step": 0, "flip": "observed", "a": table[0], "b": table[1], "c": table[2],
              "d": table[3], "p_value": p0}]
     current, seen, index = table, {table}, None
-    for step in range(1, sum(table) + 1):
-        options = []
+    for step in range(1, min(sum(table), MAX_GREEDY_STEPS) + 1):
+        candidates = []
         for name, delta in FLIPS:
             new = tuple(x + dx for x, dx in zip(current, delta, strict=True))
             if min(new) < 0 or new in seen:
                 continue
-            options.append((_p(*new, alternative), name, new))
-        if not options:
+            candidates.append((name, new))
+        if not candidates:
             break
+        # the (at most four) candidate tables in one vectorised call
+        cells = np.array([new for _, new in candidates], dtype=np.int64).T
+        _, p_cand = fisher_exact_2x2(*cells, alternative=alternative)
+        options = [(float(pv), name, new)
+                   for pv, (name, new) in zip(p_cand, candidates, strict=True)]
         # significant: move towards the largest p; not significant: the smallest
         p_new, name, new = (max if significant else min)(options, key=lambda o: o[0])
         seen.add(new)
@@ -99,14 +138,7 @@ def fragility_index(
             index = step
             break
 
-    # exact minimum: every table reachable with the same row totals (feature status fixed)
-    k1, k0 = table[0] + table[1], table[2] + table[3]
-    aa, cc = np.meshgrid(np.arange(k1 + 1), np.arange(k0 + 1), indexing="ij")
-    aa, cc = aa.ravel(), cc.ravel()
-    _, p_all = fisher_exact_2x2(aa, k1 - aa, cc, k0 - cc, alternative=alternative)
-    flips = np.abs(aa - table[0]) + np.abs(cc - table[2])
-    changed = (p_all < alpha) != significant
-    minimum = int(flips[changed].min()) if changed.any() else None
+    minimum = _minimum_flips(table, alpha, alternative, significant)
     return FragilityResult(
         p_value=p0,
         alpha=alpha,
@@ -151,6 +183,30 @@ def leave_one_out(feature: pd.Series, responder: pd.Series) -> pd.DataFrame:
             "p_greater": p1,
         }
     )
+
+
+#: Most values one axis of a sensitivity scan takes; a finer step is widened to fit.
+MAX_SCAN_POINTS: int = 401
+
+
+def scan_values(low: float, high: float, step: float,
+                max_points: int = MAX_SCAN_POINTS) -> np.ndarray:
+    """The values ``low, low + step, ...`` of a sensitivity scan, never beyond ``high``.
+
+    ``high`` is included when the step reaches it (to 1e-9). A step so fine that the scan
+    would exceed ``max_points`` values is widened to ``(high - low) / (max_points - 1)``, so
+    a scan's size stays bounded whatever the parameters; ``low == high`` gives one value.
+    """
+    if not (np.isfinite(low) and np.isfinite(high) and np.isfinite(step)) or step <= 0:
+        raise ValueError(f"a scan needs finite bounds and a positive step, got {low}, {high}, "
+                         f"{step}")
+    if high < low:
+        raise ValueError(f"the scan's lowest value {low:g} is above its highest {high:g}")
+    count = int(np.floor((high - low) / step + 1e-9)) + 1
+    if count > max_points:
+        count, step = max_points, (high - low) / (max_points - 1)
+    values = np.round(float(low) + float(step) * np.arange(count, dtype=float), 9)
+    return np.minimum(values, float(high))
 
 
 def p_value_grid(

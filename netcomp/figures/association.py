@@ -24,6 +24,9 @@ from netcomp.figures.style import (
 )
 
 CLASS_LABELS: dict[bool, str] = {True: "Responder", False: "Non-responder"}
+#: Classes with more cultures than this are drawn without a label per culture, and the
+#: leave-one-out figure shows one row per kind of culture instead of one per culture.
+MAX_LABELLED: int = 40
 
 
 def _class_colour(responder: bool) -> str:
@@ -51,8 +54,8 @@ def fold_change_strip_plot(data: pd.DataFrame, cutoff: float, gene: str = "HRAS"
         y = sub["fold_change"].to_numpy(float)
         ax.scatter(pos + offsets, y, s=46, color=_class_colour(resp), edgecolor="black",
                    linewidth=0.6, zorder=3)
-        for x0, y0, label, sd in zip(pos + offsets, y, sub["culture_id"].astype(str), side,
-                                     strict=True):
+        labels = sub["culture_id"].astype(str) if k <= MAX_LABELLED else []
+        for x0, y0, label, sd in zip(pos + offsets, y, labels, side, strict=False):
             ax.annotate(label, (x0, y0), xytext=(7 * sd, -3), textcoords="offset points",
                         fontsize=7, color="#333333", ha="left" if sd > 0 else "right")
         n_over = int(np.sum(y >= cutoff))
@@ -148,7 +151,8 @@ def volcano_plot(
     p = ``alpha``; the dotted line the largest p-value with q <= ``fdr`` when there is one.
     """
     data = screen[np.isfinite(screen["difference"].to_numpy(float))].copy()
-    data["minus_log10_p"] = -np.log10(data["p_value"].to_numpy(float))
+    # p can underflow to 0 in large cohorts: draw it at the smallest positive double
+    data["minus_log10_p"] = -np.log10(np.maximum(data["p_value"].to_numpy(float), 1e-300))
     fig, ax = new_figure(6.4, 4.4)
     markers = {"expression": "o", "mutation": "^"}
     names = {"expression": "Overexpression", "mutation": "Mutation"}
@@ -163,7 +167,7 @@ def volcano_plot(
                label=f"p = {alpha:g}")
     passing = screen.loc[screen["q_value"] <= fdr, "p_value"]
     if len(passing):
-        ax.axhline(-np.log10(passing.max()), color=OKABE_ITO["vermillion"], ls=":", lw=1.2,
+        ax.axhline(-np.log10(max(float(passing.max()), 1e-300)), color=OKABE_ITO["vermillion"], ls=":", lw=1.2,
                    label=f"BH q = {fdr:g}")
     ax.axvline(0, color=OKABE_ITO["grey"], lw=0.6)
     top = data.nsmallest(label_top, "p_value")
@@ -279,9 +283,17 @@ def leave_one_out_plot(loo: pd.DataFrame, alpha: float = 0.05,
     """p-values with each culture left out (two-sided and one-sided), one row per culture.
 
     ``loo`` is :func:`netcomp.robustness.leave_one_out`; ``full`` = (two-sided,
-    one-sided) p-values with every culture, drawn as vertical lines.
+    one-sided) p-values with every culture, drawn as vertical lines. With more than
+    :data:`MAX_LABELLED` cultures there is one row per kind of culture (class and feature),
+    since leaving out any culture of the same kind gives the same table.
     """
     data = loo.reset_index(drop=True)
+    grouped = len(data) > MAX_LABELLED
+    if grouped:
+        data = (data.groupby(["responder", "feature"], sort=False)
+                .agg(culture_id=("culture_id", "size"), p_two_sided=("p_two_sided", "first"),
+                     p_greater=("p_greater", "first")).reset_index())
+        data["culture_id"] = [f"any of {n}" for n in data["culture_id"]]
     fig, ax = new_figure(6.4, 0.32 * len(data) + 2.6)
     y = np.arange(len(data))[::-1]
     ax.scatter(data["p_two_sided"], y, marker="o", s=40, facecolor="white",

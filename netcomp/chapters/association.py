@@ -1,0 +1,788 @@
+"""Chapter 3, biomarker association: every number, table, figure input and sentence.
+
+:func:`compute` runs the whole chapter on a loaded cohort: response classes, exact tests of
+the clinical variables, the HRAS 2x2 table with Fisher's test and its odds ratio, the tests
+of the published counts, the robustness checks (fragility, leave-one-out, threshold x
+cut-off grid, power by simulation), HRAS overexpression against HRAS mutation, the screen of
+every gene with Benjamini-Hochberg q-values, and the exercises. The analysis itself lives in
+:mod:`netcomp.association` and :mod:`netcomp.robustness`; this module decides what applies
+to a cohort and says so: a section that cannot be computed (an empty response class, HRAS
+not measured, no mutations ...) gets a :class:`~netcomp.chapters.base.Notice` instead of
+an exception, and its glued values become sentences that read correctly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from netcomp import association, response, robustness
+from netcomp.association import BinaryAssociation, OddsRatioCI
+from netcomp.chapters.base import ChapterResult, chapter_params
+from netcomp.cohort import Cohort
+from netcomp.robustness import FragilityResult
+
+CHAPTER = "association"
+#: The candidate biomarker of the study (the chapter's prose is about it).
+GENE = "HRAS"
+#: Fewest cultures each response class needs for the tests of association.
+MIN_PER_CLASS = 2
+#: Power the validation-cohort sizes are read at.
+TARGET_POWER = 0.8
+#: Text of a value whose section does not apply to the cohort.
+NOT_APPLICABLE = "not applicable"
+#: Response fraction of the published study (6 of 11), used for the power simulation when
+#: the cohort's own fraction is 0 or 1 (or its classes could not be formed).
+PUBLISHED_FRACTION = 6 / 11
+#: Longest list of cultures written out in a sentence.
+MAX_LISTED = 8
+#: Rows of the ranked screen table shown in the chapter.
+SHOWN_ROWS = 25
+
+# Sections (as headed in the notebook); notices are recorded under these names.
+S_CLASSES = "Inputs and checks"
+S_CLINICAL = "Clinical variables"
+S_HRAS = "HRAS overexpression and response"
+S_HRAS_TEST = "Fisher's exact test of HRAS"
+S_FRAGILITY = "Fragility"
+S_LOO = "Leaving one culture out"
+S_GRID = "Other thresholds and cut-offs"
+S_MUTATION = "HRAS overexpression and HRAS mutation"
+S_SCREEN = "A screen of every gene"
+S_SCREEN_MUTATIONS = "Mutations in the screen"
+S_EX1 = "Exercise: another response threshold"
+S_EX2 = "Exercise: another overexpression cut-off"
+S_EX3 = "Exercise: which tests form the family"
+
+POWER_TESTS: tuple[tuple[str, str], ...] = (
+    ("two-sided", "Fisher, two-sided"), ("greater", "Fisher, one-sided"))
+
+
+@dataclass
+class AssociationChapter(ChapterResult):
+    """Everything chapter 3 shows. Fields are None (or empty) where a section does not apply."""
+
+    params: dict[str, Any] = field(default_factory=dict)
+    classes: pd.Series | None = None
+    n_responders: int = 0
+    n_nonresponders: int = 0
+    tests_apply: bool = False
+    missing: pd.DataFrame = field(default_factory=pd.DataFrame)
+    clinical: pd.DataFrame | None = None
+    hras: pd.DataFrame | None = None
+    hras_table: BinaryAssociation | None = None
+    hras_ci: OddsRatioCI | None = None
+    hras_tests: pd.DataFrame = field(default_factory=pd.DataFrame)
+    away: pd.DataFrame = field(default_factory=pd.DataFrame)
+    fragility_two: FragilityResult | None = None
+    fragility_one: FragilityResult | None = None
+    loo: pd.DataFrame | None = None
+    grid: pd.DataFrame | None = None
+    grid_one: pd.DataFrame | None = None
+    power_fraction: float = PUBLISHED_FRACTION
+    power_n_values: list[int] = field(default_factory=list)
+    curves: pd.DataFrame = field(default_factory=pd.DataFrame)
+    needed: dict[str, int | None] = field(default_factory=dict)
+    observed_n: int | None = None
+    mutation: BinaryAssociation | None = None
+    screen: pd.DataFrame | None = None
+    ranks: pd.DataFrame | None = None
+    ex1: pd.DataFrame | None = None
+    ex2: pd.DataFrame | None = None
+    ex3: pd.DataFrame | None = None
+    ex4_curves: pd.DataFrame = field(default_factory=pd.DataFrame)
+    ex4_needed: dict[str, int | None] = field(default_factory=dict)
+
+    @property
+    def over(self) -> pd.Series | None:
+        """HRAS overexpressed (bool) by culture, for the cultures where it was measured."""
+        if self.hras is None:
+            return None
+        return self.hras.set_index("culture_id")["overexpressed"]
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def culture_phrase(ids: Sequence[str], limit: int = MAX_LISTED) -> str:
+    """``"C1, C2 and C3"``; beyond ``limit`` names, ``"C1, ..., C8 and 12 more"``."""
+    ids = [str(i) for i in ids]
+    if not ids:
+        return "none"
+    if len(ids) > limit:
+        return ", ".join(ids[:limit]) + f" and {len(ids) - limit} more"
+    return ids[0] if len(ids) == 1 else ", ".join(ids[:-1]) + " and " + ids[-1]
+
+
+def _p_text(p: float, digits: int = 3) -> str:
+    return f"{p:.{digits}f}" if np.isfinite(p) else NOT_APPLICABLE
+
+
+def _counts_phrase(table: BinaryAssociation, gene: str = GENE) -> str:
+    return (f"{table.a} of the {table.a + table.c} responders and {table.b} of the "
+            f"{table.b + table.d} non-responders overexpress {gene}")
+
+
+def classify_cohort(cohort: Cohort, drug: str, threshold_pct: float,
+                    concentration_um: float | None = None) -> tuple[pd.Series | None, str]:
+    """Response classes of the cultures that received ``drug`` and ``""``, or None and why.
+
+    Cultures without a measurement for the drug are left out (they have no class); an
+    unknown drug, an untested concentration or no concentration common to all cultures is
+    returned as a reason, never raised.
+    """
+    viability = cohort.viability
+    with_drug = set(viability.loc[viability["drug"].astype(str) == drug, "culture_id"].astype(str))
+    ids = [c for c in cohort.culture_ids if c in with_drug]
+    if not ids:
+        return None, (f"no culture has a viability measurement for {drug} (drugs in the data: "
+                      f"{', '.join(cohort.drugs)})")
+    try:
+        rows = viability[viability["culture_id"].astype(str).isin(ids)
+                         & (viability["drug"].astype(str) == drug)]
+        classes = response.responder_classes(rows, drug, threshold_pct, concentration_um,
+                                              cultures=ids)
+    except ValueError as err:
+        return None, str(err)
+    return classes, ""
+
+
+def class_reason(classes: pd.Series | None, why: str, drug: str, threshold_pct: float,
+                 minimum: int = MIN_PER_CLASS, what: str = "") -> str:
+    """Why the tests of association do not apply ("" when both classes are large enough)."""
+    if classes is None:
+        return f"the cultures could not be sorted into response classes: {why}"
+    n_resp = int(classes.sum())
+    n_non = int(classes.size - n_resp)
+    if n_resp >= minimum and n_non >= minimum:
+        return ""
+    among = f" among the {what}" if what else ""
+    counts = f"{n_resp} responder(s) and {n_non} non-responder(s){among}"
+    if n_resp == 0 or n_non == 0:
+        return (f"at a {threshold_pct:g}% threshold for {drug} every culture is in one class "
+                f"({counts}), so there are no two classes to compare")
+    return (f"a response class has fewer than {minimum} cultures ({counts}); with a single "
+            "culture in a class every test of association is degenerate")
+
+
+CLASS_REMEDY = ("choose another response_threshold_pct, drug or concentration_um, or add "
+                "cultures, so that each response class has at least two cultures")
+
+
+# --------------------------------------------------------------------------- compute
+
+
+def compute(cohort: Cohort, params: Mapping[str, Any] | None = None,
+            exercises: bool = True) -> AssociationChapter:
+    """Compute chapter 3 for ``cohort`` with the book's parameters (defaults filled in).
+
+    Never raises for a cohort that passed validation: sections that do not apply get a
+    notice. ``exercises=False`` skips the exercises' computations.
+    """
+    p = chapter_params(params)
+    res = AssociationChapter(chapter=CHAPTER, params=p)
+    drug, thr = p["drug"], float(p["response_threshold_pct"])
+    cutoff, alpha, fdr = float(p["overexpression_fold_change"]), float(p["alpha"]), float(p["fdr"])
+    v = res.values
+    v.update({"assoc_drug": drug, "assoc_threshold": thr, "assoc_cutoff": cutoff,
+              "assoc_alpha": alpha, "assoc_fdr": fdr})
+
+    if p["concentration_um"] is None and drug in cohort.drugs:
+        # resolve the default once: every later classification uses the same concentration
+        try:
+            p["concentration_um"] = response.default_concentration(cohort.viability, drug)
+        except ValueError:
+            pass  # classify_cohort below reports why
+    classes, why = classify_cohort(cohort, drug, thr, p["concentration_um"])
+    res.classes = classes
+    _classes_section(res, cohort, why)
+    expression = cohort.expression_matrix()
+    _missing_section(res, expression)
+    _clinical_section(res, cohort)
+    _hras_section(res, expression)
+    _published_section(res)
+    _fragility_section(res)
+    _loo_section(res)
+    _grid_section(res, cohort, expression)
+    _power_section(res, cohort)
+    _mutation_section(res, cohort)
+    _screen_section(res, cohort, expression)
+    if exercises:
+        exercise_thresholds(res, cohort, expression, (20.0, 25.0))
+        exercise_cutoffs(res, expression, (1.5, 3.0))
+        exercise_family(res, expression)
+        exercise_power(res, 0.01)
+    res.tables["associations"] = (association.results_table(res.screen) if res.screen is not None
+                                  else pd.DataFrame(columns=list(association.RESULT_COLUMNS)))
+    res.tables["hras_tests"] = res.hras_tests
+    return res
+
+
+def _classes_section(res: AssociationChapter, cohort: Cohort, why: str) -> None:
+    p, v = res.params, res.values
+    drug, thr = p["drug"], float(p["response_threshold_pct"])
+    classes = res.classes
+    if classes is None:
+        res.n_responders = res.n_nonresponders = 0
+        res.notice(S_CLASSES, class_reason(None, why, drug, thr),
+                   "name a drug of the data in the drug parameter and, for a dose series, a "
+                   "concentration every culture received in concentration_um")
+        sentence = (f"The cultures could not be sorted into responders and non-responders to "
+                    f"{drug}, so the tests of this chapter do not apply (see the note below).")
+    else:
+        res.n_responders = int(classes.sum())
+        res.n_nonresponders = int(classes.size - res.n_responders)
+        sentence = (f"With {drug} and a threshold of {thr:g}% survival inhibition, "
+                    f"{res.n_responders} of the {classes.size} cultures are responders and "
+                    f"{res.n_nonresponders} are non-responders.")
+        classified = set(classes.index)
+        left_out = [c for c in cohort.culture_ids if c not in classified]
+        if left_out:
+            sentence += (f" {len(left_out)} culture(s) have no measurement for {drug} and no "
+                         f"class: {culture_phrase(left_out)}.")
+        reason = class_reason(classes, why, drug, thr)
+        if reason:
+            res.notice(S_CLASSES, reason, CLASS_REMEDY)
+    res.tests_apply = res.applies(S_CLASSES)
+    n_classified = 0 if classes is None else int(classes.size)
+    v.update({"assoc_n_cultures": n_classified, "assoc_n_resp": res.n_responders,
+              "assoc_n_non": res.n_nonresponders, "assoc_classes_sentence": sentence})
+
+
+def _missing_section(res: AssociationChapter, expression: pd.DataFrame) -> None:
+    res.missing = association.missing_expression(expression)
+    res.values["assoc_missing_note"] = association.missing_expression_note(res.missing)
+
+
+def _not_applicable(res: AssociationChapter, names: Sequence[str]) -> None:
+    for name in names:
+        res.values[name] = NOT_APPLICABLE
+
+
+def _clinical_section(res: AssociationChapter, cohort: Cohort) -> None:
+    v, alpha = res.values, float(res.params["alpha"])
+    names = ("assoc_ki67_ties", "assoc_ki67_assignments")
+    if not res.tests_apply:
+        res.notice(S_CLINICAL, res.notices_for(S_CLASSES)[0].reason, CLASS_REMEDY)
+        _not_applicable(res, names)
+        v["assoc_clinical_verdict"] = ("The clinical variables are not tested in this cohort, "
+                                       "because its cultures do not form two response classes.")
+        return
+    classes = res.classes
+    clinical = association.clinical_associations(cohort.cultures, classes)
+    res.clinical = clinical
+    res.tables["clinical"] = clinical
+    ki67 = cohort.cultures.set_index("culture_id").loc[list(classes.index), "ki67_pct"].dropna()
+    n_tied = int(ki67.duplicated(keep=False).sum())
+    v["assoc_ki67_ties"] = (f"{n_tied} cultures share a value with another culture" if n_tied
+                            else "no two cultures share a value, so the exact test would also "
+                            "apply")
+    k67 = clinical[clinical["feature"] == "ki67_pct"]
+    if not k67.empty and "normal approximation" in str(k67["test"].iloc[0]):
+        v["assoc_ki67_assignments"] = (
+            f"{math.comb(int(classes.size), res.n_responders):,} ways here, too many, so the "
+            "tie-corrected normal approximation is used instead")
+    else:
+        v["assoc_ki67_assignments"] = f"{math.comb(int(classes.size), res.n_responders):,} ways"
+    tested = clinical.dropna(subset=["p_value"])
+    below = tested[tested["p_value"] < alpha]
+    if tested.empty:
+        verdict = "No clinical variable could be tested in this cohort."
+    elif below.empty:
+        smallest = tested.loc[tested["p_value"].idxmin()]
+        verdict = (f"In this cohort no clinical variable reaches p < {alpha:g} (smallest p = "
+                   f"{smallest['p_value']:.3f}, {smallest['feature']}).")
+    else:
+        verdict = (f"In this cohort {', '.join(below['feature'])} reach(es) p < {alpha:g}, "
+                   "unlike the study.")
+    v["assoc_clinical_verdict"] = verdict
+
+
+def _hras_section(res: AssociationChapter, expression: pd.DataFrame) -> None:
+    v, p = res.values, res.params
+    drug, thr = p["drug"], float(p["response_threshold_pct"])
+    cutoff = float(p["overexpression_fold_change"])
+    test_names = ("assoc_hras_p2", "assoc_hras_p1")
+    if res.classes is None:
+        reason = res.notices_for(S_CLASSES)[0].reason
+        res.notice(S_HRAS, reason, CLASS_REMEDY)
+    elif GENE not in expression.columns:
+        res.notice(S_HRAS, f"{GENE} is not in expression.csv (measured genes: "
+                   f"{culture_phrase(list(map(str, expression.columns)))})",
+                   f"add the {GENE} fold change of each culture to expression.csv")
+    elif not expression[GENE].reindex(res.classes.index).notna().any():
+        res.notice(S_HRAS, f"{GENE} was not measured in any culture with a response class",
+                   f"add the {GENE} fold change of the classified cultures to expression.csv")
+    else:
+        res.hras = association.fold_change_by_class(expression, res.classes, GENE, cutoff)
+        over = res.over
+        res.hras_table = association.binary_association(over, res.classes.loc[over.index])
+    if res.hras is None:
+        res.notice(S_HRAS_TEST, res.notices_for(S_HRAS)[0].reason,
+                   res.notices_for(S_HRAS)[0].remedy)
+        _not_applicable(res, (*test_names, "assoc_hras_detail_words", "assoc_hras_or_sentence"))
+        v["assoc_hras_table_sentence"] = f"There is no {GENE} table for this cohort."
+        v["assoc_hras_p_sentence"] = f"Fisher's test of {GENE} does not apply to this cohort."
+        return
+    table = res.hras_table
+    v["assoc_hras_detail_words"] = _counts_phrase(table)
+    v["assoc_hras_table_sentence"] = f"Read it by column: {_counts_phrase(table)}."
+    measured = len(res.hras)
+    if measured < len(res.classes):
+        v["assoc_hras_table_sentence"] += (
+            f" {len(res.classes) - measured} classified culture(s) have no {GENE} fold change "
+            "and are left out.")
+    reason = class_reason(res.classes.loc[res.over.index], "", drug, thr,
+                          what=f"cultures with an {GENE} fold change")
+    if reason:
+        res.notice(S_HRAS_TEST, reason, CLASS_REMEDY)
+        _not_applicable(res, (*test_names, "assoc_hras_or_sentence"))
+        v["assoc_hras_p_sentence"] = (f"Fisher's test of {GENE} does not apply to this cohort "
+                                      "(see the note).")
+        return
+    res.hras_ci = association.conditional_odds_ratio(table.table, float(p["confidence"]))
+    v["assoc_hras_p2"] = table.p_value
+    v["assoc_hras_p1"] = table.p_greater
+    v["assoc_hras_or_sentence"] = association.odds_ratio_sentence(res.hras_ci)
+    v["assoc_hras_p_sentence"] = (
+        f"In this cohort the two-sided p is {table.p_value:.4f} and the one-sided p is "
+        f"{table.p_greater:.4f}. {v['assoc_hras_or_sentence']}")
+
+
+def hras_applies(res: AssociationChapter) -> bool:
+    """True when Fisher's test of HRAS (and its robustness checks) applies."""
+    return res.applies(S_HRAS_TEST)
+
+
+def _published_section(res: AssociationChapter) -> None:
+    v = res.values
+    pub_a, pub_n_resp, pub_b, pub_n_non = association.PUBLISHED_HRAS
+    tests = association.count_tests(pub_a, pub_n_resp, pub_b, pub_n_non,
+                                    published_p=association.PUBLISHED_P)
+    res.hras_tests = tests
+    closest = tests.iloc[int((tests["p_value"] - association.PUBLISHED_P).abs().argmin())]
+    fisher2 = tests[(tests["test"] == "Fisher exact")
+                    & (tests["sided"] == "two-sided")]["p_value"].iloc[0]
+    res.away = association.one_culture_away(pub_a, pub_n_resp, pub_b, pub_n_non,
+                                            association.PUBLISHED_P)
+    v.update({
+        "assoc_pub_p": association.PUBLISHED_P,
+        "assoc_pub_counts": (f"{pub_a}/{pub_n_resp} responders vs {pub_b}/{pub_n_non} "
+                             "non-responders overexpressing HRAS"),
+        "assoc_pub_sentence": association.published_match_sentence(tests, association.PUBLISHED_P),
+        "assoc_pub_closest": (f"{closest['test']}, {closest['sided']}: "
+                              f"p = {closest['p_value']:.4f}"),
+        "assoc_pub_fisher2": float(fisher2),
+        "assoc_away_sentence": association.one_culture_away_sentence(res.away,
+                                                                     association.PUBLISHED_P),
+    })
+
+
+def _fragility_section(res: AssociationChapter) -> None:
+    v, alpha = res.values, float(res.params["alpha"])
+    if not hras_applies(res):
+        note = res.notices_for(S_HRAS_TEST)[0]
+        res.notice(S_FRAGILITY, note.reason, note.remedy)
+        text = f"Not computed: Fisher's test of {GENE} does not apply to this cohort."
+        v["assoc_frag_two"] = v["assoc_frag_one"] = text
+        return
+    t = res.hras_table
+    res.fragility_two = robustness.fragility_index(t.a, t.b, t.c, t.d, alpha, "two-sided")
+    res.fragility_one = robustness.fragility_index(t.a, t.b, t.c, t.d, alpha, "greater")
+    v["assoc_frag_two"] = robustness.fragility_sentence(res.fragility_two,
+                                                        f"{GENE} overexpression")
+    v["assoc_frag_one"] = robustness.fragility_sentence(res.fragility_one,
+                                                        f"{GENE} overexpression")
+
+
+def _loo_section(res: AssociationChapter) -> None:
+    v, alpha = res.values, float(res.params["alpha"])
+    if not hras_applies(res):
+        note = res.notices_for(S_HRAS_TEST)[0]
+        res.notice(S_LOO, note.reason, note.remedy)
+        v["assoc_loo_sentence"] = "Not computed for this cohort."
+        return
+    over = res.over
+    res.loo = robustness.leave_one_out(over, res.classes.loc[over.index])
+    v["assoc_loo_sentence"] = robustness.leave_one_out_sentence(res.loo, res.hras_table.p_value,
+                                                                alpha)
+
+
+def _grid_section(res: AssociationChapter, cohort: Cohort, expression: pd.DataFrame) -> None:
+    v, p = res.values, res.params
+    alpha = float(p["alpha"])
+    thresholds = robustness.scan_values(p["threshold_min_pct"], p["threshold_max_pct"],
+                                        p["threshold_step_pct"])
+    cutoffs = robustness.scan_values(p["cutoff_min"], p["cutoff_max"], p["cutoff_step"])
+    v.update({"assoc_thr_min": float(thresholds[0]), "assoc_thr_max": float(thresholds[-1]),
+              "assoc_cut_min": float(cutoffs[0]), "assoc_cut_max": float(cutoffs[-1])})
+    if res.hras is None:
+        note = res.notices_for(S_HRAS)[0]
+        res.notice(S_GRID, note.reason, note.remedy)
+        v["assoc_grid_sentence"] = "The grid is not computed for this cohort."
+        return
+    inhibition = response.inhibition_table(
+        cohort.viability[cohort.viability["culture_id"].astype(str).isin(set(res.classes.index))],
+        [p["drug"]], p["concentration_um"]).set_index("culture_id")["inhibition_pct"]
+    fold = expression[GENE]
+    res.grid = robustness.p_value_grid(inhibition, fold, thresholds, cutoffs)
+    res.grid_one = robustness.p_value_grid(inhibition, fold, thresholds, cutoffs,
+                                           alternative="greater")
+    testable = res.grid["p_value"].notna() & (res.grid["n_responders"] >= MIN_PER_CLASS) & (
+        res.grid["n_nonresponders"] >= MIN_PER_CLASS)
+    if not testable.any():
+        res.notice(S_GRID, f"no threshold between {thresholds[0]:g}% and {thresholds[-1]:g}% "
+                   f"gives two response classes of at least {MIN_PER_CLASS} cultures with a "
+                   f"{GENE} fold change",
+                   "widen threshold_min_pct and threshold_max_pct, or add cultures")
+        v["assoc_grid_sentence"] = "No combination of the grid can be tested in this cohort."
+        res.grid = res.grid_one = None
+        return
+    requested = [
+        int(np.floor((p[hi] - p[lo]) / p[step] + 1e-9)) + 1
+        for lo, hi, step in (("threshold_min_pct", "threshold_max_pct", "threshold_step_pct"),
+                             ("cutoff_min", "cutoff_max", "cutoff_step"))]
+    sentence = robustness.grid_sentence(res.grid, res.grid_one, alpha)
+    if requested[0] > len(thresholds) or requested[1] > len(cutoffs):
+        sentence += (f" (The steps asked for more than {robustness.MAX_SCAN_POINTS} values on "
+                     "an axis, so they were widened to fit.)")
+    v["assoc_grid_sentence"] = sentence
+
+
+def _power_section(res: AssociationChapter, cohort: Cohort) -> None:
+    v, p = res.values, res.params
+    alpha = float(p["alpha"])
+    n_min, n_max, step = int(p["power_n_min"]), int(p["power_n_max"]), int(p["power_n_step"])
+    sizes = set(range(n_min, n_max + 1, step))
+    n_cohort = int(res.classes.size) if res.classes is not None else len(cohort.culture_ids)
+    res.observed_n = n_cohort if n_min <= n_cohort <= n_max else None
+    if res.observed_n is not None:
+        sizes.add(n_cohort)
+    res.power_n_values = sorted(sizes)
+    if res.n_responders and res.n_nonresponders:
+        res.power_fraction = res.n_responders / (res.n_responders + res.n_nonresponders)
+        source = "as in this cohort"
+    else:
+        res.power_fraction = PUBLISHED_FRACTION
+        source = ("as in the published study (this cohort has no two response classes, so its "
+                  "own share cannot be used)")
+    res.curves = pd.concat([
+        robustness.simulate_power(res.power_n_values, p["power_p_responders"],
+                                  p["power_p_nonresponders"], res.power_fraction, alpha,
+                                  p["n_simulations"], p["seed"], alt).assign(test=label)
+        for alt, label in POWER_TESTS], ignore_index=True)
+    res.needed = {t: robustness.smallest_n_for_power(c, TARGET_POWER)
+                  for t, c in res.curves.groupby("test", sort=False)}
+    if res.observed_n is not None:
+        sentence = robustness.power_sentence(res.curves, n_cohort, res.needed, TARGET_POWER)
+    else:
+        needs = " and ".join(
+            f"{k} cultures ({t})" if k is not None else f"more than {n_max} cultures ({t})"
+            for t, k in res.needed.items())
+        sentence = (f"This cohort's {n_cohort} culture(s) lie outside the simulated sizes "
+                    f"({n_min} to {n_max}; set power_n_min and power_n_max to include it). "
+                    f"Power stays at or above {TARGET_POWER:.0%} from {needs}.")
+    v.update({
+        "assoc_pow_p1": float(p["power_p_responders"]),
+        "assoc_pow_p0": float(p["power_p_nonresponders"]),
+        "assoc_pow_frac": 100.0 * res.power_fraction,
+        "assoc_pow_frac_source": source,
+        "assoc_pow_nsim": f"{int(p['n_simulations']):,}",
+        "assoc_pow_sentence": sentence,
+    })
+
+
+def _mutation_section(res: AssociationChapter, cohort: Cohort) -> None:
+    v = res.values
+    mutations = cohort.mutation_matrix()
+    over = res.over
+    reason, remedy = "", ""
+    if over is None:
+        note = res.notices_for(S_HRAS)[0]
+        reason, remedy = note.reason, note.remedy
+    elif GENE not in mutations.columns:
+        reason = f"{GENE} is not in the mutation panel (panel.txt)"
+        remedy = f"sequence {GENE} and list it in panel.txt"
+    elif cohort.mutations.empty:
+        reason = "no culture carries a detected mutation (mutations.csv has no rows)"
+        remedy = f"add the detected mutations, if any culture carries an {GENE} mutation"
+    elif not bool(mutations.loc[over.index, GENE].any()):
+        reason = f"no culture with an {GENE} fold change carries an {GENE} mutation"
+        remedy = f"add cultures with an {GENE} mutation; with none, the test cannot inform"
+    elif over.all() or not over.any():
+        reason = (f"{'every' if over.all() else 'no'} culture overexpresses {GENE} at the "
+                  "cut-off, so there are no two groups to compare")
+        remedy = "choose another overexpression_fold_change"
+    if reason:
+        res.notice(S_MUTATION, reason, remedy)
+        v["assoc_mut_sentence"] = f"this cannot be tested in this cohort: {reason}."
+        return
+    mut = association.binary_association(over, mutations.loc[over.index, GENE])
+    res.mutation = mut
+    v["assoc_mut_sentence"] = (
+        f"{mut.a} of the {mut.a + mut.b} cultures that overexpress {GENE} carry an {GENE} "
+        f"mutation, against {mut.c} of the {mut.c + mut.d} that do not (Fisher's exact test, "
+        f"two-sided, p = {mut.p_value:.3f}).")
+
+
+def _screen_section(res: AssociationChapter, cohort: Cohort, expression: pd.DataFrame) -> None:
+    v, p = res.values, res.params
+    alpha, fdr = float(p["alpha"]), float(p["fdr"])
+    cutoff = float(p["overexpression_fold_change"])
+    hras_names = ("assoc_hras_rank", "assoc_hras_q", "assoc_hras_mw")
+    if not res.tests_apply:
+        note = res.notices_for(S_CLASSES)[0]
+        res.notice(S_SCREEN, note.reason, note.remedy)
+        _not_applicable(res, hras_names)
+        v.update({
+            "assoc_m_tests": 0, "assoc_m_detail": NOT_APPLICABLE, "assoc_n_sig": 0,
+            "assoc_n_disc": 0, "assoc_expected_fp": 0.0, "assoc_table_rows": NOT_APPLICABLE,
+            "assoc_vacuous": NOT_APPLICABLE, "assoc_hras_q_words": NOT_APPLICABLE,
+            "assoc_hras_mw_words": NOT_APPLICABLE,
+            "assoc_screen_sentence": "The screen is not run for this cohort (see the note).",
+            "assoc_bh_sentence": "No test of the screen applies to this cohort.",
+            "assoc_hras_screen_sentence": f"{GENE} is not ranked in this cohort.",
+            "assoc_hras_mw_sentence": f"For {GENE} it is not computed in this cohort.",
+        })
+        return
+    mutations = cohort.mutation_matrix()
+    screen = association.association_screen(res.classes, cohort.cultures, expression,
+                                            mutations, cutoff, clinical=res.clinical)
+    res.screen = screen
+    if association.mutated_genes(mutations).shape[1] == 0:
+        res.notice(S_SCREEN_MUTATIONS,
+                   "no culture carries a detected mutation in a panel gene, so the screen has "
+                   "no mutation tests" if cohort.mutations.empty else
+                   "no classified culture carries a detected mutation in a panel gene",
+                   "add the detected mutations of the cultures to mutations.csv")
+    res.ranks = association.mann_whitney_screen(expression, res.classes)
+    by_kind = screen["kind"].value_counts()
+    m = int(len(screen))
+    n_vacuous = int(((screen["kind"] == "expression") & screen["statistic"].isna()).sum())
+    vacuous = (f"{n_vacuous} of the genes are overexpressed in no culture (or in all), so their "
+               "test cannot show anything (p = 1); they keep their row so that every measured "
+               "gene is listed." if n_vacuous else
+               "Every gene is overexpressed in some cultures and not in others, so every test "
+               "can inform.")
+    n_sig = int((screen["p_value"] < alpha).sum())
+    n_disc = int((screen["q_value"] <= fdr).sum())
+    detail = ", ".join(f"{int(by_kind.get(k, 0))} {k}" for k in ("clinical", "expression",
+                                                                 "mutation"))
+    v.update({
+        "assoc_m_tests": m, "assoc_m_detail": detail, "assoc_vacuous": vacuous,
+        "assoc_expected_fp": float(m * alpha), "assoc_n_sig": n_sig, "assoc_n_disc": n_disc,
+    })
+    v["assoc_bh_sentence"] = (f"All {m} tests form one family. {n_sig} test(s) have "
+                              f"p < {alpha:g} and {n_disc} have q ≤ {fdr:g}.")
+    v["assoc_screen_sentence"] = (
+        f"That is {m} tests: {detail}. {vacuous} With that many tests, some small p-values are "
+        f"expected by chance alone: if nothing were associated, up to about {m * alpha:.1f} "
+        f"tests would reach p < {alpha:g} (fewer with exact tests, which are conservative).")
+    shown = screen.head(SHOWN_ROWS).merge(
+        res.ranks[["feature", "p_value"]].rename(columns={"p_value": "mw_p"})
+        .assign(kind="expression"), on=["feature", "kind"], how="left")
+    res.tables["screen_shown"] = shown
+    v["assoc_table_rows"] = ("all of them" if len(shown) == len(screen)
+                             else f"the first {len(shown)} of {len(screen)}")
+    row = screen[(screen["feature"] == GENE) & (screen["kind"] == "expression")]
+    if row.empty or res.hras is None:
+        _not_applicable(res, hras_names)
+        v["assoc_hras_q_words"] = v["assoc_hras_mw_words"] = NOT_APPLICABLE
+        v["assoc_hras_screen_sentence"] = f"{GENE} is not in this screen: it was not measured."
+        v["assoc_hras_mw_sentence"] = f"{GENE} was not measured, so it has no such check."
+        return
+    hras_row = row.iloc[0]
+    rank = int((screen["p_value"] < hras_row["p_value"]).sum()) + 1
+    q = float(hras_row["q_value"])
+    v["assoc_hras_rank"] = f"{rank} of {m}"
+    v["assoc_hras_q"] = q
+    v["assoc_hras_q_words"] = (
+        f"At a false discovery rate of {fdr:g} the screen cannot single {GENE} out: its "
+        f"q-value says that reporting every test with a p-value as small as {GENE}'s would "
+        f"make about {q:.0%} of those reports false." if q > fdr else
+        f"{GENE} stays a discovery at a false discovery rate of {fdr:g}.")
+    v["assoc_hras_screen_sentence"] = (
+        f"For {GENE}, the p-value of {float(hras_row['p_value']):.4f} is number {rank} of {m} "
+        f"in the ranking of all tests, and its q-value is {q:.2f}. {v['assoc_hras_q_words']}")
+    mw = float(res.ranks.loc[res.ranks["feature"] == GENE, "p_value"].iloc[0])
+    if np.isfinite(mw):
+        v["assoc_hras_mw"] = mw
+        v["assoc_hras_mw_words"] = (
+            "without a cut-off, the fold changes of the two classes are not clearly different; "
+            "the signal lives in where the line is drawn." if mw >= alpha else
+            "the fold changes of the two classes differ without any cut-off too.")
+        v["assoc_hras_mw_sentence"] = f"For {GENE} it gives p = {mw:.3f}: {v['assoc_hras_mw_words']}"
+    else:
+        v["assoc_hras_mw"] = NOT_APPLICABLE
+        v["assoc_hras_mw_words"] = NOT_APPLICABLE
+        v["assoc_hras_mw_sentence"] = f"For {GENE} it cannot be computed in this cohort."
+
+
+# --------------------------------------------------------------------------- exercises
+
+
+def exercise_thresholds(res: AssociationChapter, cohort: Cohort, expression: pd.DataFrame,
+                         thresholds: Sequence[float]) -> None:
+    """Exercise 1: the HRAS table and Fisher p-values at other response thresholds."""
+    v, p = res.values, res.params
+    base = res.notices_for(S_HRAS)
+    if base:
+        res.notice(S_EX1, base[0].reason, base[0].remedy)
+        v["assoc_ex1_sentence"] = "This exercise does not apply to this cohort (see the note)."
+        v["assoc_ex1_reference"] = f"(The chapter has no {GENE} table for this cohort.)"
+        return
+    cutoff = float(p["overexpression_fold_change"])
+    rows, sentences = [], []
+    for thr in thresholds:
+        classes, why = classify_cohort(cohort, p["drug"], thr, p["concentration_um"])
+        if classes is None:
+            sentences.append(f"At {thr:g}% the cultures cannot be classified: {why}.")
+            continue
+        hras = association.fold_change_by_class(expression, classes, GENE, cutoff)
+        over = hras.set_index("culture_id")["overexpressed"]
+        table = association.binary_association(over, classes.loc[over.index])
+        status = {True: "overexpressed", False: "not overexpressed"}
+        before = res.classes.reindex(classes.index)
+        changed = list(classes.index[before.notna().to_numpy()
+                                     & (classes.to_numpy() != before.fillna(False).to_numpy())])
+        moved_parts = [
+            f"{c} (now {'a responder' if classes[c] else 'a non-responder'}, {GENE} "
+            f"{status[bool(over[c])] if c in over.index else 'not measured'})"
+            for c in changed[:MAX_LISTED]]
+        moved = ", ".join(moved_parts) or "none"
+        if len(changed) > MAX_LISTED:
+            moved += f" and {len(changed) - MAX_LISTED} more"
+        n_resp, n_non = table.a + table.c, table.b + table.d
+        testable = min(n_resp, n_non) >= MIN_PER_CLASS
+        p2 = table.p_value if testable else np.nan
+        p1 = table.p_greater if testable else np.nan
+        rows.append({"threshold (%)": thr, "cultures that change class": moved,
+                     "overexpressed: responders vs non-responders":
+                         f"{table.a}/{n_resp} vs {table.b}/{n_non}",
+                     "p, two-sided": p2, "p, one-sided": p1})
+        tail = (f"(two-sided p = {p2:.3f}, one-sided p = {p1:.3f})" if testable else
+                "(a class has fewer than two cultures, so no test)")
+        sentences.append(
+            f"At {thr:g}%, the cultures that change class are: {moved}. {GENE} is "
+            f"overexpressed in {table.a} of {n_resp} responders and {table.b} of {n_non} "
+            f"non-responders {tail}.")
+    res.ex1 = pd.DataFrame(rows, columns=["threshold (%)", "cultures that change class",
+                                          "overexpressed: responders vs non-responders",
+                                          "p, two-sided", "p, one-sided"])
+    v["assoc_ex1_sentence"] = " ".join(sentences)
+    t = res.hras_table
+    p_part = (f"; two-sided p = {t.p_value:.3f}" if hras_applies(res) else "")
+    v["assoc_ex1_reference"] = (f"(With the chapter's threshold the table is "
+                                f"{_counts_phrase(t)}{p_part}.)")
+
+
+def exercise_cutoffs(res: AssociationChapter, expression: pd.DataFrame,
+                      cutoffs: Sequence[float]) -> None:
+    """Exercise 2: the HRAS table at other overexpression cut-offs."""
+    v = res.values
+    base = res.notices_for(S_HRAS)
+    if base:
+        res.notice(S_EX2, base[0].reason, base[0].remedy)
+        v["assoc_ex2_sentence"] = "This exercise does not apply to this cohort (see the note)."
+        return
+    over0 = res.over
+    rows, sentences = [], []
+    testable = hras_applies(res)
+    for cut in cutoffs:
+        hras = association.fold_change_by_class(expression, res.classes, GENE, cut)
+        over = hras.set_index("culture_id")["overexpressed"]
+        table = association.binary_association(over, res.classes.loc[over.index])
+        changed = hras[hras["overexpressed"].to_numpy() != over0.loc[hras["culture_id"]].to_numpy()]
+        parts = [f"{r.culture_id} ({'responder' if r.responder else 'non-responder'}, fold "
+                 f"change {r.fold_change:.2f})" for r in changed.head(MAX_LISTED).itertuples()]
+        moved = ", ".join(parts) or "none"
+        if len(changed) > MAX_LISTED:
+            moved += f" and {len(changed) - MAX_LISTED} more"
+        n_resp, n_non = table.a + table.c, table.b + table.d
+        p2 = table.p_value if testable else np.nan
+        rows.append({"cut-off": cut, "cultures that change status": moved,
+                     "overexpressed: responders vs non-responders":
+                         f"{table.a}/{n_resp} vs {table.b}/{n_non}", "p, two-sided": p2})
+        tail = f" (two-sided p = {p2:.3f})" if testable else ""
+        sentences.append(
+            f"With a cut-off of {cut:g}, the cultures that change status are: {moved}. {GENE} "
+            f"is overexpressed in {table.a} of {n_resp} responders and {table.b} of {n_non} "
+            f"non-responders{tail}.")
+    res.ex2 = pd.DataFrame(rows, columns=["cut-off", "cultures that change status",
+                                          "overexpressed: responders vs non-responders",
+                                          "p, two-sided"])
+    v["assoc_ex2_sentence"] = " ".join(sentences)
+
+
+def exercise_family(res: AssociationChapter, expression: pd.DataFrame) -> None:
+    """Exercise 3: Benjamini-Hochberg over the overexpression tests only."""
+    v, p = res.values, res.params
+    fdr = float(p["fdr"])
+    names = ("assoc_ex3_m", "assoc_ex3_q", "assoc_ex3_n_disc")
+    if res.screen is None or expression.shape[1] == 0:
+        note = (res.notices_for(S_SCREEN) or res.notices_for(S_CLASSES))
+        if note:
+            res.notice(S_EX3, note[0].reason, note[0].remedy)
+        else:
+            res.notice(S_EX3, "no gene was measured", "add fold changes to expression.csv")
+        _not_applicable(res, names)
+        v["assoc_ex3_verdict"] = NOT_APPLICABLE
+        v["assoc_ex3_sentence"] = "This exercise does not apply to this cohort (see the note)."
+        return
+    ex3 = association.association_screen(res.classes, expression_matrix=expression,
+                                         cutoff=float(p["overexpression_fold_change"]))
+    res.ex3 = ex3
+    m, n_disc = int(len(ex3)), int((ex3["q_value"] <= fdr).sum())
+    v["assoc_ex3_m"], v["assoc_ex3_n_disc"] = m, n_disc
+    row = ex3[ex3["feature"] == GENE]
+    if row.empty or not np.isfinite(float(row["q_value"].iloc[0])):
+        v["assoc_ex3_q"] = NOT_APPLICABLE
+        v["assoc_ex3_verdict"] = f"{GENE} is not in this family: it was not measured."
+        v["assoc_ex3_sentence"] = (
+            f"With only the {m} overexpression tests in the family, {n_disc} test(s) have "
+            f"q ≤ {fdr:g}. {v['assoc_ex3_verdict']}")
+        return
+    q = float(row["q_value"].iloc[0])
+    v["assoc_ex3_q"] = q
+    v["assoc_ex3_verdict"] = (
+        f"{GENE} is a discovery at a false discovery rate of {fdr:g} in this smaller family."
+        if q <= fdr else
+        f"Even in this smaller family {GENE} is not a discovery at a false discovery rate of "
+        f"{fdr:g}.")
+    v["assoc_ex3_sentence"] = (
+        f"With only the {m} overexpression tests in the family, {GENE}'s q-value is {q:.2f} "
+        f"(over all {v['assoc_m_tests']} tests: {v['assoc_hras_q']:.2f}), and {n_disc} test(s) "
+        f"have q ≤ {fdr:g}. {v['assoc_ex3_verdict']}")
+
+
+def exercise_power(res: AssociationChapter, ex_alpha: float) -> None:
+    """Exercise 4: the two-sided power curve at a stricter level, up to twice the sizes."""
+    v, p = res.values, res.params
+    alpha = float(p["alpha"])
+    n_min, n_max, step = int(p["power_n_min"]), int(p["power_n_max"]), int(p["power_n_step"])
+    sizes = set(range(n_min, 2 * n_max + 1, step))
+    if res.observed_n is not None:
+        sizes.add(res.observed_n)
+    label = f"Fisher, two-sided, alpha = {ex_alpha:g}"
+    chapter_label = "Fisher, two-sided"
+    res.ex4_curves = pd.concat([
+        res.curves[res.curves["test"] == chapter_label].assign(
+            test=f"Fisher, two-sided, alpha = {alpha:g}"),
+        robustness.simulate_power(sorted(sizes), p["power_p_responders"],
+                                  p["power_p_nonresponders"], res.power_fraction, ex_alpha,
+                                  p["n_simulations"], p["seed"]).assign(test=label),
+    ], ignore_index=True)
+    res.ex4_needed = {t: robustness.smallest_n_for_power(c, TARGET_POWER)
+                      for t, c in res.ex4_curves.groupby("test", sort=False)}
+    new = res.ex4_needed[label]
+    chapter = res.needed.get(chapter_label)
+    v["assoc_ex4_alpha"] = ex_alpha
+    v["assoc_ex4_needed"] = (f"{new} cultures" if new is not None else
+                             f"more than {max(sizes)} cultures (no simulated size reaches it)")
+    v["assoc_ex4_needed_chapter"] = (f"{chapter} cultures" if chapter is not None else
+                                     f"more than {n_max} cultures (no simulated size reaches it)")

@@ -1,0 +1,293 @@
+"""Chapter 3 (biomarker association) computed without a notebook: values and failure modes.
+
+Values on the bundled cohort are checked against independent computations (scipy,
+statsmodels, loops written here); cohorts of other shapes must give notices, never
+exceptions, and every glued value must be a finite number or a string.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from netcomp import robustness
+from netcomp.chapters import association as ch
+from netcomp.cohort import load_cohort
+from tests.cohorts import CohortSpec, write_cohort
+from tests.strategies import cohort_specs
+
+#: A 12-culture synthetic cohort with 6 responders and 6 non-responders at 15%.
+BALANCED = CohortSpec(seed=10, hras_effect=2.0)
+FAST = {"n_simulations": 100, "power_n_max": 20}
+
+
+@pytest.fixture(scope="module")
+def bundled() -> ch.AssociationChapter:
+    return ch.compute(load_cohort())
+
+
+@pytest.fixture(scope="module")
+def bundled_cohort():
+    return load_cohort()
+
+
+def _cohort(spec: CohortSpec, folder: Path):
+    write_cohort(folder, spec)
+    return load_cohort(folder)
+
+
+def _check_values(result: ch.AssociationChapter) -> None:
+    for name, value in result.values.items():
+        assert isinstance(value, str | int | float), (name, value)
+        if isinstance(value, str):
+            assert value.strip(), f"{name} is an empty string"
+        else:
+            assert math.isfinite(value), (name, value)
+
+
+def _sections(result: ch.AssociationChapter) -> set[str]:
+    return {n.section for n in result.notices}
+
+
+# --------------------------------------------------------------------------- bundled values
+
+
+def _independent_classes(cohort, threshold=15.0) -> pd.Series:
+    v = cohort.viability[cohort.viability["drug"] == "lenvatinib"]
+    inhibition = 100.0 - v.groupby("culture_id")["viability_pct"].mean()
+    return inhibition > threshold
+
+
+def test_bundled_classes_and_hras_table_match_scipy(bundled, bundled_cohort):
+    classes = _independent_classes(bundled_cohort)
+    assert (bundled.n_responders, bundled.n_nonresponders) == (int(classes.sum()), 5)
+    hras = bundled_cohort.expression.query("gene == 'HRAS'").set_index("culture_id")["fold_change"]
+    over = hras >= 2.0
+    table = [[int((over & classes).sum()), int((over & ~classes).sum())],
+             [int((~over & classes).sum()), int((~over & ~classes).sum())]]
+    assert table == [[4, 0], [2, 5]]
+    assert bundled.hras_table.table.tolist() == table
+    assert bundled.values["assoc_hras_p2"] == pytest.approx(stats.fisher_exact(table).pvalue,
+                                                            rel=1e-12)
+    assert bundled.values["assoc_hras_p1"] == pytest.approx(
+        stats.fisher_exact(table, alternative="greater").pvalue, rel=1e-12)
+    ci = stats.contingency.odds_ratio(np.array(table), kind="conditional").confidence_interval()
+    assert bundled.hras_ci.low == pytest.approx(ci.low, rel=1e-9)
+    assert "4 of the 6 responders and 0 of the 5 non-responders" in (
+        bundled.values["assoc_hras_table_sentence"])
+    assert bundled.notices == []
+
+
+def test_bundled_published_counts(bundled):
+    p2 = stats.fisher_exact([[4, 0], [2, 5]]).pvalue
+    assert bundled.values["assoc_pub_fisher2"] == pytest.approx(p2, rel=1e-12)
+    tests = bundled.tables["hras_tests"]
+    chi = tests[tests["test"] == "Pearson chi-square"]["p_value"].iloc[0]
+    assert chi == pytest.approx(stats.chi2_contingency([[4, 0], [2, 5]], correction=False)[1])
+
+
+def test_bundled_clinical_tests_are_exact(bundled, bundled_cohort):
+    classes = _independent_classes(bundled_cohort)
+    info = bundled_cohort.cultures.set_index("culture_id").loc[classes.index]
+    clinical = bundled.clinical.set_index("feature")
+    syn = info["syndromic"] == "yes"
+    table = [[int((syn & classes).sum()), int((syn & ~classes).sum())],
+             [int((~syn & classes).sum()), int((~syn & ~classes).sum())]]
+    assert clinical.loc["syndromic", "p_value"] == pytest.approx(stats.fisher_exact(table).pvalue)
+    # Ki67: exact permutation test over all 462 label assignments, by brute force here
+    x = info["ki67_pct"].to_numpy(float)
+    ranks = stats.rankdata(x)
+    r = classes.to_numpy()
+    centre = r.sum() * (~r).sum() / 2
+    u_obs = ranks[r].sum() - r.sum() * (r.sum() + 1) / 2
+    extreme = total = 0
+    for combo in itertools.combinations(range(x.size), int(r.sum())):
+        u = ranks[list(combo)].sum() - r.sum() * (r.sum() + 1) / 2
+        extreme += abs(u - centre) >= abs(u_obs - centre) - 1e-9
+        total += 1
+    assert total == 462 and bundled.values["assoc_ki67_assignments"] == "462 ways"
+    assert clinical.loc["ki67_pct", "p_value"] == pytest.approx(extreme / total, rel=1e-12)
+
+
+def test_bundled_screen_q_values_and_counts(bundled, bundled_cohort):
+    screen = bundled.screen
+    q = multipletests(screen["p_value"].to_numpy(float), method="fdr_bh")[1]
+    np.testing.assert_allclose(screen["q_value"].to_numpy(float), q, rtol=1e-12)
+    n_genes = bundled_cohort.expression["gene"].nunique()
+    n_mutated = bundled_cohort.mutations["gene"].nunique()
+    assert bundled.values["assoc_m_tests"] == 4 + n_genes + n_mutated == len(screen)
+    hras = screen[(screen["feature"] == "HRAS") & (screen["kind"] == "expression")].iloc[0]
+    assert bundled.values["assoc_hras_q"] == pytest.approx(hras["q_value"])
+    assert bundled.values["assoc_n_sig"] == int((screen["p_value"] < 0.05).sum())
+    assert list(bundled.tables["associations"].columns) == [
+        "feature", "kind", "test", "statistic", "p_value", "q_value", "n_responders",
+        "n_nonresponders", "detail"]
+
+
+def test_bundled_leave_one_out_and_fragility_by_brute_force(bundled, bundled_cohort):
+    classes = _independent_classes(bundled_cohort)
+    hras = bundled_cohort.expression.query("gene == 'HRAS'").set_index("culture_id")["fold_change"]
+    over = hras >= 2.0
+    loo = bundled.loo.set_index("culture_id")
+    for cid in classes.index:
+        r, f = classes.drop(cid), over.drop(cid)
+        table = [[int((f & r).sum()), int((f & ~r).sum())], [int((~f & r).sum()),
+                                                            int((~f & ~r).sum())]]
+        assert loo.loc[cid, "p_two_sided"] == pytest.approx(stats.fisher_exact(table).pvalue)
+    # reverse fragility (two-sided): the fewest class changes reaching p < 0.05
+    best = None
+    for aa in range(0, 5):  # 4 overexpressing cultures
+        for cc in range(0, 8):  # 7 not overexpressing
+            p = stats.fisher_exact([[aa, 4 - aa], [cc, 7 - cc]]).pvalue
+            if p < 0.05:
+                flips = abs(aa - 4) + abs(cc - 2)
+                best = flips if best is None else min(best, flips)
+    assert bundled.fragility_two.minimum == best == 1
+
+
+def test_bundled_grid_cell_and_power_bounds(bundled, bundled_cohort):
+    grid = bundled.grid
+    assert grid["threshold_pct"].between(5.0, 30.0).all()
+    assert grid["cutoff"].between(1.5, 4.0).all()
+    cell = grid[(grid["threshold_pct"] == 20.0) & (np.isclose(grid["cutoff"], 1.5))].iloc[0]
+    classes = _independent_classes(bundled_cohort, 20.0)
+    hras = bundled_cohort.expression.query("gene == 'HRAS'").set_index("culture_id")["fold_change"]
+    over = hras.loc[classes.index] >= 1.5
+    table = [[int((over & classes).sum()), int((over & ~classes).sum())],
+             [int((~over & classes).sum()), int((~over & ~classes).sum())]]
+    assert cell["p_value"] == pytest.approx(stats.fisher_exact(table).pvalue)
+    n = bundled.curves["n"]
+    assert n.min() >= 6 and n.max() <= 60 and 11 in set(n)
+    assert bundled.curves["power"].between(0, 1).all()
+    assert bundled.values["assoc_pow_frac"] == pytest.approx(100 * 6 / 11)
+
+
+def test_bundled_exercises(bundled):
+    ex1 = bundled.ex1.set_index("threshold (%)")
+    assert ex1.loc[25.0, "overexpressed: responders vs non-responders"] == "3/5 vs 1/6"
+    assert ex1.loc[25.0, "p, two-sided"] == pytest.approx(
+        stats.fisher_exact([[3, 1], [2, 5]]).pvalue)
+    ex2 = bundled.ex2.set_index("cut-off")
+    assert ex2.loc[1.5, "overexpressed: responders vs non-responders"] == "4/6 vs 2/5"
+    ex3 = bundled.ex3
+    q = multipletests(ex3["p_value"].to_numpy(float), method="fdr_bh")[1]
+    assert bundled.values["assoc_ex3_q"] == pytest.approx(q[ex3["feature"].eq("HRAS").to_numpy()][0])
+    assert bundled.values["assoc_ex4_needed"].endswith("cultures")
+    _check_values(bundled)
+
+
+# --------------------------------------------------------------------------- other cohorts
+
+
+@pytest.mark.parametrize("spec,params,expected", [
+    (replace(BALANCED, n_cultures=1), {}, {ch.S_CLASSES, ch.S_CLINICAL, ch.S_HRAS_TEST,
+                                           ch.S_FRAGILITY, ch.S_LOO, ch.S_SCREEN}),
+    (replace(BALANCED, inhibition=(40.0, 90.0)), {}, {ch.S_CLASSES, ch.S_CLINICAL,
+                                                      ch.S_HRAS_TEST, ch.S_SCREEN}),
+    (replace(BALANCED, genes=("KDR", "FGFR1")), {}, {ch.S_HRAS, ch.S_HRAS_TEST, ch.S_GRID,
+                                                     ch.S_MUTATION, ch.S_EX1, ch.S_EX2}),
+    (replace(BALANCED, mutation_rate=0.0), {}, {ch.S_MUTATION, ch.S_SCREEN_MUTATIONS}),
+    (BALANCED, {"drug": "no-such-drug"}, {ch.S_CLASSES, ch.S_HRAS, ch.S_SCREEN}),
+    (BALANCED, {"response_threshold_pct": 100.0}, {ch.S_CLASSES, ch.S_HRAS_TEST}),
+])
+def test_failure_modes_give_notices(tmp_path, spec, params, expected):
+    result = ch.compute(_cohort(spec, tmp_path), {**FAST, **params})
+    assert expected <= _sections(result)
+    _check_values(result)
+    # the descriptive parts and the published-counts section still render
+    assert len(result.hras_tests) == 10
+    assert not result.curves.empty
+    if ch.S_SCREEN in _sections(result):
+        assert result.tables["associations"].empty
+        assert result.values["assoc_hras_screen_sentence"]
+
+
+def test_empty_class_keeps_descriptive_parts(tmp_path):
+    result = ch.compute(_cohort(replace(BALANCED, inhibition=(40.0, 90.0)), tmp_path), FAST)
+    assert result.n_nonresponders == 0 and result.hras is not None
+    assert result.hras_table is not None  # the 2x2 counts are still drawn
+    assert "every culture is in one class" in result.notices_for(ch.S_CLASSES)[0].reason
+    assert "as in the published study" in result.values["assoc_pow_frac_source"]
+    assert result.values["assoc_hras_p2"] == ch.NOT_APPLICABLE
+
+
+def test_partial_expression_tests_measured_cultures_only(tmp_path):
+    cohort = _cohort(replace(BALANCED, n_cultures=30, partial_expression=True), tmp_path)
+    result = ch.compute(cohort, FAST)
+    measured = cohort.expression.query("gene == 'HRAS'")["culture_id"]
+    assert set(result.hras["culture_id"]) == set(measured)
+    t = result.hras_table
+    assert t.a + t.b + t.c + t.d == len(measured)
+    _check_values(result)
+
+
+def test_other_drug_dose_series_and_one_drug(tmp_path):
+    spec = replace(BALANCED, n_cultures=20, drugs={"lenvatinib": (0.1, 1.0, 10.0),
+                                                   "sunitinib": (5.0,)})
+    cohort = _cohort(spec, tmp_path / "a")
+    dose = ch.compute(cohort, FAST)
+    assert dose.params["concentration_um"] == 10.0
+    other = ch.compute(cohort, {**FAST, "drug": "sunitinib"})
+    assert other.values["assoc_drug"] == "sunitinib"
+    assert "sunitinib" in other.values["assoc_classes_sentence"]
+    one = ch.compute(_cohort(replace(BALANCED, drugs={"lenvatinib": (10.0,)}),
+                             tmp_path / "b"), FAST)
+    for result in (dose, other, one):
+        _check_values(result)
+
+
+def test_two_hundred_cultures(tmp_path):
+    result = ch.compute(_cohort(replace(BALANCED, n_cultures=200), tmp_path), FAST)
+    assert result.tests_apply and len(result.loo) == 200
+    assert 20 not in set(result.curves["n"]) or result.observed_n is None
+    assert result.observed_n is None  # 200 lies outside the simulated sizes 6 to 20
+    assert "lie outside the simulated sizes" in result.values["assoc_pow_sentence"]
+    _check_values(result)
+
+
+def test_scan_values_stay_within_bounds():
+    assert robustness.scan_values(5, 30, 7).tolist() == [5.0, 12.0, 19.0, 26.0]
+    fine = robustness.scan_values(0, 100, 1e-6)
+    assert len(fine) == robustness.MAX_SCAN_POINTS and fine[0] == 0 and fine[-1] == 100
+    assert robustness.scan_values(1.5, 4.0, 0.1)[-1] == 4.0
+    assert robustness.scan_values(2.0, 2.0, 1.0).tolist() == [2.0]
+
+
+def test_grid_parameters_are_respected(tmp_path):
+    params = {**FAST, "threshold_min_pct": 10.0, "threshold_max_pct": 30.0,
+              "threshold_step_pct": 7.0, "cutoff_min": 1.0, "cutoff_max": 3.0,
+              "cutoff_step": 0.001, "power_n_min": 4, "power_n_max": 9, "power_n_step": 2}
+    result = ch.compute(_cohort(BALANCED, tmp_path), params)
+    assert sorted(result.grid["threshold_pct"].unique()) == [10.0, 17.0, 24.0]
+    assert result.grid["cutoff"].between(1.0, 3.0).all()
+    assert result.grid["cutoff"].nunique() == robustness.MAX_SCAN_POINTS
+    assert "widened" in result.values["assoc_grid_sentence"]
+    assert result.curves["n"].between(4, 9).all()
+    assert result.values["assoc_thr_max"] == 24.0
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(spec=cohort_specs())
+def test_compute_never_raises_on_any_valid_cohort(spec):
+    with tempfile.TemporaryDirectory() as folder:
+        write_cohort(Path(folder), spec)
+        cohort = load_cohort(folder)
+        result = ch.compute(cohort, {"n_simulations": 100, "power_n_max": 12,
+                                     "threshold_step_pct": 2.5, "cutoff_step": 0.5})
+    _check_values(result)
+    for notice in result.notices:
+        assert notice.reason and notice.remedy
+    if result.tests_apply:
+        assert result.screen is not None and not result.tables["associations"].empty
+    assert result.curves["n"].between(6, 12).all()
