@@ -268,11 +268,23 @@ def rounded_percent(count: int, denominator: int, decimals: int) -> float:
 # --------------------------------------------------------------------------- TALENT
 
 
-def _talent_count(talent: pd.DataFrame, variable: str, cohort: str) -> int:
-    rows = talent[(talent["variable"] == variable) & (talent["cohort"] == cohort)]
-    if len(rows) != 1 or pd.isna(rows["count"].iloc[0]):
+def _rows_by_key(talent: pd.DataFrame, variables: Iterable[str]) -> dict[tuple[str, str], list[int]]:
+    """Positions of the rows of ``variables``, keyed by (variable, cohort): one pass, not one per key."""
+    keep = talent["variable"].isin(list(variables)).to_numpy()
+    out: dict[tuple[str, str], list[int]] = {}
+    for pos, var, cohort in zip(keep.nonzero()[0], talent["variable"].to_numpy()[keep],
+                                talent["cohort"].to_numpy()[keep], strict=True):
+        out.setdefault((str(var), str(cohort)), []).append(int(pos))
+    return out
+
+
+def _talent_count(talent: pd.DataFrame, variable: str, cohort: str,
+                  index: dict[tuple[str, str], list[int]] | None = None) -> int:
+    positions = (index if index is not None else _rows_by_key(talent, [variable])).get(
+        (variable, cohort), [])
+    if len(positions) != 1 or pd.isna(talent["count"].iloc[positions[0]]):
         raise ValueError(f"talent.csv needs exactly one count for {variable!r} in cohort {cohort!r}")
-    return int(rows["count"].iloc[0])
+    return int(talent["count"].iloc[positions[0]])
 
 
 def talent_endpoint_counts(talent: pd.DataFrame) -> pd.DataFrame:
@@ -282,16 +294,19 @@ def talent_endpoint_counts(talent: pd.DataFrame) -> pd.DataFrame:
     disease; the denominator is the patients with a tumour assessment (Table 2's first
     row). Published rates and CIs come along for comparison.
     """
+    index = _rows_by_key(talent, ["complete_response", "partial_response", "stable_disease",
+                                  "tumour_assessment", "orr", "dcr"])
     rows = []
     for cohort in COHORTS:
-        cr = _talent_count(talent, "complete_response", cohort)
-        pr = _talent_count(talent, "partial_response", cohort)
-        sd = _talent_count(talent, "stable_disease", cohort)
-        n = _talent_count(talent, "tumour_assessment", cohort)
+        cr = _talent_count(talent, "complete_response", cohort, index)
+        pr = _talent_count(talent, "partial_response", cohort, index)
+        sd = _talent_count(talent, "stable_disease", cohort, index)
+        n = _talent_count(talent, "tumour_assessment", cohort, index)
         for endpoint, events in (("ORR", cr + pr), ("DCR", cr + pr + sd)):
-            pub = talent[(talent["variable"] == endpoint.lower()) & (talent["cohort"] == cohort)]
-            if len(pub) != 1:
+            positions = index.get((endpoint.lower(), cohort), [])
+            if len(positions) != 1:
                 raise ValueError(f"talent.csv needs one published {endpoint} row for {cohort!r}")
+            pub = talent.iloc[positions]
             p = pub.iloc[0]
             rows.append(
                 {
@@ -583,7 +598,7 @@ def key_result(row: pd.Series) -> str:
         parts.append(f"median OS {_fmt(row['os_median_months'])} months")
     if row["other_result"]:
         parts.append(str(row["other_result"]))
-    return "; ".join(parts) if parts else "no result given in the seeds"
+    return "; ".join(parts) if parts else "no result given in the sources"
 
 
 def approved_therapies(trials: pd.DataFrame) -> pd.DataFrame:
@@ -603,8 +618,8 @@ def approved_therapies(trials: pd.DataFrame) -> pd.DataFrame:
                 "class": group["drug_class"].iloc[0],
                 "indication (as the seeds state it)": "; ".join(dict.fromkeys(group["approval_indication"])),
                 "status": "; ".join(dict.fromkeys(group["approval_status"])),
-                "pivotal trial": ", ".join(pivotal["trial"]) if len(pivotal) else "not named in the seeds",
-                "key result": " | ".join(results) if results else "not given in the seeds",
+                "pivotal trial": ", ".join(pivotal["trial"]) if len(pivotal) else "not named in the sources",
+                "key result": " | ".join(results) if results else "not given in the sources",
                 "source": ", ".join(dict.fromkeys(group["approval_source"])),
             }
         )
@@ -620,17 +635,19 @@ def invitro_vs_talent(
     threshold_pct: float,
     method: str = "clopper_pearson",
     alpha: float = 0.05,
+    population: str = "primary cultures (reconstructed cohort)",
 ) -> pd.DataFrame:
     """The cultures' responder rate beside TALENT's ORR, each with the same kind of CI.
 
-    ``classes`` is the bool Series of :func:`netcomp.response.responder_classes`. The two
-    rates measure different things (see the chapter); the table only puts them side by side.
+    ``classes`` is the bool Series of :func:`netcomp.response.responder_classes`;
+    ``population`` labels the cultures' row. The two rates measure different things (see
+    the chapter); the table only puts them side by side.
     """
     values = classes.astype(bool)
     k, n = int(values.sum()), int(values.size)
     rows = [
         {
-            "population": "primary cultures (reconstructed cohort)",
+            "population": population,
             "measure": f"survival inhibition > {threshold_pct:g}% in vitro",
             "events": k,
             "n": n,

@@ -76,7 +76,7 @@ def plot_orr_forest(orr: pd.DataFrame, title: str | None = None) -> Figure:
     ax.set_xlim(0, 100)
     ax.set_ylim(-0.7, n_rows)
     ax.set_xlabel("Objective response rate (% of patients)")
-    ax.set_ylabel("Trial or study (as reported by the seeds)")
+    ax.set_ylabel("Trial or study (as reported by the sources)")
     ax.grid(axis="x", color="0.9", lw=0.6)
     ax.set_axisbelow(True)
     method = next((m for m in orr["method"] if m), "")
