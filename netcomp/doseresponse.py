@@ -26,6 +26,12 @@ from scipy import optimize, stats
 #: Fewest distinct concentrations for which a four-parameter curve is fitted.
 MIN_CONCENTRATIONS = 4
 
+#: Most model evaluations per fit: a curve the data cannot pin down fails fast instead of
+#: spending seconds (a converging fit needs a few dozen, rarely over 300).
+MAX_EVALUATIONS = 400
+
+_LN10 = float(np.log(10.0))
+
 #: Columns of :func:`fit_dose_response`'s table.
 FIT_COLUMNS: tuple[str, ...] = (
     "culture_id",
@@ -58,6 +64,19 @@ def _model_log(concentration: np.ndarray, bottom: float, top: float, log_ic50: f
     # (c / IC50) ** hill written via logs is stable for tiny and huge concentrations.
     z = hill * (np.log10(concentration) - log_ic50) * np.log(10.0)
     return bottom + (top - bottom) / (1.0 + np.exp(np.clip(z, -700, 700)))
+
+
+def _jacobian_log(concentration: np.ndarray, bottom: float, top: float, log_ic50: float,
+                  hill: float) -> np.ndarray:
+    """Analytic derivatives of :func:`_model_log` (columns: bottom, top, log10 IC50, hill).
+
+    Given to the optimiser, they make a fit several times faster than finite differences.
+    """
+    lx = np.log10(concentration) - log_ic50
+    e = np.exp(np.clip(hill * lx * _LN10, -700, 700))
+    d = 1.0 / (1.0 + e)
+    dz = -(top - bottom) * e * d * d  # derivative with respect to z = hill * lx * ln 10
+    return np.column_stack([1.0 - d, d, dz * (-hill * _LN10), dz * lx * _LN10])
 
 
 @dataclass(frozen=True)
@@ -125,8 +144,8 @@ def fit_log_logistic(
         warnings.simplefilter("ignore", optimize.OptimizeWarning)
         try:
             popt, pcov = optimize.curve_fit(
-                _model_log, c, y, p0=p0, bounds=(lower, upper), maxfev=20000,
-                xtol=1e-12, ftol=1e-12, gtol=1e-12,
+                _model_log, c, y, p0=p0, bounds=(lower, upper), jac=_jacobian_log,
+                maxfev=MAX_EVALUATIONS, xtol=1e-10, ftol=1e-10, gtol=1e-10,
             )
         except (RuntimeError, ValueError, OverflowError) as err:
             raise RuntimeError(f"four-parameter fit did not converge: {err}") from err
@@ -231,16 +250,19 @@ def curve_points(
     ``culture_id, drug, concentration_um, viability_pct``.
     """
     pieces = []
+    ranges: dict[tuple[str, str], tuple[float, float]] = {}
+    if viability is not None:
+        conc = viability["concentration_um"].astype(float)
+        keys = [viability["culture_id"].astype(str), viability["drug"].astype(str)]
+        grouped = conc.groupby(keys)
+        ranges = {k: (float(lo), float(hi)) for k, lo, hi in
+                  zip(grouped.min().index, grouped.min(), grouped.max(), strict=True)}
     for _, fit in fits[fits["status"] == "fitted"].iterrows():
         lo = hi = np.log10(fit["ic50_um"])
         lo, hi = lo - 2, hi + 2
-        if viability is not None:
-            sel = viability[
-                (viability["culture_id"].astype(str) == fit["culture_id"])
-                & (viability["drug"].astype(str) == fit["drug"])
-            ]["concentration_um"].astype(float)
-            if not sel.empty:
-                lo, hi = np.log10(sel.min()) - 0.5, np.log10(sel.max()) + 0.5
+        tested = ranges.get((str(fit["culture_id"]), str(fit["drug"])))
+        if tested is not None:
+            lo, hi = np.log10(tested[0]) - 0.5, np.log10(tested[1]) + 0.5
         grid = np.logspace(lo, hi, n)
         pieces.append(
             pd.DataFrame(
@@ -257,3 +279,72 @@ def curve_points(
     if not pieces:
         return pd.DataFrame(columns=["culture_id", "drug", "concentration_um", "viability_pct"])
     return pd.concat(pieces, ignore_index=True)
+
+
+#: Columns of :func:`area_under_curve`'s table.
+AUC_COLUMNS: tuple[str, ...] = ("culture_id", "drug", "n_concentrations", "auc_pct")
+
+
+def area_under_curve(viability: pd.DataFrame, drugs: Sequence[str] | None = None) -> pd.DataFrame:
+    """Normalised area under each culture's dose-response data, model-free.
+
+    The mean viability at each concentration is joined by straight lines on a log10
+    concentration axis (trapezoidal rule) and the area is divided by the width of the tested
+    log range, so ``auc_pct`` is the average viability over the tested range in % of the
+    untreated control: 100 means no effect, lower means more sensitive. It needs two
+    concentrations (NaN with one) and no fit, so it summarises curves whose IC50 lies
+    outside the tested range, or that could not be fitted.
+    """
+    needed = {"culture_id", "drug", "concentration_um", "viability_pct"}
+    missing = sorted(needed - set(viability.columns))
+    if missing:
+        raise ValueError(f"viability table lacks column(s) {', '.join(missing)}")
+    table = viability
+    if drugs is not None:
+        table = viability[viability["drug"].astype(str).isin([str(d) for d in drugs])]
+    if table.empty:
+        return pd.DataFrame(columns=list(AUC_COLUMNS))
+    means = (
+        table.assign(culture_id=table["culture_id"].astype(str), drug=table["drug"].astype(str),
+                     log_c=np.log10(table["concentration_um"].astype(float)))
+        .groupby(["culture_id", "drug", "log_c"], sort=True)["viability_pct"].mean()
+        .reset_index()
+    )
+    group = means.groupby(["culture_id", "drug"], sort=True)
+    dx = group["log_c"].diff()
+    mid = (means["viability_pct"] + group["viability_pct"].shift()) / 2.0
+    means["area"] = (dx * mid).fillna(0.0)
+    out = group.agg(n_concentrations=("log_c", "size"), area=("area", "sum"),
+                    lo=("log_c", "min"), hi=("log_c", "max")).reset_index()
+    span = out["hi"] - out["lo"]
+    out["auc_pct"] = np.where(span > 0, out["area"] / span.where(span > 0, 1.0), np.nan)
+    out["n_concentrations"] = out["n_concentrations"].astype("int64")
+    return out.loc[:, list(AUC_COLUMNS)]
+
+
+def curve_summary(fits: pd.DataFrame, auc: pd.DataFrame) -> pd.DataFrame:
+    """One line per culture and drug: the IC50 with its CI, or the AUC where no IC50 applies.
+
+    ``fits`` from :func:`fit_dose_response`, ``auc`` from :func:`area_under_curve`. The
+    ``measure`` column is ``"IC50"`` when the curve was fitted and its IC50 lies within the
+    tested concentrations, else ``"AUC"`` (the IC50 would be an extrapolation, or there is
+    none); ``summary`` says it in words.
+    """
+    table = fits.merge(auc.loc[:, ["culture_id", "drug", "auc_pct"]], on=["culture_id", "drug"],
+                       how="left")
+    use_ic50 = (table["status"] == "fitted") & table["ic50_within_range"].astype(bool)
+    table["measure"] = np.where(use_ic50, "IC50", "AUC")
+
+    def words(row: pd.Series) -> str:
+        if row["measure"] == "IC50":
+            ci = (f" (95% CI {row['ic50_ci_low_um']:.3g} to {row['ic50_ci_high_um']:.3g} µM)"
+                  if np.isfinite(row["ic50_ci_low_um"]) and np.isfinite(row["ic50_ci_high_um"])
+                  else " (no CI: too few points)")
+            return f"IC50 {row['ic50_um']:.3g} µM{ci}"
+        why = ("IC50 outside the tested range" if row["status"] == "fitted"
+               else "no curve fitted")
+        auc = f"{row['auc_pct']:.1f}%" if np.isfinite(row["auc_pct"]) else "not computable"
+        return f"AUC {auc} of control ({why})"
+
+    table["summary"] = [words(row) for _, row in table.iterrows()] if len(table) else []
+    return table

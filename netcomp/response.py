@@ -14,6 +14,7 @@ missing and what is available, so a notebook fails before it draws anything.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,10 @@ RESPONSE_COLUMNS: tuple[str, ...] = (
     "inhibition_sd",
     "responder",
 )
+
+#: Most non-zero paired differences for which the Wilcoxon test enumerates its exact null
+#: distribution (scipy's own cut-off); larger cohorts use the normal approximation.
+EXACT_MAX_PAIRS = 50
 
 #: Decimal places used when comparing concentrations (µM), so 0.1 + 0.2 matches 0.3.
 _CONC_DECIMALS = 9
@@ -154,6 +159,141 @@ def _resolve_concentration(
             f"tested concentrations: {_fmt_conc(tested)}"
         )
     return float(rows.loc[rows["_conc_key"] == wanted, "concentration_um"].iloc[0])
+
+
+@dataclass(frozen=True)
+class ConcentrationChoice:
+    """The concentration a drug is analysed at, which rule chose it, and who is left out.
+
+    ``rule`` is ``"given"`` (the ``concentration_um`` parameter), ``"only"`` (the drug was
+    tested at one concentration), ``"common"`` (the highest concentration tested in every
+    culture that received the drug) or ``"most"`` (the fallback when no concentration is
+    common to all of them: the one tested in the most cultures, the highest on a tie).
+    ``excluded`` lists the cultures that received the drug but not at this concentration.
+    """
+
+    drug: str
+    concentration_um: float
+    rule: str
+    tested: tuple[float, ...]
+    n_cultures: int
+    excluded: tuple[str, ...]
+
+    def note(self) -> str:
+        """The concentration in words, with the rule that chose it (for the chapter prose)."""
+        conc, tested = f"{self.concentration_um:g} µM", _fmt_conc(self.tested)
+        if self.rule == "given":
+            text = f"{conc}, set by the concentration_um parameter (tested: {tested})"
+        elif self.rule == "only":
+            text = f"{conc}, the only concentration tested"
+        elif self.rule == "common":
+            text = f"{conc}, the highest concentration tested in every culture (tested: {tested})"
+        else:
+            n_at = self.n_cultures - len(self.excluded)
+            text = (f"{conc}, the concentration tested in the most cultures ({n_at} of "
+                    f"{self.n_cultures}), because no concentration was tested in every "
+                    f"culture (tested: {tested})")
+        if self.excluded:
+            text += (f"; {len(self.excluded)} culture(s) without a measurement at this "
+                     f"concentration are not classified: {_fmt_list(self.excluded)}")
+        return text
+
+
+def choose_concentration(
+    viability: pd.DataFrame, drug: str, concentration_um: float | None = None
+) -> ConcentrationChoice:
+    """Pick the concentration of ``drug`` to classify at, outcome-blind, never failing on shape.
+
+    A given ``concentration_um`` must have been tested (``ValueError`` otherwise). With
+    none given, the rule of :func:`default_concentration`; when no concentration is common
+    to every culture, the fallback is the concentration tested in the most cultures
+    (highest on a tie), the others being listed in ``excluded``.
+    """
+    table = _check_viability(viability)
+    rows = _check_drug(table, drug)
+    keys = rows.groupby("_conc_key")["concentration_um"].first()
+    tested = tuple(float(v) for v in sorted(keys.tolist()))
+    per_key = rows.groupby("_conc_key")["culture_id"].nunique()
+    cultures = sorted(rows["culture_id"].unique())
+    if concentration_um is not None:
+        key = round(_resolve_concentration(table, drug, concentration_um), _CONC_DECIMALS)
+        rule = "given"
+    elif len(tested) == 1:
+        key, rule = float(per_key.index[0]), "only"
+    else:
+        common = per_key[per_key == len(cultures)]
+        if len(common):
+            key, rule = float(common.index.max()), "common"
+        else:
+            most = per_key[per_key == per_key.max()]
+            key, rule = float(most.index.max()), "most"
+    have = set(rows.loc[rows["_conc_key"] == key, "culture_id"])
+    return ConcentrationChoice(
+        drug=drug,
+        concentration_um=float(keys.loc[key]),
+        rule=rule,
+        tested=tested,
+        n_cultures=len(cultures),
+        excluded=tuple(c for c in cultures if c not in have),
+    )
+
+
+def inhibition_at(viability: pd.DataFrame, choice: ConcentrationChoice) -> pd.DataFrame:
+    """:func:`inhibition_table` of ``choice.drug`` at the chosen concentration.
+
+    Only the cultures measured at that concentration (``choice.excluded`` are left out).
+    """
+    table = _check_viability(viability)
+    key = round(choice.concentration_um, _CONC_DECIMALS)
+    rows = table[(table["drug"] == choice.drug) & (table["_conc_key"] == key)]
+    return inhibition_table(rows.drop(columns="_conc_key"), [choice.drug],
+                            choice.concentration_um)
+
+
+def classes_by_concentration(
+    viability: pd.DataFrame, drug: str, threshold_pct: float
+) -> pd.DataFrame:
+    """Inhibition and class of each culture at every concentration of ``drug`` it received.
+
+    Long table ``concentration_um, culture_id, n_replicates, inhibition_pct, responder``
+    sorted by concentration then culture; the same rule (strictly above the threshold) at
+    each concentration.
+    """
+    threshold = check_threshold(threshold_pct)
+    rows = _check_drug(_check_viability(viability), drug)
+    inhib = (100.0 - rows["viability_pct"]).groupby([rows["_conc_key"], rows["culture_id"]])
+    out = pd.DataFrame({"n_replicates": inhib.size().astype("int64"),
+                        "inhibition_pct": inhib.mean()}).reset_index()
+    conc = rows.groupby("_conc_key")["concentration_um"].first()
+    out.insert(0, "concentration_um", out["_conc_key"].map(conc).astype(float))
+    out = out.drop(columns="_conc_key")
+    out["responder"] = out["inhibition_pct"].to_numpy(float) > threshold
+    return out.sort_values(["concentration_um", "culture_id"]).reset_index(drop=True)
+
+
+def concentration_summary(by_concentration: pd.DataFrame, chosen_um: float) -> pd.DataFrame:
+    """Per concentration: cultures tested, responders, and how many differ from ``chosen_um``.
+
+    ``by_concentration`` is :func:`classes_by_concentration`'s table. ``n_changed`` counts
+    the cultures tested at both concentrations whose class differs from their class at
+    ``chosen_um`` (0 on the chosen row); ``chosen`` marks that row.
+    """
+    table = by_concentration.assign(_key=by_concentration["concentration_um"].round(_CONC_DECIMALS))
+    key = round(float(chosen_um), _CONC_DECIMALS)
+    ref = table.loc[table["_key"] == key].set_index("culture_id")["responder"]
+    other = table["culture_id"].map(ref)
+    table["_changed"] = other.notna() & (table["responder"] != other.fillna(False).astype(bool))
+    grouped = table.groupby("_key", sort=True)
+    out = pd.DataFrame({
+        "concentration_um": grouped["concentration_um"].first(),
+        "n_cultures": grouped.size().astype("int64"),
+        "n_responders": grouped["responder"].sum().astype("int64"),
+    })
+    out["n_non_responders"] = out["n_cultures"] - out["n_responders"]
+    out["responder_fraction"] = out["n_responders"] / out["n_cultures"]
+    out["n_changed"] = grouped["_changed"].sum().astype("int64")
+    out["chosen"] = out.index == key
+    return out.reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- inhibition
@@ -387,8 +527,15 @@ def flipping_cultures(
 # --------------------------------------------------------------------------- comparisons
 
 
-def paired_inhibition(inhibition: pd.DataFrame, drugs: Sequence[str]) -> pd.DataFrame:
-    """Wide table: one row per culture, one inhibition column per drug (cultures with all)."""
+def paired_inhibition(
+    inhibition: pd.DataFrame, drugs: Sequence[str], complete: bool = True
+) -> pd.DataFrame:
+    """Wide table: one row per culture, one inhibition column per drug.
+
+    With ``complete`` (default) only the cultures measured with every drug; otherwise every
+    culture measured with the first drug, NaN where it lacks another (each pair of drugs
+    can then use all the cultures it shares).
+    """
     missing = [d for d in drugs if d not in set(inhibition["drug"])]
     if missing:
         raise ValueError(
@@ -396,7 +543,8 @@ def paired_inhibition(inhibition: pd.DataFrame, drugs: Sequence[str]) -> pd.Data
             f"{', '.join(sorted(inhibition['drug'].unique()))}"
         )
     wide = inhibition.pivot(index="culture_id", columns="drug", values="inhibition_pct")
-    wide = wide.loc[:, list(drugs)].dropna().sort_index()
+    wide = wide.loc[:, list(drugs)]
+    wide = (wide.dropna() if complete else wide.dropna(subset=[drugs[0]])).sort_index()
     wide.columns.name = None
     return wide.reset_index()
 
@@ -407,7 +555,9 @@ def compare_drugs(
     """Paired comparison of ``drug`` with each comparator over the cultures that had both.
 
     Wilcoxon signed-rank test, two-sided, exact null distribution (``method="exact"``;
-    zero differences are dropped, Wilcoxon's convention). Differences are rounded to 1e-9
+    zero differences are dropped, Wilcoxon's convention) up to :data:`EXACT_MAX_PAIRS`
+    non-zero differences, beyond which enumerating the null distribution is slow and the
+    normal approximation is accurate (``p_method`` says which was used). Differences are rounded to 1e-9
     before ranking so that float noise does not break ties. Reports medians of each drug,
     the median paired difference and whether ``drug``'s median is >= the comparator's.
     ``tied_differences`` flags tied absolute differences, for which scipy's exact null
@@ -427,8 +577,9 @@ def compare_drugs(
         y = wide[comp].to_numpy(float)
         diff = np.round(x - y, 9)
         nonzero = diff[diff != 0]
+        method = "exact" if nonzero.size <= EXACT_MAX_PAIRS else "approx"
         if nonzero.size >= 1:
-            res = stats.wilcoxon(nonzero, method="exact", alternative="two-sided")
+            res = stats.wilcoxon(nonzero, method=method, alternative="two-sided")
             stat, p = float(res.statistic), float(res.pvalue)
         else:
             stat, p = np.nan, np.nan
@@ -446,6 +597,7 @@ def compare_drugs(
                 "tied_differences": bool(np.unique(np.abs(nonzero)).size < nonzero.size),
                 "wilcoxon_statistic": stat,
                 "p_value": p,
+                "p_method": method,
                 "significant": bool(p < alpha) if np.isfinite(p) else False,
                 "drug_median_ge": med_x >= med_y,
             }
@@ -508,13 +660,14 @@ def concentration_note(
 
 
 def comparison_sentence(comparison: pd.DataFrame) -> str:
-    """One phrase per comparator: median, paired Wilcoxon exact p and number of pairs."""
+    """One phrase per comparator: median, paired Wilcoxon p and number of pairs."""
     parts = []
     for row in comparison.itertuples():
         p = f"{row.p_value:.3f}" if np.isfinite(row.p_value) else "not computable"
+        kind = "exact" if getattr(row, "p_method", "exact") == "exact" else "approximate"
         parts.append(
             f"{row.comparator} (median {row.median_comparator_pct:.1f}%; "
-            f"Wilcoxon exact p = {p} over {row.n_pairs} paired cultures)"
+            f"Wilcoxon {kind} p = {p} over {row.n_pairs} paired cultures)"
         )
     if len(parts) <= 1:
         return "".join(parts)

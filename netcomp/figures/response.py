@@ -18,6 +18,10 @@ from matplotlib.patches import Patch
 from netcomp.figures.style import CLASS_COLOURS, OKABE_ITO, SERIES_COLOURS, new_figure
 
 INHIBITION_LABEL = "Survival inhibition (%)"
+#: Widest figure (inches), whatever the number of cultures.
+MAX_WIDTH = 12.0
+#: Most cultures named on an axis or in a legend; beyond that, names would overlap.
+MAX_LABELLED = 40
 
 
 def _class_colour(responder: bool) -> str:
@@ -45,7 +49,7 @@ def waterfall_plot(inhibition: pd.DataFrame, threshold_pct: float, drug: str) ->
     data = inhibition.sort_values(["inhibition_pct", "culture_id"], ascending=[False, True])
     values = data["inhibition_pct"].to_numpy(float)
     colours = [_class_colour(v > threshold_pct) for v in values]
-    fig, ax = new_figure(max(4.5, 0.45 * len(data) + 2), 3.8)
+    fig, ax = new_figure(min(MAX_WIDTH, max(4.5, 0.45 * len(data) + 2)), 3.8)
     x = np.arange(len(data))
     sd = data["inhibition_sd"].to_numpy(float) if "inhibition_sd" in data else None
     ax.bar(x, values, color=colours, edgecolor="white", linewidth=0.5)
@@ -54,8 +58,12 @@ def waterfall_plot(inhibition: pd.DataFrame, threshold_pct: float, drug: str) ->
                     elinewidth=0.8, capsize=2)
     ax.axhline(threshold_pct, color=OKABE_ITO["black"], ls="--", lw=1)
     ax.axhline(0, color="#444444", lw=0.6)
-    ax.set_xticks(x, data["culture_id"].astype(str).tolist(), rotation=60, ha="right")
-    ax.set_xlabel("Primary culture (sorted by inhibition)")
+    if len(data) <= MAX_LABELLED:
+        ax.set_xticks(x, data["culture_id"].astype(str).tolist(), rotation=60, ha="right")
+        ax.set_xlabel("Primary culture (sorted by inhibition)")
+    else:  # too many names to read: the table beside the figure lists them
+        ax.set_xticks([])
+        ax.set_xlabel(f"{len(data)} primary cultures (sorted by inhibition)")
     ax.set_ylabel(INHIBITION_LABEL)
     ax.set_title(f"Survival inhibition by {drug} per culture (mean ± SD of replicates)")
     ax.legend(handles=_class_legend(threshold_pct), frameon=False, loc="upper right")
@@ -104,7 +112,9 @@ def paired_plot(
         if comparison is not None:
             hit = comparison[comparison["comparator"] == comp]
             if not hit.empty and np.isfinite(hit["p_value"].iloc[0]):
-                title += f"\nWilcoxon exact p = {hit['p_value'].iloc[0]:.3g}"
+                kind = ("exact" if hit.get("p_method", pd.Series(["exact"])).iloc[0] == "exact"
+                        else "approx.")
+                title += f"\nWilcoxon {kind} p = {hit['p_value'].iloc[0]:.3g}"
         ax.set_title(title)
     axes[0].set_ylabel(INHIBITION_LABEL)
     handles = [Line2D([], [], color=OKABE_ITO["black"], lw=3, label="Median")]
@@ -203,14 +213,47 @@ def dose_response_plot(
         ax.errorbar(summ["concentration_um"], summ["mean"], yerr=summ["std"].fillna(0),
                     fmt="o", color=colour, ms=4, capsize=2)
         cur = curves[(curves["culture_id"] == cid) & (curves["drug"] == drug)]
-        ax.plot(cur["concentration_um"], cur["viability_pct"], color=colour,
-                label=f"{cid}: IC50 {fit['ic50_um']:.3g} µM")
+        label = f"{cid}: IC50 {fit['ic50_um']:.3g} µM" if len(fitted) <= 12 else None
+        ax.plot(cur["concentration_um"], cur["viability_pct"], color=colour, label=label)
         ax.axvline(fit["ic50_um"], color=colour, ls=":", lw=0.8)
     ax.set_xscale("log")
     ax.set_xlabel(f"{drug} concentration (µM, log scale)")
     ax.set_ylabel("Viability (% of untreated control)")
     ax.set_title(f"Dose-response of {drug}: four-parameter log-logistic fits")
-    if len(fitted):
+    if 0 < len(fitted) <= 12:
         ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def classes_by_concentration_plot(summary: pd.DataFrame, drug: str,
+                                  threshold_pct: float) -> plt.Figure:
+    """Responders and non-responders at each tested concentration (log x axis).
+
+    ``summary`` is :func:`netcomp.response.concentration_summary`'s table; the concentration
+    the chapter classifies at (``chosen``) is marked by a dashed line.
+    """
+    data = summary.sort_values("concentration_um")
+    fig, ax = new_figure(5.8, 3.6)
+    x = data["concentration_um"].to_numpy(float)
+    ax.plot(x, data["n_responders"], marker="o", color=CLASS_COLOURS["responder"], lw=2,
+            label="Responders")
+    ax.plot(x, data["n_non_responders"], marker="s", ls="-.", lw=2,
+            color=CLASS_COLOURS["non-responder"], label="Non-responders")
+    chosen = data.loc[data["chosen"].astype(bool), "concentration_um"]
+    for value in chosen:
+        ax.axvline(value, color=OKABE_ITO["black"], ls="--", lw=1,
+                   label=f"Chapter's concentration ({value:g} µM)")
+    if np.all(x > 0) and len(x) > 1:
+        ax.set_xscale("log")
+    ax.set_xticks(x, [f"{v:g}" for v in x])
+    ax.minorticks_off()
+    top = int(data["n_cultures"].max()) if len(data) else 1
+    ax.set_ylim(-0.3, top + 0.3)
+    ax.set_xlabel(f"{drug} concentration (µM, log scale)")
+    ax.set_ylabel("Number of cultures")
+    ax.set_title(f"Classes of {drug} at each concentration (threshold {threshold_pct:g}%)")
+    ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2),
+              ncols=3)
     fig.tight_layout()
     return fig
