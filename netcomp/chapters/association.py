@@ -437,7 +437,7 @@ def _grid_section(res: AssociationChapter, cohort: Cohort, expression: pd.DataFr
         res.grid["n_nonresponders"] >= MIN_PER_CLASS)
     if not testable.any():
         res.notice(S_GRID, f"no threshold between {thresholds[0]:g}% and {thresholds[-1]:g}% "
-                   f"gives two response classes of at least {MIN_PER_CLASS} cultures with a "
+                   f"gives two response classes of at least {MIN_PER_CLASS} cultures with an "
                    f"{GENE} fold change",
                    "widen threshold_min_pct and threshold_max_pct, or add cultures")
         v["assoc_grid_sentence"] = "No combination of the grid can be tested in this cohort."

@@ -51,9 +51,13 @@ def fold_change_strip_plot(data: pd.DataFrame, cutoff: float, gene: str = "HRAS"
         side = np.where(np.arange(k) % 2 == 0, -1.0, 1.0)
         level = np.arange(k) // 2 + 1
         offsets = side * level * (0.26 / max(1, (k + 1) // 2))
+        size = 46
+        if k > MAX_LABELLED:  # many cultures: a fixed pseudo-random spread, smaller points
+            offsets = np.random.default_rng(k).uniform(-0.28, 0.28, size=k)
+            size = 18
         y = sub["fold_change"].to_numpy(float)
-        ax.scatter(pos + offsets, y, s=46, color=_class_colour(resp), edgecolor="black",
-                   linewidth=0.6, zorder=3)
+        ax.scatter(pos + offsets, y, s=size, color=_class_colour(resp), edgecolor="black",
+                   linewidth=0.6 if k <= MAX_LABELLED else 0.3, zorder=3, alpha=0.85)
         labels = sub["culture_id"].astype(str) if k <= MAX_LABELLED else []
         for x0, y0, label, sd in zip(pos + offsets, y, labels, side, strict=False):
             ax.annotate(label, (x0, y0), xytext=(7 * sd, -3), textcoords="offset points",
@@ -294,7 +298,7 @@ def leave_one_out_plot(loo: pd.DataFrame, alpha: float = 0.05,
                 .agg(culture_id=("culture_id", "size"), p_two_sided=("p_two_sided", "first"),
                      p_greater=("p_greater", "first")).reset_index())
         data["culture_id"] = [f"any of {n}" for n in data["culture_id"]]
-    fig, ax = new_figure(6.4, 0.32 * len(data) + 2.6)
+    fig, ax = new_figure(6.4, max(0.32 * len(data) + 2.6, 5.0))
     y = np.arange(len(data))[::-1]
     ax.scatter(data["p_two_sided"], y, marker="o", s=40, facecolor="white",
                edgecolor=OKABE_ITO["black"], label="Two-sided", zorder=3)
