@@ -214,9 +214,9 @@ def fisher_grid(n1: int, n2: int, alternative: str = "two-sided") -> np.ndarray:
     hypergeometric; its probabilities come from one table of log-factorials, summed so
     that tables equally likely by symmetry (mirror tables when ``n1 == n2``) get
     bit-identical values. One-sided p-values are cumulative sums along the row; the
-    two-sided one adds every table of the row no more likely than the observed (scipy's rule: relative tolerance ``FISHER_GAMMA``, widened to
-    the rounding error of the log-factorials; p = 1 at the mode). Tables with an empty row
-    get p = 1.
+    two-sided one adds every table of the row no more likely than the observed (scipy's
+    rule: relative tolerance ``FISHER_GAMMA``, widened to the rounding error of the
+    log-factorials; p = 1 at the mode). Tables with an empty row get p = 1.
     """
     n1, n2 = _check_sizes(n1, n2)
     _check_test("fisher", alternative)
@@ -986,12 +986,11 @@ def bh_minimum_calls(smallest_p: float, n_tests: int, fdr: float) -> int:
 def bonferroni_reach_sentence(smallest_p: float, n_tests: int, alpha: float) -> str:
     """Say whether any table can pass a Bonferroni correction over ``n_tests`` tests."""
     level = alpha / n_tests
+    shown = f"{smallest_p:.4f}" if smallest_p >= 0.001 else f"{smallest_p:.2g}"
     if smallest_p > level * (1.0 + P_TOLERANCE):
         return (f"is below the smallest p-value any table of this size can give "
-                f"({smallest_p:.4f}), so Bonferroni can never call a feature here, whatever "
-                "the data")
-    return (f"can be reached, since the most extreme tables give p-values down to "
-            f"{smallest_p:.4f}")
+                f"({shown}), so Bonferroni can never call a feature here, whatever the data")
+    return f"can be reached, since the most extreme tables give p-values down to {shown}"
 
 
 def min_carriers_for_significance(

@@ -204,6 +204,8 @@ def test_absent_gene_gives_notices(bundled):
     assert res.values["sc_n_mutated"] == chapter.compute(bundled, FAST).values["sc_n_mutated"]
     assert list(res.scenarios_plan) == ["cautious effect"]
     assert "cannot be estimated" in res.values["sc_sample_size_sentence"]
+    power_note = res.notices_for(chapter.POWER)[0].reason
+    assert power_note.startswith("the observed-effect curves need the cohort's 2x2 table")
     _assert_renders(res)
 
 
@@ -217,7 +219,7 @@ def test_empty_class_gives_notices(bundled, threshold, missing):
     _assert_renders(res)
 
 
-@pytest.mark.parametrize("cutoff, rate", [(1e-6, 1.0), (1e6, 0.0)])
+@pytest.mark.parametrize("cutoff, rate", [(1e-6, 1.0), (999.0, 0.0)])
 def test_observed_rates_of_zero_or_one(bundled, cutoff, rate):
     """Every culture (or none) overexpresses: no effect, p = 1, sample size never reached."""
     res = chapter.compute(bundled, FAST | {"overexpression_fold_change": cutoff})
@@ -226,6 +228,8 @@ def test_observed_rates_of_zero_or_one(bundled, cutoff, rate):
     v = res.values
     assert v["sc_p_fisher"] == 1.0 and v["sc_pow_two"] == 0.0
     assert v["sc_n_obs_two"] == v["sc_n_obs_one"] == "not reached within 60 per group"
+    assert ("as large as observed does not reach 80% power within 60 cultures per group"
+            in v["sc_sample_size_sentence"])
     assert "no estimate exists" in v["sc_or_sentence"]
     assert v["sc_tail"] == chapter.NOT_APPLICABLE
     _assert_renders(res)

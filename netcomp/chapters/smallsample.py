@@ -87,12 +87,8 @@ def _pct(value: float, digits: int = 1) -> str:
     return f"{100 * value:.{digits}f}%"
 
 
-def _n_needed(size: ss.SampleSize | None, max_n: int) -> str:
-    if size is None:
-        return NOT_APPLICABLE
-    if size.n_first is None:
-        return f"not reached within {max_n} per group"
-    return str(size.n_first)
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _clean(value: Any) -> Any:
@@ -116,6 +112,13 @@ def _classify(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, Any]) 
     """Responder classes and the gene's fold change; notices when either is missing."""
     drug, gene = p["drug"], p["gene"]
     dependent = (TABLE, EXACT, PVALUE, MULTIPLE, POWER, EFFECT)
+
+    def block(reason: str, remedy: str, sections: tuple[str, ...] = dependent) -> None:
+        for section in sections:
+            why = (f"the observed-effect curves need the cohort's 2x2 table, and {reason}"
+                   if section == POWER else reason)
+            result.notice(section, why, remedy)
+
     try:
         inhibition = inhibition_table(cohort.viability, [drug], p["concentration_um"])
         result.inhibition = inhibition.set_index("culture_id")["inhibition_pct"].sort_index()
@@ -124,27 +127,23 @@ def _classify(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, Any]) 
         result.values["sc_concentration"] = f"{conc:g} µM"
     except ValueError as exc:
         drugs = ", ".join(sorted(cohort.viability["drug"].unique()))
-        for section in (*dependent, PANEL):
-            result.notice(section, f"no culture can be classified for {drug}: {exc}",
-                          f"set the drug parameter to a drug of viability.csv ({drugs}) or "
-                          "choose a concentration every culture received")
+        block(f"no culture can be classified for {drug}: {exc}",
+              f"set the drug parameter to a drug of viability.csv ({drugs}) or choose a "
+              "concentration every culture received", (*dependent, PANEL))
         result.values["sc_concentration"] = NOT_APPLICABLE
         return
     expression = cohort.expression_matrix()
     if gene not in expression.columns:
         genes = ", ".join(map(str, expression.columns[:20]))
-        for section in dependent:
-            result.notice(section, f"the gene {gene} is not in expression.csv (genes measured: "
-                          f"{genes})", "set the gene parameter to a measured gene or add its "
-                          "fold changes to expression.csv")
+        block(f"the gene {gene} is not in expression.csv (genes measured: {genes})",
+              "set the gene parameter to a measured gene or add its fold changes to "
+              "expression.csv")
         return
     result.fold_change = expression[gene]
     measured = result.fold_change.reindex(result.classes.index).notna()
     if not measured.any():
-        for section in dependent:
-            result.notice(section, f"no classified culture has a measured {gene} fold change",
-                          f"add {gene} fold changes of the cultures treated with {drug} to "
-                          "expression.csv")
+        block(f"no classified culture has a measured {gene} fold change",
+              f"add {gene} fold changes of the cultures treated with {drug} to expression.csv")
         return
     counts = ss.feature_counts(result.classes, result.fold_change, p["overexpression_fold_change"])
     if counts.n1 == 0 or counts.n2 == 0:
@@ -153,12 +152,13 @@ def _classify(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, Any]) 
         who = (f"the only culture with a measured {gene} fold change is a {has}" if n == 1 else
                f"all {n} cultures with a measured {gene} fold change are {has}s")
         spread = result.inhibition.reindex(result.classes.index[measured.to_numpy()])
-        for section in dependent:
-            result.notice(section, f"{who} (a responder has a survival inhibition strictly above "
-                          f"{p['response_threshold_pct']:g}%), so there is no {lacks} to compare "
-                          "with", "change response_threshold_pct (the survival inhibition of these "
-                          f"cultures ranges from {spread.min():.1f}% to {spread.max():.1f}%) or "
-                          "add cultures of the missing class")
+        spread_text = (f"its survival inhibition is {spread.iloc[0]:.1f}%" if n == 1 else
+                       f"the survival inhibition of these cultures ranges from "
+                       f"{spread.min():.1f}% to {spread.max():.1f}%")
+        block(f"{who} (a responder has a survival inhibition strictly above "
+              f"{p['response_threshold_pct']:g}%), so there is no {lacks} to compare with",
+              f"change response_threshold_pct ({spread_text}) or add cultures of the missing "
+              "class")
         return
     result.counts = counts
     result.rate1 = counts.rate1 if p["rate_responders"] is None else p["rate_responders"]
@@ -289,7 +289,7 @@ def _pvalue_section(result: SmallSampleChapter, p: Mapping[str, Any],
               "sc_size_two": 100 * checks[1].exact, "sc_size_two_sim": 100 * checks[1].simulated,
               "sc_pow_one": 100 * checks[2].exact, "sc_median_p": median})
     from_params = p["rate_responders"] is not None or p["rate_nonresponders"] is not None
-    v["sc_design_sentence"] = f"{n1} responders and {n2} non-responders"
+    v["sc_design_sentence"] = f"{_count(n1, 'responder')} and {_count(n2, 'non-responder')}"
     v["sc_rates_sentence"] = (f"here {100 * r1:.1f}% and {100 * r2:.1f}%"
                               + (", set by the parameters" if from_params else ""))
     v["sc_pooled_sentence"] = f"here {100 * pooled:.1f}%"
@@ -418,7 +418,8 @@ def _panel_section(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, A
     v["sc_panel_sentence"] = (
         f"In this cohort {which} of the {n_panel} panel genes carry a mutation in any "
         f"classified culture, and a gene mutated in few cultures cannot give a small p-value "
-        f"whichever cultures they are: with {n1} responders and {n2} non-responders, {need}. "
+        f"whichever cultures they are: with {_count(n1, 'responder')} and "
+        f"{_count(n2, 'non-responder')}, {need}. "
         f"Genes of the panel mutated that often: {testable}. With the panel's own mutation "
         f"frequencies and no effect, the expected number of false positives is "
         f"{panel_exact.expected_false_positives:.2f}."
@@ -455,28 +456,31 @@ def _power_section(result: SmallSampleChapter, p: Mapping[str, Any],
         value = row["n_per_group"].iloc[0]
         return f"not reached within {max_n} per group" if pd.isna(value) else str(int(value))
 
-    for key, (scenario, alternative) in {
-        "sc_n_obs_two": ("observed effect", "two-sided"),
-        "sc_n_obs_one": ("observed effect", "greater"),
-        "sc_n_cau_two": ("cautious effect", "two-sided"),
-        "sc_n_cau_one": ("cautious effect", "greater"),
-    }.items():
+    key_of = {("observed effect", "two-sided"): "sc_n_obs_two",
+              ("observed effect", "greater"): "sc_n_obs_one",
+              ("cautious effect", "two-sided"): "sc_n_cau_two",
+              ("cautious effect", "greater"): "sc_n_cau_one"}
+    for (scenario, alternative), key in key_of.items():
         v[key] = needed(scenario, alternative)
 
-    def per_group(text: str) -> str:
-        return text if text.startswith("not reached") else f"{text} cultures per group"
+    def needs(scenario: str) -> str:
+        two, one = v[key_of[scenario, "two-sided"]], v[key_of[scenario, "greater"]]
+        if two.startswith("not reached") and one.startswith("not reached"):
+            return (f"does not reach {100 * p['target_power']:g}% power within {max_n} cultures "
+                    "per group, with a two-sided or a one-sided test")
+        two = f"more than {max_n}" if two.startswith("not reached") else two
+        one = f"more than {max_n}" if one.startswith("not reached") else one
+        return f"needs {two} cultures per group with a two-sided test ({one} one-sided)"
 
     start = f"For {100 * p['target_power']:.0f}% power at alpha = {alpha:g}, "
-    cautious_part = (f"the cautious effect needs {per_group(v['sc_n_cau_two'])} with a "
-                     f"two-sided test ({v['sc_n_cau_one']} one-sided)")
     if result.counts is None:
-        v["sc_sample_size_sentence"] = (start + cautious_part + "; the observed effect cannot "
-                                        "be estimated from this cohort (see the note above).")
+        v["sc_sample_size_sentence"] = (f"{start}the cautious effect {needs('cautious effect')}; "
+                                        "the observed effect cannot be estimated from this "
+                                        "cohort (see the note above).")
     else:
-        v["sc_sample_size_sentence"] = (
-            f"{start}an effect as large as observed needs {per_group(v['sc_n_obs_two'])} with a "
-            f"two-sided test ({v['sc_n_obs_one']} one-sided); {cautious_part}."
-        )
+        v["sc_sample_size_sentence"] = (f"{start}an effect as large as observed "
+                                        f"{needs('observed effect')}; the cautious effect "
+                                        f"{needs('cautious effect')}.")
     return checks
 
 
