@@ -138,17 +138,41 @@ def _hypergeom_pmf_fast(k: np.ndarray, m: np.ndarray, n1: np.ndarray, n: np.ndar
     return np.exp(log_p)
 
 
+#: Most probabilities held at once by the two-sided Fisher test (bounds its memory).
+PMF_BLOCK: int = 4_000_000
+
+
 def _fisher_two_sided(x: np.ndarray, m: np.ndarray, n1: np.ndarray, n: np.ndarray) -> np.ndarray:
     """Two-sided Fisher p: the probability of tables no more likely than the observed one.
 
     Tables sharing margins share one null distribution: each distinct ``(m, n1, n)`` gets
     its probabilities once (``scipy.stats.hypergeom.pmf``, as scipy does), sorted and
     cumulated; each table's p-value is then a look-up. Sorting ascending before summing
-    keeps small p-values accurate to the last digits.
+    keeps small p-values accurate to the last digits. Distributions are processed in
+    blocks of at most :data:`PMF_BLOCK` probabilities, so memory stays bounded for many
+    large tables.
     """
     keys = np.stack([m, n1, n], axis=1)
     uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)
+    widths = np.minimum(uniq[:, 2], uniq[:, 1]) - np.maximum(0, uniq[:, 2] - (uniq[:, 0]
+                                                                              - uniq[:, 1])) + 1
+    per_block = max(1, PMF_BLOCK // int(widths.max()))
+    if len(uniq) <= per_block:
+        return _two_sided_block(x, inverse, uniq)
+    order = np.argsort(inverse, kind="stable")
+    edges = np.searchsorted(inverse[order], np.arange(0, len(uniq) + per_block, per_block))
+    p = np.empty(x.shape, dtype=float)
+    for k, start in enumerate(range(0, len(uniq), per_block)):
+        idx = order[edges[k]:edges[k + 1]]
+        if idx.size:
+            p[idx] = _two_sided_block(x[idx], inverse[idx] - start,
+                                      uniq[start:start + per_block])
+    return p
+
+
+def _two_sided_block(x: np.ndarray, inverse: np.ndarray, uniq: np.ndarray) -> np.ndarray:
+    """:func:`_fisher_two_sided` for tables ``x`` whose margins are ``uniq[inverse]``."""
     um, un1, un = uniq[:, 0], uniq[:, 1], uniq[:, 2]
     lo = np.maximum(0, un - (um - un1))
     hi = np.minimum(un, un1)

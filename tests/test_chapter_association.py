@@ -266,7 +266,7 @@ def test_scan_values_stay_within_bounds():
 def test_grid_parameters_are_respected(tmp_path):
     params = {**FAST, "threshold_min_pct": 10.0, "threshold_max_pct": 30.0,
               "threshold_step_pct": 7.0, "cutoff_min": 1.0, "cutoff_max": 3.0,
-              "cutoff_step": 0.001, "power_n_min": 4, "power_n_max": 9, "power_n_step": 2}
+              "cutoff_step": 0.002, "power_n_min": 4, "power_n_max": 9, "power_n_step": 2}
     result = ch.compute(_cohort(BALANCED, tmp_path), params)
     assert sorted(result.grid["threshold_pct"].unique()) == [10.0, 17.0, 24.0]
     assert result.grid["cutoff"].between(1.0, 3.0).all()
