@@ -244,7 +244,15 @@ _VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("national insurance number", re.compile(
         r"(?<![A-Za-z0-9])[A-CEGHJ-PR-TW-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])")),
 )
-_PHONE_CHARS = re.compile(r"\+?[\d\s().\-/]+")
+#: Phone numbers: an international prefix (+ or 00); or a leading 0 (a trunk prefix, in
+#: brackets or followed by a separator, or 9+ digits written together); or an Italian mobile
+#: number (3xx) written with separators. Decimal numbers never match.
+_PHONE = re.compile(
+    r"(?<![\w.,+])(?:(?:\+|00)[1-9]\d{0,2}(?:[\s/-]?\(?\d{1,5}\)?){2,6}"
+    r"|\(0\d{1,4}\)[\s/-]?\d{3,4}(?:[\s-]?\d{2,4}){0,2}"
+    r"|0\d{1,4}[\s/-]\d{3,4}(?:[\s-]?\d{2,4}){0,2}"
+    r"|0\d{8,11}"
+    r"|3\d{2}[\s/-]\d{3}[\s-]?\d{3,4})(?![\w.,])")
 _NHS = re.compile(r"\d{3}[ -]?\d{3}[ -]?\d{4}")
 
 
@@ -270,19 +278,13 @@ def identifier_value_kind(value: str) -> str | None:
     for kind, pattern in _VALUE_PATTERNS:
         if pattern.search(text):
             return kind
+    for match in _PHONE.finditer(text):
+        if 9 <= sum(ch.isdigit() for ch in match.group()) <= 15:
+            return "phone number"
     if _NHS.fullmatch(text):
         plain = re.sub(r"\D", "", text)
         if _nhs_checksum_ok(plain):
             return "NHS number"
-    if _PHONE_CHARS.fullmatch(text) and 9 <= digits <= 15:
-        compact = re.sub(r"[\s().\-/]", "", text)
-        separated = compact != text
-        if text.startswith(("+", "00")) and "." not in text:
-            return "phone number"
-        if compact.startswith("0") and (separated or len(compact) >= 9) and "." not in text:
-            return "phone number"
-        if separated and re.fullmatch(r"3\d{2}[\s.\-/]?\d{3}[\s.\-/]?\d{3,4}", text):
-            return "phone number"
     return None
 
 
@@ -367,8 +369,9 @@ def _csv_records(text: str, label: str, report: ValidationReport,
     try:
         for fields in reader:
             start, previous = previous + 1, reader.line_num
-            if any(f.strip() for f in fields):
-                records.append((start, [f.strip() for f in fields]))
+            stripped = [f.strip() for f in fields]
+            if any(stripped):
+                records.append((start, stripped))
     except csv.Error as exc:
         report.add(Problem(label, f"cannot be read as CSV: {clip(exc)}", line=previous + 1,
                            rule="comma-separated values"))
@@ -423,9 +426,11 @@ def _frame_from_records(records: list[tuple[int, list[str]]], label: str, spec: 
             "'CSV UTF-8 (comma delimited)' with '.' as the decimal point", line=header_line,
             value=header[0], rule="comma-separated values"))
         return None
+    full_width = len(header)
     while header and header[-1] == "":
         header = header[:-1]  # a trailing delimiter on the header row
     width = len(header)
+    unnamed_used: set[int] = set()
     kinds = []
     for name in header:
         col = next((c for c in spec.columns if c.name == name), None) if spec else None
@@ -438,6 +443,9 @@ def _frame_from_records(records: list[tuple[int, list[str]]], label: str, spec: 
         if n > width:
             while n > width and fields[n - 1] == "":
                 n -= 1  # trailing delimiters (every spreadsheet row ending in a comma)
+            if width < n <= full_width:  # values under empty header cells at the end
+                unnamed_used.update(i for i in range(width, n) if fields[i] != "")
+                n = width
             if n > width:
                 message, column, value = _split_row_hint(fields[:n], width, kinds)
                 report.add(Problem(label, message, line=line,
@@ -458,6 +466,10 @@ def _frame_from_records(records: list[tuple[int, list[str]]], label: str, spec: 
                          dtype=object)
     if not rows:
         frame = pd.DataFrame({i: pd.Series(dtype=object) for i in range(width)})
+    for i in sorted(unnamed_used):
+        report.add(Problem(label, f"column {i + 1} has values but no name in the header "
+                           "row; give it a name or delete it", line=header_line,
+                           rule="every column has a name"))
     keep: dict[int, str] = {}
     seen: dict[str, int] = {}
     for i, name in enumerate(header):
@@ -574,12 +586,14 @@ class _Sources:
     tables: dict[str, RawTable | None] = field(default_factory=dict)
     panel: list[tuple[int, str]] | None = None
     workbook: bool = False
+    sheet_names: list[str] = field(default_factory=list)
 
 
 def _load_sources(path: Path, report: ValidationReport) -> _Sources:
     src = _Sources(workbook=path.is_file())
     if src.workbook:
         sheets = _open_workbook(path, report)
+        src.sheet_names = list(sheets)
         for spec in contract.TABLES:
             title = _find_sheet(sheets, spec.name)
             src.labels[spec.filename] = f"{path.name}, sheet '{title or spec.name}'"
@@ -606,8 +620,8 @@ def _load_sources(path: Path, report: ValidationReport) -> _Sources:
     if panel.is_file():
         raw = _read_bytes(panel, contract.PANEL_FILENAME, report)
         text = _decode(raw, contract.PANEL_FILENAME, report) if raw is not None else None
-        src.panel = [] if text is None else [
-            (n, line.rstrip("\r")) for n, line in enumerate(text.split("\n"), start=1)]
+        src.panel = [] if text is None else list(
+            enumerate(re.split(r"\r\n|\r|\n", text), start=1))
     return src
 
 
@@ -724,6 +738,13 @@ def _number_message(value: str) -> str:
     return "not a number"
 
 
+def _fullmatch(s: pd.Series, pattern: str) -> pd.Series:
+    """Whether each value matches ``pattern`` (tested once per distinct value)."""
+    regex = re.compile(pattern)
+    verdict = {u: regex.fullmatch(u) is not None for u in pd.unique(s)}
+    return s.map(verdict).astype(bool)
+
+
 def _check_column(df: pd.DataFrame, out: pd.DataFrame, col: Column, label: str,
                   report: ValidationReport, skip: pd.Series | None) -> pd.Series:
     """Check one column against its rule; return the mask of cells that passed."""
@@ -748,12 +769,13 @@ def _check_column(df: pd.DataFrame, out: pd.DataFrame, col: Column, label: str,
         report_mask(empty, "required value is empty")
     bad = pd.Series(False, index=df.index)
     if col.kind in ("number", "integer"):
-        form_ok = s.str.fullmatch(NUMBER_RE).fillna(False).astype(bool)
-        not_number = ~empty & ~form_ok
+        # pandas' C parser accepts exactly NUMBER_RE plus inf/infinity (any case)
+        values = pd.to_numeric(s.where(~empty), errors="coerce").astype("float64")
+        not_number = ~empty & values.isna()
         report_mask(not_number, _number_message)
-        values = pd.to_numeric(s.where(form_ok), errors="coerce").astype("float64")
-        infinite = values.notna() & ~np.isfinite(values)
-        report_mask(infinite, "not a finite number (too large)")
+        infinite = pd.Series(np.isinf(values.to_numpy()), index=df.index)
+        report_mask(infinite, lambda v: _number_message(v) if _NON_FINITE.fullmatch(v)
+                    else "not a finite number (too large)")
         values = values.where(~infinite)
         bad |= not_number | infinite
         if col.kind == "integer":
@@ -781,7 +803,7 @@ def _check_column(df: pd.DataFrame, out: pd.DataFrame, col: Column, label: str,
         bad = ~empty & ~s.isin(col.allowed)
         report_mask(bad, lambda v: "unknown value" + _did_you_mean(v, col.allowed))
     elif col.pattern:
-        bad = ~empty & ~s.str.fullmatch(col.pattern.strip("^$")).fillna(False).astype(bool)
+        bad = ~empty & ~_fullmatch(s, col.pattern)
         if skip is not None:
             bad &= ~skip
         report_mask(bad, "value has the wrong form")
@@ -945,6 +967,8 @@ def _validate(path: Path, report: ValidationReport, allow_identifiers: bool) -> 
                 books = sorted(p.name for p in path.glob("*.xlsx"))
                 if books:
                     hint = f"; this folder holds the workbook '{clip(books[0])}': give its path"
+            if src.workbook and src.sheet_names:
+                hint = "; sheets found: " + ", ".join(clip(n, 40) for n in src.sheet_names[:10])
             report.add(Problem(label, f"required {what} is missing; run 'netcomp template DIR' "
                                f"to see the expected files{hint}"))
     frames: dict[str, pd.DataFrame] = {}
