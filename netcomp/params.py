@@ -3,17 +3,59 @@
 Each chapter notebook declares the parameters it reads in its papermill ``parameters`` cell;
 the build passes each notebook only the ones it declares. A user's YAML file may set any
 parameter below; unknown keys and values of the wrong type or range are refused before any
-notebook runs.
+notebook runs. Every number must be finite, and every parameter that sets the size of a grid
+or a simulation is bounded (:data:`MAX_SCAN_POINTS`, :data:`MAX_POWER_SIZES`,
+:data:`MAX_SIMULATED_CULTURES` and the per-parameter maxima), so no parameter file can make a
+chapter run for minutes. Text parameters must match the data contract's patterns, so no
+markup can come in through them. Messages quote at most 80 characters of a bad value.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from netcomp.contract import DRUG_PATTERN, GENE_PATTERN
+from netcomp.safe_text import clip
+
+#: Most values of a sensitivity scan: the response-threshold scan and the cut-off grid.
+MAX_SCAN_POINTS = 1001
+#: Most cohort sizes on the power curve of the biomarker chapter.
+MAX_POWER_SIZES = 500
+#: Most simulated cultures of the power curve: n_simulations x (sum of its cohort sizes).
+MAX_SIMULATED_CULTURES = 100_000_000
+#: Largest parameter file read (bytes): parameters take a few hundred bytes.
+MAX_FILE_BYTES = 100_000
+#: Deepest nesting of lists and mappings read from a parameter file.
+MAX_DEPTH = 10
+#: A number written as text, e.g. ``1e-6`` (YAML 1.1 reads exponents without a '.' as text).
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+_KINDS = {
+    "str": "a text value",
+    "drug": "a drug name (letters, digits, '-' and '_', starting with a letter)",
+    "gene": "a gene symbol (upper-case letters, digits and '-', starting with a letter, "
+            "e.g. HRAS)",
+    "str_list": "null (every other drug in the data), a list of drug names ([] for none) or "
+                "one drug name",
+    "float": "a finite number",
+    "float_or_none": "a finite number or null",
+    "int": "a whole number",
+}
+
+
+def _num(x: float) -> str:
+    """A bound as people write it: ``100,000``, ``0.5``, ``1e-06``."""
+    if float(x).is_integer() and abs(x) < 1e15:
+        return f"{int(x):,}"
+    return f"{x:g}"
 
 
 @dataclass(frozen=True)
@@ -22,7 +64,7 @@ class Param:
 
     name: str
     default: Any
-    kind: str  # "str", "str_list", "float", "float_or_none", "int"
+    kind: str  # "drug", "gene", "str_list", "float", "float_or_none", "int"
     help: str
     minimum: float | None = None
     maximum: float | None = None
@@ -31,59 +73,53 @@ class Param:
 
     def allowed(self) -> str:
         """Say in words what the parameter accepts."""
-        kinds = {
-            "str": "a text value",
-            "str_list": "a list of text values or null",
-            "float": "a number",
-            "float_or_none": "a number or null",
-            "int": "a whole number",
-        }
-        text = kinds[self.kind]
+        text = _KINDS[self.kind]
         if self.minimum is not None:
-            text += f" {'>=' if self.min_inclusive else '>'} {self.minimum:g}"
+            text += f" {'>=' if self.min_inclusive else '>'} {_num(self.minimum)}"
         if self.maximum is not None:
-            text += f" {'<=' if self.max_inclusive else '<'} {self.maximum:g}"
+            text += f" {'<=' if self.max_inclusive else '<'} {_num(self.maximum)}"
         return text
 
 
 PARAMS: tuple[Param, ...] = (
-    Param("drug", "lenvatinib", "str", "drug whose response is classified (lower-case name)"),
+    Param("drug", "lenvatinib", "drug", "drug whose response is classified"),
     Param("comparators", None, "str_list",
-          "standard agents compared with the drug, culture by culture; null: every other drug "
-          "in the data (an empty list: none)"),
+          "standard agents compared with the drug, culture by culture"),
     Param("concentration_um", None, "float_or_none",
           "concentration of the drug to analyse in µM; null picks the cohort's tested one",
-          minimum=0, min_inclusive=False),
+          minimum=0, min_inclusive=False, maximum=1_000_000),
     Param("response_threshold_pct", 15.0, "float",
           "a culture responds when its survival inhibition is strictly above this (%)",
           minimum=0, maximum=100),
     Param("overexpression_fold_change", 2.0, "float",
           "a gene is overexpressed when tumour/healthy fold change is at or above this",
-          minimum=0, min_inclusive=False),
+          minimum=0, min_inclusive=False, maximum=1000),
     Param("alpha", 0.05, "float", "significance level of the tests",
           minimum=0, maximum=1, min_inclusive=False, max_inclusive=False),
     Param("fdr", 0.10, "float", "false discovery rate for the Benjamini-Hochberg screen",
           minimum=0, maximum=1, min_inclusive=False, max_inclusive=False),
     Param("seed", 20230101, "int", "seed of every random simulation (power, p-value spread)",
-          minimum=0),
+          minimum=0, maximum=2**32 - 1),
     Param("n_simulations", 2000, "int", "number of simulated cohorts per simulation",
-          minimum=100, maximum=1_000_000),
+          minimum=100, maximum=100_000),
     # ranges of the sensitivity analyses
     Param("threshold_min_pct", 5.0, "float", "lowest response threshold of the sensitivity scans (%)",
           minimum=0, maximum=100),
     Param("threshold_max_pct", 30.0, "float", "highest response threshold of the sensitivity scans (%)",
           minimum=0, maximum=100),
-    Param("threshold_step_pct", 0.5, "float", "step of the response-threshold scans (%)",
-          minimum=0, min_inclusive=False, maximum=50),
+    Param("threshold_step_pct", 0.5, "float",
+          f"step of the response-threshold scans (%); a scan has at most {MAX_SCAN_POINTS:,} "
+          "thresholds", minimum=0, min_inclusive=False, maximum=50),
     Param("flip_window_pct", 5.0, "float",
           "cultures within this many points of the threshold are reported as flipping",
           minimum=0, maximum=100),
     Param("cutoff_min", 1.5, "float", "lowest overexpression cut-off of the heat map (fold change)",
-          minimum=0, min_inclusive=False),
+          minimum=0, min_inclusive=False, maximum=1000),
     Param("cutoff_max", 4.0, "float", "highest overexpression cut-off of the heat map (fold change)",
-          minimum=0, min_inclusive=False),
-    Param("cutoff_step", 0.1, "float", "step of the overexpression cut-offs of the heat map",
-          minimum=0, min_inclusive=False),
+          minimum=0, min_inclusive=False, maximum=1000),
+    Param("cutoff_step", 0.1, "float",
+          f"step of the overexpression cut-offs of the heat map; at most {MAX_SCAN_POINTS:,} "
+          "cut-offs", minimum=0, min_inclusive=False, maximum=1000),
     # power and sample size
     Param("power_p_responders", 0.667, "float",
           "assumed share of responders overexpressing the gene, for the power curve",
@@ -91,11 +127,15 @@ PARAMS: tuple[Param, ...] = (
     Param("power_p_nonresponders", 0.1, "float",
           "assumed share of non-responders overexpressing the gene, for the power curve",
           minimum=0, maximum=1),
-    Param("power_n_min", 6, "int", "smallest cohort size of the power curve", minimum=2),
-    Param("power_n_max", 60, "int", "largest cohort size of the power curve", minimum=2,
-          maximum=10_000),
-    Param("power_n_step", 2, "int", "step of cohort sizes of the power curve", minimum=1),
-    Param("gene", "HRAS", "str", "candidate biomarker gene of the small-cohorts chapter"),
+    Param("power_n_min", 6, "int", "smallest cohort size of the power curve", minimum=2,
+          maximum=1000),
+    Param("power_n_max", 60, "int",
+          f"largest cohort size of the power curve (at most {MAX_POWER_SIZES} sizes, and "
+          f"n_simulations x the sum of the sizes at most {MAX_SIMULATED_CULTURES:,})",
+          minimum=2, maximum=1000),
+    Param("power_n_step", 2, "int", "step of cohort sizes of the power curve", minimum=1,
+          maximum=1000),
+    Param("gene", "HRAS", "gene", "candidate biomarker gene of the small-cohorts chapter"),
     Param("rate_responders", None, "float_or_none",
           "true overexpression rate among responders for the simulations; null: the observed one",
           minimum=0, maximum=1),
@@ -110,8 +150,9 @@ PARAMS: tuple[Param, ...] = (
           minimum=0, maximum=1),
     Param("target_power", 0.8, "float", "power the validation cohort should reach",
           minimum=0, maximum=1, min_inclusive=False, max_inclusive=False),
-    Param("max_n_per_group", 60, "int", "largest group size searched for the sample size",
-          minimum=2, maximum=10_000),
+    Param("max_n_per_group", 60, "int",
+          "largest group size searched for the sample size (the exact search grows with "
+          "about the cube of it)", minimum=2, maximum=300),
     Param("confidence", 0.95, "float", "confidence level of the reported intervals",
           minimum=0, maximum=1, min_inclusive=False, max_inclusive=False),
 )
@@ -123,6 +164,13 @@ RANGES: tuple[tuple[str, str], ...] = (
     ("cutoff_min", "cutoff_max"),
     ("power_n_min", "power_n_max"),
 )
+#: Scans set by (lowest, highest, step) parameters, each at most MAX_SCAN_POINTS values.
+SCANS: tuple[tuple[str, str, str, str], ...] = (
+    ("threshold_min_pct", "threshold_max_pct", "threshold_step_pct", "thresholds"),
+    ("cutoff_min", "cutoff_max", "cutoff_step", "cut-offs"),
+)
+
+_PATTERNS = {"drug": re.compile(DRUG_PATTERN), "gene": re.compile(GENE_PATTERN)}
 
 
 class ParamsError(ValueError):
@@ -135,31 +183,51 @@ def defaults() -> dict[str, Any]:
             for p in PARAMS}
 
 
-def _check_value(param: Param, value: Any) -> tuple[Any, str | None]:
-    """Return ``(converted value, None)`` or ``(None, reason)``."""
-    kind = param.kind
-    if kind == "str":
-        if not isinstance(value, str) or not value.strip():
-            return None, "must be a non-empty text value"
-        value = value.strip()
-        return (value if param.name == "gene" else value.lower()), None
-    if kind == "str_list":
-        if value is None:
-            return None, None
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            return None, "must be a list of text values, e.g. [everolimus, sunitinib]"
-        return [v.strip().lower() for v in value], None
-    if kind == "float_or_none" and value is None:
-        return None, None
-    if kind in ("float", "float_or_none"):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return None, "must be a number"
-        value = float(value)
-    if kind == "int":
+def _text(kind: str, value: Any) -> tuple[str | None, str | None]:
+    """A drug name (lower-cased) or gene symbol checked against the contract's pattern."""
+    if not isinstance(value, str) or not value.strip():
+        return None, "must be a non-empty text value"
+    text = value.strip()
+    if kind == "drug":
+        text = text.lower()
+    if not _PATTERNS[kind].fullmatch(text):
+        return None, "is not a valid " + ("drug name" if kind == "drug" else "gene symbol")
+    return text, None
+
+
+def _check_list(value: Any) -> tuple[list[str] | None, str | None]:
+    """Comparators: null, a list of drug names, or one name (commas may separate several)."""
+    if isinstance(value, str):
+        value = [v for v in value.split(",") if v.strip()]
+    if not isinstance(value, list):
+        return None, "must be null, a list of drug names or one drug name"
+    names: list[str] = []
+    for item in value:
+        name, reason = _text("drug", item)
+        if reason:
+            return None, f"has an entry that {reason} ({clip(repr(item))})"
+        if name not in names:
+            names.append(name)  # type: ignore[arg-type]
+    return names, None
+
+
+def _check_number(param: Param, value: Any) -> tuple[float | int | None, str | None]:
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        value = float(value)  # "1e-6": a number YAML 1.1 left as text
+    if param.kind == "int":
+        if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             return None, "must be a whole number"
+    else:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None, "must be a number"
+        try:
+            value = float(value)
+        except OverflowError:
+            return None, "must be a finite number"
+        if not math.isfinite(value):
+            return None, "must be a finite number (not .nan, .inf or -.inf)"
     lo, hi = param.minimum, param.maximum
     if lo is not None and (value < lo if param.min_inclusive else value <= lo):
         return None, "is out of range"
@@ -168,33 +236,132 @@ def _check_value(param: Param, value: Any) -> tuple[Any, str | None]:
     return value, None
 
 
-def resolve(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Merge ``overrides`` into the defaults, refusing unknown keys and invalid values."""
-    values = defaults()
-    problems: list[str] = []
-    for key, value in (overrides or {}).items():
-        param = BY_NAME.get(str(key))
-        if param is None:
-            close = difflib.get_close_matches(str(key), list(BY_NAME), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            problems.append(
-                f"unknown parameter '{key}'{hint}; known parameters: {', '.join(BY_NAME)}"
-            )
-            continue
-        converted, reason = _check_value(param, value)
-        if reason:
-            problems.append(
-                f"parameter '{key}' {reason}: got {value!r}; allowed: {param.allowed()}"
-            )
-        else:
-            values[param.name] = converted
+def _check_value(param: Param, value: Any) -> tuple[Any, str | None]:
+    """Return ``(converted value, None)`` or ``(None, reason)``."""
+    if param.kind in ("drug", "gene"):
+        return _text(param.kind, value)
+    if value is None and param.kind in ("str_list", "float_or_none"):
+        return None, None
+    if param.kind == "str_list":
+        return _check_list(value)
+    return _check_number(param, value)
+
+
+def scan_size(low: float, high: float, step: float) -> int:
+    """Number of values of the scan ``low, low + step, ... <= high`` (1e-9 tolerance)."""
+    return int(math.floor((high - low) / step + 1e-9)) + 1
+
+
+def power_sizes(values: Mapping[str, Any]) -> range:
+    """The cohort sizes of the power curve set by ``power_n_min/max/step``."""
+    return range(int(values["power_n_min"]), int(values["power_n_max"]) + 1,
+                 int(values["power_n_step"]))
+
+
+def _joint_problems(values: dict[str, Any]) -> list[str]:
+    """Checks that involve several parameters: ordered ranges and grid sizes."""
+    problems = []
     for low, high in RANGES:
-        if not problems and values[low] >= values[high]:
+        if values[low] >= values[high]:
             problems.append(f"parameter '{low}' ({values[low]}) must be below '{high}' "
                             f"({values[high]})")
     if problems:
+        return problems
+    for low, high, step, what in SCANS:
+        size = scan_size(values[low], values[high], values[step])
+        if size > MAX_SCAN_POINTS:
+            least = (values[high] - values[low]) / (MAX_SCAN_POINTS - 1)
+            problems.append(
+                f"parameter '{step}' ({values[step]:g}) gives a scan of {size:,} {what} from "
+                f"'{low}' ({values[low]:g}) to '{high}' ({values[high]:g}); allowed: at most "
+                f"{MAX_SCAN_POINTS:,} {what}, so '{step}' >= {least:.6g}")
+    sizes = power_sizes(values)
+    if len(sizes) > MAX_POWER_SIZES:
+        problems.append(
+            f"parameter 'power_n_step' ({values['power_n_step']}) gives {len(sizes):,} cohort "
+            f"sizes from 'power_n_min' ({values['power_n_min']}) to 'power_n_max' "
+            f"({values['power_n_max']}); allowed: at most {MAX_POWER_SIZES} sizes")
+    elif values["n_simulations"] * sum(sizes) > MAX_SIMULATED_CULTURES:
+        problems.append(
+            f"parameter 'n_simulations' ({values['n_simulations']:,}) times the power curve's "
+            f"cohort sizes ('power_n_min' {values['power_n_min']} to 'power_n_max' "
+            f"{values['power_n_max']}, step 'power_n_step' {values['power_n_step']}; "
+            f"{sum(sizes):,} cultures) is {values['n_simulations'] * sum(sizes):,} simulated "
+            f"cultures; allowed: at most {MAX_SIMULATED_CULTURES:,}")
+    if values["comparators"] and values["drug"] in values["comparators"]:
+        problems.append(f"parameter 'comparators' names the drug itself ('{values['drug']}'); "
+                        "allowed: other drugs only")
+    return problems
+
+
+def resolve(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Merge ``overrides`` into the defaults, refusing unknown keys and invalid values.
+
+    Every problem is listed (one line each) in one :class:`ParamsError`; nothing else is
+    raised, whatever the values.
+    """
+    if overrides is not None and not isinstance(overrides, Mapping):
+        raise ParamsError("parameters must be a mapping of 'parameter: value', got "
+                          f"{type(overrides).__name__}")
+    values = defaults()
+    problems: list[str] = []
+    for key, value in (overrides or {}).items():
+        param = BY_NAME.get(key) if isinstance(key, str) else None
+        if param is None:
+            shown = clip(key if isinstance(key, str) else repr(key))
+            close = difflib.get_close_matches(shown, list(BY_NAME), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            problems.append(f"unknown parameter '{shown}'{hint}; known parameters: "
+                            f"{', '.join(BY_NAME)}")
+            continue
+        converted, reason = _check_value(param, value)
+        if reason:
+            problems.append(f"parameter '{key}' {reason}: got {clip(_show(value))}; "
+                            f"allowed: {param.allowed()}")
+        else:
+            values[param.name] = converted
+    if not problems:
+        problems = _joint_problems(values)
+    if problems:
         raise ParamsError("\n".join(problems))
     return values
+
+
+def _show(value: Any) -> str:
+    """A value as YAML spells it where that differs from Python (nan, inf, null, booleans)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    try:
+        return repr(value)
+    except (ValueError, RecursionError):  # e.g. an int too long to print
+        return f"a {type(value).__name__}"
+
+
+_OPEN = (yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken,
+         yaml.BlockSequenceStartToken, yaml.BlockMappingStartToken)
+_CLOSE = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken, yaml.BlockEndToken)
+
+
+def _refuse_expansions(text: str, name: str) -> None:
+    """Refuse YAML anchors, aliases and deep nesting before anything is built.
+
+    An alias repeats a whole value, so a few hundred bytes can expand to billions of
+    values ("billion laughs"); a parameter file never needs one, nor more than
+    :data:`MAX_DEPTH` levels of nesting.
+    """
+    depth = 0
+    for token in yaml.scan(text, Loader=yaml.SafeLoader):
+        if isinstance(token, yaml.AnchorToken | yaml.AliasToken):
+            raise ParamsError(f"{name}, line {token.start_mark.line + 1}: YAML anchors and "
+                              "aliases ('&', '*') are not accepted in a parameter file; write "
+                              "each value out")
+        depth += isinstance(token, _OPEN) - isinstance(token, _CLOSE)
+        if depth > MAX_DEPTH:
+            raise ParamsError(f"{name}, line {token.start_mark.line + 1}: nested more than "
+                              f"{MAX_DEPTH} levels deep; a parameter file holds "
+                              "'parameter: value' lines")
 
 
 def load_params(path: str | Path | None) -> dict[str, Any]:
@@ -202,16 +369,43 @@ def load_params(path: str | Path | None) -> dict[str, Any]:
     if path is None:
         return resolve()
     path = Path(path)
+    name = clip(str(path))
+    if path.is_dir():
+        raise ParamsError(f"{name} is a folder; give a YAML parameter file "
+                          "('netcomp params > my.yaml' writes one)")
     if not path.is_file():
-        raise ParamsError(f"parameter file not found: {path}")
+        raise ParamsError(f"parameter file not found: {name} "
+                          "('netcomp params > my.yaml' writes one)")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ParamsError(f"cannot read the parameter file {name}: {exc.strerror}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ParamsError(f"{name} is larger than {MAX_FILE_BYTES:,} bytes; a parameter file "
+                          "holds a few 'parameter: value' lines")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ParamsError(
+            f"{name} is not UTF-8 text (byte 0x{raw[exc.start]:02x} at position {exc.start}); "
+            "save it as UTF-8 (in most editors: Save as, encoding UTF-8) and try again"
+        ) from None
+    if not text.strip():
+        raise ParamsError(f"{name} is empty; write 'parameter: value' lines (see "
+                          "'netcomp params'), or leave out --params to use the defaults")
+    try:
+        _refuse_expansions(text, name)
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ParamsError(f"{path} is not valid YAML: {exc}") from exc
-    if data is None:
+        raise ParamsError(f"{name} is not valid YAML: {clip(exc, 240)}") from None
+    except RecursionError:
+        raise ParamsError(f"{name} is nested too deeply to be a parameter file") from None
+    if data is None:  # only comments: the defaults
         data = {}
     if not isinstance(data, dict):
-        raise ParamsError(f"{path} must be a mapping of 'parameter: value' lines")
+        raise ParamsError(f"{name} must be a mapping of 'parameter: value' lines, not a "
+                          f"{'list' if isinstance(data, list) else type(data).__name__}")
     return resolve(data)
 
 
