@@ -180,7 +180,10 @@ class ConcentrationChoice:
     excluded: tuple[str, ...]
 
     def note(self) -> str:
-        """The concentration in words, with the rule that chose it (for the chapter prose)."""
+        """The concentration in words, with the rule that chose it (for the chapter prose).
+
+        The cultures left out (``excluded``) are for the caller to name.
+        """
         conc, tested = f"{self.concentration_um:g} µM", _fmt_conc(self.tested)
         if self.rule == "given":
             text = f"{conc}, set by the concentration_um parameter (tested: {tested})"
@@ -193,9 +196,6 @@ class ConcentrationChoice:
             text = (f"{conc}, the concentration tested in the most cultures ({n_at} of "
                     f"{self.n_cultures}), because no concentration was tested in every "
                     f"culture (tested: {tested})")
-        if self.excluded:
-            text += (f"; {len(self.excluded)} culture(s) without a measurement at this "
-                     f"concentration are not classified: {_fmt_list(self.excluded)}")
         return text
 
 
@@ -667,7 +667,8 @@ def comparison_sentence(comparison: pd.DataFrame) -> str:
         kind = "exact" if getattr(row, "p_method", "exact") == "exact" else "approximate"
         parts.append(
             f"{row.comparator} (median {row.median_comparator_pct:.1f}%; "
-            f"Wilcoxon {kind} p = {p} over {row.n_pairs} paired cultures)"
+            f"Wilcoxon {kind} p = {p} over {row.n_pairs} paired "
+            f"{'culture' if row.n_pairs == 1 else 'cultures'})"
         )
     if len(parts) <= 1:
         return "".join(parts)

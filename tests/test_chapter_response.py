@@ -223,7 +223,8 @@ def test_no_concentration_common_to_all_cultures_falls_back(tmp_path):
     assert res.choice.excluded == ("C002",)
     assert list(res.classes.index) == ["C001", "C003", "C004", "C005"]
     assert "tested in the most cultures (4 of 5)" in res.values["resp_conc_note"]
-    assert "C002" in res.values["resp_conc_note"]
+    assert "C002" in res.values["resp_coverage_note"]
+    assert "4 of the 5 cultures in the cohort were classified" in res.values["resp_coverage_note"]
     _values_are_finite_or_text(res)
 
 

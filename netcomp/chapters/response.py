@@ -169,22 +169,29 @@ def _classification(res: ResponseChapter, cohort: Cohort) -> None:
     non = inh[inh["inhibition_pct"] <= thr]
     n_resp, n_non = int(classes.sum()), int((~classes).sum())
     if drug == STUDY_DRUG and thr == STUDY_THRESHOLD:
-        study = (f"the study reported {STUDY_RESPONDERS} and {STUDY_NONRESPONDERS} with the "
-                 "same rule")
+        study = (f"the study reported {STUDY_RESPONDERS} and {STUDY_NONRESPONDERS} in its "
+                 f"{STUDY_RESPONDERS + STUDY_NONRESPONDERS} cultures with the same rule")
     elif drug == STUDY_DRUG:
         study = (f"the study's {STUDY_RESPONDERS} and {STUDY_NONRESPONDERS} used a threshold of "
                  f"{STUDY_THRESHOLD:g}%, not {thr:g}%")
     else:
         study = (f"the study's counts ({STUDY_RESPONDERS} and {STUDY_NONRESPONDERS}) concern "
                  f"{STUDY_DRUG}, not {drug}")
+    excluded = list(res.choice.excluded)
     coverage = (f"Every culture of the cohort was classified for {drug}."
-                if not never and not res.choice.excluded else
-                f"{_plural(len(classes), 'culture')} of the {len(cohort.culture_ids)} in the "
+                if not never and not excluded else
+                f"{len(classes)} of the {_plural(len(cohort.culture_ids), 'culture')} in the "
                 "cohort were classified"
-                + (f"; {_plural(len(never), 'culture')} had no {drug} measurement at all "
-                   f"({_names(never)})" if never else "")
-                + (f"; {len(res.choice.excluded)} lacked the chosen concentration"
-                   if res.choice.excluded else "") + ".")
+                + (f"; {len(never)} had no {drug} measurement at all ({_names(never)})"
+                   if never else "")
+                + (f"; {len(excluded)} had none at {res.choice.concentration_um:g} µM "
+                   f"({_names(excluded)})" if excluded else "") + ".")
+    n_all = len(classes)
+    sentence = (
+        f"With this rule, {n_resp} of the {_plural(n_all, 'culture')} "
+        f"{'is a responder' if n_resp == 1 else 'are responders'} ({_names(responders['culture_id'])}) "
+        f"and {n_non} {'is a non-responder' if n_non == 1 else 'are non-responders'} "
+        f"({_names(non['culture_id'])}); {study}.")
     n_reps = sorted(inh["n_replicates"].unique())
     res.values.update({
         "resp_drug": drug,
@@ -196,6 +203,7 @@ def _classification(res: ResponseChapter, cohort: Cohort) -> None:
         "resp_responders": _names(responders["culture_id"]),
         "resp_non_responders": _names(non["culture_id"]),
         "resp_study_note": study,
+        "resp_class_sentence": sentence,
         "resp_coverage_note": coverage,
         "resp_replicates": (f"{n_reps[0]}" if len(n_reps) == 1
                             else f"{n_reps[0]} to {n_reps[-1]}"),
@@ -229,23 +237,26 @@ def _replicate_tests(res: ResponseChapter) -> None:
     n_resp, n_non = int(resp.sum()), int((~resp).sum())
     if not defined.any():
         single = bool((inh["n_replicates"] < 2).all())
-        reason = ("every culture was measured in a single well, so the wells' spread and a "
-                  "t-test cannot be computed" if single else
-                  "no culture has two or more wells that differ, so no t-test can be computed")
-        res.notice(SECTION_REPLICATES, reason,
+        reason = ("every culture was measured in a single well" if single else
+                  "no culture has two or more wells that differ")
+        res.notice(SECTION_REPLICATES,
+                   f"{reason}, so the spread between wells cannot be estimated",
                    "measure each culture in two or more replicate wells (viability.csv, "
                    "column replicate)")
         res.values["resp_significance_sentence"] = (
-            f"In this cohort no t-test could be computed: {reason}")
+            f"In this cohort no t-test could be computed, because {reason}.")
         return
-    sentence = (f"At α = {res.alpha:g}, {n_sig_r} of the {_plural(n_resp, 'responder')} and "
-                f"{n_sig_n} of the {_plural(n_non, 'non-responder')} have an inhibition "
-                "significantly different from zero")
+    groups = [f"{n_sig} of the {_plural(n, word)}" for n_sig, n, word in
+              ((n_sig_r, n_resp, "responder"), (n_sig_n, n_non, "non-responder")) if n]
+    sentence = (f"At α = {res.alpha:g}, {' and '.join(groups)} "
+                f"{'has' if len(groups) == 1 and n_sig_r + n_sig_n == 1 else 'have'} an "
+                "inhibition significantly different from zero: a small inhibition can be "
+                "reproducible and still fall below the threshold")
     undefined = int((~defined).sum())
     if undefined:
         sentence += (f" ({_plural(undefined, 'culture')} with a single well or identical wells "
                      "could not be tested)")
-    res.values["resp_significance_sentence"] = sentence
+    res.values["resp_significance_sentence"] = sentence + "."
 
 
 def _comparison(res: ResponseChapter, requested: Sequence[str] | None,
@@ -572,8 +583,7 @@ def _exercises(res: ResponseChapter, viability: pd.DataFrame) -> None:
     reach = ex4.loc[ex4["Can reach alpha"], "Values"]
     needed = int(reach.min()) if len(reach) else None
     if res.comparison.empty:
-        pairs_note = ("no paired comparison of drugs in this cohort, so nothing to compare "
-                      "with")
+        pairs_note = "no pairs at all in this cohort, as no comparator drug was measured"
     else:
         pairs = int(res.comparison["n_nonzero"].min())
         pairs_note = (f"at least {pairs} non-zero differences per comparator, "
