@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import gc
 import io
 import re
 import unicodedata
@@ -384,7 +385,8 @@ def _split_row_hint(fields: list[str], width: int, kinds: list[str]) -> tuple[st
     """Explain a row with too many values: most often an unquoted decimal comma."""
     extra = len(fields) - width
     candidates = [i for i in range(len(fields) - 1)
-                  if re.fullmatch(r"[+-]?\d+", fields[i]) and re.fullmatch(r"\d+", fields[i + 1])]
+                  if len(fields[i]) + len(fields[i + 1]) <= 40
+                  and re.fullmatch(r"[+-]?\d+", fields[i]) and re.fullmatch(r"\d+", fields[i + 1])]
     if extra == 1:
         plausible = [i for i in candidates if i < width and kinds[i] in ("number", "unknown")]
         candidates = plausible or candidates
@@ -725,7 +727,7 @@ def _did_you_mean(value: str, allowed: tuple[str, ...]) -> str:
 
 
 def _number_message(value: str) -> str:
-    if _COMMA_NUMBER.fullmatch(value):
+    if len(value) <= 40 and _COMMA_NUMBER.fullmatch(value):
         a, b = value.split(",")
         if len(b) == 3:
             return (f"'{value}' is ambiguous: {a}{b} with a thousands separator, or {a}.{b} "
@@ -931,11 +933,16 @@ def validate_cohort(path: str | Path, allow_identifiers: bool = False) -> Valida
     """
     path = Path(path)
     report = ValidationReport(source=str(path))
+    collecting = gc.isenabled()
+    gc.disable()  # millions of short-lived cells, no cycles: collection would only cost time
     try:
         _validate(path, report, allow_identifiers)
     except Exception as exc:  # never a traceback: say what happened and where to report it
         report.add(Problem(str(path), f"could not be checked: unexpected {type(exc).__name__}: "
                            f"{clip(exc)} (please report this with the file that caused it)"))
+    finally:
+        if collecting:
+            gc.enable()
     report._finish()
     report.tables = {name: df.reset_index(drop=True) for name, df in report.tables.items()}
     return report

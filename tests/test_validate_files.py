@@ -556,3 +556,19 @@ def test_broken_cohorts_never_raise_and_always_say_where(case):
             values = raw["viability_pct"].str.strip()
             values = values[values.ne("")]
             assert values.str.fullmatch(NUMBER_RE).all()
+
+
+def test_the_data_contract_page_shows_real_output(cohort_dir: Path):
+    lines = _lines(cohort_dir, "viability.csv")
+    lines[4] = _set_last(lines[4], "1,5")
+    _write_lines(cohort_dir, "viability.csv", lines)
+    rows = _lines(cohort_dir, "cultures.csv")
+    rows[0] += ",notes"
+    rows[1:] = [row + ",ok" if row else row for row in rows[1:]]
+    rows[3] = rows[3][:-2] + "a.b@example.org"
+    rows[2] = re.sub(",(fe)?male,", ",X,", rows[2])
+    _write_lines(cohort_dir, "cultures.csv", rows)
+    shown = validate_cohort(cohort_dir).format().replace(str(cohort_dir), "my_cohort")
+    page = (Path(__file__).resolve().parents[1] / "book" / "data_contract.md").read_text()
+    example = page.split("```text\n", 1)[1].split("```", 1)[0]
+    assert shown + "\n" == example
