@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from netcomp.cli import main
 from netcomp.contract import DRUG_PATTERN, GENE_PATTERN
 from netcomp.params import (
+    BY_NAME,
     MAX_FILE_BYTES,
     MAX_POWER_SIZES,
     MAX_SCAN_POINTS,
@@ -397,3 +398,13 @@ def test_any_file_text_gives_values_or_params_error(tmp_path_factory, text):
         load_params(f)
     except ParamsError as exc:
         assert 0 < len(str(exc))
+
+
+def test_the_rerun_guide_states_the_bounds_the_code_enforces():
+    guide = (Path(__file__).parents[1] / "book" / "rerun.md").read_text(encoding="utf-8")
+    guide = " ".join(guide.split())
+    for text in (f"at most {MAX_SCAN_POINTS:,} thresholds", f"{MAX_SCAN_POINTS:,} cut-offs",
+                 f"at most {MAX_POWER_SIZES} cohort sizes", f"{MAX_SIMULATED_CULTURES:,} simulated",
+                 f"`n_simulations` at most {BY_NAME['n_simulations'].maximum:,}",
+                 f"`max_n_per_group` at most {BY_NAME['max_n_per_group'].maximum:,}"):
+        assert text in guide
