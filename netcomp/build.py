@@ -31,12 +31,15 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import netcomp
 from netcomp import params as params_mod
 from netcomp.provenance import BUNDLED_COHORT, file_checksums
 from netcomp.safe_text import clip, md_escape
+
+if TYPE_CHECKING:
+    from netcomp.preflight import PreflightReport
 
 # pandas, pandera, papermill and the analysis modules are imported inside the functions that
 # need them, so that a rebuild with nothing changed answers in a fraction of a second.
@@ -498,20 +501,10 @@ def _read_notices(results: Path) -> list[str]:
     return found
 
 
-def _preflight(data: Path, values: dict[str, Any], allow_identifiers: bool) -> Any:
+def _preflight(data: Path, values: dict[str, Any], allow_identifiers: bool) -> PreflightReport:
     """The pre-flight check of the data and parameters together (netcomp.preflight)."""
-    try:
-        from netcomp.preflight import preflight
-    except ModuleNotFoundError as exc:  # TRANSITIONAL: until netcomp/preflight.py lands
-        if exc.name != "netcomp.preflight":
-            raise
-        from types import SimpleNamespace
+    from netcomp.preflight import preflight
 
-        from netcomp.validate import validate_cohort
-
-        report = validate_cohort(data, allow_identifiers=allow_identifiers)
-        return SimpleNamespace(errors=report.errors, warnings=report.warnings, notices=[],
-                               ok=report.ok, format=report.format)
     return preflight(data, values, allow_identifiers=allow_identifiers)
 
 
