@@ -1003,8 +1003,16 @@ def missing_expression_note(missing: pd.DataFrame) -> str:
     """One sentence about genes not measured in every culture (from :func:`missing_expression`)."""
     if missing.empty:
         return "Every gene was measured in every culture."
-    parts = "; ".join(f"{g} ({c})" for g, c in zip(missing["gene"], missing["cultures"],
-                                                       strict=True))
+
+    def short(cultures: str, limit: int = 5) -> str:
+        names = cultures.split(", ")
+        return cultures if len(names) <= limit else (
+            ", ".join(names[:limit]) + f" and {len(names) - limit} more")
+
+    shown = list(zip(missing["gene"], missing["cultures"], strict=True))
+    parts = "; ".join(f"{g} ({short(c)})" for g, c in shown[:10])
+    if len(shown) > 10:
+        parts += f"; and {len(shown) - 10} more genes"
     return (
         f"{len(missing)} gene(s) lack a fold change for some cultures: {parts}. Each such gene "
         "is tested on the cultures where it was measured; the columns n_responders and "

@@ -119,10 +119,6 @@ def culture_phrase(ids: Sequence[str], limit: int = MAX_LISTED) -> str:
     return ids[0] if len(ids) == 1 else ", ".join(ids[:-1]) + " and " + ids[-1]
 
 
-def _p_text(p: float, digits: int = 3) -> str:
-    return f"{p:.{digits}f}" if np.isfinite(p) else NOT_APPLICABLE
-
-
 def _counts_phrase(table: BinaryAssociation, gene: str = GENE) -> str:
     return (f"{table.a} of the {table.a + table.c} responders and {table.b} of the "
             f"{table.b + table.d} non-responders overexpress {gene}")
