@@ -16,13 +16,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from netcomp import robustness
 from netcomp.chapters import association as ch
 from netcomp.cohort import load_cohort
+from netcomp.validate import CohortError
 from tests.cohorts import CohortSpec, write_cohort
 from tests.strategies import cohort_specs
 
@@ -282,7 +283,12 @@ def test_grid_parameters_are_respected(tmp_path):
 def test_compute_never_raises_on_any_valid_cohort(spec):
     with tempfile.TemporaryDirectory() as folder:
         write_cohort(Path(folder), spec)
-        cohort = load_cohort(folder)
+        try:
+            cohort = load_cohort(folder)
+        except CohortError as err:
+            # partial expression can leave expression.csv without rows: not a valid cohort
+            assume("expression.csv" not in str(err) or "no data rows" not in str(err))
+            raise
         result = ch.compute(cohort, {"n_simulations": 100, "power_n_max": 12,
                                      "threshold_step_pct": 2.5, "cutoff_step": 0.5})
     _check_values(result)
