@@ -27,7 +27,7 @@ from netcomp.chapters.base import ChapterResult, chapter_params
 from netcomp.cohort import Cohort
 from netcomp.robustness import FragilityResult
 
-CHAPTER = "association"
+CHAPTER = "03_biomarker_association"
 #: The candidate biomarker of the study (the chapter's prose is about it).
 GENE = "HRAS"
 #: Fewest cultures each response class needs for the tests of association.
