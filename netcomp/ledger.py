@@ -21,6 +21,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from netcomp.safe_text import md_escape
+
 CLAIMS_FILE = Path(__file__).resolve().parents[1] / "data" / "claims.yaml"
 STATUSES: tuple[str, ...] = ("reproduced", "differs", "reported-only", "reconstructed-data")
 LEDGER_COLUMNS: tuple[str, ...] = ("claim_id", "source", "reported", "computed", "status", "note")
@@ -170,7 +172,7 @@ def heading_slug(title: str) -> str:
     return re.sub(r"[^\w\u4e00-\u9fff\- ]", "", title.strip().lower().replace(" ", "-"))
 
 
-#: Readable names of the seed documents, for the ledger page.
+#: Readable names of the source documents, for the ledger page.
 SOURCE_NAMES: dict[str, str] = {
     "000_281e2e275d85b6f8.txt": "{cite:t}`liverani2023`, abstract",
     "001_b2b5ef46d79f5bfb.txt": "TALENT, {cite:t}`capdevila2021`",
@@ -182,6 +184,9 @@ def ledger_markdown(ledger: pd.DataFrame, documents: set[str] | None = None) -> 
 
     ``documents`` lists the chapters in this build (e.g. ``notebooks/01_data_import``);
     claims computed by a chapter that is not in the build name it without a link.
+    Text that can carry data (computed values, notes with error messages, the claims' own
+    wording) is escaped with :func:`~netcomp.safe_text.md_escape`: it shows as written and
+    can neither run as markup nor break the table.
     """
     counts = status_counts(ledger)
     summary = ", ".join(f"{{{BADGES[s]}}}`{s}` {n}" for s, n in counts.items())
@@ -190,8 +195,9 @@ def ledger_markdown(ledger: pd.DataFrame, documents: set[str] | None = None) -> 
              "|---|---|---|---|"]
     for row in ledger.itertuples(index=False):
         file, _, locator = row.source.partition(": ")
-        parts = [f"**{row.claim}** (`{row.claim_id}`)."]
-        parts.append(f"Source: {SOURCE_NAMES.get(file, file)} (`{file}`): {locator}.")
+        parts = [f"**{md_escape(row.claim)}** (`{row.claim_id}`)."]
+        parts.append(f"Source: {SOURCE_NAMES.get(file, md_escape(file))} (`{file}`): "
+                     f"{md_escape(locator)}.")
         if row.chapter:
             if documents is not None and row.chapter not in documents:
                 where = f"`{row.chapter}` (not in this build)"
@@ -202,11 +208,11 @@ def ledger_markdown(ledger: pd.DataFrame, documents: set[str] | None = None) -> 
                 where = f"{{doc}}`/{row.chapter}`"
             parts.append(f"Computed in: {where}.")
         if row.note:
-            parts.append(f"*{row.note}*")
+            parts.append(f"*{md_escape(row.note)}*")
         cells = [
-            "<br>".join(parts).replace("|", "\\|"),
-            f"{row.reported} ({row.unit})" if row.unit else str(row.reported),
-            row.computed,
+            "<br>".join(parts),
+            md_escape(f"{row.reported} ({row.unit})" if row.unit else row.reported),
+            md_escape(row.computed),
             f"{{{BADGES[row.status]}}}`{row.status}`",
         ]
         lines.append("| " + " | ".join(str(c).replace("\n", " ") for c in cells) + " |")

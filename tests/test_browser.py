@@ -13,6 +13,7 @@ workflow does this for the pages it uploads.
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import json
 import os
@@ -46,6 +47,8 @@ ALLOWED_MISSING = {"/favicon.ico"}
 # Text that only appears when MyST, glue or a cross-reference was not resolved.
 UNRESOLVED_MARKERS = ("{glue", "glue:", "{ref}", "{numref}", "{cite", "{doc}", "{term}", "??")
 NOT_A_NUMBER = {"", "nan", "NaN", "None", "inf", "-inf", "<NA>", "NaT"}
+#: A global that the payload tests' strings set if they ever run as script.
+PWNED_MARKER = "__pwned"
 GLUE_ROLE = re.compile(r"\{glue(?::(?P<kind>[a-z]*))?\}`(?P<body>[^`]+)`")
 
 PREPARE_JS = """
@@ -86,6 +89,31 @@ INSPECT_JS = """
 """
 
 
+PHONE_JS = """
+() => {
+  // The page's width, and the outermost elements sticking out of it that no scrolling or
+  // clipping box contains (what makes the page scroll sideways).
+  const inner = document.documentElement.clientWidth;
+  const clips = (el) => ["auto", "scroll", "hidden", "clip"]
+    .includes(getComputedStyle(el).overflowX);
+  const culprits = [];
+  for (const el of document.querySelectorAll("body *")) {
+    if (el.getBoundingClientRect().right <= inner + 1
+        || getComputedStyle(el).visibility === "hidden") continue;
+    let contained = false;
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (clips(a) || a.getBoundingClientRect().right > inner + 1) { contained = true; break; }
+    }
+    if (!contained) {
+      culprits.push(el.tagName.toLowerCase() + ": " + (el.textContent || "").trim().slice(0, 60));
+    }
+  }
+  return {scroll: document.documentElement.scrollWidth, inner: inner,
+          widest: culprits.slice(0, 3).join(" | ")};
+}
+"""
+
+
 @dataclass
 class PageReport:
     """What one visit of one page observed."""
@@ -96,6 +124,8 @@ class PageReport:
     external_requests: list[str] = field(default_factory=list)
     broken_images: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    scripts_run: list[str] = field(default_factory=list)  # dialogs, or a payload's marker set
+    phone_overflow: list[str] = field(default_factory=list)  # sideways scroll at 390 px
     toc_links: list[str] = field(default_factory=list, repr=False)  # left nav, absolute URLs
     prose: str = field(default="", repr=False)  # article text without code, hidden parts kept
     text: str = field(default="", repr=False)  # article text as rendered (what a reader sees)
@@ -125,6 +155,13 @@ def html_dir(book_out: Path) -> Path:
 @pytest.fixture(scope="session")
 def server(html_dir: Path) -> Iterator[str]:
     """Serve the html folder on 127.0.0.1 at a free port; yield the base URL."""
+    with serve(html_dir) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serve(html_dir: Path) -> Iterator[str]:
+    """Serve ``html_dir`` on 127.0.0.1 at a free port while the block runs; give the URL."""
 
     class Quiet(SimpleHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
@@ -147,6 +184,13 @@ def server(html_dir: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """One headless Debian Chromium for the session (never a downloaded browser)."""
+    with chromium_browser() as launched:
+        yield launched
+
+
+@contextlib.contextmanager
+def chromium_browser() -> Iterator[Any]:
+    """Headless Debian Chromium driven by Playwright; skip (fail on CI) when it is missing."""
     chromium = shutil.which("chromium")
     if chromium is None:
         message = "Debian's chromium is not installed (apt-get install chromium; .ci/run does it)"
@@ -166,6 +210,11 @@ def browser() -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def pages(html_dir: Path) -> list[str]:
     """Every page of the book (relative paths), found in the build; redirects excluded."""
+    return book_pages(html_dir)
+
+
+def book_pages(html_dir: Path) -> list[str]:
+    """Every page of a built book (relative paths); redirects excluded."""
     found = sorted(
         p.relative_to(html_dir).as_posix() for p in html_dir.rglob("*.html")
         if not p.relative_to(html_dir).parts[0].startswith("_") and not _redirect_target(p)
@@ -235,8 +284,13 @@ def _watch(page: Any, report: PageReport) -> None:
         if response.status >= 400 and urlsplit(response.url).path not in ALLOWED_MISSING:
             report.failed_requests.append(f"{response.url}: HTTP {response.status}")
 
+    def on_dialog(dialog: Any) -> None:
+        report.scripts_run.append(f"a {dialog.type} dialog opened: {dialog.message!r}")
+        dialog.dismiss()
+
     page.on("console", on_console)
     page.on("pageerror", lambda exc: report.console_errors.append(f"uncaught: {exc}"))
+    page.on("dialog", on_dialog)
     page.on("requestfailed", on_failed)
     page.on("response", on_response)
 
@@ -259,6 +313,14 @@ def _visit(browser: Any, server: str, rel: str, shots: Path) -> PageReport:
         report.all_text = _squash(info["allText"])
         report.screenshot = shots / (rel.replace("/", "__").removesuffix(".html") + ".png")
         page.screenshot(path=str(report.screenshot), full_page=True)
+        if page.evaluate(f"() => typeof window.{PWNED_MARKER} !== 'undefined'"):
+            report.scripts_run.append(f"window.{PWNED_MARKER} was set by a script in the page")
+        # the same page on a phone-wide window: the article must not scroll sideways
+        page.set_viewport_size({"width": PHONE_WIDTH, "height": 844})
+        widths = page.evaluate(PHONE_JS)
+        if widths["scroll"] > widths["inner"]:
+            report.phone_overflow.append(
+                f"{widths['scroll']} px wide at {PHONE_WIDTH} px; widest: {widths['widest']}")
     finally:
         context.close()
     return report
@@ -506,3 +568,15 @@ def test_front_page_fits_a_phone(browser: Any, server: str, screenshots: Path):
         context.close()
     assert widths["inner"] == PHONE_WIDTH
     assert widths["scroll"] <= widths["inner"], f"horizontal scroll at {PHONE_WIDTH} px: {widths}"
+
+
+def test_no_script_in_the_pages_runs_unasked(reports: dict[str, PageReport]):
+    """No page opens a dialog or sets the payload marker (the payload tests rely on this)."""
+    bad = _offenders(reports, "scripts_run")
+    assert not bad, "\n" + bad
+
+
+def test_every_page_fits_a_phone(reports: dict[str, PageReport]):
+    """At 390 px wide no page scrolls sideways (wide tables and code scroll in their boxes)."""
+    bad = _offenders(reports, "phone_overflow")
+    assert not bad, "\n" + bad

@@ -1,8 +1,9 @@
 """Shared look of every figure: colour-blind-safe colours and provenance-aware saving.
 
 Colours are the Okabe-Ito palette, distinguishable with the common forms of colour
-blindness. :func:`save_figure` writes each figure as PNG and SVG next to the CSV of the
-data it plots, so every figure in the book can be traced and re-drawn.
+blindness. Text is never parsed as mathtext, so data-driven labels show exactly as given.
+:func:`save_figure` writes each figure as PNG and SVG next to the CSV of the data it plots,
+so every figure in the book can be traced and re-drawn.
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ RC_PARAMS: dict[str, object] = {
     "svg.hashsalt": "netcomp",  # deterministic SVG ids
     "svg.fonttype": "none",
     "axes.prop_cycle": matplotlib.cycler(color=list(SERIES_COLOURS)),
+    # Labels come from the user's data (cultures, drugs, genes): a '$' must show as a dollar
+    # sign, never start mathtext (which could fail to parse and stop the build).
+    "text.parse_math": False,
 }
 
 
@@ -115,7 +119,9 @@ def provenance_caption(name: str, figures_dir: str | Path, made_by: str, noteboo
     """MyST text naming the function and notebook that drew a figure, with download links.
 
     Links are relative to the current directory, which is the notebook's folder when the
-    build runs it, so Sphinx can copy the files next to the page.
+    build runs it, so Sphinx can copy the files next to the page. The function and its module
+    are named apart: one unbreakable ``netcomp.figures.module.function`` is wider than a
+    phone screen.
     """
     rel = Path(os.path.relpath(Path(figures_dir).resolve(), Path.cwd())).as_posix()
     links = ", ".join(
@@ -123,7 +129,9 @@ def provenance_caption(name: str, figures_dir: str | Path, made_by: str, noteboo
         for label, ext in (("PNG", "png"), ("SVG", "svg"), ("plotted data (CSV)", "csv"))
     )
     where = f" in `{notebook}`" if notebook else ""
-    return f"*Figure `{name}`: drawn by `{made_by}`{where}. Download: {links}.*"
+    module, _, function = made_by.rpartition(".")
+    by = f"`{function}` from `{module}`" if module else f"`{function}`"
+    return f"*Figure `{name}`: drawn by {by}{where}. Download: {links}.*"
 
 
 def show_figure(
