@@ -297,6 +297,11 @@ def _write_payload_cohort(base: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def payload_build(tmp_path_factory: pytest.TempPathFactory) -> PayloadBuild:
+    """The whole book built from hostile data folder, parameter file and output folder names.
+
+    Braces in the output folder once broke the build (papermill formats notebook paths with
+    ``str.format``); this build is the regression test for that too.
+    """
     base = tmp_path_factory.mktemp("payload")
     data_dir = _write_payload_cohort(base / "data")
     params_file = base / "params" / '`<img src=x onerror="window.__pwned=1">$x${{7*7}}.yaml'
@@ -309,6 +314,7 @@ def payload_build(tmp_path_factory: pytest.TempPathFactory) -> PayloadBuild:
 
 @pytest.mark.build
 def test_no_payload_reaches_a_page_as_markup(payload_build: PayloadBuild):
+    """No page holds a payload as live HTML; the extra column shows nowhere; names verbatim."""
     html_dir = payload_build.out / "html"
     pages = sorted(html_dir.rglob("*.html"))
     assert len(pages) >= 8
@@ -344,6 +350,8 @@ def payload_reports(payload_build: PayloadBuild,
 @pytest.mark.build
 @pytest.mark.browser
 def test_no_script_runs_on_any_page_of_a_hostile_build(payload_reports: dict[str, PageReport]):
+    """In Chromium: no dialog, no ``window.__pwned``, no failed request (an injected
+    ``<img src=x>`` would fetch ``x``), no console error, nothing fetched from outside."""
     assert any(rel.startswith("notebooks/") for rel in payload_reports)
     bad = [f"{rel}: {item}" for rel, r in payload_reports.items()
            for item in [*r.scripts_run, *r.console_errors, *r.failed_requests,
@@ -356,6 +364,7 @@ def test_no_script_runs_on_any_page_of_a_hostile_build(payload_reports: dict[str
 @pytest.mark.browser
 def test_hostile_folder_name_shows_as_written(payload_build: PayloadBuild,
                                               payload_reports: dict[str, PageReport]):
+    """What a reader sees: the folder's name as typed, on the About page and the front page."""
     folder = _squash(payload_build.data_dir.name)
     assert f"Folder: {folder}" in payload_reports["book/about.html"].text
     assert f"in {folder}." in payload_reports["book/index.html"].text  # the build line
