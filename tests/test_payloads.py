@@ -226,6 +226,20 @@ def test_figure_labels_with_dollars_and_tags_are_drawn_as_written(tmp_path: Path
     assert (tmp_path / "payload.png").stat().st_size > 0
 
 
+def test_show_table_escapes_cells_and_headers():
+    """Chapter tables (pandas Styler, which does not escape by default) show payloads as text."""
+    from netcomp.display import show_table
+
+    hostile = PAYLOADS[:3]
+    frame = pd.DataFrame({hostile[0]: list(hostile), "n": [1.0, 2.0, 3.0]})
+    rendered = show_table(frame, {"n": "{:.1f}"}).to_html()
+    assert not any(marker in rendered for marker in RAW_MARKERS)
+    cell = re.compile(r"<t[hd](?:\s[^>]*)?>(.*?)</t[hd]>", re.S)
+    cells = [html.unescape(c) for c in cell.findall(rendered)]
+    assert cells[0] == hostile[0]  # the header
+    assert [c for c in cells if c in hostile] == [hostile[0], *hostile]
+
+
 def _glue_output(name: str, value: Any) -> dict[str, Any]:
     """The notebook output ``myst_nb.glue(name, value, display=False)`` writes."""
     import IPython.core.formatters
