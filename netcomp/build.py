@@ -600,11 +600,18 @@ def build(
 
     step(1, "reading parameters" + (f" from {params_file}" if params_file else ""))
     values = params_mod.load_params(params_file)
+    created = [d for d in (out.parent, *out.parent.parents) if not d.exists()]
     out.parent.mkdir(parents=True, exist_ok=True)
-    with out_lock(out):
-        check_out_dir(out, data_dir, params_path)  # again, now that no other build can change it
-        return _build_locked(data_dir, values, out, allow_identifiers, jobs, log, notebooks,
-                             force, strict, step, t0)
+    try:
+        with out_lock(out):
+            check_out_dir(out, data_dir, params_path)  # again, now no other build can change it
+            return _build_locked(data_dir, values, out, allow_identifiers, jobs, log,
+                                 notebooks, force, strict, step, t0)
+    finally:
+        if not out.exists():  # nothing built: leave no empty parent folder behind either
+            for folder in created:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
 
 
 def _summarise_notices(log: Callable[[str], None], preflight_notices: list[str],

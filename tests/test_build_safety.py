@@ -362,11 +362,12 @@ def test_notices_are_listed_and_strict_refuses_them(fakes: Fakes, tmp_path: Path
 def test_preflight_errors_stop_the_build_before_the_out_folder(fakes: Fakes, tmp_path: Path,
                                                                capsys):
     fakes.report = Report(errors=["drug 'x' is not in viability.csv; available: lenvatinib"])
-    out = tmp_path / "book"
+    out = tmp_path / "new" / "book"
+    before = snapshot(tmp_path)
     assert main(["build", "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert "do not fit together" in err and "drug 'x' is not in viability.csv" in err
-    assert not out.exists() and no_netcomp_leftovers(tmp_path) == []
+    assert snapshot(tmp_path) == before  # not even the parent folder was left behind
 
 
 def test_unchanged_inputs_with_allow_identifiers_reuse_the_previous_build(fakes: Fakes,
