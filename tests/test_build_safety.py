@@ -486,3 +486,42 @@ def test_an_interrupted_build_stops_everything_and_keeps_the_previous_book(
     assert alive == []
     assert snapshot(out) == before
     assert no_netcomp_leftovers(tmp_path) == []
+
+
+RENDER_ONLY = """
+import shutil, sys
+from pathlib import Path
+import netcomp.build as b
+from netcomp.cli import main
+
+def copy_only(task):  # skip execution: the interrupt must hit Jupyter Book
+    shutil.copy(task[0], task[1])
+    return Path(task[0]).name, 0.0
+
+b._execute_one = copy_only
+sys.exit(main(["build", "--out", sys.argv[1], "--jobs", "1"]))
+"""
+
+
+@pytest.mark.build
+def test_an_interrupt_while_rendering_stops_jupyter_book(tmp_path: Path):
+    out = previous_build(tmp_path / "book")
+    before = snapshot(out)
+    proc = subprocess.Popen([sys.executable, "-c", RENDER_ONLY, str(out)], cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    renderers: list[psutil.Process] = []
+    while time.monotonic() < deadline and proc.poll() is None and not renderers:
+        renderers = [p for p in _descendants(proc.pid)
+                     if "jupyter-book" in " ".join(p.cmdline() if p.is_running() else [])]
+        time.sleep(0.2)
+    assert renderers, proc.stderr.read() if proc.poll() is not None else "no jupyter-book"
+    time.sleep(1.5)  # Sphinx is reading the pages now
+    started = _descendants(proc.pid)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=30)
+    err = proc.stderr.read()
+    assert proc.returncode == 143, err
+    assert len(err.strip().splitlines()) == 1 and "interrupted (SIGTERM)" in err, err
+    assert [p for p in started if p.is_running() and p.status() != psutil.STATUS_ZOMBIE] == []
+    assert snapshot(out) == before and no_netcomp_leftovers(tmp_path) == []
