@@ -185,9 +185,10 @@ def _table_section(result: SmallSampleChapter, p: Mapping[str, Any]) -> None:
             f"{p['gene']} fold change {'are' if left_out != 1 else 'is'} left out.)"
             if left_out else "")
     v["sc_table_sentence"] = (
-        f"{setting}, {counts.x1} of {counts.n1} responders to {p['drug']} (at "
-        f"{v['sc_concentration']}) and {counts.x2} of {counts.n2} non-responders overexpress "
-        f"{p['gene']}.{note} Four numbers; every section below is about what they can support."
+        f"{setting}, {counts.x1} of {_count(counts.n1, 'responder')} to {p['drug']} (at "
+        f"{v['sc_concentration']}) and {counts.x2} of {_count(counts.n2, 'non-responder')} "
+        f"overexpress {p['gene']}.{note} Four numbers; every section below is about what they "
+        "can support."
     )
     v.update({"sc_x1": counts.x1, "sc_n1": counts.n1, "sc_x2": counts.x2, "sc_n2": counts.n2,
               "sc_n": counts.n1 + counts.n2, "sc_rate1": 100 * result.rate1,
