@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from scipy import stats
 
+from netcomp import literature as lit
 from netcomp.chapters import literature as chapter
 from netcomp.chapters.literature import compute
 from netcomp.cohort import CohortError, load_cohort
@@ -77,8 +78,11 @@ def test_bundled_talent_numbers(bundled):
     assert v["lit_sunitinib_orr"] == 9.3
     assert result.notices == []
     _literature_renders(result)
-    assert "seed" not in " ".join(result.approved.drop(columns=[
-        "indication (as the seeds state it)"]).astype(str).to_numpy().ravel())
+    shown = result.approved_table
+    assert "indication (as the sources state it)" in shown.columns
+    assert "seed" not in " ".join(list(shown.columns) + list(shown.astype(str).to_numpy().ravel()))
+    assert list(result.tables["approved_therapies"].columns) == list(
+        lit.approved_therapies(result.trials).columns)  # the results file keeps its columns
 
 
 def test_bundled_cultures_beside_talent(bundled):

@@ -55,6 +55,7 @@ class LiteratureChapter(ChapterResult):
     percentages: pd.DataFrame = field(default_factory=pd.DataFrame)
     orr: pd.DataFrame = field(default_factory=pd.DataFrame)
     approved: pd.DataFrame = field(default_factory=pd.DataFrame)
+    approved_table: pd.DataFrame = field(default_factory=pd.DataFrame)
     adverse: pd.DataFrame = field(default_factory=pd.DataFrame)
     inhibition: pd.Series | None = None
     classes: pd.Series | None = None
@@ -183,6 +184,8 @@ def _trial_values(result: LiteratureChapter) -> None:
     v["lit_sunitinib_orr"] = benchmark
     approved = lit.approved_therapies(trials)
     result.approved = approved
+    # the results file keeps its column names; the page names the source documents
+    result.approved_table = approved.rename(columns=lambda c: c.replace("seeds", "sources"))
     result.tables["approved_therapies"] = approved
     v["lit_n_approved"] = int(len(approved))
 
