@@ -241,3 +241,28 @@ def test_any_cohort_computes(spec):
     assert result.values["n_cultures"] == spec.n_cultures
     for notice in result.notices:
         assert notice.reason and notice.remedy
+
+
+def test_figures_stay_bounded_for_large_cohorts(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from netcomp.figures import cohort as figs
+
+    spec = CohortSpec(n_cultures=150, partial_expression=True, mutation_rate=0.3, seed=11)
+    cohort = _cohort(tmp_path, spec)
+    result = compute(cohort)
+    for fig in (figs.expression_heatmap(result.log2_fc, result.gene_groups),
+                figs.replicate_spread(cohort.viability),
+                figs.mutation_matrix(result.mutation_grid)):
+        width, height = fig.get_size_inches()
+        assert width <= figs.MAX_WIDTH and height <= figs.MAX_HEIGHT
+        assert "150, not labelled one by one" in fig.axes[0].get_xlabel()
+        plt.close(fig)
+    # a heat map whose cells are all missing still draws (no NaN colour limits)
+    empty = result.log2_fc.iloc[:3] * np.nan
+    fig = figs.expression_heatmap(empty, result.gene_groups)
+    assert fig.axes[0].images[0].get_clim() == (-1.0, 1.0)
+    plt.close(fig)
