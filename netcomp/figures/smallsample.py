@@ -10,6 +10,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib import ticker
+from matplotlib.axis import Axis
 from matplotlib.lines import Line2D
 
 from netcomp.figures.style import OKABE_ITO, SERIES_COLOURS, new_figure
@@ -30,6 +32,16 @@ PROCEDURE_LABELS: dict[str, str] = {
 }
 
 
+def _plain_log_ticks(axis: Axis) -> None:
+    """Tick labels of a log axis as plain numbers (1, 0.1, 0.01, 1e-05).
+
+    The book's style never parses text as mathtext, so matplotlib's default log labels
+    (``$10^{-2}$``) would show as raw markup.
+    """
+    axis.set_major_formatter(ticker.FuncFormatter(lambda value, _pos: f"{value:g}"))
+    axis.set_minor_formatter(ticker.NullFormatter())
+
+
 def exact_vs_chi_square_plot(tables: pd.DataFrame, alpha: float) -> plt.Figure:
     """Tables sharing the observed margins: their chance under no effect and each test's p-value.
 
@@ -39,11 +51,14 @@ def exact_vs_chi_square_plot(tables: pd.DataFrame, alpha: float) -> plt.Figure:
     """
     fig, (left, right) = new_figure(10.0, 4.8, ncols=2, gridspec_kw={"width_ratios": [1, 1.6]})
     x = np.arange(len(tables))
-    labels = [f"{lab}\n(observed)" if obs else lab
+    many = len(tables) > 6  # long labels side by side would overlap: turn them upright
+    labels = [(f"{lab} (observed)" if obs else lab) if many else
+              (lab.replace(" vs ", "\nvs ") + ("\n(observed)" if obs else ""))
               for lab, obs in zip(tables["label"], tables["observed"], strict=True)]
+    tick = {"fontsize": 7 if many else 8, "rotation": 90 if many else 0}
     colours = [OKABE_ITO["blue"] if obs else OKABE_ITO["grey"] for obs in tables["observed"]]
     left.bar(x, 100 * tables["probability_no_effect"], color=colours, edgecolor="black", lw=0.6)
-    left.set_xticks(x, labels, fontsize=8)
+    left.set_xticks(x, labels, **tick)
     left.set_xlabel("Table (with feature: responders vs non-responders)")
     left.set_ylabel("Probability under no effect (%)")
     left.set_title("Tables with the observed margins")
@@ -54,18 +69,20 @@ def exact_vs_chi_square_plot(tables: pd.DataFrame, alpha: float) -> plt.Figure:
                   color=colour, edgecolor="black", lw=0.4, label=name)
     right.axhline(alpha, color=OKABE_ITO["black"], ls="--", lw=1)
     right.text(-0.45, alpha * 1.08, f"alpha = {alpha:g}", va="bottom", ha="left", fontsize=8)
-    right.set_xticks(x, labels, fontsize=8)
-    smallest = float(np.nanmin(tables[[c for c, _, _ in TEST_SERIES]].to_numpy(float)))
+    right.set_xticks(x, labels, **tick)
+    values = tables[[c for c, _, _ in TEST_SERIES]].to_numpy(float)
+    smallest = float(values[values > 0].min()) if (values > 0).any() else alpha
     right.set_yscale("log")
-    right.set_ylim(min(smallest, alpha) / 2, 1.6)
+    _plain_log_ticks(right.yaxis)
+    right.set_ylim(max(min(smallest, alpha) / 2, 1e-300), 1.6)
     right.set_xlabel("Table (with feature: responders vs non-responders)")
     right.set_ylabel("p-value (probability, log scale)")
     right.set_title("p-value of each table, by test")
-    right.legend(frameon=False, fontsize=8, ncols=2, loc="upper center",
-                 bbox_to_anchor=(0.5, -0.25))
+    handles, names = right.get_legend_handles_labels()
+    fig.legend(handles, names, frameon=False, fontsize=8, ncols=4, loc="lower center")
     fig.suptitle(f"Exact test or chi-square approximation with {_total(tables)} cultures",
                  fontsize=11)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig
 
 
@@ -104,6 +121,7 @@ def p_value_distribution_plot(
     ax.axvline(alpha, color=OKABE_ITO["black"], ls="--", lw=1)
     ax.text(alpha / 1.08, 50, f"alpha = {alpha:g}", ha="right", va="center", fontsize=8)
     ax.set_xscale("log")
+    _plain_log_ticks(ax.xaxis)
     ax.set_xlim(low, 1.05)
     ax.set_ylim(0, 105)
     ax.set_xlabel("p-value threshold x (log scale)")
@@ -223,6 +241,7 @@ def effect_size_plot(effects: pd.DataFrame) -> plt.Figure:
             right.text(hi, y - 0.3, label, ha="right", fontsize=8, color="#333333")
     right.axvline(1, color=OKABE_ITO["grey"], ls=":", lw=1)
     right.set_xscale("log")
+    _plain_log_ticks(right.xaxis)
     right.set_xlim(lo, hi * 1.05)
     right.set_ylim(-len(odds) + 0.4, 0.6)
     right.set_yticks([-i for i in range(len(odds))], odds["measure"].tolist())
