@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib import ticker
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -213,10 +214,14 @@ def dose_response_plot(
         ax.errorbar(summ["concentration_um"], summ["mean"], yerr=summ["std"].fillna(0),
                     fmt="o", color=colour, ms=4, capsize=2)
         cur = curves[(curves["culture_id"] == cid) & (curves["drug"] == drug)]
-        label = f"{cid}: IC50 {fit['ic50_um']:.3g} µM" if len(fitted) <= 12 else None
+        outside = "" if bool(fit.get("ic50_within_range", True)) else " (outside tested range)"
+        label = f"{cid}: IC50 {fit['ic50_um']:.3g} µM{outside}" if len(fitted) <= 12 else None
         ax.plot(cur["concentration_um"], cur["viability_pct"], color=colour, label=label)
         ax.axvline(fit["ic50_um"], color=colour, ls=":", lw=0.8)
     ax.set_xscale("log")
+    # plain numbers: the book's style never parses mathtext, so "$10^{-1}$" would show raw
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _pos: f"{value:g}"))
+    ax.xaxis.set_minor_formatter(ticker.NullFormatter())
     ax.set_xlabel(f"{drug} concentration (µM, log scale)")
     ax.set_ylabel("Viability (% of untreated control)")
     ax.set_title(f"Dose-response of {drug}: four-parameter log-logistic fits")
