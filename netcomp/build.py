@@ -290,7 +290,6 @@ SIGNATURE = "netcomp-build"
 STAGING_PREFIX = ".netcomp-staging-"
 BACKUP_PREFIX = ".netcomp-backup-"
 LOCK_PREFIX = ".netcomp-lock-"
-LOG_DIR = Path(tempfile.gettempdir()) / "netcomp-logs"
 
 
 def keep_log(path: Path) -> Path:
@@ -298,10 +297,15 @@ def keep_log(path: Path) -> Path:
 
     Staging folders are always removed, so what a user needs to see a failure goes here.
     """
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    from netcomp.cli import log_dir
+
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = LOG_DIR / f"{stamp}-{os.getpid()}-{path.name}"
-    shutil.copy2(path, target)
+    target = log_dir() / f"{stamp}-{os.getpid()}-{path.name}"
+    try:
+        shutil.copyfile(path, target)
+        target.chmod(0o600)
+    except OSError:
+        return path  # nowhere to keep it: name the original, while it lasts
     return target
 
 

@@ -28,6 +28,21 @@ EXIT_SIGTERM = 143
 LOG_DIR = Path(tempfile.gettempdir()) / "netcomp-logs"
 
 
+def log_dir() -> Path:
+    """A private folder for logs of failures (they may quote the data): 0700, the user's.
+
+    ``LOG_DIR`` when it is the user's own; otherwise a fresh private folder next to it.
+    """
+    try:
+        LOG_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if LOG_DIR.stat().st_uid == os.getuid():
+            LOG_DIR.chmod(0o700)
+            return LOG_DIR
+    except OSError:
+        pass
+    return Path(tempfile.mkdtemp(prefix="netcomp-logs-"))
+
+
 class Terminated(BaseException):
     """SIGTERM arrived: unwinds like Ctrl-C so every clean-up step runs."""
 
@@ -179,9 +194,8 @@ def _user_message(exc: BaseException) -> str:
 
 def _write_log(command: str, argv: list[str], exc: BaseException) -> Path:
     """Save the traceback of an internal error where the user can find and send it."""
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = LOG_DIR / f"netcomp-{command}-{stamp}-{os.getpid()}.log"
+    path = log_dir() / f"netcomp-{command}-{stamp}-{os.getpid()}.log"
     text = "".join(traceback.format_exception(exc))
     path.write_text(f"netcomp {__version__}, Python {sys.version.split()[0]}\n"
                     f"command: netcomp {' '.join(argv)}\n\n{text}", encoding="utf-8")

@@ -12,8 +12,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from netcomp.build import LOG_DIR, BuildError, build, chapter_notebooks, write_marker
-from netcomp.cli import main
+from netcomp.build import BuildError, build, chapter_notebooks, write_marker
+from netcomp.cli import log_dir, main
 from tests.conftest import BUNDLED, ROOT
 
 EXTERNAL = re.compile(r"""<(?:script|img|link|iframe|source)\b[^>]*(?:src|href)=["']https?://""")
@@ -108,7 +108,8 @@ def test_a_failing_cell_stops_the_build_and_keeps_the_previous_book(tmp_path: Pa
     # the staging folder is gone; the failed notebook, with its traceback, was kept
     assert sorted(p.name for p in tmp_path.iterdir()) == ["99_broken.ipynb", "out"]
     kept = Path(re.search(r"full traceback is (\S+\.ipynb)", message).group(1))
-    assert "broken on purpose" in kept.read_text() and kept.parent == LOG_DIR
+    assert "broken on purpose" in kept.read_text() and kept.parent == log_dir()
+    assert kept.stat().st_mode & 0o077 == 0  # it may quote the data: private
     kept.unlink()
 
 
