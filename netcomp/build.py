@@ -386,7 +386,12 @@ def out_lock(out: Path) -> Iterator[Path]:
     """Hold an exclusive lock for builds into ``out``; refuse at once if another holds it."""
     lock_path = out.parent / f"{LOCK_PREFIX}{out.name}"
     while True:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise BuildError(f"cannot write next to --out {out}: {exc.strerror} "
+                             f"({lock_path}); choose a folder where you may write. Nothing "
+                             "was changed.") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -605,8 +610,12 @@ def build(
     step(1, "reading parameters" + (f" from {params_file}" if params_file else ""))
     values = params_mod.load_params(params_file)
     created = [d for d in (out.parent, *out.parent.parents) if not d.exists()]
-    out.parent.mkdir(parents=True, exist_ok=True)
     try:
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BuildError(f"cannot create the folder for --out {out}: {exc.strerror} "
+                             f"({exc.filename}); choose a folder where you may write") from None
         with out_lock(out):
             check_out_dir(out, data_dir, params_path)  # again, now no other build can change it
             return _build_locked(data_dir, values, out, allow_identifiers, jobs, log,

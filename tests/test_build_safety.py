@@ -412,6 +412,7 @@ def test_check_reports_and_exits_by_errors_and_notices(monkeypatch: pytest.Monke
 @pytest.mark.parametrize("argv", [
     ["build", "--params", "/nonexistent/p.yaml", "--out", "book"],
     ["build", "--out", "notes.txt"],
+    ["build", "--out", "/proc/no-such-folder/book"],  # cannot be created, even by root
     ["check", ".", "--params", "/nonexistent/p.yaml"],
     ["template", "notes.txt"],
     ["reconstruct", "--out", "notes.txt/cohort"],
