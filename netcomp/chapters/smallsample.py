@@ -71,7 +71,8 @@ class SmallSampleChapter(ChapterResult):
         """Subtitle of the p-value figure: the design and the number of simulated studies."""
         if self.counts is None:
             return ""
-        return (f"{self.counts.n1} responders, {self.counts.n2} non-responders; "
+        return (f"{_count(self.counts.n1, 'responder')}, "
+                f"{_count(self.counts.n2, 'non-responder')}; "
                 f"{self.params['n_simulations']} simulated studies per scenario")
 
 
@@ -83,11 +84,8 @@ def _p(value: float) -> str:
     return f"{value:.3f}" if value >= 0.001 else f"{value:.2g}"
 
 
-def _pct(value: float, digits: int = 1) -> str:
-    return f"{100 * value:.{digits}f}%"
-
-
 def _count(n: int, noun: str) -> str:
+    """``"1 responder"``, ``"6 responders"``."""
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
