@@ -150,6 +150,7 @@ def test_dose_series_classes_follow_the_default_rule(tmp_path):
                      replicates=2, seed=3)
     res = ch.compute(cohort)
     assert res.concentration_um == 30.0 and res.choice.rule == "common"
+    assert res.concentration_um == r.default_concentration(cohort.viability, "lenvatinib")
     assert res.applies(ch.SECTION_CONCENTRATIONS) and res.applies(ch.SECTION_DOSE)
     # classes at every concentration, against a groupby written here
     v = cohort.viability[cohort.viability["drug"] == "lenvatinib"]
@@ -226,6 +227,19 @@ def test_no_concentration_common_to_all_cultures_falls_back(tmp_path):
     assert "C002" in res.values["resp_coverage_note"]
     assert "4 of the 5 cultures in the cohort were classified" in res.values["resp_coverage_note"]
     _values_are_finite_or_text(res)
+
+
+def test_given_concentration_classifies_the_cultures_measured_at_it(tmp_path):
+    cohort = _cohort(tmp_path, n_cultures=6, drugs={"lenvatinib": (1.0, 10.0)}, seed=2)
+    res = ch.compute(cohort, {"concentration_um": 1.0})
+    assert res.choice.rule == "given" and res.concentration_um == 1.0
+    v = cohort.viability[cohort.viability["concentration_um"] == 1.0]
+    means = (100 - v["viability_pct"]).groupby(v["culture_id"]).mean()
+    assert np.allclose(res.drug_inhibition.set_index("culture_id")["inhibition_pct"], means)
+    assert res.values["resp_conc_note"].startswith("1 µM, set by the concentration_um parameter")
+    assert (res.results.loc[res.results["drug"] == "lenvatinib", "concentration_um"] == 1.0).all()
+    with pytest.raises(ValueError, match="not tested at 3 µM"):
+        ch.compute(cohort, {"concentration_um": 3.0})
 
 
 # --------------------------------------------------------------------------- other shapes
