@@ -125,7 +125,7 @@ def _check_alternative(alternative: str) -> None:
 #: Above this many support points in one call, hypergeometric probabilities come from
 #: log-gamma functions (about 50 times faster than scipy's), and scipy's exact values are
 #: used wherever two probabilities are within :data:`TIE_RECHECK` (relative) of each other.
-FAST_PMF_MIN_POINTS: int = 50_000
+FAST_PMF_MIN_POINTS: int = 5_000
 TIE_RECHECK: float = 1e-7
 
 

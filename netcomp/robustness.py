@@ -61,7 +61,7 @@ class FragilityResult:
 
 
 #: Longest greedy path :func:`fragility_index` follows (the exact minimum has no limit).
-MAX_GREEDY_STEPS: int = 100
+MAX_GREEDY_STEPS: int = 50
 
 
 def _minimum_flips(table: tuple[int, int, int, int], alpha: float, alternative: str,
@@ -333,13 +333,18 @@ def fragility_sentence(res: FragilityResult, feature: str = "the feature") -> st
     return text + "."
 
 
+def _fmt_p(p: float) -> str:
+    """Three decimals, or scientific notation for a p-value that would show as 0.000."""
+    return f"{p:.3f}" if p >= 1e-3 or p == 0 else f"{p:.2e}"
+
+
 def leave_one_out_sentence(loo: pd.DataFrame, p_full: float, alpha: float) -> str:
     """Say how far the two-sided p moves when one culture is left out."""
     p = loo["p_two_sided"].to_numpy(dtype=float)
     n_sig = int(np.sum(p < alpha))
-    text = (f"Without a single culture, the two-sided p ranges from {p.min():.3f} to "
-            f"{p.max():.3f} (with every culture: {p_full:.3f}), and it falls below alpha in "
-            f"{n_sig} of the {p.size} cases.")
+    text = (f"Without a single culture, the two-sided p ranges from {_fmt_p(p.min())} to "
+            f"{_fmt_p(p.max())} (with every culture: {_fmt_p(p_full)}), and it falls below "
+            f"alpha in {n_sig} of the {p.size} cases.")
     if p.min() < p_full < p.max():
         text += (" Removing one culture can make the result more significant as well as less, "
                  f"a sign of how little {p.size} cultures can settle.")
@@ -360,7 +365,7 @@ def grid_sentence(grid_two: pd.DataFrame, grid_one: pd.DataFrame, alpha: float) 
             f"{s1:.0f}%.")
     if s2 == 0:
         text += (f" No choice makes the two-sided test significant (smallest p "
-                 f"{t2.min():.3f}), so that conclusion does not hinge on these choices.")
+                 f"{_fmt_p(t2.min())}), so that conclusion does not hinge on these choices.")
     elif s2 < 50:
         text += " Significance holds only for some choices: it depends on them."
     else:

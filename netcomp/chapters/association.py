@@ -119,6 +119,11 @@ def culture_phrase(ids: Sequence[str], limit: int = MAX_LISTED) -> str:
     return ids[0] if len(ids) == 1 else ", ".join(ids[:-1]) + " and " + ids[-1]
 
 
+def fmt_p(p: float, digits: int = 3) -> str:
+    """A p-value with ``digits`` decimals, or in scientific notation when that would show 0."""
+    return f"{p:.{digits}f}" if p >= 10.0 ** -digits or p == 0 else f"{p:.2e}"
+
+
 def _counts_phrase(table: BinaryAssociation, gene: str = GENE) -> str:
     return (f"{table.a} of the {table.a + table.c} responders and {table.b} of the "
             f"{table.b + table.d} non-responders overexpress {gene}")
@@ -292,7 +297,7 @@ def _clinical_section(res: AssociationChapter, cohort: Cohort) -> None:
     elif below.empty:
         smallest = tested.loc[tested["p_value"].idxmin()]
         verdict = (f"In this cohort no clinical variable reaches p < {alpha:g} (smallest p = "
-                   f"{smallest['p_value']:.3f}, {smallest['feature']}).")
+                   f"{fmt_p(smallest['p_value'], 3)}, {smallest['feature']}).")
     else:
         verdict = (f"In this cohort {', '.join(below['feature'])} reach(es) p < {alpha:g}, "
                    "unlike the study.")
@@ -346,8 +351,8 @@ def _hras_section(res: AssociationChapter, expression: pd.DataFrame) -> None:
     v["assoc_hras_p1"] = table.p_greater
     v["assoc_hras_or_sentence"] = association.odds_ratio_sentence(res.hras_ci)
     v["assoc_hras_p_sentence"] = (
-        f"In this cohort the two-sided p is {table.p_value:.4f} and the one-sided p is "
-        f"{table.p_greater:.4f}. {v['assoc_hras_or_sentence']}")
+        f"In this cohort the two-sided p is {fmt_p(table.p_value, 4)} and the one-sided p is "
+        f"{fmt_p(table.p_greater, 4)}. {v['assoc_hras_or_sentence']}")
 
 
 def hras_applies(res: AssociationChapter) -> bool:
@@ -523,7 +528,7 @@ def _mutation_section(res: AssociationChapter, cohort: Cohort) -> None:
     v["assoc_mut_sentence"] = (
         f"{mut.a} of the {mut.a + mut.b} cultures that overexpress {GENE} carry an {GENE} "
         f"mutation, against {mut.c} of the {mut.c + mut.d} that do not (Fisher's exact test, "
-        f"two-sided, p = {mut.p_value:.3f}).")
+        f"two-sided, p = {fmt_p(mut.p_value, 3)}).")
 
 
 def _screen_section(res: AssociationChapter, cohort: Cohort, expression: pd.DataFrame) -> None:
@@ -603,7 +608,7 @@ def _screen_section(res: AssociationChapter, cohort: Cohort, expression: pd.Data
         f"make about {q:.0%} of those reports false." if q > fdr else
         f"{GENE} stays a discovery at a false discovery rate of {fdr:g}.")
     v["assoc_hras_screen_sentence"] = (
-        f"For {GENE}, the p-value of {float(hras_row['p_value']):.4f} is number {rank} of {m} "
+        f"For {GENE}, the p-value of {fmt_p(float(hras_row['p_value']), 4)} is number {rank} of {m} "
         f"in the ranking of all tests, and its q-value is {q:.2f}. {v['assoc_hras_q_words']}")
     mw = float(res.ranks.loc[res.ranks["feature"] == GENE, "p_value"].iloc[0])
     if np.isfinite(mw):
@@ -612,7 +617,7 @@ def _screen_section(res: AssociationChapter, cohort: Cohort, expression: pd.Data
             "without a cut-off, the fold changes of the two classes are not clearly different; "
             "the signal lives in where the line is drawn." if mw >= alpha else
             "the fold changes of the two classes differ without any cut-off too.")
-        v["assoc_hras_mw_sentence"] = f"For {GENE} it gives p = {mw:.3f}: {v['assoc_hras_mw_words']}"
+        v["assoc_hras_mw_sentence"] = f"For {GENE} it gives p = {fmt_p(mw, 3)}: {v['assoc_hras_mw_words']}"
     else:
         v["assoc_hras_mw"] = NOT_APPLICABLE
         v["assoc_hras_mw_words"] = NOT_APPLICABLE
@@ -661,7 +666,7 @@ def exercise_thresholds(res: AssociationChapter, cohort: Cohort, expression: pd.
                      "overexpressed: responders vs non-responders":
                          f"{table.a}/{n_resp} vs {table.b}/{n_non}",
                      "p, two-sided": p2, "p, one-sided": p1})
-        tail = (f"(two-sided p = {p2:.3f}, one-sided p = {p1:.3f})" if testable else
+        tail = (f"(two-sided p = {fmt_p(p2, 3)}, one-sided p = {fmt_p(p1, 3)})" if testable else
                 "(a class has fewer than two cultures, so no test)")
         sentences.append(
             f"At {thr:g}%, the cultures that change class are: {moved}. {GENE} is "
@@ -672,7 +677,7 @@ def exercise_thresholds(res: AssociationChapter, cohort: Cohort, expression: pd.
                                           "p, two-sided", "p, one-sided"])
     v["assoc_ex1_sentence"] = " ".join(sentences)
     t = res.hras_table
-    p_part = (f"; two-sided p = {t.p_value:.3f}" if hras_applies(res) else "")
+    p_part = (f"; two-sided p = {fmt_p(t.p_value, 3)}" if hras_applies(res) else "")
     v["assoc_ex1_reference"] = (f"(With the chapter's threshold the table is "
                                 f"{_counts_phrase(t)}{p_part}.)")
 
@@ -704,7 +709,7 @@ def exercise_cutoffs(res: AssociationChapter, expression: pd.DataFrame,
         rows.append({"cut-off": cut, "cultures that change status": moved,
                      "overexpressed: responders vs non-responders":
                          f"{table.a}/{n_resp} vs {table.b}/{n_non}", "p, two-sided": p2})
-        tail = f" (two-sided p = {p2:.3f})" if testable else ""
+        tail = f" (two-sided p = {fmt_p(p2, 3)})" if testable else ""
         sentences.append(
             f"With a cut-off of {cut:g}, the cultures that change status are: {moved}. {GENE} "
             f"is overexpressed in {table.a} of {n_resp} responders and {table.b} of {n_non} "
