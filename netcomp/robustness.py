@@ -70,28 +70,29 @@ def _minimum_flips(table: tuple[int, int, int, int], alpha: float, alternative: 
 
     Every table reachable with the same row totals (feature status fixed) is ``(a', c')``
     with ``|a' - a| + |c' - c|`` changes. They are checked in growing diamonds around the
-    observed table (radius 4, 16, 64, ... changes): a crossing table found within radius
-    r is the minimum, since every table needing at most r changes lies in that diamond,
-    and large cohorts with a small index never test every table.
+    observed table (radius 4, 8, 16, ... changes, each time only the new ring): a crossing
+    table found within radius r is the minimum, since every table needing at most r
+    changes lies in that diamond, and large cohorts with a small index never test every
+    table.
     """
     a0, c0 = table[0], table[2]
     k1, k0 = table[0] + table[1], table[2] + table[3]
-    radius = 4
+    previous, radius = -1, 4
     while True:
         a_range = np.arange(max(0, a0 - radius), min(k1, a0 + radius) + 1)
         c_range = np.arange(max(0, c0 - radius), min(k0, c0 + radius) + 1)
         aa, cc = np.meshgrid(a_range, c_range, indexing="ij")
         aa, cc = aa.ravel(), cc.ravel()
         flips = np.abs(aa - a0) + np.abs(cc - c0)
-        inside = flips <= radius
-        aa, cc, flips = aa[inside], cc[inside], flips[inside]
+        ring = (flips <= radius) & (flips > previous)
+        aa, cc, flips = aa[ring], cc[ring], flips[ring]
         _, p_all = fisher_exact_2x2(aa, k1 - aa, cc, k0 - cc, alternative=alternative)
         changed = (p_all < alpha) != significant
         if changed.any():
             return int(flips[changed].min())
         if radius >= k1 + k0:
             return None
-        radius *= 4
+        previous, radius = radius, radius * 2
 
 
 def fragility_index(
