@@ -274,7 +274,19 @@ def test_grid_parameters_are_respected(tmp_path):
     assert result.grid["cutoff"].nunique() == robustness.MAX_SCAN_POINTS
     assert "widened" in result.values["assoc_grid_sentence"]
     assert result.curves["n"].between(4, 9).all()
+    assert result.ex4_curves["n"].between(4, 18).all()  # the exercise doubles the range
     assert result.values["assoc_thr_max"] == 24.0
+
+
+def test_exercise_power_stays_within_the_simulation_bounds(bundled_cohort):
+    from netcomp.params import MAX_POWER_SIZES, MAX_SIMULATED_CULTURES
+
+    params = {"power_n_min": 2, "power_n_max": 1000, "power_n_step": 2, "n_simulations": 100}
+    result = ch.compute(bundled_cohort, params)
+    ex4 = result.ex4_curves[result.ex4_curves["test"].str.contains("0.01")]
+    assert len(ex4) <= MAX_POWER_SIZES
+    assert 100 * ex4["n"].sum() <= MAX_SIMULATED_CULTURES
+    assert ex4["n"].max() <= 2000 and result.values["assoc_ex4_step"] == 6
 
 
 @settings(max_examples=25, deadline=None,

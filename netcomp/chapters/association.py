@@ -25,6 +25,7 @@ from netcomp import association, response, robustness
 from netcomp.association import BinaryAssociation, OddsRatioCI
 from netcomp.chapters.base import ChapterResult, chapter_params
 from netcomp.cohort import Cohort
+from netcomp.params import MAX_POWER_SIZES, MAX_SIMULATED_CULTURES
 from netcomp.robustness import FragilityResult
 
 CHAPTER = "03_biomarker_association"
@@ -766,9 +767,18 @@ def exercise_power(res: AssociationChapter, ex_alpha: float) -> None:
     v, p = res.values, res.params
     alpha = float(p["alpha"])
     n_min, n_max, step = int(p["power_n_min"]), int(p["power_n_max"]), int(p["power_n_step"])
-    sizes = set(range(n_min, 2 * n_max + 1, step))
-    if res.observed_n is not None:
-        sizes.add(res.observed_n)
+    n_sims = int(p["n_simulations"])
+    # up to twice the chapter's largest size, within the book's simulation bounds: a wider
+    # step when the doubled range would simulate more than the parameters allow
+    def doubled(every: int) -> set[int]:
+        found = set(range(n_min, 2 * n_max + 1, every))
+        return found | {res.observed_n} if res.observed_n is not None else found
+
+    wide = step
+    while (len(doubled(wide)) > MAX_POWER_SIZES
+           or n_sims * sum(doubled(wide)) > MAX_SIMULATED_CULTURES):
+        wide += step
+    sizes = doubled(wide)
     label = f"Fisher, two-sided, alpha = {ex_alpha:g}"
     chapter_label = "Fisher, two-sided"
     res.ex4_curves = pd.concat([
@@ -783,6 +793,7 @@ def exercise_power(res: AssociationChapter, ex_alpha: float) -> None:
     new = res.ex4_needed[label]
     chapter = res.needed.get(chapter_label)
     v["assoc_ex4_alpha"] = ex_alpha
+    v["assoc_ex4_step"] = wide
     v["assoc_ex4_needed"] = (f"{new} cultures" if new is not None else
                              f"more than {max(sizes)} cultures (no simulated size reaches it)")
     v["assoc_ex4_needed_chapter"] = (f"{chapter} cultures" if chapter is not None else
