@@ -309,3 +309,14 @@ def test_compute_never_raises_on_any_valid_cohort(spec):
     if result.tests_apply:
         assert result.screen is not None and not result.tables["associations"].empty
     assert result.curves["n"].between(6, 12).all()
+
+
+def test_drug_missing_for_some_cultures(tmp_path):
+    spec = replace(BALANCED, n_cultures=30, missing_fraction=0.3)
+    cohort = _cohort(spec, tmp_path)
+    with_drug = set(cohort.viability.query("drug == 'everolimus'")["culture_id"])
+    result = ch.compute(cohort, {**FAST, "drug": "everolimus"})
+    assert set(result.classes.index) == with_drug and len(with_drug) < 30
+    assert f"{30 - len(with_drug)} culture(s) have no measurement for everolimus" in (
+        result.values["assoc_classes_sentence"])
+    _check_values(result)

@@ -235,7 +235,7 @@ def _classes_section(res: AssociationChapter, cohort: Cohort, why: str) -> None:
                    "name a drug of the data in the drug parameter and, for a dose series, a "
                    "concentration every culture received in concentration_um")
         sentence = (f"The cultures could not be sorted into responders and non-responders to "
-                    f"{drug}, so the tests of this chapter do not apply (see the note below).")
+                    f"{drug}, so the tests of this chapter do not apply (see the note).")
     else:
         res.n_responders = int(classes.sum())
         res.n_nonresponders = int(classes.size - res.n_responders)
