@@ -39,9 +39,10 @@ RESPONSE_COLUMNS: tuple[str, ...] = (
     "responder",
 )
 
-#: Most non-zero paired differences for which the Wilcoxon test enumerates its exact null
-#: distribution (scipy's own cut-off); larger cohorts use the normal approximation.
-EXACT_MAX_PAIRS = 50
+#: Most non-zero paired differences for which the Wilcoxon test counts its exact permutation
+#: distribution (all 2^n sign patterns, mid-ranks for ties); larger cohorts use the
+#: tie-corrected normal approximation (about 30 ms per comparison at this size).
+EXACT_MAX_PAIRS = 300
 
 #: Decimal places used when comparing concentrations (µM), so 0.1 + 0.2 matches 0.3.
 _CONC_DECIMALS = 9
@@ -549,19 +550,72 @@ def paired_inhibition(
     return wide.reset_index()
 
 
+@dataclass(frozen=True)
+class SignedRankTest:
+    """Result of :func:`signed_rank_test` (two-sided)."""
+
+    statistic: float
+    p_value: float
+    method: str
+    n_nonzero: int
+    ties: bool
+
+
+def signed_rank_test(differences: Sequence[float] | np.ndarray) -> SignedRankTest:
+    """Two-sided Wilcoxon signed-rank test that stays exact with tied differences.
+
+    Zero differences are dropped before ranking (Wilcoxon's convention); the others get the
+    mid-ranks of their absolute values. Under the null hypothesis each of the 2^n patterns
+    of signs is equally likely, so the statistic ``T+`` (sum of the ranks of the positive
+    differences) has a distribution that is counted exactly, with or without ties, by
+    dynamic programming on doubled mid-ranks (whole numbers). The p-value is the share of
+    sign patterns with ``|T+ - E|`` at least the observed one (tolerance 1e-9). It is the
+    exact permutation p (``scipy.stats.permutation_test`` with ``permutation_type="samples"``
+    enumerates the same 2^n patterns), whereas ``scipy.stats.wilcoxon(method="exact")``
+    uses the no-ties distribution at a rounded statistic. Beyond :data:`EXACT_MAX_PAIRS`
+    non-zero differences the tie-corrected normal approximation is used (``method`` is
+    ``"approx"``). ``statistic`` is ``min(T+, T-)``, as scipy reports it; NaN without any
+    non-zero difference.
+    """
+    d = np.asarray(differences, dtype=float)
+    nonzero = d[d != 0]
+    n = int(nonzero.size)
+    if n == 0:
+        return SignedRankTest(np.nan, np.nan, "exact", 0, False)
+    ranks = stats.rankdata(np.abs(nonzero))
+    ties = bool(np.unique(np.abs(nonzero)).size < n)
+    t_plus = float(ranks[nonzero > 0].sum())
+    stat = min(t_plus, float(ranks.sum()) - t_plus)
+    if n > EXACT_MAX_PAIRS:
+        p = float(stats.wilcoxon(nonzero, method="approx").pvalue)
+        return SignedRankTest(stat, p, "approx", n, ties)
+    doubled = np.rint(2.0 * ranks).astype(np.int64)
+    total = int(doubled.sum())
+    ways = np.zeros(total + 1)
+    ways[0] = 1.0
+    for v in doubled:  # 0/1 knapsack over the signs; the right side is read before writing
+        ways[v:] += ways[: total + 1 - v].copy()
+    sums = np.nonzero(ways)[0]
+    centre = total / 2.0
+    observed = abs(2.0 * t_plus - centre)
+    extreme = np.abs(sums - centre) >= observed - 2e-9
+    p = float(ways[sums][extreme].sum() / ways.sum())
+    return SignedRankTest(stat, min(1.0, p), "exact", n, ties)
+
+
 def compare_drugs(
     inhibition: pd.DataFrame, drug: str, comparators: Sequence[str], alpha: float = 0.05
 ) -> pd.DataFrame:
     """Paired comparison of ``drug`` with each comparator over the cultures that had both.
 
-    Wilcoxon signed-rank test, two-sided, exact null distribution (``method="exact"``;
-    zero differences are dropped, Wilcoxon's convention) up to :data:`EXACT_MAX_PAIRS`
-    non-zero differences, beyond which enumerating the null distribution is slow and the
-    normal approximation is accurate (``p_method`` says which was used). Differences are rounded to 1e-9
-    before ranking so that float noise does not break ties. Reports medians of each drug,
-    the median paired difference and whether ``drug``'s median is >= the comparator's.
-    ``tied_differences`` flags tied absolute differences, for which scipy's exact null
-    distribution (derived without ties) makes the p-value approximate.
+    Wilcoxon signed-rank test, two-sided (:func:`signed_rank_test`): the exact permutation
+    distribution over all 2^n sign patterns with mid-ranks for tied differences (zero
+    differences dropped, Wilcoxon's convention) up to :data:`EXACT_MAX_PAIRS` non-zero
+    differences, beyond which the tie-corrected normal approximation is used (``p_method``
+    says which). Differences are rounded to 1e-9 before ranking so that float noise does
+    not break ties. Reports medians of each drug, the median paired difference and whether
+    ``drug``'s median is >= the comparator's. ``tied_differences`` flags tied absolute
+    differences (handled exactly by the mid-rank enumeration).
     """
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie strictly between 0 and 1, got {alpha!r}")
@@ -576,28 +630,23 @@ def compare_drugs(
         x = wide[drug].to_numpy(float)
         y = wide[comp].to_numpy(float)
         diff = np.round(x - y, 9)
-        nonzero = diff[diff != 0]
-        method = "exact" if nonzero.size <= EXACT_MAX_PAIRS else "approx"
-        if nonzero.size >= 1:
-            res = stats.wilcoxon(nonzero, method=method, alternative="two-sided")
-            stat, p = float(res.statistic), float(res.pvalue)
-        else:
-            stat, p = np.nan, np.nan
+        test = signed_rank_test(diff)
+        stat, p = test.statistic, test.p_value
         med_x, med_y = float(np.median(x)), float(np.median(y))
         rows.append(
             {
                 "drug": drug,
                 "comparator": comp,
                 "n_pairs": int(x.size),
-                "n_nonzero": int(nonzero.size),
+                "n_nonzero": test.n_nonzero,
                 "median_drug_pct": med_x,
                 "median_comparator_pct": med_y,
                 "median_difference_pct": float(np.median(x - y)),
                 "n_drug_higher": int(np.sum(diff > 0)),
-                "tied_differences": bool(np.unique(np.abs(nonzero)).size < nonzero.size),
+                "tied_differences": test.ties,
                 "wilcoxon_statistic": stat,
                 "p_value": p,
-                "p_method": method,
+                "p_method": test.method,
                 "significant": bool(p < alpha) if np.isfinite(p) else False,
                 "drug_median_ge": med_x >= med_y,
             }
@@ -664,7 +713,8 @@ def comparison_sentence(comparison: pd.DataFrame) -> str:
     parts = []
     for row in comparison.itertuples():
         p = f"{row.p_value:.3f}" if np.isfinite(row.p_value) else "not computable"
-        kind = "exact" if getattr(row, "p_method", "exact") == "exact" else "approximate"
+        kind = ("exact permutation" if getattr(row, "p_method", "exact") == "exact"
+                else "approximate")
         parts.append(
             f"{row.comparator} (median {row.median_comparator_pct:.1f}%; "
             f"Wilcoxon {kind} p = {p} over {row.n_pairs} paired "

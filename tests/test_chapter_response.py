@@ -71,7 +71,10 @@ def test_bundled_classes_match_a_plain_loop(bundled):
     assert v["resp_n_cultures"] == 11
     assert v["resp_median_drug"] == pytest.approx(statistics.median(means.values()))
     assert v["resp_conc_note"] == "10 µM, the only concentration tested"
-    assert "the study reported 6 and 5" in v["resp_study_note"]
+    assert bundled.reconstruction  # the bundled data: its counts are built in, not found
+    assert "the study reported with the same rule, by construction" in v["resp_study_note"]
+    assert "in line with the study" not in v["resp_median_verdict"]
+    assert "the agreement is built in" in v["resp_median_verdict"]
     # response.csv: every drug, same threshold
     for row in bundled.results.itertuples():
         m = statistics.mean(wells[(row.culture_id, row.drug)])
@@ -102,12 +105,42 @@ def test_bundled_comparison_matches_scipy_wilcoxon(bundled):
     for comp in bundled.comparators:
         y = np.array([statistics.mean(wells[(c, comp)]) for c in ids])
         d = np.round(x - y, 9)
-        ref = stats.wilcoxon(d[d != 0], method="exact")
-        assert rows.loc[comp, "p_value"] == pytest.approx(ref.pvalue, rel=1e-12)
+        # exact permutation p: every one of the 2^11 sign patterns, mid-ranks for ties
+        nz = d[d != 0]
+        ranks = stats.rankdata(np.abs(nz))
+        signs = (np.arange(2 ** nz.size)[:, None] >> np.arange(nz.size)) & 1
+        t_all = signs @ ranks
+        t_obs, centre = ranks[nz > 0].sum(), ranks.sum() / 2
+        ref = float(np.mean(np.abs(t_all - centre) >= abs(t_obs - centre) - 1e-9))
+        assert rows.loc[comp, "p_value"] == pytest.approx(ref, rel=1e-12)
+        assert rows.loc[comp, "p_method"] == "exact"
         assert rows.loc[comp, "median_comparator_pct"] == pytest.approx(np.median(y))
-        assert f"{comp} (median {np.median(y):.1f}%; Wilcoxon exact p = {ref.pvalue:.3f}" \
+        assert f"{comp} (median {np.median(y):.1f}%; Wilcoxon exact permutation p = {ref:.3f}" \
             in bundled.values["resp_comparison"]
+    # the value: with tied differences, 0.594 (scipy's no-ties "exact" gives 0.638)
+    assert rows.loc["everolimus", "p_value"] == pytest.approx(0.59375)
+    assert bool(rows.loc["everolimus", "tied_differences"])
+    assert "exact all the same" in bundled.values["resp_ties_note"]
     assert bundled.applies(ch.SECTION_COMPARATORS)
+
+
+def test_reconstruction_is_recognised_by_content(tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(BUNDLED, copy)
+    res = ch.compute(load_cohort(copy))
+    assert res.reconstruction and "by construction" in res.values["resp_study_note"]
+    path = copy / "viability.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    head = lines[1].rstrip("\n").split(",")
+    head[-1] = str(float(head[-1]) + 0.5)  # one well changed: no longer the reconstruction
+    lines[1] = ",".join(head) + "\n"
+    path.write_text("".join(lines))
+    changed = ch.compute(load_cohort(copy))
+    assert not changed.reconstruction
+    assert "the study reported 6 and 5" in changed.values["resp_study_note"]
+    assert "in line with the study's statement" in changed.values["resp_median_verdict"]
 
 
 def test_bundled_threshold_scan_matches_brute_force(bundled):

@@ -233,6 +233,51 @@ def test_compare_drugs_against_scipy_and_numpy():
     assert r.compare_drugs(long2, "a", ["b"])["p_value"].iloc[0] == pytest.approx(2 / 2**11)
 
 
+def _brute_signed_rank_p(d: np.ndarray) -> float:
+    """Two-sided permutation p by listing every sign pattern (mid-ranks, zeros dropped)."""
+    import itertools
+
+    nz = d[d != 0]
+    ranks = stats.rankdata(np.abs(nz))
+    t_obs, centre = ranks[nz > 0].sum(), ranks.sum() / 2
+    hits = 0
+    for signs in itertools.product((False, True), repeat=nz.size):
+        t = ranks[np.array(signs, dtype=bool)].sum()
+        hits += abs(t - centre) >= abs(t_obs - centre) - 1e-9
+    return hits / 2**nz.size
+
+
+def test_signed_rank_exact_with_ties_and_zeros_matches_enumeration():
+    rng = np.random.default_rng(11)
+    for n in (1, 2, 5, 9, 12):
+        for _ in range(6):
+            d = rng.integers(-4, 5, n).astype(float)  # many ties and some zeros
+            res = r.signed_rank_test(d)
+            if not np.any(d != 0):
+                assert np.isnan(res.p_value) and res.n_nonzero == 0
+                continue
+            assert res.method == "exact" and res.n_nonzero == int(np.sum(d != 0))
+            assert res.p_value == pytest.approx(_brute_signed_rank_p(d), rel=1e-12)
+            nz = d[d != 0]
+            ranks = stats.rankdata(np.abs(nz))
+            assert res.statistic == pytest.approx(min(ranks[nz > 0].sum(), ranks[nz < 0].sum()))
+    # the same 2^n patterns as scipy's exact permutation test on the signs
+    d = np.array([3.0, -1.0, 2.0, 2.0, -2.0, 5.0, 5.0, -0.5, 4.0])
+    perm = stats.permutation_test(
+        (d,), lambda x, axis: np.abs(np.sum(stats.rankdata(np.abs(x), axis=axis)
+                                            * np.sign(x), axis=axis)),
+        permutation_type="samples", n_resamples=np.inf, alternative="greater")
+    assert r.signed_rank_test(d).p_value == pytest.approx(perm.pvalue, rel=1e-12)
+
+
+def test_signed_rank_beyond_the_exact_limit_is_the_normal_approximation():
+    d = np.random.default_rng(3).normal(0.3, 1, r.EXACT_MAX_PAIRS + 1).round(1)
+    d[d == 0] = 0.05  # no zero differences: all of them count
+    res = r.signed_rank_test(d)
+    assert res.method == "approx"
+    assert res.p_value == pytest.approx(stats.wilcoxon(d[d != 0], method="approx").pvalue)
+
+
 def test_response_by_group_matches_crosstab():
     classes = pd.Series([True, False, True, True, False],
                         index=pd.Index(["A", "B", "C", "D", "E"], name="culture_id"),

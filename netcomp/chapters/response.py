@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from netcomp import contract, doseresponse, response
+from netcomp import contract, doseresponse, provenance, response
 from netcomp.chapters.base import ChapterResult, chapter_params
 from netcomp.cohort import Cohort
 from netcomp.response import ConcentrationChoice
@@ -59,6 +59,7 @@ class ResponseChapter(ChapterResult):
     threshold: float = 15.0
     alpha: float = 0.05
     window: float = 5.0
+    reconstruction: bool = False
     choice: ConcentrationChoice | None = None
     comparators: list[str] = field(default_factory=list)
     classes: pd.Series = field(default_factory=lambda: pd.Series(dtype=bool))
@@ -136,6 +137,23 @@ def _conc_range(values: Sequence[float]) -> str:
 # --------------------------------------------------------------------------- inputs
 
 
+def is_reconstruction(cohort: Cohort) -> bool:
+    """True when ``cohort`` holds the bundled reconstruction (decided by content, not path).
+
+    Uses the cohort's own ``reconstructed`` flag when it has one; otherwise compares the
+    files' checksums with those of the bundled reconstructed cohort, so a copy of it in
+    another folder is recognised and a cohort with one value changed is not.
+    """
+    flag = getattr(cohort, "reconstructed", None)
+    if flag is not None:
+        return bool(flag)
+    try:
+        mine = provenance.file_checksums(cohort.path)
+        return bool(mine) and mine == provenance.file_checksums(provenance.BUNDLED_COHORT)
+    except OSError:
+        return False
+
+
 def resolve_comparators(
     comparators: Sequence[str] | None, drug: str, available: Sequence[str]
 ) -> list[str]:
@@ -168,7 +186,12 @@ def _classification(res: ResponseChapter, cohort: Cohort) -> None:
     responders = inh[inh["inhibition_pct"] > thr]
     non = inh[inh["inhibition_pct"] <= thr]
     n_resp, n_non = int(classes.sum()), int((~classes).sum())
-    if drug == STUDY_DRUG and thr == STUDY_THRESHOLD:
+    if drug == STUDY_DRUG and thr == STUDY_THRESHOLD and res.reconstruction:
+        study = (f"these are the {STUDY_RESPONDERS} and {STUDY_NONRESPONDERS} the study "
+                 f"reported with the same rule, by construction: the reconstruction's values "
+                 "were drawn to give those counts, so they confirm nothing; the study's own "
+                 "measurements would show how far each culture lies from the threshold")
+    elif drug == STUDY_DRUG and thr == STUDY_THRESHOLD:
         study = (f"the study reported {STUDY_RESPONDERS} and {STUDY_NONRESPONDERS} in its "
                  f"{STUDY_RESPONDERS + STUDY_NONRESPONDERS} cultures with the same rule")
     elif drug == STUDY_DRUG:
@@ -217,11 +240,11 @@ def _classification(res: ResponseChapter, cohort: Cohort) -> None:
         "culture_id": "Culture", "concentration_um": "Concentration (µM)",
         "n_replicates": "Replicates", "inhibition_pct": "Survival inhibition (%)",
         "inhibition_sd": "SD of replicates (%)", "t_statistic": "t",
-        "p_value": "p (t-test vs 0)", "class": "Class",
+        "p_value": "p (t-test vs 0, two-sided)", "class": "Class",
     })
     res.formats["classes"] = {
         "Concentration (µM)": "{:g}", "Survival inhibition (%)": "{:.1f}",
-        "SD of replicates (%)": "{:.1f}", "t": "{:.2f}", "p (t-test vs 0)": "{:.2g}",
+        "SD of replicates (%)": "{:.1f}", "t": "{:.2f}", "p (t-test vs 0, two-sided)": "{:.2g}",
     }
 
 
@@ -303,8 +326,14 @@ def _comparison(res: ResponseChapter, requested: Sequence[str] | None,
                      "not compared)")
     higher = comparison["drug_median_ge"].astype(bool)
     if higher.all():
-        verdict = ("higher than or equal to that of every comparator"
-                   + (", as the study states" if drug == STUDY_DRUG else ""))
+        verdict = "higher than or equal to that of every comparator"
+        if drug == STUDY_DRUG and res.reconstruction:
+            verdict += (". The study reports the same, but here the agreement is built in: the "
+                        "reconstruction's values were drawn to satisfy that published "
+                        "statement, so only the study's own per-culture measurements could "
+                        "test it")
+        elif drug == STUDY_DRUG:
+            verdict += ", in line with the study's statement"
     else:
         lower = ", ".join(comparison.loc[~higher, "comparator"])
         verdict = f"lower than that of {lower}" + (
@@ -317,17 +346,18 @@ def _comparison(res: ResponseChapter, requested: Sequence[str] | None,
                                 "comparator"].tolist()
     if tied:
         ties = (f"Some absolute differences are tied (comparison with {', '.join(tied)}); "
-                "the exact null distribution assumes no ties, so "
-                + ("that p-value is" if len(tied) == 1 else "those p-values are")
-                + " slightly approximate.")
+                "they share a mid-rank and the permutation distribution is counted with those "
+                "mid-ranks, so " + ("that p-value is" if len(tied) == 1 else
+                                    "those p-values are") + " exact all the same.")
     elif approx:
         ties = ""
     else:
-        ties = "No absolute differences are tied, so the p-values are exact."
+        ties = "No absolute differences are tied."
     if approx:
         ties += (f" With more than {response.EXACT_MAX_PAIRS} non-zero differences "
-                 f"(comparison with {', '.join(approx)}), the p-value comes from the normal "
-                 "approximation (with its correction for ties), accurate at that size.")
+                 f"(comparison with {', '.join(approx)}), the p-value is approximate: it "
+                 "comes from the normal approximation with its correction for ties, which "
+                 "is accurate at that size.")
     ties = ties.strip()
     if untestable:
         ties += (f" With {', '.join(untestable)} every paired difference is zero, so the "
@@ -335,7 +365,8 @@ def _comparison(res: ResponseChapter, requested: Sequence[str] | None,
     res.values.update({"resp_comparison": sentence, "resp_median_verdict": verdict,
                        "resp_ties_note": ties})
     shown = comparison.assign(p_method=comparison["p_method"].map(
-        {"exact": "exact", "approx": "normal approximation"}))
+        {"exact": "exact permutation (2^n sign patterns, mid-ranks)",
+         "approx": "normal approximation (tie-corrected)"}))
     res.tables["comparison"] = shown[[
         "comparator", "n_pairs", "median_drug_pct", "median_comparator_pct",
         "median_difference_pct", "n_drug_higher", "wilcoxon_statistic", "p_value", "p_method",
@@ -344,12 +375,12 @@ def _comparison(res: ResponseChapter, requested: Sequence[str] | None,
         "median_drug_pct": f"Median {drug} (%)", "median_comparator_pct": "Median comparator (%)",
         "median_difference_pct": "Median paired difference (%)",
         "n_drug_higher": f"Cultures where {drug} is higher",
-        "wilcoxon_statistic": "Wilcoxon W", "p_value": "p (two-sided)",
+        "wilcoxon_statistic": "W = min(T+, T−)", "p_value": "p (two-sided)",
         "p_method": "Null distribution",
     })
     res.formats["comparison"] = {
         f"Median {drug} (%)": "{:.1f}", "Median comparator (%)": "{:.1f}",
-        "Median paired difference (%)": "{:.1f}", "Wilcoxon W": "{:.1f}",
+        "Median paired difference (%)": "{:.1f}", "W = min(T+, T−)": "{:.1f}",
         "p (two-sided)": "{:.3f}",
     }
 
@@ -616,7 +647,8 @@ def compute(cohort: Cohort, params: Mapping[str, Any] | None = None) -> Response
                          f"{', '.join(available)}")
     res = ResponseChapter(chapter=CHAPTER, drug=drug,
                           threshold=response.check_threshold(p["response_threshold_pct"]),
-                          alpha=float(p["alpha"]), window=float(p["flip_window_pct"]))
+                          alpha=float(p["alpha"]), window=float(p["flip_window_pct"]),
+                          reconstruction=is_reconstruction(cohort))
     viability = cohort.viability
     res.comparators = resolve_comparators(p["comparators"], drug, available)
     res.choice = response.choose_concentration(viability, drug, p["concentration_um"])
