@@ -96,8 +96,8 @@ OR_SIDED = ("conditional maximum likelihood; exact two-sided 95% CI from the non
 
 #: Columns of the machine-readable table (``results/published_versions.csv``).
 DATA_COLUMNS: tuple[str, ...] = (
-    "version", "citation", "counts", "test", "sided", "p_value", "estimate", "ci_low",
-    "ci_high", "matches_reported_p",
+    "version_key", "version", "citation", "counts", "test_key", "test", "sided_key", "sided",
+    "p_value", "estimate", "ci_low", "ci_high", "matches_reported_p",
 )
 #: Reader-facing headers of :func:`version_tests`, in the order of :data:`DATA_COLUMNS`
 #: (``citation`` is dropped from the displayed table).
@@ -132,30 +132,55 @@ def version_test_data(versions: tuple[PublishedVersion, ...] = VERSIONS) -> pd.D
     rows: list[dict[str, object]] = []
     for version in versions:
         table = version.table()
-        base = {"version": version.label, "citation": version.citation,
-                "counts": version.counts_text()}
+        base = {"version_key": version.key, "version": version.label,
+                "citation": version.citation, "counts": version.counts_text()}
 
-        def add(test: str, sided: str, p: float, _base: dict[str, object] = base) -> None:
-            rows.append({**_base, "test": test, "sided": sided, "p_value": float(p),
-                         "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+        def add(keys: tuple[str, str], test: str, sided: str, p: float,
+                _base: dict[str, object] = base) -> None:
+            rows.append({**_base, "test_key": keys[0], "test": test, "sided_key": keys[1],
+                         "sided": sided, "p_value": float(p), "estimate": np.nan,
+                         "ci_low": np.nan, "ci_high": np.nan,
                          "matches_reported_p": _matches(float(p))})
 
-        add("Fisher's exact test", FISHER_ONE,
+        add(("fisher", "one-sided (greater)"), "Fisher's exact test", FISHER_ONE,
             stats.fisher_exact(table, alternative="greater").pvalue)
-        add("Fisher's exact test", FISHER_TWO, stats.fisher_exact(table).pvalue)
-        for groups, oriented in ((GROUPS_CLASSES, table), (GROUPS_HRAS, table.T)):
+        add(("fisher", "two-sided"), "Fisher's exact test", FISHER_TWO,
+            stats.fisher_exact(table).pvalue)
+        for key, groups, oriented in (("classes", GROUPS_CLASSES, table),
+                                      ("hras", GROUPS_HRAS, table.T)):
             # scipy's unconditional tests treat the two columns as the independent groups.
-            add(f"Barnard's exact test ({groups})", BARNARD_TWO,
-                stats.barnard_exact(oriented, alternative="two-sided").pvalue)
-            add(f"Boschloo's exact test ({groups})", BOSCHLOO_TWO,
+            add((f"barnard-{key}", "two-sided"), f"Barnard's exact test ({groups})",
+                BARNARD_TWO, stats.barnard_exact(oriented, alternative="two-sided").pvalue)
+            add((f"boschloo-{key}", "two-sided (doubled one-sided)"),
+                f"Boschloo's exact test ({groups})", BOSCHLOO_TWO,
                 stats.boschloo_exact(oriented, alternative="two-sided").pvalue)
         res = stats.contingency.odds_ratio(table, kind="conditional")
         ci = res.confidence_interval(confidence_level=0.95)
-        rows.append({**base, "test": "Odds ratio (conditional, exact)", "sided": OR_SIDED,
+        rows.append({**base, "test_key": "odds-ratio", "test": "Odds ratio (conditional, exact)",
+                     "sided_key": "two-sided interval", "sided": OR_SIDED,
                      "p_value": np.nan, "estimate": float(res.statistic),
                      "ci_low": float(ci.low), "ci_high": float(ci.high),
                      "matches_reported_p": False})
     return pd.DataFrame(rows, columns=list(DATA_COLUMNS))
+
+
+def versions_table(versions: tuple[PublishedVersion, ...] = VERSIONS) -> pd.DataFrame:
+    """What each version states, one row per version, with reader-facing headers."""
+    rows = []
+    for v in versions:
+        rule = (f"survival inhibition above {v.threshold_pct:g}%" if v.threshold_pct is not None
+                else "a significant survival inhibition (no threshold stated)")
+        rows.append({
+            "Published version": v.label,
+            "Source": v.reference,
+            "Responders: rule": rule,
+            "Responders / non-responders": f"{v.n_responders} / {v.n_nonresponders}",
+            "HRAS high: responders": f"{v.responders_high} of {v.n_responders}",
+            "HRAS high: non-responders": f"{v.nonresponders_high} of {v.n_nonresponders}",
+            "Reported p-value": ("none given" if v.reported_p is None
+                                 else f"{v.reported_p:.3f}".replace("0.", ".", 1)),
+        })
+    return pd.DataFrame(rows)
 
 
 def version_tests(versions: tuple[PublishedVersion, ...] = VERSIONS) -> pd.DataFrame:

@@ -195,3 +195,21 @@ def test_display_table_is_ready_to_show(data):
     from netcomp.display import show_table
     html = show_table(shown, {"p-value": "{:.4f}"}).to_html()
     assert "0.0606" in html and "0.0068" in html and "Gives p = .048?" in html
+
+
+def test_versions_table_states_each_version():
+    table = published.versions_table().set_index("Published version")
+    conf, jour = table.loc[CONFERENCE_2022.label], table.loc[JOURNAL_2023.label]
+    assert conf["Responders: rule"] == "survival inhibition above 15%"
+    assert "no threshold" in jour["Responders: rule"]
+    assert (conf["HRAS high: responders"], jour["HRAS high: responders"]) == ("5 of 6", "4 of 6")
+    assert conf["HRAS high: non-responders"] == jour["HRAS high: non-responders"] == "0 of 5"
+    assert (conf["Reported p-value"], jour["Reported p-value"]) == ("none given", ".048")
+
+
+def test_machine_keys_select_one_row_each(data):
+    keys = data[["version_key", "test_key", "sided_key"]]
+    assert not keys.duplicated().any()
+    two = data.query("version_key == 'conference-2022' and test_key == 'fisher' "
+                     "and sided_key == 'two-sided'")["p_value"]
+    assert two.tolist() == [pytest.approx(fisher_by_hand(CONFERENCE_2022.table())[1])]
