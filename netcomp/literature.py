@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -33,6 +34,10 @@ SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 #: TALENT's cohorts in the order of its tables.
 COHORTS: tuple[str, ...] = ("panNET", "GI-NET", "total")
+
+#: The cohorts as a sentence names them.
+COHORT_NAMES: dict[str, str] = {"panNET": "the panNET cohort", "GI-NET": "the GI-NET cohort",
+                                "total": "all patients"}
 
 #: Interval methods compared, with the label shown to readers.
 INTERVAL_METHODS: dict[str, str] = {
@@ -211,41 +216,21 @@ def _check_counts(events: int, n: int) -> tuple[int, int]:
     return k, m
 
 
-def wilson_cc_interval(events: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
-    """Wilson score interval with continuity correction (Newcombe 1998, method 4).
-
-    Not in statsmodels; it is the interval R's ``prop.test`` reports by default. Bounds
-    are proportions (0-1); the lower bound is 0 when no event and the upper 1 when all.
-    """
-    k, m = _check_counts(events, n)
-    z = stats.norm.ppf(1 - alpha / 2)
-    p, q = k / m, 1 - k / m
-    denom = 2 * (m + z * z)
-    if k == 0:
-        low = 0.0
-    else:
-        low = (2 * m * p + z * z - 1 - z * math.sqrt(z * z - 2 - 1 / m + 4 * p * (m * q + 1))) / denom
-    if k == m:
-        high = 1.0
-    else:
-        high = (2 * m * p + z * z + 1 + z * math.sqrt(z * z + 2 - 1 / m + 4 * p * (m * q - 1))) / denom
-    return max(0.0, low), min(1.0, high)
-
-
 def proportion_ci(
     events: int, n: int, method: str = "clopper_pearson", alpha: float = 0.05
 ) -> tuple[float, float]:
     """Two-sided ``1 - alpha`` interval for ``events / n`` (proportions, 0-1).
 
     ``method`` is one of :data:`INTERVAL_METHODS`: Clopper-Pearson, Wilson and Jeffreys
-    come from statsmodels; Wilson with continuity correction from
-    :func:`wilson_cc_interval`.
+    come from statsmodels; Wilson with continuity correction (Newcombe 1998, method 4,
+    the interval of R's ``prop.test``) from ``scipy.stats.binomtest(...).proportion_ci``.
     """
     k, m = _check_counts(events, n)
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie strictly between 0 and 1, got {alpha!r}")
     if method == "wilson_cc":
-        return wilson_cc_interval(k, m, alpha)
+        ci = stats.binomtest(k, m).proportion_ci(confidence_level=1 - alpha, method="wilsoncc")
+        return max(0.0, float(ci.low)), min(1.0, float(ci.high))
     sm_method = {"clopper_pearson": "beta", "wilson": "wilson", "jeffreys": "jeffreys"}.get(method)
     if sm_method is None:
         raise ValueError(f"unknown interval method {method!r}; choose from {', '.join(INTERVAL_METHODS)}")
@@ -454,6 +439,11 @@ def percentage_check(talent: pd.DataFrame) -> pd.DataFrame:
     for endpoint in ("ORR", "DCR"):
         sel = table["variable"] == endpoint.lower()
         table.loc[sel, "count"] = [counts[(endpoint, c)] for c in table.loc[sel, "cohort"]]
+    # percentages the results text gives for both cohorts together: Table 3's counts summed
+    sel = table["section"] == AE_TEXT_SECTION
+    table.loc[sel, "count"] = [table3_total(talent, var, grade)
+                               for var, grade in zip(table.loc[sel, "variable"],
+                                                     table.loc[sel, "ae_grade"], strict=True)]
     sel = table["published_pct"].notna() & table["count"].notna() & table["denominator"].notna()
     checked = table.loc[sel].reset_index(drop=True)
     recomputed, rounded, match, why = [], [], [], []
@@ -475,6 +465,19 @@ def percentage_check(talent: pd.DataFrame) -> pd.DataFrame:
     out["match"] = np.asarray(match, dtype=bool)
     out["explanation"] = pd.Series(why, dtype=object)
     return out
+
+
+#: Section of ``talent.csv`` holding the results text's adverse-event percentages (both cohorts).
+AE_TEXT_SECTION = "adverse_events_text"
+
+
+def table3_total(talent: pd.DataFrame, variable: str, grade: str) -> int:
+    """Patients of both cohorts with one Table 3 event at one grade (the panNET + GI-NET counts)."""
+    rows = talent[(talent["table"] == "3") & (talent["variable"] == variable)
+                  & (talent["ae_grade"] == grade) & talent["cohort"].isin(["panNET", "GI-NET"])]
+    if len(rows) != 2:
+        raise ValueError(f"Table 3 needs one {variable!r} count per cohort at grade {grade!r}")
+    return int(rows["count"].sum())
 
 
 def adverse_events(talent: pd.DataFrame) -> pd.DataFrame:
@@ -626,6 +629,191 @@ def approved_therapies(trials: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# --------------------------------------------------------------------------- TALENT's design
+
+
+@dataclass(frozen=True)
+class SingleStageRule:
+    """An exact single-stage phase II rule: call the drug active when ``min_responses`` of ``n`` respond.
+
+    ``size`` is the one-sided type I error P(X >= min_responses | p0) and ``power``
+    P(X >= min_responses | p1), both exact binomial tail sums.
+    """
+
+    n: int
+    p0: float
+    p1: float
+    alpha: float
+    min_responses: int
+    size: float
+    power: float
+
+
+def binomial_tail(r: int, n: int, p: float) -> float:
+    """P(X >= r) for X ~ Binomial(n, p) (1 for r <= 0, 0 for r > n)."""
+    return float(stats.binom.sf(int(r) - 1, int(n), float(p)))
+
+
+def single_stage_rule(n: int, p0: float, p1: float, alpha: float = 0.05) -> SingleStageRule:
+    """The exact one-sided single-stage rule for ``n`` patients (A'Hern 2001).
+
+    The smallest ``r`` with P(X >= r | p0) <= ``alpha``: rejecting "response rate <= p0"
+    when at least ``r`` patients respond keeps the one-sided type I error at or below
+    ``alpha``; its power is P(X >= r | p1). ``r = n + 1`` (never reject) when no ``r`` works.
+    """
+    if int(n) != n or n < 1 or not 0 < p0 < p1 < 1 or not 0 < alpha < 1:
+        raise ValueError(f"need n >= 1 and 0 < p0 < p1 < 1, 0 < alpha < 1; got {n}, {p0}, {p1}, {alpha}")
+    n = int(n)
+    r = next((r for r in range(n + 1) if binomial_tail(r, n, p0) <= alpha), n + 1)
+    return SingleStageRule(n, float(p0), float(p1), float(alpha), r,
+                           binomial_tail(r, n, p0), binomial_tail(r, n, p1))
+
+
+def smallest_single_stage_n(p0: float, p1: float, alpha: float = 0.05, power: float = 0.9,
+                            n_max: int = 2000) -> SingleStageRule:
+    """The smallest ``n`` whose exact single-stage rule reaches ``power`` at ``p1`` (A'Hern's design)."""
+    for n in range(1, n_max + 1):
+        rule = single_stage_rule(n, p0, p1, alpha)
+        if rule.power >= power:
+            return rule
+    raise ValueError(f"no n up to {n_max} reaches power {power}")
+
+
+#: The test behind TALENT's design, named as the book shows it.
+DESIGN_TEST = "exact binomial, one-sided (H1: ORR above the null rate)"
+
+
+def talent_design(talent: pd.DataFrame) -> pd.DataFrame:
+    """TALENT's sample-size statement recomputed, and each cohort's responses against its rule.
+
+    The design (null and alternative ORR, patients per cohort, power, alpha) comes from the
+    article's statistics section; the rule is :func:`single_stage_rule` at the stated
+    patients per cohort, with alpha one-sided (the article does not state the sidedness of
+    its design alpha; a single-arm phase II design conventionally uses one-sided). One row
+    per cohort: the rule, the smallest ``n`` of an exact design with the stated power, the
+    cohort's responses (Table 2) over the patients assessed and enrolled, whether they reach
+    the rule, and the exact one-sided binomial p against the null rate over the patients
+    assessed.
+    """
+    def design(variable: str) -> float:
+        return talent_value(talent, variable, "total", "value")
+
+    p0, p1 = design("design_null_rate") / 100, design("design_alternative_rate") / 100
+    alpha, power = design("design_alpha") / 100, design("design_power") / 100
+    n_design = int(design("design_n_per_cohort"))
+    rule = single_stage_rule(n_design, p0, p1, alpha)
+    smallest = smallest_single_stage_n(p0, p1, alpha, power)
+    counts = talent_endpoint_counts(talent)
+    orr = counts[counts["endpoint"] == "ORR"].set_index("cohort")
+    rows = []
+    for cohort in COHORTS[:2]:
+        k, assessed = int(orr.loc[cohort, "events"]), int(orr.loc[cohort, "n"])
+        rule_assessed = single_stage_rule(assessed, p0, p1, alpha)
+        rows.append({
+            "cohort": cohort,
+            "design_n": n_design,
+            "null_rate_pct": 100 * p0,
+            "alternative_rate_pct": 100 * p1,
+            "alpha_one_sided": alpha,
+            "design_power_pct": 100 * power,
+            "rule_min_responses": rule.min_responses,
+            "rule_size": rule.size,
+            "rule_power_pct": 100 * rule.power,
+            "exact_min_n": smallest.n,
+            "exact_min_n_rule": smallest.min_responses,
+            "enrolled": int(talent_value(talent, "enrolled", cohort)),
+            "assessed": assessed,
+            "responses": k,
+            "rule_min_responses_assessed": rule_assessed.min_responses,
+            "meets_rule": bool(k >= rule.min_responses and k >= rule_assessed.min_responses),
+            "p_one_sided": float(stats.binomtest(k, assessed, p0, alternative="greater").pvalue),
+            "test": DESIGN_TEST,
+        })
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- the text's own numbers
+
+
+def _fmt_num(value: float) -> str:
+    return f"{value:g}"
+
+
+def text_checks(talent: pd.DataFrame) -> pd.DataFrame:
+    """Numbers the abstract and discussion restate, checked against the results and tables.
+
+    One row per statement: ``check``, ``cohort``, ``where`` (the part of the article that
+    states it), ``published``, ``computed`` (the value the results or tables give, or that
+    the statement's own percentage implies), ``compared_with``, ``agrees`` and
+    ``explanation``. Rows: enrolment (abstract) against the cohort sizes of Table 2; the
+    share needing dose reductions or interruptions (abstract) against the results' shares
+    of each; the discussion's survival figures against the results'.
+    """
+    rows = []
+    sizes = {c: int(talent_value(talent, "tumour_assessment", c, "denominator")) for c in COHORTS}
+    for cohort in COHORTS:
+        enrolled = talent_value(talent, "enrolled", cohort)
+        rows.append({"check": "enrolled", "cohort": cohort, "where": "abstract",
+                     "published": enrolled, "computed": float(sizes[cohort]),
+                     "compared_with": "cohort size in the header of Table 2",
+                     "agrees": bool(enrolled == sizes[cohort]),
+                     "explanation": "" if enrolled == sizes[cohort] else "differs"})
+
+    # dose modifications: the abstract's "reductions or interruptions" against the results'
+    # reductions and interruptions (percentages of 111 without counts: the counts they imply)
+    n_all = sizes["total"]
+    either = talent_value(talent, "dose_reduction_or_interruption", "total", "published_pct")
+    parts = {v: talent_value(talent, v, "total", "published_pct")
+             for v in ("dose_reduction", "dose_interruption")}
+    k_either = implied_events(either, n_all, 1)
+    k_parts = {v: implied_events(p, n_all, 1) for v, p in parts.items()}
+    if k_either is None or None in k_parts.values():
+        agrees, computed = False, np.nan
+        why = "a percentage fits no single count of the patients"
+    else:
+        low, high = max(k_parts.values()), min(n_all, sum(k_parts.values()))
+        agrees, computed = low <= k_either <= high, 100 * k_either / n_all
+        why = (f"{_fmt_num(either)}% is {k_either} of {n_all} patients; the results' "
+               f"{_fmt_num(parts['dose_reduction'])}% ({k_parts['dose_reduction']}) with a reduction "
+               f"and {_fmt_num(parts['dose_interruption'])}% ({k_parts['dose_interruption']}) with an "
+               f"interruption allow between {low} and {high} with either")
+    rows.append({"check": "dose_reduction_or_interruption", "cohort": "total", "where": "abstract",
+                 "published": either, "computed": computed,
+                 "compared_with": "results: dose reduction and interruption shares",
+                 "agrees": bool(agrees), "explanation": why})
+
+    # the discussion's survival figures against the results'
+    results = {(v, c): talent_value(talent, v, c, "value")
+               for v in ("pfs_median", "os_median") for c in COHORTS
+               if len(talent[(talent["variable"] == v) & (talent["cohort"] == c)]) == 1}
+    for variable, reference, label in (
+        ("pfs_median_discussion", "pfs_median", "median PFS"),
+        ("os_median_discussion", "os_median", "median OS"),
+        ("pfs_discussion_dor_paragraph", "pfs_median", "median PFS"),
+    ):
+        for rec in talent[talent["variable"] == variable].itertuples(index=False):
+            ref = results.get((reference, rec.cohort), np.nan)
+            agrees = bool(rec.value == ref)
+            same = [COHORT_NAMES[c] for (v, c), x in results.items()
+                    if v == reference and x == rec.value]
+            if agrees:
+                why = ""
+            elif same:
+                why = (f"the results give {_fmt_num(ref)} months for this cohort; "
+                       f"{_fmt_num(rec.value)} is the {label} of {' and '.join(same)}")
+            else:
+                why = (f"the results give {_fmt_num(ref)} months for this cohort; "
+                       f"{_fmt_num(rec.value)} matches no {label} in the results, and the "
+                       "article does not say what it measures")
+            rows.append({"check": variable, "cohort": rec.cohort, "where": "discussion",
+                         "published": float(rec.value), "computed": float(ref),
+                         "compared_with": f"results: {label}", "agrees": agrees,
+                         "explanation": why})
+    out = pd.DataFrame(rows)
+    out["agrees"] = out["agrees"].astype(bool)
+    return out
+
+
 # --------------------------------------------------------------------------- in vitro vs clinic
 
 
@@ -636,12 +824,17 @@ def invitro_vs_talent(
     method: str = "clopper_pearson",
     alpha: float = 0.05,
     population: str = "primary cultures (reconstructed cohort)",
+    talent_method: str = "wilson_cc",
 ) -> pd.DataFrame:
-    """The cultures' responder rate beside TALENT's ORR, each with the same kind of CI.
+    """The cultures' responder rate beside TALENT's ORR, each interval with its method named.
 
     ``classes`` is the bool Series of :func:`netcomp.response.responder_classes`;
-    ``population`` labels the cultures' row. The two rates measure different things (see
-    the chapter); the table only puts them side by side.
+    ``population`` labels the cultures' row. The cultures' interval uses ``method`` (exact
+    Clopper-Pearson by default, for a small cohort); TALENT's rows use ``talent_method``,
+    by default the Wilson interval with continuity correction that reproduces the published
+    intervals, so the table shows TALENT's intervals as published. ``method`` holds each
+    row's method key and ``interval`` its reader's label. The two rates measure different
+    things (see the chapter); the table only puts them side by side.
     """
     values = classes.astype(bool)
     k, n = int(values.sum()), int(values.size)
@@ -664,11 +857,16 @@ def invitro_vs_talent(
             }
         )
     out = pd.DataFrame(rows)
-    ci = [proportion_ci(r.events, r.n, method, alpha) for r in out.itertuples(index=False)]
+    methods = [method] + [talent_method] * (len(out) - 1)
+    ci = [proportion_ci(r.events, r.n, m, alpha)
+          for r, m in zip(out.itertuples(index=False), methods, strict=True)]
     out["rate_pct"] = 100 * out["events"] / out["n"]
     out["ci_low_pct"] = [100 * lo for lo, _ in ci]
     out["ci_high_pct"] = [100 * hi for _, hi in ci]
-    out["method"] = method
+    out["method"] = methods
+    level = f"{1 - alpha:.0%}"
+    out["interval"] = [f"{level} {INTERVAL_METHODS[m]}" + (" (as published)" if i and m == "wilson_cc" else "")
+                       for i, m in enumerate(methods)]
     return out
 
 

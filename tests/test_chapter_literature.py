@@ -20,7 +20,8 @@ from netcomp.cohort import CohortError, load_cohort
 from tests.cohorts import CohortSpec, write_cohort
 from tests.strategies import cohort_specs
 
-LITERATURE_SECTIONS = ("talent_intervals", "talent_percentages", "approved_therapies")
+LITERATURE_SECTIONS = ("talent_intervals", "talent_percentages", "approved_therapies",
+                       "talent_design", "talent_text_checks")
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +97,18 @@ def test_bundled_cultures_beside_talent(bundled):
     low, high = _exact_ci(k, n)
     assert v["lit_vitro_low"] == pytest.approx(low)
     assert v["lit_vitro_high"] == pytest.approx(high)
-    assert v["lit_vitro_sentence"].startswith("6 of 11 cultures responded to lenvatinib")
+    sentence = v["lit_vitro_sentence"]
+    # the reconstruction's rate is never presented as a finding, and each interval is named
+    assert sentence.startswith("In the reconstruction, 6 of 11 cultures count as responders")
+    assert "restates the publication" in sentence and "per-culture measurements" in sentence
+    assert f"exact (Clopper-Pearson) 95% CI {low:.1f} to {high:.1f}%" in sentence
+    talent_low, talent_high = (100 * b for b in stats.binomtest(32, 107).proportion_ci(
+        method="wilsoncc"))
+    assert talent_low == pytest.approx(21.6, abs=0.05) and talent_high == pytest.approx(39.6, abs=0.05)
+    assert (f"95% CI {talent_low:.1f} to {talent_high:.1f}%, Wilson with continuity correction, "
+            "as published") in sentence
+    assert result.invitro["method"].tolist() == ["clopper_pearson"] + ["wilson_cc"] * 3
+    assert v["ex_lit1_sentence"].startswith("At 25% in the reconstruction")
     assert result.invitro["population"].iloc[0] == "primary cultures (reconstructed cohort)"
     assert result.invitro["events"].tolist() == [6, 23, 9, 32]
     # exercise 1: classes at +5 and +10 points, from the inhibitions directly
@@ -186,8 +198,39 @@ def test_threshold_near_100_is_clamped():
 
 def test_user_cohort_is_not_called_a_reconstruction(tmp_path):
     result = compute(load_cohort(write_cohort(tmp_path, CohortSpec(n_cultures=30, seed=9))))
+    assert "reconstruction" not in result.values["lit_vitro_sentence"]
+    assert "reconstruction" not in result.values["ex_lit1_sentence"]
     if not result.invitro.empty:
         assert result.invitro["population"].iloc[0] == "primary cultures (this build's cohort)"
+
+
+def test_design_and_text_values(bundled):
+    _, result = bundled
+    v = result.values
+    # the exact rule at 55 per cohort, by the binomial terms written out
+    def tail(r: int, n: int, p: float) -> float:
+        return sum(math.comb(n, x) * p**x * (1 - p) ** (n - x) for x in range(r, n + 1))
+    r = next(r for r in range(56) if tail(r, 55, 0.10) <= 0.05)
+    assert (r, v["lit_rule_r"], v["lit_exact_min_n"], v["lit_design_n"]) == (10, 10, 55, 55)
+    assert v["lit_rule_size_pct"] == pytest.approx(100 * tail(10, 55, 0.10))
+    assert v["lit_rule_power"] == pytest.approx(100 * tail(10, 55, 0.25))
+    assert (v["lit_rule_meets_pan"], v["lit_rule_meets_gi"]) == ("yes", "no")
+    assert v["lit_rule_p_gi"] == pytest.approx(tail(9, 55, 0.10))
+    assert "9 responses among 55 patients assessed (56 enrolled), 1 short of the 10" in v[
+        "lit_rule_sentence"]
+    assert "one-sided" in v["lit_rule_sentence"] and "p = 0.094" in v["lit_rule_sentence"]
+    assert v["lit_design_n_verdict"].endswith("exactly the article's number")
+    # text checks: 4 discussion figures disagree with the results, enrolment and doses agree
+    assert (v["lit_text_checked"], v["lit_text_disagree"]) == (8, 4)
+    assert "panNET median OS: 31 months in the discussion, 32 in the results" in v[
+        "lit_text_discussion_sentence"]
+    assert v["lit_follow_up"] == 23 and v["lit_dose_any_pct"] == 93.7
+    assert (v["lit_pct_text_ae"], v["lit_pct_text_ae_mismatch"]) == (3, 3)
+    assert "25 of 111 = 22.5% from Table 3" in v["lit_pct_text_ae_sentence"]
+    # every interval column of the threshold exercise names its method
+    assert [c for c in result.threshold_rows.columns if "CI" in c] == [
+        "exact (Clopper-Pearson) 95% CI low (%)", "exact (Clopper-Pearson) 95% CI high (%)"]
+    assert set(result.orr_levels["interval"]) == {"Wilson with continuity correction"}
 
 
 def test_large_cohort_is_fast(tmp_path):
@@ -225,3 +268,52 @@ def test_locator_status_sentence():
     assert chapter.locator_status(check) == ("All 5 of 5 locators were found in their source "
                                              "documents, and every number sits next to its "
                                              "locator.")
+
+
+# --------------------------------------------------------------------------- the ledger
+
+#: This chapter's claims on TALENT's design, enrolment, doses and text, with their verdicts.
+EXPECTED_STATUS = {
+    "talent-enrolled-total": "reproduced", "talent-enrolled-pannet": "reproduced",
+    "talent-enrolled-ginet": "reproduced", "talent-follow-up": "reported-only",
+    "talent-dose-reduction-or-interruption": "reproduced",
+    "talent-dose-reduction": "reported-only", "talent-dose-interruption": "reported-only",
+    "talent-design-n": "reproduced", "talent-design-power": "reproduced",
+    "talent-design-pannet-rule": "reproduced", "talent-design-ginet-rule": "differs",
+    "talent-text-ae34-hypertension": "differs", "talent-text-ae34-asthenia": "differs",
+    "talent-text-ae34-diarrhea": "differs", "talent-discussion-pfs-pannet": "differs",
+    "talent-discussion-os-pannet": "differs", "talent-discussion-pfs-28-pannet": "differs",
+    "talent-discussion-pfs-37-ginet": "differs",
+}
+
+
+def test_ledger_claims_of_the_chapter(bundled, tmp_path):
+    from netcomp.ledger import evaluate_claims, load_claims
+    from netcomp.results import write_results
+
+    _, result = bundled
+    for name in ("talent_design", "talent_text_checks", "talent_percentages", "talent_intervals"):
+        write_results(result.tables[name], tmp_path, f"{name}.csv")
+    claims = [c for c in load_claims() if c["id"] in EXPECTED_STATUS]
+    assert len(claims) == len(EXPECTED_STATUS)
+    ledger = evaluate_claims(tmp_path, reconstructed_cohort=True, claims=claims).set_index("claim_id")
+    assert ledger["status"].to_dict() == EXPECTED_STATUS
+    # the rule's threshold in the claims file is the one recomputed (10 of 55)
+    by_id = {c["id"]: c for c in claims}
+    for cid in ("talent-design-pannet-rule", "talent-design-ginet-rule"):
+        assert by_id[cid]["expected"] == result.values["lit_rule_r"]
+    assert ledger.loc["talent-design-ginet-rule", "computed"] == "9"
+    assert ledger.loc["talent-design-power", "computed"] == f"{result.values['lit_rule_power']:.4g}"
+    # the notes' numbers are the computed ones
+    assert f"p = {result.values['lit_rule_p_gi']:.2g}" in by_id["talent-design-ginet-rule"]["note"]
+    assert f"p = {result.values['lit_rule_p_pan']:.2g}" in by_id["talent-design-pannet-rule"]["note"]
+    assert "104 of 111" in by_id["talent-dose-reduction-or-interruption"]["note"]
+    for cid, words in (("talent-text-ae34-hypertension", "25 of 111 (22.5%)"),
+                       ("talent-text-ae34-asthenia", "12 of 111 (10.8%)"),
+                       ("talent-text-ae34-diarrhea", "12 of 111 (10.8%)")):
+        assert words in by_id[cid]["note"]
+    # every locator is verbatim in the source document (after collapsing white space)
+    if lit.SEEDS_DIR.is_dir():
+        text = lit.normalise_whitespace((lit.SEEDS_DIR / claims[0]["source"]).read_text("utf-8"))
+        for claim in claims:
+            assert lit.normalise_whitespace(claim["locator"]) in text, claim["id"]

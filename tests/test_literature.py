@@ -8,6 +8,7 @@ are typed from the article's Table 2; the locator test re-reads the seed documen
 from __future__ import annotations
 
 import json
+import math
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -95,11 +96,31 @@ def test_jeffreys_equals_beta_quantiles(k: int, n: int) -> None:
     assert lit.proportion_ci(k, n, "jeffreys") == pytest.approx((low, high), abs=1e-10)
 
 
+def _wilson_cc_formula(k: int, n: int) -> tuple[float, float]:
+    """Newcombe's (1998) closed form of the Wilson interval with continuity correction."""
+    z = Z
+    p, q = k / n, 1 - k / n
+    denom = 2 * (n + z * z)
+    low = 0.0 if k == 0 else (
+        2 * n * p + z * z - 1 - z * np.sqrt(z * z - 2 - 1 / n + 4 * p * (n * q + 1))) / denom
+    high = 1.0 if k == n else (
+        2 * n * p + z * z + 1 + z * np.sqrt(z * z + 2 - 1 / n + 4 * p * (n * q - 1))) / denom
+    return max(0.0, low), min(1.0, high)
+
+
+def test_wilson_cc_from_scipy_equals_the_closed_form() -> None:
+    # the library takes the interval from scipy's binomtest; the hand-written formula agrees
+    for n in range(1, 61):
+        for k in range(n + 1):
+            assert lit.proportion_ci(k, n, "wilson_cc") == pytest.approx(_wilson_cc_formula(k, n),
+                                                                         abs=1e-12)
+
+
 def test_wilson_cc_hand_computed_value() -> None:
     # 5/10, z = 1.959964: sqrt(z^2 - 2 - 1/10 + 4*0.5*(10*0.5 + 1)) = sqrt(13.741459) = 3.706948;
     # lower = (10 + 3.841459 - 1 - 1.959964*3.706948) / (2*(10 + 3.841459)) = 5.575975/27.682918
     #       = 0.201423; by symmetry the upper bound is 0.798577.
-    low, high = lit.wilson_cc_interval(5, 10)
+    low, high = lit.proportion_ci(5, 10, "wilson_cc")
     assert low == pytest.approx(0.201423, abs=2e-6)
     assert high == pytest.approx(0.798577, abs=2e-6)
 
@@ -112,12 +133,12 @@ def test_wilson_cc_solves_the_corrected_score_equation(k: int, n: int) -> None:
     high = optimize.brentq(
         lambda x: (x - p - 0.5 / n) - Z * np.sqrt(x * (1 - x) / n), p + 0.5 / n, 1 - 1e-15
     )
-    assert lit.wilson_cc_interval(k, n) == pytest.approx((low, high), abs=1e-9)
+    assert lit.proportion_ci(k, n, "wilson_cc") == pytest.approx((low, high), abs=1e-9)
 
 
 def test_wilson_cc_edges_and_errors() -> None:
-    assert lit.wilson_cc_interval(0, 20)[0] == 0.0
-    assert lit.wilson_cc_interval(20, 20)[1] == 1.0
+    assert lit.proportion_ci(0, 20, "wilson_cc")[0] == 0.0
+    assert lit.proportion_ci(20, 20, "wilson_cc")[1] == 1.0
     with pytest.raises(ValueError, match="events <= n"):
         lit.proportion_ci(5, 4)
     with pytest.raises(ValueError, match="unknown interval method"):
@@ -158,7 +179,7 @@ def test_only_wilson_cc_reproduces_talent(talent: pd.DataFrame) -> None:
     iv = lit.talent_intervals(talent)
     for (cohort, endpoint), (k, n) in TALENT_COUNTS.items():
         # independent Wilson-cc bounds rounded to one decimal equal the published ones
-        low, high = lit.wilson_cc_interval(k, n)
+        low, high = _wilson_cc_formula(k, n)
         assert (_half_up(100 * low, 1), _half_up(100 * high, 1)) == TALENT_PUBLISHED[(cohort, endpoint)]
     summary = lit.interval_method_summary(iv).set_index("method")
     assert summary.loc["wilson_cc", "n_matched"] == 6
@@ -180,14 +201,29 @@ EXPECTED_MISMATCHES = {
     ("alkaline_phosphatase_increased", "panNET", "1-2"),
     ("epistaxis", "panNET", "1-2"),
     ("discontinuation_toxicity", "GI-NET", ""),  # 10/56 = 17.857, printed 17.8
+    # the results text's grade 3/4 percentages of all 111 patients against Table 3's counts
+    ("hypertension", "total", "3-4"),  # 12 + 13 = 25/111 = 22.5, printed 22.7 (= 25/110)
+    ("asthenia", "total", "3-4"),  # 3 + 9 = 12/111 = 10.8, printed 13.6
+    ("diarrhea", "total", "3-4"),  # 4 + 8 = 12/111 = 10.8, printed 10.9 (= 12/110)
 }
+#: Table 3's grade 3/4 counts (panNET, GI-NET) of the events the results text restates.
+TABLE3_GRADE34 = {"hypertension": (12, 13), "asthenia": (3, 9), "diarrhea": (4, 8)}
 
 
 def test_percentage_check_against_exact_fractions(talent: pd.DataFrame) -> None:
     pc = lit.percentage_check(talent)
     raw = pd.read_csv(LIT_DIR / "talent.csv", dtype=str, keep_default_na=False)
-    expected_rows = int(((raw["published_pct"] != "") & (raw["denominator"] != "")).sum())
+    # counts from the file, or derived: ORR/DCR from Table 2, the text's AE rows from Table 3
+    derived = (raw["section"] == "adverse_events_text") | raw["variable"].isin(["orr", "dcr"])
+    expected_rows = int(((raw["published_pct"] != "") & (raw["denominator"] != "")
+                         & ((raw["count"] != "") | derived)).sum())
     assert len(pc) == expected_rows
+    in_text = pc[pc["section"] == "adverse_events_text"].set_index("variable")
+    assert {v: int(in_text.loc[v, "count"]) for v in TABLE3_GRADE34} == {
+        v: a + b for v, (a, b) in TABLE3_GRADE34.items()}
+    assert in_text.loc["hypertension", "explanation"] == "matches 25/110 instead of 25/111"
+    assert in_text.loc["diarrhea", "explanation"] == "matches 12/110 instead of 12/111"
+    assert in_text.loc["asthenia", "explanation"].startswith("no simple explanation")
     for rec in pc.itertuples(index=False):
         exact = Fraction(100 * rec.count, rec.denominator)
         assert rec.recomputed_pct == pytest.approx(float(exact))
@@ -286,6 +322,86 @@ def test_invitro_vs_talent(talent: pd.DataFrame) -> None:
     assert first["ci_low_pct"] == pytest.approx(100 * stats.beta.ppf(0.025, 2, 3))
     assert first["ci_high_pct"] == pytest.approx(100 * stats.beta.ppf(0.975, 3, 2))
     assert table["events"].iloc[1:].tolist() == [23, 9, 32]
+    # each row names its interval: exact for the cultures, the published method for TALENT
+    assert table["method"].tolist() == ["clopper_pearson"] + ["wilson_cc"] * 3
+    assert table["interval"].iloc[0] == "95% Clopper-Pearson (exact)"
+    assert table["interval"].iloc[1:].str.endswith("(as published)").all()
+    for rec in table.iloc[1:].itertuples(index=False):
+        pub = TALENT_PUBLISHED[(rec.population.removeprefix("TALENT "), "ORR")]
+        assert (_half_up(rec.ci_low_pct, 1), _half_up(rec.ci_high_pct, 1)) == pub
+
+
+# --------------------------------------------------------------------------- TALENT's design
+
+
+def _tail(r: int, n: int, p: float) -> float:
+    """P(X >= r), X ~ Binomial(n, p), as the sum of the binomial terms written out."""
+    return sum(math.comb(n, x) * p**x * (1 - p) ** (n - x) for x in range(max(r, 0), n + 1))
+
+
+def _rule(n: int, p0: float, alpha: float) -> int:
+    return next(r for r in range(n + 2) if _tail(r, n, p0) <= alpha)
+
+
+@pytest.mark.parametrize(("n", "p0", "p1"), [(55, 0.10, 0.25), (20, 0.05, 0.25), (40, 0.2, 0.4),
+                                             (52, 0.10, 0.25), (3, 0.5, 0.9)])
+def test_single_stage_rule_against_written_out_sums(n: int, p0: float, p1: float) -> None:
+    rule = lit.single_stage_rule(n, p0, p1, 0.05)
+    r = _rule(n, p0, 0.05)
+    assert rule.min_responses == r
+    assert rule.size == pytest.approx(_tail(r, n, p0), abs=1e-12)
+    assert rule.power == pytest.approx(_tail(r, n, p1), abs=1e-12)
+    if r > 0:  # one response fewer would break the alpha
+        assert _tail(r - 1, n, p0) > 0.05
+
+
+def test_talent_rule_is_10_of_55_and_55_is_the_smallest_exact_design() -> None:
+    rule = lit.single_stage_rule(55, 0.10, 0.25, 0.05)
+    assert rule.min_responses == 10
+    assert rule.size == pytest.approx(0.0444167, abs=1e-6)  # P(X >= 10 | 55, 0.10)
+    assert rule.power == pytest.approx(0.9111874, abs=1e-6)  # P(X >= 10 | 55, 0.25)
+    # brute force over n: every smaller n misses 90% power at its own exact rule
+    for n in range(1, 55):
+        assert _tail(_rule(n, 0.10, 0.05), n, 0.25) < 0.90
+    smallest = lit.smallest_single_stage_n(0.10, 0.25, 0.05, 0.90)
+    assert (smallest.n, smallest.min_responses) == (55, 10)
+    with pytest.raises(ValueError):
+        lit.single_stage_rule(55, 0.3, 0.2)
+
+
+def test_talent_design_table(talent: pd.DataFrame) -> None:
+    design = lit.talent_design(talent).set_index("cohort")
+    assert design.loc[:, "design_n"].tolist() == [55, 55]
+    assert (design["null_rate_pct"] == 10).all() and (design["alternative_rate_pct"] == 25).all()
+    assert (design["rule_min_responses"] == 10).all() and (design["exact_min_n"] == 55).all()
+    assert design.loc["panNET", ["enrolled", "assessed", "responses"]].tolist() == [55, 52, 23]
+    assert design.loc["GI-NET", ["enrolled", "assessed", "responses"]].tolist() == [56, 55, 9]
+    # the rule at the patients assessed is also 10 (52: P(X >= 9) = 0.071 > 0.05)
+    assert design["rule_min_responses_assessed"].tolist() == [_rule(52, 0.1, 0.05), _rule(55, 0.1, 0.05)]
+    assert design["meets_rule"].tolist() == [True, False]
+    # one-sided exact binomial p against 10% over the patients assessed, summed by hand
+    assert design.loc["panNET", "p_one_sided"] == pytest.approx(_tail(23, 52, 0.1), rel=1e-9)
+    assert design.loc["GI-NET", "p_one_sided"] == pytest.approx(_tail(9, 55, 0.1), rel=1e-9)
+    assert design.loc["GI-NET", "p_one_sided"] == pytest.approx(0.0943630, abs=1e-6)
+    assert design["test"].str.contains("one-sided").all()
+
+
+def test_text_checks(talent: pd.DataFrame) -> None:
+    checks = lit.text_checks(talent).set_index(["check", "cohort"])
+    assert checks.loc[("enrolled", "total"), ["published", "computed"]].tolist() == [111, 55 + 56]
+    assert checks.loc[("enrolled", "panNET"), "agrees"] and checks.loc[("enrolled", "GI-NET"), "agrees"]
+    dose = checks.loc[("dose_reduction_or_interruption", "total")]
+    # 93.7% of 111 is 104 (103.98); 81.1% is 90 (90.02), 92.8% is 103 (103.01): 103 <= 104 <= 111
+    assert dose["computed"] == pytest.approx(100 * 104 / 111)
+    assert dose["agrees"] and "between 103 and 111" in dose["explanation"]
+    pfs = checks.loc[("pfs_median_discussion", "panNET")]
+    assert (pfs["published"], pfs["computed"], bool(pfs["agrees"])) == (15.7, 15.6, False)
+    assert "all patients" in pfs["explanation"] and "GI-NET" in pfs["explanation"]
+    os_ = checks.loc[("os_median_discussion", "panNET")]
+    assert (os_["published"], os_["computed"], bool(os_["agrees"])) == (31, 32, False)
+    other = checks.loc["pfs_discussion_dor_paragraph"]
+    assert other["published"].tolist() == [28, 37] and other["computed"].tolist() == [15.6, 15.7]
+    assert not other["agrees"].any()
 
 
 # --------------------------------------------------------------------------- provenance

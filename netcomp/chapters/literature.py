@@ -31,8 +31,10 @@ NOT_APPLICABLE = "not applicable"
 TALENT_DRUG = "lenvatinib"
 #: The interval method that reproduces TALENT's published intervals.
 CI_METHOD = "wilson_cc"
-#: Interval of the cultures-beside-patients table (exact, as for a small cohort).
+#: Interval of the cultures' rate (exact, as for a small cohort); TALENT's rows keep CI_METHOD.
 INVITRO_METHOD = "clopper_pearson"
+#: How the book names the cultures' interval in sentences and column headers.
+INVITRO_CI = "exact (Clopper-Pearson) 95% CI"
 #: Threshold steps of the first exercise (points above the chapter's threshold).
 THRESHOLD_STEPS = (0, 5, 10)
 TALENT_KEYS = (("panNET", "pan"), ("GI-NET", "gi"), ("total", "total"))
@@ -64,6 +66,8 @@ class LiteratureChapter(ChapterResult):
     orr_levels: pd.DataFrame = field(default_factory=pd.DataFrame)
     method_table: pd.DataFrame = field(default_factory=pd.DataFrame)
     count_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
+    design: pd.DataFrame = field(default_factory=pd.DataFrame)
+    text_checks: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 # --------------------------------------------------------------------------- literature
@@ -158,6 +162,16 @@ def _talent_values(result: LiteratureChapter) -> None:
              lit_pct_truncated=int(why.str.startswith("truncated").sum()),
              lit_pct_denominator=int(why.str.startswith("matches").sum()),
              lit_pct_unexplained=int(why.str.startswith("no simple").sum()))
+    in_text = pct[pct["section"] == lit.AE_TEXT_SECTION]
+    v["lit_pct_text_ae"] = int(len(in_text))
+    v["lit_pct_text_ae_mismatch"] = int((~in_text["match"]).sum())
+    v["lit_pct_text_ae_sentence"] = "; ".join(
+        f"{r.label.split(' (')[0].lower()}: {r.published_pct:g}% printed, "
+        f"{r.count} of {r.denominator} = {r.recomputed_pct:.1f}% from Table 3"
+        + (f" ({r.explanation})" if r.explanation else "")
+        for r in in_text.itertuples(index=False))
+
+    _design_values(result)
 
     ae = lit.adverse_events(talent)
     result.adverse = ae
@@ -170,6 +184,67 @@ def _talent_values(result: LiteratureChapter) -> None:
         v[f"lit_ae34_{key}_pct"] = float(top["pct"])
     v["lit_discontinued_pct"] = lit.talent_value(talent, "discontinuation_toxicity", "total",
                                                  "published_pct")
+
+
+def _p_text(p: float) -> str:
+    return f"{p:.2g}" if p < 0.001 else f"{p:.3f}"
+
+
+def _design_values(result: LiteratureChapter) -> None:
+    """TALENT's sample size and exact rule recomputed; the text's restated numbers checked."""
+    talent, v = result.talent, result.values
+    design = lit.talent_design(talent)
+    result.design = design
+    result.tables["talent_design"] = design
+    first = design.iloc[0]
+    r, n = int(first["rule_min_responses"]), int(first["design_n"])
+    v.update(lit_design_n=n, lit_design_p0=float(first["null_rate_pct"]),
+             lit_design_p1=float(first["alternative_rate_pct"]),
+             lit_design_alpha_pct=100 * float(first["alpha_one_sided"]),
+             lit_design_power=float(first["design_power_pct"]),
+             lit_rule_r=r, lit_rule_size_pct=100 * float(first["rule_size"]),
+             lit_rule_power=float(first["rule_power_pct"]),
+             lit_exact_min_n=int(first["exact_min_n"]))
+    v["lit_design_n_verdict"] = (
+        f"the smallest such design has {int(first['exact_min_n'])} patients per cohort, "
+        "exactly the article's number" if int(first["exact_min_n"]) == n else
+        f"the smallest such design has {int(first['exact_min_n'])} patients per cohort, "
+        f"not the article's {n}")
+    sentences = []
+    for rec, key in zip(design.itertuples(index=False), ("pan", "gi"), strict=True):
+        v[f"lit_rule_responses_{key}"] = int(rec.responses)
+        v[f"lit_rule_assessed_{key}"] = int(rec.assessed)
+        v[f"lit_rule_p_{key}"] = float(rec.p_one_sided)
+        v[f"lit_rule_meets_{key}"] = "yes" if rec.meets_rule else "no"
+        if rec.meets_rule:
+            extra = int(rec.responses) - r
+            verdict = (f"{extra} more than the {r} the rule needs" if extra else
+                       f"exactly the {r} the rule needs")
+        else:
+            verdict = (f"{r - int(rec.responses)} short of the {r} the rule needs: by the trial's "
+                       "own design, this cohort does not show a response rate above "
+                       f"{float(rec.null_rate_pct):g}%")
+        sentences.append(
+            f"The {rec.cohort} cohort had {int(rec.responses)} responses among "
+            f"{int(rec.assessed)} patients assessed ({int(rec.enrolled)} enrolled), {verdict} "
+            f"(exact binomial test, one-sided, against {float(rec.null_rate_pct):g}%: "
+            f"p = {_p_text(float(rec.p_one_sided))}).")
+    v["lit_rule_sentence"] = " ".join(sentences)
+
+    checks = lit.text_checks(talent)
+    result.text_checks = checks
+    result.tables["talent_text_checks"] = checks
+    v["lit_text_checked"] = int(len(checks))
+    v["lit_text_disagree"] = int((~checks["agrees"]).sum())
+    v["lit_follow_up"] = lit.talent_value(talent, "follow_up_median", "total", "value")
+    off = checks[(checks["where"] == "discussion") & ~checks["agrees"]]
+    v["lit_text_discussion_sentence"] = "; ".join(
+        f"{r.cohort} {r.compared_with.removeprefix('results: ')}: {r.published:g} months in "
+        f"the discussion, {r.computed:g} in the results"
+        for r in off.itertuples(index=False)) or "none"
+    dose = checks.set_index("check").loc["dose_reduction_or_interruption"]
+    v["lit_dose_any_pct"] = float(dose["published"])
+    v["lit_dose_sentence"] = str(dose["explanation"])
 
 
 def _trial_values(result: LiteratureChapter) -> None:
@@ -193,7 +268,8 @@ def _trial_values(result: LiteratureChapter) -> None:
     levels = []
     for level_alpha in (0.05, 0.01):
         ci = lit.talent_intervals(result.talent, methods=[CI_METHOD], alpha=level_alpha)
-        levels.append(ci[ci["endpoint"] == "ORR"].assign(confidence=f"{1 - level_alpha:.0%}"))
+        levels.append(ci[ci["endpoint"] == "ORR"].assign(
+            confidence=f"{1 - level_alpha:.0%}", interval=lit.INTERVAL_METHODS[CI_METHOD]))
     orr_levels = pd.concat(levels, ignore_index=True)
     orr_levels["lower bound above sunitinib"] = orr_levels["ci_low_pct"] > benchmark
     result.orr_levels = orr_levels
@@ -230,8 +306,23 @@ def _trial_values(result: LiteratureChapter) -> None:
 
 
 def _ci_text(row: Mapping[str, Any]) -> str:
-    return (f"{float(row['rate_pct']):.1f}%, exact 95% CI {float(row['ci_low_pct']):.1f} to "
+    return (f"{float(row['rate_pct']):.1f}%, {INVITRO_CI} {float(row['ci_low_pct']):.1f} to "
             f"{float(row['ci_high_pct']):.1f}%")
+
+
+def is_reconstruction(cohort: Cohort) -> bool:
+    """True when ``cohort`` holds the bundled reconstruction (by content where the cohort says so).
+
+    Uses the cohort's own ``reconstructed`` flag when it has one, else compares its folder
+    with the bundled cohort's.
+    """
+    flag = getattr(cohort, "reconstructed", None)
+    if flag is not None:
+        return bool(flag)
+    try:
+        return cohort.path.resolve() == BUNDLED_COHORT.resolve()
+    except OSError:
+        return False
 
 
 def _classify(result: LiteratureChapter, cohort: Cohort, drug: str, threshold: float,
@@ -257,10 +348,8 @@ def _invitro(result: LiteratureChapter, cohort: Cohort, p: Mapping[str, Any]) ->
     drug, threshold = str(p["drug"]), check_threshold(p["response_threshold_pct"])
     v["lit_drug"] = clip(drug, 40)
     v["lit_threshold"] = float(threshold)
-    try:
-        bundled = cohort.path.resolve() == BUNDLED_COHORT.resolve()
-    except OSError:
-        bundled = False
+    bundled = is_reconstruction(cohort)
+    v["lit_vitro_data"] = "the reconstruction" if bundled else "this build's cohort"
     population = ("primary cultures (reconstructed cohort)" if bundled
                   else "primary cultures (this build's cohort)")
     why_not = _classify(result, cohort, drug, threshold, p["concentration_um"])
@@ -284,7 +373,18 @@ def _invitro(result: LiteratureChapter, cohort: Cohort, p: Mapping[str, Any]) ->
     k, n = int(vitro["events"]), int(vitro["n"])
     v.update(lit_vitro_events=k, lit_vitro_n=n, lit_vitro_rate=float(vitro["rate_pct"]),
              lit_vitro_low=float(vitro["ci_low_pct"]), lit_vitro_high=float(vitro["ci_high_pct"]))
-    rate = f"{k} of {n} cultures responded to {clip(drug, 40)} ({_ci_text(vitro)})"
+    talent_ci = table.iloc[-1]
+    talent_text = (f"{talent_total:.1f}% of TALENT's patients (95% CI "
+                   f"{float(talent_ci['ci_low_pct']):.1f} to {float(talent_ci['ci_high_pct']):.1f}%, "
+                   f"{lit.INTERVAL_METHODS[CI_METHOD]}, as published)")
+    if bundled:
+        rate = (f"In the reconstruction, {k} of {n} cultures count as responders to "
+                f"{clip(drug, 40)} ({_ci_text(vitro)}). The reconstruction was built to "
+                "reproduce the study's published counts, so this rate restates the publication "
+                "rather than measuring anything; the study's per-culture measurements would be "
+                "needed for the cultures' own rate")
+    else:
+        rate = f"{k} of {n} cultures responded to {clip(drug, 40)} ({_ci_text(vitro)})"
     wide = (" With so few cultures the interval is wide."
             if float(vitro["ci_high_pct"]) - float(vitro["ci_low_pct"]) > 30 else "")
     if drug != TALENT_DRUG:
@@ -314,8 +414,7 @@ def _invitro(result: LiteratureChapter, cohort: Cohort, p: Mapping[str, Any]) ->
         result.invitro = table
         result.tables["invitro_vs_talent"] = table
         v["lit_vitro_sentence"] = (
-            f"{rate}, against an objective response in {talent_total:.1f}% of TALENT's "
-            f"patients.{wide}")
+            f"{rate}. Beside it: an objective response in {talent_text}.{wide}")
 
 
 def _exercise_thresholds(result: LiteratureChapter, p: Mapping[str, Any]) -> None:
@@ -342,8 +441,8 @@ def _exercise_thresholds(result: LiteratureChapter, p: Mapping[str, Any]) -> Non
         first = side.iloc[0]
         rows.append({"threshold (%)": threshold, "responders": int(first["events"]),
                      "cultures": int(first["n"]), "rate (%)": float(first["rate_pct"]),
-                     "95% CI low (%)": float(first["ci_low_pct"]),
-                     "95% CI high (%)": float(first["ci_high_pct"]),
+                     "exact (Clopper-Pearson) 95% CI low (%)": float(first["ci_low_pct"]),
+                     "exact (Clopper-Pearson) 95% CI high (%)": float(first["ci_high_pct"]),
                      "changed class": shown or "none",
                      "TALENT total ORR (%)": float(side["rate_pct"].iloc[-1])})
         v[f"ex_lit1_changed_plus{step}"] = shown or "none"
@@ -352,10 +451,12 @@ def _exercise_thresholds(result: LiteratureChapter, p: Mapping[str, Any]) -> Non
             v[f"ex_lit1_{column}_plus{step}"] = float(first[column])
     result.threshold_rows = pd.DataFrame(rows)
     last = rows[-1]
+    where = " in the reconstruction" if v.get("lit_vitro_data") == "the reconstruction" else ""
     v["ex_lit1_sentence"] = (
-        f"At {last['threshold (%)']:g}%, {last['responders']} of {last['cultures']} cultures "
-        f"are responders ({last['rate (%)']:.1f}%, exact 95% CI {last['95% CI low (%)']:.1f} "
-        f"to {last['95% CI high (%)']:.1f}%).")
+        f"At {last['threshold (%)']:g}%{where}, {last['responders']} of {last['cultures']} cultures "
+        f"are responders ({last['rate (%)']:.1f}%, {INVITRO_CI} "
+        f"{last['exact (Clopper-Pearson) 95% CI low (%)']:.1f} to "
+        f"{last['exact (Clopper-Pearson) 95% CI high (%)']:.1f}%).")
 
 
 def _exercise_methods(result: LiteratureChapter) -> None:
@@ -388,8 +489,10 @@ def _exercise_methods(result: LiteratureChapter) -> None:
         v["ex_lit3_vitro_sentence"] = ("This build has no responder rate of the cultures, so "
                                        "only TALENT's intervals are computed.")
         return
+    whose = ("the reconstruction's" if v.get("lit_vitro_data") == "the reconstruction"
+             else "the")
     v["ex_lit3_vitro_sentence"] = (
-        f"For the {int(result.classes.size)} cultures the four lower bounds span "
+        f"For {whose} {int(result.classes.size)} cultures the four lower bounds span "
         f"{v['ex_lit3_low_spread_vitro']:.1f} percentage points and the widths run from "
         f"{v['ex_lit3_width_min_vitro']:.1f} to {v['ex_lit3_width_max_vitro']:.1f} points "
         f"(widest: {v['ex_lit3_widest_vitro']}).")
