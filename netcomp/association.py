@@ -455,23 +455,81 @@ def mann_whitney_u(
             "median1": out["median1"], "median2": out["median2"]}
 
 
+#: Most total work (sum over distinct tie patterns of cultures x class size x rank-sum range)
+#: the screen spends on exact Mann-Whitney counts; columns beyond it use the approximation.
+MAX_SCREEN_MWU_WORK: int = 200_000_000
+
+MWU_EXACT = "exact (enumeration, mid-ranks)"
+MWU_APPROX = "normal approximation (tie-corrected)"
+
+
+def _exact_mwu_p(x: np.ndarray, resp: np.ndarray,
+                 cache: dict[tuple[int, tuple[int, ...]], np.ndarray]) -> float:
+    """Two-sided exact Mann-Whitney p of one column (NaN dropped), counts cached by ties."""
+    ok = ~np.isnan(x)
+    x, r = x[ok], resp[ok]
+    n1 = int(r.sum())
+    ranks = stats.rankdata(x)
+    doubled = np.rint(2.0 * ranks).astype(np.int64)
+    key = (n1, tuple(np.sort(doubled).tolist()))
+    counts = cache.get(key)
+    if counts is None:
+        counts = cache[key] = _rank_sum_counts(doubled, n1)
+    sums = np.nonzero(counts)[0]
+    n2 = x.size - n1
+    centre = n1 * n2 / 2.0
+    u_obs = ranks[r].sum() - n1 * (n1 + 1) / 2.0
+    u_all = sums / 2.0 - n1 * (n1 + 1) / 2.0
+    extreme = np.abs(u_all - centre) >= abs(u_obs - centre) - 1e-9
+    return min(1.0, float(counts[sums][extreme].sum() / counts[sums].sum()))
+
+
 def mann_whitney_screen(
     values: pd.DataFrame, responder: pd.Series, method: str = "auto", chunk_size: int = 2048
 ) -> pd.DataFrame:
-    """Mann-Whitney test of every column of a cultures x genes table against response.
+    """Mann-Whitney test (two-sided) of every column of a cultures x genes table vs response.
 
-    A cut-off-free companion of the overexpression screen. Columns: ``feature, u,
-    p_value, n_responders, n_nonresponders, ties, median_responders, median_nonresponders``.
+    A cut-off-free companion of the overexpression screen. With ``method="auto"`` every
+    column whose exact count is cheap gets the exact permutation p with mid-ranks for ties
+    (all ways of choosing which cultures are the responders, counted as in
+    :func:`exact_mann_whitney`; columns with the same tie pattern share one count), so ties
+    no longer force the normal approximation; the rest (large cohorts, or beyond
+    :data:`MAX_SCREEN_MWU_WORK` in all) get the tie-corrected normal approximation.
+    ``"exact"``/``"asymptotic"`` force scipy's no-ties exact or the approximation for all
+    columns (as :func:`mann_whitney_u`). Columns: ``feature, u, p_value, method,
+    n_responders, n_nonresponders, ties, median_responders, median_nonresponders``.
     """
     common = responder.index.intersection(values.index)
     resp = responder.loc[common].to_numpy(dtype=bool)
     matrix = values.loc[common].to_numpy(dtype=float)
-    res = mann_whitney_u(matrix, resp, method=method, chunk_size=chunk_size)
+    if method == "auto":
+        res = mann_whitney_u(matrix, resp, method="asymptotic", chunk_size=chunk_size)
+        labels = np.full(matrix.shape[1], MWU_APPROX, dtype=object)
+        cache: dict[tuple[int, tuple[int, ...]], np.ndarray] = {}
+        spent = 0
+        n_all = matrix.shape[0]
+        if (n_all * (int(resp.sum()) + 1) * (n_all * (n_all + 1) + 1) <= MAX_MWU_WORK):
+            for j in range(matrix.shape[1]):
+                n1, n2 = int(res["n1"][j]), int(res["n2"][j])
+                if n1 == 0 or n2 == 0:
+                    continue
+                work = (n1 + n2) * (n1 + 1) * ((n1 + n2) * (n1 + n2 + 1) + 1)
+                if spent + work > MAX_SCREEN_MWU_WORK:
+                    break
+                before = len(cache)
+                res["p_value"][j] = _exact_mwu_p(matrix[:, j], resp, cache)
+                labels[j] = MWU_EXACT
+                spent += work if len(cache) > before else 0
+    else:
+        res = mann_whitney_u(matrix, resp, method=method, chunk_size=chunk_size)
+        labels = np.full(matrix.shape[1], "exact (no-ties distribution)" if method == "exact"
+                         else MWU_APPROX, dtype=object)
     return pd.DataFrame(
         {
             "feature": [str(f) for f in values.columns],
             "u": res["u"],
             "p_value": res["p_value"],
+            "method": labels,
             "n_responders": res["n1"].astype(np.int64),
             "n_nonresponders": res["n2"].astype(np.int64),
             "ties": res["ties"],
@@ -655,7 +713,8 @@ def clinical_associations(cultures: pd.DataFrame, responder: pd.Series) -> pd.Da
                 {
                     "feature": var,
                     "kind": "clinical",
-                    "test": f"Mann-Whitney U, {res.method if res else 'not testable'}{tie_note}",
+                    "test": (f"Mann-Whitney U, two-sided, {res.method}{tie_note}" if res
+                             else "Mann-Whitney U, not testable"),
                     "statistic": res.u if res else np.nan,
                     "p_value": res.p_value if res else np.nan,
                     "n_responders": n_resp,
@@ -684,10 +743,11 @@ def clinical_associations(cultures: pd.DataFrame, responder: pd.Series) -> pd.Da
             p = float(p)
         elif len(levels) > 2:
             stat, p = fisher_freeman_halton(table)
-            test = ("Fisher-Freeman-Halton exact (statistic: probability of observed table)"
+            test = ("Fisher-Freeman-Halton exact, omnibus (no direction: tables no more "
+                    "likely than the observed one; statistic: probability of observed table)"
                     if ffh_method(table) == "exact" else
-                    f"Fisher-Freeman-Halton, Monte Carlo p from {FFH_MONTE_CARLO:,} tables "
-                    "(statistic: probability of observed table)")
+                    f"Fisher-Freeman-Halton, omnibus, Monte Carlo p from {FFH_MONTE_CARLO:,} "
+                    "tables (statistic: probability of observed table)")
         else:
             test, stat, p = "not testable (one level)", np.nan, 1.0
         rows.append(
@@ -770,6 +830,77 @@ def bh_qvalues(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
     return q
 
 
+def fisher_min_p(n_resp: np.ndarray, n_non: np.ndarray, n_feature: np.ndarray) -> np.ndarray:
+    """Smallest two-sided Fisher p any table with these margins can give (1 when vacuous).
+
+    With the margins fixed, the two-sided p of a table is the total probability of the
+    tables no more likely than it (scipy's tolerance), so the smallest attainable p belongs
+    to the least likely table, which lies at one end of the (unimodal) hypergeometric
+    support. Used by :func:`tarone_bh`: a test that can never reach a level cannot be a
+    discovery at it.
+    """
+    n_resp, n_non, n_feature = (np.asarray(x, dtype=np.int64) for x in (n_resp, n_non,
+                                                                          n_feature))
+    out = np.ones(n_resp.shape, dtype=float)
+    keys = np.stack([n_resp, n_non, n_feature], axis=-1).reshape(-1, 3)
+    flat = out.reshape(-1)
+    for key in {tuple(k) for k in keys.tolist()}:
+        n1, n2, m1 = key
+        n = n1 + n2
+        lo, hi = max(0, m1 - n2), min(m1, n1)
+        if n1 == 0 or n2 == 0 or hi <= lo:
+            continue
+        pmf = stats.hypergeom.pmf(np.arange(lo, hi + 1), n, m1, n1)
+        least = min(pmf[0], pmf[-1])
+        flat[np.all(keys == key, axis=1)] = min(1.0, float(pmf[pmf <= least * FISHER_GAMMA]
+                                                           .sum()))
+    return out
+
+
+@dataclass(frozen=True)
+class TaroneBH:
+    """Result of :func:`tarone_bh` (Gilbert's Tarone-Benjamini-Hochberg procedure)."""
+
+    level: float
+    k: int
+    in_family: np.ndarray
+    q_value: np.ndarray
+    discovery: np.ndarray
+
+
+def tarone_bh(p_values: Sequence[float] | np.ndarray, min_p: Sequence[float] | np.ndarray,
+              level: float) -> TaroneBH:
+    """Gilbert's (2005) discrete-aware FDR procedure: Benjamini-Hochberg after Tarone's screen.
+
+    A discrete test whose smallest attainable p-value is above the level can never be a
+    discovery, yet plain BH counts it in *m*. Tarone's K is the smallest k with at most k
+    tests able to reach ``level / k``; those tests (``in_family``, their number M(K) <= K)
+    form the family, and BH at ``level`` is applied to them alone (``q_value``, NaN outside
+    the family). ``discovery`` marks q <= level. ``min_p`` of 0 keeps a test in the family
+    whatever K (conservative for tests whose attainable values are not computed).
+    """
+    p = np.asarray(p_values, dtype=float)
+    pmin = np.asarray(min_p, dtype=float)
+    ok = np.isfinite(p)
+    m = int(ok.sum())
+    k = m
+    for cand in range(1, m + 1):
+        if int(np.sum(ok & (pmin <= level / cand))) <= cand:
+            k = cand
+            break
+    family = ok & (pmin <= level / max(k, 1))
+    q = np.full(p.shape, np.nan)
+    if family.any():
+        q[family] = multipletests(p[family], method="fdr_bh")[1]
+    return TaroneBH(level, k, family, q, family & (q <= level))
+
+
+def _feature_count(detail: pd.Series) -> np.ndarray:
+    """Cultures with the feature, from ``detail`` strings ``"a/n1 vs b/n2"``."""
+    parts = detail.astype(str).str.extract(r"(\d+)/\d+ vs (\d+)/\d+").astype(np.int64)
+    return (parts[0] + parts[1]).to_numpy()
+
+
 def association_screen(
     responder: pd.Series,
     cultures: pd.DataFrame | None = None,
@@ -814,6 +945,8 @@ def association_screen(
                     "detail": res["detail"],
                     "odds_ratio": res["odds_ratio"],
                     "difference": res["difference"],
+                    "min_p": fisher_min_p(res["n_responders"], res["n_nonresponders"],
+                                          _feature_count(res["detail"])),
                 }
             )
         )
@@ -821,9 +954,13 @@ def association_screen(
         raise AssociationError("nothing to test: give cultures, expression or mutations")
     out = pd.concat([p for p in parts if len(p)], ignore_index=True)
     out["q_value"] = bh_qvalues(out["p_value"].to_numpy(dtype=float))
+    if "min_p" not in out.columns:
+        out["min_p"] = np.nan
+    out["min_p"] = out["min_p"].fillna(0.0)  # clinical rows: attainable values not computed
     kind_order = out["kind"].map({"clinical": 0, "expression": 1, "mutation": 2})
     out = out.assign(_k=kind_order).sort_values(["p_value", "_k", "feature"], kind="stable")
-    cols = list(RESULT_COLUMNS) + [c for c in ("odds_ratio", "difference") if c in out.columns]
+    cols = list(RESULT_COLUMNS) + [c for c in ("odds_ratio", "difference", "min_p")
+                                   if c in out.columns]
     return out.loc[:, cols].reset_index(drop=True)
 
 
@@ -872,6 +1009,31 @@ def table_2x2(a: int, n_resp: int, b: int, n_non: int) -> np.ndarray:
     return np.array([[a, b], [n_resp - a, n_non - b]], dtype=np.int64)
 
 
+#: How each test of :func:`count_tests` defines its p-value (the two-sided ones differ).
+COUNT_TEST_CONVENTIONS: dict[tuple[str, str], str] = {
+    ("Fisher exact", "two-sided"): "sum of the probabilities of every table no more likely "
+                                   "than the observed one (margins fixed)",
+    ("Fisher exact", "one-sided (greater)"): "tables with at least as many responders with "
+                                            "the feature (margins fixed)",
+    ("Fisher mid-p", "one-sided (greater)"): "as Fisher one-sided, counting half the observed "
+                                            "table's probability",
+    ("Fisher mid-p", "two-sided (doubled one-sided)"): "twice the one-sided mid-p, capped at 1",
+    ("Pearson chi-square", "two-sided"): "chi-square approximation (no exact distribution)",
+    ("Pearson chi-square, Yates", "two-sided"): "chi-square approximation with Yates' "
+                                               "continuity correction",
+    ("Barnard exact", "two-sided"): "unconditional (only the class sizes fixed): pooled Wald "
+                                    "statistic, |T| at least the observed, maximised over the "
+                                    "common proportion (scipy)",
+    ("Barnard exact", "one-sided (greater)"): "unconditional: pooled Wald statistic at least "
+                                             "the observed, maximised over the common "
+                                             "proportion (scipy)",
+    ("Boschloo exact", "two-sided"): "unconditional, ordered by Fisher's one-sided p: scipy "
+                                     "reports twice the smaller one-sided p, capped at 1",
+    ("Boschloo exact", "one-sided (greater)"): "unconditional, ordered by Fisher's one-sided "
+                                              "p, maximised over the common proportion (scipy)",
+}
+
+
 def count_tests(
     a: int, n_resp: int, b: int, n_non: int, published_p: float | None = None, decimals: int = 3
 ) -> pd.DataFrame:
@@ -881,7 +1043,8 @@ def count_tests(
     two-sided as twice the one-sided), Pearson chi-square with and without Yates'
     correction, Barnard's and Boschloo's unconditional exact tests (two-sided and
     one-sided). ``matches_published`` says whether the p-value rounds to ``published_p``
-    at ``decimals`` places. Columns: ``test, sided, statistic, p_value, matches_published``.
+    at ``decimals`` places. Columns: ``test, sided, statistic, p_value, convention, matches_published``
+    (``convention`` says how each test defines its p-value).
     """
     table = table_2x2(a, n_resp, b, n_non)
     hyper = stats.hypergeom(int(table.sum()), int(table[0].sum()), int(table[:, 0].sum()))
@@ -902,6 +1065,8 @@ def count_tests(
         res = stats.boschloo_exact(table, alternative=alt)
         rows.append(("Boschloo exact", sided, float(res.statistic), float(res.pvalue)))
     out = pd.DataFrame(rows, columns=["test", "sided", "statistic", "p_value"])
+    out["convention"] = [COUNT_TEST_CONVENTIONS[(t, sd)] for t, sd in
+                         zip(out["test"], out["sided"], strict=True)]
     if published_p is None:
         out["matches_published"] = False
     else:

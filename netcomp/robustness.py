@@ -17,11 +17,14 @@ non-responder.
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from netcomp.association import check_classes, fisher_exact_2x2
 from netcomp.response import classify
@@ -388,3 +391,200 @@ def power_sentence(curves: pd.DataFrame, n: int, needed: dict[str, int | None],
         f"{k} cultures ({t})" if k is not None else f"more than {n_max} cultures ({t})"
         for t, k in needed.items())
     return text + f". Power stays at or above {target:.0%} from {needs}."
+
+
+# --------------------------------------------------------------------------- partitions
+
+
+def grid_partitions(grid_two: pd.DataFrame, grid_one: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The distinct partitions of the cultures behind a threshold x cut-off grid.
+
+    A threshold only matters through the set of cultures above it, and these sets are
+    nested, so the number of responders identifies the set; likewise the number of
+    overexpressing cultures identifies the cut-off's set. Each distinct pair is one
+    partition of the cultures, hence one 2x2 table, reached by a rectangle of the grid.
+    One row per partition: the ranges of thresholds and cut-offs giving it, how many grid
+    points it covers, its table ``a, b, c, d`` and its two-sided (and, from ``grid_one``,
+    one-sided) Fisher p. Counting partitions rather than grid points makes the summary
+    independent of the grid's bounds and step.
+    """
+    g = grid_two.assign(n_over=grid_two["a"] + grid_two["b"])
+    if grid_one is not None:
+        g = g.assign(p_one_sided=grid_one["p_value"].to_numpy(dtype=float))
+    else:
+        g = g.assign(p_one_sided=np.nan)
+    keys = ["n_responders", "n_over"]
+    out = g.groupby(keys, sort=False).agg(
+        threshold_from=("threshold_pct", "min"), threshold_to=("threshold_pct", "max"),
+        cutoff_from=("cutoff", "min"), cutoff_to=("cutoff", "max"),
+        n_points=("p_value", "size"), n_nonresponders=("n_nonresponders", "first"),
+        a=("a", "first"), b=("b", "first"), p_two_sided=("p_value", "first"),
+        p_one_sided=("p_one_sided", "first")).reset_index()
+    out["c"] = out["n_responders"] - out["a"]
+    out["d"] = out["n_nonresponders"] - out["b"]
+    cols = ["threshold_from", "threshold_to", "cutoff_from", "cutoff_to", "n_points",
+            "n_responders", "n_nonresponders", "a", "b", "c", "d", "p_two_sided",
+            "p_one_sided"]
+    return (out.loc[:, cols].sort_values(["threshold_from", "cutoff_from"])
+            .reset_index(drop=True))
+
+
+def partition_sentence(parts: pd.DataFrame, n_points: int, alpha: float,
+                       min_per_class: int = 2) -> str:
+    """Summarise :func:`grid_partitions` per distinct table, not per grid point."""
+    testable = parts[(parts["n_responders"] >= min_per_class)
+                     & (parts["n_nonresponders"] >= min_per_class)
+                     & parts["p_two_sided"].notna()]
+    n2 = int((testable["p_two_sided"] < alpha).sum())
+    n1 = int((testable["p_one_sided"] < alpha).sum())
+    text = (f"The {n_points:,} combinations of the grid give only {len(parts)} distinct "
+            f"partitions of the cultures (each a distinct 2x2 table); {len(testable)} of them "
+            f"leave at least {min_per_class} cultures in each class. Of those, {n2} "
+            f"{'gives' if n2 == 1 else 'give'} a two-sided p below alpha and {n1} a "
+            "one-sided p below alpha.")
+    if len(testable) and n2 == 0:
+        text += (f" No partition makes the two-sided test significant (smallest p "
+                 f"{_fmt_p(float(testable['p_two_sided'].min()))}).")
+    return text + (" The share of grid points below alpha would depend on where the grid "
+                   "starts and ends; the partitions do not.")
+
+
+# --------------------------------------------------------------------------- class uncertainty
+
+
+def responder_probability(mean: np.ndarray | pd.Series, sd: np.ndarray | pd.Series,
+                          n: np.ndarray | pd.Series, threshold: float) -> np.ndarray:
+    """Probability that a culture's true mean inhibition is above ``threshold``.
+
+    Model: the wells of a culture are independent normal measurements around its true
+    mean, so ``(true mean - mean) / (sd / sqrt(n))`` follows Student's t with ``n - 1``
+    degrees of freedom (the t-interval read as a distribution; a flat prior gives the same
+    answer). With one well or identical wells there is no spread to use, and the class
+    from the mean is taken as certain (probability 0 or 1).
+    """
+    mean, sd, n = (np.asarray(x, dtype=float) for x in (mean, sd, n))
+    certain = (mean > threshold).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        usable = (n >= 2) & (sd > 0) & np.isfinite(sd)
+        t = (mean - threshold) / (sd / np.sqrt(n))
+        prob = stats.t.cdf(t, np.where(usable, n - 1, 1))
+    return np.where(usable, prob, certain)
+
+
+def _poisson_binomial(probs: np.ndarray) -> np.ndarray:
+    """P(K = k), k = 0..len(probs), for a sum of independent Bernoulli(probs)."""
+    dist = np.ones(1)
+    for q in probs:
+        dist = np.convolve(dist, [1.0 - q, q])
+    return dist
+
+
+def class_uncertainty(prob_responder: pd.Series, feature: pd.Series,
+                      alpha: float = 0.05, min_per_class: int = 2) -> pd.DataFrame:
+    """The distribution of 2x2 tables when each culture's class is uncertain.
+
+    Each culture is a responder with its own probability (``prob_responder``, from
+    :func:`responder_probability`), independently of the others; its feature status is
+    fixed. The number of responders among cultures with the feature and among those
+    without are then independent Poisson-binomial counts, so every possible table and its
+    probability is computed exactly (no simulation), at any cohort size. One row per table
+    with probability above 1e-12: ``a, b, c, d, probability, p_two_sided, p_one_sided``
+    (Fisher; NaN when a class has fewer than ``min_per_class`` cultures, no test),
+    sorted by probability.
+    """
+    common = prob_responder.index.intersection(feature.index)
+    q = prob_responder.loc[common].to_numpy(dtype=float)
+    has = feature.loc[common].to_numpy(dtype=bool)
+    dist_a = _poisson_binomial(q[has])
+    dist_c = _poisson_binomial(q[~has])
+    n_has, n_not = int(has.sum()), int((~has).sum())
+    a, c = np.meshgrid(np.arange(n_has + 1), np.arange(n_not + 1), indexing="ij")
+    prob = np.outer(dist_a, dist_c)
+    keep = prob > 1e-12
+    a, c, prob = a[keep], c[keep], prob[keep]
+    b, d = n_has - a, n_not - c
+    _, p2 = fisher_exact_2x2(a, b, c, d, alternative="two-sided")
+    _, p1 = fisher_exact_2x2(a, b, c, d, alternative="greater")
+    n_resp = a + c
+    n_non = b + d
+    testable = (n_resp >= min_per_class) & (n_non >= min_per_class)
+    out = pd.DataFrame({"a": a, "b": b, "c": c, "d": d, "probability": prob,
+                        "p_two_sided": np.where(testable, p2, np.nan),
+                        "p_one_sided": np.where(testable, p1, np.nan)})
+    return out.sort_values(["probability", "a", "c"], ascending=[False, False, True]) \
+        .reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- correlation
+
+
+#: Most orderings a permutation test of a correlation lists one by one (8! = 40,320).
+MAX_EXACT_ORDERINGS: int = 40_320
+#: Random orderings of the Monte Carlo permutation test beyond that (fewer for large
+#: cohorts: at most :data:`MAX_RESAMPLED_VALUES` values drawn in all, and never below 1,000).
+CORRELATION_RESAMPLES: int = 10_000
+MAX_RESAMPLED_VALUES: int = 2_000_000
+
+
+@dataclass(frozen=True)
+class CorrelationTest:
+    """Result of :func:`correlation_permutation_test` (two-sided)."""
+
+    method: str
+    statistic: float
+    p_value: float
+    exact: bool
+    n: int
+    n_orderings: int
+    n_resamples: int
+    mc_se: float
+
+
+def _pearson_rows(x: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    xc = x - x.mean()
+    yc = ys - ys.mean(axis=-1, keepdims=True)
+    denom = np.sqrt((xc**2).sum()) * np.sqrt((yc**2).sum(axis=-1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (yc @ xc) / denom
+
+
+def correlation_permutation_test(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray,
+                                 method: str = "spearman", seed: int = 0,
+                                 n_resamples: int = CORRELATION_RESAMPLES) -> CorrelationTest:
+    """Two-sided permutation test of a correlation, dichotomising neither measure.
+
+    ``method`` is ``"spearman"`` (Pearson on mid-ranks) or ``"pearson"``. Under the null
+    hypothesis every pairing of the x values with the y values is equally likely: with
+    n! at most :data:`MAX_EXACT_ORDERINGS` every ordering is listed (exact p); above, the
+    p-value is estimated from ``n_resamples`` random orderings drawn with ``seed`` (fewer
+    for large n, see :data:`MAX_RESAMPLED_VALUES`; the result says how many),
+    ``(1 + hits) / (1 + n_resamples)``, with its Monte Carlo standard error. The p-value
+    is the share of orderings with ``|r|`` at least the observed one (tolerance 1e-12).
+    """
+    if method not in ("spearman", "pearson"):
+        raise ValueError(f"method must be spearman or pearson, got {method!r}")
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if method == "spearman":
+        x, y = stats.rankdata(x), stats.rankdata(y)
+    n = int(x.size)
+    r_obs = float(_pearson_rows(x, y[None, :])[0])
+    n_orderings = math.factorial(n)
+    if not np.isfinite(r_obs):
+        return CorrelationTest(method, r_obs, np.nan, True, n, n_orderings, 0, 0.0)
+    if n_orderings <= MAX_EXACT_ORDERINGS:
+        perms = np.array(list(itertools.permutations(range(n))), dtype=np.int64)
+        r_all = _pearson_rows(x, y[perms])
+        p = float(np.mean(np.abs(r_all) >= abs(r_obs) - 1e-12))
+        return CorrelationTest(method, r_obs, p, True, n, n_orderings, n_orderings, 0.0)
+    n_resamples = min(n_resamples, max(1_000, MAX_RESAMPLED_VALUES // n))
+    rng = np.random.default_rng(seed)
+    hits, done, chunk = 0, 0, max(1, 4_000_000 // max(n, 1))
+    while done < n_resamples:
+        size = min(chunk, n_resamples - done)
+        ys = rng.permuted(np.broadcast_to(y, (size, n)), axis=1)
+        hits += int(np.sum(np.abs(_pearson_rows(x, ys)) >= abs(r_obs) - 1e-12))
+        done += size
+    p = (1 + hits) / (1 + n_resamples)
+    return CorrelationTest(method, r_obs, p, False, n, n_orderings, n_resamples,
+                           float(np.sqrt(p * (1 - p) / n_resamples)))

@@ -445,3 +445,96 @@ def test_one_culture_away_against_scipy():
     hits = away[away["matches_published"]]
     assert hits["detail"].tolist() == ["4/5 vs 0/5"]  # 0.0476 rounds to .048
     assert "coincidence" in A.one_culture_away_sentence(away, 0.048)
+
+
+# --------------------------------------------------------------------------- exact screen, FDR
+
+
+def _brute_mwu_p(x: np.ndarray, resp: np.ndarray) -> float:
+    """Two-sided exact Mann-Whitney p by listing every choice of responders (mid-ranks)."""
+    ranks = stats.rankdata(x)
+    n1, n = int(resp.sum()), x.size
+    centre = n1 * (n - n1) / 2
+    u_obs = ranks[resp].sum() - n1 * (n1 + 1) / 2
+    hits = total = 0
+    for chosen in itertools.combinations(range(n), n1):
+        u = ranks[list(chosen)].sum() - n1 * (n1 + 1) / 2
+        hits += abs(u - centre) >= abs(u_obs - centre) - 1e-9
+        total += 1
+    return hits / total
+
+
+def test_mann_whitney_screen_is_exact_with_ties_row_by_row():
+    rng = np.random.default_rng(12)
+    ids = [f"N{i}" for i in range(11)]
+    df = pd.DataFrame({"tied": rng.integers(0, 4, 11).astype(float),
+                       "untied": rng.lognormal(size=11),
+                       "half": rng.integers(0, 2, 11).astype(float)}, index=ids)
+    df.loc["N3", "untied"] = np.nan  # a missing value leaves its column, not the screen
+    resp = pd.Series([True] * 6 + [False] * 5, index=ids)
+    res = A.mann_whitney_screen(df, resp).set_index("feature")
+    for gene in df.columns:
+        ok = df[gene].notna()
+        ref = _brute_mwu_p(df[gene][ok].to_numpy(), resp[ok].to_numpy())
+        assert res.loc[gene, "p_value"] == pytest.approx(ref, rel=1e-12)
+        assert res.loc[gene, "method"] == A.MWU_EXACT
+    assert bool(res.loc["tied", "ties"]) and not bool(res.loc["untied", "ties"])
+    # without ties the count equals scipy's exact distribution
+    ok = df["untied"].notna()
+    scipy_p = stats.mannwhitneyu(df["untied"][ok & resp], df["untied"][ok & ~resp],
+                                 method="exact").pvalue
+    assert res.loc["untied", "p_value"] == pytest.approx(scipy_p, rel=1e-12)
+
+
+def test_mann_whitney_screen_large_cohort_is_labelled_approximate():
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame(rng.integers(0, 20, (400, 3)).astype(float), columns=list("abc"))
+    resp = pd.Series(rng.random(400) < 0.5, index=df.index)
+    res = A.mann_whitney_screen(df, resp)
+    assert (res["method"] == A.MWU_APPROX).all()
+    ref = stats.mannwhitneyu(df["a"][resp], df["a"][~resp], method="asymptotic").pvalue
+    assert res["p_value"].iloc[0] == pytest.approx(ref, rel=1e-9)
+
+
+def test_fisher_min_p_is_the_smallest_p_over_every_table_with_the_margins():
+    for n1, n2, m1 in [(6, 5, 4), (6, 5, 1), (6, 5, 0), (6, 5, 11), (3, 8, 5), (9, 2, 6)]:
+        ps = [stats.fisher_exact([[a, m1 - a], [n1 - a, n2 - m1 + a]]).pvalue
+              for a in range(max(0, m1 - n2), min(m1, n1) + 1)]
+        got = A.fisher_min_p(np.array([n1]), np.array([n2]), np.array([m1]))[0]
+        assert got == pytest.approx(min(ps), rel=1e-9)
+
+
+def _plain_bh(p: np.ndarray) -> np.ndarray:
+    m = p.size
+    order = np.argsort(p)
+    q = np.empty(m)
+    running = 1.0
+    for rank in range(m, 0, -1):
+        i = order[rank - 1]
+        running = min(running, p[i] * m / rank)
+        q[i] = running
+    return q
+
+
+def test_tarone_bh_against_a_plain_implementation():
+    p = np.array([0.06, 0.18, 0.40, 1.0, 0.01, 0.5, 0.02, 0.9])
+    pmin = np.array([0.015, 0.06, 0.0, 1.0, 0.005, 0.45, 0.001, 0.18])
+    level = 0.1
+    res = A.tarone_bh(p, pmin, level)
+    k = next(k for k in range(1, p.size + 1) if np.sum(pmin <= level / k) <= k)
+    family = pmin <= level / k
+    assert res.k == k and (res.in_family == family).all()
+    assert np.allclose(res.q_value[family], _plain_bh(p[family]))
+    assert np.isnan(res.q_value[~family]).all()
+    assert (res.discovery == (family & (np.nan_to_num(res.q_value, nan=2) <= level))).all()
+
+
+def test_count_tests_state_each_convention():
+    tests = A.count_tests(4, 6, 0, 5, published_p=0.048)
+    assert tests["convention"].str.len().gt(20).all()
+    boschloo = tests[tests["test"] == "Boschloo exact"].set_index("sided")["p_value"]
+    assert "twice the smaller one-sided" in tests.loc[
+        (tests["test"] == "Boschloo exact") & (tests["sided"] == "two-sided"), "convention"].iloc[0]
+    less = stats.boschloo_exact(A.table_2x2(4, 6, 0, 5), alternative="less").pvalue
+    assert boschloo["two-sided"] == pytest.approx(min(1.0, 2 * min(boschloo["one-sided (greater)"],
+                                                                   less)), rel=1e-6)

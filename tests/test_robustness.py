@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections import deque
 
 import numpy as np
@@ -131,3 +133,120 @@ def test_smallest_n_for_power_ignores_lucky_steps():
     assert R.smallest_n_for_power(curve, 0.8) == 16
     assert R.smallest_n_for_power(curve.assign(power=0.5), 0.8) is None
     assert R.smallest_n_for_power(curve.assign(power=0.95), 0.8) == 10
+
+
+# --------------------------------------------------------------------------- partitions
+
+
+def test_grid_partitions_match_brute_force_sets():
+    rng = np.random.default_rng(5)
+    ids = [f"C{i}" for i in range(10)]
+    inh = pd.Series(rng.uniform(0, 40, 10).round(1), index=ids)
+    fold = pd.Series(rng.lognormal(0.3, 0.6, 10).round(2), index=ids)
+    thr = np.round(np.arange(5, 30.01, 0.5), 9)
+    cut = np.round(np.arange(1.0, 3.01, 0.1), 9)
+    g2 = R.p_value_grid(inh, fold, thr, cut)
+    g1 = R.p_value_grid(inh, fold, thr, cut, alternative="greater")
+    parts = R.grid_partitions(g2, g1)
+    groups: dict[tuple[frozenset, frozenset], list[tuple[float, float]]] = {}
+    for t in thr:
+        for c in cut:
+            key = (frozenset(inh.index[inh > t]), frozenset(fold.index[fold >= c]))
+            groups.setdefault(key, []).append((t, c))
+    assert len(parts) == len(groups)
+    assert parts["n_points"].sum() == len(thr) * len(cut)
+    for (resp, over), points in groups.items():
+        row = parts[(parts["n_responders"] == len(resp))
+                    & (parts["a"] + parts["b"] == len(over))]
+        assert len(row) == 1
+        row = row.iloc[0]
+        ts, cs = zip(*points, strict=True)
+        assert (row["threshold_from"], row["threshold_to"]) == (min(ts), max(ts))
+        assert (row["cutoff_from"], row["cutoff_to"]) == (min(cs), max(cs))
+        assert row["n_points"] == len(points)
+        a, b = len(resp & over), len(over - resp)
+        c, d = len(resp - over), 10 - len(resp | over)
+        assert (row["a"], row["b"], row["c"], row["d"]) == (a, b, c, d)
+        if 0 < len(resp) < 10:
+            assert row["p_two_sided"] == pytest.approx(_fisher_p((a, b, c, d)), rel=1e-9)
+            assert row["p_one_sided"] == pytest.approx(_fisher_p((a, b, c, d), "greater"),
+                                                       rel=1e-9)
+    text = R.partition_sentence(parts, len(g2), 0.05)
+    assert f"give only {len(parts)} distinct partitions" in text
+
+
+# --------------------------------------------------------------------------- class uncertainty
+
+
+def test_responder_probability_is_the_t_interval_read_as_a_distribution():
+    mean = np.array([16.0, 30.0, 14.0, 15.0, 40.0, 12.0])
+    sd = np.array([2.0, 5.0, 1.5, 3.0, 0.0, np.nan])
+    n = np.array([3, 3, 4, 2, 3, 1])
+    prob = R.responder_probability(mean, sd, n, 15.0)
+    for i in range(4):
+        # the one-sided t bound at confidence prob[i] lies exactly on the threshold
+        se = sd[i] / np.sqrt(n[i])
+        bound = mean[i] - stats.t.ppf(prob[i], n[i] - 1) * se
+        assert bound == pytest.approx(15.0, abs=1e-9)
+    assert prob[3] == pytest.approx(0.5)
+    assert prob[4] == 1.0 and prob[5] == 0.0  # no spread: the class of the mean
+
+
+def test_class_uncertainty_matches_enumeration_of_every_class_pattern():
+    ids = [f"C{i}" for i in range(9)]
+    q = pd.Series([0.9, 0.6, 0.99, 0.2, 0.05, 0.5, 0.97, 0.01, 0.3], index=ids)
+    over = pd.Series([True, True, True, False, False, False, True, False, False], index=ids)
+    tables = R.class_uncertainty(q, over)
+    brute: dict[tuple[int, int], float] = {}
+    for pattern in itertools.product((False, True), repeat=9):
+        resp = np.array(pattern)
+        prob = float(np.prod(np.where(resp, q.to_numpy(), 1 - q.to_numpy())))
+        key = (int(np.sum(resp & over.to_numpy())), int(np.sum(resp & ~over.to_numpy())))
+        brute[key] = brute.get(key, 0.0) + prob
+    got = {(int(r.a), int(r.c)): r.probability for r in tables.itertuples()}
+    for key, prob in brute.items():
+        if prob > 1e-12:
+            assert got[key] == pytest.approx(prob, rel=1e-9, abs=1e-15)
+    assert tables["probability"].sum() == pytest.approx(1.0, abs=1e-9)
+    for r in tables.itertuples():
+        n_resp, n_non = r.a + r.c, r.b + r.d
+        if min(n_resp, n_non) >= 2:
+            assert r.p_two_sided == pytest.approx(_fisher_p((r.a, r.b, r.c, r.d)), rel=1e-9)
+            assert r.p_one_sided == pytest.approx(_fisher_p((r.a, r.b, r.c, r.d), "greater"),
+                                                  rel=1e-9)
+        else:
+            assert np.isnan(r.p_two_sided)
+
+
+# --------------------------------------------------------------------------- correlation
+
+
+def test_correlation_permutation_exact_matches_listing_every_ordering():
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=7).round(1)  # rounded: some ties
+    y = (x + rng.normal(size=7)).round(1)
+    for method, fn in (("spearman", lambda a, b: stats.spearmanr(a, b).statistic),
+                       ("pearson", lambda a, b: stats.pearsonr(a, b).statistic)):
+        res = R.correlation_permutation_test(x, y, method)
+        r_obs = fn(x, y)
+        r_all = np.array([fn(x, y[list(perm)]) for perm in itertools.permutations(range(7))])
+        assert res.exact and res.n_orderings == math.factorial(7)
+        assert res.statistic == pytest.approx(r_obs, rel=1e-12)
+        assert res.p_value == pytest.approx(np.mean(np.abs(r_all) >= abs(r_obs) - 1e-12),
+                                            rel=1e-12)
+
+
+def test_correlation_permutation_monte_carlo_is_seeded_and_within_its_error():
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=11)
+    y = 0.5 * x + rng.normal(size=11)
+    a = R.correlation_permutation_test(x, y, "spearman", seed=1)
+    b = R.correlation_permutation_test(x, y, "spearman", seed=1)
+    assert a == b and not a.exact and a.n_resamples == R.CORRELATION_RESAMPLES
+    ref = stats.permutation_test((x, y), lambda u, v: stats.spearmanr(u, v).statistic,
+                                 permutation_type="pairings", n_resamples=20_000,
+                                 random_state=2)
+    se = np.hypot(a.mc_se, np.sqrt(ref.pvalue * (1 - ref.pvalue) / 20_000))
+    assert abs(a.p_value - ref.pvalue) < 5 * se
+    big = R.correlation_permutation_test(np.arange(1000.0), rng.normal(size=1000), "pearson")
+    assert big.n_resamples == R.MAX_RESAMPLED_VALUES // 1000
