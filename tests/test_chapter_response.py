@@ -70,7 +70,9 @@ def test_bundled_classes_match_a_plain_loop(bundled):
     assert v["resp_non_responders"] == ", ".join(non)
     assert v["resp_n_cultures"] == 11
     assert v["resp_median_drug"] == pytest.approx(statistics.median(means.values()))
-    assert v["resp_conc_note"] == "10 µM, the only concentration tested"
+    assert v["resp_conc_note"] == ("10 µM, the only concentration tested in the reconstruction "
+                                   "(a reconstructed value: the study's abstracts give no "
+                                   "concentration)")
     assert bundled.reconstruction  # the bundled data: its counts are built in, not found
     assert "the study reported with the same rule, by construction" in v["resp_study_note"]
     assert "in line with the study" not in v["resp_median_verdict"]
@@ -270,6 +272,7 @@ def test_given_concentration_classifies_the_cultures_measured_at_it(tmp_path):
     means = (100 - v["viability_pct"]).groupby(v["culture_id"]).mean()
     assert np.allclose(res.drug_inhibition.set_index("culture_id")["inhibition_pct"], means)
     assert res.values["resp_conc_note"].startswith("1 µM, set by the concentration_um parameter")
+    assert "reconstruct" not in res.values["resp_conc_note"]  # a user's cohort: its own value
     assert (res.results.loc[res.results["drug"] == "lenvatinib", "concentration_um"] == 1.0).all()
     with pytest.raises(ValueError, match="not tested at 3 µM"):
         ch.compute(cohort, {"concentration_um": 3.0})

@@ -218,7 +218,9 @@ def _classification(res: ResponseChapter, cohort: Cohort) -> None:
     n_reps = sorted(inh["n_replicates"].unique())
     res.values.update({
         "resp_drug": drug,
-        "resp_conc_note": res.choice.note(),
+        "resp_conc_note": res.choice.note() + (
+            " in the reconstruction (a reconstructed value: the study's abstracts give no "
+            "concentration)" if res.reconstruction else ""),
         "resp_threshold": float(thr),
         "resp_n_cultures": int(len(classes)),
         "resp_n_responders": n_resp,
