@@ -320,3 +320,136 @@ def test_drug_missing_for_some_cultures(tmp_path):
     assert f"{30 - len(with_drug)} culture(s) have no measurement for everolimus" in (
         result.values["assoc_classes_sentence"])
     _check_values(result)
+
+
+# --------------------------------------------------------------------------- issue 15: exact
+# methods, partitions, discrete FDR, class uncertainty, words about the reconstruction
+
+
+def test_bundled_published_versions_section(bundled):
+    versions = bundled.tables["versions"]
+    assert set(versions["Published version"]) == {"Conference abstract (2022)",
+                                                  "Journal article (2023)"}
+    fisher = versions[(versions["Test"] == "Fisher's exact test")
+                      & versions["Sidedness and convention"].str.startswith("two-sided")]
+    by_version = dict(zip(fisher["Published version"], fisher["p-value"], strict=True))
+    # Fisher two-sided by hand: sum of hypergeometric probabilities no larger than observed
+    for version, (a, n1, b, n2) in {"Conference abstract (2022)": (5, 6, 0, 5),
+                                    "Journal article (2023)": (4, 6, 0, 5)}.items():
+        m1, n = a + b, n1 + n2
+        pmf = [math.comb(m1, k) * math.comb(n - m1, n1 - k) / math.comb(n, n1)
+               for k in range(0, min(m1, n1) + 1)]
+        ref = sum(q for q in pmf if q <= pmf[a] * (1 + 1e-7))
+        assert by_version[version] == pytest.approx(ref, rel=1e-9)
+    assert "p = .048" in bundled.values["assoc_versions_sentence"]
+    conv = bundled.hras_tests.set_index(["test", "sided"])["convention"]
+    assert "twice the smaller one-sided" in conv[("Boschloo exact", "two-sided")]
+
+
+def test_bundled_grid_is_reported_per_partition(bundled, bundled_cohort):
+    parts = bundled.partitions
+    assert len(parts) == 25 and parts["n_points"].sum() == len(bundled.grid) == 1326
+    inh = bundled_cohort.viability[bundled_cohort.viability["drug"] == "lenvatinib"] \
+        .assign(i=lambda t: 100 - t["viability_pct"]).groupby("culture_id")["i"].mean()
+    fold = bundled_cohort.expression_matrix()["HRAS"]
+    distinct = {(frozenset(inh.index[inh > t]), frozenset(fold.index[fold >= c]))
+                for t, c in zip(bundled.grid["threshold_pct"], bundled.grid["cutoff"],
+                                strict=True)}
+    assert len(distinct) == 25
+    sentence = bundled.values["assoc_grid_sentence"]
+    assert "give only 25 distinct partitions" in sentence
+    n_two = int((parts["p_two_sided"] < 0.05).sum())
+    n_one = int((parts["p_one_sided"] < 0.05).sum())
+    assert f"Of those, {n_two} give a two-sided p below alpha and {n_one} a one-sided" in sentence
+    assert "% of them" not in sentence  # no share of grid points
+    assert len(bundled.tables["partitions"]) == 25
+
+
+def test_bundled_screen_exact_mann_whitney_and_tarone(bundled, bundled_cohort):
+    expr = bundled_cohort.expression_matrix()
+    resp = bundled.classes
+    kdr = bundled.ranks.set_index("feature").loc["KDR"]
+    assert bool(kdr["ties"]) and kdr["method"] == "exact (enumeration, mid-ranks)"
+    x = expr.loc[resp.index, "KDR"].to_numpy()
+    r = resp.to_numpy()
+    ranks = stats.rankdata(x)
+    u_obs = ranks[r].sum() - 21
+    us = [ranks[list(c)].sum() - 21 for c in itertools.combinations(range(11), 6)]
+    ref = np.mean(np.abs(np.array(us) - 15) >= abs(u_obs - 15) - 1e-9)
+    assert kdr["p_value"] == pytest.approx(ref, rel=1e-12) and kdr["p_value"] < 1.0
+    # Tarone-BH by hand: smallest attainable Fisher p from the margins, then BH on the family
+    screen = bundled.screen
+    fisher_rows = screen["kind"] != "clinical"
+    for row in screen[fisher_rows].itertuples():
+        a_, n1 = map(int, row.detail.split(" vs ")[0].split("/"))
+        b_, n2 = map(int, row.detail.split(" vs ")[1].split("/"))
+        m1 = a_ + b_
+        ps = [stats.fisher_exact([[k, m1 - k], [n1 - k, n2 - m1 + k]]).pvalue
+              for k in range(max(0, m1 - n2), min(m1, n1) + 1)]
+        assert row.min_p == pytest.approx(min(ps) if len(ps) > 1 else 1.0, rel=1e-9)
+    pmin = screen["min_p"].to_numpy()
+    k = next(k for k in range(1, len(screen) + 1) if np.sum(pmin <= 0.1 / k) <= k)
+    family = pmin <= 0.1 / k
+    q_ref = multipletests(screen["p_value"][family], method="fdr_bh")[1]
+    assert np.allclose(screen["q_tarone"][family], q_ref)
+    hras = screen[(screen["feature"] == "HRAS") & (screen["kind"] == "expression")].iloc[0]
+    assert hras["q_tarone"] == pytest.approx(q_ref[list(screen.index[family]).index(hras.name)])
+    words = bundled.values["assoc_hras_q_words"]
+    assert "reports false" not in words and "cap of 1" in words
+    assert "not an estimate of the share of false reports" in words
+    assert f"Tarone's K = {k}" in bundled.values["assoc_bh_sentence"]
+
+
+def test_bundled_class_uncertainty_against_every_class_pattern(bundled, bundled_cohort):
+    wells = bundled_cohort.viability[bundled_cohort.viability["drug"] == "lenvatinib"]
+    inh = (100 - wells["viability_pct"]).groupby(wells["culture_id"])
+    mean, sd, n = inh.mean(), inh.std(ddof=1), inh.size()
+    prob = pd.Series(stats.t.sf((15 - mean) / (sd / np.sqrt(n)), n - 1), index=mean.index)
+    probs = bundled.class_probs.set_index("culture_id")["p_responder"]
+    assert np.allclose(probs.loc[prob.index], prob, rtol=1e-9)
+    over = bundled.over.loc[prob.index].to_numpy()
+    q = prob.to_numpy()
+    p_two = p_one = p_obs = 0.0
+    for pattern in itertools.product((False, True), repeat=q.size):
+        resp = np.array(pattern)
+        w = float(np.prod(np.where(resp, q, 1 - q)))
+        a, c = int(np.sum(resp & over)), int(np.sum(resp & ~over))
+        b, d = int(over.sum()) - a, int((~over).sum()) - c
+        p_obs += w if (a, c) == (4, 2) else 0.0
+        if min(a + c, b + d) < 2:
+            continue
+        table = [[a, b], [c, d]]
+        p_two += w if stats.fisher_exact(table).pvalue < 0.05 else 0.0
+        p_one += w if stats.fisher_exact(table, alternative="greater").pvalue < 0.05 else 0.0
+    v = bundled.values
+    assert v["assoc_unc_p_two"] == pytest.approx(p_two, abs=1e-9)
+    assert v["assoc_unc_p_one"] == pytest.approx(p_one, abs=1e-9)
+    assert v["assoc_unc_p_obs"] == pytest.approx(p_obs, abs=1e-9)
+    crossing = [c for c in mean.index
+                if abs(mean[c] - 15) < stats.t.ppf(0.975, n[c] - 1) * sd[c] / np.sqrt(n[c])]
+    assert v["assoc_unc_sentence"].startswith(f"{len(crossing)} culture(s) have a 95% t-interval")
+    assert "reconstructed" in v["assoc_unc_sentence"]
+
+
+def test_bundled_correlation_permutation_and_words(bundled, bundled_cohort):
+    corr = bundled.correlations.set_index("Correlation")
+    sp = corr.loc["Spearman (ranks)"]
+    wells = bundled_cohort.viability[bundled_cohort.viability["drug"] == "lenvatinib"]
+    inh = (100 - wells["viability_pct"]).groupby(wells["culture_id"]).mean()
+    fold = bundled_cohort.expression_matrix()["HRAS"].loc[inh.index]
+    assert sp["r"] == pytest.approx(stats.spearmanr(inh, fold).statistic, rel=1e-12)
+    ref = stats.permutation_test((inh.to_numpy(), np.log2(fold.to_numpy())),
+                                 lambda u, w: stats.spearmanr(u, w).statistic,
+                                 permutation_type="pairings", n_resamples=5_000,
+                                 random_state=0).pvalue
+    assert abs(sp["p, two-sided (permutation)"] - ref) < 0.05
+    assert "seed 20230101" in sp["Null distribution"]
+    text = bundled.values["assoc_corr_sentence"]
+    assert "Could the published p = .048 come from such a test?" in text
+    assert "reconstruction's values were drawn only to match" in text
+    # words: no reconstructed value presented as a finding
+    everything = " ".join(str(x) for x in bundled.values.values())
+    for phrase in ("the signal lives in where the line is drawn", "as the study states",
+                   "one culture decides the headline result", "of those reports false"):
+        assert phrase not in everything
+    assert "in this reconstruction" in bundled.values["assoc_hras_mw_words"]

@@ -20,10 +20,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-from netcomp import association, response, robustness
+from netcomp import association, published, response, robustness
 from netcomp.association import BinaryAssociation, OddsRatioCI
 from netcomp.chapters.base import ChapterResult, chapter_params
+from netcomp.chapters.response import is_reconstruction
 from netcomp.cohort import Cohort
 from netcomp.params import MAX_POWER_SIZES, MAX_SIMULATED_CULTURES
 from netcomp.robustness import FragilityResult
@@ -53,6 +55,8 @@ S_HRAS_TEST = "Fisher's exact test of HRAS"
 S_FRAGILITY = "Fragility"
 S_LOO = "Leaving one culture out"
 S_GRID = "Other thresholds and cut-offs"
+S_UNCERTAINTY = "Uncertainty in each culture's class"
+S_CORRELATION = "A test that dichotomises neither measure"
 S_MUTATION = "HRAS overexpression and HRAS mutation"
 S_SCREEN = "A screen of every gene"
 S_SCREEN_MUTATIONS = "Mutations in the screen"
@@ -85,6 +89,14 @@ class AssociationChapter(ChapterResult):
     loo: pd.DataFrame | None = None
     grid: pd.DataFrame | None = None
     grid_one: pd.DataFrame | None = None
+    partitions: pd.DataFrame | None = None
+    reconstruction: bool = False
+    versions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    class_probs: pd.DataFrame | None = None
+    class_tables: pd.DataFrame | None = None
+    correlations: pd.DataFrame | None = None
+    tarone: association.TaroneBH | None = None
+    formats: dict[str, dict[str, str]] = field(default_factory=dict)
     power_fraction: float = PUBLISHED_FRACTION
     power_n_values: list[int] = field(default_factory=list)
     curves: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -187,7 +199,7 @@ def compute(cohort: Cohort, params: Mapping[str, Any] | None = None,
     notice. ``exercises=False`` skips the exercises' computations.
     """
     p = chapter_params(params)
-    res = AssociationChapter(chapter=CHAPTER, params=p)
+    res = AssociationChapter(chapter=CHAPTER, params=p, reconstruction=is_reconstruction(cohort))
     drug, thr = p["drug"], float(p["response_threshold_pct"])
     cutoff, alpha, fdr = float(p["overexpression_fold_change"]), float(p["alpha"]), float(p["fdr"])
     v = res.values
@@ -211,6 +223,8 @@ def compute(cohort: Cohort, params: Mapping[str, Any] | None = None,
     _fragility_section(res)
     _loo_section(res)
     _grid_section(res, cohort, expression)
+    _uncertainty_section(res, cohort)
+    _correlation_section(res, cohort, expression)
     _power_section(res, cohort)
     _mutation_section(res, cohort)
     _screen_section(res, cohort, expression)
@@ -222,6 +236,7 @@ def compute(cohort: Cohort, params: Mapping[str, Any] | None = None,
     res.tables["associations"] = (association.results_table(res.screen) if res.screen is not None
                                   else pd.DataFrame(columns=list(association.RESULT_COLUMNS)))
     res.tables["hras_tests"] = res.hras_tests
+    res.tables["versions"] = res.versions
     return res
 
 
@@ -367,6 +382,8 @@ def _published_section(res: AssociationChapter) -> None:
     tests = association.count_tests(pub_a, pub_n_resp, pub_b, pub_n_non,
                                     published_p=association.PUBLISHED_P)
     res.hras_tests = tests
+    res.versions = published.version_tests()
+    v["assoc_versions_sentence"] = published.versions_sentence()
     closest = tests.iloc[int((tests["p_value"] - association.PUBLISHED_P).abs().argmin())]
     fisher2 = tests[(tests["test"] == "Fisher exact")
                     & (tests["sided"] == "two-sided")]["p_value"].iloc[0]
@@ -449,11 +466,201 @@ def _grid_section(res: AssociationChapter, cohort: Cohort, expression: pd.DataFr
         int(np.floor((p[hi] - p[lo]) / p[step] + 1e-9)) + 1
         for lo, hi, step in (("threshold_min_pct", "threshold_max_pct", "threshold_step_pct"),
                              ("cutoff_min", "cutoff_max", "cutoff_step"))]
-    sentence = robustness.grid_sentence(res.grid, res.grid_one, alpha)
+    res.partitions = robustness.grid_partitions(res.grid, res.grid_one)
+    sentence = robustness.partition_sentence(res.partitions, len(res.grid), alpha, MIN_PER_CLASS)
+    parts, cut_used = res.partitions, float(p["overexpression_fold_change"])
+    chosen = parts[(parts["threshold_from"] <= thr_used(res))
+                   & (parts["threshold_to"] >= thr_used(res))
+                   & (parts["cutoff_from"] <= cut_used) & (parts["cutoff_to"] >= cut_used)]
+    if len(chosen) == 1:
+        row = chosen.iloc[0]
+        sentence += (f" The chapter's own choice falls in the partition given by thresholds "
+                     f"{_span(row['threshold_from'], row['threshold_to'], '%')} and cut-offs "
+                     f"{_span(row['cutoff_from'], row['cutoff_to'], '')} of the grid.")
+    if res.reconstruction:
+        sentence += (" In the reconstruction these partitions follow from synthetic values "
+                     "placed to give the published counts at a 15% threshold and a cut-off of "
+                     "2; only the study's own measurements would show how far its cultures "
+                     "really lie from either line.")
+    res.tables["partitions"] = pd.DataFrame({
+        "Thresholds giving it": [_span(r.threshold_from, r.threshold_to, "%")
+                                 for r in parts.itertuples()],
+        "Cut-offs giving it": [_span(r.cutoff_from, r.cutoff_to, "") for r in parts.itertuples()],
+        "Grid points": parts["n_points"].to_numpy(),
+        f"{GENE} overexpressed: responders vs non-responders": [
+            f"{r.a}/{r.n_responders} vs {r.b}/{r.n_nonresponders}" for r in parts.itertuples()],
+        "Fisher p, two-sided": parts["p_two_sided"].to_numpy(),
+        "Fisher p, one-sided (greater)": parts["p_one_sided"].to_numpy(),
+    })
+    res.formats["partitions"] = {"Fisher p, two-sided": "{:.4f}",
+                                 "Fisher p, one-sided (greater)": "{:.4f}"}
     if requested[0] > len(thresholds) or requested[1] > len(cutoffs):
         sentence += (f" (The steps asked for more than {robustness.MAX_SCAN_POINTS} values on "
                      "an axis, so they were widened to fit.)")
     v["assoc_grid_sentence"] = sentence
+
+
+def thr_used(res: AssociationChapter) -> float:
+    """The chapter's response threshold (%)."""
+    return float(res.params["response_threshold_pct"])
+
+
+def _span(low: float, high: float, unit: str) -> str:
+    return f"{low:g}{unit}" if low == high else f"{low:g}{unit} to {high:g}{unit}"
+
+
+def _uncertainty_section(res: AssociationChapter, cohort: Cohort) -> None:
+    v, p = res.values, res.params
+    alpha = float(p["alpha"])
+    names = ("assoc_unc_model", "assoc_unc_p_two", "assoc_unc_p_one", "assoc_unc_p_obs")
+    if not hras_applies(res):
+        note = res.notices_for(S_HRAS_TEST)[0]
+        res.notice(S_UNCERTAINTY, note.reason, note.remedy)
+        _not_applicable(res, names)
+        v["assoc_unc_sentence"] = f"Not computed: Fisher's test of {GENE} does not apply here."
+        return
+    thr = thr_used(res)
+    over = res.over
+    inh = response.inhibition_table(
+        cohort.viability[cohort.viability["culture_id"].astype(str).isin(set(over.index))],
+        [p["drug"]], p["concentration_um"]).set_index("culture_id").loc[list(over.index)]
+    prob = robustness.responder_probability(inh["inhibition_pct"], inh["inhibition_sd"],
+                                            inh["n_replicates"], thr)
+    n = inh["n_replicates"].to_numpy(float)
+    sd = inh["inhibition_sd"].to_numpy(float)
+    usable = (n >= 2) & (sd > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        half = np.where(usable, stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n),
+                        np.nan)
+    mean = inh["inhibition_pct"].to_numpy(float)
+    probs = pd.DataFrame({
+        "culture_id": list(inh.index), "inhibition_pct": mean,
+        "n_replicates": inh["n_replicates"].to_numpy(int),
+        "ci_low": mean - half, "ci_high": mean + half, "p_responder": prob,
+        "responder": res.classes.loc[inh.index].to_numpy(bool),
+        "overexpressed": over.loc[inh.index].to_numpy(bool)})
+    res.class_probs = probs
+    tables = robustness.class_uncertainty(pd.Series(prob, index=inh.index), over, alpha,
+                                          MIN_PER_CLASS)
+    res.class_tables = tables
+    t = res.hras_table
+    p_obs = float(tables.loc[(tables["a"] == t.a) & (tables["c"] == t.c), "probability"].sum())
+    p_two = float(tables.loc[tables["p_two_sided"] < alpha, "probability"].sum())
+    p_one = float(tables.loc[tables["p_one_sided"] < alpha, "probability"].sum())
+    p_none = float(tables.loc[tables["p_two_sided"].isna(), "probability"].sum())
+    crossing = probs[(probs["ci_low"] <= thr) & (probs["ci_high"] > thr)]
+    unsure = probs[(probs["p_responder"] > 0.025) & (probs["p_responder"] < 0.975)]
+    single = int((~usable).sum())
+    v["assoc_unc_model"] = (
+        "each culture's wells are independent normal measurements around its true mean, so "
+        "the true mean lies around the observed mean with a Student t spread (n - 1 degrees "
+        "of freedom: the t-interval read as a distribution); the cultures are independent, "
+        f"and {GENE} status is taken as measured without error"
+        + (f"; {single} culture(s) with one well or identical wells keep the class of their "
+           "mean" if single else ""))
+    sentence = (
+        f"{len(crossing)} culture(s) have a 95% t-interval that crosses the {thr:g}% "
+        f"threshold ({culture_phrase(list(crossing['culture_id']))}), and {len(unsure)} "
+        "have a probability of being a responder between 2.5% and 97.5%. Carried through "
+        f"to the {GENE} table, the observed table has probability {p_obs:.1%}; the two-sided "
+        f"Fisher p is below {alpha:g} with probability {p_two:.1%} and the one-sided p with "
+        f"probability {p_one:.1%}"
+        + (f" (with probability {p_none:.1%} a class has fewer than {MIN_PER_CLASS} cultures "
+           "and there is no test)" if p_none >= 0.0005 else "")
+        + f". The distribution is exact: all {len(tables):,} tables with a probability above "
+        "10⁻¹² are listed, with no simulation.")
+    if res.reconstruction:
+        sentence += (" The wells here are reconstructed, so this shows how the uncertainty "
+                     "is carried through, not how certain the study's classes were; the "
+                     "study's own well measurements would settle that.")
+    v.update({"assoc_unc_sentence": sentence, "assoc_unc_p_two": p_two,
+              "assoc_unc_p_one": p_one, "assoc_unc_p_obs": p_obs})
+    res.tables["class_probs"] = probs.assign(
+        responder=probs["responder"].map({True: "responder", False: "non-responder"}),
+        overexpressed=probs["overexpressed"].map({True: "yes", False: "no"})).rename(columns={
+            "culture_id": "Culture", "inhibition_pct": "Survival inhibition (%)",
+            "n_replicates": "Wells", "ci_low": "95% t-interval low (%)",
+            "ci_high": "95% t-interval high (%)", "p_responder": "P(responder)",
+            "responder": "Class from the mean", "overexpressed": f"{GENE} overexpressed"})
+    res.formats["class_probs"] = {"Survival inhibition (%)": "{:.1f}",
+                                  "95% t-interval low (%)": "{:.1f}",
+                                  "95% t-interval high (%)": "{:.1f}", "P(responder)": "{:.4f}"}
+    top = tables.head(8)
+    res.tables["class_tables"] = pd.DataFrame({
+        f"{GENE} overexpressed: responders vs non-responders": [
+            f"{r.a}/{r.a + r.c} vs {r.b}/{r.b + r.d}" for r in top.itertuples()],
+        "Probability": top["probability"].to_numpy(),
+        "Fisher p, two-sided": top["p_two_sided"].to_numpy(),
+        "Fisher p, one-sided (greater)": top["p_one_sided"].to_numpy()})
+    res.formats["class_tables"] = {"Probability": "{:.4f}", "Fisher p, two-sided": "{:.4f}",
+                                   "Fisher p, one-sided (greater)": "{:.4f}"}
+
+
+def _orderings(n: int) -> str:
+    """``n!`` in words: exact up to 20 cultures, then its order of magnitude."""
+    if n <= 20:
+        return f"{math.factorial(n):,}"
+    return f"{n}! (more than 10^{int(math.lgamma(n + 1) / math.log(10))})"
+
+
+def _correlation_section(res: AssociationChapter, cohort: Cohort,
+                         expression: pd.DataFrame) -> None:
+    v, p = res.values, res.params
+    if res.hras is None:
+        note = res.notices_for(S_HRAS)[0]
+        res.notice(S_CORRELATION, note.reason, note.remedy)
+        v["assoc_corr_sentence"] = "Not computed for this cohort."
+        return
+    ids = list(res.hras["culture_id"])
+    inh = response.inhibition_table(
+        cohort.viability[cohort.viability["culture_id"].astype(str).isin(set(ids))],
+        [p["drug"]], p["concentration_um"]).set_index("culture_id")["inhibition_pct"]
+    fold = expression[GENE].reindex(ids)
+    x_all = inh.reindex(ids)
+    ok = x_all.notna() & fold.notna() & (fold > 0)
+    x, y = x_all[ok].to_numpy(float), np.log2(fold[ok].to_numpy(float))
+    if x.size < 3 or np.unique(x).size < 2 or np.unique(y).size < 2:
+        res.notice(S_CORRELATION, "fewer than three cultures with both a survival inhibition "
+                   f"and an {GENE} fold change, or no variation in one of them",
+                   f"measure {p['drug']} and {GENE} in more cultures")
+        v["assoc_corr_sentence"] = "Not computed for this cohort."
+        return
+    seed = int(p["seed"])
+    sp, pe = (robustness.correlation_permutation_test(x, y, m, seed=seed)
+              for m in ("spearman", "pearson"))
+    rows = []
+    for t in (sp, pe):
+        how = (f"exact: all {_orderings(t.n)} orderings" if t.exact else
+               f"Monte Carlo: {t.n_resamples:,} random orderings (seed {seed}), standard "
+               f"error {t.mc_se:.4f}")
+        rows.append({"Correlation": "Spearman (ranks)" if t.method == "spearman" else
+                     f"Pearson (inhibition vs log2 {GENE} fold change)",
+                     "r": t.statistic, "p, two-sided (permutation)": t.p_value,
+                     "Null distribution": how})
+    res.correlations = pd.DataFrame(rows)
+    res.tables["correlations"] = res.correlations
+    res.formats["correlations"] = {"r": "{:.3f}", "p, two-sided (permutation)": "{:.4f}"}
+    sentence = (
+        f"Over the {sp.n} cultures, Spearman's r is {sp.statistic:.2f} (two-sided permutation "
+        f"p = {fmt_p(sp.p_value, 3)}) and Pearson's r on the log2 fold change is "
+        f"{pe.statistic:.2f} (p = {fmt_p(pe.p_value, 3)})"
+        + ("." if sp.exact else
+           f"; each p is estimated from {sp.n_resamples:,} random orderings (Monte Carlo "
+           f"standard error at most {max(sp.mc_se, pe.mc_se):.3f}), because listing all "
+           f"{_orderings(sp.n)} orderings would take too long."))
+    sentence += (
+        " Could the published p = .048 come from such a test? With 11 cultures a correlation "
+        "has 39,916,800 orderings, so its permutation p can take almost any value, .048 "
+        "included; but computing it needs each culture's measurements, which are not "
+        "available here, and the study reports .048 beside the dichotomised counts (4 of 6 "
+        "against 0 of 5), for which no standard test gives .048 (see above). The published "
+        "design alone cannot say.")
+    if res.reconstruction:
+        sentence += (" The reconstruction's values were drawn only to match the published "
+                     "counts, so its correlation says nothing about the study's; the study's "
+                     "per-culture inhibitions and fold changes would settle it.")
+    v.update({"assoc_corr_sentence": sentence, "assoc_corr_spearman_p": sp.p_value,
+              "assoc_corr_pearson_p": pe.p_value})
 
 
 def _power_section(res: AssociationChapter, cohort: Cohort) -> None:
@@ -579,14 +786,32 @@ def _screen_section(res: AssociationChapter, cohort: Cohort, expression: pd.Data
         "assoc_m_tests": m, "assoc_m_detail": detail, "assoc_vacuous": vacuous,
         "assoc_expected_fp": float(m * alpha), "assoc_n_sig": n_sig, "assoc_n_disc": n_disc,
     })
-    v["assoc_bh_sentence"] = (f"All {m} tests form one family. {n_sig} test(s) have "
-                              f"p < {alpha:g} and {n_disc} have q ≤ {fdr:g}.")
+    tarone = association.tarone_bh(screen["p_value"].to_numpy(float),
+                                   screen["min_p"].to_numpy(float), fdr)
+    res.tarone = tarone
+    screen["q_tarone"] = tarone.q_value
+    n_family, n_disc_t = int(tarone.in_family.sum()), int(tarone.discovery.sum())
+    changes = n_disc_t != n_disc
+    v.update({"assoc_tarone_k": tarone.k, "assoc_tarone_m": n_family,
+              "assoc_tarone_n_disc": n_disc_t})
+    v["assoc_bh_sentence"] = (
+        f"All {m} tests form one family. {n_sig} test(s) have p < {alpha:g} and {n_disc} "
+        f"have q ≤ {fdr:g}. Many of these tests are discrete and cannot reach small "
+        "p-values at all: Gilbert's Tarone-BH procedure, which accounts for that, keeps "
+        f"only the {n_family} test(s) whose smallest attainable p-value is at most "
+        f"{fdr:g}/{tarone.k} (Tarone's K = {tarone.k}) and applies Benjamini-Hochberg to them "
+        f"alone; it finds {n_disc_t} discover{'y' if n_disc_t == 1 else 'ies'} at "
+        f"{fdr:g}, " + ("which changes the answer, so both are shown." if changes else
+                        "the same answer as plain BH, whose q-values are kept as the "
+                        "main column because they need no attainable-value computation; the "
+                        "Tarone-BH q-values are shown beside them."))
     v["assoc_screen_sentence"] = (
         f"That is {m} tests: {detail}. {vacuous} With that many tests, some small p-values are "
         f"expected by chance alone: if nothing were associated, up to about {m * alpha:.1f} "
         f"tests would reach p < {alpha:g} (fewer with exact tests, which are conservative).")
     shown = screen.head(SHOWN_ROWS).merge(
-        res.ranks[["feature", "p_value"]].rename(columns={"p_value": "mw_p"})
+        res.ranks[["feature", "p_value", "method"]].rename(columns={"p_value": "mw_p",
+                                                                    "method": "mw_method"})
         .assign(kind="expression"), on=["feature", "kind"], how="left")
     res.tables["screen_shown"] = shown
     v["assoc_table_rows"] = ("all of them" if len(shown) == len(screen)
@@ -603,22 +828,44 @@ def _screen_section(res: AssociationChapter, cohort: Cohort, expression: pd.Data
     q = float(hras_row["q_value"])
     v["assoc_hras_rank"] = f"{rank} of {m}"
     v["assoc_hras_q"] = q
+    q_t = float(screen.loc[row.index[0], "q_tarone"])
+    capped = " (Benjamini-Hochberg's adjusted value reached its cap of 1)" if q >= 1 else ""
+    tarone_words = (
+        f" With Gilbert's Tarone-BH its q-value is {q_t:.2f}" if np.isfinite(q_t) else
+        f" Tarone-BH leaves {GENE} out of its family: its smallest attainable p is above "
+        f"{fdr:g}/{res.tarone.k}")
+    v["assoc_hras_q_t"] = q_t if np.isfinite(q_t) else NOT_APPLICABLE
     v["assoc_hras_q_words"] = (
-        f"At a false discovery rate of {fdr:g} the screen cannot single {GENE} out: its "
-        f"q-value says that reporting every test with a p-value as small as {GENE}'s would "
-        f"make about {q:.0%} of those reports false." if q > fdr else
-        f"{GENE} stays a discovery at a false discovery rate of {fdr:g}.")
+        f"A q-value is an adjusted p-value: the smallest false discovery rate at which "
+        f"{GENE} would count as a discovery. {GENE}'s is {q:.2f}{capped}, so at a false "
+        f"discovery rate of {fdr:g} the screen cannot single it out; that is not an "
+        "estimate of the share of false reports." + tarone_words
+        + (", which does not change this." if not (np.isfinite(q_t) and q_t <= fdr)
+           else f", which makes it a discovery at {fdr:g}.")
+        if q > fdr else
+        f"{GENE} stays a discovery at a false discovery rate of {fdr:g} (q = {q:.2f})."
+        + tarone_words + ".")
     v["assoc_hras_screen_sentence"] = (
-        f"For {GENE}, the p-value of {fmt_p(float(hras_row['p_value']), 4)} is number {rank} of {m} "
-        f"in the ranking of all tests, and its q-value is {q:.2f}. {v['assoc_hras_q_words']}")
-    mw = float(res.ranks.loc[res.ranks["feature"] == GENE, "p_value"].iloc[0])
+        f"For {GENE}, the p-value of {fmt_p(float(hras_row['p_value']), 4)} is number {rank} "
+        f"of {m} in the ranking of all tests. {v['assoc_hras_q_words']}")
+    mw_row = res.ranks.loc[res.ranks["feature"] == GENE].iloc[0]
+    mw = float(mw_row["p_value"])
     if np.isfinite(mw):
         v["assoc_hras_mw"] = mw
+        where = ("in this reconstruction, whose values were drawn to give the published "
+                 "counts at a cut-off of 2 and nothing more, " if res.reconstruction else
+                 "in this cohort, ")
         v["assoc_hras_mw_words"] = (
-            "without a cut-off, the fold changes of the two classes are not clearly different; "
-            "the signal lives in where the line is drawn." if mw >= alpha else
-            "the fold changes of the two classes differ without any cut-off too.")
-        v["assoc_hras_mw_sentence"] = f"For {GENE} it gives p = {fmt_p(mw, 3)}: {v['assoc_hras_mw_words']}"
+            f"{where}the fold changes of the two classes are not clearly different without a "
+            "cut-off, so any difference rests on where the line is drawn"
+            + ("; the study's own fold changes would show whether that holds for the real "
+               "cultures." if res.reconstruction else ".") if mw >= alpha else
+            f"{where}the fold changes of the two classes differ without any cut-off too"
+            + ("; the study's own fold changes would show whether that holds for the real "
+               "cultures." if res.reconstruction else "."))
+        v["assoc_hras_mw_sentence"] = (
+            f"For {GENE} it gives p = {fmt_p(mw, 3)}, {mw_row['method']}: "
+            f"{v['assoc_hras_mw_words']}")
     else:
         v["assoc_hras_mw"] = NOT_APPLICABLE
         v["assoc_hras_mw_words"] = NOT_APPLICABLE
