@@ -387,8 +387,14 @@ def out_lock(out: Path) -> Iterator[Path]:
     lock_path = out.parent / f"{LOCK_PREFIX}{out.name}"
     while True:
         try:
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+            # O_NOFOLLOW: a link planted at the lock's name must not make the build
+            # truncate the file it points to
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
         except OSError as exc:
+            if lock_path.is_symlink():
+                raise BuildError(f"{lock_path} is a symbolic link, not netcomp's lock file; "
+                                 "remove it (it is not a file netcomp wrote) or choose another "
+                                 "--out. Nothing was changed.") from None
             raise BuildError(f"cannot write next to --out {out}: {exc.strerror} "
                              f"({lock_path}); choose a folder where you may write. Nothing "
                              "was changed.") from None

@@ -1,14 +1,16 @@
 """Command-line interface: ``netcomp build | check | validate | template | params | reconstruct``.
 
 No user error shows a Python traceback: a problem with the user's files, folders or
-parameters prints what is wrong and what to do (exit 1); Ctrl-C and SIGTERM stop the command
-with one line (exit 130 and 143); an internal error prints one line naming a log file that
-holds the traceback (exit 70).
+parameters prints what is wrong and what to do (exit 1); a malformed command line prints the
+usage (exit 2, argparse's convention); Ctrl-C and SIGTERM stop the command with one line
+(exit 130 and 143); an internal error prints one line naming a log file that holds the
+traceback (exit 70).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import signal
@@ -16,6 +18,7 @@ import sys
 import tempfile
 import threading
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
@@ -35,7 +38,8 @@ def log_dir() -> Path:
     """
     try:
         LOG_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if LOG_DIR.stat().st_uid == os.getuid():
+        # a link planted in the shared temporary folder is not followed (lstat, not stat)
+        if not LOG_DIR.is_symlink() and LOG_DIR.lstat().st_uid == os.getuid():
             LOG_DIR.chmod(0o700)
             return LOG_DIR
     except OSError:
@@ -106,8 +110,28 @@ def _cmd_params(args: argparse.Namespace) -> int:
 def _cmd_reconstruct(args: argparse.Namespace) -> int:
     from netcomp.reconstruct import write_cohort
 
-    print(f"wrote the reconstructed cohort to {write_cohort(args.out, seed=args.seed)}")
+    out = args.out
+    if out is None:  # the bundled cohort of this installation, wherever the command runs
+        from netcomp.provenance import BUNDLED_COHORT
+
+        out = BUNDLED_COHORT
+    print(f"wrote the reconstructed cohort to {write_cohort(out, seed=args.seed)}")
     return 0
+
+
+def _count(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number >= ``minimum`` (a usage error otherwise, exit 2)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text[:40]!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
+        return value
+
+    return parse
 
 
 def parser() -> argparse.ArgumentParser:
@@ -127,7 +151,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default="_build",
                    help="output folder (default: _build); created if absent, replaced only "
                         "when it is a previous netcomp build or empty")
-    b.add_argument("--jobs", type=int, default=None,
+    b.add_argument("--jobs", type=_count(1), default=None,
                    help="notebooks executed at once (default: number of cores)")
     b.add_argument("--force", action="store_true",
                    help="re-execute every chapter even if nothing changed")
@@ -162,8 +186,10 @@ def parser() -> argparse.ArgumentParser:
     pa.set_defaults(func=_cmd_params)
 
     r = sub.add_parser("reconstruct", help="regenerate the bundled reconstructed cohort")
-    r.add_argument("--out", default=str(Path("data") / "cohort"))
-    r.add_argument("--seed", type=int, default=None)
+    r.add_argument("--out", default=None,
+                   help="folder to write (default: the bundled data/cohort); a new or empty "
+                        "folder, or one this command wrote before")
+    r.add_argument("--seed", type=_count(0), default=None)
     r.set_defaults(func=_cmd_reconstruct)
     return p
 
@@ -219,6 +245,10 @@ def main(argv: list[str] | None = None) -> int:
 
             args.seed = SEED
         return int(args.func(args))
+    except BrokenPipeError:  # the reader went away (``netcomp validate DIR | head``): quietly
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except (KeyboardInterrupt, Terminated) as exc:
         name, code = (("Ctrl-C", EXIT_SIGINT) if isinstance(exc, KeyboardInterrupt)
                       else ("SIGTERM", EXIT_SIGTERM))

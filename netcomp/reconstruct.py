@@ -14,7 +14,10 @@ associated with response); the numbers are drawn from a seeded generator and red
 every published fact holds (:func:`check_published_facts`).
 
 Run ``python -m netcomp.reconstruct data/cohort`` (or ``netcomp reconstruct``) to rewrite
-the bundled files; the test suite checks the files equal a fresh generation.
+the bundled files; the test suite checks the files equal a fresh generation. Their SHA-256
+and content digest are stored in :mod:`netcomp.provenance`, which recognises the
+reconstruction wherever it is copied, so that everything computed from it is labelled
+reconstructed (and the ledger never calls its cohort claims reproduced).
 """
 
 from __future__ import annotations
@@ -215,13 +218,62 @@ def generate_cohort(seed: int = SEED, max_tries: int = 10_000) -> dict[str, pd.D
     raise RuntimeError(f"no draw satisfied the published facts in {max_tries} tries")
 
 
+#: Marker written into every folder (other than the bundled one) this module fills, so that a
+#: later run may overwrite it; a folder without it is never written into unless empty.
+MARKER = ".netcomp-reconstruction"
+
+
+def _refuse_foreign_folder(out: Path) -> None:
+    """Raise ``FileExistsError`` unless ``out`` may receive the reconstructed files.
+
+    Allowed: a new or empty folder, the bundled cohort (tracked by git), or a folder a
+    previous run wrote (it holds :data:`MARKER`, a regular file, and only cohort files).
+    """
+    from netcomp.provenance import BUNDLED_COHORT
+
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"{out} is a file, not a folder; give the name of a new folder")
+    if not out.is_dir() or out.resolve() == BUNDLED_COHORT.resolve():
+        return
+    entries = {p.name for p in out.iterdir()}
+    if not entries:
+        return
+    ours = {*(f"{name}.csv" for name in ("cultures", "viability", "expression", "mutations")),
+            "panel.txt", MARKER}
+    marker = out / MARKER
+    if marker.is_file() and not marker.is_symlink() and entries <= ours:
+        return
+    raise FileExistsError(
+        f"{out} already holds files that 'netcomp reconstruct' did not write; nothing was "
+        "written (your files are untouched). Give a new or empty folder")
+
+
 def write_cohort(out_dir: str | Path, seed: int = SEED) -> Path:
-    """Write the reconstructed cohort (four CSVs and panel.txt) into ``out_dir``."""
+    """Write the reconstructed cohort (four CSVs and panel.txt) into ``out_dir``.
+
+    Refuses (``FileExistsError``) a folder holding files this function did not write; each
+    file is written beside its target and renamed over it, so a symbolic link in ``out_dir``
+    is replaced, never followed.
+    """
     out = Path(out_dir)
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, not {seed}")
+    _refuse_foreign_folder(out)
+    tables = generate_cohort(seed)  # before anything is created: a failure leaves no folder
     out.mkdir(parents=True, exist_ok=True)
-    for name, df in generate_cohort(seed).items():
-        df.to_csv(out / f"{name}.csv", index=False, lineterminator="\n", float_format="%.10g")
-    (out / "panel.txt").write_text("\n".join(sorted(PANEL)) + "\n", encoding="utf-8")
+    files = {f"{name}.csv": df.to_csv(index=False, lineterminator="\n", float_format="%.10g")
+             for name, df in tables.items()}
+    files["panel.txt"] = "\n".join(sorted(PANEL)) + "\n"
+    from netcomp.provenance import BUNDLED_COHORT
+
+    if out.resolve() != BUNDLED_COHORT.resolve():
+        files[MARKER] = f"written by 'netcomp reconstruct' (seed {seed}); a later run may " \
+                        "overwrite this folder\n"
+    for name, text in files.items():
+        part = out / f".{name}.netcomp-part"
+        part.unlink(missing_ok=True)
+        part.write_bytes(text.encode("utf-8"))
+        part.replace(out / name)  # rename: replaces a link at ``name``, never writes through it
     return out
 
 

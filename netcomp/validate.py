@@ -558,12 +558,20 @@ def _open_workbook(path: Path, report: ValidationReport) -> dict[str, list[tuple
     sheets: dict[str, list[tuple[int, list[str]]]] = {}
     try:
         for ws in book.worksheets:
+            # the stored used range of a sheet often spans every row and column a user ever
+            # formatted (up to 1,048,576 x 16,384): read the cells that exist, not the range
+            if hasattr(ws, "reset_dimensions"):
+                ws.reset_dimensions()
             records = []
             for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
-                cells = [_cell_text(v) for v in row]
-                if any(cells):
-                    records.append((number, cells))
-            sheets[str(ws.title)] = records
+                last = len(row)
+                while last and (row[last - 1] is None or row[last - 1] == ""):
+                    last -= 1
+                if last:
+                    records.append((number, [_cell_text(v) for v in row[:last]]))
+            width = max((len(cells) for _, cells in records), default=0)
+            sheets[str(ws.title)] = [(n, cells + [""] * (width - len(cells)))
+                                     for n, cells in records]
     except Exception as exc:  # a damaged sheet inside a readable zip
         report.add(Problem(label, f"a sheet cannot be read ({type(exc).__name__}: {clip(exc)});"
                            " save the workbook again as 'Excel workbook (.xlsx)'",
@@ -611,6 +619,15 @@ def _load_sources(path: Path, report: ValidationReport) -> _Sources:
             src.panel = lines
         if not sheets:
             src.labels = {}  # the workbook could not be read: no per-sheet "missing" noise
+        known = {spec.name for spec in contract.TABLES} | {"panel"}
+        others = [t for t in sheets if t.strip().lower() not in known]
+        if others:
+            shown = ", ".join(repr(clip(t, 40)) for t in others[:10])
+            more = f" and {len(others) - 10} more" if len(others) > 10 else ""
+            report.add(Problem(path.name, f"sheet(s) {shown}{more} are not part of the data "
+                               "contract and are not read; rename a sheet if it holds one of "
+                               "cultures, viability, expression, mutations or panel",
+                               severity="warning"))
         return src
     for spec in contract.TABLES:
         src.labels[spec.filename] = spec.filename
@@ -937,6 +954,10 @@ def validate_cohort(path: str | Path, allow_identifiers: bool = False) -> Valida
     gc.disable()  # millions of short-lived cells, no cycles: collection would only cost time
     try:
         _validate(path, report, allow_identifiers)
+    except OSError as exc:  # a folder or file the user may not read: their fix, not a bug
+        where = f" ({clip(exc.filename)})" if exc.filename else ""
+        report.add(Problem(str(path), f"cannot be read: {exc.strerror or exc}{where}; make "
+                           "sure you may read the folder and every file in it (ls -l)"))
     except Exception as exc:  # never a traceback: say what happened and where to report it
         report.add(Problem(str(path), f"could not be checked: unexpected {type(exc).__name__}: "
                            f"{clip(exc)} (please report this with the file that caused it)"))
@@ -971,6 +992,8 @@ def _validate(path: Path, report: ValidationReport, allow_identifiers: bool) -> 
             what = f"sheet '{filename.rsplit('.', 1)[0]}'" if src.workbook else f"file {filename}"
             hint = ""
             if not src.workbook and path.is_dir():
+                hint = _not_a_file_hint(path / filename)
+            if not src.workbook and path.is_dir():
                 books = sorted(p.name for p in path.glob("*.xlsx"))
                 if books:
                     hint = f"; this folder holds the workbook '{clip(books[0])}': give its path"
@@ -990,6 +1013,18 @@ def _validate(path: Path, report: ValidationReport, allow_identifiers: bool) -> 
         report.panel = _read_panel_lines(src.panel, src.labels[contract.PANEL_FILENAME], report)
     _cross_file_problems(report, frames, src.labels)
     report.tables = frames
+
+
+def _not_a_file_hint(file: Path) -> str:
+    """Why ``file`` (present under its name but not a readable regular file) was not read."""
+    if file.is_symlink() and not file.exists():
+        return f"; {file.name} is a symbolic link to {clip(str(file.readlink()))}, which " \
+               "does not exist"
+    if file.is_dir():
+        return f"; {file.name} is a folder, not a file"
+    if file.exists():
+        return f"; {file.name} is not a regular file (a pipe or device?)"
+    return ""
 
 
 def deidentified_copy(path: str | Path, out_dir: str | Path) -> Path:

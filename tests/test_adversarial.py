@@ -1,0 +1,423 @@
+"""Adversarial pass on safe reruns: hostile arguments, broken spreadsheets, planted links.
+
+Every command runs as a user would run it (a subprocess): no input shows a Python traceback,
+the exit code is one the README documents (0, 1, 2 for a malformed command line, 70, 130,
+143), and files netcomp did not write are byte-identical afterwards. Broken cohorts are
+generated (hypothesis), not hand-picked; each must give a report, never an "unexpected" error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import psutil
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from netcomp.build import write_marker
+from netcomp.cohort import load_cohort
+from netcomp.reconstruct import MARKER as RECONSTRUCTED
+from netcomp.reconstruct import write_cohort as reconstruct
+from netcomp.validate import validate_cohort
+from tests.cohorts import CohortSpec, write_cohort
+
+DOCUMENTED_EXIT_CODES = {0, 1, 2, 70, 130, 143}
+
+
+def run(*args: str | Path, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    """``python -m netcomp ARGS`` in ``cwd``, as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "netcomp", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Every entry below ``folder``: relative path -> SHA-256, 'dir' or 'link -> target'."""
+    found = {}
+    for p in sorted(folder.rglob("*")):
+        rel = str(p.relative_to(folder))
+        if p.is_symlink():
+            found[rel] = f"link -> {os.readlink(p)}"
+        else:
+            found[rel] = "dir" if p.is_dir() else hashlib.sha256(p.read_bytes()).hexdigest()
+    return found
+
+
+@pytest.fixture
+def place(tmp_path: Path) -> Path:
+    """A working folder with a user's own folder, a file, and a small valid cohort."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "cultures.csv").write_text("my real cohort\n")
+    (mine / "thesis.docx").write_bytes(b"years of work")
+    (tmp_path / "notes.txt").write_text("my notes\n")
+    write_cohort(tmp_path / "small", CohortSpec(n_cultures=6))
+    return tmp_path
+
+
+def assert_clean(proc: subprocess.CompletedProcess, code: int) -> None:
+    assert "Traceback" not in proc.stderr + proc.stdout, proc.stderr
+    assert proc.returncode == code, (proc.returncode, proc.stdout[-500:], proc.stderr[-500:])
+    assert proc.returncode in DOCUMENTED_EXIT_CODES
+
+
+# --------------------------------------------------------------------------- hostile arguments
+
+HOSTILE = [
+    # (argv, exit code, words the message must contain)
+    (["reconstruct", "--out", "mine"], 1, "did not write"),
+    (["reconstruct", "--out", "mine/"], 1, "did not write"),
+    (["reconstruct", "--out", "notes.txt"], 1, "is a file"),
+    (["reconstruct", "--seed", "-1", "--out", "new"], 2, "at least 0"),
+    (["build", "--jobs", "0", "--out", "new"], 2, "at least 1"),
+    (["build", "--out", "mine"], 1, "not empty"),
+    (["build", "--out", "mine/"], 1, "not empty"),
+    (["build", "--out", "link_to_mine"], 1, "not empty"),
+    (["build", "--out", "."], 1, "current folder"),
+    (["build", "--out", ""], 1, "current folder"),
+    (["build", "--out", "notes.txt"], 1, "is a file"),
+    (["build", "--data", "notes.txt", "--out", "new"], 1, "expected a folder"),
+    (["build", "--params", "mine", "--out", "new"], 1, "is a folder"),
+    (["build", "--data", "small", "--out", "small/book"], 1, "inside the data"),
+    (["check", "small", "--params", "latin1.yaml"], 1, "not UTF-8"),
+    (["check", "notes.txt"], 1, "expected a folder"),
+    (["validate", ""], 1, "NOT valid"),
+    (["validate", "missing_folder"], 1, "not found"),
+    (["template", "notes.txt"], 1, "is a file"),
+    (["template", "mine"], 1, "not empty"),
+    (["params", "extra"], 2, "unrecognized"),
+]
+
+
+@pytest.mark.parametrize(("argv", "code", "words"), HOSTILE, ids=[" ".join(a) for a, *_ in HOSTILE])
+def test_hostile_arguments_give_a_message_and_change_nothing(argv: list[str], code: int,
+                                                            words: str, place: Path):
+    (place / "link_to_mine").symlink_to(place / "mine")
+    (place / "latin1.yaml").write_bytes("threshold_pct: 15 # soglia né\n".encode("latin-1"))
+    before = tree(place)
+    proc = run(*argv, cwd=place)
+    assert_clean(proc, code)
+    assert words in proc.stdout + proc.stderr
+    assert tree(place) == before  # nothing created, nothing changed, nothing deleted
+
+
+def test_reconstruct_writes_a_new_folder_and_may_rewrite_only_its_own(place: Path):
+    assert_clean(run("reconstruct", "--out", "fresh", cwd=place), 0)
+    assert (place / "fresh" / RECONSTRUCTED).is_file()
+    first = tree(place / "fresh")
+    assert_clean(run("reconstruct", "--out", "fresh/", cwd=place), 0)  # its own folder: again
+    assert tree(place / "fresh") == first
+    # a user file dropped into it makes it the user's: refused, untouched
+    (place / "fresh" / "my_notes.txt").write_text("mine")
+    before = tree(place / "fresh")
+    assert_clean(run("reconstruct", "--out", "fresh", cwd=place), 1)
+    assert tree(place / "fresh") == before
+
+
+def test_reconstruct_replaces_a_link_and_never_writes_through_it(tmp_path: Path):
+    target = tmp_path / "precious.csv"
+    target.write_text("not netcomp's\n")
+    out = reconstruct(tmp_path / "cohort")
+    (out / "cultures.csv").unlink()
+    (out / "cultures.csv").symlink_to(target)
+    reconstruct(out)
+    assert target.read_text() == "not netcomp's\n"
+    assert not (out / "cultures.csv").is_symlink()
+    # the same link in a folder netcomp did not write: refused outright
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "cultures.csv").symlink_to(target)
+    with pytest.raises(FileExistsError, match="did not write"):
+        reconstruct(foreign)
+    assert target.read_text() == "not netcomp's\n"
+
+
+def test_reconstruct_default_is_the_bundled_cohort_wherever_it_runs(tmp_path: Path,
+                                                                    monkeypatch):
+    from netcomp import cli
+
+    written: list[Path] = []
+    monkeypatch.setattr("netcomp.reconstruct.write_cohort",
+                        lambda out, seed: written.append(Path(out)) or Path(out))
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["reconstruct"]) == 0
+    from netcomp.provenance import BUNDLED_COHORT
+
+    assert written == [BUNDLED_COHORT] and not (tmp_path / "data").exists()
+
+
+def test_a_lock_name_planted_as_a_link_is_refused_and_its_target_kept(place: Path):
+    victim = place / "mine" / "thesis.docx"
+    (place / ".netcomp-lock-book").symlink_to(victim)
+    proc = run("build", "--data", "small", "--out", "book", cwd=place)
+    assert_clean(proc, 1)
+    assert "symbolic link" in proc.stderr
+    assert victim.read_bytes() == b"years of work"
+    assert not (place / "book").exists()
+
+
+def test_output_cut_short_by_the_reader_is_quiet(monkeypatch, capsys):
+    # ``netcomp params | head -1``: the reader has gone; no traceback, no "failed" line
+    from netcomp import cli
+
+    class ClosedPipe:
+        def write(self, _text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert cli.main(["params"]) == 1
+    assert capsys.readouterr().err == ""
+
+
+# --------------------------------------------------------------------------- broken cohorts
+
+_GOOD = write_cohort(Path(tempfile.mkdtemp(prefix="netcomp-adv-")) / "good",
+                     CohortSpec(n_cultures=5, mutation_rate=0.5))
+_FILES = sorted(p.name for p in _GOOD.iterdir())
+_JUNK = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["inf", "-Infinity", "nan", "1,5", "1e400", "1e-400", "0x10", "1_000",
+                     "１２", "#N/A", "=1+1", '"', '""', "10%", "<b>x</b>", "\u202e", "C001 ",
+                     "c001", "1.5.2", "e5", "TRUE", "2024-01-02"]),
+)
+
+
+@st.composite
+def _damage(draw: st.DrawFn) -> tuple[str, str, str, int, bytes]:
+    kinds = ["cell", "cell", "cell", "header", "drop_line", "dup_line", "add_column",
+             "truncate", "blank_line", "bytes", "remove"]
+    return (draw(st.sampled_from(_FILES)), draw(st.sampled_from(kinds)), draw(_JUNK),
+            draw(st.integers(0, 10**6)), draw(st.binary(max_size=40)))
+
+
+def _apply(folder: Path, damage: tuple[str, str, str, int, bytes]) -> None:
+    name, kind, value, k, raw = damage
+    path = folder / name
+    if not path.exists():
+        return
+    if kind == "remove":
+        path.unlink()
+        return
+    if kind == "bytes":
+        data = path.read_bytes()
+        at = k % max(1, len(data))
+        path.write_bytes(data[:at] + raw + data[at:])
+        return
+    lines = path.read_text(encoding="utf-8", errors="replace").split("\n")
+    i = k % max(1, len(lines))
+    if kind == "cell":
+        fields = lines[i].split(",")
+        fields[k % len(fields)] = value.replace(",", ";").replace("\n", " ")
+        lines[i] = ",".join(fields)
+    elif kind == "header":
+        fields = lines[0].split(",")
+        fields[k % len(fields)] = value
+        lines[0] = ",".join(fields)
+    elif kind == "drop_line":
+        del lines[i]
+    elif kind == "dup_line":
+        lines.insert(i, lines[i])
+    elif kind == "add_column":
+        lines = [ln + "," + value.replace(",", "") if ln else ln for ln in lines]
+    elif kind == "truncate":
+        lines = lines[:i]
+    elif kind == "blank_line":
+        lines.insert(i, "")
+    path.write_text("\n".join(lines), encoding="utf-8", errors="surrogatepass")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(_damage(), min_size=1, max_size=4))
+def test_any_damaged_cohort_gets_a_report_never_a_crash(damages: list) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "c"
+        shutil.copytree(_GOOD, folder)
+        for damage in damages:
+            _apply(folder, damage)
+        report = validate_cohort(folder)
+        unexpected = [str(p) for p in report.problems if "unexpected" in p.message]
+        assert unexpected == []
+        assert all(len(str(p)) < 1500 for p in report.problems)  # values are clipped
+        if report.ok:  # what validation accepts, the chapters can load
+            load_cohort(folder)
+        else:
+            assert report.n_errors >= 1 and "NOT valid" in report.summary()
+
+
+def test_a_ten_megabyte_cell_is_reported_quickly(tmp_path: Path):
+    folder = write_cohort(tmp_path / "c", CohortSpec(n_cultures=4))
+    text = (folder / "cultures.csv").read_text().replace("C001", "C" + "x" * 10_000_000, 1)
+    (folder / "cultures.csv").write_text(text)
+    start = time.perf_counter()
+    report = validate_cohort(folder)
+    assert time.perf_counter() - start < 10
+    assert not report.ok and "cultures.csv" in report.format()
+    assert max(len(str(p)) for p in report.problems) < 1500
+
+
+@pytest.mark.parametrize("name", ["cultures.csv", "viability.csv", "panel.txt"])
+def test_binary_garbage_in_any_file_is_named(name: str, tmp_path: Path):
+    folder = write_cohort(tmp_path / "c", CohortSpec(n_cultures=4))
+    (folder / name).write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(4000))
+    report = validate_cohort(folder)
+    assert not report.ok
+    assert any(p.file == name for p in report.errors)
+    assert not any("unexpected" in p.message for p in report.problems)
+
+
+def test_files_that_are_links_are_read_and_what_is_not_a_file_is_named(tmp_path: Path):
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    for f in _GOOD.iterdir():
+        (linked / f.name).symlink_to(f)
+    assert validate_cohort(linked).ok  # reading through links is fine
+    odd = tmp_path / "odd"
+    shutil.copytree(_GOOD, odd)
+    (odd / "mutations.csv").unlink()
+    (odd / "mutations.csv").symlink_to(tmp_path / "nowhere.csv")
+    (odd / "panel.txt").unlink()
+    (odd / "panel.txt").mkdir()
+    (odd / "expression.csv").unlink()
+    os.mkfifo(odd / "expression.csv")
+    text = validate_cohort(odd).format()
+    assert "mutations.csv is a symbolic link to" in text and "does not exist" in text
+    assert "panel.txt is a folder, not a file" in text
+    assert "expression.csv is not a regular file" in text
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None,
+                    reason="needs root and setpriv to run as another user")
+def test_an_unreadable_folder_is_a_user_problem_not_an_internal_error(tmp_path: Path):
+    folder = tmp_path / "locked"
+    shutil.copytree(_GOOD, folder)
+    tmp_path.chmod(0o755)
+    folder.chmod(0)
+    proc = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                           sys.executable, "-m", "netcomp", "validate", str(folder)],
+                          cwd="/", capture_output=True, text=True, check=False,
+                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    folder.chmod(0o755)
+    assert_clean(proc, 1)
+    assert "cannot be read: Permission denied" in proc.stdout
+    assert "unexpected" not in proc.stdout
+
+
+# --------------------------------------------------------------------------- workbooks
+
+def _workbook(path: Path, edit=None) -> Path:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name in ("cultures", "viability", "expression", "mutations"):
+        frame = pd.read_csv(_GOOD / f"{name}.csv")
+        sheet = book.create_sheet(name)
+        sheet.append(list(frame.columns))
+        for row in frame.itertuples(index=False):
+            sheet.append(list(row))
+    panel = book.create_sheet("panel")
+    for gene in (_GOOD / "panel.txt").read_text().split():
+        panel.append([gene])
+    if edit:
+        edit(book)
+    book.save(path)
+    return path
+
+
+def test_a_workbook_with_a_huge_used_range_validates_in_seconds(tmp_path: Path):
+    def far_cells(book):  # what a stray keystroke or a formatted column leaves behind
+        book["expression"].cell(row=1, column=16_000, value="stray")
+        book["expression"].cell(row=1_000_000, column=1, value="C001")
+
+    path = _workbook(tmp_path / "wide.xlsx", far_cells)
+    start = time.perf_counter()
+    report = validate_cohort(path)
+    assert time.perf_counter() - start < 10  # the used range is 1e6 x 16,000 cells
+    text = report.format()
+    assert "row 1000000, column 'gene': required value is empty" in text
+    assert "unknown column 'stray'" in text
+
+
+def test_extra_sheets_are_named_in_a_warning(tmp_path: Path):
+    def extra(book):
+        book.create_sheet("Notes").append(["<script>alert(1)</script>"])
+        book.create_sheet("cultures (2)")
+
+    report = validate_cohort(_workbook(tmp_path / "extra.xlsx", extra))
+    assert report.ok
+    assert [p.message for p in report.warnings if "not part of the data contract" in p.message]
+    assert "'Notes', 'cultures (2)'" in report.format()
+
+
+def test_spreadsheet_types_and_errors_are_reported_by_sheet_row(tmp_path: Path):
+    import datetime as dt
+
+    def types(book):
+        sheet = book["viability"]
+        sheet["E2"] = dt.datetime(2024, 1, 2)
+        sheet["E3"] = True
+        sheet["E4"] = "#DIV/0!"
+
+    text = validate_cohort(_workbook(tmp_path / "types.xlsx", types)).format()
+    for row, value in ((2, "2024-01-02"), (3, "TRUE"), (4, "#DIV/0!")):
+        assert (f"sheet 'viability', row {row}, column 'viability_pct': not a number "
+                f"(value: '{value}')") in text
+
+
+@pytest.mark.parametrize("content", [b"PK\x03\x04" + b"\x00" * 300, b"random" * 50, "zip"])
+def test_damaged_workbooks_are_reported(content: bytes | str, tmp_path: Path):
+    path = tmp_path / "book.xlsx"
+    if content == "zip":
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("a.txt", "not a workbook")
+    else:
+        path.write_bytes(content)
+    report = validate_cohort(path)
+    assert not report.ok and "workbook" in report.format()
+    assert not any("unexpected" in p.message for p in report.problems)
+
+
+# --------------------------------------------------------------------------- interrupts
+
+@pytest.mark.build
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("delay", [1.0, 3.0, 6.0])
+def test_an_interrupt_at_any_moment_leaves_nothing_behind(sig: signal.Signals, delay: float,
+                                                          place: Path):
+    out = place / "book"
+    (out / "html").mkdir(parents=True)
+    (out / "html" / "index.html").write_text("<html>previous book</html>")
+    write_marker(out)
+    before = tree(out)
+    proc = subprocess.Popen([sys.executable, "-m", "netcomp", "build", "--data", "small",
+                             "--out", "book", "--force"], cwd=place, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    time.sleep(delay)
+    started = psutil.Process(proc.pid).children(recursive=True)
+    if sig == signal.SIGINT:
+        os.killpg(proc.pid, sig)  # Ctrl-C in a terminal reaches the whole process group
+    else:
+        proc.send_signal(sig)
+    try:
+        err = proc.communicate(timeout=20)[1]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == (130 if sig == signal.SIGINT else 143), err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    alive = [p for p in started if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert alive == []
+    assert [p.name for p in place.iterdir() if p.name.startswith(".netcomp-")] == []
+    assert tree(out) == before
