@@ -216,7 +216,7 @@ def test_design_and_text_values(bundled):
     assert v["lit_rule_power"] == pytest.approx(100 * tail(10, 55, 0.25))
     assert (v["lit_rule_meets_pan"], v["lit_rule_meets_gi"]) == ("yes", "no")
     assert v["lit_rule_p_gi"] == pytest.approx(tail(9, 55, 0.10))
-    assert "9 responses among 55 patients assessed (56 enrolled), 1 short of the 10" in v[
+    assert "9 responses among 55 patients assessed (56 enrolled), one short of the 10" in v[
         "lit_rule_sentence"]
     assert "one-sided" in v["lit_rule_sentence"] and "p = 0.094" in v["lit_rule_sentence"]
     assert v["lit_design_n_verdict"].endswith("exactly the article's number")

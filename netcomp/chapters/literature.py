@@ -168,7 +168,7 @@ def _talent_values(result: LiteratureChapter) -> None:
     v["lit_pct_text_ae_sentence"] = "; ".join(
         f"{r.label.split(' (')[0].lower()}: {r.published_pct:g}% printed, "
         f"{r.count} of {r.denominator} = {r.recomputed_pct:.1f}% from Table 3"
-        + (f" ({r.explanation})" if r.explanation else "")
+        + (f" ({_short_reason(r.explanation)})" if r.explanation else "")
         for r in in_text.itertuples(index=False))
 
     _design_values(result)
@@ -184,6 +184,12 @@ def _talent_values(result: LiteratureChapter) -> None:
         v[f"lit_ae34_{key}_pct"] = float(top["pct"])
     v["lit_discontinued_pct"] = lit.talent_value(talent, "discontinuation_toxicity", "total",
                                                  "published_pct")
+
+
+def _short_reason(explanation: str) -> str:
+    """A mismatch explanation without nested parentheses, for a sentence."""
+    return ("fits no nearby denominator" if explanation.startswith("no simple")
+            else explanation)
 
 
 def _p_text(p: float) -> str:
@@ -221,7 +227,8 @@ def _design_values(result: LiteratureChapter) -> None:
             verdict = (f"{extra} more than the {r} the rule needs" if extra else
                        f"exactly the {r} the rule needs")
         else:
-            verdict = (f"{r - int(rec.responses)} short of the {r} the rule needs: by the trial's "
+            short = r - int(rec.responses)
+            verdict = (f"{'one' if short == 1 else short} short of the {r} the rule needs: by the trial's "
                        "own design, this cohort does not show a response rate above "
                        f"{float(rec.null_rate_pct):g}%")
         sentences.append(
