@@ -77,6 +77,7 @@ def test_bundled_classes_match_a_plain_loop(bundled):
     assert "the study reported with the same rule, by construction" in v["resp_study_note"]
     assert "in line with the study" not in v["resp_median_verdict"]
     assert "the agreement is built in" in v["resp_median_verdict"]
+    assert "wells of the bundled cohort are reconstructed" in v["resp_significance_sentence"]
     # response.csv: every drug, same threshold
     for row in bundled.results.itertuples():
         m = statistics.mean(wells[(row.culture_id, row.drug)])

@@ -281,6 +281,9 @@ def _replicate_tests(res: ResponseChapter) -> None:
     if undefined:
         sentence += (f" ({_plural(undefined, 'culture')} with a single well or identical wells "
                      "could not be tested)")
+    if res.reconstruction:
+        sentence += (". The wells of the bundled cohort are reconstructed, so these counts show "
+                     "how the test reads; the study's own wells would give the real ones")
     res.values["resp_significance_sentence"] = sentence + "."
 
 
