@@ -453,3 +453,5 @@ def test_bundled_correlation_permutation_and_words(bundled, bundled_cohort):
                    "one culture decides the headline result", "of those reports false"):
         assert phrase not in everything
     assert "in this reconstruction" in bundled.values["assoc_hras_mw_words"]
+    assert "agreement is built in" in bundled.values["assoc_clinical_verdict"]
+    assert "agrees by construction" in bundled.values["assoc_mut_sentence"]

@@ -317,6 +317,11 @@ def _clinical_section(res: AssociationChapter, cohort: Cohort) -> None:
     else:
         verdict = (f"In this cohort {', '.join(below['feature'])} reach(es) p < {alpha:g}, "
                    "unlike the study.")
+    if res.reconstruction and not tested.empty:
+        verdict += (" The reconstruction's grades, sites, Ki67 values and syndromic status were "
+                    "drawn to agree with the study's statement that none is associated, so this "
+                    "agreement is built in; only the study's own per-culture records could "
+                    "test it.")
     v["assoc_clinical_verdict"] = verdict
 
 
@@ -736,7 +741,9 @@ def _mutation_section(res: AssociationChapter, cohort: Cohort) -> None:
     v["assoc_mut_sentence"] = (
         f"{mut.a} of the {mut.a + mut.b} cultures that overexpress {GENE} carry an {GENE} "
         f"mutation, against {mut.c} of the {mut.c + mut.d} that do not (Fisher's exact test, "
-        f"two-sided, p = {fmt_p(mut.p_value, 3)}).")
+        f"two-sided, p = {fmt_p(mut.p_value, 3)})."
+        + (" The reconstruction places no HRAS mutation in an overexpressing culture because "
+           "the study says so, so this agrees by construction." if res.reconstruction else ""))
 
 
 def _screen_section(res: AssociationChapter, cohort: Cohort, expression: pd.DataFrame) -> None:
