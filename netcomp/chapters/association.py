@@ -711,8 +711,25 @@ def _power_section(res: AssociationChapter, cohort: Cohort) -> None:
     })
 
 
+#: Columns of ``results/hras_mutation.csv`` (the ledger reads ``p_value``).
+MUTATION_COLUMNS: tuple[str, ...] = (
+    "feature", "test", "overexpressed_mutated", "overexpressed", "other_mutated", "other",
+    "p_value",
+)
+
+
+def mutation_results(mut: association.BinaryAssociation) -> pd.DataFrame:
+    """The overexpression-vs-mutation test as one row (``results/hras_mutation.csv``)."""
+    return pd.DataFrame([{
+        "feature": GENE, "test": "Fisher exact, two-sided (overexpressed vs mutated)",
+        "overexpressed_mutated": mut.a, "overexpressed": mut.a + mut.b,
+        "other_mutated": mut.c, "other": mut.c + mut.d, "p_value": mut.p_value,
+    }], columns=list(MUTATION_COLUMNS))
+
+
 def _mutation_section(res: AssociationChapter, cohort: Cohort) -> None:
     v = res.values
+    res.tables["hras_mutation"] = pd.DataFrame(columns=list(MUTATION_COLUMNS))
     mutations = cohort.mutation_matrix()
     over = res.over
     reason, remedy = "", ""
@@ -738,6 +755,7 @@ def _mutation_section(res: AssociationChapter, cohort: Cohort) -> None:
         return
     mut = association.binary_association(over, mutations.loc[over.index, GENE])
     res.mutation = mut
+    res.tables["hras_mutation"] = mutation_results(mut)
     v["assoc_mut_sentence"] = (
         f"{mut.a} of the {mut.a + mut.b} cultures that overexpress {GENE} carry an {GENE} "
         f"mutation, against {mut.c} of the {mut.c + mut.d} that do not (Fisher's exact test, "
