@@ -4,8 +4,8 @@ Each chapter notebook declares the parameters it reads in its papermill ``parame
 the build passes each notebook only the ones it declares. A user's YAML file may set any
 parameter below; unknown keys and values of the wrong type or range are refused before any
 notebook runs. Every number must be finite, and every parameter that sets the size of a grid
-or a simulation is bounded (:data:`MAX_SCAN_POINTS`, :data:`MAX_POWER_SIZES`,
-:data:`MAX_SIMULATED_CULTURES` and the per-parameter maxima), so no parameter file can make a
+or a simulation is bounded (:data:`MAX_SCAN_POINTS`, :data:`MAX_POWER_N` and the
+per-parameter maxima), so no parameter file can make a
 chapter run for minutes. Text parameters must match the data contract's patterns, so no
 markup can come in through them. Messages quote at most 80 characters of a bad value.
 """
@@ -27,10 +27,8 @@ from netcomp.safe_text import clip
 
 #: Most values of a sensitivity scan: the response-threshold scan and the cut-off grid.
 MAX_SCAN_POINTS = 1001
-#: Most cohort sizes on the power curve of the biomarker chapter.
-MAX_POWER_SIZES = 500
-#: Most simulated cultures of the power curve: n_simulations x (sum of its cohort sizes).
-MAX_SIMULATED_CULTURES = 100_000_000
+#: Largest study of the exact power engine (both classes): a few seconds of computing.
+MAX_POWER_N = 600
 #: Largest parameter file read (bytes): parameters take a few hundred bytes.
 MAX_FILE_BYTES = 100_000
 #: Deepest nesting of lists and mappings read from a parameter file.
@@ -120,49 +118,56 @@ PARAMS: tuple[Param, ...] = (
     Param("cutoff_step", 0.1, "float",
           f"step of the overexpression cut-offs of the heat map; at most {MAX_SCAN_POINTS:,} "
           "cut-offs", minimum=0, min_inclusive=False, maximum=1000),
-    # power and sample size
-    Param("power_p_responders", 0.667, "float",
-          "assumed share of responders overexpressing the gene, for the power curve",
+    # power and sample size: one set of assumptions, used by the biomarker chapter and the
+    # small-cohorts chapter (netcomp.smallsample.plan_power)
+    Param("power_rate_responders", 0.667, "float",
+          "assumed true share of responders with the feature (planning effect; default: the "
+          "published 4 of 6)", minimum=0, maximum=1),
+    Param("power_rate_nonresponders", 0.1, "float",
+          "assumed true share of non-responders with the feature (planning effect; not the "
+          "published 0 of 5, since a true share of exactly 0 is implausible)",
           minimum=0, maximum=1),
-    Param("power_p_nonresponders", 0.1, "float",
-          "assumed share of non-responders overexpressing the gene, for the power curve",
+    Param("power_cautious_rate_responders", 0.5, "float",
+          "a more cautious share of responders with the feature (cautious effect)",
           minimum=0, maximum=1),
-    Param("power_n_min", 6, "int", "smallest cohort size of the power curve", minimum=2,
-          maximum=1000),
-    Param("power_n_max", 60, "int",
-          f"largest cohort size of the power curve (at most {MAX_POWER_SIZES} sizes, and "
-          f"n_simulations x the sum of the sizes at most {MAX_SIMULATED_CULTURES:,})",
-          minimum=2, maximum=1000),
-    Param("power_n_step", 2, "int", "step of cohort sizes of the power curve", minimum=1,
-          maximum=1000),
-    Param("gene", "HRAS", "gene", "candidate biomarker gene of the small-cohorts chapter"),
-    Param("rate_responders", None, "float_or_none",
-          "true overexpression rate among responders for the simulations; null: the observed one",
+    Param("power_cautious_rate_nonresponders", 0.1, "float",
+          "share of non-responders with the feature under the cautious effect",
           minimum=0, maximum=1),
-    Param("rate_nonresponders", None, "float_or_none",
-          "true overexpression rate among non-responders; null: the observed one",
-          minimum=0, maximum=1),
-    Param("cautious_rate_responders", 0.5, "float",
-          "a more cautious responder rate for the validation-cohort sample size",
-          minimum=0, maximum=1),
-    Param("cautious_rate_nonresponders", 0.1, "float",
-          "a more cautious non-responder rate for the validation-cohort sample size",
-          minimum=0, maximum=1),
-    Param("target_power", 0.8, "float", "power the validation cohort should reach",
+    Param("power_responder_share", 0.5, "float",
+          "share of responders in a planned study (0.5: responder-balanced, equal numbers)",
           minimum=0, maximum=1, min_inclusive=False, max_inclusive=False),
-    Param("max_n_per_group", 60, "int",
-          "largest group size searched for the sample size (the exact search grows with "
-          "about the cube of it)", minimum=2, maximum=300),
+    Param("power_max_n", 120, "int",
+          "largest study searched for power and sample size (cultures of both classes; "
+          "power is exact for every size from 2 to it)", minimum=2, maximum=MAX_POWER_N),
+    Param("target_power", 0.8, "float", "power a planned study should reach",
+          minimum=0, maximum=1, min_inclusive=False, max_inclusive=False),
+    Param("gene", "HRAS", "gene", "candidate biomarker gene of the small-cohorts chapter"),
     Param("confidence", 0.95, "float", "confidence level of the reported intervals",
           minimum=0, maximum=1, min_inclusive=False, max_inclusive=False),
 )
 
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
+#: Parameters of earlier versions, refused with what replaced them (one set of power
+#: assumptions now serves both chapters, and power is exact for every size).
+RENAMED: dict[str, str] = {
+    "power_p_responders": "renamed to 'power_rate_responders'",
+    "power_p_nonresponders": "renamed to 'power_rate_nonresponders'",
+    "rate_responders": "replaced by 'power_rate_responders' (a number: the observed share "
+                       "is no longer assumed, since a share of 0 or 1 is implausible)",
+    "rate_nonresponders": "replaced by 'power_rate_nonresponders' (a number: the observed "
+                          "share is no longer assumed, since a share of 0 or 1 is implausible)",
+    "cautious_rate_responders": "renamed to 'power_cautious_rate_responders'",
+    "cautious_rate_nonresponders": "renamed to 'power_cautious_rate_nonresponders'",
+    "power_n_max": "renamed to 'power_max_n' (power is now exact for every size up to it)",
+    "max_n_per_group": "replaced by 'power_max_n', which counts the cultures of both classes "
+                       "(twice the old value searches as far)",
+    "power_n_min": "removed: power is now exact for every size from 2 to 'power_max_n'",
+    "power_n_step": "removed: power is now exact for every size from 2 to 'power_max_n'",
+}
 #: Pairs of parameters that bound a range: the first must be below the second.
 RANGES: tuple[tuple[str, str], ...] = (
     ("threshold_min_pct", "threshold_max_pct"),
     ("cutoff_min", "cutoff_max"),
-    ("power_n_min", "power_n_max"),
 )
 #: Scans set by (lowest, highest, step) parameters, each at most MAX_SCAN_POINTS values.
 SCANS: tuple[tuple[str, str, str, str], ...] = (
@@ -252,12 +257,6 @@ def scan_size(low: float, high: float, step: float) -> int:
     return int(math.floor((high - low) / step + 1e-9)) + 1
 
 
-def power_sizes(values: Mapping[str, Any]) -> range:
-    """The cohort sizes of the power curve set by ``power_n_min/max/step``."""
-    return range(int(values["power_n_min"]), int(values["power_n_max"]) + 1,
-                 int(values["power_n_step"]))
-
-
 def _joint_problems(values: dict[str, Any]) -> list[str]:
     """Checks that involve several parameters: ordered ranges and grid sizes."""
     problems = []
@@ -275,19 +274,6 @@ def _joint_problems(values: dict[str, Any]) -> list[str]:
                 f"parameter '{step}' ({values[step]:g}) gives a scan of {size:,} {what} from "
                 f"'{low}' ({values[low]:g}) to '{high}' ({values[high]:g}); allowed: at most "
                 f"{MAX_SCAN_POINTS:,} {what}, so '{step}' >= {least:.6g}")
-    sizes = power_sizes(values)
-    if len(sizes) > MAX_POWER_SIZES:
-        problems.append(
-            f"parameter 'power_n_step' ({values['power_n_step']}) gives {len(sizes):,} cohort "
-            f"sizes from 'power_n_min' ({values['power_n_min']}) to 'power_n_max' "
-            f"({values['power_n_max']}); allowed: at most {MAX_POWER_SIZES} sizes")
-    elif values["n_simulations"] * sum(sizes) > MAX_SIMULATED_CULTURES:
-        problems.append(
-            f"parameter 'n_simulations' ({values['n_simulations']:,}) times the power curve's "
-            f"cohort sizes ('power_n_min' {values['power_n_min']} to 'power_n_max' "
-            f"{values['power_n_max']}, step 'power_n_step' {values['power_n_step']}; "
-            f"{sum(sizes):,} cultures) is {values['n_simulations'] * sum(sizes):,} simulated "
-            f"cultures; allowed: at most {MAX_SIMULATED_CULTURES:,}")
     if values["comparators"] and values["drug"] in values["comparators"]:
         problems.append(f"parameter 'comparators' names the drug itself ('{values['drug']}'); "
                         "allowed: other drugs only")
@@ -307,6 +293,9 @@ def resolve(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     problems: list[str] = []
     for key, value in (overrides or {}).items():
         param = BY_NAME.get(key) if isinstance(key, str) else None
+        if param is None and key in RENAMED:
+            problems.append(f"parameter '{key}' was {RENAMED[key]}")
+            continue
         if param is None:
             shown = clip(key if isinstance(key, str) else repr(key))
             close = difflib.get_close_matches(shown, list(BY_NAME), n=1)

@@ -18,6 +18,10 @@ and a simulation only draws the two binomial counts and looks the p-values up
 (:func:`simulate_p_values`). The simulation is thus an *independent route* to the same
 numbers: the two must agree within Monte Carlo error, which the chapter and the tests check.
 
+:func:`plan_power` is the book's one power and sample-size engine: both the biomarker
+chapter and the small-cohorts chapter call it with the same :class:`PowerAssumptions` (the
+``power_*`` parameters) and show the same :func:`planning_statement`.
+
 A test "rejects" when ``p <= alpha`` (with a relative tolerance of 1e-9, so that a p-value
 equal to alpha up to rounding counts as equal).
 """
@@ -25,8 +29,10 @@ equal to alpha up to rounding counts as equal).
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,7 +40,7 @@ from scipy import special, stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from netcomp import association
+from netcomp import association, params
 from netcomp.association import fisher_exact_2x2
 
 #: Tests a p-value grid can be computed for.
@@ -218,8 +224,14 @@ def fisher_grid(n1: int, n2: int, alternative: str = "two-sided") -> np.ndarray:
     rule: relative tolerance ``FISHER_GAMMA``, widened to the rounding error of the
     log-factorials; p = 1 at the mode). Tables with an empty row get p = 1.
     """
+    return fisher_grids(n1, n2, (alternative,))[alternative]
+
+
+def fisher_grids(n1: int, n2: int, alternatives: Sequence[str]) -> dict[str, np.ndarray]:
+    """:func:`fisher_grid` for several sidednesses, sharing the table probabilities (faster)."""
     n1, n2 = _check_sizes(n1, n2)
-    _check_test("fisher", alternative)
+    for alternative in alternatives:
+        _check_test("fisher", alternative)
     total = n1 + n2
     logfact = special.gammaln(np.arange(total + 1, dtype=float) + 1.0)
     tolerance = max(association.FISHER_GAMMA - 1.0, 32 * np.finfo(float).eps * logfact[-1])
@@ -235,30 +247,40 @@ def fisher_grid(n1: int, n2: int, alternative: str = "two-sided") -> np.ndarray:
     varying = (logfact[x1] + logfact[n1 - x1]) + (logfact[x2] + logfact[n2 - x2])
     shared = logfact[n1] + logfact[n2] + logfact[t] + logfact[total - t] - logfact[total]
     pmf = np.where(valid, np.exp(shared - varying), 0.0)
-    if alternative == "greater":  # P(X1 >= x1): the feature commoner among responders
-        p = np.cumsum(pmf[:, ::-1], axis=1)[:, ::-1]
-    elif alternative == "less":
-        p = np.cumsum(pmf, axis=1)
-    else:
-        keyed = np.where(valid, pmf, np.inf)
-        order = np.argsort(keyed, axis=1, kind="stable")
-        ordered = np.take_along_axis(keyed, order, axis=1)
-        cumulative = np.cumsum(np.where(np.isfinite(ordered), ordered, 0.0), axis=1)
-        # tables within the tolerance of each other form a block of ties: each table's
-        # p-value is the cumulative probability up to the end of its block
-        last = np.ones(ordered.shape, dtype=bool)
-        last[:, :-1] = ordered[:, 1:] > ordered[:, :-1] * (1.0 + tolerance)
-        ends = np.where(last, np.arange(width)[None, :], width)
-        ends = np.minimum.accumulate(ends[:, ::-1], axis=1)[:, ::-1]
-        p = np.empty_like(pmf)
-        np.put_along_axis(p, order, np.take_along_axis(cumulative, ends, axis=1), axis=1)
-        pmode = np.take_along_axis(pmf, (n1 + 1) * (t + 1) // (total + 2) - lo, axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            p[np.abs(pmf - pmode) / np.maximum(pmf, pmode) <= tolerance] = 1.0
     inner = valid & (t > 0) & (t < total)
-    grid = np.ones((n1 + 1, n2 + 1))
-    grid[x1[inner], x2[inner]] = np.minimum(p[inner], 1.0)
-    return grid
+    grids = {}
+    for alternative in alternatives:
+        if alternative == "greater":  # P(X1 >= x1): the feature commoner among responders
+            p = np.cumsum(pmf[:, ::-1], axis=1)[:, ::-1]
+        elif alternative == "less":
+            p = np.cumsum(pmf, axis=1)
+        else:
+            p = _two_sided(pmf, valid, lo, t, n1, total, width, tolerance)
+        grid = np.ones((n1 + 1, n2 + 1))
+        grid[x1[inner], x2[inner]] = np.minimum(p[inner], 1.0)
+        grids[alternative] = grid
+    return grids
+
+
+def _two_sided(pmf: np.ndarray, valid: np.ndarray, lo: np.ndarray, t: np.ndarray, n1: int,
+               total: int, width: int, tolerance: float) -> np.ndarray:
+    """Two-sided Fisher p-values of the work array of :func:`fisher_grids` (scipy's rule)."""
+    keyed = np.where(valid, pmf, np.inf)
+    order = np.argsort(keyed, axis=1, kind="stable")
+    ordered = np.take_along_axis(keyed, order, axis=1)
+    cumulative = np.cumsum(np.where(np.isfinite(ordered), ordered, 0.0), axis=1)
+    # tables within the tolerance of each other form a block of ties: each table's
+    # p-value is the cumulative probability up to the end of its block
+    last = np.ones(ordered.shape, dtype=bool)
+    last[:, :-1] = ordered[:, 1:] > ordered[:, :-1] * (1.0 + tolerance)
+    ends = np.where(last, np.arange(width)[None, :], width)
+    ends = np.minimum.accumulate(ends[:, ::-1], axis=1)[:, ::-1]
+    p = np.empty_like(pmf)
+    np.put_along_axis(p, order, np.take_along_axis(cumulative, ends, axis=1), axis=1)
+    pmode = np.take_along_axis(pmf, (n1 + 1) * (t + 1) // (total + 2) - lo, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p[np.abs(pmf - pmode) / np.maximum(pmf, pmode) <= tolerance] = 1.0
+    return p
 
 
 @functools.lru_cache(maxsize=512)
@@ -705,175 +727,339 @@ def call_distribution(simulated: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- power and sample size
+#
+# One engine for every power and sample-size number of the book (the biomarker chapter and
+# the small-cohorts chapter both call :func:`plan_power`): exact enumeration of every table,
+# for every cohort size (not a grid), under one named set of assumptions.
 
-
-def power_curve(
-    n_values: Iterable[int],
-    rate1: float,
-    rate2: float,
-    alpha: float = 0.05,
-    alternatives: Sequence[str] = ("two-sided", "greater"),
-) -> pd.DataFrame:
-    """Exact power of Fisher's test with ``n`` cultures in each group, for every n given.
-
-    Columns ``n_per_group, n_total, alternative, power``.
-    """
-    rows = []
-    for alternative in alternatives:
-        for n in n_values:
-            power = rejection_probability(int(n), int(n), rate1, rate2, alpha, "fisher", alternative)
-            rows.append((int(n), 2 * int(n), alternative, power))
-    return pd.DataFrame(rows, columns=["n_per_group", "n_total", "alternative", "power"])
-
-
-def power_checks(
-    n_values: Iterable[int],
-    rate1: float,
-    rate2: float,
-    alpha: float,
-    n_simulations: int,
-    rng: np.random.Generator,
-    alternatives: Sequence[str] = ("two-sided", "greater"),
-) -> pd.DataFrame:
-    """Exact and simulated power at a few group sizes (n per group), for each alternative.
-
-    Columns ``n_per_group, alternative, exact, simulated, mc_se, agrees``.
-    """
-    rows = []
-    for alternative in alternatives:
-        for n in n_values:
-            check = check_power("power", int(n), int(n), rate1, rate2, alpha, n_simulations, rng,
-                                "fisher", alternative)
-            rows.append((int(n), alternative, check.exact, check.simulated, check.mc_se,
-                         check.agrees))
-    return pd.DataFrame(
-        rows, columns=["n_per_group", "alternative", "exact", "simulated", "mc_se", "agrees"]
-    )
-
-
-def scenario_power(
-    scenarios: Mapping[str, tuple[float, float]],
-    n_values: Iterable[int],
-    check_n_values: Iterable[int],
-    alpha: float,
-    n_simulations: int,
-    rng: np.random.Generator,
-    alternatives: Sequence[str] = ("two-sided", "greater"),
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Exact power curves and simulated checks for several assumed effects.
-
-    ``scenarios`` maps a name to ``(rate_responders, rate_nonresponders)``. Returns
-    ``(curves, checks)``: :func:`power_curve` and :func:`power_checks` tables with a
-    leading ``scenario`` column.
-    """
-    n_values, check_n_values = list(n_values), list(check_n_values)
-    curves, checks = [], []
-    for name, (rate1, rate2) in scenarios.items():
-        curves.append(power_curve(n_values, rate1, rate2, alpha, alternatives)
-                      .assign(scenario=name))
-        checks.append(power_checks(check_n_values, rate1, rate2, alpha, n_simulations, rng,
-                                   alternatives).assign(scenario=name))
-    curve = pd.concat(curves, ignore_index=True)
-    check = pd.concat(checks, ignore_index=True)
-    return (curve[["scenario", *curve.columns[:-1]]], check[["scenario", *check.columns[:-1]]])
+#: Names of the assumed effects (scenarios) of the power plan.
+PLANNING = "planning effect"
+CAUTIOUS = "cautious effect"
+FACE_VALUE = "observed at face value"
+#: How each sidedness is described wherever power is reported.
+SIDEDNESS: dict[str, str] = {
+    "greater": "one-sided Fisher (alternative: the feature is commoner among responders)",
+    "two-sided": "two-sided Fisher (p sums every table no more likely than the observed one, "
+                 "scipy's convention)",
+}
+SHORT_SIDE: dict[str, str] = {"greater": "one-sided", "two-sided": "two-sided", "less": "one-sided"}
 
 
 @dataclass(frozen=True)
-class SampleSize:
-    """Cultures per group needed for a target power (None if not reached by ``max_n``).
+class PowerAssumptions:
+    """The book's one set of power assumptions (parameters ``power_*``, ``alpha``, ``target_power``).
 
-    ``n_first`` is the smallest n whose power reaches the target; Fisher's test is
-    discrete, so power zig-zags with n and may dip below the target again. ``n_stable``
-    is the smallest n from which power stays at or above the target up to ``max_n``.
+    ``rate_*`` is the planning effect: the true share of responders and of non-responders
+    with the feature; ``cautious_rate_*`` a smaller effect. A planned study samples
+    ``responder_share`` responders among its cultures (0.5: responder-balanced, responders
+    and non-responders recruited in equal numbers); sizes are searched for every total from
+    2 to ``max_n`` cultures.
     """
 
-    n_first: int | None
-    n_stable: int | None
-    power_first: float | None
-    power_stable: float | None
+    rate_responders: float
+    rate_nonresponders: float
+    cautious_rate_responders: float
+    cautious_rate_nonresponders: float
+    responder_share: float
+    alpha: float
     target: float
     max_n: int
 
+    def __post_init__(self) -> None:
+        for name in ("rate_responders", "rate_nonresponders", "cautious_rate_responders",
+                     "cautious_rate_nonresponders"):
+            _check_probability(name, getattr(self, name))
+        if not 0 < self.responder_share < 1:
+            raise ValueError(f"responder_share must lie strictly between 0 and 1, got "
+                             f"{self.responder_share!r}")
+        if not 0 < self.target < 1 or not 0 < self.alpha < 1:
+            raise ValueError("alpha and the target power must lie strictly between 0 and 1")
+        if int(self.max_n) < 2:
+            raise ValueError(f"max_n must be at least 2, got {self.max_n!r}")
 
-def sample_size(
-    rate1: float,
-    rate2: float,
-    alpha: float = 0.05,
-    target: float = 0.8,
-    alternative: str = "two-sided",
-    max_n: int = 100,
-) -> SampleSize:
-    """Smallest number of cultures per group giving ``target`` power (see :class:`SampleSize`)."""
-    if not 0 < target < 1:
-        raise ValueError(f"target power must lie strictly between 0 and 1, got {target!r}")
-    curve = power_curve(range(2, int(max_n) + 1), rate1, rate2, alpha, (alternative,))
-    n = curve["n_per_group"].to_numpy()
-    power = curve["power"].to_numpy()
-    ok = power >= target
-    if not ok.any():
-        return SampleSize(None, None, None, None, float(target), int(max_n))
-    first = int(np.argmax(ok))
-    stable = None
-    if ok[-1]:
-        fails = np.nonzero(~ok)[0]
-        stable = 0 if fails.size == 0 else int(fails[-1]) + 1
-    return SampleSize(
-        n_first=int(n[first]),
-        n_stable=None if stable is None else int(n[stable]),
-        power_first=float(power[first]),
-        power_stable=None if stable is None else float(power[stable]),
-        target=float(target),
-        max_n=int(max_n),
-    )
+    @classmethod
+    def from_params(cls, p: Mapping[str, Any]) -> PowerAssumptions:
+        """The assumptions set by book parameters (see :mod:`netcomp.params`)."""
+        return cls(
+            rate_responders=float(p["power_rate_responders"]),
+            rate_nonresponders=float(p["power_rate_nonresponders"]),
+            cautious_rate_responders=float(p["power_cautious_rate_responders"]),
+            cautious_rate_nonresponders=float(p["power_cautious_rate_nonresponders"]),
+            responder_share=float(p["power_responder_share"]),
+            alpha=float(p["alpha"]),
+            target=float(p["target_power"]),
+            max_n=int(p["power_max_n"]),
+        )
+
+    def follows_published(self) -> bool:
+        """Whether the planning shares are the defaults, taken from the published study."""
+        d = params.defaults()
+        return (self.rate_responders == d["power_rate_responders"]
+                and self.rate_nonresponders == d["power_rate_nonresponders"])
+
+    def scenarios(self) -> dict[str, tuple[float, float]]:
+        """``{name: (rate_responders, rate_nonresponders)}`` of the planning and cautious effects."""
+        return {PLANNING: (self.rate_responders, self.rate_nonresponders),
+                CAUTIOUS: (self.cautious_rate_responders, self.cautious_rate_nonresponders)}
 
 
-def sample_size_table(
+def design(n_total: int, responder_share: float) -> tuple[int, int]:
+    """Responders and non-responders of a planned study of ``n_total`` cultures.
+
+    ``round(share * n_total)`` responders (halves rounded up), at least one culture in each
+    class: with share 0.5, 11 cultures are 6 responders and 5 non-responders.
+    """
+    n_total = int(n_total)
+    if n_total < 2:
+        raise ValueError(f"a study needs at least 2 cultures, got {n_total}")
+    n1 = int(math.floor(float(responder_share) * n_total + 0.5))
+    n1 = min(max(n1, 1), n_total - 1)
+    return n1, n_total - n1
+
+
+def power_by_size(
+    sizes: Iterable[int],
     scenarios: Mapping[str, tuple[float, float]],
-    alpha: float = 0.05,
-    target: float = 0.8,
-    alternatives: Sequence[str] = ("two-sided", "greater"),
-    max_n: int = 100,
+    responder_share: float,
+    alphas: Sequence[float] = (0.05,),
+    alternatives: Sequence[str] = ("greater", "two-sided"),
 ) -> pd.DataFrame:
-    """:func:`sample_size` for every scenario and alternative, one row each.
+    """Exact power of Fisher's test for every total size, scenario, level and sidedness.
 
-    Columns ``scenario, alternative, rate_responders, rate_nonresponders, n_per_group,
-    n_total, power, n_stable`` (``n_per_group`` is the first n reaching ``target``;
-    missing when not reached by ``max_n``).
+    Each size is split by :func:`design`; the p-value grid of that design is computed once
+    (not cached: a 600-culture grid takes megabytes) and its rejection region weighted by
+    the two binomial distributions of each scenario. Columns ``scenario, alternative, alpha,
+    n_total, n_responders, n_nonresponders, power``.
     """
     rows = []
-    for name, (rate1, rate2) in scenarios.items():
+    for n_total in sorted({int(n) for n in sizes}):
+        n1, n2 = design(n_total, responder_share)
+        grids = fisher_grids(n1, n2, alternatives)
         for alternative in alternatives:
-            size = sample_size(rate1, rate2, alpha, target, alternative, max_n)
-            rows.append({
-                "scenario": name,
-                "alternative": alternative,
-                "rate_responders": float(rate1),
-                "rate_nonresponders": float(rate2),
-                "n_per_group": size.n_first,
-                "n_total": None if size.n_first is None else 2 * size.n_first,
-                "power": size.power_first,
-                "n_stable": size.n_stable,
-            })
+            grid = grids[alternative]
+            for alpha in alphas:
+                reject = _reject(grid, float(alpha)).astype(float)
+                for name, (rate1, rate2) in scenarios.items():
+                    power = (_binomial_pmf(n1, _check_probability("rate1", rate1)) @ reject
+                             @ _binomial_pmf(n2, _check_probability("rate2", rate2)))
+                    rows.append((name, alternative, float(alpha), n_total, n1, n2,
+                                 float(np.clip(power, 0.0, 1.0))))
+    return pd.DataFrame(rows, columns=["scenario", "alternative", "alpha", "n_total",
+                                       "n_responders", "n_nonresponders", "power"])
+
+
+def sample_sizes(curve: pd.DataFrame, target: float) -> pd.DataFrame:
+    """Smallest total size reaching ``target`` power, per scenario, sidedness and level.
+
+    Fisher's test is discrete, so power zig-zags with n and can dip below the target again
+    after first reaching it: ``n_first`` is the first size at or above the target,
+    ``n_stable`` the size from which power stays there up to the largest size searched.
+    Both are missing (``<NA>``) when not reached. Columns ``scenario, alternative, alpha,
+    rate_responders, rate_nonresponders`` (when ``curve`` has them), ``n_first,
+    n_responders, n_nonresponders, power, n_stable, max_n``.
+    """
+    rows = []
+    for (scenario, alternative, alpha), sub in curve.groupby(
+            ["scenario", "alternative", "alpha"], sort=False):
+        sub = sub.sort_values("n_total")
+        ok = sub["power"].to_numpy() >= target
+        row: dict[str, Any] = {"scenario": scenario, "alternative": alternative,
+                               "alpha": float(alpha), "n_first": None, "n_responders": None,
+                               "n_nonresponders": None, "power": None, "n_stable": None,
+                               "max_n": int(sub["n_total"].max())}
+        if ok.any():
+            first = sub.iloc[int(np.argmax(ok))]
+            row.update(n_first=int(first["n_total"]), n_responders=int(first["n_responders"]),
+                       n_nonresponders=int(first["n_nonresponders"]), power=float(first["power"]))
+            if ok[-1]:
+                fails = np.nonzero(~ok)[0]
+                row["n_stable"] = int(sub["n_total"].iloc[0 if fails.size == 0
+                                                          else int(fails[-1]) + 1])
+        rows.append(row)
     table = pd.DataFrame(rows)
-    for col in ("n_per_group", "n_total", "n_stable"):
+    for col in ("n_first", "n_responders", "n_nonresponders", "n_stable"):
         table[col] = table[col].astype("Int64")
+    table["power"] = table["power"].astype("Float64")
     return table
 
 
-def sample_size_checks(
-    sizes: pd.DataFrame, alpha: float, n_simulations: int, rng: np.random.Generator
-) -> list[PowerCheck]:
-    """Simulated power at each sample size of :func:`sample_size_table` (rows reaching the target)."""
+@dataclass(frozen=True)
+class PowerPlan:
+    """Exact power curves, sample sizes and the power of one cohort's design, under one set of assumptions."""
+
+    assumptions: PowerAssumptions
+    curve: pd.DataFrame
+    sizes: pd.DataFrame
+    cohort: tuple[int, int] | None
+    cohort_power: dict[str, float]
+
+    def needed(self, scenario: str = PLANNING, alternative: str = "two-sided",
+               alpha: float | None = None) -> tuple[int | None, int | None]:
+        """``(n_first, n_stable)`` total cultures for a scenario, sidedness and level."""
+        alpha = self.assumptions.alpha if alpha is None else float(alpha)
+        row = self.sizes[(self.sizes["scenario"] == scenario)
+                         & (self.sizes["alternative"] == alternative)
+                         & np.isclose(self.sizes["alpha"], alpha)]
+        if row.empty:
+            raise KeyError(f"no sample size for {scenario}, {alternative}, alpha {alpha:g}")
+        first, stable = row["n_first"].iloc[0], row["n_stable"].iloc[0]
+        return (None if pd.isna(first) else int(first), None if pd.isna(stable) else int(stable))
+
+
+def plan_power(
+    assumptions: PowerAssumptions,
+    cohort: tuple[int, int] | None = None,
+    extra_scenarios: Mapping[str, tuple[float, float]] | None = None,
+    extra_alphas: Sequence[float] = (),
+    alternatives: Sequence[str] = ("greater", "two-sided"),
+) -> PowerPlan:
+    """The book's power engine: exact curves for every total size from 2 to ``max_n``.
+
+    ``cohort`` = (responders, non-responders) of the data at hand: its own power under the
+    planning effect is computed at exactly that design. ``extra_scenarios`` and
+    ``extra_alphas`` add effects and levels to the curves (e.g. the observed shares, or an
+    exercise at alpha = 0.01).
+    """
+    a = assumptions
+    scenarios = {**a.scenarios(), **(extra_scenarios or {})}
+    alphas = list(dict.fromkeys([a.alpha, *map(float, extra_alphas)]))
+    curve = power_by_size(range(2, a.max_n + 1), scenarios, a.responder_share, alphas,
+                          alternatives)
+    sizes = sample_sizes(curve, a.target)
+    rates = sizes["scenario"].map({k: v[0] for k, v in scenarios.items()})
+    sizes.insert(3, "rate_responders", rates.astype(float))
+    sizes.insert(4, "rate_nonresponders",
+                 sizes["scenario"].map({k: v[1] for k, v in scenarios.items()}).astype(float))
+    cohort_power: dict[str, float] = {}
+    if cohort is not None and min(cohort) >= 1:
+        cohort = (int(cohort[0]), int(cohort[1]))
+        for alternative in alternatives:
+            cohort_power[alternative] = rejection_probability(
+                cohort[0], cohort[1], a.rate_responders, a.rate_nonresponders, a.alpha,
+                "fisher", alternative)
+    else:
+        cohort = None
+    return PowerPlan(a, curve, sizes, cohort, cohort_power)
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def assumptions_sentence(a: PowerAssumptions, feature: str = "the feature",
+                         published: bool = False) -> str:
+    """The named assumptions in words (the same text in every chapter that reports power).
+
+    ``published`` (when the shares are the defaults) adds where they come from: the
+    published 4 of 6 responders, and 10% rather than the published 0 of 5 non-responders.
+    """
+    upper = float(stats.beta.ppf(0.975, 1, 5))  # Clopper-Pearson upper end for 0 of 5
+    source = (" (these defaults follow the published study: its 4 of 6 responders; for "
+              "non-responders 10% rather than its 0 of 5, because a true share of exactly 0 "
+              f"is implausible: 0 of 5 is compatible with a true share up to {_pct(upper)}, "
+              "the upper end of its exact 95% Clopper-Pearson interval)"
+              if published else "")
+    share = ("responder-balanced: responders and non-responders recruited in equal numbers"
+             if a.responder_share == 0.5 else
+             f"{_pct(a.responder_share)} responders, set by power_responder_share")
+    return (f"{feature} in {_pct(a.rate_responders)} of responders and "
+            f"{_pct(a.rate_nonresponders)} of non-responders{source}; Fisher's exact test at "
+            f"alpha = {a.alpha:g}, a result counting as significant when p ≤ alpha; planned "
+            f"studies {share}; power computed exactly, by enumerating every possible table, "
+            f"for every size from 2 to {a.max_n} cultures")
+
+
+def _needs(plan: PowerPlan, scenario: str, alternative: str) -> str:
+    first, stable = plan.needed(scenario, alternative)
+    side = SHORT_SIDE[alternative]
+    if first is None:
+        return f"more than {plan.assumptions.max_n} cultures {side}"
+    n1, n2 = design(first, plan.assumptions.responder_share)
+    text = f"{first} cultures {side} ({n1} responders and {n2} non-responders"
+    if stable is None:
+        return text + (f"; power dips below the target again within the "
+                       f"{plan.assumptions.max_n} searched)")
+    if stable != first:
+        return text + f"; power stays at or above the target from {stable} cultures on)"
+    return text + ")"
+
+
+def planning_statement(plan: PowerPlan, feature: str = "the feature") -> str:
+    """The one reconciled power statement both chapters show, computed from ``plan``.
+
+    It gives the power of the data's own design under the planning effect (when the data
+    have both classes) and the total size a planned study needs, one-sided and two-sided.
+    """
+    a = plan.assumptions
+    target = f"{100 * a.target:g}%"
+    parts = []
+    if plan.cohort is not None:
+        n1, n2 = plan.cohort
+        one, two = plan.cohort_power.get("greater"), plan.cohort_power.get("two-sided")
+        powers = " and ".join(f"{_pct(v)} {side}" for v, side in ((one, "one-sided"),
+                                                                    (two, "two-sided"))
+                              if v is not None)
+        parts.append(f"Under the planning effect, a study with this cohort's design ({n1} "
+                     f"responder{'s' if n1 != 1 else ''} and {n2} non-responder"
+                     f"{'s' if n2 != 1 else ''}) would reach p ≤ {a.alpha:g} with probability "
+                     f"{powers}.")
+        if two is not None and two < 0.5:
+            parts.append("Even if the effect were real and this large, a study of this size "
+                         "would miss it more often than not.")
+    balanced = ("a responder-balanced study" if a.responder_share == 0.5 else
+                f"a study with {_pct(a.responder_share)} responders")
+    parts.append(f"For {target} power, {balanced} needs {_needs(plan, PLANNING, 'greater')}, "
+                 f"or {_needs(plan, PLANNING, 'two-sided')}; under the cautious effect "
+                 f"({feature} in {_pct(a.cautious_rate_responders)} of responders and "
+                 f"{_pct(a.cautious_rate_nonresponders)} of non-responders) it needs "
+                 f"{_needs(plan, CAUTIOUS, 'greater')}, or {_needs(plan, CAUTIOUS, 'two-sided')}.")
+    return " ".join(parts)
+
+
+def power_checks(
+    plan: PowerPlan,
+    every: int,
+    n_simulations: int,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """Simulated power at every ``every``-th total size of the plan's curve (level alpha).
+
+    The independent route to the exact curve: draw the two binomial counts, look the
+    p-value up. Columns ``scenario, alternative, n_total, exact, simulated, mc_se, agrees``.
+    """
+    a = plan.assumptions
+    curve = plan.curve[np.isclose(plan.curve["alpha"], a.alpha)
+                       & (plan.curve["n_total"] % int(every) == 0)]
+    rows = []
+    for row in curve.itertuples(index=False):
+        rate1, rate2 = _scenario_rates(plan, row.scenario)
+        check = check_power("power", row.n_responders, row.n_nonresponders, rate1, rate2,
+                            a.alpha, n_simulations, rng, "fisher", row.alternative)
+        rows.append((row.scenario, row.alternative, int(row.n_total), check.exact,
+                     check.simulated, check.mc_se, check.agrees))
+    return pd.DataFrame(rows, columns=["scenario", "alternative", "n_total", "exact",
+                                       "simulated", "mc_se", "agrees"])
+
+
+def _scenario_rates(plan: PowerPlan, scenario: str) -> tuple[float, float]:
+    row = plan.sizes[plan.sizes["scenario"] == scenario].iloc[0]
+    return float(row["rate_responders"]), float(row["rate_nonresponders"])
+
+
+def sample_size_checks(plan: PowerPlan, n_simulations: int, rng: np.random.Generator,
+                       alpha: float | None = None) -> list[PowerCheck]:
+    """Simulated power at each sample size the plan reached (level ``alpha``, default the plan's)."""
+    alpha = plan.assumptions.alpha if alpha is None else float(alpha)
     checks = []
-    for row in sizes.dropna(subset=["n_per_group"]).itertuples(index=False):
-        n = int(row.n_per_group)
+    reached = plan.sizes[np.isclose(plan.sizes["alpha"], alpha)].dropna(subset=["n_first"])
+    for row in reached.itertuples(index=False):
         checks.append(check_power(
-            f"power at the smallest n per group reaching the target ({row.scenario})",
-            n, n, row.rate_responders, row.rate_nonresponders, alpha, n_simulations, rng,
-            "fisher", row.alternative,
+            f"power at the smallest total size reaching the target ({row.scenario}, "
+            f"{SHORT_SIDE[row.alternative]})",
+            int(row.n_responders), int(row.n_nonresponders), row.rate_responders,
+            row.rate_nonresponders, alpha, n_simulations, rng, "fisher", row.alternative,
         ))
     return checks
-
 
 # --------------------------------------------------------------------------- effect sizes
 

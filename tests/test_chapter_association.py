@@ -29,7 +29,7 @@ from tests.strategies import cohort_specs
 
 #: A 12-culture synthetic cohort with 6 responders and 6 non-responders at 15%.
 BALANCED = CohortSpec(seed=10, hras_effect=2.0)
-FAST = {"n_simulations": 100, "power_n_max": 20}
+FAST = {"n_simulations": 100, "power_max_n": 20}
 
 
 @pytest.fixture(scope="module")
@@ -167,10 +167,11 @@ def test_bundled_grid_cell_and_power_bounds(bundled, bundled_cohort):
     table = [[int((over & classes).sum()), int((over & ~classes).sum())],
              [int((~over & classes).sum()), int((~over & ~classes).sum())]]
     assert cell["p_value"] == pytest.approx(stats.fisher_exact(table).pvalue)
-    n = bundled.curves["n"]
-    assert n.min() >= 6 and n.max() <= 60 and 11 in set(n)
+    n = bundled.curves["n_total"]  # exact power, every size from 2 to power_max_n
+    assert set(n) == set(range(2, 121)) and bundled.observed_n == 11
     assert bundled.curves["power"].between(0, 1).all()
-    assert bundled.values["assoc_pow_frac"] == pytest.approx(100 * 6 / 11)
+    assert "this cohort's design (6 responders and 5 non-responders)" in (
+        bundled.values["assoc_pow_sentence"])
 
 
 def test_bundled_exercises(bundled):
@@ -218,7 +219,8 @@ def test_empty_class_keeps_descriptive_parts(tmp_path):
     assert result.n_nonresponders == 0 and result.hras is not None
     assert result.hras_table is not None  # the 2x2 counts are still drawn
     assert "every culture is in one class" in result.notices_for(ch.S_CLASSES)[0].reason
-    assert "as in the published study" in result.values["assoc_pow_frac_source"]
+    assert "this cohort's design" not in result.values["assoc_pow_sentence"]  # one class only
+    assert result.plan.cohort is None and result.observed_n is None
     assert result.values["assoc_hras_p2"] == ch.NOT_APPLICABLE
 
 
@@ -250,9 +252,11 @@ def test_other_drug_dose_series_and_one_drug(tmp_path):
 def test_two_hundred_cultures(tmp_path):
     result = ch.compute(_cohort(replace(BALANCED, n_cultures=200), tmp_path), FAST)
     assert result.tests_apply and len(result.loo) == 200
-    assert 20 not in set(result.curves["n"]) or result.observed_n is None
-    assert result.observed_n is None  # 200 lies outside the simulated sizes 6 to 20
-    assert "lie outside the simulated sizes" in result.values["assoc_pow_sentence"]
+    assert result.curves["n_total"].max() == 20
+    assert result.observed_n is None  # 200 lies beyond power_max_n = 20
+    n1, n2 = result.n_responders, result.n_nonresponders  # the cohort's own design is exact
+    assert f"this cohort's design ({n1} responders and {n2} non-responders)" in (
+        result.values["assoc_pow_sentence"])
     _check_values(result)
 
 
@@ -267,26 +271,23 @@ def test_scan_values_stay_within_bounds():
 def test_grid_parameters_are_respected(tmp_path):
     params = {**FAST, "threshold_min_pct": 10.0, "threshold_max_pct": 30.0,
               "threshold_step_pct": 7.0, "cutoff_min": 1.0, "cutoff_max": 3.0,
-              "cutoff_step": 0.002, "power_n_min": 4, "power_n_max": 9, "power_n_step": 2}
+              "cutoff_step": 0.002, "power_max_n": 9}
     result = ch.compute(_cohort(BALANCED, tmp_path), params)
     assert sorted(result.grid["threshold_pct"].unique()) == [10.0, 17.0, 24.0]
     assert result.grid["cutoff"].between(1.0, 3.0).all()
     assert result.grid["cutoff"].nunique() == robustness.MAX_SCAN_POINTS
     assert "widened" in result.values["assoc_grid_sentence"]
-    assert result.curves["n"].between(4, 9).all()
-    assert result.ex4_curves["n"].between(4, 18).all()  # the exercise doubles the range
+    assert set(result.curves["n_total"]) == set(range(2, 10))
+    assert set(result.ex4_curves["n_total"]) == set(range(2, 19))  # the exercise doubles it
     assert result.values["assoc_thr_max"] == 24.0
 
 
-def test_exercise_power_stays_within_the_simulation_bounds(bundled_cohort):
-    from netcomp.params import MAX_POWER_SIZES, MAX_SIMULATED_CULTURES
+def test_exercise_power_stays_within_the_engine_bound(bundled_cohort):
+    from netcomp.params import MAX_POWER_N
 
-    params = {"power_n_min": 2, "power_n_max": 1000, "power_n_step": 2, "n_simulations": 100}
-    result = ch.compute(bundled_cohort, params)
-    ex4 = result.ex4_curves[result.ex4_curves["test"].str.contains("0.01")]
-    assert len(ex4) <= MAX_POWER_SIZES
-    assert 100 * ex4["n"].sum() <= MAX_SIMULATED_CULTURES
-    assert ex4["n"].max() <= 2000 and result.values["assoc_ex4_step"] == 6
+    result = ch.compute(bundled_cohort, {"power_max_n": 400, "n_simulations": 100})
+    ex4 = result.ex4_curves[result.ex4_curves["alpha"] == 0.01]
+    assert ex4["n_total"].max() == MAX_POWER_N == result.values["assoc_ex4_max_n"]
 
 
 @settings(max_examples=25, deadline=None,
@@ -301,14 +302,14 @@ def test_compute_never_raises_on_any_valid_cohort(spec):
             # partial expression can leave expression.csv without rows: not a valid cohort
             assume("expression.csv" not in str(err) or "no data rows" not in str(err))
             raise
-        result = ch.compute(cohort, {"n_simulations": 100, "power_n_max": 12,
+        result = ch.compute(cohort, {"n_simulations": 100, "power_max_n": 12,
                                      "threshold_step_pct": 2.5, "cutoff_step": 0.5})
     _check_values(result)
     for notice in result.notices:
         assert notice.reason and notice.remedy
     if result.tests_apply:
         assert result.screen is not None and not result.tables["associations"].empty
-    assert result.curves["n"].between(6, 12).all()
+    assert result.curves["n_total"].between(2, 12).all()
 
 
 def test_drug_missing_for_some_cultures(tmp_path):

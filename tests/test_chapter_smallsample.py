@@ -112,21 +112,43 @@ def test_bundled_tests_match_scipy(result):
     assert v["sc_n_tables"] == 5  # 4 cultures with the feature: 0..4 of them responders
     pooled = 4 / 11
     assert v["sc_usize_fisher"] == pytest.approx(100 * _brute_power(6, 5, pooled, pooled))
-    assert v["sc_pow_two"] == pytest.approx(100 * _brute_power(6, 5, 4 / 6, 0.0), rel=1e-10)
+    # the p-value section repeats the study under the planning effect (0.667 vs 0.1)
+    assert v["sc_pow_two"] == pytest.approx(100 * _brute_power(6, 5, 0.667, 0.1), rel=1e-10)
     assert v["sc_pow_one"] == pytest.approx(
-        100 * _brute_power(6, 5, 4 / 6, 0.0, alternative="greater"), rel=1e-10)
-    assert f"p = {v['sc_p_fisher']:.3f} (two-sided)" in v["sc_exact_p_sentence"]
+        100 * _brute_power(6, 5, 0.667, 0.1, alternative="greater"), rel=1e-10)
+    assert f"p = {v['sc_p_fisher']:.3f} two-sided" in v["sc_exact_p_sentence"]
+    assert f"p = {v['sc_p_fisher_one']:.3f} one-sided" in v["sc_exact_p_sentence"]
+    assert "chi-square, two-sided by construction" in v["sc_exact_p_sentence"]
 
 
 def test_bundled_sample_sizes_match_brute_force(result):
+    """First total size (responder-balanced: 6 + 5 for 11) with power >= 80%, by scipy loops."""
     def first_n(r1, r2, alternative):
-        return next(n for n in range(2, 61) if _brute_power(n, n, r1, r2, 0.05, alternative) >= 0.8)
+        return next(n for n in range(2, 121)
+                    if _brute_power((n + 1) // 2, n // 2, r1, r2, 0.05, alternative) >= 0.8)
 
     v = result.values
-    assert v["sc_n_obs_two"] == str(first_n(4 / 6, 0.0, "two-sided"))
-    assert v["sc_n_obs_one"] == str(first_n(4 / 6, 0.0, "greater"))
-    assert v["sc_n_cau_two"] == str(first_n(0.5, 0.1, "two-sided"))
-    assert f"needs {v['sc_n_obs_two']} cultures per group" in v["sc_sample_size_sentence"]
+    assert v["sc_n_plan_two"] == str(first_n(0.667, 0.1, "two-sided")) == "25"
+    assert v["sc_n_plan_one"] == str(first_n(0.667, 0.1, "greater")) == "22"
+    assert v["sc_n_cau_two"] == str(first_n(0.5, 0.1, "two-sided")) == "43"
+    assert v["sc_n_face_two"] == str(first_n(4 / 6, 0.0, "two-sided")) == "17"
+    assert v["sc_n_face_one"] == str(first_n(4 / 6, 0.0, "greater")) == "13"
+    assert f"needs {v['sc_n_plan_one']} cultures one-sided" in v["sc_power_statement"]
+    assert f"{v['sc_n_face_two']} two-sided" in v["sc_face_value_sentence"]
+
+
+def test_one_statement_in_both_chapters(result, bundled):
+    """Chapters 3 and 5 show the same power statement, from the same engine and parameters."""
+    from netcomp.chapters import association
+
+    ch3 = association.compute(bundled, {"n_simulations": 100}, exercises=False)
+    assert ch3.values["assoc_pow_sentence"] == result.values["sc_power_statement"]
+    assert ch3.values["assoc_pow_assumptions"] == result.values["sc_assumptions_sentence"]
+    pd.testing.assert_frame_equal(ch3.plan.sizes, result.plan.sizes[
+        result.plan.sizes["scenario"] != ss.FACE_VALUE].reset_index(drop=True))
+    # the p-value section's power is the power of the cohort's design in that statement
+    assert result.values["sc_pow_two"] == pytest.approx(100 * ch3.plan.cohort_power["two-sided"])
+    assert "responder-balanced" in result.values["sc_assumptions_sentence"]
 
 
 def test_bundled_effect_sizes_by_hand(result):
@@ -163,9 +185,12 @@ def test_bundled_multiple_testing_and_panel(result, bundled):
 def test_bundled_checks_file_and_agreement(result):
     checks = result.checks
     assert list(checks.columns) == list(RESULT_COLUMNS)
-    assert len(checks) == result.values["sc_n_checks"] == 10
-    assert result.values["sc_n_agree"] == int(checks["agrees"].sum()) >= 9
-    assert result.values["sc_power_points"] == 2 * 2 * 12  # 2 effects x 2 sides x n = 5..60
+    assert len(checks) == result.values["sc_n_checks"] == 12
+    assert result.values["sc_n_agree"] == int(checks["agrees"].sum()) >= 11
+    assert result.values["sc_power_points"] == 3 * 2 * 12  # 3 effects x 2 sides x n = 10..120
+    assert result.values["sc_power_points_agree"] >= 68
+    sided = checks["quantity"].str.contains("one-sided|two-sided")
+    assert sided[checks["quantity"].str.startswith(("P(p", "power"))].all()
 
 
 def test_compute_is_reproducible(bundled):
@@ -185,8 +210,9 @@ def test_absent_drug_gives_notices(bundled):
     res = chapter.compute(bundled, FAST | {"drug": "cabozantinib"})
     _only_notices(res, (*SECTIONS, chapter.PANEL))
     assert "cabozantinib" in res.notices[0].reason and "lenvatinib" in res.notices[0].remedy
-    assert res.power_curve is not None  # the cautious-effect planning still applies
-    assert res.values["sc_n_cau_two"] == "23"
+    assert res.power_curve is not None  # the planning still applies
+    assert res.values["sc_n_cau_two"] == "43" and res.values["sc_n_plan_two"] == "25"
+    assert res.values["sc_n_face_two"] == chapter.NOT_APPLICABLE
     _assert_renders(res)
 
 
@@ -202,10 +228,11 @@ def test_absent_gene_gives_notices(bundled):
     _only_notices(res, SECTIONS)  # the mutation panel does not need the gene
     assert "NOTAGENE is not in expression.csv" in res.notices[0].reason
     assert res.values["sc_n_mutated"] == chapter.compute(bundled, FAST).values["sc_n_mutated"]
-    assert list(res.scenarios_plan) == ["cautious effect"]
-    assert "cannot be estimated" in res.values["sc_sample_size_sentence"]
+    assert list(res.scenarios_plan) == [ss.PLANNING, ss.CAUTIOUS]
+    assert "cannot be set beside them" in res.values["sc_face_value_sentence"]
+    assert "this cohort's design" not in res.values["sc_power_statement"]
     power_note = res.notices_for(chapter.POWER)[0].reason
-    assert power_note.startswith("the observed-effect curves need the cohort's 2x2 table")
+    assert power_note.startswith("the power of this cohort's own design and of its observed")
     _assert_renders(res)
 
 
@@ -215,7 +242,7 @@ def test_empty_class_gives_notices(bundled, threshold, missing):
     _only_notices(res, (*SECTIONS, chapter.PANEL))
     assert f"no {missing} to compare" in res.notices[0].reason
     assert res.counts is None and res.effects is None
-    assert len(res.checks) == 2  # the simulated checks of the cautious sample sizes
+    assert len(res.checks) == 4  # simulated checks of the planning and cautious sizes
     _assert_renders(res)
 
 
@@ -224,25 +251,24 @@ def test_observed_rates_of_zero_or_one(bundled, cutoff, rate):
     """Every culture (or none) overexpresses: no effect, p = 1, sample size never reached."""
     res = chapter.compute(bundled, FAST | {"overexpression_fold_change": cutoff})
     assert res.notices == []
-    assert res.rate1 == res.rate2 == res.pooled == rate
+    assert res.counts.rate1 == res.counts.rate2 == res.pooled == rate
     v = res.values
-    assert v["sc_p_fisher"] == 1.0 and v["sc_pow_two"] == 0.0
-    assert v["sc_n_obs_two"] == v["sc_n_obs_one"] == "not reached within 60 per group"
-    assert ("as large as observed does not reach 80% power within 60 cultures per group"
-            in v["sc_sample_size_sentence"])
+    assert v["sc_p_fisher"] == 1.0
+    assert v["sc_n_face_two"] == v["sc_n_face_one"] == "more than 120"
+    assert "would call for more than 120 cultures one-sided" in v["sc_face_value_sentence"]
     assert "no estimate exists" in v["sc_or_sentence"]
     assert v["sc_tail"] == chapter.NOT_APPLICABLE
     _assert_renders(res)
 
 
 def test_no_effect_and_small_search_report_not_reached(bundled):
-    res = chapter.compute(bundled, FAST | {"rate_responders": 0.3, "rate_nonresponders": 0.3,
-                                           "max_n_per_group": 8})
+    res = chapter.compute(bundled, FAST | {"power_rate_responders": 0.3,
+                                           "power_rate_nonresponders": 0.3, "power_max_n": 8})
     v = res.values
-    assert v["sc_n_obs_two"] == "not reached within 8 per group"
-    assert v["sc_n_cau_two"] == "not reached within 8 per group"
-    assert "set by the parameters" in v["sc_rates_sentence"]
-    assert res.sizes["n_per_group"].isna().all()
+    assert v["sc_n_plan_two"] == v["sc_n_cau_two"] == "more than 8"
+    assert v["sc_pow_two"] == pytest.approx(100 * _brute_power(6, 5, 0.3, 0.3))  # a size
+    assert "these defaults follow the published study" not in v["sc_assumptions_sentence"]
+    assert res.sizes["n_first"].isna().all()
     assert len(res.checks) == 6  # no sample size reached: nothing to simulate there
     _assert_renders(res)
 
@@ -288,7 +314,7 @@ def test_dose_series_uses_the_shared_top_concentration(tmp_path):
 
 def test_large_margins_show_a_window(tmp_path):
     res = chapter.compute(_cohort(tmp_path / "c", CohortSpec(n_cultures=200, hras_effect=2.0)),
-                          FAST | {"max_n_per_group": 10})
+                          FAST | {"power_max_n": 20})
     assert len(res.margins) > 15 and len(res.tables["margins"]) == 15
     assert res.tables["margins"]["observed"].sum() == 1
     assert "the 15 nearest the observed one" in res.values["sc_tables_sentence"]
@@ -298,6 +324,8 @@ def test_large_margins_show_a_window(tmp_path):
 def test_unknown_parameter_is_refused(bundled):
     with pytest.raises(ValueError, match="unknown parameter"):
         chapter.compute(bundled, {"gnee": "HRAS"})
+    with pytest.raises(ValueError, match="renamed to 'power_cautious_rate_responders'"):
+        chapter.compute(bundled, {"cautious_rate_responders": 0.5})
 
 
 # --------------------------------------------------------------------------- any shape
@@ -312,7 +340,7 @@ def test_compute_never_raises(spec):
             cohort = load_cohort(write_cohort(Path(tmp) / "c", spec))
         except CohortError:  # a shape the validation still refuses
             assume(False)
-        res = chapter.compute(cohort, {"n_simulations": 100, "max_n_per_group": 10})
+        res = chapter.compute(cohort, {"n_simulations": 100, "power_max_n": 20})
     _assert_renders(res)
     assert res.checks is not None and list(res.checks.columns) == list(RESULT_COLUMNS)
     if res.counts is None:

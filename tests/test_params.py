@@ -18,9 +18,8 @@ from netcomp.contract import DRUG_PATTERN, GENE_PATTERN
 from netcomp.params import (
     BY_NAME,
     MAX_FILE_BYTES,
-    MAX_POWER_SIZES,
+    MAX_POWER_N,
     MAX_SCAN_POINTS,
-    MAX_SIMULATED_CULTURES,
     PARAMS,
     ParamsError,
     defaults,
@@ -179,27 +178,34 @@ def test_scans_up_to_the_bound_are_accepted_and_one_step_finer_refused():
     assert "allowed: at most 1,001 cut-offs" in str(info.value)
 
 
-def test_power_curve_sizes_and_simulated_cultures_are_bounded():
-    wide = {"power_n_min": 2, "power_n_max": 1000}
+def test_old_power_parameters_are_refused_with_their_new_names():
+    """One set of power assumptions replaced three (issue 15, item 5): old files get a hint."""
     with pytest.raises(ParamsError) as info:
-        resolve({**wide, "power_n_step": 1})
-    assert "'power_n_step' (1) gives 999 cohort sizes" in str(info.value)
-    assert f"allowed: at most {MAX_POWER_SIZES} sizes" in str(info.value)
-    # 2, 4, ..., 1000: 500 sizes summing to 250,500 cultures
-    assert len(range(2, 1001, 2)) == MAX_POWER_SIZES and sum(range(2, 1001, 2)) == 250_500
-    assert resolve({**wide, "power_n_step": 2, "n_simulations": 100})["power_n_step"] == 2
-    with pytest.raises(ParamsError) as info:
-        resolve({**wide, "power_n_step": 2, "n_simulations": 2000})
-    message = str(info.value)
-    assert "parameter 'n_simulations' (2,000)" in message
-    assert "is 501,000,000 simulated cultures" in message
-    assert f"allowed: at most {MAX_SIMULATED_CULTURES:,}" in message
+        resolve({"power_p_responders": 0.6, "rate_nonresponders": None,
+                 "cautious_rate_responders": 0.5, "max_n_per_group": 60, "power_n_step": 2})
+    lines = str(info.value).splitlines()
+    assert len(lines) == 5
+    assert "'power_p_responders' was renamed to 'power_rate_responders'" in lines[0]
+    assert "'rate_nonresponders' was replaced by 'power_rate_nonresponders'" in lines[1]
+    assert "renamed to 'power_cautious_rate_responders'" in lines[2]
+    assert "'max_n_per_group' was replaced by 'power_max_n'" in lines[3]
+    assert "'power_n_step' was removed" in lines[4]
+    for new in ("power_rate_responders", "power_rate_nonresponders", "power_max_n",
+                "power_cautious_rate_responders", "power_cautious_rate_nonresponders",
+                "power_responder_share", "target_power"):
+        assert new in BY_NAME
+
+
+def test_responder_share_is_strictly_between_0_and_1():
+    for bad in (0, 1, 1.2):
+        with pytest.raises(ParamsError, match="'power_responder_share' is out of range"):
+            resolve({"power_responder_share": bad})
+    assert resolve({"power_responder_share": 0.3})["power_responder_share"] == 0.3
 
 
 @pytest.mark.parametrize(("key", "value", "allowed"), [
     ("n_simulations", 100_001, "<= 100,000"),
-    ("max_n_per_group", 301, "<= 300"),
-    ("power_n_max", 1001, "<= 1,000"),
+    ("power_max_n", 601, "<= 600"),
     ("cutoff_max", 1001, "<= 1,000"),
     ("concentration_um", 0, "> 0"),
 ])
@@ -404,7 +410,6 @@ def test_the_rerun_guide_states_the_bounds_the_code_enforces():
     guide = (Path(__file__).parents[1] / "book" / "rerun.md").read_text(encoding="utf-8")
     guide = " ".join(guide.split())
     for text in (f"at most {MAX_SCAN_POINTS:,} thresholds", f"{MAX_SCAN_POINTS:,} cut-offs",
-                 f"at most {MAX_POWER_SIZES} cohort sizes", f"{MAX_SIMULATED_CULTURES:,} simulated",
                  f"`n_simulations` at most {BY_NAME['n_simulations'].maximum:,}",
-                 f"`max_n_per_group` at most {BY_NAME['max_n_per_group'].maximum:,}"):
+                 f"`power_max_n` at most {MAX_POWER_N:,}"):
         assert text in guide

@@ -210,9 +210,8 @@ def test_chapter_defaults_agree():
     exact = ss.null_screen_exact(6, 5, rates, 0.05)
     sim = ss.simulate_null_screen(6, 5, rates, n_sim, rng, 0.05, 0.10)
     checks += ss.null_screen_checks(exact, sim, 6, 5, 4 / 11)
-    sizes = ss.sample_size_table({"observed": (4 / 6, 0.0), "cautious": (0.5, 0.1)}, 0.05, 0.8,
-                                 max_n=30)
-    checks += ss.sample_size_checks(sizes, 0.05, n_sim, rng)
+    plan = ss.plan_power(ss.PowerAssumptions(0.667, 0.1, 0.5, 0.1, 0.5, 0.05, 0.8, 60))
+    checks += ss.sample_size_checks(plan, n_sim, rng)
     table = ss.checks_table(checks)
     assert list(table.columns) == list(ss.RESULT_COLUMNS)
     assert table["agrees"].all(), table
@@ -294,31 +293,116 @@ def test_bh_minimum_calls_against_statsmodels():
 # --------------------------------------------------------------------------- sample size
 
 
-def test_sample_size_observed_effect_brute_force():
-    size = ss.sample_size(4 / 6, 0.0, 0.05, 0.8, "two-sided", max_n=20)
-    powers = {n: _brute_power(n, n, 4 / 6, 0.0, 0.05) for n in range(2, size.n_first + 1)}
-    assert powers[size.n_first] >= 0.8
-    assert all(powers[n] < 0.8 for n in range(2, size.n_first))
-    assert size.power_first == pytest.approx(powers[size.n_first], rel=1e-10)
-    assert size.n_stable is not None and size.n_stable >= size.n_first
+DEFAULTS = ss.PowerAssumptions(0.667, 0.1, 0.5, 0.1, 0.5, 0.05, 0.8, 120)
 
 
-def test_sample_size_not_reached_and_stable_definition():
-    assert ss.sample_size(0.5, 0.45, max_n=15).n_first is None
-    curve = ss.power_curve(range(2, 31), 0.5, 0.1, 0.05, ("two-sided",))
-    size = ss.sample_size(0.5, 0.1, max_n=30)
-    ok = curve.set_index("n_per_group")["power"] >= 0.8
-    assert ok.loc[size.n_stable:].all()
-    assert not ok.loc[size.n_stable - 1]
-    with pytest.raises(ValueError, match="target"):
-        ss.sample_size(0.5, 0.1, target=1.2)
+def test_design_splits_a_total_by_the_responder_share():
+    assert ss.design(11, 0.5) == (6, 5)  # the published study's 6 + 5
+    assert ss.design(12, 0.5) == (6, 6)
+    assert ss.design(10, 0.3) == (3, 7)
+    assert ss.design(2, 0.9) == (1, 1)  # at least one culture in each class
+    with pytest.raises(ValueError, match="at least 2"):
+        ss.design(1, 0.5)
+    with pytest.raises(ValueError, match="responder_share"):
+        ss.PowerAssumptions(0.6, 0.1, 0.5, 0.1, 1.0, 0.05, 0.8, 20)
 
 
-def test_sample_size_table_columns():
-    table = ss.sample_size_table({"x": (4 / 6, 0.0)}, 0.05, 0.8, ("two-sided", "greater"), 20)
-    assert table["n_total"].tolist() == [2 * n for n in table["n_per_group"]]
-    # a one-sided test never needs more cultures than the two-sided one here
-    assert table["n_per_group"].iloc[1] <= table["n_per_group"].iloc[0]
+@pytest.mark.parametrize("share", [0.5, 0.3])
+def test_exact_power_matches_brute_force_enumeration(share):
+    """Every size from 2 to 16: scipy's Fisher test table by table, binomial weights."""
+    scenarios = {"a": (0.667, 0.1), "b": (0.3, 0.3)}
+    curve = ss.power_by_size(range(2, 17), scenarios, share, (0.05, 0.01))
+    assert len(curve) == 15 * 2 * 2 * 2
+    for row in curve.itertuples(index=False):
+        n1, n2 = ss.design(row.n_total, share)
+        assert (row.n_responders, row.n_nonresponders) == (n1, n2)
+        r1, r2 = scenarios[row.scenario]
+        want = _brute_power(n1, n2, r1, r2, row.alpha, row.alternative)
+        assert row.power == pytest.approx(want, rel=1e-9, abs=1e-14), row
+
+
+def test_exact_power_approaches_statsmodels_normal_power_for_large_groups():
+    """Where a normal approximation applies (large groups), the enumeration agrees with it.
+
+    statsmodels' power of the two-sample z-test of proportions is the large-sample power of
+    Pearson's chi-square test, which the same enumeration computes exactly; Fisher's exact
+    test is a little more conservative but converges to it.
+    """
+    from statsmodels.stats.power import NormalIndPower
+    from statsmodels.stats.proportion import proportion_effectsize
+
+    n = 150
+    for rate1, rate2 in ((0.5, 0.35), (0.3, 0.15)):
+        effect = proportion_effectsize(rate1, rate2)
+        normal = NormalIndPower().power(effect, nobs1=n, alpha=0.05, ratio=1.0)
+        chi = ss.rejection_probability(n, n, rate1, rate2, 0.05, "chi-square")
+        fisher = ss.power_by_size([2 * n], {"x": (rate1, rate2)}, 0.5, (0.05,),
+                                  ("two-sided",))["power"].iloc[0]
+        assert chi == pytest.approx(normal, abs=0.02)
+        assert fisher == pytest.approx(normal, abs=0.04)
+        assert fisher <= chi + 1e-12
+
+
+def test_sample_sizes_first_and_stable_by_brute_force():
+    plan = ss.plan_power(ss.PowerAssumptions(0.667, 0.1, 0.5, 0.1, 0.5, 0.05, 0.8, 40))
+    for scenario, (r1, r2) in plan.assumptions.scenarios().items():
+        for alternative in ("greater", "two-sided"):
+            powers = {n: _brute_power(*ss.design(n, 0.5), r1, r2, 0.05, alternative)
+                      for n in range(2, 41)}
+            ok = [n for n, power in powers.items() if power >= 0.8]
+            first, stable = plan.needed(scenario, alternative)
+            if not ok:
+                assert first is None and stable is None
+                continue
+            assert first == ok[0]
+            failing = [n for n, power in powers.items() if power < 0.8]
+            assert stable == (max(failing) + 1 if powers[40] >= 0.8 else None)
+    # the planning effect: 22 one-sided, 25 two-sided (power 0.837 and 0.847)
+    assert plan.needed(ss.PLANNING, "greater") == (22, 22)
+    assert plan.needed(ss.PLANNING, "two-sided") == (25, 25)
+    row = plan.sizes[(plan.sizes["scenario"] == ss.PLANNING)
+                     & (plan.sizes["alternative"] == "two-sided")].iloc[0]
+    assert (row["n_responders"], row["n_nonresponders"]) == (13, 12)
+    assert row["power"] == pytest.approx(_brute_power(13, 12, 0.667, 0.1, 0.05), rel=1e-9)
+
+
+def test_sample_sizes_not_reached():
+    plan = ss.plan_power(ss.PowerAssumptions(0.5, 0.45, 0.5, 0.4, 0.5, 0.05, 0.8, 30))
+    assert plan.sizes["n_first"].isna().all() and plan.sizes["n_stable"].isna().all()
+    statement = ss.planning_statement(plan)
+    assert statement.count("more than 30 cultures") == 4
+
+
+def test_cohort_power_and_statement_use_the_cohort_design():
+    plan = ss.plan_power(DEFAULTS, (6, 5), {ss.FACE_VALUE: (4 / 6, 0.0)})
+    one = _brute_power(6, 5, 0.667, 0.1, 0.05, "greater")
+    two = _brute_power(6, 5, 0.667, 0.1, 0.05)
+    assert plan.cohort_power["greater"] == pytest.approx(one, rel=1e-10)
+    assert plan.cohort_power["two-sided"] == pytest.approx(two, rel=1e-10)
+    text = ss.planning_statement(plan, "HRAS overexpression")
+    assert f"{100 * one:.1f}% one-sided and {100 * two:.1f}% two-sided" in text
+    assert "22 cultures one-sided (11 responders and 11 non-responders)" in text
+    assert "25 cultures two-sided (13 responders and 12 non-responders)" in text
+    # the observed 0 of 5 taken at face value asks for far fewer cultures
+    assert plan.needed(ss.FACE_VALUE, "two-sided")[0] < plan.needed(ss.PLANNING, "two-sided")[0]
+    words = ss.assumptions_sentence(DEFAULTS, "HRAS overexpression", DEFAULTS.follows_published())
+    upper = 1 - 0.025 ** (1 / 5)  # Clopper-Pearson upper end for 0 of 5, by hand
+    assert f"up to {100 * upper:.1f}%" in words and "responder-balanced" in words
+    assert "p ≤ alpha" in words and "every size from 2 to 120" in words
+
+
+def test_engine_reaches_its_bound_in_a_few_seconds():
+    """power_max_n at its maximum (600 cultures): every size, both sides, within seconds."""
+    import time
+
+    from netcomp.params import MAX_POWER_N
+
+    start = time.process_time()
+    plan = ss.plan_power(ss.PowerAssumptions(0.667, 0.1, 0.5, 0.1, 0.5, 0.05, 0.8,
+                                             MAX_POWER_N))
+    assert time.process_time() - start < 15
+    assert plan.curve["n_total"].max() == MAX_POWER_N
+    assert len(plan.curve) == (MAX_POWER_N - 1) * 2 * 2
 
 
 # --------------------------------------------------------------------------- effect sizes
@@ -400,12 +484,13 @@ def test_figures_have_titles_and_labels():
     rng = np.random.default_rng(0)
     sim, exact = ss.p_value_scenarios(6, 5, {"observed effect": (4 / 6, 0.0)}, 200, rng)
     screen = ss.simulate_null_screen(6, 5, np.full(20, 4 / 11), 200, rng)
-    curve, checks = ss.scenario_power({"s": (4 / 6, 0.0)}, range(2, 12), [5, 10], 0.05, 200, rng)
+    plan = ss.plan_power(ss.PowerAssumptions(0.667, 0.1, 0.5, 0.1, 0.5, 0.05, 0.8, 24))
+    checks = ss.power_checks(plan, 6, 200, rng)
     made = [
         figs.exact_vs_chi_square_plot(ss.tables_with_margins(HRAS), 0.05),
         figs.p_value_distribution_plot(sim, exact, 0.05, "6 vs 5"),
         figs.false_positive_plot(ss.call_distribution(screen), 20, 0.18),
-        figs.power_curve_plot(curve, checks, 0.8, 0.05),
+        figs.power_curve_plot(plan.curve, 0.8, 0.5, checks, plan.sizes, 11),
         figs.effect_size_plot(ss.effect_sizes(HRAS)),
     ]
     for fig in made:

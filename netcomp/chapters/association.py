@@ -3,8 +3,9 @@
 :func:`compute` runs the whole chapter on a loaded cohort: response classes, exact tests of
 the clinical variables, the HRAS 2x2 table with Fisher's test and its odds ratio, the tests
 of the published counts, the robustness checks (fragility, leave-one-out, threshold x
-cut-off grid, power by simulation), HRAS overexpression against HRAS mutation, the screen of
-every gene with Benjamini-Hochberg q-values, and the exercises. The analysis itself lives in
+cut-off grid, exact power from the book's one power engine shared with chapter 5), HRAS
+overexpression against HRAS mutation, the screen of every gene with Benjamini-Hochberg
+q-values, and the exercises. The analysis itself lives in
 :mod:`netcomp.association` and :mod:`netcomp.robustness`; this module decides what applies
 to a cohort and says so: a section that cannot be computed (an empty response class, HRAS
 not measured, no mutations ...) gets a :class:`~netcomp.chapters.base.Notice` instead of
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -23,11 +24,12 @@ import pandas as pd
 from scipy import stats
 
 from netcomp import association, published, response, robustness
+from netcomp import smallsample as power_engine
 from netcomp.association import BinaryAssociation, OddsRatioCI
 from netcomp.chapters.base import ChapterResult, chapter_params
 from netcomp.chapters.response import is_reconstruction
 from netcomp.cohort import Cohort
-from netcomp.params import MAX_POWER_SIZES, MAX_SIMULATED_CULTURES
+from netcomp.params import MAX_POWER_N
 from netcomp.robustness import FragilityResult
 
 CHAPTER = "03_biomarker_association"
@@ -35,13 +37,8 @@ CHAPTER = "03_biomarker_association"
 GENE = "HRAS"
 #: Fewest cultures each response class needs for the tests of association.
 MIN_PER_CLASS = 2
-#: Power the validation-cohort sizes are read at.
-TARGET_POWER = 0.8
 #: Text of a value whose section does not apply to the cohort.
 NOT_APPLICABLE = "not applicable"
-#: Response fraction of the published study (6 of 11), used for the power simulation when
-#: the cohort's own fraction is 0 or 1 (or its classes could not be formed).
-PUBLISHED_FRACTION = 6 / 11
 #: Longest list of cultures written out in a sentence.
 MAX_LISTED = 8
 #: Rows of the ranked screen table shown in the chapter.
@@ -64,8 +61,6 @@ S_EX1 = "Exercise: another response threshold"
 S_EX2 = "Exercise: another overexpression cut-off"
 S_EX3 = "Exercise: which tests form the family"
 
-POWER_TESTS: tuple[tuple[str, str], ...] = (
-    ("two-sided", "Fisher, two-sided"), ("greater", "Fisher, one-sided"))
 
 
 @dataclass
@@ -97,8 +92,7 @@ class AssociationChapter(ChapterResult):
     correlations: pd.DataFrame | None = None
     tarone: association.TaroneBH | None = None
     formats: dict[str, dict[str, str]] = field(default_factory=dict)
-    power_fraction: float = PUBLISHED_FRACTION
-    power_n_values: list[int] = field(default_factory=list)
+    plan: power_engine.PowerPlan | None = None
     curves: pd.DataFrame = field(default_factory=pd.DataFrame)
     needed: dict[str, int | None] = field(default_factory=dict)
     observed_n: int | None = None
@@ -109,6 +103,7 @@ class AssociationChapter(ChapterResult):
     ex2: pd.DataFrame | None = None
     ex3: pd.DataFrame | None = None
     ex4_curves: pd.DataFrame = field(default_factory=pd.DataFrame)
+    ex4_sizes: pd.DataFrame = field(default_factory=pd.DataFrame)
     ex4_needed: dict[str, int | None] = field(default_factory=dict)
 
     @property
@@ -669,45 +664,28 @@ def _correlation_section(res: AssociationChapter, cohort: Cohort,
 
 
 def _power_section(res: AssociationChapter, cohort: Cohort) -> None:
+    """Exact power and sample sizes: the book's one engine, shared with chapter 5.
+
+    :func:`netcomp.smallsample.plan_power` under the ``power_*`` parameters; the cohort's
+    own design (its responders and non-responders) gets its power when it has both classes.
+    """
     v, p = res.values, res.params
-    alpha = float(p["alpha"])
-    n_min, n_max, step = int(p["power_n_min"]), int(p["power_n_max"]), int(p["power_n_step"])
-    sizes = set(range(n_min, n_max + 1, step))
-    n_cohort = int(res.classes.size) if res.classes is not None else len(cohort.culture_ids)
-    res.observed_n = n_cohort if n_min <= n_cohort <= n_max else None
-    if res.observed_n is not None:
-        sizes.add(n_cohort)
-    res.power_n_values = sorted(sizes)
-    if res.n_responders and res.n_nonresponders:
-        res.power_fraction = res.n_responders / (res.n_responders + res.n_nonresponders)
-        source = "as in this cohort"
-    else:
-        res.power_fraction = PUBLISHED_FRACTION
-        source = ("as in the published study (this cohort has no two response classes, so its "
-                  "own share cannot be used)")
-    res.curves = pd.concat([
-        robustness.simulate_power(res.power_n_values, p["power_p_responders"],
-                                  p["power_p_nonresponders"], res.power_fraction, alpha,
-                                  p["n_simulations"], p["seed"], alt).assign(test=label)
-        for alt, label in POWER_TESTS], ignore_index=True)
-    res.needed = {t: robustness.smallest_n_for_power(c, TARGET_POWER)
-                  for t, c in res.curves.groupby("test", sort=False)}
-    if res.observed_n is not None:
-        sentence = robustness.power_sentence(res.curves, n_cohort, res.needed, TARGET_POWER)
-    else:
-        needs = " and ".join(
-            f"{k} cultures ({t})" if k is not None else f"more than {n_max} cultures ({t})"
-            for t, k in res.needed.items())
-        sentence = (f"This cohort's {n_cohort} culture(s) lie outside the simulated sizes "
-                    f"({n_min} to {n_max}; set power_n_min and power_n_max to include it). "
-                    f"Power stays at or above {TARGET_POWER:.0%} from {needs}.")
+    assumptions = power_engine.PowerAssumptions.from_params(p)
+    design = ((res.n_responders, res.n_nonresponders)
+              if res.n_responders and res.n_nonresponders else None)
+    res.plan = power_engine.plan_power(assumptions, design)
+    res.curves = res.plan.curve
+    n_cohort = res.n_responders + res.n_nonresponders
+    res.observed_n = n_cohort if design is not None and n_cohort <= assumptions.max_n else None
+    res.needed = {alt: res.plan.needed(power_engine.PLANNING, alt)[0]
+                  for alt in ("greater", "two-sided")}
+    feature = f"{GENE} overexpression"
     v.update({
-        "assoc_pow_p1": float(p["power_p_responders"]),
-        "assoc_pow_p0": float(p["power_p_nonresponders"]),
-        "assoc_pow_frac": 100.0 * res.power_fraction,
-        "assoc_pow_frac_source": source,
-        "assoc_pow_nsim": f"{int(p['n_simulations']):,}",
-        "assoc_pow_sentence": sentence,
+        "assoc_pow_p1": assumptions.rate_responders,
+        "assoc_pow_p0": assumptions.rate_nonresponders,
+        "assoc_pow_assumptions": power_engine.assumptions_sentence(
+            assumptions, feature, assumptions.follows_published()),
+        "assoc_pow_sentence": power_engine.planning_statement(res.plan, feature),
     })
 
 
@@ -1035,38 +1013,21 @@ def exercise_family(res: AssociationChapter, expression: pd.DataFrame) -> None:
 
 
 def exercise_power(res: AssociationChapter, ex_alpha: float) -> None:
-    """Exercise 4: the two-sided power curve at a stricter level, up to twice the sizes."""
-    v, p = res.values, res.params
-    alpha = float(p["alpha"])
-    n_min, n_max, step = int(p["power_n_min"]), int(p["power_n_max"]), int(p["power_n_step"])
-    n_sims = int(p["n_simulations"])
-    # up to twice the chapter's largest size, within the book's simulation bounds: a wider
-    # step when the doubled range would simulate more than the parameters allow
-    def doubled(every: int) -> set[int]:
-        found = set(range(n_min, 2 * n_max + 1, every))
-        return found | {res.observed_n} if res.observed_n is not None else found
-
-    wide = step
-    while (len(doubled(wide)) > MAX_POWER_SIZES
-           or n_sims * sum(doubled(wide)) > MAX_SIMULATED_CULTURES):
-        wide += step
-    sizes = doubled(wide)
-    label = f"Fisher, two-sided, alpha = {ex_alpha:g}"
-    chapter_label = "Fisher, two-sided"
-    res.ex4_curves = pd.concat([
-        res.curves[res.curves["test"] == chapter_label].assign(
-            test=f"Fisher, two-sided, alpha = {alpha:g}"),
-        robustness.simulate_power(sorted(sizes), p["power_p_responders"],
-                                  p["power_p_nonresponders"], res.power_fraction, ex_alpha,
-                                  p["n_simulations"], p["seed"]).assign(test=label),
-    ], ignore_index=True)
-    res.ex4_needed = {t: robustness.smallest_n_for_power(c, TARGET_POWER)
-                      for t, c in res.ex4_curves.groupby("test", sort=False)}
-    new = res.ex4_needed[label]
-    chapter = res.needed.get(chapter_label)
+    """Exercise 4: the exact two-sided power at a stricter level, up to twice the sizes."""
+    v = res.values
+    base = power_engine.PowerAssumptions.from_params(res.params)
+    wider = replace(base, max_n=min(2 * base.max_n, MAX_POWER_N))
+    plan = power_engine.plan_power(wider, extra_alphas=[ex_alpha], alternatives=("two-sided",))
+    res.ex4_curves = plan.curve[plan.curve["scenario"] == power_engine.PLANNING]
+    res.ex4_sizes = plan.sizes[plan.sizes["scenario"] == power_engine.PLANNING]
+    res.ex4_needed = {f"alpha = {a:g}": plan.needed(power_engine.PLANNING, "two-sided", a)[0]
+                      for a in (base.alpha, ex_alpha)}
+    new = res.ex4_needed[f"alpha = {ex_alpha:g}"]
+    chapter = res.ex4_needed[f"alpha = {base.alpha:g}"]
     v["assoc_ex4_alpha"] = ex_alpha
-    v["assoc_ex4_step"] = wide
+    v["assoc_ex4_max_n"] = wider.max_n
     v["assoc_ex4_needed"] = (f"{new} cultures" if new is not None else
-                             f"more than {max(sizes)} cultures (no simulated size reaches it)")
+                             f"more than {wider.max_n} cultures (no size searched reaches it)")
     v["assoc_ex4_needed_chapter"] = (f"{chapter} cultures" if chapter is not None else
-                                     f"more than {n_max} cultures (no simulated size reaches it)")
+                                     f"more than {wider.max_n} cultures (no size searched "
+                                     "reaches it)")

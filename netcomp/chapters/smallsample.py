@@ -35,8 +35,8 @@ POWER = "power for the observed effect"
 EFFECT = "effect sizes"
 #: What a value that cannot be computed for this cohort is glued as.
 NOT_APPLICABLE = "not applicable"
-#: Group sizes at which the power curves are checked by simulation (every 5th n).
-CHECK_EVERY = 5
+#: Total sizes at which the power curves are checked by simulation (every 10th n).
+CHECK_EVERY = 10
 #: Rows of the exact p-value distribution shown on the page (the smallest p-values).
 DISTRIBUTION_ROWS = 25
 
@@ -50,8 +50,8 @@ class SmallSampleChapter(ChapterResult):
     classes: pd.Series | None = None
     fold_change: pd.Series | None = None
     counts: ss.TwoByTwo | None = None
-    rate1: float | None = None
-    rate2: float | None = None
+    rate1: float | None = None  # the planning effect's share of responders with the feature
+    rate2: float | None = None  # ... and of non-responders
     pooled: float | None = None
     margins: pd.DataFrame | None = None
     p_simulated: pd.DataFrame | None = None
@@ -59,6 +59,8 @@ class SmallSampleChapter(ChapterResult):
     screen_exact: ss.NullScreen | None = None
     screen_simulated: pd.DataFrame | None = None
     calls: pd.DataFrame | None = None
+    assumptions: ss.PowerAssumptions | None = None
+    plan: ss.PowerPlan | None = None
     scenarios_plan: dict[str, tuple[float, float]] = field(default_factory=dict)
     power_curve: pd.DataFrame | None = None
     power_simulated: pd.DataFrame | None = None
@@ -113,8 +115,8 @@ def _classify(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, Any]) 
 
     def block(reason: str, remedy: str, sections: tuple[str, ...] = dependent) -> None:
         for section in sections:
-            why = (f"the observed-effect curves need the cohort's 2x2 table, and {reason}"
-                   if section == POWER else reason)
+            why = (f"the power of this cohort's own design and of its observed shares needs "
+                   f"the cohort's 2x2 table, and {reason}" if section == POWER else reason)
             result.notice(section, why, remedy)
 
     try:
@@ -159,8 +161,6 @@ def _classify(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, Any]) 
               "class")
         return
     result.counts = counts
-    result.rate1 = counts.rate1 if p["rate_responders"] is None else p["rate_responders"]
-    result.rate2 = counts.rate2 if p["rate_nonresponders"] is None else p["rate_nonresponders"]
     result.pooled = counts.pooled_rate
 
 
@@ -189,8 +189,8 @@ def _table_section(result: SmallSampleChapter, p: Mapping[str, Any]) -> None:
         "can support."
     )
     v.update({"sc_x1": counts.x1, "sc_n1": counts.n1, "sc_x2": counts.x2, "sc_n2": counts.n2,
-              "sc_n": counts.n1 + counts.n2, "sc_rate1": 100 * result.rate1,
-              "sc_rate2": 100 * result.rate2, "sc_pooled": 100 * result.pooled})
+              "sc_n": counts.n1 + counts.n2, "sc_rate1": 100 * counts.rate1,
+              "sc_rate2": 100 * counts.rate2, "sc_pooled": 100 * result.pooled})
 
 
 def _exact_section(result: SmallSampleChapter, p: Mapping[str, Any]) -> None:
@@ -238,15 +238,17 @@ def _exact_section(result: SmallSampleChapter, p: Mapping[str, Any]) -> None:
            if shown < len(tables) else "")
     )
     v["sc_exact_p_sentence"] = (
-        f"For the observed table Fisher's test gives p = {_p(v['sc_p_fisher'])} (two-sided) and "
-        f"p = {_p(v['sc_p_fisher_one'])} (one-sided, \"the feature is commoner in responders\"); "
-        f"Pearson's chi-square gives p = {_p(v['sc_p_chi'])} and, with Yates' continuity "
-        f"correction, p = {_p(v['sc_p_yates'])}."
+        f"For the observed table Fisher's test gives p = {_p(v['sc_p_fisher'])} two-sided (the "
+        f"probability of every table with these margins no more likely than the observed one, "
+        f"scipy's convention) and p = {_p(v['sc_p_fisher_one'])} one-sided (alternative: the "
+        f"feature is commoner among responders); Pearson's chi-square, two-sided by "
+        f"construction (the upper tail of its 1-degree-of-freedom statistic), gives p = "
+        f"{_p(v['sc_p_chi'])} and, with Yates' continuity correction, p = {_p(v['sc_p_yates'])}."
     )
     v["sc_test_size_sentence"] = (
         f"With the margins fixed, the chi-square test does so with probability "
         f"{v['sc_csize_chi']:.1f}%, against the {100 * alpha:g}% it promises, while Fisher's "
-        f"test does so with probability {v['sc_csize_fisher']:.1f}%. Letting the number of "
+        f"two-sided test does so with probability {v['sc_csize_fisher']:.1f}%. Letting the number of "
         f"cultures with the feature vary as well (each culture carries it with the pooled "
         f"probability {100 * pooled:.1f}%), the rates are {v['sc_usize_chi']:.1f}% for the "
         f"chi-square test and {v['sc_usize_fisher']:.1f}% for Fisher's."
@@ -261,36 +263,34 @@ def _pvalue_section(result: SmallSampleChapter, p: Mapping[str, Any],
     if counts is None:
         v.update(dict.fromkeys(keys, NOT_APPLICABLE))
         v["sc_design_sentence"] = "not applicable: this cohort's table cannot be formed"
-        v["sc_rates_sentence"] = "not applicable to this cohort"
         v["sc_pooled_sentence"] = "not applicable to this cohort"
         v["sc_pvalue_sentence"] = "No simulation was run for this cohort (see the note above)."
         v["sc_pvalue_null_sentence"] = "The rate without an effect cannot be computed either."
         return []
     n1, n2, r1, r2, pooled = counts.n1, counts.n2, result.rate1, result.rate2, result.pooled
-    scenarios = {"observed effect": (r1, r2), "no effect": (pooled, pooled)}
+    scenarios = {ss.PLANNING: (r1, r2), "no effect": (pooled, pooled)}
     sim_p, exact_p = ss.p_value_scenarios(n1, n2, scenarios, p["n_simulations"], rng)
     result.p_simulated, result.p_exact = sim_p, exact_p
-    observed = exact_p[exact_p["scenario"] == "observed effect"]
-    result.tables["p_exact_observed"] = observed.head(DISTRIBUTION_ROWS)
+    planned = exact_p[exact_p["scenario"] == ss.PLANNING]
+    result.tables["p_exact_planning"] = planned.head(DISTRIBUTION_ROWS)
     checks = [
         ss.check_from_p_values(
-            f"P(p <= alpha), {name}, two-sided",
+            f"P(p <= alpha), {name}, Fisher two-sided",
             sim_p.loc[sim_p["scenario"] == name, "p_value"].to_numpy(), n1, n2, a, b, alpha,
         )
         for name, (a, b) in scenarios.items()
     ]
-    checks.append(ss.check_power("P(p <= alpha), observed effect, one-sided", n1, n2, r1, r2,
-                                 alpha, p["n_simulations"], rng, alternative="greater"))
-    checks.append(ss.check_power("P(p <= alpha), no effect, Pearson chi-square", n1, n2, pooled,
-                                 pooled, alpha, p["n_simulations"], rng, test="chi-square"))
-    median = float(sim_p.loc[sim_p["scenario"] == "observed effect", "p_value"].median())
+    checks.append(ss.check_power(f"P(p <= alpha), {ss.PLANNING}, Fisher one-sided (greater)",
+                                 n1, n2, r1, r2, alpha, p["n_simulations"], rng,
+                                 alternative="greater"))
+    checks.append(ss.check_power("P(p <= alpha), no effect, Pearson chi-square (two-sided)", n1,
+                                 n2, pooled, pooled, alpha, p["n_simulations"], rng,
+                                 test="chi-square"))
+    median = float(sim_p.loc[sim_p["scenario"] == ss.PLANNING, "p_value"].median())
     v.update({"sc_pow_two": 100 * checks[0].exact, "sc_pow_two_sim": 100 * checks[0].simulated,
               "sc_size_two": 100 * checks[1].exact, "sc_size_two_sim": 100 * checks[1].simulated,
               "sc_pow_one": 100 * checks[2].exact, "sc_median_p": median})
-    from_params = p["rate_responders"] is not None or p["rate_nonresponders"] is not None
     v["sc_design_sentence"] = f"{_count(n1, 'responder')} and {_count(n2, 'non-responder')}"
-    v["sc_rates_sentence"] = (f"here {100 * r1:.1f}% and {100 * r2:.1f}%"
-                              + (", set by the parameters" if from_params else ""))
     v["sc_pooled_sentence"] = f"here {100 * pooled:.1f}%"
     power = checks[0].exact
     verdict = (
@@ -301,23 +301,22 @@ def _pvalue_section(result: SmallSampleChapter, p: Mapping[str, Any],
         f"a repetition of this size would usually be significant again (power at least "
         f"{100 * p['target_power']:g}%)."
     )
-    effect = ("exactly as large as observed" if not from_params
-              else "as large as the parameters assume")
     v["sc_pvalue_sentence"] = (
-        f"Even if the true effect were {effect}, a repetition of the study would reach "
-        f"two-sided p ≤ {alpha:g} with probability {v['sc_pow_two']:.1f}% (simulated: "
-        f"{v['sc_pow_two_sim']:.1f}%); one-sided, with probability {v['sc_pow_one']:.1f}%. "
-        f"The median of the simulated p-values is {_p(median)}. In other words {verdict}"
+        f"Even if the true effect were the planning effect, a repetition of a study with this "
+        f"design would reach two-sided p ≤ {alpha:g} with probability {v['sc_pow_two']:.1f}% "
+        f"(simulated: {v['sc_pow_two_sim']:.1f}%), and one-sided p ≤ {alpha:g} (the feature "
+        f"commoner among responders) with probability {v['sc_pow_one']:.1f}%: the power the "
+        f"biomarker chapter reports for this design too. The median of the simulated "
+        f"two-sided p-values is {_p(median)}. In other words {verdict}"
     )
     size = checks[1].exact
     relation = ("far below" if size < alpha / 2 else "below" if size < alpha
                 else "at or above")
     v["sc_pvalue_null_sentence"] = (
-        f"Without any effect the test rejects with probability {v['sc_size_two']:.2f}% "
+        f"Without any effect the two-sided test rejects with probability {v['sc_size_two']:.2f}% "
         f"(simulated: {v['sc_size_two_sim']:.2f}%), {relation} the nominal {100 * alpha:g}%."
     )
     return checks
-
 
 def _multiple_section(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, Any],
                       rng: np.random.Generator) -> list[ss.PowerCheck]:
@@ -359,7 +358,8 @@ def _multiple_section(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str
     relation = "less than" if size < alpha else "at least"
     why = ", because the test is conservative" if size < alpha else ""
     v["sc_screen_sentence"] = (
-        f"Each such feature has a {100 * size:.2f}% chance of a false positive ({relation} "
+        f"With Fisher's two-sided test, each such feature has a {100 * size:.2f}% chance of a "
+        f"false positive ({relation} "
         f"{100 * alpha:g}%{why}). Over {n_panel} features that makes "
         f"{exact.expected_false_positives:.2f} false positives per study on average (simulated: "
         f"{v['sc_mean_fp_sim']:.2f}) and a {v['sc_fwer']:.1f}% chance of at least one "
@@ -427,60 +427,52 @@ def _panel_section(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, A
 
 def _power_section(result: SmallSampleChapter, p: Mapping[str, Any],
                    rng: np.random.Generator) -> list[ss.PowerCheck]:
-    v, alpha, max_n = result.values, p["alpha"], p["max_n_per_group"]
-    cautious = (p["cautious_rate_responders"], p["cautious_rate_nonresponders"])
-    plan = {}
-    if result.counts is not None:
-        plan["observed effect"] = (result.rate1, result.rate2)
-    plan["cautious effect"] = cautious
-    result.scenarios_plan = plan
-    v.update({"sc_cr1": 100 * cautious[0], "sc_cr2": 100 * cautious[1],
-              "sc_target": 100 * p["target_power"]})
-    curve, simulated = ss.scenario_power(
-        plan, range(2, max_n + 1), range(CHECK_EVERY, max_n + 1, CHECK_EVERY), alpha,
-        p["n_simulations"], rng,
-    )
-    result.power_curve, result.power_simulated = curve, simulated
-    sizes = ss.sample_size_table(plan, alpha, p["target_power"], ("two-sided", "greater"), max_n)
-    result.sizes = sizes
-    result.tables["sizes"] = sizes
-    checks = ss.sample_size_checks(sizes, alpha, p["n_simulations"], rng)
-    v["sc_power_points_agree"] = int(simulated["agrees"].sum())
-    v["sc_power_points"] = len(simulated)
+    """The book's power plan (:func:`netcomp.smallsample.plan_power`), checked by simulation."""
+    v, counts, a = result.values, result.counts, result.assumptions
+    feature = f"{p['gene']} overexpression"
+    face = ({ss.FACE_VALUE: (counts.rate1, counts.rate2)} if counts is not None else {})
+    plan = ss.plan_power(a, None if counts is None else (counts.n1, counts.n2), face)
+    result.plan = plan
+    result.scenarios_plan = {**a.scenarios(), **face}
+    result.power_curve = plan.curve
+    result.power_simulated = ss.power_checks(plan, CHECK_EVERY, p["n_simulations"], rng)
+    result.sizes = plan.sizes
+    result.tables["sizes"] = plan.sizes
+    checks = ss.sample_size_checks(plan, p["n_simulations"], rng)
+    v["sc_power_points_agree"] = int(result.power_simulated["agrees"].sum())
+    v["sc_power_points"] = len(result.power_simulated)
+    v.update({"sc_cr1": 100 * a.cautious_rate_responders,
+              "sc_cr2": 100 * a.cautious_rate_nonresponders,
+              "sc_pr1": 100 * a.rate_responders, "sc_pr2": 100 * a.rate_nonresponders,
+              "sc_target": 100 * a.target, "sc_power_max_n": a.max_n,
+              "sc_share": 100 * a.responder_share, "sc_check_every": CHECK_EVERY})
+    v["sc_assumptions_sentence"] = ss.assumptions_sentence(a, feature, a.follows_published())
+    v["sc_power_statement"] = ss.planning_statement(plan, feature)
 
     def needed(scenario: str, alternative: str) -> str:
-        row = sizes[(sizes["scenario"] == scenario) & (sizes["alternative"] == alternative)]
-        if row.empty:
-            return NOT_APPLICABLE
-        value = row["n_per_group"].iloc[0]
-        return f"not reached within {max_n} per group" if pd.isna(value) else str(int(value))
+        first, _ = plan.needed(scenario, alternative)
+        return f"more than {a.max_n}" if first is None else str(first)
 
-    key_of = {("observed effect", "two-sided"): "sc_n_obs_two",
-              ("observed effect", "greater"): "sc_n_obs_one",
-              ("cautious effect", "two-sided"): "sc_n_cau_two",
-              ("cautious effect", "greater"): "sc_n_cau_one"}
-    for (scenario, alternative), key in key_of.items():
-        v[key] = needed(scenario, alternative)
-
-    def needs(scenario: str) -> str:
-        two, one = v[key_of[scenario, "two-sided"]], v[key_of[scenario, "greater"]]
-        if two.startswith("not reached") and one.startswith("not reached"):
-            return (f"does not reach {100 * p['target_power']:g}% power within {max_n} cultures "
-                    "per group, with a two-sided or a one-sided test")
-        two = f"more than {max_n}" if two.startswith("not reached") else two
-        one = f"more than {max_n}" if one.startswith("not reached") else one
-        return f"needs {two} cultures per group with a two-sided test ({one} one-sided)"
-
-    start = f"For {100 * p['target_power']:.0f}% power at alpha = {alpha:g}, "
-    if result.counts is None:
-        v["sc_sample_size_sentence"] = (f"{start}the cautious effect {needs('cautious effect')}; "
-                                        "the observed effect cannot be estimated from this "
-                                        "cohort (see the note above).")
-    else:
-        v["sc_sample_size_sentence"] = (f"{start}an effect as large as observed "
-                                        f"{needs('observed effect')}; the cautious effect "
-                                        f"{needs('cautious effect')}.")
+    for key, scenario in (("plan", ss.PLANNING), ("cau", ss.CAUTIOUS), ("face", ss.FACE_VALUE)):
+        for side, alternative in (("one", "greater"), ("two", "two-sided")):
+            v[f"sc_n_{key}_{side}"] = (needed(scenario, alternative)
+                                       if scenario in result.scenarios_plan else NOT_APPLICABLE)
+    if counts is None:
+        v["sc_face_value_sentence"] = (
+            "This cohort's own shares cannot be set beside them, since its 2x2 table cannot be "
+            "formed (see the note above).")
+        return checks
+    v["sc_face_value_sentence"] = (
+        f"Taking this cohort's observed shares at face value ({100 * counts.rate1:.1f}% of "
+        f"responders and {100 * counts.rate2:.1f}% of non-responders) would call for "
+        f"{v['sc_n_face_one']} cultures one-sided and {v['sc_n_face_two']} two-sided. The book "
+        "does not plan with them: shares estimated from a handful of cultures are uncertain, a "
+        "share of exactly 0 or 100% claims that no culture of a class could differ, and the "
+        "first small study of an effect, published because it crossed a significance "
+        "threshold, tends to overstate it."
+    )
     return checks
+
 
 
 def _effect_section(result: SmallSampleChapter, p: Mapping[str, Any]) -> None:
@@ -536,6 +528,9 @@ def compute(cohort: Cohort, params: Mapping[str, Any] | None = None) -> SmallSam
     """
     p = chapter_params(params)
     result = SmallSampleChapter(chapter=CHAPTER, params=p)
+    result.assumptions = ss.PowerAssumptions.from_params(p)
+    result.rate1 = result.assumptions.rate_responders
+    result.rate2 = result.assumptions.rate_nonresponders
     rng = np.random.default_rng(p["seed"])
     v = result.values
     v.update({"sc_drug": p["drug"], "sc_gene": p["gene"], "sc_cutoff": p["overexpression_fold_change"],

@@ -126,7 +126,7 @@ def p_value_distribution_plot(
     ax.set_ylim(0, 105)
     ax.set_xlabel("p-value threshold x (log scale)")
     ax.set_ylabel("Studies with p ≤ x (%)")
-    title = "Sampling distribution of the Fisher p-value"
+    title = "Sampling distribution of the two-sided Fisher p-value"
     ax.set_title(title + (f"\n{n_label}" if n_label else ""), pad=14)
     ax.legend(frameon=False, fontsize=8, loc="upper left")
     fig.tight_layout()
@@ -161,40 +161,66 @@ def false_positive_plot(distribution: pd.DataFrame, n_features: int, expected: f
 
 
 def power_curve_plot(
-    curve: pd.DataFrame, simulated: pd.DataFrame, target: float, alpha: float
+    curve: pd.DataFrame,
+    target: float,
+    responder_share: float,
+    simulated: pd.DataFrame | None = None,
+    sizes: pd.DataFrame | None = None,
+    cohort_n: int | None = None,
 ) -> plt.Figure:
-    """Exact power of Fisher's test against cultures per group, with simulated checks.
+    """Exact power of Fisher's test against the total size of a planned study.
 
-    ``curve``: ``scenario, n_per_group, alternative, power`` and ``simulated``:
-    ``scenario, n_per_group, alternative, simulated, mc_se``
-    (:func:`netcomp.smallsample.scenario_power`). Colour marks the assumed effect, line
-    style the sidedness; points are simulations with 95% Monte Carlo error bars.
+    ``curve`` is :func:`netcomp.smallsample.power_by_size` (``scenario, alternative, alpha,
+    n_total, power``); colour marks the assumed effect (and the level, when the curve has
+    several), line style the sidedness. ``simulated`` (:func:`netcomp.smallsample.power_checks`)
+    adds simulated points with 95% Monte Carlo error bars; ``sizes``
+    (:func:`netcomp.smallsample.sample_sizes`) marks each first size reaching ``target`` on
+    the target line; ``cohort_n`` marks the size of the data at hand.
     """
-    fig, ax = new_figure(7.2, 4.6)
+    fig, ax = new_figure(7.2, 4.8)
     styles = {"two-sided": ("-", "o"), "greater": ("--", "s"), "less": (":", "^")}
-    for k, scenario in enumerate(dict.fromkeys(curve["scenario"])):
+    several = curve["alpha"].nunique() > 1
+    series = list(dict.fromkeys(zip(curve["scenario"], curve["alpha"], strict=True)))
+    for k, (scenario, alpha) in enumerate(series):
         colour = SERIES_COLOURS[k % len(SERIES_COLOURS)]
+        name = f"{scenario}, alpha = {alpha:g}" if several else scenario
         for alternative in dict.fromkeys(curve["alternative"]):
             line, marker = styles[alternative]
-            name = "one-sided" if alternative in ("greater", "less") else alternative
-            sub = curve[(curve["scenario"] == scenario) & (curve["alternative"] == alternative)]
-            ax.plot(sub["n_per_group"], 100 * sub["power"], line, color=colour, lw=1.6,
-                    label=f"{scenario}, {name}")
-            sim = simulated[(simulated["scenario"] == scenario)
-                            & (simulated["alternative"] == alternative)]
-            ax.errorbar(sim["n_per_group"], 100 * sim["simulated"],
-                        yerr=100 * 1.96 * sim["mc_se"], fmt=marker, color=colour, mec="black",
-                        mew=0.5, ms=5, capsize=2)
+            sub = curve[(curve["scenario"] == scenario) & (curve["alpha"] == alpha)
+                        & (curve["alternative"] == alternative)].sort_values("n_total")
+            ax.plot(sub["n_total"], 100 * sub["power"], line, color=colour, lw=1.5,
+                    label=f"{name}, {'one-sided' if alternative != 'two-sided' else alternative}")
+            if simulated is not None and alpha == series[0][1]:
+                sim = simulated[(simulated["scenario"] == scenario)
+                                & (simulated["alternative"] == alternative)]
+                ax.errorbar(sim["n_total"], 100 * sim["simulated"],
+                            yerr=100 * 1.96 * sim["mc_se"], fmt=marker, color=colour,
+                            mec="black", mew=0.5, ms=4.5, capsize=2)
+            if sizes is not None:
+                row = sizes[(sizes["scenario"] == scenario) & (sizes["alpha"] == alpha)
+                            & (sizes["alternative"] == alternative)]
+                if not row.empty and not pd.isna(row["n_first"].iloc[0]):
+                    ax.plot(int(row["n_first"].iloc[0]), 100 * target, "v", color=colour,
+                            mec="black", mew=0.5, ms=7, zorder=4)
     ax.axhline(100 * target, color=OKABE_ITO["black"], ls=":", lw=1)
-    ax.text(curve["n_per_group"].max(), 100 * target, f"target {100 * target:g}%",
-            ha="right", va="bottom", fontsize=8)
+    n_max = int(curve["n_total"].max())
+    ax.text(n_max, 100 * target, f"target {100 * target:g}%", ha="right", va="bottom",
+            fontsize=8)
+    if cohort_n is not None and cohort_n <= n_max:
+        ax.axvline(cohort_n, color=OKABE_ITO["grey"], lw=1.2,
+                   label=f"this cohort: {cohort_n} cultures")
     ax.set_ylim(0, 103)
-    ax.set_xlim(0, curve["n_per_group"].max() + 1)
-    ax.set_xlabel("Cultures per group (n responders = n non-responders)")
+    ax.set_xlim(0, n_max + 1)
+    share = ("responder-balanced" if responder_share == 0.5
+             else f"{100 * responder_share:g}% responders")
+    ax.set_xlabel(f"Cultures in the planned study, both classes ({share})")
     ax.set_ylabel("Power (%)")
-    ax.set_title(f"Power of Fisher's exact test at alpha = {alpha:g}\n"
-                 "lines: exact; points: simulated (95% Monte Carlo error)")
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.set_title("Exact power of Fisher's test by study size\n"
+                 + ("lines: exact; points: simulated (95% Monte Carlo error); "
+                    if simulated is not None else "lines: exact; ")
+                 + "triangles: first size reaching the target")
+    ax.legend(frameon=False, fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.14),
+              ncol=2)
     fig.tight_layout()
     return fig
 
