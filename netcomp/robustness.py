@@ -523,7 +523,7 @@ MAX_EXACT_ORDERINGS: int = 40_320
 #: Random orderings of the Monte Carlo permutation test beyond that (fewer for large
 #: cohorts: at most :data:`MAX_RESAMPLED_VALUES` values drawn in all, and never below 1,000).
 CORRELATION_RESAMPLES: int = 10_000
-MAX_RESAMPLED_VALUES: int = 2_000_000
+MAX_RESAMPLED_VALUES: int = 1_000_000
 
 
 @dataclass(frozen=True)
