@@ -1,14 +1,15 @@
 """How robust is a 2x2 association found in a handful of cultures?
 
-Four views of one finding (a binary feature, e.g. HRAS overexpression, against response):
+Three views of one finding (a binary feature, e.g. HRAS overexpression, against response):
 
 * :func:`fragility_index` - how many cultures would have to change response class for
   the result to cross the significance level (Walsh et al. 2014, adapted);
 * :func:`leave_one_out` - the p-value with each culture left out in turn;
 * :func:`p_value_grid` - the p-value over a grid of response thresholds x
-  overexpression cut-offs (both choices are the analyst's);
-* :func:`simulate_power` - the power of Fisher's test for cohorts of n cultures under a
-  chosen true effect, by simulation, and :func:`smallest_n_for_power`.
+  overexpression cut-offs (both choices are the analyst's).
+
+Power and sample size are not here: the book has one exact engine for them,
+:func:`netcomp.smallsample.plan_power`, used by the biomarker and small-cohorts chapters.
 
 "Significant" means ``p < alpha`` throughout. Tables are ``[[a, b], [c, d]]`` as in
 :mod:`netcomp.association`: rows feature present / absent, columns responder /
@@ -258,64 +259,6 @@ def p_value_grid(
     )
 
 
-def simulate_power(
-    n_values: Sequence[int],
-    p_feature_responders: float,
-    p_feature_nonresponders: float,
-    responder_fraction: float = 6 / 11,
-    alpha: float = 0.05,
-    n_simulations: int = 2000,
-    seed: int = 0,
-    alternative: str = "two-sided",
-) -> pd.DataFrame:
-    """Power of Fisher's exact test for cohorts of n cultures, by simulation.
-
-    Each simulated cohort draws every culture's class (responder with probability
-    ``responder_fraction``) and then its feature (present with probability
-    ``p_feature_responders`` or ``p_feature_nonresponders``), i.e. binomial counts;
-    power is the share of cohorts with ``p < alpha`` (a cohort with an empty class counts
-    as not significant). ``numpy.random.default_rng(seed)``, used for the n values in
-    order, makes the curve reproducible. Columns: ``n, power, mc_se, n_simulations``
-    (``mc_se`` is the Monte Carlo standard error).
-    """
-    for name, v in (("p_feature_responders", p_feature_responders),
-                    ("p_feature_nonresponders", p_feature_nonresponders),
-                    ("responder_fraction", responder_fraction)):
-        if not 0 <= v <= 1:
-            raise ValueError(f"{name} must be a probability in [0, 1], got {v!r}")
-    if n_simulations < 1:
-        raise ValueError("n_simulations must be at least 1")
-    rng = np.random.default_rng(seed)
-    rows = []
-    for n in n_values:
-        n = int(n)
-        n_resp = rng.binomial(n, responder_fraction, size=n_simulations)
-        a = rng.binomial(n_resp, p_feature_responders)
-        b = rng.binomial(n - n_resp, p_feature_nonresponders)
-        _, p = fisher_exact_2x2(a, b, n_resp - a, n - n_resp - b, alternative=alternative)
-        power = float(np.mean(p < alpha))
-        rows.append({"n": n, "power": power,
-                     "mc_se": float(np.sqrt(power * (1 - power) / n_simulations)),
-                     "n_simulations": n_simulations})
-    return pd.DataFrame(rows, columns=["n", "power", "mc_se", "n_simulations"])
-
-
-def smallest_n_for_power(curve: pd.DataFrame, target: float = 0.8) -> int | None:
-    """Smallest n of ``curve`` from which the power stays at or above ``target``.
-
-    Fisher's test is discrete, so power zig-zags with n; "stays" avoids reporting an n
-    that reaches the target by a lucky step and falls below it again. None if never.
-    """
-    ordered = curve.sort_values("n")
-    ok = ordered["power"].to_numpy() >= target
-    if not ok[-1:].all() or ok.size == 0:
-        return None
-    # last position that fails; the answer is the n right after it
-    fails = np.nonzero(~ok)[0]
-    first = 0 if fails.size == 0 else int(fails[-1]) + 1
-    return int(ordered["n"].iloc[first])
-
-
 def fragility_sentence(res: FragilityResult, feature: str = "the feature") -> str:
     """Say in words what :func:`fragility_index` found (``feature`` names the feature)."""
     sided = "two-sided" if res.alternative == "two-sided" else "one-sided"
@@ -376,24 +319,6 @@ def grid_sentence(grid_two: pd.DataFrame, grid_one: pd.DataFrame, alpha: float) 
         text += " Most choices lead to the same conclusion."
     return text
 
-
-def power_sentence(curves: pd.DataFrame, n: int, needed: dict[str, int | None],
-                   target: float = 0.8) -> str:
-    """Say the power at the study's size and the size needed, for each test in ``curves``."""
-    at_n = curves[curves["n"] == n].set_index("test")["power"]
-    powers = " and ".join(f"{at_n[t]:.0%} ({t})" for t in at_n.index)
-    text = f"At the study's size of {n} cultures the power is {powers}"
-    if (at_n < 0.5).all():
-        text += (": even if the effect were real and this large, a study of this size would "
-                 "miss it more often than not")
-    n_max = int(curves["n"].max())
-    needs = " and ".join(
-        f"{k} cultures ({t})" if k is not None else f"more than {n_max} cultures ({t})"
-        for t, k in needed.items())
-    return text + f". Power stays at or above {target:.0%} from {needs}."
-
-
-# --------------------------------------------------------------------------- partitions
 
 
 def grid_partitions(grid_two: pd.DataFrame, grid_one: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -97,44 +97,6 @@ def test_p_value_grid_against_loop():
         assert row.p_value == pytest.approx(_fisher_p(table), rel=1e-10)
 
 
-def _exact_power(n, p1, p0, frac, alpha, alternative):
-    """Power by enumerating every table and its binomial probability."""
-    total = 0.0
-    for n_resp in range(n + 1):
-        w = stats.binom.pmf(n_resp, n, frac)
-        for a in range(n_resp + 1):
-            for b in range(n - n_resp + 1):
-                p = _fisher_p([a, b, n_resp - a, n - n_resp - b], alternative)
-                if p < alpha:
-                    total += w * stats.binom.pmf(a, n_resp, p1) * stats.binom.pmf(b, n - n_resp, p0)
-    return total
-
-
-@pytest.mark.parametrize("alternative", ["two-sided", "greater"])
-def test_simulated_power_matches_exact_enumeration(alternative):
-    curve = R.simulate_power([8, 14], 4 / 6, 0.1, alpha=0.05, n_simulations=4000, seed=1,
-                             alternative=alternative)
-    for row in curve.itertuples():
-        exact = _exact_power(row.n, 4 / 6, 0.1, 6 / 11, 0.05, alternative)
-        se = max(np.sqrt(exact * (1 - exact) / row.n_simulations), 1e-3)
-        assert abs(row.power - exact) < 4 * se, (row.n, row.power, exact)
-
-
-def test_simulated_power_is_reproducible_and_checked():
-    a = R.simulate_power([10, 20], 0.6, 0.1, n_simulations=500, seed=42)
-    b = R.simulate_power([10, 20], 0.6, 0.1, n_simulations=500, seed=42)
-    pd.testing.assert_frame_equal(a, b)
-    with pytest.raises(ValueError, match="probability"):
-        R.simulate_power([10], 1.5, 0.1)
-
-
-def test_smallest_n_for_power_ignores_lucky_steps():
-    curve = pd.DataFrame({"n": [10, 12, 14, 16, 18], "power": [0.5, 0.81, 0.78, 0.82, 0.9]})
-    assert R.smallest_n_for_power(curve, 0.8) == 16
-    assert R.smallest_n_for_power(curve.assign(power=0.5), 0.8) is None
-    assert R.smallest_n_for_power(curve.assign(power=0.95), 0.8) == 10
-
-
 # --------------------------------------------------------------------------- partitions
 
 

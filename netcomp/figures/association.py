@@ -245,43 +245,6 @@ def p_value_heatmap(
     return fig
 
 
-def power_curve_plot(
-    curves: pd.DataFrame, target: float = 0.8, observed_n: int | None = None,
-    needed: dict[str, int | None] | None = None,
-) -> plt.Figure:
-    """Simulated power against cohort size, one line per test (column ``test``).
-
-    ``curves`` has ``test, n, power, mc_se``; bands are ±2 Monte Carlo standard errors.
-    ``observed_n`` marks the study's size; ``needed`` maps each test to the smallest n
-    with power >= ``target`` (drawn as a vertical tick).
-    """
-    fig, ax = new_figure(6.4, 4.0)
-    palette = (OKABE_ITO["green"], OKABE_ITO["purple"], OKABE_ITO["sky_blue"],
-               OKABE_ITO["vermillion"])
-    for i, (test, sub) in enumerate(curves.groupby("test", sort=False)):
-        colour = palette[i % len(palette)]
-        sub = sub.sort_values("n")
-        ax.plot(sub["n"], sub["power"], marker="o", ms=3, color=colour, label=test)
-        ax.fill_between(sub["n"], (sub["power"] - 2 * sub["mc_se"]).clip(0, 1),
-                        (sub["power"] + 2 * sub["mc_se"]).clip(0, 1), color=colour, alpha=0.2,
-                        lw=0)
-        n_needed = (needed or {}).get(test)
-        if n_needed is not None:
-            ax.axvline(n_needed, color=colour, ls=":", lw=1)
-            ax.annotate(f"n = {n_needed}", (n_needed, 0.05 + 0.08 * i), xytext=(3, 0),
-                        textcoords="offset points", fontsize=8, color=colour)
-    ax.axhline(target, color=OKABE_ITO["black"], ls="--", lw=1, label=f"Power {target:.0%}")
-    if observed_n is not None:
-        ax.axvline(observed_n, color=OKABE_ITO["grey"], lw=1.2, label=f"Study: n = {observed_n}")
-    ax.set_ylim(0, 1.02)
-    ax.set_xlabel("Number of cultures in the cohort (n)")
-    ax.set_ylabel("Power (share of simulated cohorts with p < alpha)")
-    ax.set_title("Power of Fisher's exact test by cohort size (simulation)")
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
-    fig.tight_layout()
-    return fig
-
-
 def leave_one_out_plot(loo: pd.DataFrame, alpha: float = 0.05,
                        full: tuple[float, float] | None = None) -> plt.Figure:
     """p-values with each culture left out (two-sided and one-sided), one row per culture.
