@@ -14,6 +14,7 @@ an exception, and its glued values become sentences that read correctly.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -376,14 +377,21 @@ def hras_applies(res: AssociationChapter) -> bool:
     return res.applies(S_HRAS_TEST)
 
 
+@functools.lru_cache(maxsize=1)
+def _published_versions() -> tuple[pd.DataFrame, str]:
+    """The published versions' tests and their sentence: the same for every cohort (cached)."""
+    return published.version_tests(), published.versions_sentence()
+
+
 def _published_section(res: AssociationChapter) -> None:
     v = res.values
     pub_a, pub_n_resp, pub_b, pub_n_non = association.PUBLISHED_HRAS
     tests = association.count_tests(pub_a, pub_n_resp, pub_b, pub_n_non,
                                     published_p=association.PUBLISHED_P)
     res.hras_tests = tests
-    res.versions = published.version_tests()
-    v["assoc_versions_sentence"] = published.versions_sentence()
+    table, sentence = _published_versions()
+    res.versions = table.copy()
+    v["assoc_versions_sentence"] = sentence
     closest = tests.iloc[int((tests["p_value"] - association.PUBLISHED_P).abs().argmin())]
     fisher2 = tests[(tests["test"] == "Fisher exact")
                     & (tests["sided"] == "two-sided")]["p_value"].iloc[0]
