@@ -96,6 +96,10 @@ def test_bundled_table_from_the_raw_files(result):
     assert result.notices == []
     assert result.values["sc_concentration"] == "10 µM"
     assert "4 of 6 responders to lenvatinib" in result.values["sc_table_sentence"]
+    # reconstructed values are said to be reconstructed, not presented as findings
+    assert result.reconstruction
+    assert "10 µM, a reconstructed value" in result.values["sc_table_sentence"]
+    assert result.values["sc_panel_sentence"].startswith("In the reconstruction, whose mutations")
     _assert_renders(result)
 
 
@@ -289,6 +293,8 @@ def test_one_drug_no_mutations_partial_expression(tmp_path):
     assert res.notices == []
     assert res.values["sc_n_mutated"] == 0
     assert "none of the 6 panel genes" in res.values["sc_panel_sentence"]
+    assert not res.reconstruction and res.values["sc_panel_sentence"].startswith("In this cohort")
+    assert "reconstructed" not in res.values["sc_table_sentence"]
     left_out = int(res.classes.size - res.counts.n1 - res.counts.n2)
     assert left_out == int(cohort.expression_matrix()["HRAS"].isna().sum()) > 0
     assert f"{left_out} classified cultures without" in res.values["sc_table_sentence"]

@@ -21,6 +21,7 @@ import pandas as pd
 
 from netcomp import smallsample as ss
 from netcomp.chapters.base import ChapterResult, chapter_params
+from netcomp.chapters.response import is_reconstruction
 from netcomp.cohort import Cohort
 from netcomp.response import classify, inhibition_table
 
@@ -46,6 +47,7 @@ class SmallSampleChapter(ChapterResult):
     """Everything the small-cohorts chapter shows; ``None`` where a section does not apply."""
 
     params: dict[str, Any] = field(default_factory=dict)
+    reconstruction: bool = False  # the cohort is the bundled reconstruction (by content)
     inhibition: pd.Series | None = None
     classes: pd.Series | None = None
     fold_change: pd.Series | None = None
@@ -182,9 +184,11 @@ def _table_section(result: SmallSampleChapter, p: Mapping[str, Any]) -> None:
     note = (f" ({left_out} classified culture{'s' if left_out != 1 else ''} without a measured "
             f"{p['gene']} fold change {'are' if left_out != 1 else 'is'} left out.)"
             if left_out else "")
+    where = (", a reconstructed value: the study's abstracts state no concentration"
+             if result.reconstruction else "")
     v["sc_table_sentence"] = (
         f"{setting}, {counts.x1} of {_count(counts.n1, 'responder')} to {p['drug']} (at "
-        f"{v['sc_concentration']}) and {counts.x2} of {_count(counts.n2, 'non-responder')} "
+        f"{v['sc_concentration']}{where}) and {counts.x2} of {_count(counts.n2, 'non-responder')} "
         f"overexpress {p['gene']}.{note} Four numbers; every section below is about what they "
         "can support."
     )
@@ -412,10 +416,14 @@ def _panel_section(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, A
     which = ("none" if mutated == 0 else f"only {mutated}" if mutated < n_panel / 2
              else str(mutated))
     need = (f"a feature needs at least {needed} carriers before any split of them can reach "
-            f"p ≤ {alpha:g}" if needed is not None else
-            f"no number of carriers can reach p ≤ {alpha:g}, whatever their split")
+            f"two-sided Fisher p ≤ {alpha:g}" if needed is not None else
+            f"no number of carriers can reach two-sided Fisher p ≤ {alpha:g}, whatever their "
+            "split")
+    cohort_is = ("In the reconstruction, whose mutations are synthetic (the study reports only "
+                 "that no mutation went with response, not which cultures carry which), "
+                 if result.reconstruction else "In this cohort ")
     v["sc_panel_sentence"] = (
-        f"In this cohort {which} of the {n_panel} panel genes carry a mutation in any "
+        f"{cohort_is}{which} of the {n_panel} panel genes carry a mutation in any "
         f"classified culture, and a gene mutated in few cultures cannot give a small p-value "
         f"whichever cultures they are: with {_count(n1, 'responder')} and "
         f"{_count(n2, 'non-responder')}, {need}. "
@@ -527,7 +535,8 @@ def compute(cohort: Cohort, params: Mapping[str, Any] | None = None) -> SmallSam
     that do not apply get a notice; every glued value is a finite number or a sentence.
     """
     p = chapter_params(params)
-    result = SmallSampleChapter(chapter=CHAPTER, params=p)
+    result = SmallSampleChapter(chapter=CHAPTER, params=p,
+                                reconstruction=is_reconstruction(cohort))
     result.assumptions = ss.PowerAssumptions.from_params(p)
     result.rate1 = result.assumptions.rate_responders
     result.rate2 = result.assumptions.rate_nonresponders

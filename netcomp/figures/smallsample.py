@@ -20,8 +20,9 @@ from netcomp.figures.style import OKABE_ITO, SERIES_COLOURS, new_figure
 TEST_SERIES: tuple[tuple[str, str, str], ...] = (
     ("p_fisher", "Fisher exact, two-sided", OKABE_ITO["blue"]),
     ("p_fisher_greater", "Fisher exact, one-sided", OKABE_ITO["sky_blue"]),
-    ("p_chi_square", "Pearson chi-square", OKABE_ITO["vermillion"]),
-    ("p_chi_square_yates", "chi-square with Yates' correction", OKABE_ITO["orange"]),
+    ("p_chi_square", "Pearson chi-square (two-sided)", OKABE_ITO["vermillion"]),
+    ("p_chi_square_yates", "chi-square with Yates' correction (two-sided)",
+     OKABE_ITO["orange"]),
 )
 
 #: Display names of the multiple-testing procedures.
