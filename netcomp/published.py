@@ -22,6 +22,7 @@ either way.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -121,6 +122,12 @@ def _matches(p: float, target: float = REPORTED_P, decimals: int = MATCH_DECIMAL
 
 
 def version_test_data(versions: tuple[PublishedVersion, ...] = VERSIONS) -> pd.DataFrame:
+    """Every test of every version's table (see :func:`_version_test_data`); a fresh copy."""
+    return _version_test_data(tuple(versions)).copy()
+
+
+@cache
+def _version_test_data(versions: tuple[PublishedVersion, ...]) -> pd.DataFrame:
     """Every test of every version's table, machine-readable (columns :data:`DATA_COLUMNS`).
 
     Per version: Fisher's exact test one-sided (greater) and two-sided; Barnard's and
