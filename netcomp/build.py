@@ -739,6 +739,7 @@ def _stage_execute_render(staging: Path, data_dir: Path, values: dict[str, Any],
         status_changes,
         status_counts,
     )
+    from netcomp.provenance import RECONSTRUCTED, data_status, stamp_notebook
     from netcomp.results import write_results
     from netcomp.validate import deidentified_copy
 
@@ -746,6 +747,10 @@ def _stage_execute_render(staging: Path, data_dir: Path, values: dict[str, Any],
                  else f"nothing was written to {out}")
     src = staging / "src"
     _stage_sources(src)
+    # decided from the data's content, never its path: a copy of the bundled files is still
+    # the reconstruction, one changed value makes it the user's cohort
+    status = data_status(data_dir)
+    reconstructed = status == RECONSTRUCTED
     # with --allow-identifiers the chapters read a copy without the identifier columns
     chapter_data = staging / "data" if allow_identifiers else data_dir
     if allow_identifiers:
@@ -755,8 +760,7 @@ def _stage_execute_render(staging: Path, data_dir: Path, values: dict[str, Any],
     (generated / "dictionary.md").write_text(dictionary_markdown(), encoding="utf-8")
     (generated / "facts.md").write_text(facts_markdown(), encoding="utf-8")
     (generated / "build_info.md").write_text(
-        _build_info_markdown(data_dir, values, checksums,
-                             data_dir == BUNDLED_COHORT.resolve()), encoding="utf-8")
+        _build_info_markdown(data_dir, values, checksums, reconstructed), encoding="utf-8")
 
     todo = [p for p in plans if not p[3]]
     reused = [p for p in plans if p[3]]
@@ -789,6 +793,7 @@ def _stage_execute_render(staging: Path, data_dir: Path, values: dict[str, Any],
     except BuildError as exc:
         raise BuildError(f"{exc}\n  {untouched}") from None
     for name, seconds in finished:
+        stamp_notebook(src / "notebooks" / name, status)  # metadata, and a banner if reconstructed
         durations[name] = seconds
         log(f"      {name}: executed in {seconds:.1f} s")
     for folder in ("notebooks", "results", "figures", ".cache"):
@@ -828,9 +833,9 @@ def _stage_execute_render(staging: Path, data_dir: Path, values: dict[str, Any],
         raise BuildError(f"--strict: the build reported {len(every)} notice(s) (listed "
                          f"above); {untouched}")
 
-    bundled = data_dir == BUNDLED_COHORT.resolve()
-    ledger = evaluate_claims(staging / "results", reconstructed_cohort=bundled)
-    write_results(ledger[list(LEDGER_COLUMNS)], staging / "results", "ledger.csv")
+    ledger = evaluate_claims(staging / "results", reconstructed_cohort=reconstructed)
+    # the ledger has its own status column: no data_status stamp
+    write_results(ledger[list(LEDGER_COLUMNS)], staging / "results", "ledger.csv", stamp=False)
     (generated / "ledger.md").write_text(ledger_markdown(ledger, {f"notebooks/{nb.stem}" for nb in notebooks}), encoding="utf-8")
     reused_names = {nb.name for nb, _, _, reuse in plans if reuse}
     (generated / "about.md").write_text(

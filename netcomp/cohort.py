@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from netcomp import contract
+from netcomp import contract, provenance
 from netcomp.provenance import BUNDLED_COHORT, file_checksums  # noqa: F401 (re-exported)
 from netcomp.validate import CohortError, ValidationReport, validate_cohort
 
@@ -31,6 +32,38 @@ class Cohort:
     @property
     def drugs(self) -> list[str]:
         return sorted(self.viability["drug"].unique())
+
+    def content_digest(self) -> str:
+        """SHA-256 of the cohort's values, independent of file format, row order and line ends.
+
+        Each table's contract columns (extra free-text columns are ignored), sorted by its
+        key, written as CSV with 10 significant digits; then the sorted panel.
+        """
+        h = hashlib.sha256()
+        for spec in contract.TABLES:
+            table = getattr(self, spec.name)
+            columns = [c for c in spec.column_names if c in table.columns]
+            h.update(spec.filename.encode() + b"\0")
+            h.update(table[columns].to_csv(index=False, float_format="%.10g",
+                                           lineterminator="\n").encode())
+        h.update(b"\0".join(g.encode() for g in sorted(self.panel)))
+        return h.hexdigest()
+
+    @property
+    def reconstructed(self) -> bool:
+        """True when this cohort holds exactly the bundled reconstruction's values.
+
+        Decided from the content (:meth:`content_digest`), not from the folder, so a copy
+        anywhere, or the same values in a workbook, count as the reconstruction.
+        """
+        if len(self.cultures) != 11 or len(self.viability) > 1000:
+            return False  # cheap refusal: the reconstruction has 11 cultures, 99 wells
+        return self.content_digest() == provenance.RECONSTRUCTION_CONTENT_SHA256
+
+    @property
+    def data_status(self) -> str:
+        """``"reconstructed"`` or ``"user-supplied"`` (see :mod:`netcomp.provenance`)."""
+        return provenance.RECONSTRUCTED if self.reconstructed else provenance.USER_SUPPLIED
 
     def expression_matrix(self) -> pd.DataFrame:
         """Fold change as a cultures x genes table (index ``culture_id``); NaN where not measured."""
@@ -64,12 +97,16 @@ def _typed(df: pd.DataFrame, spec: contract.TableSpec) -> pd.DataFrame:
 
 
 def load_cohort(path: str | Path = BUNDLED_COHORT, allow_identifiers: bool = False) -> Cohort:
-    """Validate and load a cohort folder or workbook; raise :class:`CohortError` if invalid."""
+    """Validate and load a cohort folder or workbook; raise :class:`CohortError` if invalid.
+
+    Records whether it is the reconstruction (:func:`netcomp.provenance.current_status`), so
+    the results and figures written afterwards in this process are stamped accordingly.
+    """
     report = validate_cohort(path, allow_identifiers=allow_identifiers)
     if not report.ok:
         raise CohortError(report)
     t = report.tables
-    return Cohort(
+    cohort = Cohort(
         path=Path(path),
         cultures=_typed(t["cultures"], contract.CULTURES),
         viability=_typed(t["viability"], contract.VIABILITY),
@@ -78,3 +115,5 @@ def load_cohort(path: str | Path = BUNDLED_COHORT, allow_identifiers: bool = Fal
         panel=report.panel,
         report=report,
     )
+    provenance.set_current_status(cohort.data_status)
+    return cohort

@@ -8,7 +8,10 @@ Claims live in ``data/claims.yaml``. After the chapters have written their resul
 - ``differs``: recomputed, and not within tolerance (or not computable: the note says why);
 - ``reported-only``: the data needed to recompute it are not public;
 - ``reconstructed-data``: it rests on the bundled cohort, which was *built* to satisfy the
-  published aggregates, so agreement proves nothing: never called reproduced.
+  published aggregates, so agreement proves nothing: never called reproduced. Decided from
+  the data, not the folder: the build passes whether the cohort's content is the
+  reconstruction (:func:`netcomp.provenance.data_status`), and a results file stamped
+  ``data_status=reconstructed`` (:mod:`netcomp.results`) counts as such whatever is passed.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from netcomp.provenance import RECONSTRUCTED
+from netcomp.results import data_status_of
 from netcomp.safe_text import md_escape
 
 CLAIMS_FILE = Path(__file__).resolve().parents[1] / "data" / "claims.yaml"
@@ -114,7 +119,9 @@ def judge(claim: dict[str, Any], results_dir: Path, reconstructed_cohort: bool) 
     except (OSError, ValueError, KeyError) as exc:
         return Verdict("", "differs", f"not computed: {exc}")
     ok = _passes(claim, computed)
-    if claim["basis"] == "cohort" and reconstructed_cohort:
+    # the results file says itself whether it was computed from the reconstruction
+    stamped = data_status_of(results_dir / claim["compute"]["file"]) == RECONSTRUCTED
+    if claim["basis"] == "cohort" and (reconstructed_cohort or stamped):
         agree = ("consistent with the reconstruction, as it was built to be" if ok
                  else "NOT consistent with the reconstruction: a bug to investigate")
         note = f"Rests on the reconstructed cohort, not the study's data; {agree}."

@@ -14,7 +14,10 @@ associated with response); the numbers are drawn from a seeded generator and red
 every published fact holds (:func:`check_published_facts`).
 
 Run ``python -m netcomp.reconstruct data/cohort`` (or ``netcomp reconstruct``) to rewrite
-the bundled files; the test suite checks the files equal a fresh generation.
+the bundled files; the test suite checks the files equal a fresh generation. Their SHA-256
+and content digest are stored in :mod:`netcomp.provenance`, which recognises the
+reconstruction wherever it is copied, so that everything computed from it is labelled
+reconstructed (and the ledger never calls its cohort claims reproduced).
 """
 
 from __future__ import annotations

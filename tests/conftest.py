@@ -12,6 +12,15 @@ BUNDLED = ROOT / "data" / "cohort"
 SEEDS = ROOT.parent / "shared" / "seeds"
 
 
+@pytest.fixture(autouse=True)
+def _no_cohort_loaded() -> None:
+    """Each test starts with no cohort loaded, so reconstructed-data stamps never leak between
+    tests (``load_cohort`` records its cohort's status for the results written after it)."""
+    from netcomp import provenance
+
+    provenance.set_current_status(None)
+
+
 @pytest.fixture
 def cohort_dir(tmp_path: Path) -> Path:
     """A fresh copy of the bundled cohort that a test may modify."""

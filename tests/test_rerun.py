@@ -50,6 +50,11 @@ def test_second_cohort_builds_a_full_book_and_is_never_written(tmp_path: Path):
     assert manifest["parameters"]["response_threshold_pct"] == 40.0
     with open(out / "results" / "cohort.csv", newline="") as fh:
         assert len(list(csv.DictReader(fh))) == 30
+    # a user's cohort is not stamped as reconstructed anywhere (tests/test_stamping.py)
+    for f in [*out.glob("results/*.csv"), *out.glob("figures/*.csv")]:
+        assert "data_status" not in f.read_text().split("\n", 1)[0], f.name
+    for f in out.glob("notebooks/*.ipynb"):
+        assert json.loads(f.read_text())["metadata"]["netcomp"]["data_status"] == "user-supplied"
 
 
 @pytest.mark.build

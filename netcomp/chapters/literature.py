@@ -22,6 +22,7 @@ import pandas as pd
 from netcomp import literature as lit
 from netcomp.chapters.base import ChapterResult, chapter_params
 from netcomp.cohort import BUNDLED_COHORT, Cohort
+from netcomp.provenance import mark_published
 from netcomp.response import check_threshold, classify, inhibition_table
 from netcomp.safe_text import clip
 
@@ -544,6 +545,7 @@ def compute(cohort: Cohort, params: Mapping[str, Any] | None = None,
     """
     p = chapter_params(params)
     result = literature_part(literature_dir)
+    mark_published(result)  # TALENT and the trials: never stamped as reconstructed data
     _invitro(result, cohort, p)
     _exercise_thresholds(result, p)
     _exercise_methods(result)
