@@ -17,6 +17,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -53,6 +54,25 @@ class Terminated(BaseException):
 
 def _on_sigterm(_signum: int, _frame: FrameType | None) -> None:
     raise Terminated()
+
+
+def _leave_if_stuck(code: int, wait: float = 2.0) -> None:
+    """After an interrupted build, exit at once if a stopped worker pool would block exit.
+
+    At interpreter exit CPython joins each ProcessPoolExecutor's manager thread; when the
+    pool's workers were stopped mid-task that join can wait forever (rarely: it depends on
+    the moment of the interrupt). The build has already removed its staging folder, stopped
+    its processes and released its lock, so nothing is lost by not waiting for it.
+    """
+    stuck = [t for t in threading.enumerate() if type(t).__name__ == "_ExecutorManagerThread"]
+    deadline = time.monotonic() + wait
+    for thread in stuck:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    if any(thread.is_alive() for thread in stuck):
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -255,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
         after = (f"; stopped its processes, removed its work folder, {args.out} is unchanged"
                  if command == "build" else "")
         print(f"netcomp {command}: interrupted ({name}){after}", file=sys.stderr)
+        if on_main_thread and command == "build":
+            _leave_if_stuck(code)
         return code
     except Exception as exc:  # every error ends here, as one message and never a traceback
         if _is_user_error(exc):

@@ -421,3 +421,32 @@ def test_an_interrupt_at_any_moment_leaves_nothing_behind(sig: signal.Signals, d
     assert alive == []
     assert [p.name for p in place.iterdir() if p.name.startswith(".netcomp-")] == []
     assert tree(out) == before
+
+
+STUCK_POOL = """
+import threading, time
+from netcomp.cli import _leave_if_stuck
+
+class _ExecutorManagerThread(threading.Thread):  # stands for a pool thread that never ends
+    def run(self):
+        time.sleep(3600)
+
+_ExecutorManagerThread().start()
+print("message before exit", flush=False)
+_leave_if_stuck(143, wait=0.5)
+"""
+
+
+def test_a_pool_thread_stuck_after_an_interrupt_does_not_hold_the_exit(tmp_path: Path):
+    # without the guard the interpreter would wait for the thread forever at exit
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", STUCK_POOL], capture_output=True, text=True,
+                          timeout=30, check=False, cwd=tmp_path)
+    assert proc.returncode == 143 and time.monotonic() - start < 15
+    assert proc.stdout == "message before exit\n"  # flushed before leaving
+
+
+def test_with_no_stuck_thread_the_guard_returns():
+    from netcomp.cli import _leave_if_stuck
+
+    _leave_if_stuck(130, wait=0.1)  # returns: pytest is still running
