@@ -12,7 +12,7 @@ OUT    ?= _build
 # pip warns about index folders configured on some machines but absent: hide only that line
 PIP_FILTER := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: book test lint bench lock clean
+.PHONY: book pdf test lint bench lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ $(STAMP): requirements.lock pyproject.toml
 
 book: $(STAMP)
 	$(BIN)/netcomp build --out $(OUT)
+
+# the whole book as one PDF, $(OUT)/html/netcomp-book.pdf, linked from the front page:
+# builds (or reuses) the HTML book, then prints its pages with Debian's Chromium (about 15 s)
+pdf: book
+	$(BIN)/python -m netcomp.pdf $(OUT)
 
 test: $(STAMP)
 	$(BIN)/ruff check .

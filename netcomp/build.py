@@ -747,6 +747,12 @@ def _stage_execute_render(staging: Path, data_dir: Path, values: dict[str, Any],
                  else f"nothing was written to {out}")
     src = staging / "src"
     _stage_sources(src)
+    from netcomp import publish
+
+    try:  # the repository address of _config.yml: buttons, rerun guide, "How to cite"
+        publish.stage(src)
+    except ValueError as exc:
+        raise BuildError(f"{exc}\n  {untouched}") from None
     # decided from the data's content, never its path: a copy of the bundled files is still
     # the reconstruction, one changed value makes it the user's cohort
     status = data_status(data_dir)

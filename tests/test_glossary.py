@@ -229,3 +229,42 @@ def test_gated_solutions_are_closed_and_contain_code(notebook):
     if open_label is not None:
         problems.append(f"solution {open_label} is never closed by solution-end")
     assert not problems, "; ".join(problems)
+
+
+# --------------------------------------------------------------------------- coverage of the methods
+
+#: Methods the chapters name without explaining them in place: each needs a glossary entry.
+METHODS = (
+    "q-value", "Wilcoxon signed-rank test", "Clopper-Pearson interval", "Wilson score interval",
+    "mid-p", "Barnard's test", "Boschloo's test", "exact conditional odds ratio",
+    "permutation test", "Benjamini-Hochberg procedure", "Jeffreys interval",
+    "Newcombe's interval", "IC50", "hypergeometric distribution", "two-sided test",
+)
+TERM_ROLE = re.compile(r"\{term\}`(?P<body>[^`]+)`")
+
+
+def test_methods_the_chapters_name_are_defined():
+    terms = {t.lower() for entry in glossary_entries(GLOSSARY.read_text(encoding="utf-8"))
+             for t in entry}
+    missing = [m for m in METHODS if m.lower() not in terms]
+    assert not missing, f"not in the glossary: {missing}"
+
+
+def test_every_term_reference_names_a_glossary_entry():
+    """Every {term} role in the chapters, the pages and the glossary itself resolves."""
+    terms = {re.sub(r"\s+", " ", t.lower()) for entry in
+             glossary_entries(GLOSSARY.read_text(encoding="utf-8")) for t in entry}
+    texts = {**book_texts(), "book/glossary.md": GLOSSARY.read_text(encoding="utf-8")}
+    unknown = []
+    for where, text in texts.items():
+        for match in TERM_ROLE.finditer(text):
+            body = match["body"]
+            target = body.rsplit("<", 1)[1].rstrip(">") if body.endswith(">") else body
+            if re.sub(r"\s+", " ", target.strip().lower()) not in terms:
+                unknown.append(f"{where}: {body!r}")
+    assert not unknown, f"{{term}} references to no glossary entry: {unknown}"
+
+
+def test_reference_parsing_on_a_known_example():
+    text = "See {term}`q-values <q-value>` and {term}`IC50`."
+    assert [m["body"] for m in TERM_ROLE.finditer(text)] == ["q-values <q-value>", "IC50"]
