@@ -7,6 +7,9 @@ Claims live in ``data/claims.yaml``. After the chapters have written their resul
   the user's own cohort) and within tolerance of the reported value;
 - ``differs``: recomputed, and not within tolerance (or not computable: the note says why);
 - ``reported-only``: the data needed to recompute it are not public;
+- ``versions-differ``: the study's two published versions (:mod:`netcomp.published`) report
+  different values for it (a claim with an ``other_version`` whose ``reported`` differs);
+  the note gives both and says which one the computed value matches, if any;
 - ``reconstructed-data``: it rests on the bundled cohort, which was *built* to satisfy the
   published aggregates, so agreement proves nothing: never called reproduced. Decided from
   the data, not the folder: the build passes whether the cohort's content is the
@@ -28,14 +31,27 @@ from netcomp.provenance import RECONSTRUCTED
 from netcomp.results import data_status_of
 from netcomp.safe_text import md_escape
 
+#: The study's two published versions, as the claims name their sources. The conference
+#: abstract is not among the source documents stored with the book (its locators quote the
+#: public abstract page; see :data:`EXTERNAL_SOURCES`).
+JOURNAL_SOURCE = "000_281e2e275d85b6f8.txt"
+CONFERENCE_SOURCE = "jco-2022-40-16suppl-e16211"
+EXTERNAL_SOURCES: frozenset[str] = frozenset({CONFERENCE_SOURCE})
+#: Plain names of the two versions, for notes.
+SOURCE_LABELS: dict[str, str] = {
+    JOURNAL_SOURCE: "journal abstract (2023)",
+    CONFERENCE_SOURCE: "conference abstract (2022)",
+}
 CLAIMS_FILE = Path(__file__).resolve().parents[1] / "data" / "claims.yaml"
-STATUSES: tuple[str, ...] = ("reproduced", "differs", "reported-only", "reconstructed-data")
+STATUSES: tuple[str, ...] = ("reproduced", "differs", "reported-only", "reconstructed-data",
+                             "versions-differ")
 LEDGER_COLUMNS: tuple[str, ...] = ("claim_id", "source", "reported", "computed", "status", "note")
 BADGES: dict[str, str] = {
     "reproduced": "bdg-success",
     "differs": "bdg-danger",
     "reported-only": "bdg-info",
     "reconstructed-data": "bdg-warning",
+    "versions-differ": "bdg-primary",
 }
 
 
@@ -95,6 +111,8 @@ def _passes(claim: dict[str, Any], computed: Any) -> bool:
     check = claim.get("check", "equal")
     if check == "above":
         return float(computed) > float(claim["expected"])
+    if check == "below":
+        return float(computed) < float(claim["expected"])
     if check == "at_least":
         return float(computed) >= float(claim["expected"]) - float(claim.get("tolerance", 0))
     reported = claim["reported"]
@@ -109,6 +127,27 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _versions_verdict(claim: dict[str, Any], computed: Any, on_reconstruction: bool) -> Verdict:
+    """``versions-differ``: both versions' values, and which one the computed value matches."""
+    other = claim["other_version"]
+    this_name = SOURCE_LABELS.get(claim["source"], claim["source"])
+    other_name = SOURCE_LABELS.get(other["source"], other["source"])
+    parts = [f"The study's two published versions differ: the {this_name} reports "
+             f"{_fmt(claim['reported'])}, the {other_name} {_fmt(other['reported'])}."]
+    if on_reconstruction:
+        parts.append("The computed value rests on the reconstructed cohort, built to match "
+                     f"the {SOURCE_LABELS[JOURNAL_SOURCE]}: it cannot say which version is "
+                     "right; the study's per-culture data would.")
+    else:
+        matches = [name for name, rep in ((this_name, claim["reported"]),
+                                          (other_name, other["reported"]))
+                   if _passes({**claim, "reported": rep}, computed)]
+        parts.append("The computed value matches the " + " and the ".join(matches) + "."
+                     if matches else "The computed value matches neither version.")
+    return Verdict(computed, "versions-differ",
+                   " ".join(filter(None, [*parts, str(claim.get("note", ""))])))
+
+
 def judge(claim: dict[str, Any], results_dir: Path, reconstructed_cohort: bool) -> Verdict:
     """Recompute one claim and decide its status (see the module docstring)."""
     base_note = str(claim.get("note", ""))
@@ -121,6 +160,10 @@ def judge(claim: dict[str, Any], results_dir: Path, reconstructed_cohort: bool) 
     ok = _passes(claim, computed)
     # the results file says itself whether it was computed from the reconstruction
     stamped = data_status_of(results_dir / claim["compute"]["file"]) == RECONSTRUCTED
+    other = claim.get("other_version")
+    if other is not None and str(other["reported"]).strip() != str(claim["reported"]).strip():
+        return _versions_verdict(claim, computed, claim["basis"] == "cohort"
+                                 and (reconstructed_cohort or stamped))
     if claim["basis"] == "cohort" and (reconstructed_cohort or stamped):
         agree = ("consistent with the reconstruction, as it was built to be" if ok
                  else "NOT consistent with the reconstruction: a bug to investigate")
@@ -150,6 +193,7 @@ def evaluate_claims(results_dir: str | Path, reconstructed_cohort: bool,
             "unit": claim.get("unit", ""),
             "chapter": claim.get("chapter", ""),
             "section": claim.get("section", ""),
+            "also_in": "|".join(claim.get("also_in", [])),
         })
     return pd.DataFrame(rows)
 
@@ -181,7 +225,8 @@ def heading_slug(title: str) -> str:
 
 #: Readable names of the source documents, for the ledger page.
 SOURCE_NAMES: dict[str, str] = {
-    "000_281e2e275d85b6f8.txt": "{cite:t}`liverani2023`, abstract",
+    JOURNAL_SOURCE: "{cite:t}`liverani2023`, journal article (2023), abstract",
+    CONFERENCE_SOURCE: "{cite:t}`liverani2022asco`, conference abstract (2022)",
     "001_b2b5ef46d79f5bfb.txt": "TALENT, {cite:t}`capdevila2021`",
 }
 
@@ -205,6 +250,10 @@ def ledger_markdown(ledger: pd.DataFrame, documents: set[str] | None = None) -> 
         parts = [f"**{md_escape(row.claim)}** (`{row.claim_id}`)."]
         parts.append(f"Source: {SOURCE_NAMES.get(file, md_escape(file))} (`{file}`): "
                      f"{md_escape(locator)}.")
+        also = getattr(row, "also_in", "")
+        if isinstance(also, str) and also:
+            parts.append("Also stated in: " + "; ".join(
+                SOURCE_NAMES.get(a, md_escape(a)) for a in also.split("|")) + ".")
         if row.chapter:
             if documents is not None and row.chapter not in documents:
                 where = f"`{row.chapter}` (not in this build)"

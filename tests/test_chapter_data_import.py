@@ -266,3 +266,90 @@ def test_figures_stay_bounded_for_large_cohorts(tmp_path):
     fig = figs.expression_heatmap(empty, result.gene_groups)
     assert fig.axes[0].images[0].get_clim() == (-1.0, 1.0)
     plt.close(fig)
+
+
+# --------------------------------------------------------------------------- published versions
+
+
+def _fisher_two_sided_by_hand(a: int, n_resp: int, b: int, n_non: int) -> float:
+    """Sum of the hypergeometric probabilities no larger than the observed table's."""
+    n, high = n_resp + n_non, a + b
+    probs = {k: math.comb(high, k) * math.comb(n - high, n_resp - k) / math.comb(n, n_resp)
+             for k in range(max(0, n_resp - (n - high)), min(high, n_resp) + 1)}
+    return sum(p for p in probs.values() if p <= probs[a] * (1 + 1e-9))
+
+
+def test_both_published_versions_in_chapter_one(bundled):
+    from netcomp import published
+
+    _, result = bundled
+    v = result.values
+    assert v["di_ex3_p_five"] == pytest.approx(_fisher_two_sided_by_hand(5, 6, 0, 5))
+    assert v["di_ex3_p_five"] == pytest.approx(7 / 462)  # tables with 0 or 5 carriers
+    assert v["di_ex3_p_four"] == pytest.approx(_fisher_two_sided_by_hand(4, 6, 0, 5))
+    assert v["di_versions_sentence"] == published.versions_sentence()
+    assert "5 of 6 with high HRAS in the conference abstract (2022), 4 of 6 in the journal " \
+        "article (2023)" in v["di_versions_diff_sentence"]
+    assert "Only the conference abstract states the 15% response threshold" in \
+        v["di_versions_diff_sentence"]
+    pd.testing.assert_frame_equal(result.versions, published.versions_table())
+    written = result.tables["published_versions"]
+    assert set(written["version_key"]) == {"conference-2022", "journal-2023"}
+    two = written.query("test_key == 'fisher' and sided_key == 'two-sided'")
+    assert two["p_value"].tolist() == pytest.approx([
+        _fisher_two_sided_by_hand(5, 6, 0, 5), _fisher_two_sided_by_hand(4, 6, 0, 5)])
+
+
+def test_reconstruction_is_named_as_such(bundled, tmp_path):
+    _, result = bundled
+    assert result.reconstructed
+    assert "reconstruction's synthetic values" in result.values["di_recon_note"]
+    user = compute(_cohort(tmp_path, CohortSpec(mutation_rate=0.5)))
+    assert not user.reconstructed and user.values["data_origin"] == "a user-supplied cohort"
+    assert "synthetic" not in user.values["di_recon_note"]
+
+
+def test_the_threshold_is_the_conference_abstracts():
+    from netcomp.facts import CONFERENCE, JOURNAL, facts_table
+
+    facts = facts_table()
+    threshold = facts[facts["fact"].str.contains("15%")]
+    assert len(threshold) == 1
+    assert threshold["source"].iloc[0].startswith(f"{CONFERENCE} only")
+    split = facts[facts["fact"].str.contains("HRAS") & facts["fact"].str.contains("of 6")]
+    assert set(split["status"]) == {"published (versions differ)"} and len(split) == 2
+    journal_only = facts[facts["source"].str.startswith(JOURNAL)]
+    assert not journal_only["fact"].str.contains("15%").any()
+
+
+def test_chapter_words():
+    """Issue 15, item 11: what is public, and no reconstructed value presented as the study's."""
+    text = (Path(__file__).resolve().parents[1] / "notebooks" / "01_data_import.ipynb").read_text(
+        encoding="utf-8")
+    assert "Only the study's abstract is public" not in text
+    assert "the study used 15%" not in text
+    assert "open access" in text and "liverani2022asco" in text
+    assert "{glue:text}`di_recon_note`" in text and "published_versions.csv" in text
+
+
+def test_exercise_three_sentence_reads_once(bundled):
+    _, result = bundled
+    reach = result.values["di_ex3_reach_sentence"]
+    assert not reach.startswith("and ")  # the prose puts "and" before it
+    assert reach == f"{result.values['di_ex3_n_reach']} in {result.values['di_ex3_needed']} or more"
+
+
+def test_published_versions_file_is_not_stamped_reconstructed(bundled, tmp_path):
+    from netcomp import provenance
+    from netcomp.results import data_status_of, write_results
+
+    _, result = bundled
+    before = provenance.current_status()
+    provenance.set_current_status(provenance.RECONSTRUCTED)  # as in a build of the bundled data
+    try:
+        path = write_results(result.tables["published_versions"], tmp_path, "versions.csv")
+        cohort_path = write_results(result.cohort_table, tmp_path, "cohort.csv")
+    finally:
+        provenance.set_current_status(before)
+    assert data_status_of(path) is None  # published counts: no data_status column
+    assert data_status_of(cohort_path) == "reconstructed"  # the cohort's own tables are

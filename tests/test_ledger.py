@@ -10,7 +10,19 @@ import pytest
 from scipy import stats
 
 from netcomp.build import build
-from netcomp.ledger import judge, load_claims, status_changes
+from netcomp.ledger import (
+    BADGES,
+    CONFERENCE_SOURCE,
+    EXTERNAL_SOURCES,
+    JOURNAL_SOURCE,
+    STATUSES,
+    evaluate_claims,
+    judge,
+    ledger_markdown,
+    load_claims,
+    status_changes,
+)
+from netcomp.published import CONFERENCE_2022, JOURNAL_2023
 from tests.conftest import SEEDS
 
 
@@ -28,8 +40,74 @@ def test_every_claim_has_a_locator_found_in_its_seed():
     if not SEEDS.is_dir():
         pytest.skip("shared/seeds is not next to the repository")
     for claim in load_claims():
+        if claim["source"] in EXTERNAL_SOURCES:
+            continue  # the conference abstract: see the next test
         text = " ".join((SEEDS / claim["source"]).read_text(encoding="utf-8").split())
         assert " ".join(claim["locator"].split()) in text, claim["id"]
+
+
+def test_versions_of_the_study_are_attributed_right():
+    """The 15% threshold and 5/6 are the conference abstract's; 4/6 and p=.048 the journal's."""
+    claims = {c["id"]: c for c in load_claims()}
+    conference = {i: c for i, c in claims.items() if c["source"] == CONFERENCE_SOURCE}
+    assert {"conference-n-responders", "conference-n-nonresponders", "conference-hras-split",
+            "conference-hras-significant"} <= set(conference)
+    for claim in claims.values():  # the journal's claims never state the threshold
+        if claim["source"] == JOURNAL_SOURCE:
+            assert "15%" not in claim["claim"], claim["id"]
+    assert "15%" in conference["conference-n-responders"]["locator"]
+    published = {CONFERENCE_SOURCE: CONFERENCE_2022, JOURNAL_SOURCE: JOURNAL_2023}
+    for cid in ("conference-hras-split", "study-hras-split"):
+        claim, other = claims[cid], claims[cid]["other_version"]
+        assert claim["reported"] == published[claim["source"]].counts_text()
+        assert other["reported"] == published[other["source"]].counts_text()
+    for claim in claims.values():
+        for source in claim.get("also_in", []):
+            assert source in (CONFERENCE_SOURCE, JOURNAL_SOURCE) and source != claim["source"]
+    mutation = claims["study-hras-not-mutation"]
+    assert mutation["source"] == JOURNAL_SOURCE and mutation["compute"]["file"] == "hras_mutation.csv"
+
+
+def test_versions_differ_status(tmp_path: Path):
+    pd.DataFrame({"detail": ["4/6 vs 0/5"]}).to_csv(tmp_path / "a.csv", index=False)
+    claim = {"id": "c", "source": CONFERENCE_SOURCE, "locator": "l", "reported": "5/6 vs 0/5",
+             "basis": "cohort", "check": "equal",
+             "compute": {"file": "a.csv", "agg": "value", "column": "detail"},
+             "other_version": {"source": JOURNAL_SOURCE, "reported": "4/6 vs 0/5"}}
+    on_user = judge(claim, tmp_path, reconstructed_cohort=False)
+    assert on_user.status == "versions-differ" and on_user.computed == "4/6 vs 0/5"
+    assert "conference abstract (2022) reports 5/6 vs 0/5" in on_user.note
+    assert "journal abstract (2023) 4/6 vs 0/5" in on_user.note
+    assert "matches the journal abstract (2023)." in on_user.note
+    on_recon = judge(claim, tmp_path, reconstructed_cohort=True)
+    assert on_recon.status == "versions-differ" and "reconstructed cohort" in on_recon.note
+    assert "matches" not in on_recon.note
+    pd.DataFrame({"detail": ["3/6 vs 1/5"]}).to_csv(tmp_path / "a.csv", index=False)
+    assert "matches neither" in judge(claim, tmp_path, False).note
+    # the same value in both versions: judged as usual
+    same = {**claim, "other_version": {"source": JOURNAL_SOURCE, "reported": "5/6 vs 0/5"}}
+    assert judge(same, tmp_path, False).status == "differs"
+    assert "versions-differ" in STATUSES and BADGES["versions-differ"].startswith("bdg-")
+
+
+def test_below_check(tmp_path: Path):
+    pd.DataFrame({"p": [0.0152]}).to_csv(tmp_path / "p.csv", index=False)
+    claim = {"id": "c", "source": "s", "locator": "l", "reported": "significant",
+             "basis": "published-counts", "check": "below", "expected": 0.05,
+             "compute": {"file": "p.csv", "agg": "value", "column": "p"}}
+    assert judge(claim, tmp_path, True).status == "reproduced"
+    assert judge({**claim, "expected": 0.01}, tmp_path, True).status == "differs"
+
+
+def test_ledger_page_names_both_versions(tmp_path: Path):
+    pd.DataFrame({"x": [1]}).to_csv(tmp_path / "t.csv", index=False)
+    claims = [{"id": "both", "source": JOURNAL_SOURCE, "locator": "l", "reported": 1,
+               "basis": "trial", "claim": "a claim", "also_in": [CONFERENCE_SOURCE],
+               "compute": {"file": "t.csv", "agg": "count"}}]
+    page = ledger_markdown(evaluate_claims(tmp_path, False, claims))
+    assert "{cite:t}`liverani2023`, journal article (2023)" in page
+    assert "Also stated in: {cite:t}`liverani2022asco`, conference abstract (2022)." in page
+    assert "{bdg-primary}`versions-differ` 0" in page
 
 
 def test_judge_statuses_on_small_tables(tmp_path: Path):
@@ -61,7 +139,12 @@ def test_ledger_statuses_on_the_bundled_cohort(built_book: Path):
     assert set(ledger.index) == set(claims)
     for cid, claim in claims.items():
         status = ledger.loc[cid, "status"]
-        if claim["basis"] == "cohort":  # never "reproduced" from reconstructed data
+        differ = "other_version" in claim and str(claim["other_version"]["reported"]) != str(
+            claim["reported"])
+        if differ:  # the two published versions disagree: never "reproduced" either
+            assert status == "versions-differ", cid
+            assert "reconstructed cohort" in ledger.loc[cid, "note"], cid
+        elif claim["basis"] == "cohort":  # never "reproduced" from reconstructed data
             assert status == "reconstructed-data", cid
             assert "consistent with the reconstruction" in ledger.loc[cid, "note"], cid
         if claim["basis"] == "none":
@@ -70,6 +153,17 @@ def test_ledger_statuses_on_the_bundled_cohort(built_book: Path):
     fisher = stats.fisher_exact([[4, 2], [0, 5]]).pvalue
     assert float(ledger.loc["study-hras-p", "computed"]) == pytest.approx(fisher, abs=1e-4)
     assert ledger.loc["study-hras-p", "status"] == "differs"
+    # neither version's table gives .048 with a standard exact test; the closest is 0.0455
+    fisher_one = stats.fisher_exact([[4, 0], [2, 5]], alternative="greater").pvalue
+    assert float(ledger.loc["study-hras-p-either-version", "computed"]) == pytest.approx(
+        fisher_one, abs=1e-4)
+    assert ledger.loc["study-hras-p-either-version", "status"] == "differs"
+    conference_two = stats.fisher_exact([[5, 0], [1, 5]]).pvalue
+    assert float(ledger.loc["conference-hras-significant", "computed"]) == pytest.approx(
+        conference_two, abs=1e-4)
+    assert ledger.loc["conference-hras-significant", "status"] == "reproduced"
+    # HRAS overexpression vs HRAS mutation, recomputed from the cohort files
+    assert ledger.loc["study-hras-not-mutation", "status"] == "reconstructed-data"
     # TALENT's rates and intervals reproduce from Table 2's counts (Wilson with correction)
     counts = {"pannet": {"orr": (23, 52), "dcr": (50, 52)}, "ginet": {"orr": (9, 55),
               "dcr": (51, 55)}, "total": {"orr": (32, 107), "dcr": (101, 107)}}

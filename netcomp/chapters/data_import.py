@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from netcomp import provenance
 from netcomp.association import fisher_exact_2x2, mutated_genes, overexpressed
 from netcomp.chapters.base import ChapterResult, chapter_params
 from netcomp.cohort import BUNDLED_COHORT, Cohort
@@ -30,6 +31,7 @@ from netcomp.describe import (
     replicate_summary,
     site_grade_counts,
 )
+from netcomp.published import VERSIONS, version_test_data, versions_sentence, versions_table
 from netcomp.response import inhibition_table
 from netcomp.safe_text import clip
 
@@ -42,10 +44,13 @@ SECTION_MUTATIONS = "Mutations"
 SECTION_EXPRESSION = "Expression of lenvatinib-related genes"
 SECTION_EX1 = "Exercise: replicates near the response threshold"
 SECTION_EX2 = "Exercise: how much does the overexpression cut-off matter?"
+SECTION_VERSIONS = "The study's two published versions"
 
 #: The published design the third exercise reasons about (6 responders, 5 non-responders;
 #: HRAS overexpressed in 4 of the 6 responders and none of the non-responders).
 STUDY_RESPONDERS, STUDY_NONRESPONDERS, STUDY_HRAS_CARRIERS = 6, 5, 4
+#: The conference abstract's count of responders with high HRAS (5 of 6; see netcomp.published).
+STUDY_HRAS_CARRIERS_CONFERENCE = 5
 #: The looser overexpression cut-off of the second exercise (when below the chapter's).
 LOOSER_CUTOFF = 1.5
 #: Most genes the heat map draws (the lenvatinib-related ones and the candidate always).
@@ -66,6 +71,9 @@ class DataImportChapter(ChapterResult):
     near_threshold: pd.DataFrame = field(default_factory=pd.DataFrame)
     cutoff_counts: pd.DataFrame = field(default_factory=pd.DataFrame)
     fisher_design: pd.DataFrame = field(default_factory=pd.DataFrame)
+    versions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    version_tests: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reconstructed: bool = False
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:
@@ -302,6 +310,7 @@ def _exercise_panel(result: DataImportChapter, cohort: Cohort, alpha: float) -> 
     v.update(di_ex3_n_resp=STUDY_RESPONDERS, di_ex3_n_non=STUDY_NONRESPONDERS,
              di_ex3_alpha=float(alpha), di_ex3_p1=float(p[0]),
              di_ex3_p_four=float(p[STUDY_HRAS_CARRIERS - 1]),
+             di_ex3_p_five=float(p[STUDY_HRAS_CARRIERS_CONFERENCE - 1]),
              di_ex3_n_mutated=int(len(per_gene)), di_ex3_n_single=int((per_gene == 1).sum()),
              di_ex3_max=int(per_gene.to_numpy().max(initial=0)))
     if reach.empty:
@@ -320,8 +329,39 @@ def _exercise_panel(result: DataImportChapter, cohort: Cohort, alpha: float) -> 
         f"Only when at least {needed} responders, and no non-responder, carry the mutation "
         f"does the p-value reach the significance level of {alpha:g} "
         f"(p = {float(p[needed - 1]):.3f}).")
-    v["di_ex3_reach_sentence"] = (
-        f"and {v['di_ex3_n_reach']} in {needed} or more")
+    v["di_ex3_reach_sentence"] = f"{v['di_ex3_n_reach']} in {needed} or more"
+
+
+def is_reconstruction(cohort: Cohort) -> bool:
+    """True when the cohort holds the bundled reconstruction's values (wherever it lives)."""
+    flag = getattr(cohort, "reconstructed", None)  # decided from the files' content
+    if isinstance(flag, bool):
+        return flag
+    try:
+        return cohort.path.resolve() == BUNDLED_COHORT.resolve()
+    except OSError:
+        return False
+
+
+def _versions(result: DataImportChapter) -> None:
+    """The study's two published versions: what each states, and the tests of each table."""
+    result.versions = versions_table()
+    result.version_tests = version_test_data()
+    # computed from the published counts, not from the cohort: never stamped reconstructed
+    for table in (result.versions, result.version_tests):
+        table.attrs[provenance.STATUS_ATTR] = provenance.PUBLISHED
+    result.tables["published_versions"] = result.version_tests
+    conference, journal = VERSIONS
+    result.values["di_versions_sentence"] = versions_sentence()
+    result.values["di_versions_diff_sentence"] = (
+        f"They agree on the {conference.n_responders} responders and "
+        f"{conference.n_nonresponders} non-responders and on HRAS in the non-responders "
+        f"({conference.nonresponders_high} of {conference.n_nonresponders}), but not on the "
+        f"responders: {conference.responders_high} of {conference.n_responders} with high "
+        f"HRAS in the {conference.label.lower()}, {journal.responders_high} of "
+        f"{journal.n_responders} in the {journal.label.lower()}. Only the conference "
+        f"abstract states the {conference.threshold_pct:g}% response threshold; only the "
+        "journal article reports a p-value (.048).")
 
 
 def compute(cohort: Cohort, params: Mapping[str, Any] | None = None) -> DataImportChapter:
@@ -331,10 +371,8 @@ def compute(cohort: Cohort, params: Mapping[str, Any] | None = None) -> DataImpo
     v = result.values
     counts = cohort_counts(cohort)
     v.update({k: int(n) for k, n in counts.items()})
-    try:
-        bundled = cohort.path.resolve() == BUNDLED_COHORT.resolve()
-    except OSError:
-        bundled = False
+    bundled = is_reconstruction(cohort)
+    result.reconstructed = bundled
     v["data_origin"] = ("the bundled reconstructed cohort" if bundled
                         else "a user-supplied cohort")
     v["di_facts_sentence"] = (
@@ -342,6 +380,12 @@ def compute(cohort: Cohort, params: Mapping[str, Any] | None = None) -> DataImpo
         if bundled else
         "This build reads a user-supplied cohort: the table below describes the bundled "
         "reconstruction and the published study, not the data of this build.")
+    v["di_recon_note"] = (
+        "These are the reconstruction's synthetic values: they show how the check works, "
+        "not what the study's cultures did; only the study's per-culture measurements "
+        "could settle that." if bundled else
+        "These values are those of the cohort this book was built from.")
+    _versions(result)
     v["n_warnings"] = len(cohort.report.warnings)
     result.report_summary = cohort.report.summary()
 
