@@ -310,13 +310,18 @@ def keep_log(path: Path) -> Path:
 
 
 def write_marker(folder: Path) -> Path:
-    """Write the ``.netcomp-build`` marker that lets a later build replace ``folder``."""
+    """Write the ``.netcomp-build`` marker that lets a later build replace ``folder``.
+
+    It lists the folder's entries (written last, it sees them all), so that a file a user
+    later puts into the build folder is recognised as theirs and never deleted.
+    """
     signature = {
         "signature": SIGNATURE,
         "format": 1,
         "netcomp_version": netcomp.__version__,
         "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "note": "written by 'netcomp build'; the next build into this folder replaces it",
+        "contents": sorted({p.name for p in folder.iterdir()} | {MARKER}),
     }
     path = folder / MARKER
     path.write_text(json.dumps(signature, indent=1) + "\n", encoding="utf-8")
@@ -333,6 +338,21 @@ def is_previous_build(folder: Path) -> bool:
     except (OSError, ValueError):
         return False
     return isinstance(signature, dict) and signature.get("signature") == SIGNATURE
+
+
+def foreign_entries(folder: Path) -> list[str]:
+    """Entries of a previous build that its marker does not list: put there by someone else.
+
+    Markers of builds older than the list name nothing, so nothing is foreign in them.
+    """
+    try:
+        listed = json.loads((folder / MARKER).read_text(encoding="utf-8")).get("contents")
+        present = {p.name for p in folder.iterdir()}
+    except (OSError, ValueError, AttributeError):
+        return []
+    if not isinstance(listed, list):
+        return []
+    return sorted(present - {str(name) for name in listed})
 
 
 def _within(inner: Path, outer: Path) -> bool:
@@ -379,6 +399,13 @@ def check_out_dir(out: Path, data: Path, params: Path | None = None) -> None:
                f"{MARKER} marker); a build replaces its folder entirely",
                new_name + ", or an empty folder. Move your files elsewhere first if you "
                "want to reuse this name")
+    foreign = foreign_entries(out) if out.is_dir() and is_previous_build(out) else []
+    if foreign:
+        shown = ", ".join(repr(clip(name, 40)) for name in foreign[:5])
+        more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        refuse(f"it is a previous netcomp build, but it also holds {shown}{more}, which no "
+               "build wrote; a build replaces its folder entirely and would delete them",
+               "Move them out of the folder first, or choose another --out")
 
 
 @contextlib.contextmanager

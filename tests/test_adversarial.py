@@ -167,6 +167,19 @@ def test_a_lock_name_planted_as_a_link_is_refused_and_its_target_kept(place: Pat
     assert not (place / "book").exists()
 
 
+def test_a_users_file_inside_a_previous_build_is_never_deleted(place: Path):
+    out = place / "book"
+    (out / "html").mkdir(parents=True)
+    (out / "html" / "index.html").write_text("<html>previous book</html>")
+    write_marker(out)
+    (out / "my_notes.txt").write_text("written by me after the build")
+    before = tree(place)
+    proc = run("build", "--data", "small", "--out", "book/", cwd=place)
+    assert_clean(proc, 1)
+    assert "'my_notes.txt', which no build wrote" in proc.stderr
+    assert tree(place) == before
+
+
 def test_output_cut_short_by_the_reader_is_quiet(monkeypatch, capsys):
     # ``netcomp params | head -1``: the reader has gone; no traceback, no "failed" line
     from netcomp import cli

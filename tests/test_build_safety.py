@@ -229,10 +229,14 @@ def test_an_empty_folder_and_a_previous_build_are_replaced(fakes: Fakes, tmp_pat
     out.mkdir()
     quick_build(fakes, out)
     assert (out / "html" / "index.html").read_text() == "<html>new book</html>"
-    stale = out / "stale.txt"  # written into the previous build: replaced with it
-    stale.write_text("from an older build")
+    mine = out / "my_notes.txt"  # a user's file put into the previous build: refused, kept
+    mine.write_text("my notes")
+    with pytest.raises(BuildError, match="my_notes.txt"):
+        quick_build(fakes, out, force=True)
+    assert mine.read_text() == "my notes"
+    mine.unlink()
     quick_build(fakes, out, force=True)
-    assert not stale.exists() and is_previous_build(out)
+    assert is_previous_build(out)
     assert fakes.executed == ["01_tiny.ipynb", "01_tiny.ipynb"]
 
 
