@@ -89,3 +89,24 @@ def test_the_repository_file_is_not_changed(tmp_path: Path):
     before = (ROOT / "_config.yml").read_bytes()
     staged(tmp_path, URL)
     assert (ROOT / "_config.yml").read_bytes() == before
+
+
+def test_citation_file_and_page_agree_with_the_package():
+    """CITATION.cff (CFF 1.2 required keys), the How-to-cite page and pyproject agree."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert cff["cff-version"] == "1.2.0"
+    assert cff["message"] and cff["title"] and cff["authors"]
+    assert all("name" in a or "family-names" in a for a in cff["authors"])
+    assert str(cff["version"]) == project["version"]
+    assert project["license"]["text"] in cff["license"] and "CC-BY-4.0" in cff["license"]
+    page = (ROOT / "book" / "cite.md").read_text(encoding="utf-8")
+    assert f"version = {{{project['version']}}}" in page
+    assert f"(version {project['version']})" in page
+    licence = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "MIT License" in licence and "CC BY 4.0" in licence
+    study = next(r for r in cff["references"] if "HRAS" in r["title"])
+    assert study["doi"] == "10.3389/fendo.2022.1045038"  # the DOI of book/references.bib
+    assert "10.3389/fendo.2022.1045038" in (ROOT / "book" / "references.bib").read_text()
