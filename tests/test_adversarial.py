@@ -463,3 +463,33 @@ def test_with_no_stuck_thread_the_guard_returns():
     from netcomp.cli import _leave_if_stuck
 
     _leave_if_stuck(130, wait=0.1)  # returns: pytest is still running
+
+
+# --------------------------------------------------------------------------- the rerun guide
+
+def _guide_commands() -> list[list[str]]:
+    """The ``netcomp`` command lines of the rerun page, in order, as the user copies them."""
+    text = (Path(__file__).resolve().parents[1] / "book" / "rerun.md").read_text()
+    commands = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line.startswith(".venv/bin/netcomp "):
+            commands.append(line.removeprefix(".venv/bin/netcomp ").split())
+    return commands
+
+
+@pytest.mark.build
+def test_the_rerun_guide_works_verbatim_in_a_fresh_folder(tmp_path: Path):
+    commands = _guide_commands()
+    assert [c[0] for c in commands][:5] == ["template", "validate", "params", "check", "build"]
+    for argv in commands:
+        if ">" in argv:  # ``netcomp params > my.yaml``
+            at = argv.index(">")
+            proc = run(*argv[:at], cwd=tmp_path)
+            (tmp_path / argv[at + 1]).write_text(proc.stdout)
+        else:
+            proc = run(*argv, cwd=tmp_path, timeout=900)
+        assert_clean(proc, 0)
+    assert (tmp_path / "my_book" / "html" / "index.html").is_file()
+    pages = sorted(p.name for p in (tmp_path / "my_book" / "html" / "notebooks").glob("*.html"))
+    assert len(pages) == 5, pages
