@@ -333,6 +333,31 @@ _OPEN = (yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken,
 _CLOSE = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken, yaml.BlockEndToken)
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """The safe loader, refusing a key written twice (YAML forbids it; PyYAML keeps the last,
+    so a threshold set twice would silently take the second value)."""
+
+
+def _unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        try:
+            first = seen.get(key)
+        except TypeError:  # an unhashable key: the mapping constructor reports it
+            continue
+        line = key_node.start_mark.line + 1
+        if first is not None:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"parameter {clip(str(key))!r} is given twice (lines {first} and "
+                f"{line}); keep one of them", key_node.start_mark)
+        seen[key] = line
+    return loader.construct_mapping(node)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+
+
 def _refuse_expansions(text: str, name: str) -> None:
     """Refuse YAML anchors, aliases and deep nesting before anything is built.
 
@@ -385,7 +410,7 @@ def load_params(path: str | Path | None) -> dict[str, Any]:
                           "'netcomp params'), or leave out --params to use the defaults")
     try:
         _refuse_expansions(text, name)
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise ParamsError(f"{name} is not valid YAML: {clip(exc, 240)}") from None
     except RecursionError:

@@ -91,6 +91,7 @@ HOSTILE = [
     (["build", "--params", "mine", "--out", "new"], 1, "is a folder"),
     (["build", "--data", "small", "--out", "small/book"], 1, "inside the data"),
     (["check", "small", "--params", "latin1.yaml"], 1, "not UTF-8"),
+    (["check", "small", "--params", "twice.yaml"], 1, "'response_threshold_pct' is given twice"),
     (["check", "notes.txt"], 1, "expected a folder"),
     (["validate", ""], 1, "NOT valid"),
     (["validate", "missing_folder"], 1, "not found"),
@@ -105,6 +106,7 @@ def test_hostile_arguments_give_a_message_and_change_nothing(argv: list[str], co
                                                             words: str, place: Path):
     (place / "link_to_mine").symlink_to(place / "mine")
     (place / "latin1.yaml").write_bytes("threshold_pct: 15 # soglia né\n".encode("latin-1"))
+    (place / "twice.yaml").write_text("response_threshold_pct: 15\nresponse_threshold_pct: 20\n")
     before = tree(place)
     proc = run(*argv, cwd=place)
     assert_clean(proc, code)
