@@ -49,6 +49,8 @@ NOTEBOOKS_DIR = ROOT / "notebooks"
 LITERATURE_DIR = ROOT / "data" / "literature"
 BOOK_FILES = ("_config.yml", "_toc.yml")
 BOOK_DIRS = ("book",)
+#: Repository folders a build reads: ``--out`` may never lie inside one of them.
+SOURCE_DIRS = ("book", "notebooks", "netcomp", "data", "tests")
 
 
 class BuildError(RuntimeError):
@@ -389,6 +391,12 @@ def check_out_dir(out: Path, data: Path, params: Path | None = None) -> None:
         if _within(place, out):
             refuse(f"it is {name}" + ("" if out == place else f" ({place}) or a parent of it"),
                    new_name + " (a sub-folder, such as my_book/)")
+    for source in SOURCE_DIRS:
+        if _within(out, ROOT / source):
+            # a build there would be read back as pages, notebooks or code by every later
+            # build (Jupyter Book fails on pages outside the table of contents)
+            refuse(f"it is inside the repository's {source}/ folder, which every build reads",
+                   "Choose a folder outside it, such as the default _build/ or my_book/")
     if out.is_dir() and not is_previous_build(out) and any(out.iterdir()):
         if (out / "build.json").is_file() and (out / "html").is_dir():
             refuse(f"it looks like a build of an older netcomp, which wrote no {MARKER} "

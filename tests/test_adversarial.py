@@ -182,6 +182,17 @@ def test_a_users_file_inside_a_previous_build_is_never_deleted(place: Path):
     assert tree(place) == before
 
 
+@pytest.mark.parametrize("inside", ["book/my_book", "notebooks/out", "data/literature/b",
+                                    "netcomp/x"])
+def test_out_inside_a_folder_every_build_reads_is_refused(inside: str, place: Path):
+    from netcomp.build import ROOT
+
+    proc = run("build", "--data", "small", "--out", ROOT / inside, cwd=place)
+    assert_clean(proc, 1)
+    assert f"inside the repository's {inside.split('/')[0]}/ folder" in proc.stderr
+    assert not (ROOT / inside).exists()
+
+
 def test_output_cut_short_by_the_reader_is_quiet(monkeypatch, capsys):
     # ``netcomp params | head -1``: the reader has gone; no traceback, no "failed" line
     from netcomp import cli
