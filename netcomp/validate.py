@@ -843,12 +843,20 @@ def _check_table(raw: RawTable, spec: TableSpec, report: ValidationReport,
                            line=raw.header_line, column=col,
                            rule="columns: " + ", ".join(spec.required_columns)))
     known = set(spec.column_names)
-    for col in df.columns:
-        if col not in known:
-            report.add(Problem(
-                label, f"unknown column '{clip(col)}' is kept out of the analysis "
-                f"(known columns: {', '.join(spec.column_names)})", line=raw.header_line,
-                column=col, severity="warning"))
+    unknown = [col for col in df.columns if col not in known]
+    limit = contract.MAX_PROBLEMS_PER_COLUMN
+    for col in unknown[:limit]:
+        report.add(Problem(
+            label, f"unknown column '{clip(col)}' is kept out of the analysis "
+            f"(known columns: {', '.join(spec.column_names)})", line=raw.header_line,
+            column=col, severity="warning"))
+    if len(unknown) > limit:  # a wide export: one line, not one per column
+        rest = unknown[limit:]
+        named = ", ".join(repr(clip(c, 30)) for c in rest[:5])
+        report.add(Problem(
+            label, f"{len(rest)} more unknown columns ({named}, ...) are kept out of the "
+            f"analysis ({len(unknown)} in total); is this the right file?",
+            line=raw.header_line, severity="warning", more=len(rest)))
     if missing:
         return None
     if df.empty and spec is not contract.MUTATIONS:

@@ -295,6 +295,21 @@ def test_a_ten_megabyte_cell_is_reported_quickly(tmp_path: Path):
     assert max(len(str(p)) for p in report.problems) < 1500
 
 
+def test_a_wide_export_gives_a_bounded_report(tmp_path: Path):
+    from netcomp.contract import MAX_PROBLEMS_PER_COLUMN
+
+    folder = write_cohort(tmp_path / "c", CohortSpec(n_cultures=10))
+    lines = (folder / "cultures.csv").read_text().splitlines()
+    extra = 5_000
+    lines[0] += "," + ",".join(f"gene{i}" for i in range(extra))
+    lines[1:] = [ln + "," + ",".join(["1.5"] * extra) for ln in lines[1:]]
+    (folder / "cultures.csv").write_text("\n".join(lines) + "\n")
+    report = validate_cohort(folder)
+    assert report.ok and report.n_warnings == extra  # every column counted ...
+    assert len(report.problems) == MAX_PROBLEMS_PER_COLUMN + 1  # ... few lines listed
+    assert f"{extra - MAX_PROBLEMS_PER_COLUMN} more unknown columns" in report.format()
+
+
 @pytest.mark.parametrize("name", ["cultures.csv", "viability.csv", "panel.txt"])
 def test_binary_garbage_in_any_file_is_named(name: str, tmp_path: Path):
     folder = write_cohort(tmp_path / "c", CohortSpec(n_cultures=4))

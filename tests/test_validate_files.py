@@ -550,9 +550,11 @@ def test_broken_cohorts_never_raise_and_always_say_where(case):
         assert text.splitlines()[-1] == report.summary()
         # numbers in a valid report are exactly the finite values written as NUMBER_RE
         if report.ok:
-            raw = pd.read_csv(io.StringIO((folder / "viability.csv").read_text(
-                encoding="utf-8-sig")), dtype=str, keep_default_na=False,
-                skip_blank_lines=True)
+            text = (folder / "viability.csv").read_text(encoding="utf-8-sig")
+            # rows of only delimiters (an empty spreadsheet row, ",,,") are blank rows too
+            text = "\n".join(ln for ln in text.splitlines() if ln.strip(", \t"))
+            raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                              skip_blank_lines=True)
             values = raw["viability_pct"].str.strip()
             values = values[values.ne("")]
             assert values.str.fullmatch(NUMBER_RE).all()
