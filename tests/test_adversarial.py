@@ -521,3 +521,23 @@ def test_the_rerun_guide_works_verbatim_in_a_fresh_folder(tmp_path: Path):
     assert (tmp_path / "my_book" / "html" / "index.html").is_file()
     pages = sorted(p.name for p in (tmp_path / "my_book" / "html" / "notebooks").glob("*.html"))
     assert len(pages) == 5, pages
+
+
+# --------------------------------------------------------------------------- many drugs
+
+def test_the_paired_figure_wraps_many_comparators_into_rows():
+    import numpy as np
+
+    from netcomp.figures.response import PAIRED_PER_ROW, paired_plot
+
+    rng = np.random.default_rng(0)
+    comparators = [f"drug{i:02d}" for i in range(60)]  # "every other drug" of a screen
+    paired = pd.DataFrame({"culture_id": [f"C{i}" for i in range(8)],
+                           "lenvatinib": rng.uniform(-10, 80, 8),
+                           **{c: rng.uniform(-10, 80, 8) for c in comparators}})
+    fig = paired_plot(paired, "lenvatinib", comparators, threshold_pct=15.0)
+    width, height = fig.get_size_inches()
+    assert width <= 3.0 * PAIRED_PER_ROW + 1  # was 180 inches: one row of 60 panels
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    assert titles == [f"lenvatinib vs {c}" for c in comparators]
+    assert height == pytest.approx(4.0 * 15 + 0.4)

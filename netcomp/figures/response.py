@@ -87,10 +87,18 @@ def paired_plot(
     adds the Wilcoxon p-value to each panel's title.
     """
     comparators = list(comparators)
-    fig, axes = new_figure(3.0 * len(comparators) + 0.8, 4.0, ncols=len(comparators),
+    # at most PAIRED_PER_ROW panels side by side: many comparators wrap into rows, so the
+    # figure stays readable on a page (60 drugs in one row made it 27,000 pixels wide)
+    ncols = max(1, min(PAIRED_PER_ROW, len(comparators)))
+    nrows = max(1, -(-len(comparators) // ncols))
+    fig, grid = new_figure(3.0 * ncols + 0.8, 4.0 * nrows + 0.4, nrows=nrows, ncols=ncols,
                            sharey=True, squeeze=False)
-    axes = axes[0]
-    for ax, comp in zip(axes, comparators, strict=True):
+    axes = list(grid.ravel())
+    for ax in axes[len(comparators):]:
+        ax.set_visible(False)
+    for row in grid:
+        row[0].set_ylabel(INHIBITION_LABEL)
+    for ax, comp in zip(axes, comparators, strict=False):
         sub = paired.loc[:, ["culture_id", drug, comp]].dropna()
         for _, row in sub.iterrows():
             colour = (
@@ -117,15 +125,18 @@ def paired_plot(
                         else "approx.")
                 title += f"\nWilcoxon {kind} p = {hit['p_value'].iloc[0]:.3g}"
         ax.set_title(title)
-    axes[0].set_ylabel(INHIBITION_LABEL)
     handles = [Line2D([], [], color=OKABE_ITO["black"], lw=3, label="Median")]
     if threshold_pct is not None:
         handles = _class_legend(threshold_pct) + handles
     fig.legend(handles=handles, frameon=False, loc="lower center", ncols=len(handles),
                bbox_to_anchor=(0.5, -0.02))
     fig.suptitle("Paired survival inhibition per culture (lines join the same culture)")
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.tight_layout(rect=(0, 0.07 / nrows, 1, 1))
     return fig
+
+
+#: Panels per row of :func:`paired_plot`.
+PAIRED_PER_ROW = 4
 
 
 def threshold_sensitivity_plot(
