@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import errno
 import os
 import signal
 import sys
@@ -231,10 +232,21 @@ def _is_user_error(exc: BaseException) -> bool:
     return False
 
 
+#: What to do about the operating-system errors a user can meet (the disk, permissions).
+_OS_REMEDIES = {
+    errno.ENOSPC: "free some disk space, or choose an --out on another disk",
+    errno.EDQUOT: "free some of your disk quota, or choose an --out on another disk",
+    errno.EROFS: "the disk is read-only: choose a folder on a writable disk",
+    errno.EACCES: "check that you may read the inputs and write the output folder",
+    errno.EPERM: "check that you may read the inputs and write the output folder",
+}
+
+
 def _user_message(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         where = f": {exc.filename}" if exc.filename else ""
-        return f"{exc.strerror}{where}"
+        remedy = _OS_REMEDIES.get(exc.errno or 0)
+        return f"{exc.strerror}{where}" + (f"; {remedy}" if remedy else "")
     return str(exc)
 
 

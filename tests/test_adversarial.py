@@ -541,3 +541,18 @@ def test_the_paired_figure_wraps_many_comparators_into_rows():
     titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
     assert titles == [f"lenvatinib vs {c}" for c in comparators]
     assert height == pytest.approx(4.0 * 15 + 0.4)
+
+
+def test_a_full_disk_is_reported_with_what_to_do(monkeypatch, capsys):
+    import errno
+
+    from netcomp import cli
+
+    def full(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("netcomp.build.build", full)
+    assert cli.main(["build", "--out", "never_created"]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == ("netcomp build failed: No space left on device; free some disk "
+                           "space, or choose an --out on another disk")
