@@ -170,13 +170,39 @@ def _worker_init() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _hide_parameter_cells(path: Path) -> None:
-    """Fold the parameter cells in the rendered page (code stays one click away)."""
+def _public_paths(data_name: str) -> dict[str, Any]:
+    """What published notebooks show for each path parameter instead of this machine's."""
+    return {"data_dir": data_name, "results_dir": None, "figures_dir": None,
+            "literature_dir": "../data/literature"}
+
+
+def _hide_parameter_cells(path: Path, data_name: str = "cohort") -> None:
+    """Fold the parameter cells in the rendered page (code stays one click away).
+
+    The published notebook must not show this machine's folders (the data folder's absolute
+    path, the staging folder): the injected path parameters and papermill's metadata are
+    rewritten to the data folder's name and to ``None`` (nothing saved when rerun by hand).
+    """
     nb = json.loads(path.read_text(encoding="utf-8"))
+    public = _public_paths(data_name)
     for cell in nb["cells"]:
         tags = cell.setdefault("metadata", {}).setdefault("tags", [])
         if ("parameters" in tags or "injected-parameters" in tags) and "hide-input" not in tags:
             tags.append("hide-input")
+        if "injected-parameters" in tags:
+            lines = "".join(cell["source"]).splitlines()
+            for i, line in enumerate(lines):
+                name = line.split("=", 1)[0].strip()
+                if name in public:
+                    lines[i] = f"{name} = {public[name]!r}"
+            cell["source"] = "\n".join(lines)
+    meta = nb.get("metadata", {}).get("papermill", {})
+    if isinstance(meta.get("parameters"), dict):
+        meta["parameters"] = {k: (public[k] if k in public else v)
+                              for k, v in meta["parameters"].items()}
+    for key in ("input_path", "output_path"):
+        if key in meta:
+            meta[key] = path.name
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
@@ -853,7 +879,7 @@ def _stage_execute_render(staging: Path, data_dir: Path, values: dict[str, Any],
             log(f"      {nb.name}: unchanged, reused")
         else:
             executed = src / "notebooks" / nb.name
-            _hide_parameter_cells(executed)
+            _hide_parameter_cells(executed, data_dir.name)
             work = staging / ".work" / nb.stem
             cache.mkdir(parents=True)
             shutil.copy2(executed, cache / nb.name)

@@ -152,11 +152,14 @@ class ValidationReport:
                     more=hidden))
         self._counts = {}
 
-    def summary(self) -> str:
-        """One line: how many errors and warnings, and the verdict."""
+    def summary(self, label: str | None = None) -> str:
+        """One line: how many errors and warnings, and the verdict.
+
+        ``label`` replaces the source path (pages show the data folder by name only).
+        """
         verdict = "valid" if self.ok else "NOT valid"
         return (
-            f"{self.source}: {self.n_errors} error(s), {self.n_warnings} warning(s): "
+            f"{self.source if label is None else label}: {self.n_errors} error(s), {self.n_warnings} warning(s): "
             f"cohort is {verdict}."
         )
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -387,7 +388,7 @@ def compute(cohort: Cohort, params: Mapping[str, Any] | None = None) -> DataImpo
         "These values are those of the cohort this book was built from.")
     _versions(result)
     v["n_warnings"] = len(cohort.report.warnings)
-    result.report_summary = cohort.report.summary()
+    result.report_summary = cohort.report.summary(Path(cohort.report.source).name)
 
     table = cohort_table(cohort)
     result.cohort_table = table
