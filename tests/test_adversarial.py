@@ -556,3 +556,16 @@ def test_a_full_disk_is_reported_with_what_to_do(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert err.strip() == ("netcomp build failed: No space left on device; free some disk "
                            "space, or choose an --out on another disk")
+
+
+def test_a_long_table_shows_its_first_rows_and_the_total():
+    from netcomp.display import MAX_TABLE_ROWS, show_table
+
+    frame = pd.DataFrame({"culture_id": [f"<b>C{i}</b>" for i in range(14_000)],
+                          "value": range(14_000)})
+    html = show_table(frame).to_html()
+    assert html.count("<tr") == MAX_TABLE_ROWS + 1  # header + the first rows
+    assert f"Showing the first {MAX_TABLE_ROWS:,} of 14,000 rows" in html
+    assert "&lt;b&gt;C0&lt;/b&gt;" in html and "<b>C0" not in html
+    short = show_table(frame.head(MAX_TABLE_ROWS)).to_html()
+    assert short.count("<tr") == MAX_TABLE_ROWS + 1 and "Showing the first" not in short
