@@ -8,6 +8,7 @@ generated (hypothesis), not hand-picked; each must give a report, never an "unex
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import shutil
@@ -211,8 +212,9 @@ def test_output_cut_short_by_the_reader_is_quiet(monkeypatch, capsys):
 
 # --------------------------------------------------------------------------- broken cohorts
 
-_GOOD = write_cohort(Path(tempfile.mkdtemp(prefix="netcomp-adv-")) / "good",
-                     CohortSpec(n_cultures=5, mutation_rate=0.5))
+_GOOD_HOME = Path(tempfile.mkdtemp(prefix="netcomp-adv-"))
+atexit.register(shutil.rmtree, _GOOD_HOME, ignore_errors=True)
+_GOOD = write_cohort(_GOOD_HOME / "good", CohortSpec(n_cultures=5, mutation_rate=0.5))
 _FILES = sorted(p.name for p in _GOOD.iterdir())
 _JUNK = st.one_of(
     st.text(max_size=30),
