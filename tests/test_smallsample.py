@@ -537,3 +537,37 @@ def test_min_carriers_for_significance_brute_force():
     assert ss.min_carriers_for_significance(6, 5, 0.05) == 4
     assert ss.min_carriers_for_significance(6, 5, 0.01) == 5  # 4 carriers: 0.015 > 0.01
     assert ss.min_carriers_for_significance(2, 2, 0.05) is None  # best p is 1/3
+
+
+def test_reconstruction_label_overlaps_no_legend_in_the_saved_image(tmp_path):
+    """The grey label under a figure shares its rows of pixels with nothing dark.
+
+    A figure legend anchored only by ``loc="lower center"`` follows the figure's edge when
+    a tight save enlarges it, and so landed on the label (the exact-vs-chi-square figure).
+    """
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from netcomp import provenance
+    from netcomp.figures import smallsample as figs
+    from netcomp.figures.style import save_figure
+
+    tables = ss.tables_near_observed(ss.tables_with_margins(HRAS))
+    rng = np.random.default_rng(0)
+    sim, exact = ss.p_value_scenarios(6, 5, {"observed effect": (4 / 6, 0.0)}, 200, rng)
+    made = {"exact": figs.exact_vs_chi_square_plot(tables, 0.05),
+            "pdist": figs.p_value_distribution_plot(sim, exact, 0.05, "6 vs 5"),
+            "effects": figs.effect_size_plot(ss.effect_sizes(HRAS))}
+    for name, fig in made.items():
+        save_figure(fig, name, tmp_path, tables, "test", data_status=provenance.RECONSTRUCTED)
+        plt.close(fig)
+        pixels = np.asarray(Image.open(tmp_path / f"{name}.png").convert("L"), dtype=int)
+        # the label is the lowest ink in the image: grey (#666666 = 102) and its antialiasing
+        inked = np.flatnonzero((pixels < 200).any(axis=1))
+        bottom = inked[-1]
+        top = bottom
+        while top - 1 in inked:
+            top -= 1
+        band = pixels[top:bottom + 1]
+        assert band.min() >= 80, f"{name}: something dark shares the label's rows"
+        assert (band < 160).any(), f"{name}: no grey label at the bottom"

@@ -80,7 +80,8 @@ def exact_vs_chi_square_plot(tables: pd.DataFrame, alpha: float) -> plt.Figure:
     right.set_ylabel("p-value (probability, log scale)")
     right.set_title("p-value of each table, by test")
     handles, names = right.get_legend_handles_labels()
-    fig.legend(handles, names, frameon=False, fontsize=8, ncols=4, loc="lower center")
+    fig.legend(handles, names, frameon=False, fontsize=8, ncols=4, loc="lower center",
+               bbox_to_anchor=(0.5, 0))  # anchored: a tight save must not move it onto the label
     fig.suptitle(f"Exact test or chi-square approximation with {_total(tables)} cultures",
                  fontsize=11)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
