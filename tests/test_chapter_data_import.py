@@ -56,6 +56,11 @@ def test_bundled_counts_match_the_files(bundled):
     assert v["n_cultures_with_mutation"] == raw["mutations"]["culture_id"].nunique()
     assert v["n_expression_genes"] == raw["expression"]["gene"].nunique()
     assert v["data_origin"] == "the bundled reconstructed cohort"
+    # counted nouns read as English: "3 drugs", "0 warnings", never "drug(s)"
+    assert v["di_drugs_phrase"] == "3 drugs" == f"{raw['viability']['drug'].nunique()} drugs"
+    assert v["di_warnings_phrase"] == "0 warnings"
+    assert v["di_sites_phrase"] == f"{raw['cultures']['site'].nunique()} sites"
+    assert v["di_grades_phrase"] == "3 WHO grades"
     assert result.notices == []
     assert list(result.cohort_table.columns[-2:]) == ["sex", "age_years"]
     ages = raw["cultures"]["age_years"]
@@ -202,6 +207,7 @@ def test_dose_series_and_one_drug(tmp_path):
     result = compute(cohort)
     assert result.values["n_drugs"] == 1
     assert result.values["di_drugs"] == "cabozantinib"
+    assert result.values["di_drugs_phrase"] == "1 drug"
     assert set(result.near_threshold["concentration_um"]) <= {10.0}
     assert result.values["di_ex1_n_all"] == 8  # the highest concentration, every culture
     assert len(result.replicates) == 8 * 3

@@ -155,6 +155,8 @@ def test_bundled_threshold_scan_matches_brute_force(bundled):
     near = sorted(c for c, x in inh.items() if 10.0 < x <= 20.0)
     assert sorted(bundled.flips["culture_id"]) == near
     assert bundled.values["resp_n_flips"] == len(near)
+    assert bundled.values["resp_flips_phrase"] == (
+        "1 culture" if len(near) == 1 else f"{len(near)} cultures")
 
 
 def test_bundled_notices_and_exercises(bundled):
@@ -169,6 +171,10 @@ def test_bundled_notices_and_exercises(bundled):
     assert bundled.values["resp_ex2_nearest_margin"] == pytest.approx(nearest.min())
     assert bundled.values["resp_ex4_p3"] == pytest.approx(0.25)
     assert bundled.values["resp_ex4_needed"] == "6"  # 2 / 2**6 = 0.031 <= 0.05 < 2 / 2**5
+    # counted nouns read as English, never "culture(s)"
+    assert all("(s)" not in str(x) for x in bundled.values.values())
+    assert bundled.values["resp_ex3_only_sentence"].startswith(
+        "2 cultures respond to lenvatinib but to none of the comparators: NET01")
     _values_are_finite_or_text(bundled)
 
 

@@ -133,6 +133,16 @@ def fmt_p(p: float, digits: int = 3) -> str:
     return f"{p:.{digits}f}" if p >= 10.0 ** -digits or p == 0 else f"{p:.2e}"
 
 
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    """``n`` and the noun in the number it needs: "1 culture", "3 cultures"."""
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def _verb(n: int, one: str, many: str) -> str:
+    """The verb form agreeing with a count of ``n``."""
+    return one if n == 1 else many
+
+
 def _counts_phrase(table: BinaryAssociation, gene: str = GENE) -> str:
     return (f"{table.a} of the {table.a + table.c} responders and {table.b} of the "
             f"{table.b + table.d} non-responders overexpress {gene}")
@@ -172,7 +182,7 @@ def class_reason(classes: pd.Series | None, why: str, drug: str, threshold_pct: 
     if n_resp >= minimum and n_non >= minimum:
         return ""
     among = f" among the {what}" if what else ""
-    counts = f"{n_resp} responder(s) and {n_non} non-responder(s){among}"
+    counts = f"{_plural(n_resp, 'responder')} and {_plural(n_non, 'non-responder')}{among}"
     if n_resp == 0 or n_non == 0:
         return (f"at a {threshold_pct:g}% threshold for {drug} every culture is in one class "
                 f"({counts}), so there are no two classes to compare")
@@ -256,7 +266,8 @@ def _classes_section(res: AssociationChapter, cohort: Cohort, why: str) -> None:
         classified = set(classes.index)
         left_out = [c for c in cohort.culture_ids if c not in classified]
         if left_out:
-            sentence += (f" {len(left_out)} culture(s) have no measurement for {drug} and no "
+            sentence += (f" {_plural(len(left_out), 'culture')} "
+                         f"{_verb(len(left_out), 'has', 'have')} no measurement for {drug} and no "
                          f"class: {culture_phrase(left_out)}.")
         reason = class_reason(classes, why, drug, thr)
         if reason:
@@ -353,8 +364,9 @@ def _hras_section(res: AssociationChapter, expression: pd.DataFrame) -> None:
     measured = len(res.hras)
     if measured < len(res.classes):
         v["assoc_hras_table_sentence"] += (
-            f" {len(res.classes) - measured} classified culture(s) have no {GENE} fold change "
-            "and are left out.")
+            f" {_plural(len(res.classes) - measured, 'classified culture')} "
+            f"{_verb(len(res.classes) - measured, 'has', 'have')} no {GENE} fold change "
+            f"and {_verb(len(res.classes) - measured, 'is', 'are')} left out.")
     reason = class_reason(res.classes.loc[res.over.index], "", drug, thr,
                           what=f"cultures with an {GENE} fold change")
     if reason:
@@ -564,12 +576,14 @@ def _uncertainty_section(res: AssociationChapter, cohort: Cohort) -> None:
         "the true mean lies around the observed mean with a Student t spread (n - 1 degrees "
         "of freedom: the t-interval read as a distribution); the cultures are independent, "
         f"and {GENE} status is taken as measured without error"
-        + (f"; {single} culture(s) with one well or identical wells keep the class of their "
-           "mean" if single else ""))
+        + (f"; {_plural(single, 'culture')} with one well or identical wells "
+           f"{_verb(single, 'keeps the class of its', 'keep the class of their')} mean"
+           if single else ""))
     sentence = (
-        f"{len(crossing)} culture(s) have a 95% t-interval that crosses the {thr:g}% "
+        f"{_plural(len(crossing), 'culture')} {_verb(len(crossing), 'has', 'have')} a 95% "
+        f"t-interval that crosses the {thr:g}% "
         f"threshold ({culture_phrase(list(crossing['culture_id']))}), and {len(unsure)} "
-        "have a probability of being a responder between 2.5% and 97.5%. Carried through "
+        f"{_verb(len(unsure), 'has', 'have')} a probability of being a responder between 2.5% and 97.5%. Carried through "
         f"to the {GENE} table, the observed table has probability {p_obs:.1%}; the two-sided "
         f"Fisher p is below {alpha:g} with probability {p_two:.1%} and the one-sided p with "
         f"probability {p_one:.1%}"
@@ -806,10 +820,11 @@ def _screen_section(res: AssociationChapter, cohort: Cohort, expression: pd.Data
     v.update({"assoc_tarone_k": tarone.k, "assoc_tarone_m": n_family,
               "assoc_tarone_n_disc": n_disc_t})
     v["assoc_bh_sentence"] = (
-        f"All {m} tests form one family. {n_sig} test(s) have p < {alpha:g} and {n_disc} "
-        f"have q ≤ {fdr:g}. Many of these tests are discrete and cannot reach small "
+        f"All {m} tests form one family. {_plural(n_sig, 'test')} "
+        f"{_verb(n_sig, 'has', 'have')} p < {alpha:g} and {n_disc} "
+        f"{_verb(n_disc, 'has', 'have')} q ≤ {fdr:g}. Many of these tests are discrete and cannot reach small "
         "p-values at all: Gilbert's Tarone-BH procedure, which accounts for that, keeps "
-        f"only the {n_family} test(s) whose smallest attainable p-value is at most "
+        f"only the {_plural(n_family, 'test')} whose smallest attainable p-value is at most "
         f"{fdr:g}/{tarone.k} (Tarone's K = {tarone.k}) and applies Benjamini-Hochberg to them "
         f"alone; it finds {n_disc_t} discover{'y' if n_disc_t == 1 else 'ies'} at "
         f"{fdr:g}, " + ("which changes the answer, so both are shown." if changes else
@@ -1004,8 +1019,8 @@ def exercise_family(res: AssociationChapter, expression: pd.DataFrame) -> None:
         v["assoc_ex3_q"] = NOT_APPLICABLE
         v["assoc_ex3_verdict"] = f"{GENE} is not in this family: it was not measured."
         v["assoc_ex3_sentence"] = (
-            f"With only the {m} overexpression tests in the family, {n_disc} test(s) have "
-            f"q ≤ {fdr:g}. {v['assoc_ex3_verdict']}")
+            f"With only the {m} overexpression tests in the family, {_plural(n_disc, 'test')} "
+            f"{_verb(n_disc, 'has', 'have')} q ≤ {fdr:g}. {v['assoc_ex3_verdict']}")
         return
     q = float(row["q_value"].iloc[0])
     v["assoc_ex3_q"] = q
@@ -1016,8 +1031,8 @@ def exercise_family(res: AssociationChapter, expression: pd.DataFrame) -> None:
         f"{fdr:g}.")
     v["assoc_ex3_sentence"] = (
         f"With only the {m} overexpression tests in the family, {GENE}'s q-value is {q:.2f} "
-        f"(over all {v['assoc_m_tests']} tests: {v['assoc_hras_q']:.2f}), and {n_disc} test(s) "
-        f"have q ≤ {fdr:g}. {v['assoc_ex3_verdict']}")
+        f"(over all {v['assoc_m_tests']} tests: {v['assoc_hras_q']:.2f}), and "
+        f"{_plural(n_disc, 'test')} {_verb(n_disc, 'has', 'have')} q ≤ {fdr:g}. {v['assoc_ex3_verdict']}")
 
 
 def exercise_power(res: AssociationChapter, ex_alpha: float) -> None:

@@ -397,6 +397,11 @@ def compute(cohort: Cohort, params: Mapping[str, Any] | None = None) -> DataImpo
     result.site_grade = site_grade_counts(cohort.cultures)
     drugs = sorted(cohort.viability["drug"].unique())
     v["di_drugs"] = _list_words([clip(d, 40) for d in drugs])
+    # counted nouns for the prose ("1 drug", "0 warnings", never "drug(s)")
+    v["di_drugs_phrase"] = _plural(len(drugs), "drug")
+    v["di_warnings_phrase"] = _plural(v["n_warnings"], "warning")
+    v["di_sites_phrase"] = _plural(v["n_sites"], "site")
+    v["di_grades_phrase"] = _plural(v["n_grades"], "WHO grade")
 
     _replicates(result, cohort.viability)
     _mutations(result, cohort)

@@ -403,6 +403,7 @@ def _threshold_scan(res: ResponseChapter, p: Mapping[str, Any]) -> None:
         "resp_sens_min": int(res.sensitivity["n_responders"].min()),
         "resp_window": float(res.window),
         "resp_n_flips": int(len(res.flips)),
+        "resp_flips_phrase": _plural(len(res.flips), "culture"),
         "resp_flips": _culture_values(res.flips),
     })
 
@@ -499,7 +500,7 @@ def _dose_response(res: ResponseChapter, viability: pd.DataFrame, drugs: Sequenc
     if n_fail:
         parts.append(f"for {n_fail} the fit did not converge")
     note = "; ".join(parts) + ". "
-    note += (f"For {n_auc} pair(s) no IC50 lies within the tested concentrations (or none was "
+    note += (f"For {_plural(n_auc, 'pair')} no IC50 lies within the tested concentrations (or none was "
              "fitted), so the table reports the area under the curve (AUC) instead: the "
              "average viability over the tested range, 100% meaning no effect."
              if n_auc else "Every fitted IC50 lies within the tested concentrations.")
@@ -558,7 +559,7 @@ def _exercises(res: ResponseChapter, viability: pd.DataFrame) -> None:
     res.values.update({
         "resp_ex2_sentence": ("no culture would change class depending on the well kept"
                               if unstable.empty else
-                              f"{len(unstable)} culture(s) would change class depending on "
+                              f"{_plural(len(unstable), 'culture')} would change class depending on "
                               f"the well kept: {_culture_values(unstable)}"),
         "resp_ex2_nearest": str(margin.idxmin()),
         "resp_ex2_nearest_margin": float(margin.min()),
@@ -587,7 +588,8 @@ def _exercises(res: ResponseChapter, viability: pd.DataFrame) -> None:
     if comps:
         only_sentence = (
             f"no culture responds to {drug} but to none of the comparators" if only.empty else
-            f"{len(only)} culture(s) respond to {drug} but to none of the comparators: "
+            f"{_plural(len(only), 'culture')} {'responds' if len(only) == 1 else 'respond'} "
+            f"to {drug} but to none of the comparators: "
             + _culture_values(res.drug_inhibition[res.drug_inhibition["culture_id"]
                                                   .isin(only)]))
     else:
@@ -601,7 +603,8 @@ def _exercises(res: ResponseChapter, viability: pd.DataFrame) -> None:
         "resp_ex3_none_sentence": (
             ("every culture responds to at least one drug" if comps else
              f"every culture responds to {drug}") if none.empty else
-            f"{len(none)} culture(s) respond to no drug: {_names(list(none))}"),
+            f"{_plural(len(none), 'culture')} {'responds' if len(none) == 1 else 'respond'} "
+            f"to no drug: {_names(list(none))}"),
         "resp_ex3_conc": ", ".join(f"{d} at {conc[d]:g} µM" for d in ex3_drugs),
     })
     ex3 = wide.replace({True: "responder", False: "—"})
