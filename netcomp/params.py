@@ -46,6 +46,7 @@ _KINDS = {
     "float": "a finite number",
     "float_or_none": "a finite number or null",
     "int": "a whole number",
+    "choice": "one of",
 }
 
 
@@ -62,16 +63,19 @@ class Param:
 
     name: str
     default: Any
-    kind: str  # "drug", "gene", "str_list", "float", "float_or_none", "int"
+    kind: str  # "drug", "gene", "str_list", "float", "float_or_none", "int", "choice"
     help: str
     minimum: float | None = None
     maximum: float | None = None
     min_inclusive: bool = True
     max_inclusive: bool = True
+    choices: tuple[str, ...] = ()  # the accepted values of a "choice" parameter
 
     def allowed(self) -> str:
         """Say in words what the parameter accepts."""
         text = _KINDS[self.kind]
+        if self.kind == "choice":
+            return f"{text} {', '.join(self.choices)}"
         if self.minimum is not None:
             text += f" {'>=' if self.min_inclusive else '>'} {_num(self.minimum)}"
         if self.maximum is not None:
@@ -144,6 +148,16 @@ PARAMS: tuple[Param, ...] = (
     Param("gene", "HRAS", "gene", "candidate biomarker gene of the small-cohorts chapter"),
     Param("confidence", 0.95, "float", "confidence level of the reported intervals",
           minimum=0, maximum=1, min_inclusive=False, max_inclusive=False),
+    # the replication chapter (netcomp.chapters.replication)
+    Param("replication_gene", "HRAS", "gene",
+          "gene whose overexpression the replication chapter compares with the published counts"),
+    Param("replication_version", "journal", "choice",
+          "published version compared with the cohort: journal (2023), conference (2022) or "
+          "both", choices=("journal", "conference", "both")),
+    Param("prior_strength", 0.5, "float",
+          "weight of the published counts as a prior in the replication chapter (1: each "
+          "published culture counts as one culture; 0: the flat prior only)",
+          minimum=0, maximum=1),
 )
 
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
@@ -243,6 +257,10 @@ def _check_number(param: Param, value: Any) -> tuple[float | int | None, str | N
 
 def _check_value(param: Param, value: Any) -> tuple[Any, str | None]:
     """Return ``(converted value, None)`` or ``(None, reason)``."""
+    if param.kind == "choice":
+        if isinstance(value, str) and value.strip().lower() in param.choices:
+            return value.strip().lower(), None
+        return None, "is not one of the accepted values"
     if param.kind in ("drug", "gene"):
         return _text(param.kind, value)
     if value is None and param.kind in ("str_list", "float_or_none"):

@@ -522,7 +522,7 @@ def test_the_rerun_guide_works_verbatim_in_a_fresh_folder(tmp_path: Path):
         assert_clean(proc, 0)
     assert (tmp_path / "my_book" / "html" / "index.html").is_file()
     pages = sorted(p.name for p in (tmp_path / "my_book" / "html" / "notebooks").glob("*.html"))
-    assert len(pages) == 5, pages
+    assert len(pages) == 6, pages
 
 
 # --------------------------------------------------------------------------- many drugs

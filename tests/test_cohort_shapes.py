@@ -21,7 +21,7 @@ from netcomp.cli import main
 from tests.cohorts import CohortSpec, write_cohort
 
 CHAPTERS = ("01_data_import", "02_response_classification", "03_biomarker_association",
-            "04_literature_context", "05_small_cohorts")
+            "04_literature_context", "05_small_cohorts", "06_replication")
 
 
 def _digests(folder: Path) -> dict[str, str]:
