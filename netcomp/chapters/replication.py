@@ -32,12 +32,12 @@ CHAPTER = "06_replication"
 #: The drug of the published counts.
 PUBLISHED_DRUG = "lenvatinib"
 #: Section names (the notebook shows each section's notices under its heading).
-S_TABLE = "the cohort's table"
-S_SIDE = "side by side"
-S_COMBINED = "the studies combined"
-S_MEASURES = "replication measures"
-S_BAYES = "a Bayesian view"
-S_VERDICT = "verdict"
+S_TABLE = "The cohort's table"
+S_SIDE = "Side by side (the cohort's row)"
+S_COMBINED = "The studies combined"
+S_MEASURES = "Replication measures"
+S_BAYES = "A Bayesian view"
+S_VERDICT = "The verdict"
 DEPENDENT = (S_TABLE, S_SIDE, S_COMBINED, S_MEASURES, S_BAYES, S_VERDICT)
 NOT_APPLICABLE = "not applicable"
 #: Monte Carlo draws of each posterior difference (the interval; the mean and P(> 0) are exact).
@@ -79,6 +79,8 @@ def _or_text(estimate: float, low: float, high: float) -> str:
         if math.isnan(v):
             return "undefined"
         return "∞" if math.isinf(v) else f"{v:.2f}"
+    if math.isnan(low) and math.isnan(high):
+        return f"{f(estimate)} (interval undefined)"
     return f"{f(estimate)} ({f(low)} to {f(high)})"
 
 
@@ -385,8 +387,8 @@ def _size_section(res: ReplicationChapter) -> None:
                f"{100 * plan.cohort_power['greater']:.0f}% under the planning effect.")
     v["rep_size_sentence"] = (
         f"A new cohort's exact {100 * conf:g}% interval lies above 1 exactly when Fisher's "
-        f"one-sided test (feature commoner among responders) gives p ≤ {v['rep_tail']:g}. For a "
-        f"{100 * a.target:g}% chance of that, a responder-balanced cohort needs "
+        f"one-sided test (feature commoner among responders) gives p ≤ {v['rep_tail']:g}. To "
+        f"get there with probability {100 * a.target:g}%, a responder-balanced cohort needs "
         f"{v['rep_n_planning']} cultures if {100 * a.rate_responders:.1f}% of responders and "
         f"{100 * a.rate_nonresponders:.1f}% of non-responders overexpress the gene (the "
         f"planning effect), or {v['rep_n_cautious']} under the cautious effect "
