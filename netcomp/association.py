@@ -1195,8 +1195,10 @@ def odds_ratio_sentence(ci: OddsRatioCI) -> str:
             f"The conditional odds ratio is {'infinite' if infinite else 'zero'} because a cell "
             "of the table is zero: the likelihood keeps rising as the odds ratio goes to "
             f"{'infinity' if infinite else 'zero'}, so there is no finite estimate. The exact "
-            f"{level} interval is reported as {ci.text()}: only its {which} bound, "
-            f"{bound:.2f}, is finite, and it is the informative number"
+            f"{level} interval runs from "
+            + (f"{bound:.2f} to infinity" if infinite else f"0 to {bound:.2f}")
+            + f": only its {which} bound, {bound:.2f}, is finite, and it is the informative "
+            "number"
         )
     else:
         text = f"The conditional odds ratio is {ci.text()}"

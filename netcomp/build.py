@@ -215,13 +215,25 @@ def _git_commit() -> str:
         return "unknown"
 
 
+def parameter_text(value: Any) -> str:
+    """A parameter's value as a reader reads it: no quotes, no ``None``, lists comma-separated."""
+    if value is None:
+        return "not set (chosen from the data)"
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value)) if value else "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
 def _build_info_markdown(data_dir: Path, values: dict[str, Any], checksums: dict[str, str],
                          bundled: bool) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     # folder, file names and parameter values are the user's: escaped, never markup
     rows = "\n".join(f"| {md_escape(name)} | `{digest}` |"
                      for name, digest in sorted(checksums.items()))
-    prow = "\n".join(f"| {md_escape(k)} | {md_escape(repr(v))} |" for k, v in values.items())
+    prow = "\n".join(f"| {md_escape(k)} | {md_escape(parameter_text(v))} |"
+                     for k, v in values.items())
     origin = (
         "the **bundled reconstructed cohort** (synthetic values that satisfy the study's "
         "published aggregates; not the study's measurements)"
@@ -269,7 +281,7 @@ def _about_markdown(data_dir: Path, values: dict[str, Any], checksums: dict[str,
         "| file | SHA-256 |", "|---|---|",
         *(f"| {md_escape(n)} | `{d}` |" for n, d in sorted(checksums.items())),
         "", "## Parameters", "", "| parameter | value |", "|---|---|",
-        *(f"| {md_escape(k)} | {md_escape(repr(v))} |" for k, v in values.items()),
+        *(f"| {md_escape(k)} | {md_escape(parameter_text(v))} |" for k, v in values.items()),
         "", "## Build", "", f"Built on {now}.", "",
         "| step | seconds | |", "|---|---|---|",
     ]

@@ -7,8 +7,11 @@ table a chapter shows goes through :func:`show_table`, every notice through
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
 
+import numpy as np
 import pandas as pd
 from IPython.display import HTML, display
 from pandas.io.formats.style import Styler
@@ -19,6 +22,44 @@ from netcomp.safe_text import html_escape
 #: Rows a page shows of one table; a longer table shows its first rows and says how many
 #: there are (a 2,000-culture cohort made chapter pages of 10 MB with 14,000-row tables).
 MAX_TABLE_ROWS = 200
+
+
+def _reader_value(spec: str | None, precision: int) -> Callable[[Any], str]:
+    """A cell formatter that writes booleans as yes/no and infinities as ∞, else ``spec``.
+
+    Tables hold Python values (``True``, ``inf``) that mean nothing on a page; ``spec`` is
+    the column's format string (None: pandas' default, ``precision`` decimals for floats).
+    """
+
+    def fmt(value: Any) -> str:
+        if isinstance(value, bool | np.bool_):
+            return "yes" if value else "no"
+        if isinstance(value, float | np.floating) and math.isinf(value):
+            return "∞" if value > 0 else "−∞"
+        if spec is not None:
+            return spec.format(value)
+        if isinstance(value, float | np.floating):
+            return f"{value:.{precision}f}"
+        return str(value)
+
+    return fmt
+
+
+def _reader_columns(table: pd.DataFrame) -> list[str]:
+    """Columns holding a boolean or an infinite value (what :func:`_reader_value` rewrites)."""
+    found = []
+    for name in table.columns:
+        col = table[name]
+        if pd.api.types.is_bool_dtype(col):
+            found.append(name)
+        elif pd.api.types.is_float_dtype(col):
+            if np.isinf(col.to_numpy(dtype=float)).any():
+                found.append(name)
+        elif col.dtype == object and col.map(
+                lambda x: isinstance(x, bool | np.bool_)
+                or (isinstance(x, float) and math.isinf(x))).any():
+            found.append(name)
+    return found
 
 
 def show_table(df: pd.DataFrame, formats: Mapping[str, str] | str | None = None,
@@ -42,6 +83,13 @@ def show_table(df: pd.DataFrame, formats: Mapping[str, str] | str | None = None,
         else:
             wanted = {k: v for k, v in formats.items() if k in table.columns}
             style = style.format(wanted, escape="html", na_rep=na_rep)
+    # booleans read yes/no and infinities ∞, in the column's own format otherwise
+    specs = formats if isinstance(formats, Mapping) else {}
+    for name in _reader_columns(table):
+        spec = formats if isinstance(formats, str) else specs.get(name)
+        digits = pd.get_option("styler.format.precision") if precision is None else precision
+        style = style.format(_reader_value(spec, digits),
+                             subset=[name], escape="html", na_rep=na_rep)
     if total > MAX_TABLE_ROWS:
         style = style.set_caption(f"Showing the first {MAX_TABLE_ROWS:,} of {total:,} rows; "
                                   "the computations use every row.")

@@ -278,6 +278,14 @@ def test_infinite_odds_ratio_text():
     res = A.conditional_odds_ratio(A.table_2x2(4, 6, 0, 5))
     assert np.isinf(res.estimate) and np.isinf(res.high) and 0 < res.low < 1
     assert res.text().startswith("inf (95% CI 0.") and res.text().endswith("to inf)")
+    # the page's sentence says "infinity", never the programming word "inf"
+    sentence = A.odds_ratio_sentence(res)
+    assert f"interval runs from {res.low:.2f} to infinity: only its lower bound" in sentence
+    assert "inf " not in sentence and "inf)" not in sentence
+    zero = A.conditional_odds_ratio(A.table_2x2(0, 6, 4, 5))
+    assert zero.estimate == 0 and 0 < zero.high < np.inf
+    assert f"interval runs from 0 to {zero.high:.2f}: only its upper bound" in (
+        A.odds_ratio_sentence(zero))
 
 
 # --------------------------------------------------------------------------- q-values
