@@ -1,4 +1,4 @@
-"""Command-line interface: ``netcomp build | check | validate | template | params | reconstruct``.
+"""Command-line interface: ``netcomp build | check | validate | template | student | params | reconstruct``.
 
 No user error shows a Python traceback: a problem with the user's files, folders or
 parameters prints what is wrong and what to do (exit 1); a malformed command line prints the
@@ -121,6 +121,22 @@ def _cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_student(args: argparse.Namespace) -> int:
+    from netcomp.student import write_student
+
+    try:
+        written = write_student(args.dir, args.data, with_solutions=args.with_solutions)
+    except (FileExistsError, ValueError) as exc:
+        print(f"netcomp student: {exc}", file=sys.stderr)
+        return 1
+    teacher = (f"; the solutions (for the teacher only) are in {Path(args.dir) / 'solutions'}"
+               if args.with_solutions else "")
+    print(f"wrote {sum(p.parent == Path(args.dir) and p.suffix == '.ipynb' for p in written)} "
+          "student notebooks to "
+          f"{args.dir}{teacher}")
+    return 0
+
+
 def _cmd_params(args: argparse.Namespace) -> int:
     from netcomp.params import defaults_yaml
 
@@ -202,6 +218,16 @@ def parser() -> argparse.ArgumentParser:
     t = sub.add_parser("template", help="write an empty cohort folder with a data dictionary")
     t.add_argument("dir", help="folder to create (must not exist or be empty)")
     t.set_defaults(func=_cmd_template)
+
+    st = sub.add_parser("student", help="write the student edition: one notebook per chapter "
+                                        "with empty answer cells and self-checks")
+    st.add_argument("dir", help="folder to write (new, empty, or a previous student edition)")
+    st.add_argument("--with-solutions", action="store_true",
+                    help="also write the reference solutions to DIR/solutions (for teachers)")
+    st.add_argument("--data", default=None,
+                    help="cohort folder or .xlsx workbook the notebooks read (default: the "
+                         "bundled reconstruction)")
+    st.set_defaults(func=_cmd_student)
 
     pa = sub.add_parser("params", help="print the default parameters as YAML")
     pa.set_defaults(func=_cmd_params)

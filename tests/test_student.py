@@ -1,0 +1,189 @@
+"""The teaching kit: self-checks (right / not yet, never the answer), the student edition
+(no solutions, no build plumbing, runs top to bottom) and the teacher's solutions (every
+self-check passes)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from scipy import stats
+
+from netcomp import selfcheck
+from netcomp.cli import main
+from netcomp.selfcheck import EXERCISES, check, expected_answer
+from netcomp.student import CHAPTERS, SOLUTIONS, strip_plumbing
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _text(path: Path) -> str:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return "\n".join("".join(c["source"]) for c in nb["cells"])
+
+
+def test_every_chapter_has_at_least_three_checks_and_a_solution() -> None:
+    for chapter in CHAPTERS.values():
+        assert len(selfcheck.exercises_for(chapter)) >= 3, chapter
+    assert set(SOLUTIONS) == set(EXERCISES)
+    labels = set()
+    for notebook in CHAPTERS:
+        labels |= set(re.findall(r":label:\s*(\S+)", _text(ROOT / "notebooks" / notebook)))
+    assert {e.label for e in EXERCISES.values()} <= labels  # every check names a book exercise
+
+
+def test_expected_answers_match_independent_computations() -> None:
+    viability = pd.read_csv(ROOT / "data" / "cohort" / "viability.csv")
+    lenv = viability[viability["drug"] == "lenvatinib"]
+    inhibition = 100 - lenv.groupby("culture_id")["viability_pct"].mean()
+    assert expected_answer("2.1") == set(inhibition.index[(inhibition > 15) != (inhibition > 25)])
+    assert expected_answer("4.1") == expected_answer("2.1")
+    # smallest n with 2 / 2**n <= 0.05
+    assert expected_answer("2.4") == next(n for n in range(1, 30) if 2 / 2**n <= 0.05)
+    # 6 responders, 5 non-responders: the first k (all responders) with Fisher p <= 0.05
+    assert expected_answer("1.3") == next(
+        k for k in range(1, 7) if stats.fisher_exact([[k, 0], [6 - k, 5]])[1] <= 0.05)
+    # HRAS at a 25% threshold, from the files: fold change >= 2 against the new classes
+    expression = pd.read_csv(ROOT / "data" / "cohort" / "expression.csv")
+    hras = expression[expression["gene"] == "HRAS"].set_index("culture_id")["fold_change"]
+    over, resp = hras >= 2, (inhibition > 25).reindex(hras.index)
+    table = [[int((over & resp).sum()), int((over & ~resp).sum())],
+             [int((~over & resp).sum()), int((~over & ~resp).sum())]]
+    assert expected_answer("3.1") == pytest.approx(stats.fisher_exact(table)[1])
+    assert expected_answer("1.2") == int((hras >= 1.5).sum())
+
+
+def test_check_says_right_or_not_yet_and_never_the_answer(capsys: pytest.CaptureFixture) -> None:
+    for exercise_id, exercise in EXERCISES.items():
+        expected = expected_answer(exercise_id)
+        assert check(exercise_id, expected) is True
+        assert capsys.readouterr().out.strip() == "right"
+        wrong = ({"NET99"} | set(expected) if exercise.kind == "set"
+                 else float(expected) + 1 if exercise.kind == "count"
+                 else float(expected) * 1.5 + 0.1)
+        assert check(exercise_id, wrong) is False
+        out = capsys.readouterr().out
+        assert out.startswith("not yet: ")
+        if exercise.kind == "set":
+            for name in expected:
+                assert name not in out
+        elif exercise.kind == "number":
+            assert f"{float(expected):.3f}" not in out and f"{float(expected):.2f}" not in out
+        # the message is made of fixed text only: the hint, never a computed value
+        assert out.strip() in {f"not yet: {exercise.hint}",
+                               f"not yet: some are missing; {exercise.hint}",
+                               f"not yet: there is at least one too many; {exercise.hint}"}
+        assert check(exercise_id, None) is False
+        assert "no answer given" in capsys.readouterr().out
+
+
+def test_tolerance_and_answer_forms(capsys: pytest.CaptureFixture) -> None:
+    p = expected_answer("3.1")
+    assert check("3.1", round(p, 3)) is True  # a student's rounded answer
+    assert check("3.1", "0.5") is False
+    assert check("2.1", ", ".join(expected_answer("2.1")))  # a comma-separated string
+    assert check("2.1", list(expected_answer("2.1")) + ["NET02"]) is False
+    assert "too many" in capsys.readouterr().out
+    assert check("9.9", 1) is False
+    assert "no exercise" in capsys.readouterr().out
+
+
+def test_answers_follow_the_cohort_in_use(cohort_dir: Path) -> None:
+    """Raise NET03's lenvatinib inhibition to 22%: it now changes class between 15 and 25%."""
+    path = cohort_dir / "viability.csv"
+    viability = pd.read_csv(path)
+    rows = (viability["culture_id"] == "NET03") & (viability["drug"] == "lenvatinib")
+    viability.loc[rows, "viability_pct"] = 78.0
+    viability.to_csv(path, index=False)
+    assert expected_answer("2.1", cohort_dir) == expected_answer("2.1") | {"NET03"}
+    assert check("2.1", expected_answer("2.1") | {"NET03"}, cohort_dir)
+    assert check("2.1", expected_answer("2.1"))  # the bundled cohort's answer is unchanged
+    assert not check("2.1", expected_answer("2.1"), cohort_dir)
+
+
+def test_strip_plumbing() -> None:
+    code = ('NOTEBOOK = "x.ipynb"\nfrom netcomp.results import write_results\n'
+            'result.glue_all()\nif ok:\n    write_results(t, d, "a.csv")\n'
+            'fig = make()\nshow_figure(fig, "name", figures_dir, data,\n'
+            '            "made.by", NOTEBOOK)\nprint(1)')
+    out = strip_plumbing(code)
+    assert "NOTEBOOK" not in out and "glue" not in out and "write_results" not in out
+    assert "display(fig)" in out and "plt.close(fig)" in out and "if ok:\n    pass" in out
+    compile(out, "<student>", "exec")
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("kit") / "class"
+    assert main(["student", str(out), "--with-solutions"]) == 0
+    return out
+
+
+def test_student_edition_has_no_solution_and_no_plumbing(kit: Path) -> None:
+    students = sorted(kit.glob("*.ipynb"))
+    assert [p.name for p in students] == sorted(CHAPTERS)
+    assert sorted(p.name for p in (kit / "solutions").glob("*.ipynb")) == sorted(CHAPTERS)
+    book_solutions: list[str] = []
+    for notebook in CHAPTERS:  # the first sentence of each explanation in the book
+        text = (ROOT / "notebooks" / notebook).read_text(encoding="utf-8")
+        book_solutions += re.findall(r"A culture changes class only when|Benjamini-Hochberg "
+                                     r"multiplies|A 99% interval must contain|Fewer tests mean "
+                                     r"fewer false positives", text)
+    assert len(book_solutions) >= 4
+    for path in students:
+        text = _text(path)
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        first_code = next(c for c in nb["cells"] if c["cell_type"] == "code")
+        assert "".join(first_code["source"]).startswith("data_dir = ")
+        for solution in SOLUTIONS.values():
+            for line in solution.splitlines():
+                if len(line.strip()) > 30 and not line.startswith(("from ", "import ")):
+                    assert line.strip() not in text, (path.name, line)
+        for sentence in book_solutions:
+            assert sentence not in text
+        for plumbing in ("glue(", "glue_all", "write_results(", "write_notices(",
+                         "show_figure(", "NOTEBOOK", "{glue", "{term}", "solution-start"):
+            assert plumbing not in text, (path.name, plumbing)
+        assert text.count("answer = None") == len(re.findall(r"^check\('", text, re.M)) >= 3
+    solved = _text(kit / "solutions" / "03_biomarker_association.ipynb")
+    assert "Benjamini-Hochberg multiplies" in solved
+
+
+def _run(path: Path, out: Path) -> dict:
+    import papermill
+
+    papermill.execute_notebook(str(path), str(out), kernel_name="python3", cwd=str(out.parent),
+                               progress_bar=False)
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def _check_outputs(nb: dict) -> list[str]:
+    found = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code" and re.search(r"^check\(", "".join(cell["source"]), re.M):
+            text = "".join("".join(o.get("text", "")) for o in cell["outputs"])
+            found.append(text.strip().splitlines()[-1])
+    return found
+
+
+@pytest.mark.build
+def test_student_notebooks_run_blank_and_solutions_pass(kit: Path, tmp_path: Path) -> None:
+    for notebook in CHAPTERS:
+        blank = _check_outputs(_run(kit / notebook, tmp_path / f"student-{notebook}"))
+        assert blank and all(line.startswith("not yet: no answer given") for line in blank)
+        solved = _check_outputs(_run(kit / "solutions" / notebook, tmp_path / notebook))
+        n_checks = sum(e.chapter == CHAPTERS[notebook] for e in EXERCISES.values())
+        assert solved == ["right"] * n_checks, notebook
+
+
+def test_student_command_refuses_a_folder_with_other_files(tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    assert main(["student", str(tmp_path)]) == 1
+    assert "did not write" in capsys.readouterr().err
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    assert main(["student", str(tmp_path / "new"), "--data", str(tmp_path / "missing")]) == 1
+    assert not (tmp_path / "new").exists()
