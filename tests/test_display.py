@@ -62,3 +62,20 @@ def test_parameter_values_on_the_about_and_front_pages_read_without_python():
         assert "| drug | lenvatinib |" in rows
         assert "| comparators | not set (chosen from the data) |" in rows
         assert not any("None" in r or "'" in r for r in rows)
+
+
+def test_glued_values_are_not_set_in_bold():
+    """myst-nb's stylesheet makes pasted (glued) text bold; the book's own sheet undoes it."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    sphinx = config["sphinx"]["config"]
+    assert "netcomp.css" in sphinx["html_css_files"]
+    css = (root / "book" / "_static" / "netcomp.css").read_text(encoding="utf-8")
+    rule = re.search(r"span\.pasted-text\s*\{([^}]*)\}", css)
+    assert rule and re.search(r"font-weight:\s*(inherit|normal)", rule.group(1))
+    assert "@media" not in css  # on screen and on paper
