@@ -10,6 +10,9 @@ Claims live in ``data/claims.yaml``. After the chapters have written their resul
 - ``versions-differ``: the study's two published versions (:mod:`netcomp.published`) report
   different values for it (a claim with an ``other_version`` whose ``reported`` differs);
   the note gives both and says which one the computed value matches, if any;
+- ``replicated``: a claim about the finding itself (``replication: true`` in the claims
+  file), tested in a cohort that is not the reconstruction, got the replication chapter's
+  verdict "consistent and informative"; the note gives the numbers;
 - ``reconstructed-data``: it rests on the bundled cohort, which was *built* to satisfy the
   published aggregates, so agreement proves nothing: never called reproduced. Decided from
   the data, not the folder: the build passes whether the cohort's content is the
@@ -44,7 +47,7 @@ SOURCE_LABELS: dict[str, str] = {
 }
 CLAIMS_FILE = Path(__file__).resolve().parents[1] / "data" / "claims.yaml"
 STATUSES: tuple[str, ...] = ("reproduced", "differs", "reported-only", "reconstructed-data",
-                             "versions-differ")
+                             "versions-differ", "replicated")
 LEDGER_COLUMNS: tuple[str, ...] = ("claim_id", "source", "reported", "computed", "status", "note")
 BADGES: dict[str, str] = {
     "reproduced": "bdg-success",
@@ -52,6 +55,7 @@ BADGES: dict[str, str] = {
     "reported-only": "bdg-info",
     "reconstructed-data": "bdg-warning",
     "versions-differ": "bdg-primary",
+    "replicated": "bdg-secondary",
 }
 
 
@@ -148,6 +152,25 @@ def _versions_verdict(claim: dict[str, Any], computed: Any, on_reconstruction: b
                    " ".join(filter(None, [*parts, str(claim.get("note", ""))])))
 
 
+def _replication_verdict(claim: dict[str, Any], computed: Any, ok: bool,
+                         on_reconstruction: bool, results_dir: Path) -> Verdict:
+    """``replicated`` or ``differs`` for a claim tested in a new cohort, with the numbers."""
+    base_note = str(claim.get("note", ""))
+    if on_reconstruction:
+        note = ("The bundled cohort is the original study's reconstruction: a study cannot "
+                "replicate itself, so this claim needs a new cohort.")
+        return Verdict(computed, "reconstructed-data", " ".join(filter(None, [note, base_note])))
+    try:
+        spec = {**claim["compute"], "column": "detail"}
+        detail = f"Replication chapter: {compute_value(spec, results_dir)}."
+    except (OSError, ValueError, KeyError):
+        detail = ""
+    if not ok and computed == "too small to tell":
+        detail += " Too small to tell is not a failure to replicate: the cohort cannot decide."
+    return Verdict(computed, "replicated" if ok else "differs",
+                   " ".join(filter(None, [detail.strip(), base_note])))
+
+
 def judge(claim: dict[str, Any], results_dir: Path, reconstructed_cohort: bool) -> Verdict:
     """Recompute one claim and decide its status (see the module docstring)."""
     base_note = str(claim.get("note", ""))
@@ -164,6 +187,9 @@ def judge(claim: dict[str, Any], results_dir: Path, reconstructed_cohort: bool) 
     if other is not None and str(other["reported"]).strip() != str(claim["reported"]).strip():
         return _versions_verdict(claim, computed, claim["basis"] == "cohort"
                                  and (reconstructed_cohort or stamped))
+    if claim.get("replication"):
+        return _replication_verdict(claim, computed, ok, reconstructed_cohort or stamped,
+                                    results_dir)
     if claim["basis"] == "cohort" and (reconstructed_cohort or stamped):
         agree = ("consistent with the reconstruction, as it was built to be" if ok
                  else "NOT consistent with the reconstruction: a bug to investigate")

@@ -342,3 +342,26 @@ def test_compute_never_raises(spec):
         assert set(res.verdicts.values()) <= {rep.CONSISTENT, rep.INCONSISTENT, rep.TOO_SMALL,
                                               chapter.NOT_A_REPLICATION}
         assert len(res.verdicts) == 2
+
+
+def test_ledger_replication_claim_on_new_cohorts(tmp_path):
+    """Planted effect: 'replicated' with the numbers; no effect: 'differs', saying why."""
+    from netcomp.ledger import judge, load_claims
+    from netcomp.results import write_results
+
+    claim = next(c for c in load_claims() if c["id"] == "study-hras-replicates")
+    statuses = {}
+    for name, effect in (("planted", 3.0), ("none", 0.0)):
+        res = chapter.compute(_cohort(CohortSpec(hras_effect=effect, n_cultures=40),
+                                      tmp_path / name))
+        out = tmp_path / f"results-{name}"
+        write_results(res.tables["verdicts"], out, "replication_verdicts.csv")
+        verdict = judge(claim, out, reconstructed_cohort=False)
+        assert verdict.computed == res.verdicts[JOURNAL_2023.label]
+        assert f"this cohort {res.counts.detail} against 4/6 vs 0/5" in verdict.note
+        statuses[name] = verdict
+    assert statuses["planted"].status == "replicated"
+    assert statuses["none"].status == "differs"
+    assert "cannot decide" in statuses["none"].note
+    on_recon = judge(claim, out, reconstructed_cohort=True)
+    assert on_recon.status == "reconstructed-data" and "itself" in on_recon.note

@@ -26,7 +26,7 @@ from netcomp.chapters.association import classify_cohort
 from netcomp.chapters.base import ChapterResult, chapter_params
 from netcomp.chapters.response import is_reconstruction
 from netcomp.cohort import Cohort
-from netcomp.published import CONFERENCE_2022, JOURNAL_2023, PublishedVersion
+from netcomp.published import CONFERENCE_2022, JOURNAL_2023, VERSIONS, PublishedVersion
 
 CHAPTER = "06_replication"
 #: The drug of the published counts.
@@ -255,6 +255,7 @@ def _measures_section(res: ReplicationChapter) -> None:
         })
     res.measures = pd.DataFrame(rows)
     res.tables["measures"] = res.measures
+    res.tables["verdicts"] = verdict_table(res.counts, conf, res.reconstruction)
     last = res.measures.iloc[-1]
     haldane = ("; 0.5 was added to every cell of "
                + " and of ".join(w for w, f in (("the published table", last["haldane_original"]),
@@ -273,6 +274,31 @@ def _measures_section(res: ReplicationChapter) -> None:
         f"is {_p(last['p_sceptical'])} (one-sided); no replication, however large, can bring "
         f"it below the published table's own one-sided p-value on the same (normal) scale, "
         f"{_p(last['p_sceptical_limit'])}.")
+
+
+def verdict_table(counts: ss.TwoByTwo, confidence: float, reconstruction: bool) -> pd.DataFrame:
+    """The verdict against every published version, with its numbers (for the ledger).
+
+    Columns ``version_key, version, verdict, rule_verdict, detail``; ``verdict`` is
+    :data:`NOT_A_REPLICATION` on the reconstruction.
+    """
+    lr, sr, _ = rep.log_or_se(counts)
+    or_r = rep.conditional_or(counts, confidence)
+    rows = []
+    for ver in VERSIONS:
+        lo, so, _ = rep.log_or_se(version_table(ver))
+        pi = rep.prediction_interval(lo, so, sr, confidence)
+        word = rep.verdict(lr, pi, or_r.low)
+        sc = rep.sceptical_p(lo, so, lr, sr)
+        rows.append({
+            "version_key": ver.key, "version": ver.label,
+            "verdict": NOT_A_REPLICATION if reconstruction else word, "rule_verdict": word,
+            "detail": (f"this cohort {counts.detail} against {ver.counts_text()}: log odds "
+                       f"ratio {lr:.2f}, {100 * confidence:g}% prediction interval "
+                       f"{pi[0]:.2f} to {pi[1]:.2f}; exact OR interval from "
+                       f"{or_r.low:.2f}; sceptical p {sc.p_sceptical:.3f}"),
+        })
+    return pd.DataFrame(rows)
 
 
 def display_measures(measures: pd.DataFrame) -> pd.DataFrame:
