@@ -120,6 +120,7 @@ def _check_against_data(report: PreflightReport, tables: Mapping[str, Any],
     drug = p["drug"]
     _check_comparators(report, drugs, drug, p["comparators"])
     _check_genes(report, set(expression["gene"].astype(str)), p["gene"])
+    _check_replication(report, set(expression["gene"].astype(str)), p)
     if len(mutations) == 0:
         report.notices.append(
             "mutations.csv lists no detected mutation: the sections on mutations (HRAS "
@@ -172,6 +173,19 @@ def _check_genes(report: PreflightReport, measured: set[str], gene: str) -> None
         report.notices.append(
             f"{ASSOCIATION_GENE} is not measured in expression.csv: the {ASSOCIATION_GENE} "
             "sections of the biomarker-association chapter will show a notice")
+
+
+def _check_replication(report: PreflightReport, measured: set[str], p: Mapping[str, Any]) -> None:
+    """The replication chapter compares lenvatinib's table of ``replication_gene``."""
+    gene = p.get("replication_gene", "HRAS")
+    if p["drug"] != "lenvatinib":
+        report.notices.append(
+            f"the drug is {clip(p['drug'])!r}, not lenvatinib: the replication chapter compares "
+            "with the published lenvatinib counts and will show a notice")
+    elif gene not in measured:
+        report.notices.append(
+            f"gene {clip(gene)!r} (parameter 'replication_gene') is not measured in "
+            "expression.csv: the replication chapter will show a notice")
 
 
 def _check_classes(report: PreflightReport, viability: Any, drug: str,

@@ -155,7 +155,9 @@ def test_gene_not_measured_is_a_notice(tmp_path):
     other = _check(tmp_path / "e", CohortSpec(genes=("KDR",), seed=1), gene="KDR")
     assert other.notices == [
         "HRAS is not measured in expression.csv: the HRAS sections of the "
-        "biomarker-association chapter will show a notice"]
+        "biomarker-association chapter will show a notice",
+        "gene 'HRAS' (parameter 'replication_gene') is not measured in expression.csv: the "
+        "replication chapter will show a notice"]
 
 
 def test_no_mutations_is_a_notice(tmp_path):
