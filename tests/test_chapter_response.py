@@ -172,6 +172,9 @@ def test_bundled_notices_and_exercises(bundled):
     assert bundled.values["resp_ex4_p3"] == pytest.approx(0.25)
     assert bundled.values["resp_ex4_needed"] == "6"  # 2 / 2**6 = 0.031 <= 0.05 < 2 / 2**5
     # counted nouns read as English, never "culture(s)"
+    sites = bundled.tables["by_site"]["Site of origin"].tolist()
+    assert "small intestine" in sites and not any("_" in x for x in sites)
+    assert "small_intestine" in set(bundled.by_site["site"])  # the data keeps its values
     assert all("(s)" not in str(x) for x in bundled.values.values())
     assert bundled.values["resp_ex3_only_sentence"].startswith(
         "2 cultures respond to lenvatinib but to none of the comparators: NET01")

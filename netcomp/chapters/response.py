@@ -417,7 +417,10 @@ def _groups(res: ResponseChapter, cohort: Cohort) -> None:
              "n_non_responders": "Non-responders", "n_cultures": "Cultures",
              "responder_fraction": "Fraction responding"}
     for key, table in (("by_site", res.by_site), ("by_grade", res.by_grade)):
-        res.tables[key] = table.rename(columns=names)
+        shown = table.copy()
+        if "site" in shown.columns:  # the page says "small intestine", as the figure does
+            shown["site"] = shown["site"].astype(str).str.replace("_", " ")
+        res.tables[key] = shown.rename(columns=names)
         res.formats[key] = {"Fraction responding": "{:.2f}"}
 
 
