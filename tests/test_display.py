@@ -79,3 +79,14 @@ def test_glued_values_are_not_set_in_bold():
     rule = re.search(r"span\.pasted-text\s*\{([^}]*)\}", css)
     assert rule and re.search(r"font-weight:\s*(inherit|normal)", rule.group(1))
     assert "@media" not in css  # on screen and on paper
+
+
+def test_result_table_cells_have_room():
+    """pandas Stylers come with 1 px cell padding; the book's sheet gives cells room."""
+    import re
+    from pathlib import Path
+
+    css = (Path(__file__).resolve().parents[1] / "book" / "_static" / "netcomp.css").read_text(
+        encoding="utf-8")
+    rule = re.search(r"\.cell_output \.output\.text_html table td\s*\{([^}]*)\}", css)
+    assert rule and re.search(r"padding:\s*0\.25em 0\.75em", rule.group(1))
