@@ -26,7 +26,6 @@ from netcomp.selfcheck import BY_LABEL, EXERCISES
 
 #: The book's notebooks (shipped next to the package in the repository).
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
-DATA_ROOT = BUNDLED_COHORT.parent
 
 #: Chapter notebook -> chapter module of netcomp.chapters (for the narrative's numbers).
 CHAPTERS: dict[str, str] = {
@@ -147,12 +146,28 @@ cultures). Open them in Jupyter (`jupyter lab` or a JupyterHub) with the `netcom
 installed, and run each from the top.
 
 - The first code cell sets `data_dir`, the cohort the notebook reads: now `{data}`.
-  Unless you changed it, that is the bundled cohort, a reconstruction: synthetic values that
+  The bundled cohort is a reconstruction: synthetic values that
   satisfy the study's published aggregates, not the study's measurements.
 - Under each exercise, put your answer in `answer` and run the cell: `check(...)` says
   *right*, or *not yet* with a hint. It computes the expected answer from the cohort in
   `data_dir`, so it stays right when you use another cohort, and it never shows the answer.
 """
+
+
+def student_zip(path: str | Path) -> Path:
+    """The student edition (no solutions, bundled cohort) as one zip file, for the book."""
+    import tempfile
+    import zipfile
+
+    target = Path(path)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "netcomp-student"
+        write_student(folder)
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+            for file in sorted(folder.rglob("*")):
+                if file.is_file():
+                    zf.write(file, file.relative_to(folder.parent).as_posix())
+    return target
 
 START_NOTE = (
     "The first code cell holds the chapter's parameters; `data_dir` is the cohort folder the "
@@ -299,16 +314,20 @@ def _cell(kind: str, source: str, tags: list[str] | None = None) -> dict[str, An
     return cell
 
 
-def _parameters(code: str, data_dir: Path) -> str:
-    """The book's parameter cell with absolute data paths and no output folders."""
-    lines = []
+def _parameters(code: str, data_dir: Path | None) -> str:
+    """The book's parameter cell reading the bundled data of the installed package (or
+    ``data_dir``), wherever the notebook runs."""
+    lines = ["from netcomp.provenance import BUNDLED_COHORT", ""]
     for line in code.split("\n"):
         if line.startswith("data_dir ="):
-            line = f"data_dir = {str(data_dir)!r}  # your cohort folder, or the bundled one"
+            line = (f"data_dir = {str(data_dir)!r}  # the cohort folder this notebook reads"
+                    if data_dir is not None else
+                    "data_dir = str(BUNDLED_COHORT)  # the bundled reconstruction; or your "
+                    "cohort folder's path")
         elif re.match(r"^\w+ = \"\.\./data/", line):
             name, _, rest = line.partition(" = ")
             rel = rest.strip().split('"')[1].removeprefix("../data/")
-            line = f"{name} = {str(DATA_ROOT / rel)!r}"
+            line = f"{name} = str(BUNDLED_COHORT.parent / {rel!r})"
         lines.append(line)
     return "\n".join(lines)
 
@@ -320,10 +339,14 @@ def _chapter_values(notebook: str, data_dir: Path) -> dict[str, Any]:
     return dict(module.compute(load_cohort(data_dir)).values)
 
 
-def student_notebook(notebook: str, data_dir: Path, solutions: bool) -> dict[str, Any]:
-    """The student (or, with ``solutions``, the teacher's) notebook of one chapter."""
+def student_notebook(notebook: str, data_dir: Path | None, solutions: bool) -> dict[str, Any]:
+    """The student (or, with ``solutions``, the teacher's) notebook of one chapter.
+
+    ``data_dir`` None: the notebook reads the bundled reconstruction of the installation
+    that runs it (and its narrative's numbers are the reconstruction's).
+    """
     book = json.loads((NOTEBOOK_DIR / notebook).read_text(encoding="utf-8"))
-    values = _chapter_values(notebook, data_dir)
+    values = _chapter_values(notebook, data_dir or BUNDLED_COHORT)
     chapter_no = int(notebook[:2])
     labels: list[str] = []
     for c in book["cells"]:
@@ -407,11 +430,13 @@ def write_student(out_dir: str | Path, data_dir: str | Path | None = None,
     if foreign:
         raise FileExistsError(f"{out} holds files this command did not write "
                               f"({', '.join(foreign[:3])}): choose a new or empty folder")
-    data = Path(data_dir if data_dir is not None else BUNDLED_COHORT).resolve()
-    load_cohort(data)  # an invalid cohort stops here with its full report
+    data = Path(data_dir).resolve() if data_dir is not None else None
+    load_cohort(data or BUNDLED_COHORT)  # an invalid cohort stops here with its full report
     out.mkdir(parents=True, exist_ok=True)
     readme = out / "README.md"
-    readme.write_text(STUDENT_README.format(data=data), encoding="utf-8")
+    where = (f"`{data}`" if data is not None else
+             "the bundled cohort of the installed netcomp package")
+    readme.write_text(STUDENT_README.format(data=where), encoding="utf-8")
     written: list[Path] = [readme]
     editions = [(out, False)] + ([(out / "solutions", True)] if with_solutions else [])
     for folder, solutions in editions:

@@ -137,7 +137,8 @@ def test_student_edition_has_no_solution_and_no_plumbing(kit: Path) -> None:
         text = _text(path)
         nb = json.loads(path.read_text(encoding="utf-8"))
         first_code = next(c for c in nb["cells"] if c["cell_type"] == "code")
-        assert "".join(first_code["source"]).startswith("data_dir = ")
+        assert "data_dir = str(BUNDLED_COHORT)" in "".join(first_code["source"])
+        assert str(ROOT) not in text  # runs anywhere: no path of this machine
         for solution in SOLUTIONS.values():
             for line in solution.splitlines():
                 if len(line.strip()) > 30 and not line.startswith(("from ", "import ")):
@@ -177,6 +178,40 @@ def test_student_notebooks_run_blank_and_solutions_pass(kit: Path, tmp_path: Pat
         solved = _check_outputs(_run(kit / "solutions" / notebook, tmp_path / notebook))
         n_checks = sum(e.chapter == CHAPTERS[notebook] for e in EXERCISES.values())
         assert solved == ["right"] * n_checks, notebook
+
+
+@pytest.mark.build
+def test_solutions_pass_on_another_cohort(tmp_path: Path) -> None:
+    """A one-drug cohort of 9 cultures: each check is right or says it does not apply."""
+    from cohorts import CohortSpec, write_cohort
+
+    data = write_cohort(tmp_path / "cohort", CohortSpec(n_cultures=9, seed=3,
+                                                        drugs={"lenvatinib": (10.0,)}))
+    kit = tmp_path / "kit"
+    assert main(["student", str(kit), "--with-solutions", "--data", str(data)]) == 0
+    assert f"data_dir = {str(data.resolve())!r}" in _text(kit / "01_data_import.ipynb")
+    outcomes: list[str] = []
+    for notebook in CHAPTERS:
+        outcomes += _check_outputs(_run(kit / "solutions" / notebook, tmp_path / notebook))
+    assert len(outcomes) == len(EXERCISES)
+    assert outcomes.count("right") == len(EXERCISES) - 1
+    assert outcomes.count("this exercise does not apply to this cohort: the cohort has no "
+                          "comparator drug") == 1  # 2.3
+
+
+def test_student_zip_for_the_book(tmp_path: Path) -> None:
+    import zipfile
+
+    from netcomp.student import student_zip
+
+    with zipfile.ZipFile(student_zip(tmp_path / "kit.zip")) as zf:
+        names = zf.namelist()
+        assert sorted(names) == sorted([f"netcomp-student/{n}" for n in CHAPTERS]
+                                       + ["netcomp-student/README.md"])
+        for name in names:
+            text = zf.read(name).decode("utf-8")
+            assert str(ROOT) not in text and "solutions" not in name
+            assert "Solution " not in text
 
 
 def test_student_command_refuses_a_folder_with_other_files(tmp_path: Path,
