@@ -322,3 +322,15 @@ def test_ledger_claims_of_the_chapter(bundled, tmp_path):
         text = lit.normalise_whitespace((lit.SEEDS_DIR / claims[0]["source"]).read_text("utf-8"))
         for claim in claims:
             assert lit.normalise_whitespace(claim["locator"]) in text, claim["id"]
+
+
+def test_text_checks_on_the_page_are_named_in_words(bundled):
+    """The page names each restated number by its talent.csv label; the results file keeps ids."""
+    _, result = bundled
+    shown, kept = result.text_checks_table, result.tables["talent_text_checks"]
+    assert len(shown) == len(kept) and list(shown["agrees"]) == list(kept["agrees"])
+    assert not shown["restated number"].str.contains("_").any()
+    labels = dict(zip(result.talent["variable"], result.talent["label"], strict=True))
+    assert list(shown["restated number"]) == [labels[c] for c in kept["check"]]
+    assert "Patients enrolled" in set(shown["restated number"])
+    assert "dose_reduction_or_interruption" in set(kept["check"])  # the ledger reads the ids

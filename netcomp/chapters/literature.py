@@ -76,6 +76,7 @@ class LiteratureChapter(ChapterResult):
     count_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
     design: pd.DataFrame = field(default_factory=pd.DataFrame)
     text_checks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    text_checks_table: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 # --------------------------------------------------------------------------- literature
@@ -249,6 +250,12 @@ def _design_values(result: LiteratureChapter) -> None:
     checks = lit.text_checks(talent)
     result.text_checks = checks
     result.tables["talent_text_checks"] = checks
+    # the page names each restated number as talent.csv labels it, not by its variable name
+    labels = talent.drop_duplicates("variable").set_index("variable")["label"]
+    shown = checks.copy()
+    shown["check"] = [str(labels.get(c, c)) for c in shown["check"]]
+    result.text_checks_table = shown.rename(columns={"check": "restated number",
+                                                      "compared_with": "compared with"})
     v["lit_text_checked"] = int(len(checks))
     v["lit_text_disagree"] = int((~checks["agrees"]).sum())
     v["lit_follow_up"] = lit.talent_value(talent, "follow_up_median", "total", "value")
