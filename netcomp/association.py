@@ -731,7 +731,8 @@ def clinical_associations(cultures: pd.DataFrame, responder: pd.Series) -> pd.Da
         labels = v.astype(str).to_numpy()
         table = np.array([[np.sum(r & (labels == lv)), np.sum(~r & (labels == lv))] for lv in levels])
         detail = "; ".join(
-            f"{lv} {t[0]}/{n_resp} vs {t[1]}/{n_non}" for lv, t in zip(levels, table, strict=True)
+            f"{lv.replace('_', ' ')} {t[0]}/{n_resp} vs {t[1]}/{n_non}"  # 'small intestine'
+            for lv, t in zip(levels, table, strict=True)
         )
         if len(levels) == 2:
             # present = the second level for yes/no ("yes"), else the first level
@@ -739,7 +740,7 @@ def clinical_associations(cultures: pd.DataFrame, responder: pd.Series) -> pd.Da
             (a, b), (c, d) = table[present], table[1 - present]
             odds, p = fisher_exact_2x2(a, b, c, d)
             test, stat = "Fisher exact, two-sided (statistic: sample odds ratio)", float(odds)
-            detail = f"{levels[present]} {a}/{n_resp} vs {b}/{n_non}"
+            detail = f"{levels[present].replace('_', ' ')} {a}/{n_resp} vs {b}/{n_non}"
             p = float(p)
         elif len(levels) > 2:
             stat, p = fisher_freeman_halton(table)

@@ -459,3 +459,13 @@ def test_bundled_correlation_permutation_and_words(bundled, bundled_cohort):
     assert "in this reconstruction" in bundled.values["assoc_hras_mw_words"]
     assert "agreement is built in" in bundled.values["assoc_clinical_verdict"]
     assert "agrees by construction" in bundled.values["assoc_mut_sentence"]
+
+
+def test_site_levels_read_as_words_in_the_clinical_table():
+    """The clinical table's detail says 'small intestine', as the figures do (data: small_intestine)."""
+    from netcomp.cohort import load_cohort
+
+    result = ch.compute(load_cohort(), {})
+    detail = result.tables["clinical"]["detail"].astype(str)
+    site = detail[detail.str.contains("pancreas")].iloc[0]
+    assert "small intestine 2/6 vs 1/5" in site and "_" not in site
