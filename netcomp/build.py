@@ -840,6 +840,10 @@ def _stage_execute_render(staging: Path, data_dir: Path, values: dict[str, Any],
     (generated / "facts.md").write_text(facts_markdown(), encoding="utf-8")
     (generated / "build_info.md").write_text(
         _build_info_markdown(data_dir, values, checksums, reconstructed), encoding="utf-8")
+    # the teachers' page offers the student edition (bundled cohort, no solutions) as a zip
+    from netcomp.student import student_zip
+
+    student_zip(generated / "netcomp-student.zip")
 
     todo = [p for p in plans if not p[3]]
     reused = [p for p in plans if p[3]]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -211,92 +211,124 @@ def _fwer_15(res: Any, p: Mapping[str, Any]) -> float:
                                       float(p["alpha"])).fwer)
 
 
+#: Chapter module of netcomp.chapters -> its notebook in ``notebooks/``.
+CHAPTER_NOTEBOOKS: dict[str, str] = {
+    "data_import": "01_data_import.ipynb",
+    "response": "02_response_classification.ipynb",
+    "association": "03_biomarker_association.ipynb",
+    "literature": "04_literature_context.ipynb",
+    "smallsample": "05_small_cohorts.ipynb",
+}
+
+
+def book_numbers() -> dict[str, int]:
+    """Chapter module -> its chapter number in the book (the order of ``_toc.yml``), the
+    number the book's exercise labels show ("Exercise 3.2")."""
+    from netcomp.build import chapter_notebooks
+
+    order = [p.name for p in chapter_notebooks()]
+    return {module: order.index(nb) + 1 for module, nb in CHAPTER_NOTEBOOKS.items()
+            if nb in order}
+
+
 _SET = "a set of culture IDs, e.g. {\"NET01\", \"NET02\"} (set() for none)"
 
-EXERCISES: dict[str, Exercise] = {e.exercise_id: e for e in [
-    Exercise("1.1", "ex-data-import-1", "data_import", _SET, "set", _near_threshold,
+#: The exercises in book order; ``exercise_id`` "k" is the k-th exercise of its chapter.
+_EXERCISES: list[Exercise] = [
+    Exercise("1", "ex-data-import-1", "data_import", _SET, "set", _near_threshold,
              "compare |mean inhibition - threshold| with 2 x SD / sqrt(number of wells), "
              "for every drug, not only lenvatinib"),
-    Exercise("1.2", "ex-data-import-2", "data_import",
+    Exercise("2", "ex-data-import-2", "data_import",
              "the number of cultures overexpressing the candidate gene at the looser cut-off",
              "count", _gene_at_looser,
              "overexpressed(cohort.expression_matrix(), looser cut-off) gives True/False per "
              "culture and gene: sum the candidate gene's column"),
-    Exercise("1.3", "ex-data-import-3", "data_import",
+    Exercise("3", "ex-data-import-3", "data_import",
              "the smallest number of carriers (all responders) whose p-value reaches alpha",
              "count", _carriers_needed,
              "tabulate fisher_exact_2x2(k, 0, 6 - k, 5) for k = 1..6 and find the first "
              "p-value at or below alpha"),
-    Exercise("2.1", "ex-resp-1", "response",
+    Exercise("1", "ex-resp-1", "response",
              "the set of cultures whose class differs at 25% from the chapter's threshold",
              "set", _change_at_25,
              "classify the same inhibition values at both thresholds and keep the cultures "
              "whose True/False differs (remember: strictly above the threshold)"),
-    Exercise("2.2", "ex-resp-2", "response",
+    Exercise("2", "ex-resp-2", "response",
              "the set of cultures whose class depends on the well kept", "set", _well_changes,
              "classify each well on its own and compare with the class from the mean; a "
              "culture counts when any well disagrees"),
-    Exercise("2.3", "ex-resp-3", "response",
+    Exercise("3", "ex-resp-3", "response",
              "the set of cultures that respond to the chapter's drug and to no comparator",
              "set", _drug_only,
              "pivot result.results to one column per drug, then keep responders to the drug "
              "with no True among the comparators"),
-    Exercise("2.4", "ex-resp-4", "response",
+    Exercise("4", "ex-resp-4", "response",
              "the smallest number of values with which the test can reach p <= alpha",
              "count", _wilcoxon_floor,
              "with n values all of one sign the exact two-sided p is 2 / 2**n"),
-    Exercise("3.1", "ex-assoc-1", "association",
+    Exercise("1", "ex-assoc-1", "association",
              "the two-sided Fisher p-value of the HRAS table at a 25% threshold", "number",
              _p_at_25,
              "reclassify at 25%, rebuild the 2x2 table of HRAS overexpression against the new "
              "classes and use the two-sided test", abs_tol=5e-4, rel_tol=1e-3),
-    Exercise("3.2", "ex-assoc-2", "association",
+    Exercise("2", "ex-assoc-2", "association",
              "the two-sided Fisher p-value of the HRAS table at a cut-off of 1.5", "number",
              _p_at_cutoff_15,
              "keep the chapter's classes; a culture is overexpressing when its fold change is "
              "at or above 1.5", abs_tol=5e-4, rel_tol=1e-3),
-    Exercise("3.3", "ex-assoc-3", "association",
+    Exercise("3", "ex-assoc-3", "association",
              "HRAS's Benjamini-Hochberg q-value over the overexpression tests only",
              "number", _q_expression_only,
              "pass only the expression matrix (and the chapter's cut-off) to "
              "association_screen, then read HRAS's q_value", abs_tol=5e-4, rel_tol=1e-3),
-    Exercise("3.4", "ex-assoc-4", "association",
+    Exercise("4", "ex-assoc-4", "association",
              "the number of cultures at which the two-sided power first reaches 80% at "
              "alpha = 0.01", "count", _power_n_001,
              "use the chapter's power assumptions with alpha 0.01 and twice power_max_n; the "
              "answer is a total number of cultures"),
-    Exercise("4.1", "ex-literature-1", "literature",
+    Exercise("1", "ex-literature-1", "literature",
              "the set of cultures that change class at a threshold 10 points higher", "set",
              _lit_change_plus10,
              "classify the cultures' inhibition at threshold + 10 and compare with the "
              "chapter's threshold"),
-    Exercise("4.2", "ex-literature-2", "literature",
+    Exercise("2", "ex-literature-2", "literature",
              "the set of TALENT cohorts (panNET, GI-NET, total) whose 99% lower bound stays "
              "above sunitinib's rate", "set", _lit_above_99,
              "use talent_intervals with methods=[CI_METHOD] and alpha=0.01, and compare each "
              "ci_low_pct with sunitinib's ORR in percent"),
-    Exercise("4.3", "ex-literature-3", "literature",
+    Exercise("3", "ex-literature-3", "literature",
              "how many percentage points the four methods' lower bounds span for the "
              "cultures' responder rate", "number", _lit_spread,
              "compute proportion_ci(responders, cultures, method) for each of the four "
              "methods and take max(low) - min(low), in percent", abs_tol=0.05, rel_tol=1e-3),
-    Exercise("5.1", "ex-smallcohort-1", "smallsample",
+    Exercise("1", "ex-smallcohort-1", "smallsample",
              "how often Fisher's test rejects at alpha = 0.01 with the margins fixed",
              "number", _size_001,
              "sum the null probabilities of the tables with the observed margins whose "
              "Fisher p-value is at most 0.01", abs_tol=5e-4, rel_tol=1e-3),
-    Exercise("5.2", "ex-smallcohort-2", "smallsample",
+    Exercise("2", "ex-smallcohort-2", "smallsample",
              "the exact two-sided probability that p <= alpha when the non-responders' share "
              "is 0.2", "number", _power_rate_02,
              "rejection_probability(n1, n2, responders' rate, 0.2, alpha, "
              "alternative='two-sided') is exact: no simulation needed", abs_tol=5e-4,
              rel_tol=1e-3),
-    Exercise("5.3", "ex-smallcohort-3", "smallsample",
+    Exercise("3", "ex-smallcohort-3", "smallsample",
              "the family-wise error rate of 15 independent null features at alpha", "number",
              _fwer_15,
              "null_screen_exact with 15 features, each with the pooled share of the observed "
              "feature", abs_tol=5e-4, rel_tol=1e-3),
-]}
+]
+
+
+def _numbered() -> dict[str, Exercise]:
+    numbers = book_numbers()
+    return {f"{numbers[e.chapter]}.{e.exercise_id}": replace(
+        e, exercise_id=f"{numbers[e.chapter]}.{e.exercise_id}")
+        for e in _EXERCISES if e.chapter in numbers}
+
+
+#: Self-check id ("chapter.exercise", as the book numbers them) -> exercise.
+EXERCISES: dict[str, Exercise] = _numbered()
 
 #: Exercise label in the book -> self-check id.
 BY_LABEL: dict[str, str] = {e.label: e.exercise_id for e in EXERCISES.values()}

@@ -22,23 +22,17 @@ from pathlib import Path
 from typing import Any
 
 from netcomp.provenance import BUNDLED_COHORT
-from netcomp.selfcheck import BY_LABEL, EXERCISES
+from netcomp.selfcheck import BY_LABEL, CHAPTER_NOTEBOOKS, EXERCISES, book_numbers
 
 #: The book's notebooks (shipped next to the package in the repository).
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 
 #: Chapter notebook -> chapter module of netcomp.chapters (for the narrative's numbers).
-CHAPTERS: dict[str, str] = {
-    "01_data_import.ipynb": "data_import",
-    "02_response_classification.ipynb": "response",
-    "03_biomarker_association.ipynb": "association",
-    "04_literature_context.ipynb": "literature",
-    "05_small_cohorts.ipynb": "smallsample",
-}
+CHAPTERS: dict[str, str] = {nb: module for module, nb in CHAPTER_NOTEBOOKS.items()}
 
-#: Reference solutions: what a student writes, ending with the self-check call.
+#: Reference solutions by exercise label: what a student writes (the self-check call follows).
 SOLUTIONS: dict[str, str] = {
-    "1.1": '''from netcomp.response import inhibition_table
+    "ex-data-import-1": '''from netcomp.response import inhibition_table
 
 near = set()
 for each_drug in cohort.drugs:
@@ -47,55 +41,55 @@ for each_drug in cohort.drugs:
     too_close = (inh["inhibition_pct"] - response_threshold_pct).abs() <= 2 * standard_error
     near |= set(inh.loc[too_close, "culture_id"])
 answer = near''',
-    "1.2": '''from netcomp.association import overexpressed
+    "ex-data-import-2": '''from netcomp.association import overexpressed
 
 fold_changes = cohort.expression_matrix()
 per_gene_looser = overexpressed(fold_changes, 1.5).sum()
 print("at the book's cut-off:", int(overexpressed(fold_changes, overexpression_fold_change)[gene].sum()))
 answer = int(per_gene_looser[gene])''',
-    "1.3": '''import numpy as np
+    "ex-data-import-3": '''import numpy as np
 
 from netcomp.association import fisher_exact_2x2
 
 carriers = np.arange(1, 7)
 _, p_two_sided = fisher_exact_2x2(carriers, 0, 6 - carriers, 5)
 answer = int(carriers[p_two_sided <= alpha][0])''',
-    "2.1": '''mean_inhibition = drug_inhibition.set_index("culture_id")["inhibition_pct"]
+    "ex-resp-1": '''mean_inhibition = drug_inhibition.set_index("culture_id")["inhibition_pct"]
 at_chapter = response.classify(mean_inhibition, threshold)
 at_25 = response.classify(mean_inhibition, 25.0)
 answer = set(mean_inhibition.index[at_chapter != at_25])''',
-    "2.2": '''rows = cohort.viability[(cohort.viability["drug"] == drug)
+    "ex-resp-2": '''rows = cohort.viability[(cohort.viability["drug"] == drug)
                        & np.isclose(cohort.viability["concentration_um"], result.concentration_um)]
 well_inhibition = (100.0 - rows.set_index(["culture_id", "replicate"])["viability_pct"]
                    ).unstack("replicate")
 class_from_mean = well_inhibition.mean(axis=1) > threshold
 disagrees = well_inhibition.gt(threshold).ne(class_from_mean, axis=0) & well_inhibition.notna()
 answer = set(well_inhibition.index[disagrees.any(axis=1)])''',
-    "2.3": '''by_drug = result.results.pivot(index="culture_id", columns="drug", values="responder")
+    "ex-resp-3": '''by_drug = result.results.pivot(index="culture_id", columns="drug", values="responder")
 to_drug = by_drug[drug].fillna(False).astype(bool)
 to_any_comparator = by_drug[list(result.comparators)].fillna(False).astype(bool).any(axis=1)
 answer = set(by_drug.index[to_drug & ~to_any_comparator])''',
-    "2.4": '''n_values = 2
+    "ex-resp-4": '''n_values = 2
 while stats.wilcoxon(np.arange(1.0, n_values + 1), method="exact").pvalue > alpha:
     n_values += 1
 answer = n_values''',
-    "3.1": '''expression = cohort.expression_matrix()
+    "ex-assoc-1": '''expression = cohort.expression_matrix()
 classes_25 = response.responder_classes(cohort.viability, drug, 25.0, concentration_um)
 hras = association.fold_change_by_class(expression, classes_25, "HRAS", overexpression_fold_change)
 over = hras.set_index("culture_id")["overexpressed"]
 table = association.binary_association(over, classes_25.loc[over.index])
 print("one-sided p:", round(table.p_greater, 4))
 answer = table.p_value''',
-    "3.2": '''expression = cohort.expression_matrix()
+    "ex-assoc-2": '''expression = cohort.expression_matrix()
 hras = association.fold_change_by_class(expression, result.classes, "HRAS", 1.5)
 over = hras.set_index("culture_id")["overexpressed"]
 answer = association.binary_association(over, result.classes.loc[over.index]).p_value''',
-    "3.3": '''family = association.association_screen(result.classes,
+    "ex-assoc-3": '''family = association.association_screen(result.classes,
                                         expression_matrix=cohort.expression_matrix(),
                                         cutoff=overexpression_fold_change)
 print("tests with q <= fdr:", int((family["q_value"] <= fdr).sum()), "of", len(family))
 answer = float(family.loc[family["feature"] == "HRAS", "q_value"].iloc[0])''',
-    "3.4": '''from dataclasses import replace
+    "ex-assoc-4": '''from dataclasses import replace
 
 from netcomp import smallsample
 
@@ -104,31 +98,31 @@ wider = replace(assumptions, max_n=2 * power_max_n)
 plan = smallsample.plan_power(wider, extra_alphas=[0.01], alternatives=("two-sided",))
 print("at the chapter's alpha:", plan.needed(smallsample.PLANNING, "two-sided", alpha)[0])
 answer = plan.needed(smallsample.PLANNING, "two-sided", 0.01)[0]''',
-    "4.1": '''from netcomp.response import classify
+    "ex-literature-1": '''from netcomp.response import classify
 
 before = classify(result.inhibition, response_threshold_pct)
 after = classify(result.inhibition, response_threshold_pct + 10)
 print(int(after.sum()), "of", after.size, "responders")
 answer = set(result.inhibition.index[before != after])''',
-    "4.2": '''sunitinib_pct = result.values["lit_sunitinib_orr"]
+    "ex-literature-2": '''sunitinib_pct = result.values["lit_sunitinib_orr"]
 at_99 = literature.talent_intervals(talent, methods=[CI_METHOD], alpha=0.01)
 orr_99 = at_99[at_99["endpoint"] == "ORR"]
 answer = set(orr_99.loc[orr_99["ci_low_pct"] > sunitinib_pct, "cohort"])''',
-    "4.3": '''from netcomp.response import classify
+    "ex-literature-3": '''from netcomp.response import classify
 
 responders = int(classify(result.inhibition, response_threshold_pct).sum())
 cultures = len(result.inhibition)
 lows = [100 * literature.proportion_ci(responders, cultures, method)[0]
         for method in ["clopper_pearson", "wilson", "wilson_cc", "jeffreys"]]
 answer = max(lows) - min(lows)''',
-    "5.1": '''size_fixed = ss.conditional_size(result.margins, "p_fisher", 0.01)
+    "ex-smallcohort-1": '''size_fixed = ss.conditional_size(result.margins, "p_fisher", 0.01)
 print("tables significant at 0.01:", list(result.margins.loc[result.margins["p_fisher"] <= 0.01, "label"]))
 answer = size_fixed''',
-    "5.2": '''n1, n2 = result.counts.n1, result.counts.n2
+    "ex-smallcohort-2": '''n1, n2 = result.counts.n1, result.counts.n2
 for side in ["two-sided", "greater"]:
     print(side, ss.rejection_probability(n1, n2, result.rate1, 0.2, alpha, alternative=side))
 answer = ss.rejection_probability(n1, n2, result.rate1, 0.2, alpha, alternative="two-sided")''',
-    "5.3": '''n1, n2 = result.counts.n1, result.counts.n2
+    "ex-smallcohort-3": '''n1, n2 = result.counts.n1, result.counts.n2
 screen_15 = ss.null_screen_exact(n1, n2, np.full(15, result.pooled), alpha)
 print("expected false positives:", round(screen_15.expected_false_positives, 3))
 answer = screen_15.fwer''',
@@ -148,6 +142,8 @@ installed, and run each from the top.
 - The first code cell sets `data_dir`, the cohort the notebook reads: now `{data}`.
   The bundled cohort is a reconstruction: synthetic values that
   satisfy the study's published aggregates, not the study's measurements.
+- Exercises are numbered as in the book ("Exercise 5.1" is `check("5.1", ...)`). The
+  book's chapter 4, on replicating the finding, is not part of this edition.
 - Under each exercise, put your answer in `answer` and run the cell: `check(...)` says
   *right*, or *not yet* with a hint. It computes the expected answer from the cohort in
   `data_dir`, so it stays right when you use another cohort, and it never shows the answer.
@@ -159,14 +155,20 @@ def student_zip(path: str | Path) -> Path:
     import tempfile
     import zipfile
 
+    from netcomp import provenance
+
     target = Path(path)
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "netcomp-student"
-        write_student(folder)
-        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
-            for file in sorted(folder.rglob("*")):
-                if file.is_file():
-                    zf.write(file, file.relative_to(folder.parent).as_posix())
+    status = provenance.current_status()  # loading the bundled cohort must not change it
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / "netcomp-student"
+            write_student(folder)
+            with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+                for file in sorted(folder.rglob("*")):
+                    if file.is_file():
+                        zf.write(file, file.relative_to(folder.parent).as_posix())
+    finally:
+        provenance.set_current_status(status)
     return target
 
 START_NOTE = (
@@ -347,7 +349,7 @@ def student_notebook(notebook: str, data_dir: Path | None, solutions: bool) -> d
     """
     book = json.loads((NOTEBOOK_DIR / notebook).read_text(encoding="utf-8"))
     values = _chapter_values(notebook, data_dir or BUNDLED_COHORT)
-    chapter_no = int(notebook[:2])
+    chapter_no = book_numbers()[CHAPTERS[notebook]]
     labels: list[str] = []
     for c in book["cells"]:
         labels += re.findall(r":label:\s*(\S+)", "".join(c["source"]))
@@ -359,7 +361,7 @@ def student_notebook(notebook: str, data_dir: Path | None, solutions: bool) -> d
         tags = c.get("metadata", {}).get("tags", [])
         if c["cell_type"] == "code":
             if in_solution:
-                if solutions and BY_LABEL.get(current) not in SOLUTIONS:
+                if solutions and current not in SOLUTIONS:
                     cells.append(_cell("code", strip_plumbing(source)))
                 continue
             if "parameters" in tags:
@@ -381,8 +383,8 @@ def student_notebook(notebook: str, data_dir: Path | None, solutions: bool) -> d
                 if solutions:
                     cells.append(_cell("markdown", f"**Solution {numbers.get(current, '')}**"))
                     check_id = BY_LABEL.get(current)
-                    if check_id in SOLUTIONS:
-                        cells.append(_cell("code", SOLUTIONS[check_id]
+                    if current in SOLUTIONS and check_id is not None:
+                        cells.append(_cell("code", SOLUTIONS[current]
                                            + f"\ncheck({check_id!r}, answer, data_dir)"))
             elif kind == "end":
                 in_solution = False
@@ -392,7 +394,7 @@ def student_notebook(notebook: str, data_dir: Path | None, solutions: bool) -> d
                 text = plain_markdown("\n".join(body.split("\n")[1:]), values, numbers)
                 cells.append(_cell("markdown", f"### Exercise {numbers[current]}: {title}\n\n"
                                    f"{text}"))
-                if not (solutions and BY_LABEL.get(current) in SOLUTIONS):
+                if not (solutions and current in SOLUTIONS):
                     cells.extend(_answer_cells(current))
             elif in_solution:
                 if solutions and body.strip():

@@ -14,7 +14,7 @@ from scipy import stats
 
 from netcomp import selfcheck
 from netcomp.cli import main
-from netcomp.selfcheck import EXERCISES, check, expected_answer
+from netcomp.selfcheck import BY_LABEL, CHAPTER_NOTEBOOKS, EXERCISES, check, expected_answer
 from netcomp.student import CHAPTERS, SOLUTIONS, strip_plumbing
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,7 +28,7 @@ def _text(path: Path) -> str:
 def test_every_chapter_has_at_least_three_checks_and_a_solution() -> None:
     for chapter in CHAPTERS.values():
         assert len(selfcheck.exercises_for(chapter)) >= 3, chapter
-    assert set(SOLUTIONS) == set(EXERCISES)
+    assert set(SOLUTIONS) == set(BY_LABEL)  # a reference solution for every check
     labels = set()
     for notebook in CHAPTERS:
         labels |= set(re.findall(r":label:\s*(\S+)", _text(ROOT / "notebooks" / notebook)))
@@ -40,7 +40,7 @@ def test_expected_answers_match_independent_computations() -> None:
     lenv = viability[viability["drug"] == "lenvatinib"]
     inhibition = 100 - lenv.groupby("culture_id")["viability_pct"].mean()
     assert expected_answer("2.1") == set(inhibition.index[(inhibition > 15) != (inhibition > 25)])
-    assert expected_answer("4.1") == expected_answer("2.1")
+    assert expected_answer(BY_LABEL["ex-literature-1"]) == expected_answer("2.1")
     # smallest n with 2 / 2**n <= 0.05
     assert expected_answer("2.4") == next(n for n in range(1, 30) if 2 / 2**n <= 0.05)
     # 6 responders, 5 non-responders: the first k (all responders) with Fisher p <= 0.05
@@ -102,6 +102,17 @@ def test_answers_follow_the_cohort_in_use(cohort_dir: Path) -> None:
     assert check("2.1", expected_answer("2.1") | {"NET03"}, cohort_dir)
     assert check("2.1", expected_answer("2.1"))  # the bundled cohort's answer is unchanged
     assert not check("2.1", expected_answer("2.1"), cohort_dir)
+
+
+def test_ids_are_the_books_exercise_numbers() -> None:
+    """The book numbers chapters in the order of _toc.yml; "Exercise 3.2" there is check("3.2")."""
+    from netcomp.build import chapter_notebooks
+
+    order = [p.name for p in chapter_notebooks()]
+    for exercise_id, exercise in EXERCISES.items():
+        chapter, k = exercise_id.split(".")
+        assert order[int(chapter) - 1] == CHAPTER_NOTEBOOKS[exercise.chapter]
+        assert exercise.label.endswith(f"-{k}")
 
 
 def test_strip_plumbing() -> None:
@@ -202,9 +213,13 @@ def test_solutions_pass_on_another_cohort(tmp_path: Path) -> None:
 def test_student_zip_for_the_book(tmp_path: Path) -> None:
     import zipfile
 
+    from netcomp import provenance
     from netcomp.student import student_zip
 
-    with zipfile.ZipFile(student_zip(tmp_path / "kit.zip")) as zf:
+    provenance.set_current_status(provenance.USER_SUPPLIED)  # a build of a user's cohort
+    zipped = student_zip(tmp_path / "kit.zip")
+    assert provenance.current_status() == provenance.USER_SUPPLIED
+    with zipfile.ZipFile(zipped) as zf:
         names = zf.namelist()
         assert sorted(names) == sorted([f"netcomp-student/{n}" for n in CHAPTERS]
                                        + ["netcomp-student/README.md"])
