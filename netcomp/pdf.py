@@ -13,6 +13,7 @@ Run it on a finished build: ``python -m netcomp.pdf OUT`` (``make pdf`` does it)
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import functools
 import html
@@ -131,6 +132,24 @@ def _serve(folder: Path) -> Iterator[str]:
         httpd.server_close()
 
 
+_DRIVER: Any = None
+
+
+def playwright_driver() -> Any:
+    """The process's one Playwright driver, started on first use and stopped at exit.
+
+    Playwright's sync API refuses a second driver while one is running in the same thread, so
+    every browser this process launches (the PDF, the browser tests) comes from this one.
+    """
+    global _DRIVER
+    if _DRIVER is None:
+        from playwright.sync_api import sync_playwright
+
+        _DRIVER = sync_playwright().start()
+        atexit.register(_DRIVER.stop)
+    return _DRIVER
+
+
 def _chromium() -> str:
     found = shutil.which("chromium")
     if found is None:
@@ -160,7 +179,6 @@ def print_book(html_dir: Path, target: Path | None = None,
     reported in the result.
     """
     t0 = time.perf_counter()
-    from playwright.sync_api import sync_playwright
     from pypdf import PdfReader, PdfWriter
 
     html_dir = Path(html_dir).resolve()
@@ -172,8 +190,8 @@ def print_book(html_dir: Path, target: Path | None = None,
                        "; build the book first (make book)")
     chromium = _chromium()
     writer = PdfWriter()
-    with _serve(html_dir) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+    with _serve(html_dir) as base:
+        browser = playwright_driver().chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(service_workers="block")
             # the book loads nothing from outside; a request that tries is not made

@@ -197,14 +197,13 @@ def chromium_browser() -> Iterator[Any]:
         if os.environ.get("CI", "").lower() not in ("", "0", "false"):
             pytest.fail(message + " and CI is set: the browser tests must run")
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
+    from netcomp.pdf import playwright_driver
 
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    launched = playwright_driver().chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+    try:
+        yield launched
+    finally:
+        launched.close()
 
 
 @pytest.fixture(scope="session")

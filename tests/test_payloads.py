@@ -162,7 +162,8 @@ def test_about_page_shows_a_hostile_folder_workbook_and_values_as_text():
     text = tree.astext()
     assert f"Folder: {folder.name}" in text  # the name only: local paths stay private
     assert "/data" not in text
-    assert workbook in text and repr(values["drug"]) in text and repr(values["comparators"]) in text
+    # values are shown as the user wrote them (a list joined by commas), as plain text
+    assert workbook in text and values["drug"] in text and "a|b, $c$" in text
     assert set(_table_widths(tree)) == {2, 3}  # no '|' in a value split a cell
     # the literal nodes are the project's own (commit, digests), never user text
     literals = [n.astext() for n in tree.findall(nodes.literal)]
@@ -179,7 +180,7 @@ def test_front_page_build_line_shows_a_hostile_folder_as_text():
     assert [n.astext() for n in tree.findall(nodes.strong)] == ["user-supplied cohort"]
     text = tree.astext()
     assert f"in {folder.name}." in " ".join(text.split())
-    assert _flat(repr(values["drug"])) in text  # the value stayed inside the dropdown's table
+    assert _flat(values["drug"]) in text  # the value stayed inside the dropdown's table
     assert list(tree.findall(nodes.container)), "the dropdown was closed early"
 
 

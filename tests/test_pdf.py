@@ -155,15 +155,13 @@ def test_pdf_is_made_within_two_minutes(printed: pdf.PrintedBook):
 def test_a_browser_print_of_a_chapter_drops_the_navigation(built_book: Path):
     """A reader's Print of one chapter: print.css hides navigation, buttons and toggles."""
     _need_chromium()
-    from playwright.sync_api import sync_playwright
-
     chapter = f"notebooks/{chapter_notebooks()[2].stem}.html"
     hidden = (".bd-sidebar-primary", ".bd-header", ".bd-sidebar-secondary",
               ".article-header-buttons", "details.hide.above-input")
     js = """(sels) => sels.map((s) => Array.from(document.querySelectorAll(s))
               .filter((e) => e.getBoundingClientRect().height > 0).length)"""
-    with pdf._serve(built_book / "html") as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"),
+    with pdf._serve(built_book / "html") as base:
+        browser = pdf.playwright_driver().chromium.launch(executable_path=shutil.which("chromium"),
                                     args=pdf.CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
