@@ -41,7 +41,7 @@ from netcomp.safe_text import clip, md_escape
 if TYPE_CHECKING:
     from netcomp.preflight import PreflightReport
 
-# pandas, pandera, papermill and the analysis modules are imported inside the functions that
+# pandas, papermill and the analysis modules are imported inside the functions that
 # need them, so that a rebuild with nothing changed answers in a fraction of a second.
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -256,7 +256,7 @@ Built on {now} with netcomp {netcomp.__version__} (commit `{_git_commit()}`), Py
 
 
 KEY_PACKAGES = ("jupyter-book", "sphinx", "myst-nb", "papermill", "pandas", "numpy", "scipy",
-                "statsmodels", "matplotlib", "pandera")
+                "statsmodels", "matplotlib")
 
 
 def _about_markdown(data_dir: Path, values: dict[str, Any], checksums: dict[str, str],
