@@ -356,8 +356,20 @@ def _decode(raw: bytes, label: str, report: ValidationReport) -> str | None:
     return None
 
 
+#: Files above this size are refused before they are read (a whole-genome expression table of
+#: 1,000 cultures x 20,000 genes is about 600 MB; validating it takes minutes, linear in size).
+MAX_FILE_BYTES = 1024**3
+
+
 def _read_bytes(path: Path, label: str, report: ValidationReport) -> bytes | None:
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            report.add(Problem(label, f"is {size / 1024**2:,.0f} MB; netcomp reads files of at "
+                               f"most {MAX_FILE_BYTES // 1024**2:,} MB: is this the right file? "
+                               "Keep only the cultures and genes you analyse",
+                               rule=f"at most {MAX_FILE_BYTES // 1024**2:,} MB per file"))
+            return None
         return path.read_bytes()
     except OSError as exc:
         report.add(Problem(label, f"cannot be read: {exc.strerror or exc}"))

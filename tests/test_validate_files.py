@@ -574,3 +574,20 @@ def test_the_data_contract_page_shows_real_output(cohort_dir: Path):
     page = (Path(__file__).resolve().parents[1] / "book" / "data_contract.md").read_text()
     example = page.split("```text\n", 1)[1].split("```", 1)[0]
     assert shown + "\n" == example
+
+
+def test_a_file_above_the_size_limit_is_refused_unread(cohort_dir: Path,
+                                                        monkeypatch: pytest.MonkeyPatch):
+    """A huge file is named with its size and the limit; the other files are still checked."""
+    from netcomp import validate
+
+    size = (cohort_dir / "expression.csv").stat().st_size
+    monkeypatch.setattr(validate, "MAX_FILE_BYTES", size - 1)
+    before = (cohort_dir / "expression.csv").read_bytes()
+    report = validate_cohort(cohort_dir)
+    refused = [p for p in report.errors if p.file == "expression.csv"]
+    assert len(refused) == 1 and "netcomp reads files of at most" in refused[0].message
+    assert refused[0].rule and refused[0].rule.endswith("MB per file")
+    assert not [p for p in report.errors if p.file not in ("expression.csv",)
+                and "expression" not in p.message]
+    assert (cohort_dir / "expression.csv").read_bytes() == before
