@@ -28,7 +28,7 @@ from netcomp.cohort import load_cohort  # noqa: E402
 from netcomp.params import defaults  # noqa: E402
 from tests.cohorts import CohortSpec, write_cohort  # noqa: E402
 
-CHAPTERS = ("data_import", "response", "association", "literature", "smallsample")
+CHAPTERS = ("data_import", "response", "association", "replication", "literature", "smallsample")
 
 
 def main() -> int:
