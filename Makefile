@@ -1,6 +1,7 @@
 # netcomp: two commands do all set-up.
 #   make book   create .venv (first use), install pinned packages, build the book into _build/
 #   make test   same set-up, then ruff and the whole test suite (CI runs exactly this)
+#   make lint   same set-up, then ruff and the type checker (mypy, configured in pyproject.toml)
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 PYTHON ?= python3
@@ -14,7 +15,7 @@ PIP_FILTER := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory
 
 .PHONY: book pdf test lint bench lock clean
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml netcomp/__init__.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock $(PIP_FILTER)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . $(PIP_FILTER)
@@ -34,12 +35,16 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/screen_benchmark.py
 
+# --all keeps setuptools (the editable install above needs it; Python 3.12+ venvs lack it)
 lock: $(STAMP)
-	$(BIN)/pip freeze --exclude-editable | grep -v '^netcomp' > requirements.lock
+	{ sed -n '/^#/p' requirements.lock; \
+	  $(BIN)/python -m pip freeze --all --exclude-editable | grep -Ev '^(netcomp|pip)([=@ ]|$$)'; \
+	} > requirements.lock.new && mv requirements.lock.new requirements.lock
 
 # removes only what netcomp made: $(OUT) when it holds the marker every netcomp build writes,
 # and work folders a killed build left next to it (never while a build is running)

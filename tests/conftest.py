@@ -12,6 +12,14 @@ BUNDLED = ROOT / "data" / "cohort"
 SEEDS = ROOT.parent / "shared" / "seeds"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that needs the built book, or a browser, is a ``build`` test, so that
+    ``pytest -m "not build"`` is the fast suite (tests that run notebooks are marked by hand)."""
+    for item in items:
+        if "built_book" in getattr(item, "fixturenames", ()) or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.build)
+
+
 @pytest.fixture(autouse=True)
 def _no_cohort_loaded() -> None:
     """Each test starts with no cohort loaded, so reconstructed-data stamps never leak between
