@@ -27,11 +27,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 from scipy import special, stats
 from statsmodels.stats.multitest import multipletests
+
+from netcomp.significance import significant
 
 #: Columns of ``results/associations.csv`` (a contract with re-users of the compendium).
 RESULT_COLUMNS: tuple[str, ...] = (
@@ -877,7 +880,8 @@ def tarone_bh(p_values: Sequence[float] | np.ndarray, min_p: Sequence[float] | n
     discovery, yet plain BH counts it in *m*. Tarone's K is the smallest k with at most k
     tests able to reach ``level / k``; those tests (``in_family``, their number M(K) <= K)
     form the family, and BH at ``level`` is applied to them alone (``q_value``, NaN outside
-    the family). ``discovery`` marks q <= level. ``min_p`` of 0 keeps a test in the family
+    the family). ``discovery`` marks q <= level (every comparison with the level is
+    :func:`netcomp.significance.significant`). ``min_p`` of 0 keeps a test in the family
     whatever K (conservative for tests whose attainable values are not computed).
     """
     p = np.asarray(p_values, dtype=float)
@@ -886,14 +890,14 @@ def tarone_bh(p_values: Sequence[float] | np.ndarray, min_p: Sequence[float] | n
     m = int(ok.sum())
     k = m
     for cand in range(1, m + 1):
-        if int(np.sum(ok & (pmin <= level / cand))) <= cand:
+        if int(np.sum(ok & significant(pmin, level / cand))) <= cand:
             k = cand
             break
-    family = ok & (pmin <= level / max(k, 1))
+    family = ok & significant(pmin, level / max(k, 1))
     q = np.full(p.shape, np.nan)
     if family.any():
         q[family] = multipletests(p[family], method="fdr_bh")[1]
-    return TaroneBH(level, k, family, q, family & (q <= level))
+    return TaroneBH(level, k, family, q, family & significant(q, level))
 
 
 def _feature_count(detail: pd.Series) -> np.ndarray:
@@ -973,9 +977,30 @@ def results_table(screen: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- the HRAS headline
 
 
+class OddsRatioEstimate(Protocol):
+    """What the odds-ratio sentences read: an estimate, its interval and its confidence.
+
+    :class:`OddsRatioCI` and :class:`netcomp.smallsample.Interval` both qualify.
+    """
+
+    @property
+    def estimate(self) -> float: ...
+    @property
+    def low(self) -> float: ...
+    @property
+    def high(self) -> float: ...
+    @property
+    def confidence(self) -> float: ...
+
+
 @dataclass(frozen=True)
 class OddsRatioCI:
-    """Conditional (exact) odds ratio with its exact confidence interval."""
+    """Conditional (exact) odds ratio with its exact confidence interval.
+
+    Computed by :func:`conditional_odds_ratio`, the book's one implementation of it;
+    :func:`netcomp.smallsample.exact_odds_ratio` gives the same numbers as a row of the
+    effect-size table.
+    """
 
     estimate: float
     low: float
@@ -1187,7 +1212,10 @@ def missing_expression_note(missing: pd.DataFrame) -> str:
 
 
 def odds_ratio_sentence(ci: OddsRatioCI) -> str:
-    """Explain a conditional odds ratio and its exact interval, infinite or not."""
+    """Explain a conditional odds ratio and its exact interval, infinite or not (a full sentence).
+
+    :func:`odds_ratio_clause` says the same in a clause for the middle of a sentence.
+    """
     level = f"{100 * ci.confidence:g}%"
     if np.isinf(ci.estimate) or ci.estimate == 0:
         infinite = bool(np.isinf(ci.estimate))
@@ -1206,6 +1234,25 @@ def odds_ratio_sentence(ci: OddsRatioCI) -> str:
     if ci.low <= 1 <= ci.high:
         return text + "; the interval includes 1, the value of no association."
     return text + "; the interval excludes 1, the value of no association."
+
+
+def odds_ratio_clause(ci: OddsRatioEstimate) -> str:
+    """A lower-case clause for the middle of a sentence: the estimate and where its interval runs.
+
+    Says why the interval is open-ended when it is ("the estimate is infinite and the 95%
+    interval runs from 0.73 to infinity"), and that no estimate exists when the feature is in
+    every culture or in none. :func:`odds_ratio_sentence` is the full explanation.
+    """
+    conf = f"{100 * ci.confidence:g}%"
+    if np.isnan(ci.estimate):
+        return ("no estimate exists: the feature is present in every culture or in none, so "
+                "the table says nothing about the odds ratio")
+    if np.isinf(ci.high):
+        return f"the estimate is infinite and the {conf} interval runs from {ci.low:.2f} to infinity"
+    if ci.low == 0:
+        return f"the estimate is 0 and the {conf} interval runs from 0 to {ci.high:.2f}"
+    return (f"the estimate is {ci.estimate:.2f} with a finite {conf} interval from "
+            f"{ci.low:.2f} to {ci.high:.2f}")
 
 
 def one_culture_away(

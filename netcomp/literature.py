@@ -27,6 +27,8 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
+from netcomp.significance import significant
+
 #: Folder of the curated literature files.
 LITERATURE_DIR = Path(__file__).resolve().parents[1] / "data" / "literature"
 #: Folder of the source documents (seeds), a sibling of the repository.
@@ -657,14 +659,15 @@ def binomial_tail(r: int, n: int, p: float) -> float:
 def single_stage_rule(n: int, p0: float, p1: float, alpha: float = 0.05) -> SingleStageRule:
     """The exact one-sided single-stage rule for ``n`` patients (A'Hern 2001).
 
-    The smallest ``r`` with P(X >= r | p0) <= ``alpha``: rejecting "response rate <= p0"
+    The smallest ``r`` with P(X >= r | p0) <= ``alpha`` (the book's significance rule,
+    :func:`netcomp.significance.significant`): rejecting "response rate <= p0"
     when at least ``r`` patients respond keeps the one-sided type I error at or below
     ``alpha``; its power is P(X >= r | p1). ``r = n + 1`` (never reject) when no ``r`` works.
     """
     if int(n) != n or n < 1 or not 0 < p0 < p1 < 1 or not 0 < alpha < 1:
         raise ValueError(f"need n >= 1 and 0 < p0 < p1 < 1, 0 < alpha < 1; got {n}, {p0}, {p1}, {alpha}")
     n = int(n)
-    r = next((r for r in range(n + 1) if binomial_tail(r, n, p0) <= alpha), n + 1)
+    r = next((r for r in range(n + 1) if significant(binomial_tail(r, n, p0), alpha)), n + 1)
     return SingleStageRule(n, float(p0), float(p1), float(alpha), r,
                            binomial_tail(r, n, p0), binomial_tail(r, n, p1))
 

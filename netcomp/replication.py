@@ -53,20 +53,6 @@ TIE_TOLERANCE: float = 1e-7
 # --------------------------------------------------------------------------- one table
 
 
-def _margins_ok(t: ss.TwoByTwo) -> bool:
-    """Both classes present and the feature neither absent from nor present in every culture."""
-    rows = t.table.sum(axis=1)
-    return t.n1 > 0 and t.n2 > 0 and bool(rows.min() > 0)
-
-
-def conditional_or(t: ss.TwoByTwo, confidence: float = 0.95) -> ss.Interval:
-    """Exact conditional odds ratio and interval; NaN (interval 0 to infinity) when undefined."""
-    if not _margins_ok(t):
-        return ss.Interval("odds ratio (conditional)", math.nan, 0.0, math.inf,
-                           float(confidence), "undefined: a margin of the table is zero")
-    return ss.conditional_odds_ratio(t, confidence)
-
-
 def log_or_se(t: ss.TwoByTwo) -> tuple[float, float, bool]:
     """Log odds ratio and its Woolf standard error; 0.5 added to every cell if one is zero.
 
@@ -85,7 +71,7 @@ def side_by_side(studies: Sequence[tuple[str, ss.TwoByTwo]],
     """One row per study: counts, exact conditional odds ratio and risk difference, with CIs."""
     rows = []
     for label, t in studies:
-        orr = conditional_or(t, confidence)
+        orr = ss.exact_odds_ratio(t, confidence)
         rd = ss.risk_difference(t, confidence) if t.n1 and t.n2 else None
         log_or, se, corrected = log_or_se(t)
         rows.append({

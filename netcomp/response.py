@@ -20,6 +20,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from netcomp.significance import significant
+from netcomp.wording import and_list, plural
+
 VIABILITY_COLUMNS: tuple[str, ...] = (
     "culture_id",
     "drug",
@@ -614,7 +617,8 @@ def compare_drugs(
     differences, beyond which the tie-corrected normal approximation is used (``p_method``
     says which). Differences are rounded to 1e-9 before ranking so that float noise does
     not break ties. Reports medians of each drug, the median paired difference and whether
-    ``drug``'s median is >= the comparator's. ``tied_differences`` flags tied absolute
+    ``drug``'s median is >= the comparator's; ``significant`` is ``p <= alpha``
+    (:func:`netcomp.significance.significant`; never for an undefined p). ``tied_differences`` flags tied absolute
     differences (handled exactly by the mid-rank enumeration).
     """
     if not 0 < alpha < 1:
@@ -647,7 +651,7 @@ def compare_drugs(
                 "wilcoxon_statistic": stat,
                 "p_value": p,
                 "p_method": test.method,
-                "significant": bool(p < alpha) if np.isfinite(p) else False,
+                "significant": significant(p, alpha),
                 "drug_median_ge": med_x >= med_y,
             }
         )
@@ -717,12 +721,9 @@ def comparison_sentence(comparison: pd.DataFrame) -> str:
                 else "approximate")
         parts.append(
             f"{row.comparator} (median {row.median_comparator_pct:.1f}%; "
-            f"Wilcoxon {kind} p = {p} over {row.n_pairs} paired "
-            f"{'culture' if row.n_pairs == 1 else 'cultures'})"
+            f"Wilcoxon {kind} p = {p} over {plural(int(row.n_pairs), 'paired culture')})"
         )
-    if len(parts) <= 1:
-        return "".join(parts)
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
+    return and_list(parts)
 
 
 def culture_list(table: pd.DataFrame, value: str = "inhibition_pct") -> str:

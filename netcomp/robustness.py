@@ -5,13 +5,18 @@ Three views of one finding (a binary feature, e.g. HRAS overexpression, against 
 * :func:`fragility_index` - how many cultures would have to change response class for
   the result to cross the significance level (Walsh et al. 2014, adapted);
 * :func:`leave_one_out` - the p-value with each culture left out in turn;
-* :func:`p_value_grid` - the p-value over a grid of response thresholds x
-  overexpression cut-offs (both choices are the analyst's).
+* :func:`fisher_p_by_threshold_and_cutoff` - the p-value over a grid of response
+  thresholds x overexpression cut-offs (both choices are the analyst's), summarised per
+  distinct table by :func:`grid_partitions`.
+
+(:func:`netcomp.smallsample.p_value_grid` is another grid: the p-value of every table two
+groups of fixed size can give.)
 
 Power and sample size are not here: the book has one exact engine for them,
 :func:`netcomp.smallsample.plan_power`, used by the biomarker and small-cohorts chapters.
 
-"Significant" means ``p < alpha`` throughout. Tables are ``[[a, b], [c, d]]`` as in
+"Significant" means ``p <= alpha`` throughout, decided by the book's one rule,
+:func:`netcomp.significance.significant`. Tables are ``[[a, b], [c, d]]`` as in
 :mod:`netcomp.association`: rows feature present / absent, columns responder /
 non-responder.
 """
@@ -29,6 +34,8 @@ from scipy import stats
 
 from netcomp.association import check_classes, fisher_exact_2x2
 from netcomp.response import classify
+from netcomp.significance import significant
+from netcomp.wording import format_p, verb
 
 #: The four ways one culture can change class, as changes to ``(a, b, c, d)``.
 FLIPS: tuple[tuple[str, tuple[int, int, int, int]], ...] = (
@@ -69,8 +76,8 @@ MAX_GREEDY_STEPS: int = 50
 
 
 def _minimum_flips(table: tuple[int, int, int, int], alpha: float, alternative: str,
-                   significant: bool) -> int | None:
-    """Fewest changes of class that make ``p < alpha`` change truth value (None: none do).
+                   is_significant: bool) -> int | None:
+    """Fewest changes of class that change whether ``p`` is significant (None: none do).
 
     Every table reachable with the same row totals (feature status fixed) is ``(a', c')``
     with ``|a' - a| + |c' - c|`` changes. They are checked in growing diamonds around the
@@ -91,7 +98,7 @@ def _minimum_flips(table: tuple[int, int, int, int], alpha: float, alternative: 
         ring = (flips <= radius) & (flips > previous)
         aa, cc, flips = aa[ring], cc[ring], flips[ring]
         _, p_all = fisher_exact_2x2(aa, k1 - aa, cc, k0 - cc, alternative=alternative)
-        changed = (p_all < alpha) != significant
+        changed = significant(p_all, alpha) != is_significant
         if changed.any():
             return int(flips[changed].min())
         if radius >= k1 + k0:
@@ -108,14 +115,15 @@ def fragility_index(
     here, at each step one culture changes response class (any of the four :data:`FLIPS`,
     the feature status and group sizes stay fixed) and the greedy rule picks the flip that
     moves the Fisher p-value furthest towards the other side of ``alpha`` (largest p when
-    the result is significant, smallest when it is not); it stops when ``p < alpha``
-    changes truth value. ``steps`` lists each step's flip, table and p-value.
+    the result is significant, smallest when it is not); it stops when the p-value
+    crosses the level (:func:`netcomp.significance.significant`). ``steps`` lists each
+    step's flip, table and p-value.
     """
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie strictly between 0 and 1, got {alpha!r}")
     table = (int(a), int(b), int(c), int(d))
     p0 = _p(*table, alternative)
-    significant = p0 < alpha
+    is_significant = significant(p0, alpha)
     rows = [{"step": 0, "flip": "observed", "a": table[0], "b": table[1], "c": table[2],
              "d": table[3], "p_value": p0}]
     current, seen, index = table, {table}, None
@@ -134,22 +142,22 @@ def fragility_index(
         options = [(float(pv), name, new)
                    for pv, (name, new) in zip(p_cand, candidates, strict=True)]
         # significant: move towards the largest p; not significant: the smallest
-        p_new, name, new = (max if significant else min)(options, key=lambda o: o[0])
+        p_new, name, new = (max if is_significant else min)(options, key=lambda o: o[0])
         seen.add(new)
         current = new
         rows.append({"step": step, "flip": name, "a": new[0], "b": new[1], "c": new[2],
                      "d": new[3], "p_value": p_new})
-        if (p_new < alpha) != significant:
+        if significant(p_new, alpha) != is_significant:
             index = step
             break
 
-    minimum = _minimum_flips(table, alpha, alternative, significant)
+    minimum = _minimum_flips(table, alpha, alternative, is_significant)
     return FragilityResult(
         p_value=p0,
         alpha=alpha,
         alternative=alternative,
-        significant=significant,
-        reverse=not significant,
+        significant=is_significant,
+        reverse=not is_significant,
         index=index,
         minimum=minimum,
         steps=pd.DataFrame(rows),
@@ -214,7 +222,7 @@ def scan_values(low: float, high: float, step: float,
     return np.minimum(values, float(high))
 
 
-def p_value_grid(
+def fisher_p_by_threshold_and_cutoff(
     inhibition: pd.Series,
     fold_change: pd.Series,
     thresholds: Sequence[float] | np.ndarray,
@@ -280,45 +288,17 @@ def fragility_sentence(res: FragilityResult, feature: str = "the feature") -> st
     return text + "."
 
 
-def _fmt_p(p: float) -> str:
-    """Three decimals, or scientific notation for a p-value that would show as 0.000."""
-    return f"{p:.3f}" if p >= 1e-3 or p == 0 else f"{p:.2e}"
-
-
 def leave_one_out_sentence(loo: pd.DataFrame, p_full: float, alpha: float) -> str:
     """Say how far the two-sided p moves when one culture is left out."""
     p = loo["p_two_sided"].to_numpy(dtype=float)
-    n_sig = int(np.sum(p < alpha))
-    text = (f"Without a single culture, the two-sided p ranges from {_fmt_p(p.min())} to "
-            f"{_fmt_p(p.max())} (with every culture: {_fmt_p(p_full)}), and it falls below "
+    n_sig = int(np.sum(significant(p, alpha)))
+    text = (f"Without a single culture, the two-sided p ranges from {format_p(p.min())} to "
+            f"{format_p(p.max())} (with every culture: {format_p(p_full)}), and it falls below "
             f"alpha in {n_sig} of the {p.size} cases.")
     if p.min() < p_full < p.max():
         text += (" Removing one culture can make the result more significant as well as less, "
                  f"a sign of how little {p.size} cultures can settle.")
     return text
-
-
-def grid_sentence(grid_two: pd.DataFrame, grid_one: pd.DataFrame, alpha: float) -> str:
-    """Summarise :func:`p_value_grid` for the two-sided and one-sided tests in words."""
-    parts = []
-    for grid, name in ((grid_two, "two-sided"), (grid_one, "one-sided")):
-        p = grid["p_value"].to_numpy(dtype=float)
-        tested = p[~np.isnan(p)]
-        share = 100.0 * np.mean(tested < alpha) if tested.size else 0.0
-        parts.append((name, share, tested))
-    (n2, s2, t2), (n1, s1, _) = parts
-    text = (f"Of the {len(grid_two)} combinations, {len(t2)} leave both classes non-empty; "
-            f"the {n2} p-value is below alpha in {s2:.0f}% of them and the {n1} p-value in "
-            f"{s1:.0f}%.")
-    if s2 == 0:
-        text += (f" No choice makes the two-sided test significant (smallest p "
-                 f"{_fmt_p(t2.min())}), so that conclusion does not hinge on these choices.")
-    elif s2 < 50:
-        text += " Significance holds only for some choices: it depends on them."
-    else:
-        text += " Most choices lead to the same conclusion."
-    return text
-
 
 
 def grid_partitions(grid_two: pd.DataFrame, grid_one: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -360,16 +340,16 @@ def partition_sentence(parts: pd.DataFrame, n_points: int, alpha: float,
     testable = parts[(parts["n_responders"] >= min_per_class)
                      & (parts["n_nonresponders"] >= min_per_class)
                      & parts["p_two_sided"].notna()]
-    n2 = int((testable["p_two_sided"] < alpha).sum())
-    n1 = int((testable["p_one_sided"] < alpha).sum())
+    n2 = int(significant(testable["p_two_sided"], alpha).sum())
+    n1 = int(significant(testable["p_one_sided"], alpha).sum())
     text = (f"The {n_points:,} combinations of the grid give only {len(parts)} distinct "
             f"partitions of the cultures (each a distinct 2x2 table); {len(testable)} of them "
             f"leave at least {min_per_class} cultures in each class. Of those, {n2} "
-            f"{'gives' if n2 == 1 else 'give'} a two-sided p below alpha and {n1} a "
+            f"{verb(n2, 'gives', 'give')} a two-sided p below alpha and {n1} a "
             "one-sided p below alpha.")
     if len(testable) and n2 == 0:
         text += (f" No partition makes the two-sided test significant (smallest p "
-                 f"{_fmt_p(float(testable['p_two_sided'].min()))}).")
+                 f"{format_p(float(testable['p_two_sided'].min()))}).")
     return text + (" The share of grid points below alpha would depend on where the grid "
                    "starts and ends; the partitions do not.")
 

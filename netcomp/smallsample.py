@@ -22,8 +22,9 @@ numbers: the two must agree within Monte Carlo error, which the chapter and the 
 chapter and the small-cohorts chapter call it with the same :class:`PowerAssumptions` (the
 ``power_*`` parameters) and show the same :func:`planning_statement`.
 
-A test "rejects" when ``p <= alpha`` (with a relative tolerance of 1e-9, so that a p-value
-equal to alpha up to rounding counts as equal).
+A test "rejects" when ``p <= alpha``, decided by the book's one rule
+(:func:`netcomp.significance.significant`, with a relative tolerance of 1e-9 so that a
+p-value equal to alpha up to rounding counts as equal).
 """
 
 from __future__ import annotations
@@ -42,12 +43,11 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 
 from netcomp import association, params
 from netcomp.association import fisher_exact_2x2
+from netcomp.significance import significant
 
 #: Tests a p-value grid can be computed for.
 TESTS: tuple[str, ...] = ("fisher", "chi-square", "chi-square-yates")
 ALTERNATIVES: tuple[str, ...] = ("two-sided", "greater", "less")
-#: Relative tolerance of the ``p <= alpha`` comparison.
-P_TOLERANCE: float = 1e-9
 #: Columns of ``results/small_cohorts.csv`` (a contract with re-users of the compendium).
 RESULT_COLUMNS: tuple[str, ...] = (
     "quantity",
@@ -92,10 +92,6 @@ def _check_test(test: str, alternative: str) -> None:
         raise ValueError(f"the {test} test is two-sided only, got alternative={alternative!r}")
 
 
-def _reject(p: np.ndarray, alpha: float) -> np.ndarray:
-    return p <= alpha * (1.0 + P_TOLERANCE)
-
-
 # --------------------------------------------------------------------------- observed table
 
 
@@ -135,6 +131,12 @@ class TwoByTwo:
     @property
     def detail(self) -> str:
         return f"{self.x1}/{self.n1} vs {self.x2}/{self.n2}"
+
+    @property
+    def has_margins(self) -> bool:
+        """Both groups present and the feature neither absent from nor present in every culture."""
+        with_feature = self.x1 + self.x2
+        return self.n1 > 0 and self.n2 > 0 and 0 < with_feature < self.n1 + self.n2
 
 
 def feature_counts(responder: pd.Series, fold_change: pd.Series, cutoff: float) -> TwoByTwo:
@@ -338,7 +340,7 @@ def tables_near_observed(tables: pd.DataFrame, width: int = 7) -> pd.DataFrame:
 
 def conditional_size(tables: pd.DataFrame, p_column: str, alpha: float) -> float:
     """Probability, under no effect and with the margins fixed, that ``p_column`` rejects."""
-    reject = _reject(tables[p_column].to_numpy(dtype=float), alpha)
+    reject = significant(tables[p_column].to_numpy(dtype=float), alpha)
     return float(tables.loc[reject, "probability_no_effect"].sum())
 
 
@@ -399,7 +401,7 @@ def rejection_probability(
     n1, n2 = _check_sizes(n1, n2)
     rate1 = _check_probability("rate1", rate1)
     rate2 = _check_probability("rate2", rate2)
-    reject = _reject(grid, alpha).astype(float)
+    reject = significant(grid, alpha).astype(float)
     total = _binomial_pmf(n1, rate1) @ reject @ _binomial_pmf(n2, rate2)
     return float(np.clip(total, 0.0, 1.0))
 
@@ -530,7 +532,7 @@ def check_from_p_values(
     """Like :func:`check_power`, from p-values already simulated with this design."""
     exact = rejection_probability(n1, n2, rate1, rate2, alpha, test, alternative)
     p_values = np.asarray(p_values, dtype=float)
-    simulated = float(np.mean(_reject(p_values, alpha)))
+    simulated = float(np.mean(significant(p_values, alpha)))
     return PowerCheck(
         quantity=quantity,
         test=test,
@@ -625,7 +627,7 @@ def null_screen_exact(
     if rates.ndim != 1 or rates.size == 0:
         raise ValueError("prevalence must be a non-empty list of probabilities")
     grid = p_value_grid(n1, n2, "fisher", alternative)
-    reject = _reject(grid, alpha)
+    reject = significant(grid, alpha)
     unique, inverse = np.unique(rates, return_inverse=True)
     sizes = np.array([_rejection_from(reject, n1, n2, r, r) for r in unique])[inverse]
     return NullScreen(
@@ -665,8 +667,8 @@ def simulate_null_screen(
     return pd.DataFrame(
         {
             "simulation": np.arange(1, n_sim + 1),
-            "unadjusted": _reject(p, alpha).sum(axis=1),
-            "bonferroni": _reject(p, alpha / m).sum(axis=1),
+            "unadjusted": significant(p, alpha).sum(axis=1),
+            "bonferroni": significant(p, alpha / m).sum(axis=1),
             "benjamini_hochberg": bh.astype(np.int64),
         }
     )
@@ -838,7 +840,7 @@ def power_by_size(
         for alternative in alternatives:
             grid = grids[alternative]
             for alpha in alphas:
-                reject = _reject(grid, float(alpha)).astype(float)
+                reject = significant(grid, float(alpha)).astype(float)
                 for name, (rate1, rate2) in scenarios.items():
                     power = (_binomial_pmf(n1, _check_probability("rate1", rate1)) @ reject
                              @ _binomial_pmf(n2, _check_probability("rate2", rate2)))
@@ -1090,13 +1092,20 @@ def risk_difference(counts: TwoByTwo, confidence: float = 0.95) -> Interval:
                     float(confidence), "Newcombe hybrid score (Wilson)")
 
 
-def conditional_odds_ratio(counts: TwoByTwo, confidence: float = 0.95) -> Interval:
-    """Conditional maximum-likelihood odds ratio with its exact interval (scipy).
+def exact_odds_ratio(counts: TwoByTwo, confidence: float = 0.95) -> Interval:
+    """The conditional odds ratio with its exact interval, as a row of the effect-size table.
 
-    With a zero cell the estimate is infinite (or 0) and so is one end of the interval:
-    the exact interval collects every odds ratio the data do not reject, and no odds ratio
-    is too large to be compatible with a table in which the feature never occurs in one group.
+    The numbers are :func:`netcomp.association.conditional_odds_ratio`'s (the book's one
+    implementation: conditional maximum likelihood and the exact interval, scipy). With a
+    zero cell the estimate is infinite (or 0) and so is one end of the interval: the exact
+    interval collects every odds ratio the data do not reject, and no odds ratio is too large
+    to be compatible with a table in which the feature never occurs in one group. When a
+    margin of the table is zero (no culture in a group, or the feature in every culture or in
+    none) the odds ratio is undefined: NaN, with the interval 0 to infinity.
     """
+    if not counts.has_margins:
+        return Interval("odds ratio (conditional)", math.nan, 0.0, math.inf,
+                        float(confidence), "undefined: a margin of the table is zero")
     ci = association.conditional_odds_ratio(counts.table, confidence)
     return Interval("odds ratio (conditional)", ci.estimate, ci.low, ci.high,
                     float(confidence), "exact (conditional, Fisher)")
@@ -1122,7 +1131,7 @@ def effect_sizes(counts: TwoByTwo, confidence: float = 0.95) -> pd.DataFrame:
     """
     rows = [
         risk_difference(counts, confidence),
-        conditional_odds_ratio(counts, confidence),
+        exact_odds_ratio(counts, confidence),
         haldane_odds_ratio(counts, confidence),
     ]
     return pd.DataFrame([asdict(r) for r in rows])
@@ -1138,21 +1147,6 @@ def tail_probability_at_odds_ratio(counts: TwoByTwo, odds_ratio: float) -> float
     with_feature = counts.x1 + counts.x2
     dist = stats.nchypergeom_fisher(total, counts.n1, with_feature, float(odds_ratio))
     return float(dist.sf(counts.x1 - 1))
-
-
-def odds_ratio_sentence(interval: Interval) -> str:
-    """One sentence saying why an odds-ratio interval is open-ended, or that it is not."""
-    conf = f"{100 * interval.confidence:g}%"
-    if np.isnan(interval.estimate):
-        return ("no estimate exists: the feature is present in every culture or in none, so "
-                "the table says nothing about the odds ratio")
-    if np.isinf(interval.high):
-        return (f"the estimate is infinite and the {conf} interval runs from "
-                f"{interval.low:.2f} to infinity")
-    if interval.low == 0:
-        return f"the estimate is 0 and the {conf} interval runs from 0 to {interval.high:.2f}"
-    return (f"the estimate is {interval.estimate:.2f} with a finite {conf} interval from "
-            f"{interval.low:.2f} to {interval.high:.2f}")
 
 
 def smallest_p_value(n1: int, n2: int, alternative: str = "two-sided") -> float:
@@ -1173,7 +1167,7 @@ def bonferroni_reach_sentence(smallest_p: float, n_tests: int, alpha: float) -> 
     """Say whether any table can pass a Bonferroni correction over ``n_tests`` tests."""
     level = alpha / n_tests
     shown = f"{smallest_p:.4f}" if smallest_p >= 0.001 else f"{smallest_p:.2g}"
-    if smallest_p > level * (1.0 + P_TOLERANCE):
+    if not significant(smallest_p, level):
         return (f"is below the smallest p-value any table of this size can give "
                 f"({shown}), so Bonferroni can never call a feature here, whatever the data")
     return f"can be reached, since the most extreme tables give p-values down to {shown}"
@@ -1187,5 +1181,5 @@ def min_carriers_for_significance(
     None when no number of carriers can (groups too small for the level).
     """
     best = min_attainable_p(n1, n2, np.arange(n1 + n2 + 1), alternative)
-    reachable = np.nonzero(_reject(best, alpha))[0]
+    reachable = np.nonzero(significant(best, alpha))[0]
     return int(reachable[0]) if reachable.size else None

@@ -79,13 +79,13 @@ def test_leave_one_out_against_loop():
         assert loo["p_greater"].iloc[i] == pytest.approx(_fisher_p(table, "greater"), rel=1e-10)
 
 
-def test_p_value_grid_against_loop():
+def test_fisher_p_by_threshold_and_cutoff_against_loop():
     rng = np.random.default_rng(9)
     idx = [f"N{i:02d}" for i in range(11)]
     inhibition = pd.Series(rng.uniform(0, 45, size=11), index=idx)
     fold = pd.Series(rng.lognormal(0.3, 0.6, size=11), index=idx)
     thresholds, cutoffs = np.arange(5, 31, 5.0), np.array([1.5, 2.0, 2.5, 3.0, 4.0])
-    grid = R.p_value_grid(inhibition, fold, thresholds, cutoffs)
+    grid = R.fisher_p_by_threshold_and_cutoff(inhibition, fold, thresholds, cutoffs)
     assert len(grid) == thresholds.size * cutoffs.size
     for row in grid.itertuples():
         r = (inhibition > row.threshold_pct).to_numpy()
@@ -107,8 +107,8 @@ def test_grid_partitions_match_brute_force_sets():
     fold = pd.Series(rng.lognormal(0.3, 0.6, 10).round(2), index=ids)
     thr = np.round(np.arange(5, 30.01, 0.5), 9)
     cut = np.round(np.arange(1.0, 3.01, 0.1), 9)
-    g2 = R.p_value_grid(inh, fold, thr, cut)
-    g1 = R.p_value_grid(inh, fold, thr, cut, alternative="greater")
+    g2 = R.fisher_p_by_threshold_and_cutoff(inh, fold, thr, cut)
+    g1 = R.fisher_p_by_threshold_and_cutoff(inh, fold, thr, cut, alternative="greater")
     parts = R.grid_partitions(g2, g1)
     groups: dict[tuple[frozenset, frozenset], list[tuple[float, float]]] = {}
     for t in thr:

@@ -13,6 +13,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from netcomp import smallsample as ss
+from netcomp.association import odds_ratio_clause
 
 matplotlib.use("Agg")
 
@@ -442,15 +443,15 @@ def test_newcombe_interval_from_wilson_by_hand():
     assert rd.high == pytest.approx(p1 - p2 + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2))
 
 
-def test_conditional_odds_ratio_bound_defined_by_tail():
-    ci = ss.conditional_odds_ratio(HRAS)
+def test_exact_odds_ratio_bound_defined_by_tail():
+    ci = ss.exact_odds_ratio(HRAS)
     assert math.isinf(ci.estimate) and math.isinf(ci.high)
     # noncentral hypergeometric tail by hand: P(X >= 4 | margins, OR = low) = 0.025
     support = range(0, 5)
     weights = [math.comb(6, x) * math.comb(5, 4 - x) * ci.low**x for x in support]
     assert weights[4] / sum(weights) == pytest.approx(0.025, rel=1e-6)
     assert ss.tail_probability_at_odds_ratio(HRAS, ci.low) == pytest.approx(0.025, rel=1e-6)
-    assert "infinite" in ss.odds_ratio_sentence(ci)
+    assert "infinite" in odds_ratio_clause(ci)
 
 
 def test_haldane_odds_ratio_by_hand():
@@ -469,8 +470,8 @@ def test_effect_sizes_finite_table():
     ]
     assert np.isfinite(table[["estimate", "low", "high"]].to_numpy()).all()
     assert (table["confidence"] == 0.9).all()
-    ci = ss.conditional_odds_ratio(ss.TwoByTwo(3, 5, 1, 6))
-    assert "finite" in ss.odds_ratio_sentence(ci)
+    ci = ss.exact_odds_ratio(ss.TwoByTwo(3, 5, 1, 6))
+    assert "finite" in odds_ratio_clause(ci)
 
 
 # --------------------------------------------------------------------------- figures
@@ -515,7 +516,7 @@ def test_figures_draw_degenerate_and_large_tables(counts):
     effects = ss.effect_sizes(counts)
     if counts.x1 + counts.x2 in (0, counts.n1 + counts.n2):
         assert np.isnan(effects["estimate"].iloc[1])
-        assert "no estimate" in ss.odds_ratio_sentence(ss.conditional_odds_ratio(counts))
+        assert "no estimate" in odds_ratio_clause(ss.exact_odds_ratio(counts))
     for fig in (figs.exact_vs_chi_square_plot(tables, 0.05),
                 figs.p_value_distribution_plot(sim, exact, 0.05),
                 figs.effect_size_plot(effects)):

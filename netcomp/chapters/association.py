@@ -32,6 +32,10 @@ from netcomp.chapters.response import is_reconstruction
 from netcomp.cohort import Cohort
 from netcomp.params import MAX_POWER_N
 from netcomp.robustness import FragilityResult
+from netcomp.significance import significant
+from netcomp.wording import format_p as fmt_p
+from netcomp.wording import plural as _plural
+from netcomp.wording import verb as _verb
 
 CHAPTER = "03_biomarker_association"
 #: The candidate biomarker of the study (the chapter's prose is about it).
@@ -126,21 +130,6 @@ def culture_phrase(ids: Sequence[str], limit: int = MAX_LISTED) -> str:
     if len(ids) > limit:
         return ", ".join(ids[:limit]) + f" and {len(ids) - limit} more"
     return ids[0] if len(ids) == 1 else ", ".join(ids[:-1]) + " and " + ids[-1]
-
-
-def fmt_p(p: float, digits: int = 3) -> str:
-    """A p-value with ``digits`` decimals, or in scientific notation when that would show 0."""
-    return f"{p:.{digits}f}" if p >= 10.0 ** -digits or p == 0 else f"{p:.2e}"
-
-
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    """``n`` and the noun in the number it needs: "1 culture", "3 cultures"."""
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
-
-
-def _verb(n: int, one: str, many: str) -> str:
-    """The verb form agreeing with a count of ``n``."""
-    return one if n == 1 else many
 
 
 def _counts_phrase(table: BinaryAssociation, gene: str = GENE) -> str:
@@ -314,15 +303,15 @@ def _clinical_section(res: AssociationChapter, cohort: Cohort) -> None:
     else:
         v["assoc_ki67_assignments"] = f"{math.comb(int(classes.size), res.n_responders):,} ways"
     tested = clinical.dropna(subset=["p_value"])
-    below = tested[tested["p_value"] < alpha]
+    below = tested[significant(tested["p_value"], alpha)]
     if tested.empty:
         verdict = "No clinical variable could be tested in this cohort."
     elif below.empty:
         smallest = tested.loc[tested["p_value"].idxmin()]
-        verdict = (f"In this cohort no clinical variable reaches p < {alpha:g} (smallest p = "
+        verdict = (f"In this cohort no clinical variable reaches p ≤ {alpha:g} (smallest p = "
                    f"{fmt_p(smallest['p_value'], 3)}, {smallest['feature']}).")
     else:
-        verdict = (f"In this cohort {', '.join(below['feature'])} reach(es) p < {alpha:g}, "
+        verdict = (f"In this cohort {', '.join(below['feature'])} reach(es) p ≤ {alpha:g}, "
                    "unlike the study.")
     if res.reconstruction and not tested.empty:
         verdict += (" The reconstruction's grades, sites, Ki67 values and syndromic status were "
@@ -469,9 +458,10 @@ def _grid_section(res: AssociationChapter, cohort: Cohort, expression: pd.DataFr
         cohort.viability[cohort.viability["culture_id"].astype(str).isin(set(res.classes.index))],
         [p["drug"]], p["concentration_um"]).set_index("culture_id")["inhibition_pct"]
     fold = expression[GENE]
-    res.grid = robustness.p_value_grid(inhibition, fold, thresholds, cutoffs)
-    res.grid_one = robustness.p_value_grid(inhibition, fold, thresholds, cutoffs,
-                                           alternative="greater")
+    res.grid = robustness.fisher_p_by_threshold_and_cutoff(inhibition, fold, thresholds,
+                                                           cutoffs)
+    res.grid_one = robustness.fisher_p_by_threshold_and_cutoff(inhibition, fold, thresholds,
+                                                               cutoffs, alternative="greater")
     testable = res.grid["p_value"].notna() & (res.grid["n_responders"] >= MIN_PER_CLASS) & (
         res.grid["n_nonresponders"] >= MIN_PER_CLASS)
     if not testable.any():
@@ -565,8 +555,8 @@ def _uncertainty_section(res: AssociationChapter, cohort: Cohort) -> None:
     res.class_tables = tables
     t = res.hras_table
     p_obs = float(tables.loc[(tables["a"] == t.a) & (tables["c"] == t.c), "probability"].sum())
-    p_two = float(tables.loc[tables["p_two_sided"] < alpha, "probability"].sum())
-    p_one = float(tables.loc[tables["p_one_sided"] < alpha, "probability"].sum())
+    p_two = float(tables.loc[significant(tables["p_two_sided"], alpha), "probability"].sum())
+    p_one = float(tables.loc[significant(tables["p_one_sided"], alpha), "probability"].sum())
     p_none = float(tables.loc[tables["p_two_sided"].isna(), "probability"].sum())
     crossing = probs[(probs["ci_low"] <= thr) & (probs["ci_high"] > thr)]
     unsure = probs[(probs["p_responder"] > 0.025) & (probs["p_responder"] < 0.975)]
@@ -803,8 +793,8 @@ def _screen_section(res: AssociationChapter, cohort: Cohort, expression: pd.Data
                "gene is listed." if n_vacuous else
                "Every gene is overexpressed in some cultures and not in others, so every test "
                "can inform.")
-    n_sig = int((screen["p_value"] < alpha).sum())
-    n_disc = int((screen["q_value"] <= fdr).sum())
+    n_sig = int(significant(screen["p_value"], alpha).sum())
+    n_disc = int(significant(screen["q_value"], fdr).sum())
     detail = ", ".join(f"{int(by_kind.get(k, 0))} {k}" for k in ("clinical", "expression",
                                                                  "mutation"))
     v.update({
@@ -821,7 +811,7 @@ def _screen_section(res: AssociationChapter, cohort: Cohort, expression: pd.Data
               "assoc_tarone_n_disc": n_disc_t})
     v["assoc_bh_sentence"] = (
         f"All {m} tests form one family. {_plural(n_sig, 'test')} "
-        f"{_verb(n_sig, 'has', 'have')} p < {alpha:g} and {n_disc} "
+        f"{_verb(n_sig, 'has', 'have')} p ≤ {alpha:g} and {n_disc} "
         f"{_verb(n_disc, 'has', 'have')} q ≤ {fdr:g}. Many of these tests are discrete and cannot reach small "
         "p-values at all: Gilbert's Tarone-BH procedure, which accounts for that, keeps "
         f"only the {_plural(n_family, 'test')} whose smallest attainable p-value is at most "
@@ -834,7 +824,7 @@ def _screen_section(res: AssociationChapter, cohort: Cohort, expression: pd.Data
     v["assoc_screen_sentence"] = (
         f"That is {m} tests: {detail}. {vacuous} With that many tests, some small p-values are "
         f"expected by chance alone: if nothing were associated, up to about {m * alpha:.1f} "
-        f"tests would reach p < {alpha:g} (fewer with exact tests, which are conservative).")
+        f"tests would reach p ≤ {alpha:g} (fewer with exact tests, which are conservative).")
     shown = screen.head(SHOWN_ROWS).merge(
         res.ranks[["feature", "p_value", "method"]].rename(columns={"p_value": "mw_p",
                                                                     "method": "mw_method"})
@@ -866,9 +856,9 @@ def _screen_section(res: AssociationChapter, cohort: Cohort, expression: pd.Data
         f"{GENE} would count as a discovery. {GENE}'s is {q:.2f}{capped}, so at a false "
         f"discovery rate of {fdr:g} the screen cannot single it out; that is not an "
         "estimate of the share of false reports." + tarone_words
-        + (", which does not change this." if not (np.isfinite(q_t) and q_t <= fdr)
+        + (", which does not change this." if not (np.isfinite(q_t) and significant(q_t, fdr))
            else f", which makes it a discovery at {fdr:g}.")
-        if q > fdr else
+        if not significant(q, fdr) else
         f"{GENE} stays a discovery at a false discovery rate of {fdr:g} (q = {q:.2f})."
         + tarone_words + ".")
     v["assoc_hras_screen_sentence"] = (
@@ -885,7 +875,7 @@ def _screen_section(res: AssociationChapter, cohort: Cohort, expression: pd.Data
             f"{where}the fold changes of the two classes are not clearly different without a "
             "cut-off, so any difference rests on where the line is drawn"
             + ("; the study's own fold changes would show whether that holds for the real "
-               "cultures." if res.reconstruction else ".") if mw >= alpha else
+               "cultures." if res.reconstruction else ".") if not significant(mw, alpha) else
             f"{where}the fold changes of the two classes differ without any cut-off too"
             + ("; the study's own fold changes would show whether that holds for the real "
                "cultures." if res.reconstruction else "."))
@@ -1012,7 +1002,7 @@ def exercise_family(res: AssociationChapter, expression: pd.DataFrame) -> None:
     ex3 = association.association_screen(res.classes, expression_matrix=expression,
                                          cutoff=float(p["overexpression_fold_change"]))
     res.ex3 = ex3
-    m, n_disc = int(len(ex3)), int((ex3["q_value"] <= fdr).sum())
+    m, n_disc = int(len(ex3)), int(significant(ex3["q_value"], fdr).sum())
     v["assoc_ex3_m"], v["assoc_ex3_n_disc"] = m, n_disc
     row = ex3[ex3["feature"] == GENE]
     if row.empty or not np.isfinite(float(row["q_value"].iloc[0])):
@@ -1026,7 +1016,7 @@ def exercise_family(res: AssociationChapter, expression: pd.DataFrame) -> None:
     v["assoc_ex3_q"] = q
     v["assoc_ex3_verdict"] = (
         f"{GENE} is a discovery at a false discovery rate of {fdr:g} in this smaller family."
-        if q <= fdr else
+        if significant(q, fdr) else
         f"Even in this smaller family {GENE} is not a discovery at a false discovery rate of "
         f"{fdr:g}.")
     v["assoc_ex3_sentence"] = (

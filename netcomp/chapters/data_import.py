@@ -35,6 +35,9 @@ from netcomp.describe import (
 from netcomp.published import VERSIONS, version_test_data, versions_sentence, versions_table
 from netcomp.response import inhibition_table
 from netcomp.safe_text import clip
+from netcomp.significance import significant
+from netcomp.wording import and_list as _list_words
+from netcomp.wording import plural as _plural
 
 CHAPTER = "01_data_import"
 NOT_APPLICABLE = "not applicable"
@@ -75,16 +78,6 @@ class DataImportChapter(ChapterResult):
     versions: pd.DataFrame = field(default_factory=pd.DataFrame)
     version_tests: pd.DataFrame = field(default_factory=pd.DataFrame)
     reconstructed: bool = False
-
-
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
-
-
-def _list_words(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def optional_columns_sentence(cultures: pd.DataFrame) -> str:
@@ -305,7 +298,7 @@ def _exercise_panel(result: DataImportChapter, cohort: Cohort, alpha: float) -> 
     design = study_design_pvalues()
     result.fisher_design = design
     p = design["two_sided_p"].to_numpy()
-    reach = design.loc[design["two_sided_p"] <= alpha, "responders_carrying"]
+    reach = design.loc[significant(design["two_sided_p"], alpha), "responders_carrying"]
     per_gene = result.mutation_grid.sum(axis=0)
     v = result.values
     v.update(di_ex3_n_resp=STUDY_RESPONDERS, di_ex3_n_non=STUDY_NONRESPONDERS,

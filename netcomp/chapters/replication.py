@@ -236,7 +236,7 @@ def _measures_section(res: ReplicationChapter) -> None:
         return
     conf = float(res.params["confidence"])
     lr, sr, cr = rep.log_or_se(res.counts)
-    or_r = rep.conditional_or(res.counts, conf)
+    or_r = ss.exact_odds_ratio(res.counts, conf)
     rows = []
     for ver in res.versions:
         lo, so, co = rep.log_or_se(version_table(ver))
@@ -283,7 +283,7 @@ def verdict_table(counts: ss.TwoByTwo, confidence: float, reconstruction: bool) 
     :data:`NOT_A_REPLICATION` on the reconstruction.
     """
     lr, sr, _ = rep.log_or_se(counts)
-    or_r = rep.conditional_or(counts, confidence)
+    or_r = ss.exact_odds_ratio(counts, confidence)
     rows = []
     for ver in VERSIONS:
         lo, so, _ = rep.log_or_se(version_table(ver))

@@ -26,6 +26,8 @@ from netcomp import contract, doseresponse, provenance, response
 from netcomp.chapters.base import ChapterResult, chapter_params
 from netcomp.cohort import Cohort
 from netcomp.response import ConcentrationChoice
+from netcomp.significance import significant
+from netcomp.wording import plural as _plural
 
 CHAPTER = "02_response_classification"
 
@@ -101,10 +103,6 @@ class ResponseChapter(ChapterResult):
 # --------------------------------------------------------------------------- phrasing
 
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
-
-
 def _names(ids: Sequence[str]) -> str:
     """Culture names for a sentence: at most :data:`MAX_LISTED`, then how many in all."""
     ids = list(map(str, ids))
@@ -120,13 +118,6 @@ def _culture_values(table: pd.DataFrame, value: str = "inhibition_pct") -> str:
         return "none"
     text = response.culture_list(table.head(MAX_LISTED), value)
     return text + (f", ... ({len(table)} in all)" if len(table) > MAX_LISTED else "")
-
-
-def _and_list(items: Sequence[str]) -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _conc_range(values: Sequence[float]) -> str:
@@ -255,8 +246,8 @@ def _replicate_tests(res: ResponseChapter) -> None:
     resp = res.classes.reindex(inh["culture_id"]).to_numpy(bool)
     p = inh["p_value"].to_numpy(float)
     defined = np.isfinite(p)
-    significant = defined & (p < res.alpha)
-    n_sig_r, n_sig_n = int((significant & resp).sum()), int((significant & ~resp).sum())
+    sig = defined & significant(p, res.alpha)
+    n_sig_r, n_sig_n = int((sig & resp).sum()), int((sig & ~resp).sum())
     res.values["resp_n_resp_significant"] = n_sig_r
     res.values["resp_n_nonresp_significant"] = n_sig_n
     n_resp, n_non = int(resp.sum()), int((~resp).sum())
@@ -620,7 +611,7 @@ def _exercises(res: ResponseChapter, viability: pd.DataFrame) -> None:
     for n in range(2, 21):
         p_min = float(stats.wilcoxon(np.arange(1.0, n + 1), method="exact").pvalue)
         rows4.append({"Values": n, "Smallest two-sided p": p_min, "2 / 2^n": 2 / 2**n,
-                      "Can reach alpha": p_min <= res.alpha})
+                      "Can reach alpha": significant(p_min, res.alpha)})
     ex4 = pd.DataFrame(rows4)
     reach = ex4.loc[ex4["Can reach alpha"], "Values"]
     needed = int(reach.min()) if len(reach) else None

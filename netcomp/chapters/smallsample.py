@@ -20,10 +20,12 @@ import numpy as np
 import pandas as pd
 
 from netcomp import smallsample as ss
+from netcomp.association import odds_ratio_clause
 from netcomp.chapters.base import ChapterResult, chapter_params
 from netcomp.chapters.response import is_reconstruction
 from netcomp.cohort import Cohort
 from netcomp.response import classify, inhibition_table
+from netcomp.significance import significant
 
 CHAPTER = "05_small_cohorts"
 #: Section names (the notebook shows each section's notices under its heading).
@@ -409,7 +411,7 @@ def _panel_section(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, A
     panel_exact = ss.null_screen_exact(n1, n2, carriers.to_numpy() / (n1 + n2), alpha)
     needed = ss.min_carriers_for_significance(n1, n2, alpha)
     mutated = int((carriers > 0).sum())
-    testable = int((min_p <= alpha * (1 + ss.P_TOLERANCE)).sum())
+    testable = int(significant(min_p, alpha).sum())
     v.update({"sc_n_mutated": mutated, "sc_n_testable": testable,
               "sc_min_carriers": needed if needed is not None else NOT_APPLICABLE,
               "sc_panel_expected_fp": panel_exact.expected_false_positives})
@@ -502,7 +504,7 @@ def _effect_section(result: SmallSampleChapter, p: Mapping[str, Any]) -> None:
     result.tables["effects"] = effects
     rd, conditional, haldane = (ss.Interval(**row) for row in effects.to_dict("records"))
     v.update({"sc_rd": 100 * rd.estimate, "sc_rd_low": 100 * rd.low, "sc_rd_high": 100 * rd.high,
-              "sc_or_sentence": ss.odds_ratio_sentence(conditional),
+              "sc_or_sentence": odds_ratio_clause(conditional),
               "sc_haldane": haldane.estimate, "sc_haldane_low": haldane.low,
               "sc_haldane_high": haldane.high})
     v["sc_rd_sentence"] = (

@@ -22,6 +22,7 @@ from netcomp.figures.style import (
     SERIES_COLOURS,
     new_figure,
 )
+from netcomp.significance import significant
 
 CLASS_LABELS: dict[bool, str] = {True: "Responder", False: "Non-responder"}
 #: Classes with more cultures than this are drawn without a label per culture, and the
@@ -169,7 +170,7 @@ def volcano_plot(
                    label=f"{names[kind]} ({len(sub)} tests)", zorder=3)
     ax.axhline(-np.log10(alpha), color=OKABE_ITO["black"], ls="--", lw=1,
                label=f"p = {alpha:g}")
-    passing = screen.loc[screen["q_value"] <= fdr, "p_value"]
+    passing = screen.loc[significant(screen["q_value"], fdr), "p_value"]
     if len(passing):
         ax.axhline(-np.log10(max(float(passing.max()), 1e-300)), color=OKABE_ITO["vermillion"], ls=":", lw=1.2,
                    label=f"BH q = {fdr:g}")
@@ -208,8 +209,9 @@ def p_value_heatmap(
 ) -> plt.Figure:
     """Fisher p-value over response threshold (rows) x overexpression cut-off (columns).
 
-    ``grid`` is the long table of :func:`netcomp.robustness.p_value_grid`. Cells with
-    ``p < alpha`` carry a white dot; grey cells have an empty class (no test). ``chosen``
+    ``grid`` is the long table of :func:`netcomp.robustness.fisher_p_by_threshold_and_cutoff`.
+    Cells with ``p <= alpha`` (:func:`netcomp.significance.significant`) carry a white
+    dot; grey cells have an empty class (no test). ``chosen``
     = ``(threshold, cutoff)`` marks the chapter's own choice.
     """
     wide = grid.pivot(index="threshold_pct", columns="cutoff", values="p_value").sort_index()
@@ -225,9 +227,9 @@ def p_value_heatmap(
     image = ax.imshow(np.ma.masked_invalid(wide.to_numpy(float)), origin="lower", aspect="auto",
                       cmap=cmap, norm=norm,
                       extent=(cut[0] - dx, cut[-1] + dx, thr[0] - dy, thr[-1] + dy))
-    sig = grid[grid["p_value"] < alpha]
+    sig = grid[significant(grid["p_value"], alpha)]
     ax.scatter(sig["cutoff"], sig["threshold_pct"], s=6, color="white", edgecolor="black",
-               linewidth=0.3, label=f"p < {alpha:g}")
+               linewidth=0.3, label=f"p ≤ {alpha:g}")
     if chosen is not None:
         ax.scatter([chosen[1]], [chosen[0]], marker="*", s=180, color=OKABE_ITO["orange"],
                    edgecolor="black", linewidth=0.8, label="Chapter's choice", zorder=4)
