@@ -312,6 +312,11 @@ def main(argv: list[str] | None = None) -> int:
                       else ("SIGTERM", EXIT_SIGTERM))
         after = (f"; stopped its processes, removed its work folder, {args.out} is unchanged"
                  if command == "build" else "")
+        if on_main_thread:  # the process is ending: a second signal (or one the build
+            # deferred and re-raised) must not turn a clean exit into a death by signal
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, signal.SIG_IGN)
+            previous = None
         print(f"netcomp {command}: interrupted ({name}){after}", file=sys.stderr)
         if on_main_thread and command == "build":
             _leave_if_stuck(code)

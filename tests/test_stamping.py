@@ -17,7 +17,13 @@ from PIL import Image
 from netcomp import provenance
 from netcomp.cohort import load_cohort
 from netcomp.figures import response as fr
-from netcomp.figures.style import LABEL_GID, new_figure, provenance_caption, save_figure
+from netcomp.figures.style import (
+    LABEL_GID,
+    FigureText,
+    caption_markdown,
+    new_figure,
+    save_figure,
+)
 from netcomp.ledger import judge
 from netcomp.reconstruct import write_cohort
 from netcomp.response import inhibition_table
@@ -219,8 +225,10 @@ def test_figure_of_the_reconstruction_is_stamped_everywhere(tmp_path: Path):
     assert (data["data_status"] == "reconstructed").all() and len(data) == len(lenv)
     record = json.loads((out / "waterfall.json").read_text())
     assert record["data_status"] == "reconstructed"
-    caption = provenance_caption("waterfall", out, "netcomp.figures.response.waterfall_plot", "")
-    assert "from reconstructed data (synthetic" in caption
+    # the caption says so too (the status of the cohort loaded last)
+    caption = caption_markdown("Figure 2.1", FigureText("A waterfall.", "Bars."), None)
+    assert caption.endswith("Computed from reconstructed data (synthetic, not the study's "
+                            "measurements).")
     plt.close(fig)
 
 
@@ -235,7 +243,7 @@ def test_figure_of_a_user_cohort_is_not_stamped(modified: Path, tmp_path: Path):
     assert "Description" not in Image.open(tmp_path / "waterfall.png").text
     assert list(pd.read_csv(tmp_path / "waterfall.csv").columns) == list(lenv.columns)
     assert json.loads((tmp_path / "waterfall.json").read_text())["data_status"] == "user-supplied"
-    assert "reconstructed" not in provenance_caption("waterfall", tmp_path, "w", "")
+    assert "reconstructed" not in caption_markdown("Figure 2.1", FigureText("A.", "B."), None)
     plt.close(fig)
 
 
@@ -311,7 +319,8 @@ def test_a_copy_of_the_reconstruction_builds_the_same_ledger(built_book: Path,
     assert (ledger.loc[one_version, "status"] == "reconstructed-data").all()
     assert (ledger.loc[two_versions, "status"] == "versions-differ").all()
     assert ledger.loc[two_versions, "note"].str.contains("reconstructed cohort").all()
-    published = ("talent_", "approved_", "literature_")  # TALENT and trials: not synthetic
+    # TALENT, the trials and the two published versions' own 2x2 tables: not synthetic
+    published = ("talent_", "approved_", "literature_", "published_versions")
     for book in (built_book, out):
         results = _stamped_csvs(book / "results")
         assert results.pop("ledger.csv") is False
