@@ -25,6 +25,7 @@ from typing import Any
 
 from netcomp.params import ParamsError, resolve
 from netcomp.safe_text import clip
+from netcomp.wording import plural
 
 #: Fewest cultures each response class needs for the tests of association (chapter 3).
 MIN_PER_CLASS = 2
@@ -51,8 +52,9 @@ class PreflightReport:
 
     def summary(self) -> str:
         """One line: the counts and the verdict."""
-        counts = (f"{clip(self.source)}: {len(self.errors)} error(s), "
-                  f"{len(self.warnings)} warning(s), {len(self.notices)} notice(s): ")
+        counts = (f"{clip(self.source)}: {plural(len(self.errors), 'error')}, "
+                  f"{plural(len(self.warnings), 'warning')}, "
+                  f"{plural(len(self.notices), 'notice')}: ")
         if not self.ok:
             verdict = "NOT ready to build; fix the errors above"
             if not self.data_checked:
@@ -209,7 +211,7 @@ def _check_classes(report: PreflightReport, viability: Any, drug: str,
         return
     if choice.excluded:
         report.notices.append(
-            f"{len(choice.excluded)} culture(s) received {clip(drug)!r} but not at "
+            f"{plural(len(choice.excluded), 'culture')} received {clip(drug)!r} but not at "
             f"{choice.concentration_um:g} µM ({_names(choice.excluded)}): they get no response "
             "class, and sections that need every culture classified will show a notice")
     inhibition = response.inhibition_at(viability, choice)
@@ -217,8 +219,8 @@ def _check_classes(report: PreflightReport, viability: Any, drug: str,
     n_resp = int(classes.sum())
     n_non = int(classes.size - n_resp)
     counts = (f"at the {threshold:g}% threshold, {clip(drug)!r} at "
-              f"{choice.concentration_um:g} µM gives {n_resp} responder(s) and {n_non} "
-              "non-responder(s)")
+              f"{choice.concentration_um:g} µM gives {plural(n_resp, 'responder')} and "
+              f"{plural(n_non, 'non-responder')}")
     if n_resp == 0 or n_non == 0:
         report.notices.append(
             f"one response class is empty: {counts}; the tests of association (biomarker "

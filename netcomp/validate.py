@@ -28,6 +28,7 @@ import pandas as pd
 from netcomp import contract
 from netcomp.contract import Column, TableSpec
 from netcomp.safe_text import clip
+from netcomp.wording import plural
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 #: How numbers must be written: optional sign, digits with a decimal point, optional exponent.
@@ -146,7 +147,8 @@ class ValidationReport:
             if hidden > 0:
                 where = f"column '{clip(column)}'" if column is not None else "this file"
                 self.problems.append(Problem(
-                    file, f"{hidden} more {severity}(s) in {where} not listed ({n} in total, "
+                    file, f"{hidden} more {severity}{'' if hidden == 1 else 's'} in {where} "
+                    f"not listed ({n} in total, "
                     f"the first {contract.MAX_PROBLEMS_PER_COLUMN} are shown above); fix "
                     "those and validate again", column=column, severity=severity,
                     more=hidden))
@@ -159,7 +161,8 @@ class ValidationReport:
         """
         verdict = "valid" if self.ok else "NOT valid"
         return (
-            f"{self.source if label is None else label}: {self.n_errors} error(s), {self.n_warnings} warning(s): "
+            f"{self.source if label is None else label}: {plural(self.n_errors, 'error')}, "
+            f"{plural(self.n_warnings, 'warning')}: "
             f"cohort is {verdict}."
         )
 
@@ -900,7 +903,8 @@ def _check_table(raw: RawTable, spec: TableSpec, report: ValidationReport,
                 others = ", ".join([str(x) for x in same if x != line][:5])
                 values.append(", ".join(str(df.at[line, k]) for k in keys))
                 messages.append(f"duplicate row: the combination of ({key_text}) must be "
-                                f"unique; the same values are on line(s) {others}")
+                                f"unique; the same values are on "
+                                f"line{'' if len(same) == 2 else 's'} {others}")
             texts = iter(messages)
             report.add_many(label, keys[0] if len(keys) == 1 else None, listed, values,
                             lambda _v: next(texts), rule=f"unique ({key_text})",

@@ -37,7 +37,7 @@ def test_bundled_cohort_is_ready_with_nothing_to_report():
     assert (report.errors, report.notices, report.warnings) == ([], [], [])
     assert report.ok and report.data_checked
     assert report.format().splitlines() == [report.summary()]
-    assert report.summary().endswith("0 error(s), 0 warning(s), 0 notice(s): ready to build.")
+    assert report.summary().endswith("0 errors, 0 warnings, 0 notices: ready to build.")
 
 
 def test_bundled_cohort_is_checked_quickly():
@@ -104,7 +104,7 @@ def test_no_concentration_common_to_all_cultures_asks_for_concentration_um(tmp_p
                                        "culture (tested: 1, 10 µM); set concentration_um")
     chosen = preflight(folder, {"concentration_um": 10})
     assert chosen.ok
-    assert any(n.startswith("1 culture(s) received 'lenvatinib' but not at 10 µM (C001): they "
+    assert any(n.startswith("1 culture received 'lenvatinib' but not at 10 µM (C001): they "
                             "get no response class") for n in chosen.notices)
 
 
@@ -122,8 +122,8 @@ def test_all_responders_is_a_notice_with_the_class_counts(tmp_path):
     report = preflight(folder, {})
     assert report.ok
     [notice] = [n for n in report.notices if n.startswith("one response class is empty")]
-    assert (f"at the 15% threshold, 'lenvatinib' at 10 µM gives {n_resp} responder(s) and "
-            f"{n_non} non-responder(s)") in notice
+    assert (f"at the 15% threshold, 'lenvatinib' at 10 µM gives {n_resp} responders and "
+            f"{n_non} non-responders") in notice
     assert "tests of association (biomarker chapter)" in notice
     assert "TALENT" in notice and "small-cohorts chapter" in notice
 
@@ -200,7 +200,7 @@ def test_format_puts_every_item_on_its_own_line_then_the_summary():
     report = PreflightReport("x", errors=["e1", "e2"], notices=["n1"], warnings=["w1"])
     assert report.format().splitlines() == [
         "ERROR: e1", "ERROR: e2", "WARNING: w1", "NOTICE: n1",
-        "x: 2 error(s), 1 warning(s), 1 notice(s): NOT ready to build; fix the errors above "
+        "x: 2 errors, 1 warning, 1 notice: NOT ready to build; fix the errors above "
         "(the parameters are checked against the data once it is valid)."]
 
 

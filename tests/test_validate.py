@@ -34,14 +34,14 @@ def test_bundled_cohort_is_valid():
 
 def test_cli_validate_exit_codes(cohort_dir: Path, capsys):
     assert main(["validate", str(cohort_dir)]) == 0
-    assert "0 error(s)" in capsys.readouterr().out
+    assert "0 errors" in capsys.readouterr().out
     _edit(cohort_dir, "cultures.csv", 0, "grade", "G7")
     _edit(cohort_dir, "viability.csv", 1, "viability_pct", "-3")
     assert main(["validate", str(cohort_dir)]) == 1
     out = capsys.readouterr().out
     lines = out.strip().splitlines()
     assert len(lines) == 3  # every problem, then the one-line summary
-    assert "2 error(s)" in lines[-1] and "NOT valid" in lines[-1]
+    assert "2 errors" in lines[-1] and "NOT valid" in lines[-1]
 
 
 def test_missing_folder(tmp_path: Path):

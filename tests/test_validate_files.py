@@ -255,7 +255,7 @@ def test_at_most_20_problems_per_column_then_the_total(cohort_dir: Path, capsys)
     assert report.n_errors == 38
     assert main(["validate", str(cohort_dir)]) == 1
     out = capsys.readouterr().out.strip().splitlines()
-    assert len(out) == 20 + 1 + 3 + 1 and "38 error(s)" in out[-1]
+    assert len(out) == 20 + 1 + 3 + 1 and "38 errors" in out[-1]
 
 
 @pytest.mark.parametrize("value", ["<script>", "NET`01`", "$x", "NET 01", "-NET01", "a" * 41,
