@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
 
 from netcomp import contract
+
+
+def _literals(rule: str) -> str:
+    """A rule with its quoted literal values (``'G1'``, ``'.'``) as `code spans`."""
+    return re.sub(r"'([^']*)'", r"`\1`", rule)
 
 
 def data_dictionary() -> pd.DataFrame:
@@ -20,7 +26,7 @@ def data_dictionary() -> pd.DataFrame:
                 "required": "yes" if col.required else "optional",
                 "meaning": col.description,
                 "unit": col.unit or "",
-                "allowed values": col.rule(),
+                "allowed values": _literals(col.rule()),
                 "example": col.example,
             })
     rows.append({
@@ -55,7 +61,7 @@ def dictionary_markdown() -> str:
                   "| column | required | meaning | unit | allowed values | example |",
                   "|---|---|---|---|---|---|"]
         for col in spec.columns:
-            rule = col.rule().replace("|", "\\|")
+            rule = _literals(col.rule()).replace("|", "\\|")
             lines.append(
                 f"| `{col.name}` | {'yes' if col.required else 'optional'} | {col.description}"
                 f" | {col.unit} | {rule} | `{col.example}` |"

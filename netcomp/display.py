@@ -1,14 +1,24 @@
-"""Showing chapter results in a notebook: escaped tables and notice boxes.
+"""Showing chapter results in a notebook: numbered, captioned, escaped tables and notice boxes.
 
 Cohort values are user-supplied, and pandas' Styler does not escape HTML by default: every
 table a chapter shows goes through :func:`show_table`, every notice through
 :func:`show_notices`, so nothing a user supplies can run as markup in the published pages.
+
+Tables read as a journal prints them: a numbered caption above ("Table 3.1. What the table
+shows"; :func:`table_caption` numbers it in the book's chapter order and glues the label for
+the prose, ``{glue:text}`table_<key>```), human column headers (machine column names such as
+``culture_id`` or ``rate_responders`` are relabelled on the page through
+:data:`COLUMN_HEADERS`; the results files keep them), booleans as yes/no, infinities as ∞,
+and a box of its own that scrolls sideways when the table is wider than the page.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,6 +32,201 @@ from netcomp.safe_text import html_escape
 #: Rows a page shows of one table; a longer table shows its first rows and says how many
 #: there are (a 2,000-culture cohort made chapter pages of 10 MB with 14,000-row tables).
 MAX_TABLE_ROWS = 200
+
+#: Headers a reader sees for the machine column names the package's tables use (the results
+#: CSV files keep the machine names; only the page shows these). A call's own ``headers``
+#: take precedence, for a column whose meaning depends on the table.
+COLUMN_HEADERS: dict[str, str] = {
+    # cultures and wells
+    "culture_id": "Culture",
+    "site": "Site of origin",
+    "grade": "Grade",
+    "ki67_pct": "Ki67 (%)",
+    "syndromic": "Syndromic",
+    "sex": "Sex",
+    "age_years": "Age (years)",
+    "drug": "Drug",
+    "concentration_um": "Concentration (µM)",
+    "n_replicates": "Wells",
+    "mean_viability_pct": "Mean viability (%)",
+    "sd_viability_pct": "SD (%)",
+    "min_viability_pct": "Lowest well (%)",
+    "max_viability_pct": "Highest well (%)",
+    "cv_pct": "CV (%)",
+    "inhibition_pct": "Survival inhibition (%)",
+    "inhibition_sd": "SD of wells (%)",
+    "standard_error": "Standard error (%)",
+    "gene": "Gene",
+    "feature": "Feature",
+    "detail": "Responders vs non-responders",
+    "p_value": "p",
+    "q_value": "q (BH)",
+    # published trials
+    "cohort": "Cohort",
+    "endpoint": "Endpoint",
+    "events": "Events",
+    "published_rate_pct": "Published rate (%)",
+    "published_ci_low_pct": "Published 95% CI, low (%)",
+    "published_ci_high_pct": "Published 95% CI, high (%)",
+    # 2x2 tables, power and sample size
+    "probability_no_effect": "Probability under no effect",
+    "min_expected": "Smallest expected count",
+    "observed": "Observed table",
+    "scenario": "Scenario",
+    "alternative": "Sidedness",
+    "alpha": "α",
+    "rate_responders": "Rate among responders",
+    "rate_nonresponders": "Rate among non-responders",
+    "n_first": "Total size first reaching the power",
+    "n_responders": "Responders",
+    "n_nonresponders": "Non-responders",
+    "power": "Power",
+    "n_stable": "Total size from which the power stays reached",
+    "probability": "Probability",
+    "cumulative": "Cumulative probability",
+    "quantity": "Quantity",
+    "exact": "Exact",
+    "simulated": "Simulated",
+    "mc_se": "Monte Carlo SE",
+    "agrees": "Agree within 4 SE",
+    "measure": "Measure",
+    "estimate": "Estimate",
+    "low": "CI low",
+    "high": "CI high",
+    "confidence": "Confidence",
+    "method": "Method",
+    # priors and posteriors
+    "prior": "Prior",
+    "class": "Class",
+    "prior_beta": "Prior distribution",
+    "prior_mean": "Prior mean",
+    "posterior_beta": "Posterior distribution",
+    "posterior_mean": "Posterior mean",
+    "mean_difference": "Mean difference (responders − non-responders)",
+    "p_positive": "P(difference > 0)",
+    "prior_strength": "Prior strength",
+}
+
+_LABEL = re.compile(r"^(Table|Figure) (\d+)\.(\d+)$")
+_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Caption:
+    """A table's caption: its label ("Table 3.1", or None for an unnumbered table) and text.
+
+    ``glue_name`` is the name under which the label was glued for the prose (None when it
+    was not glued).
+    """
+
+    label: str | None
+    text: str
+    glue_name: str | None = None
+
+    @property
+    def anchor(self) -> str:
+        """The HTML id of the table's box: ``table-3-1`` for "Table 3.1"."""
+        match = _LABEL.match(self.label or "")
+        if match:
+            return f"{match.group(1).lower()}-{match.group(2)}-{match.group(3)}"
+        return f"netcomp-table-{next(_ids)}"
+
+    def html(self) -> str:
+        """The caption as escaped HTML: the label in its own span, then the text."""
+        text = html_escape(self.text.strip())
+        if not self.label:
+            return text
+        return f'<span class="netcomp-table-label">{html_escape(self.label)}.</span> {text}'
+
+
+def _in_kernel() -> bool:
+    try:
+        from IPython.core.interactiveshell import InteractiveShell
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return False
+    return InteractiveShell.initialized()
+
+
+def table_caption(notebook: str, key: str, text: str, glue: bool = True) -> Caption:
+    """The numbered caption of table ``key`` of chapter ``notebook``: "Table c.k" and ``text``.
+
+    Tables are numbered in the order a run asks for their captions (:mod:`netcomp.numbering`),
+    so call this where the table is shown: a section that does not apply leaves no gap. In a
+    notebook being built the label is glued as ``table_<key>``, so the prose cites the
+    table by number with ``{glue:text}`table_<key>```.
+    """
+    from netcomp.numbering import numbering_for
+
+    label = numbering_for(notebook).label("Table", key)
+    name = f"table_{key}"
+    if glue and _in_kernel():
+        from myst_nb import glue as myst_glue
+
+        myst_glue(name, label, display=False)
+        return Caption(label, text, name)
+    return Caption(label, text, None)
+
+
+class _CaptionedStyler(Styler):
+    """A Styler whose HTML is the table in a box of its own, under its caption.
+
+    The caption sits outside the ``<table>`` so that it stays put, and wraps at the page's
+    width, while a wide table scrolls sideways inside its box (labelled by the caption).
+    """
+
+    netcomp_caption: Caption | None = None
+    netcomp_note: str | None = None
+
+    def to_html(self, buf: Any = None, **kwargs: Any) -> str | None:  # type: ignore[override]
+        caption = self.netcomp_caption
+        anchor = caption.anchor if caption is not None else None
+        if anchor and "table_attributes" not in kwargs:
+            kwargs["table_attributes"] = f'aria-labelledby="{anchor}-caption"'
+        inner = super().to_html(**kwargs)
+        box_id = f' id="{anchor}"' if anchor else ""
+        parts = [f'<div class="netcomp-table"{box_id}>']
+        if caption is not None:
+            parts.append(f'<p class="netcomp-table-caption" id="{anchor}-caption">'
+                         f"{caption.html()}</p>")
+        region = (f' role="region" tabindex="0" aria-labelledby="{anchor}-caption"'
+                  if anchor else "")
+        parts.append(f'<div class="netcomp-table-scroll"{region}>{inner}</div>')
+        if self.netcomp_note:
+            parts.append(f'<p class="netcomp-table-note">{html_escape(self.netcomp_note)}</p>')
+        parts.append("</div>")
+        html = "\n".join(parts)
+        if buf is None:
+            return html
+        if hasattr(buf, "write"):
+            buf.write(html)
+        else:
+            with open(buf, "w", encoding="utf-8") as handle:
+                handle.write(html)
+        return None
+
+
+_FIRST_WORD = re.compile(r"[a-z]+(?=[^A-Za-z0-9_]|$)")
+
+
+def sentence_case(header: str) -> str:
+    """``header`` with a capital first letter, as a journal sets column headers.
+
+    Only a header starting with a lower-case word of two letters or more changes ("cohort",
+    "rate (%)"): a statistic's symbol ("p, two-sided", "r", "log OR") and a word holding a
+    digit or a capital (a gene such as "p53" or "mTOR") keep their case.
+    """
+    match = _FIRST_WORD.match(header)
+    if not match or len(match.group(0)) < 2 or match.group(0) == "log":
+        return header
+    return header[0].upper() + header[1:]
+
+
+def reader_headers(columns: Any, headers: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The page's header of each column: ``headers``, else :data:`COLUMN_HEADERS`, else the
+    column's own name; in :func:`sentence_case`."""
+    own = dict(headers or {})
+    return {c: sentence_case(own.get(c, COLUMN_HEADERS.get(c, c))) if isinstance(c, str) else c
+            for c in columns}
 
 
 def _reader_value(spec: str | None, precision: int) -> Callable[[Any], str]:
@@ -45,6 +250,20 @@ def _reader_value(spec: str | None, precision: int) -> Callable[[Any], str]:
     return fmt
 
 
+_BACKTICKS = re.compile(r"`([^`]+)`")
+
+
+def _as_code(value: Any) -> str:
+    """An (already escaped) literal value in code font: its `spans` if it has any, else the
+    whole cell when it is one token (a column or parameter name); prose stays as it is."""
+    text = str(value)
+    if _BACKTICKS.search(text):
+        return _BACKTICKS.sub(r'<code class="literal">\1</code>', text)
+    if text and not any(ch.isspace() for ch in text):
+        return f'<code class="literal">{text}</code>'
+    return text
+
+
 def _reader_columns(table: pd.DataFrame) -> list[str]:
     """Columns holding a boolean or an infinite value (what :func:`_reader_value` rewrites)."""
     found = []
@@ -63,18 +282,35 @@ def _reader_columns(table: pd.DataFrame) -> list[str]:
 
 
 def show_table(df: pd.DataFrame, formats: Mapping[str, str] | str | None = None,
-               na_rep: str = "—", precision: int | None = None) -> Styler:
-    """An index-free Styler with every cell and header HTML-escaped.
+               na_rep: str = "—", precision: int | None = None, *,
+               caption: Caption | str | None = None,
+               headers: Mapping[str, str] | None = None,
+               code: Iterable[str] = ()) -> Styler:
+    """An index-free Styler with every cell, header and the caption HTML-escaped.
 
-    ``formats`` is a format string for all cells or ``{column: format}``; missing values
-    show as ``na_rep``. At most :data:`MAX_TABLE_ROWS` rows are shown, with a caption
-    giving the total.
+    ``formats`` is a format string for all cells or ``{column: format}`` (a column named by
+    its data name or by its header); missing values show as ``na_rep``. ``caption`` is a
+    :class:`Caption` (from :func:`table_caption`: "Table 3.1. ...") or plain text (an
+    unnumbered table). Columns show under :func:`reader_headers` (``headers``, else
+    :data:`COLUMN_HEADERS`, in :func:`sentence_case`). ``code`` names columns of literal
+    values a reader types (file columns, parameter names): a one-token cell is shown in code
+    font, and in a cell holding `backtick` spans those spans are. At most :data:`MAX_TABLE_ROWS` rows are
+    shown, with a note giving the total.
     """
     table = df.reset_index(drop=True)
+    names = reader_headers(table.columns, headers)
+    shown = list(names.values())
+    if len(set(shown)) < len(shown):  # two columns under one header: keep their own names
+        twice = {h for h in shown if shown.count(h) > 1}
+        names = {c: (c if h in twice else h) for c, h in names.items()}
+    table = table.rename(columns=names)
+    if isinstance(formats, Mapping):
+        formats = {names.get(k, k): v for k, v in formats.items()}
     total = len(table)
     if total > MAX_TABLE_ROWS:
         table = table.head(MAX_TABLE_ROWS)
-    style = table.style.hide(axis="index").format(
+    style = _CaptionedStyler(table)
+    style = style.hide(axis="index").format(
         escape="html", na_rep=na_rep, precision=precision
     ).format_index(escape="html", axis=1)
     if formats:
@@ -90,9 +326,16 @@ def show_table(df: pd.DataFrame, formats: Mapping[str, str] | str | None = None,
         digits = pd.get_option("styler.format.precision") if precision is None else precision
         style = style.format(_reader_value(spec, digits),
                              subset=[name], escape="html", na_rep=na_rep)
+    literal = [names.get(c, c) for c in code]
+    literal = [c for c in literal if c in table.columns]
+    if literal:
+        style = style.format(_as_code, subset=literal, escape="html", na_rep=na_rep)
+    if isinstance(caption, str):
+        caption = Caption(None, caption)
+    style.netcomp_caption = caption
     if total > MAX_TABLE_ROWS:
-        style = style.set_caption(f"Showing the first {MAX_TABLE_ROWS:,} of {total:,} rows; "
-                                  "the computations use every row.")
+        style.netcomp_note = (f"Showing the first {MAX_TABLE_ROWS:,} of {total:,} rows; "
+                              "the computations use every row.")
     return style
 
 
@@ -115,3 +358,17 @@ def show_notices(result: ChapterResult, section: str) -> bool:
     if box:
         display(HTML(box))
     return not box
+
+
+def show_findings(result: ChapterResult) -> None:
+    """Show the chapter's key findings (:func:`netcomp.findings.key_findings`) in a tip box.
+
+    Every sentence is HTML-escaped (:func:`netcomp.findings.findings_html`): they may hold
+    a drug, gene or culture name the user supplied. Returns nothing, so a notebook cell
+    ending with this call prints no stray value.
+    """
+    from netcomp.findings import findings_html, key_findings
+
+    box = findings_html(key_findings(result))
+    if box:
+        display(HTML(box))

@@ -499,7 +499,9 @@ def _dose_response(res: ResponseChapter, viability: pd.DataFrame, drugs: Sequenc
              "average viability over the tested range, 100% meaning no effect."
              if n_auc else "Every fitted IC50 lies within the tested concentrations.")
     res.values["resp_dose_note"] = note
-    res.tables["dose"] = res.fits[[
+    # the pairs not fitted for want of concentrations are counted in the note, not listed
+    # row by row (a cohort with one dose series would list every other pair as "skipped")
+    res.tables["dose"] = res.fits.loc[~status.str.startswith("skipped"), [
         "culture_id", "drug", "n_concentrations", "status", "measure", "summary", "ic50_um",
         "ic50_ci_low_um", "ic50_ci_high_um", "auc_pct",
     ]].rename(columns={
