@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy import special, stats
 from statsmodels.stats.multitest import multipletests
@@ -652,7 +653,8 @@ def _rank_sum_counts(doubled_ranks: np.ndarray, n1: int) -> np.ndarray:
     return ways[n1]
 
 
-def exact_mann_whitney(x: Sequence[float], y: Sequence[float]) -> ExactMannWhitney:
+def exact_mann_whitney(x: Sequence[float] | np.ndarray,
+                       y: Sequence[float] | np.ndarray) -> ExactMannWhitney:
     """Two-sided Mann-Whitney test of ``x`` vs ``y`` that stays exact with ties.
 
     Ranks (mid-ranks for ties) are fixed; every way of choosing which ``len(x)`` of the
@@ -741,10 +743,10 @@ def clinical_associations(cultures: pd.DataFrame, responder: pd.Series) -> pd.Da
             # present = the second level for yes/no ("yes"), else the first level
             present = levels.index("yes") if "yes" in levels else 0
             (a, b), (c, d) = table[present], table[1 - present]
-            odds, p = fisher_exact_2x2(a, b, c, d)
+            odds, p_table = fisher_exact_2x2(a, b, c, d)
             test, stat = "Fisher exact, two-sided (statistic: sample odds ratio)", float(odds)
             detail = f"{levels[present].replace('_', ' ')} {a}/{n_resp} vs {b}/{n_non}"
-            p = float(p)
+            p = float(p_table)
         elif len(levels) > 2:
             stat, p = fisher_freeman_halton(table)
             test = ("Fisher-Freeman-Halton exact, omnibus (no direction: tables no more "
@@ -820,8 +822,7 @@ def overexpressed(expression_matrix: pd.DataFrame, cutoff: float) -> pd.DataFram
 
 def mutated_genes(mutation_matrix: pd.DataFrame) -> pd.DataFrame:
     """Panel genes mutated in at least one culture (the only ones a test can inform)."""
-    keep = mutation_matrix.columns[mutation_matrix.to_numpy(dtype=bool).any(axis=0)]
-    return mutation_matrix.loc[:, keep]
+    return mutation_matrix.loc[:, mutation_matrix.astype(bool).any(axis=0)]
 
 
 def bh_qvalues(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
@@ -834,7 +835,8 @@ def bh_qvalues(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
     return q
 
 
-def fisher_min_p(n_resp: np.ndarray, n_non: np.ndarray, n_feature: np.ndarray) -> np.ndarray:
+def fisher_min_p(n_resp: npt.ArrayLike, n_non: npt.ArrayLike,
+                 n_feature: npt.ArrayLike) -> np.ndarray:
     """Smallest two-sided Fisher p any table with these margins can give (1 when vacuous).
 
     With the margins fixed, the two-sided p of a table is the total probability of the
@@ -1298,11 +1300,11 @@ def one_culture_away_sentence(away: pd.DataFrame, published_p: float) -> str:
         return (f"No table with one culture more or fewer gives p = {published_p:g} with "
                 "Fisher's test either.")
     parts = []
-    for row in hits.itertuples():
-        which = ("two-sided" if round(row.p_two_sided, 3) == round(published_p, 3)
+    for row in hits.to_dict("records"):
+        which = ("two-sided" if round(row["p_two_sided"], 3) == round(published_p, 3)
                  else "one-sided")
-        p = row.p_two_sided if which == "two-sided" else row.p_greater
-        parts.append(f"{row.detail} ({row.change}), Fisher {which} p = {p:.4f}")
+        p = row["p_two_sided"] if which == "two-sided" else row["p_greater"]
+        parts.append(f"{row['detail']} ({row['change']}), Fisher {which} p = {p:.4f}")
     return (
         "A table one culture away does round to the published value: " + "; ".join(parts)
         + ". The abstract gives no reason to think that a culture was left out or added, so "

@@ -324,26 +324,26 @@ def talent_intervals(
     counts = talent_endpoint_counts(talent)
     method_list = list(methods) if methods is not None else list(INTERVAL_METHODS)
     rows = []
-    for rec in counts.itertuples(index=False):
+    for rec in counts.to_dict("records"):
         for method in method_list:
-            low, high = proportion_ci(rec.events, rec.n, method, alpha)
+            low, high = proportion_ci(rec["events"], rec["n"], method, alpha)
             low_pct, high_pct = 100 * low, 100 * high
             match = bool(
-                round_half_up(low_pct, rec.low_decimals) == rec.published_ci_low_pct
-                and round_half_up(high_pct, rec.high_decimals) == rec.published_ci_high_pct
+                round_half_up(low_pct, rec["low_decimals"]) == rec["published_ci_low_pct"]
+                and round_half_up(high_pct, rec["high_decimals"]) == rec["published_ci_high_pct"]
             )
             rows.append(
                 {
-                    "cohort": rec.cohort,
-                    "endpoint": rec.endpoint,
-                    "events": int(rec.events),
-                    "n": int(rec.n),
-                    "rate_pct": 100 * rec.events / rec.n,
+                    "cohort": rec["cohort"],
+                    "endpoint": rec["endpoint"],
+                    "events": int(rec["events"]),
+                    "n": int(rec["n"]),
+                    "rate_pct": 100 * rec["events"] / rec["n"],
                     "method": method,
                     "ci_low_pct": low_pct,
                     "ci_high_pct": high_pct,
-                    "published_ci_low_pct": float(rec.published_ci_low_pct),
-                    "published_ci_high_pct": float(rec.published_ci_high_pct),
+                    "published_ci_low_pct": float(rec["published_ci_low_pct"]),
+                    "published_ci_high_pct": float(rec["published_ci_high_pct"]),
                     "match": match,
                 }
             )
@@ -390,11 +390,11 @@ def interval_comparison_table(intervals: pd.DataFrame, decimals: int = 1) -> pd.
             "rate (%)": f"{round_half_up(first['rate_pct'], decimals):.{decimals}f}",
             "published 95% CI": f"{first['published_ci_low_pct']:.{decimals}f}-{first['published_ci_high_pct']:.{decimals}f}",
         }
-        for rec in sel.itertuples(index=False):
-            low = round_half_up(rec.ci_low_pct, decimals)
-            high = round_half_up(rec.ci_high_pct, decimals)
-            mark = " ✓" if rec.match else ""
-            row[INTERVAL_METHODS.get(rec.method, rec.method)] = f"{low:.{decimals}f}-{high:.{decimals}f}{mark}"
+        for rec in sel.to_dict("records"):
+            low = round_half_up(rec["ci_low_pct"], decimals)
+            high = round_half_up(rec["ci_high_pct"], decimals)
+            mark = " ✓" if rec["match"] else ""
+            row[INTERVAL_METHODS.get(rec["method"], rec["method"])] = f"{low:.{decimals}f}-{high:.{decimals}f}{mark}"
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -449,12 +449,12 @@ def percentage_check(talent: pd.DataFrame) -> pd.DataFrame:
     sel = table["published_pct"].notna() & table["count"].notna() & table["denominator"].notna()
     checked = table.loc[sel].reset_index(drop=True)
     recomputed, rounded, match, why = [], [], [], []
-    for rec in checked.itertuples(index=False):
-        k, m, d = int(rec.count), int(rec.denominator), int(rec.pct_decimals)
+    for rec in checked.to_dict("records"):
+        k, m, d = int(rec["count"]), int(rec["denominator"]), int(rec["pct_decimals"])
         recomputed.append(100 * k / m)
         rounded.append(rounded_percent(k, m, d))
-        match.append(bool(rounded[-1] == rec.published_pct))
-        why.append(explain_mismatch(k, m, rec.published_pct, d))
+        match.append(bool(rounded[-1] == rec["published_pct"]))
+        why.append(explain_mismatch(k, m, rec["published_pct"], d))
     out = checked.loc[
         :, ["table", "section", "variable", "label", "cohort", "ae_grade", "count", "denominator"]
     ].copy()
@@ -541,35 +541,35 @@ def trial_orr_table(trials: pd.DataFrame, method: str = "wilson_cc", alpha: floa
     (no CI). Rows are TALENT's cohorts first, then by decreasing ORR.
     """
     rows = []
-    for rec in trials[trials["orr_pct"].notna()].itertuples(index=False):
+    for rec in trials[trials["orr_pct"].notna()].to_dict("records"):
         events, n, basis = None, None, "no counts"
-        if pd.notna(rec.orr_events) and pd.notna(rec.orr_n):
-            events, n, basis = int(rec.orr_events), int(rec.orr_n), "reported counts"
-        elif rec.comparator in ("", "none") and pd.notna(rec.n):
-            k = implied_events(rec.orr_pct, int(rec.n), int(rec.orr_decimals))
+        if pd.notna(rec["orr_events"]) and pd.notna(rec["orr_n"]):
+            events, n, basis = int(rec["orr_events"]), int(rec["orr_n"]), "reported counts"
+        elif rec["comparator"] in ("", "none") and pd.notna(rec["n"]):
+            k = implied_events(rec["orr_pct"], int(rec["n"]), int(rec["orr_decimals"]))
             if k is not None:
-                events, n, basis = k, int(rec.n), "implied by n and %"
+                events, n, basis = k, int(rec["n"]), "implied by n and %"
         low = high = np.nan
-        if events is not None:
+        if events is not None and n is not None:
             lo, hi = proportion_ci(events, n, method, alpha)
             low, high = 100 * lo, 100 * hi
-        label = rec.trial if not rec.cohort else f"{rec.trial}, {rec.cohort}"
+        label = rec["trial"] if not rec["cohort"] else f"{rec['trial']}, {rec['cohort']}"
         rows.append(
             {
-                "trial_id": rec.trial_id,
+                "trial_id": rec["trial_id"],
                 "label": label,
-                "drug": rec.drug,
-                "drug_class": rec.drug_class,
-                "site": rec.site,
-                "orr_pct": float(rec.orr_pct),
+                "drug": rec["drug"],
+                "drug_class": rec["drug_class"],
+                "site": rec["site"],
+                "orr_pct": float(rec["orr_pct"]),
                 "events": events,
                 "n": n,
                 "count_basis": basis,
                 "method": method if events is not None else "",
                 "ci_low_pct": low,
                 "ci_high_pct": high,
-                "is_talent": rec.trial_id.startswith("talent"),
-                "source": rec.source_2 if rec.source_2 and rec.source != rec.source_2 else rec.source,
+                "is_talent": rec["trial_id"].startswith("talent"),
+                "source": rec["source_2"] if rec["source_2"] and rec["source"] != rec["source_2"] else rec["source"],
             }
         )
     out = pd.DataFrame(rows)
@@ -710,7 +710,7 @@ def talent_design(talent: pd.DataFrame) -> pd.DataFrame:
     orr = counts[counts["endpoint"] == "ORR"].set_index("cohort")
     rows = []
     for cohort in COHORTS[:2]:
-        k, assessed = int(orr.loc[cohort, "events"]), int(orr.loc[cohort, "n"])
+        k, assessed = int(orr["events"].loc[cohort]), int(orr["n"].loc[cohort])
         rule_assessed = single_stage_rule(assessed, p0, p1, alpha)
         rows.append({
             "cohort": cohort,
@@ -769,16 +769,17 @@ def text_checks(talent: pd.DataFrame) -> pd.DataFrame:
     parts = {v: talent_value(talent, v, "total", "published_pct")
              for v in ("dose_reduction", "dose_interruption")}
     k_either = implied_events(either, n_all, 1)
-    k_parts = {v: implied_events(p, n_all, 1) for v, p in parts.items()}
-    if k_either is None or None in k_parts.values():
+    k_reduced = implied_events(parts["dose_reduction"], n_all, 1)
+    k_interrupted = implied_events(parts["dose_interruption"], n_all, 1)
+    if k_either is None or k_reduced is None or k_interrupted is None:
         agrees, computed = False, np.nan
         why = "a percentage fits no single count of the patients"
     else:
-        low, high = max(k_parts.values()), min(n_all, sum(k_parts.values()))
+        low, high = max(k_reduced, k_interrupted), min(n_all, k_reduced + k_interrupted)
         agrees, computed = low <= k_either <= high, 100 * k_either / n_all
         why = (f"{_fmt_num(either)}% is {k_either} of {n_all} patients; the results' "
-               f"{_fmt_num(parts['dose_reduction'])}% ({k_parts['dose_reduction']}) with a reduction "
-               f"and {_fmt_num(parts['dose_interruption'])}% ({k_parts['dose_interruption']}) with an "
+               f"{_fmt_num(parts['dose_reduction'])}% ({k_reduced}) with a reduction "
+               f"and {_fmt_num(parts['dose_interruption'])}% ({k_interrupted}) with an "
                f"interruption allow between {low} and {high} with either")
     rows.append({"check": "dose_reduction_or_interruption", "cohort": "total", "where": "abstract",
                  "published": either, "computed": computed,
@@ -794,22 +795,22 @@ def text_checks(talent: pd.DataFrame) -> pd.DataFrame:
         ("os_median_discussion", "os_median", "median OS"),
         ("pfs_discussion_dor_paragraph", "pfs_median", "median PFS"),
     ):
-        for rec in talent[talent["variable"] == variable].itertuples(index=False):
-            ref = results.get((reference, rec.cohort), np.nan)
-            agrees = bool(rec.value == ref)
+        for rec in talent[talent["variable"] == variable].to_dict("records"):
+            ref = results.get((reference, rec["cohort"]), np.nan)
+            agrees = bool(rec["value"] == ref)
             same = [COHORT_NAMES[c] for (v, c), x in results.items()
-                    if v == reference and x == rec.value]
+                    if v == reference and x == rec["value"]]
             if agrees:
                 why = ""
             elif same:
                 why = (f"the results give {_fmt_num(ref)} months for this cohort; "
-                       f"{_fmt_num(rec.value)} is the {label} of {' and '.join(same)}")
+                       f"{_fmt_num(rec['value'])} is the {label} of {' and '.join(same)}")
             else:
                 why = (f"the results give {_fmt_num(ref)} months for this cohort; "
-                       f"{_fmt_num(rec.value)} matches no {label} in the results, and the "
+                       f"{_fmt_num(rec['value'])} matches no {label} in the results, and the "
                        "article does not say what it measures")
-            rows.append({"check": variable, "cohort": rec.cohort, "where": "discussion",
-                         "published": float(rec.value), "computed": float(ref),
+            rows.append({"check": variable, "cohort": rec["cohort"], "where": "discussion",
+                         "published": float(rec["value"]), "computed": float(ref),
                          "compared_with": f"results: {label}", "agrees": agrees,
                          "explanation": why})
     out = pd.DataFrame(rows)
@@ -850,19 +851,19 @@ def invitro_vs_talent(
         }
     ]
     counts = talent_endpoint_counts(talent)
-    for rec in counts[counts["endpoint"] == "ORR"].itertuples(index=False):
+    for rec in counts[counts["endpoint"] == "ORR"].to_dict("records"):
         rows.append(
             {
-                "population": f"TALENT {rec.cohort}",
+                "population": f"TALENT {rec['cohort']}",
                 "measure": "objective response (RECIST 1.1, central review)",
-                "events": int(rec.events),
-                "n": int(rec.n),
+                "events": int(rec["events"]),
+                "n": int(rec["n"]),
             }
         )
     out = pd.DataFrame(rows)
     methods = [method] + [talent_method] * (len(out) - 1)
-    ci = [proportion_ci(r.events, r.n, m, alpha)
-          for r, m in zip(out.itertuples(index=False), methods, strict=True)]
+    ci = [proportion_ci(int(k), int(n), m, alpha)
+          for k, n, m in zip(out["events"], out["n"], methods, strict=True)]
     out["rate_pct"] = 100 * out["events"] / out["n"]
     out["ci_low_pct"] = [100 * lo for lo, _ in ci]
     out["ci_high_pct"] = [100 * hi for _, hi in ci]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 import pandas as pd
@@ -132,8 +133,8 @@ def default_concentration(viability: pd.DataFrame, drug: str) -> float:
     is shared by all those cultures.
     """
     rows = _check_drug(_check_viability(viability), drug)
-    per_culture = rows.groupby("culture_id")["_conc_key"].agg(lambda s: set(s.unique()))
-    common = set.intersection(*per_culture.tolist())
+    per_culture = [set(keys.unique()) for _, keys in rows.groupby("culture_id")["_conc_key"]]
+    common = set.intersection(*per_culture)
     if not common:
         raise ValueError(
             f"no concentration of {drug!r} was tested in every culture; tested: "
@@ -381,6 +382,10 @@ def inhibition_table(
     return out
 
 
+@overload
+def classify(inhibition_pct: pd.Series, threshold_pct: float) -> pd.Series: ...
+@overload
+def classify(inhibition_pct: np.ndarray, threshold_pct: float) -> np.ndarray: ...
 def classify(
     inhibition_pct: pd.Series | np.ndarray, threshold_pct: float
 ) -> pd.Series | np.ndarray:
@@ -397,10 +402,10 @@ def classify(
                 f"inhibition is missing for {_fmt_list(list(values.index[values.isna()]))}"
             )
         return (values > threshold).astype(bool).rename("responder")
-    values = np.asarray(inhibition_pct, dtype=float)
-    if np.isnan(values).any():
+    array = np.asarray(inhibition_pct, dtype=float)
+    if np.isnan(array).any():
         raise ValueError("inhibition contains missing values (NaN)")
-    return values > threshold
+    return array > threshold
 
 
 def _check_cultures(table: pd.DataFrame, drug: str, cultures: Sequence[str]) -> None:
@@ -473,7 +478,8 @@ def response_table(
 def _as_inhibition_series(inhibition: pd.Series | pd.DataFrame) -> pd.Series:
     """Accept a Series indexed by culture, or an inhibition table with one drug."""
     if isinstance(inhibition, pd.DataFrame):
-        drugs = inhibition["drug"].unique() if "drug" in inhibition else []
+        drugs: list[str] = ([str(d) for d in inhibition["drug"].unique()]
+                            if "drug" in inhibition else [])
         if len(drugs) > 1:
             raise ValueError(f"pass the inhibition of one drug, got {', '.join(drugs)}")
         return inhibition.set_index("culture_id")["inhibition_pct"].astype(float)
@@ -715,13 +721,13 @@ def concentration_note(
 def comparison_sentence(comparison: pd.DataFrame) -> str:
     """One phrase per comparator: median, paired Wilcoxon p and number of pairs."""
     parts = []
-    for row in comparison.itertuples():
-        p = f"{row.p_value:.3f}" if np.isfinite(row.p_value) else "not computable"
-        kind = ("exact permutation" if getattr(row, "p_method", "exact") == "exact"
+    for row in comparison.to_dict("records"):
+        p = f"{row['p_value']:.3f}" if np.isfinite(row["p_value"]) else "not computable"
+        kind = ("exact permutation" if row.get("p_method", "exact") == "exact"
                 else "approximate")
         parts.append(
-            f"{row.comparator} (median {row.median_comparator_pct:.1f}%; "
-            f"Wilcoxon {kind} p = {p} over {plural(int(row.n_pairs), 'paired culture')})"
+            f"{row['comparator']} (median {row['median_comparator_pct']:.1f}%; "
+            f"Wilcoxon {kind} p = {p} over {plural(int(row['n_pairs']), 'paired culture')})"
         )
     return and_list(parts)
 

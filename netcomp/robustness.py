@@ -92,8 +92,8 @@ def _minimum_flips(table: tuple[int, int, int, int], alpha: float, alternative: 
     while True:
         a_range = np.arange(max(0, a0 - radius), min(k1, a0 + radius) + 1)
         c_range = np.arange(max(0, c0 - radius), min(k0, c0 + radius) + 1)
-        aa, cc = np.meshgrid(a_range, c_range, indexing="ij")
-        aa, cc = aa.ravel(), cc.ravel()
+        a_grid, c_grid = np.meshgrid(a_range, c_range, indexing="ij")
+        aa, cc = a_grid.ravel(), c_grid.ravel()
         flips = np.abs(aa - a0) + np.abs(cc - c0)
         ring = (flips <= radius) & (flips > previous)
         aa, cc, flips = aa[ring], cc[ring], flips[ring]
@@ -104,6 +104,12 @@ def _minimum_flips(table: tuple[int, int, int, int], alpha: float, alternative: 
         if radius >= k1 + k0:
             return None
         previous, radius = radius, radius * 2
+
+
+def _flip(table: tuple[int, int, int, int],
+          delta: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """``table`` after one change of class (``delta``, one of :data:`FLIPS`)."""
+    return (table[0] + delta[0], table[1] + delta[1], table[2] + delta[2], table[3] + delta[3])
 
 
 def fragility_index(
@@ -130,7 +136,7 @@ def fragility_index(
     for step in range(1, min(sum(table), MAX_GREEDY_STEPS) + 1):
         candidates = []
         for name, delta in FLIPS:
-            new = tuple(x + dx for x, dx in zip(current, delta, strict=True))
+            new = _flip(current, delta)
             if min(new) < 0 or new in seen:
                 continue
             candidates.append((name, new))
@@ -138,7 +144,8 @@ def fragility_index(
             break
         # the (at most four) candidate tables in one vectorised call
         cells = np.array([new for _, new in candidates], dtype=np.int64).T
-        _, p_cand = fisher_exact_2x2(*cells, alternative=alternative)
+        _, p_cand = fisher_exact_2x2(cells[0], cells[1], cells[2], cells[3],
+                                     alternative=alternative)
         options = [(float(pv), name, new)
                    for pv, (name, new) in zip(p_cand, candidates, strict=True)]
         # significant: move towards the largest p; not significant: the smallest
@@ -468,18 +475,18 @@ def correlation_permutation_test(x: Sequence[float] | np.ndarray, y: Sequence[fl
     """
     if method not in ("spearman", "pearson"):
         raise ValueError(f"method must be spearman or pearson, got {method!r}")
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
+    xs = np.asarray(x, dtype=float)
+    ys = np.asarray(y, dtype=float)
     if method == "spearman":
-        x, y = stats.rankdata(x), stats.rankdata(y)
-    n = int(x.size)
-    r_obs = float(_pearson_rows(x, y[None, :])[0])
+        xs, ys = stats.rankdata(xs), stats.rankdata(ys)
+    n = int(xs.size)
+    r_obs = float(_pearson_rows(xs, ys[None, :])[0])
     n_orderings = math.factorial(n)
     if not np.isfinite(r_obs):
         return CorrelationTest(method, r_obs, np.nan, True, n, n_orderings, 0, 0.0)
     if n_orderings <= MAX_EXACT_ORDERINGS:
         perms = np.array(list(itertools.permutations(range(n))), dtype=np.int64)
-        r_all = _pearson_rows(x, y[perms])
+        r_all = _pearson_rows(xs, ys[perms])
         p = float(np.mean(np.abs(r_all) >= abs(r_obs) - 1e-12))
         return CorrelationTest(method, r_obs, p, True, n, n_orderings, n_orderings, 0.0)
     n_resamples = min(n_resamples, max(1_000, MAX_RESAMPLED_VALUES // n))
@@ -487,8 +494,8 @@ def correlation_permutation_test(x: Sequence[float] | np.ndarray, y: Sequence[fl
     hits, done, chunk = 0, 0, max(1, 4_000_000 // max(n, 1))
     while done < n_resamples:
         size = min(chunk, n_resamples - done)
-        ys = rng.permuted(np.broadcast_to(y, (size, n)), axis=1)
-        hits += int(np.sum(np.abs(_pearson_rows(x, ys)) >= abs(r_obs) - 1e-12))
+        shuffled = rng.permuted(np.broadcast_to(ys, (size, n)), axis=1)
+        hits += int(np.sum(np.abs(_pearson_rows(xs, shuffled)) >= abs(r_obs) - 1e-12))
         done += size
     p = (1 + hits) / (1 + n_resamples)
     return CorrelationTest(method, r_obs, p, False, n, n_orderings, n_resamples,

@@ -685,30 +685,28 @@ def null_screen_checks(
     n_sim = len(simulated)
     counts = simulated["unadjusted"].to_numpy(dtype=float)
     fwer_sim = float(np.mean(counts > 0))
-    common = {
-        "test": "fisher",
-        "alternative": "two-sided",
-        "alpha": exact.alpha,
-        "n_responders": int(n1),
-        "n_nonresponders": int(n2),
-        "rate_responders": float(rate),
-        "rate_nonresponders": float(rate),
-        "n_simulations": n_sim,
-    }
     fwer = PowerCheck(
         quantity=f"family-wise error rate, {exact.n_features} features, no effect",
+        test="fisher",
+        alternative="two-sided",
+        alpha=exact.alpha,
+        n_responders=int(n1),
+        n_nonresponders=int(n2),
+        rate_responders=float(rate),
+        rate_nonresponders=float(rate),
         exact=exact.fwer,
         simulated=fwer_sim,
         mc_se=monte_carlo_se(fwer_sim, n_sim),
-        **common,
+        n_simulations=n_sim,
     )
-    mean = _MeanCheck(
-        quantity=f"expected false positives, {exact.n_features} features, no effect",
-        exact=exact.expected_false_positives,
-        simulated=float(counts.mean()),
-        mc_se=float(counts.std(ddof=1) / np.sqrt(n_sim)) if n_sim > 1 else float("nan"),
-        **common,
-    )
+    # the same design, a mean instead of a proportion
+    mean = _MeanCheck(**{
+        **asdict(fwer),
+        "quantity": f"expected false positives, {exact.n_features} features, no effect",
+        "exact": exact.expected_false_positives,
+        "simulated": float(counts.mean()),
+        "mc_se": float(counts.std(ddof=1) / np.sqrt(n_sim)) if n_sim > 1 else float("nan"),
+    })
     return [fwer, mean]
 
 
@@ -861,12 +859,13 @@ def sample_sizes(curve: pd.DataFrame, target: float) -> pd.DataFrame:
     n_responders, n_nonresponders, power, n_stable, max_n``.
     """
     rows = []
-    for (scenario, alternative, alpha), sub in curve.groupby(
+    for (scenario, alternative, _), group in curve.groupby(
             ["scenario", "alternative", "alpha"], sort=False):
-        sub = sub.sort_values("n_total")
+        sub = group.sort_values("n_total")
+        alpha = float(sub["alpha"].iloc[0])
         ok = sub["power"].to_numpy() >= target
         row: dict[str, Any] = {"scenario": scenario, "alternative": alternative,
-                               "alpha": float(alpha), "n_first": None, "n_responders": None,
+                               "alpha": alpha, "n_first": None, "n_responders": None,
                                "n_nonresponders": None, "power": None, "n_stable": None,
                                "max_n": int(sub["n_total"].max())}
         if ok.any():
@@ -1033,11 +1032,11 @@ def power_checks(
     curve = plan.curve[np.isclose(plan.curve["alpha"], a.alpha)
                        & (plan.curve["n_total"] % int(every) == 0)]
     rows = []
-    for row in curve.itertuples(index=False):
-        rate1, rate2 = _scenario_rates(plan, row.scenario)
-        check = check_power("power", row.n_responders, row.n_nonresponders, rate1, rate2,
-                            a.alpha, n_simulations, rng, "fisher", row.alternative)
-        rows.append((row.scenario, row.alternative, int(row.n_total), check.exact,
+    for row in curve.to_dict("records"):
+        rate1, rate2 = _scenario_rates(plan, row["scenario"])
+        check = check_power("power", row["n_responders"], row["n_nonresponders"], rate1, rate2,
+                            a.alpha, n_simulations, rng, "fisher", row["alternative"])
+        rows.append((row["scenario"], row["alternative"], int(row["n_total"]), check.exact,
                      check.simulated, check.mc_se, check.agrees))
     return pd.DataFrame(rows, columns=["scenario", "alternative", "n_total", "exact",
                                        "simulated", "mc_se", "agrees"])
@@ -1054,12 +1053,12 @@ def sample_size_checks(plan: PowerPlan, n_simulations: int, rng: np.random.Gener
     alpha = plan.assumptions.alpha if alpha is None else float(alpha)
     checks = []
     reached = plan.sizes[np.isclose(plan.sizes["alpha"], alpha)].dropna(subset=["n_first"])
-    for row in reached.itertuples(index=False):
+    for row in reached.to_dict("records"):
         checks.append(check_power(
-            f"power at the smallest total size reaching the target ({row.scenario}, "
-            f"{SHORT_SIDE[row.alternative]})",
-            int(row.n_responders), int(row.n_nonresponders), row.rate_responders,
-            row.rate_nonresponders, alpha, n_simulations, rng, "fisher", row.alternative,
+            f"power at the smallest total size reaching the target ({row['scenario']}, "
+            f"{SHORT_SIDE[row['alternative']]})",
+            int(row["n_responders"]), int(row["n_nonresponders"]), row["rate_responders"],
+            row["rate_nonresponders"], alpha, n_simulations, rng, "fisher", row["alternative"],
         ))
     return checks
 
