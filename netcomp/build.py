@@ -920,6 +920,7 @@ def _stage_execute_render(staging: Path, data_dir: Path, values: dict[str, Any],
     # the ledger has its own status column: no data_status stamp
     write_results(ledger[list(LEDGER_COLUMNS)], staging / "results", "ledger.csv", stamp=False)
     (generated / "ledger.md").write_text(ledger_markdown(ledger, {f"notebooks/{nb.stem}" for nb in notebooks}), encoding="utf-8")
+    publish.write_findings(src, staging / "results", values)  # the front page's key findings
     reused_names = {nb.name for nb, _, _, reuse in plans if reuse}
     (generated / "about.md").write_text(
         _about_markdown(data_dir, values, checksums, durations, reused_names), encoding="utf-8")

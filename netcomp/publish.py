@@ -88,3 +88,20 @@ def stage(src: Path) -> str:
     generated.mkdir(parents=True, exist_ok=True)
     (generated / "repository.md").write_text(repository_markdown(url), encoding="utf-8")
     return url
+
+
+def write_findings(src: Path, results_dir: Path, params: dict[str, Any] | None = None) -> Path:
+    """Write the front page's key-findings box, ``src/book/_generated/findings.md``.
+
+    Its sentences are computed from the results files the chapters wrote to ``results_dir``
+    (:func:`netcomp.findings.front_page_findings`) and Markdown-escaped; ``book/index.md``
+    includes the file under its first paragraph.
+    """
+    from netcomp.findings import findings_markdown, front_page_findings
+
+    generated = src / "book" / "_generated"
+    generated.mkdir(parents=True, exist_ok=True)
+    path = generated / "findings.md"
+    path.write_text(findings_markdown(front_page_findings(results_dir, params)) or "\n",
+                    encoding="utf-8")
+    return path
