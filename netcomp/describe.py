@@ -70,5 +70,6 @@ def site_grade_counts(cultures: pd.DataFrame) -> pd.DataFrame:
 def log2_fold_change(expression_matrix: pd.DataFrame, genes: tuple[str, ...] = LENVATINIB_GENES
                      ) -> pd.DataFrame:
     """log2 of the fold change for the requested genes that were measured (cultures x genes)."""
-    present = [g for g in genes if g in expression_matrix.columns]
-    return np.log2(expression_matrix[present])
+    present = expression_matrix[[g for g in genes if g in expression_matrix.columns]]
+    return pd.DataFrame(np.log2(present.to_numpy(dtype=float)), index=present.index,
+                        columns=present.columns)

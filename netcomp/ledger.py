@@ -271,31 +271,31 @@ def ledger_markdown(ledger: pd.DataFrame, documents: set[str] | None = None) -> 
     lines = [f"**{len(ledger)} claims:** {summary}.", "",
              "| claim, its source and where this book computes it | reported | computed | status |",
              "|---|---|---|---|"]
-    for row in ledger.itertuples(index=False):
-        file, _, locator = row.source.partition(": ")
-        parts = [f"**{md_escape(row.claim)}** (`{row.claim_id}`)."]
+    for row in ledger.to_dict("records"):
+        file, _, locator = row["source"].partition(": ")
+        parts = [f"**{md_escape(row['claim'])}** (`{row['claim_id']}`)."]
         parts.append(f"Source: {SOURCE_NAMES.get(file, md_escape(file))} (`{file}`): "
                      f"{md_escape(locator)}.")
-        also = getattr(row, "also_in", "")
+        also = row.get("also_in", "")
         if isinstance(also, str) and also:
             parts.append("Also stated in: " + "; ".join(
                 SOURCE_NAMES.get(a, md_escape(a)) for a in also.split("|")) + ".")
-        if row.chapter:
-            if documents is not None and row.chapter not in documents:
-                where = f"`{row.chapter}` (not in this build)"
-            elif row.section:
-                where = (f"{{doc}}`/{row.chapter}`, section "
-                         f"[{row.section}](/{row.chapter}.ipynb#{heading_slug(row.section)})")
+        if row["chapter"]:
+            if documents is not None and row["chapter"] not in documents:
+                where = f"`{row['chapter']}` (not in this build)"
+            elif row["section"]:
+                where = (f"{{doc}}`/{row['chapter']}`, section "
+                         f"[{row['section']}](/{row['chapter']}.ipynb#{heading_slug(row['section'])})")
             else:
-                where = f"{{doc}}`/{row.chapter}`"
+                where = f"{{doc}}`/{row['chapter']}`"
             parts.append(f"Computed in: {where}.")
-        if row.note:
-            parts.append(f"*{md_escape(row.note)}*")
+        if row["note"]:
+            parts.append(f"*{md_escape(row['note'])}*")
         cells = [
             "<br>".join(parts),
-            md_escape(f"{row.reported} ({row.unit})" if row.unit else row.reported),
-            md_escape(row.computed),
-            f"{{{BADGES[row.status]}}}`{row.status}`",
+            md_escape(f"{row['reported']} ({row['unit']})" if row["unit"] else row["reported"]),
+            md_escape(row["computed"]),
+            f"{{{BADGES[row['status']]}}}`{row['status']}`",
         ]
         lines.append("| " + " | ".join(str(c).replace("\n", " ") for c in cells) + " |")
     return "\n".join(lines) + "\n"

@@ -196,12 +196,12 @@ def check_published_facts(tables: dict[str, pd.DataFrame]) -> list[str]:
         if stats.mannwhitneyu(fc.loc[responder, gene], fc.loc[~responder, gene]).pvalue <= 0.05:
             failures.append(f"{gene} fold change not associated with response")
     mutated = muts.groupby("gene")["culture_id"].apply(set)
-    for gene, carriers in mutated.items():
+    for mutated_gene, carriers in mutated.items():
         has = pd.Series([c in carriers for c in ids], index=ids)
         table = pd.crosstab(has, responder).reindex(
             index=[False, True], columns=[False, True], fill_value=0)
         if stats.fisher_exact(table.to_numpy())[1] <= 0.05:
-            failures.append(f"{gene} mutation not associated with response")
+            failures.append(f"{mutated_gene} mutation not associated with response")
     ki67 = cultures.set_index("culture_id")["ki67_pct"].reindex(ids)
     if stats.mannwhitneyu(ki67[responder], ki67[~responder]).pvalue <= 0.05:
         failures.append("Ki67 not associated with response")

@@ -1123,17 +1123,24 @@ def haldane_odds_ratio(counts: TwoByTwo, confidence: float = 0.95) -> Interval:
                     float(np.exp(log_or + z * se)), float(confidence), "Haldane-Anscombe, Woolf")
 
 
+def effect_intervals(counts: TwoByTwo,
+                     confidence: float = 0.95) -> tuple[Interval, Interval, Interval]:
+    """Risk difference, exact odds ratio and Haldane-Anscombe odds ratio of ``counts``."""
+    return (risk_difference(counts, confidence), exact_odds_ratio(counts, confidence),
+            haldane_odds_ratio(counts, confidence))
+
+
+def intervals_table(intervals: Iterable[Interval]) -> pd.DataFrame:
+    """One row per interval: columns ``measure, estimate, low, high, confidence, method``."""
+    return pd.DataFrame([asdict(r) for r in intervals])
+
+
 def effect_sizes(counts: TwoByTwo, confidence: float = 0.95) -> pd.DataFrame:
     """Risk difference and odds ratios of ``counts`` with their intervals, one row each.
 
-    Columns ``measure, estimate, low, high, confidence, method``.
+    :func:`effect_intervals` as a table (:func:`intervals_table`).
     """
-    rows = [
-        risk_difference(counts, confidence),
-        exact_odds_ratio(counts, confidence),
-        haldane_odds_ratio(counts, confidence),
-    ]
-    return pd.DataFrame([asdict(r) for r in rows])
+    return intervals_table(effect_intervals(counts, confidence))
 
 
 def tail_probability_at_odds_ratio(counts: TwoByTwo, odds_ratio: float) -> float:

@@ -18,7 +18,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -344,14 +344,14 @@ def _decode(raw: bytes, label: str, report: ValidationReport) -> str | None:
     except UnicodeDecodeError:
         pass
     bad_lines = []
-    for number, line in enumerate(raw.split(b"\n"), start=1):
+    for number, raw_line in enumerate(raw.split(b"\n"), start=1):
         try:
-            line.decode("utf-8")
+            raw_line.decode("utf-8")
         except UnicodeDecodeError as exc:
-            bad_lines.append((number, line, line[exc.start: exc.start + 1]))
+            bad_lines.append((number, raw_line, raw_line[exc.start: exc.start + 1]))
     report.add_many(
         label, None, [n for n, _, _ in bad_lines],
-        [line.decode("cp1252", errors="replace").strip() for _, line, _ in bad_lines],
+        [text.decode("cp1252", errors="replace").strip() for _, text, _ in bad_lines],
         lambda _v: "not UTF-8 text: this line has characters in another encoding (probably "
                    "Latin-1/Windows-1252, as 'CSV (comma delimited)' or older Excel save it); "
                    "save the file as 'CSV UTF-8 (comma delimited)'",
@@ -599,7 +599,13 @@ def _open_workbook(path: Path, report: ValidationReport) -> dict[str, list[tuple
     return sheets
 
 
-def _find_sheet(sheets: dict[str, object], name: str) -> str | None:
+def _one_by_one(texts: Iterable[str]) -> Callable[[str], str]:
+    """A message callback for :meth:`ValidationReport.add_many` giving ``texts`` in turn."""
+    remaining = iter(texts)
+    return lambda _value: next(remaining)
+
+
+def _find_sheet(sheets: Mapping[str, object], name: str) -> str | None:
     for title in sheets:
         if title.strip().lower() == name:
             return title
@@ -736,10 +742,10 @@ def _screen_identifiers(raw: RawTable, spec: TableSpec, report: ValidationReport
         fix = ("replace it with a pseudonymised code" if spec_col is not None else
                "remove the column or the value, or pass --allow-identifiers to drop this column")
         sub = kinds[hit].iloc[: contract.MAX_PROBLEMS_PER_COLUMN]
-        texts = iter([f"value looks like a direct patient identifier ({kind}; the value is not "
-                      f"repeated here): {fix}" for kind in sub])
+        texts = [f"value looks like a direct patient identifier ({kind}; the value is not "
+                 f"repeated here): {fix}" for kind in sub]
         report.add_many(label, col, sub.index.tolist(), [None] * len(sub),
-                        lambda _v, texts=texts: next(texts), rule="no direct identifiers",
+                        _one_by_one(texts), rule="no direct identifiers",
                         total=int(hit.sum()))
         if spec_col is not None:
             flagged[col] = hit
@@ -884,8 +890,9 @@ def _check_table(raw: RawTable, spec: TableSpec, report: ValidationReport,
     present = [c for c in spec.columns if c.name in df.columns]
     out = pd.DataFrame(index=df.index)
     good: dict[str, pd.Series] = {}
-    for col in present:
-        good[col.name] = _check_column(df, out, col, label, report, flagged.get(col.name))
+    for column in present:
+        good[column.name] = _check_column(df, out, column, label, report,
+                                          flagged.get(column.name))
     out = out[[c.name for c in present]]
     keys = [k for k in spec.unique if k in out.columns]
     if keys and len(out) > 1:

@@ -119,7 +119,7 @@ def _replicates(result: DataImportChapter, viability: pd.DataFrame) -> None:
             "With a single replicate well per measurement (or a zero mean), this cohort gives "
             "no coefficient of variation: the spread of its replicates is unknown.")
         return
-    worst = defined.loc[defined["cv_pct"].idxmax()]
+    worst = defined.iloc[int(np.argmax(defined["cv_pct"].to_numpy(dtype=float)))]
     median_cv = float(defined["cv_pct"].median())
     where = f"{clip(worst['culture_id'], 40)}, {clip(worst['drug'], 40)}"
     result.values.update(median_cv=median_cv, max_cv=float(worst["cv_pct"]), max_cv_where=where)
@@ -272,7 +272,7 @@ def _exercise_cutoffs(result: DataImportChapter, matrix: pd.DataFrame, cutoff: f
     else:
         result.values["di_ex2_top_sentence"] = "No gene gains a culture at the looser cut-off."
     if gene in set(table["gene"]):
-        row = table.set_index("gene").loc[gene]
+        row = table[table["gene"] == gene].iloc[0]
         n_at, n_looser = int(row["cultures_at_cutoff"]), int(row["cultures_at_looser_cutoff"])
         result.values.update(di_ex2_hras_at=n_at, di_ex2_hras_looser=n_looser)
         result.values["di_ex2_gene_sentence"] = (

@@ -374,9 +374,10 @@ def _verdict_section(res: ReplicationChapter) -> None:
         v["rep_verdict_sentence"] = ("No verdict: the cohort's table cannot be compared with "
                                      "the published counts (see the notes above).")
         return
-    parts = [f"against the {label.lower()}: “{word}”"
-             for label, word in ((r["version"], r["rule_verdict"])
-                                 for _, r in res.measures.iterrows())]
+    measures = res.measures
+    assert measures is not None  # computed with the cohort's table
+    parts = [f"against the {str(label).lower()}: “{word}”"
+             for label, word in zip(measures["version"], measures["rule_verdict"], strict=True)]
     v["rep_verdict"] = res.verdicts[res.versions[-1].label]
     if res.reconstruction:
         v["rep_verdict_sentence"] = (
@@ -407,7 +408,7 @@ def _size_section(res: ReplicationChapter) -> None:
     v["rep_n_cautious"] = needed(ss.CAUTIOUS)
     v["rep_tail"] = round(tail, 10)
     own = ""
-    if plan.cohort_power:
+    if plan.cohort_power and cohort is not None:
         own = (f" A cohort of this one's design ({cohort[0]} responders, {cohort[1]} "
                f"non-responders) would get there with probability "
                f"{100 * plan.cohort_power['greater']:.0f}% under the planning effect.")

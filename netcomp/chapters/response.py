@@ -14,7 +14,7 @@ All computations are the functions of :mod:`netcomp.response` and
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,13 +103,13 @@ class ResponseChapter(ChapterResult):
 # --------------------------------------------------------------------------- phrasing
 
 
-def _names(ids: Sequence[str]) -> str:
+def _names(ids: Iterable[object]) -> str:
     """Culture names for a sentence: at most :data:`MAX_LISTED`, then how many in all."""
-    ids = list(map(str, ids))
-    if not ids:
+    names = [str(i) for i in ids]
+    if not names:
         return "none"
-    shown = ", ".join(ids[:MAX_LISTED])
-    return shown + (f", ... ({len(ids)} in all)" if len(ids) > MAX_LISTED else "")
+    shown = ", ".join(names[:MAX_LISTED])
+    return shown + (f", ... ({len(names)} in all)" if len(names) > MAX_LISTED else "")
 
 
 def _culture_values(table: pd.DataFrame, value: str = "inhibition_pct") -> str:
@@ -120,9 +120,10 @@ def _culture_values(table: pd.DataFrame, value: str = "inhibition_pct") -> str:
     return text + (f", ... ({len(table)} in all)" if len(table) > MAX_LISTED else "")
 
 
-def _conc_range(values: Sequence[float]) -> str:
-    values = sorted(values)
-    return f"{values[0]:g} µM" if len(values) == 1 else f"{values[0]:g} to {values[-1]:g} µM"
+def _conc_range(values: Iterable[float]) -> str:
+    ordered = sorted(values)
+    return (f"{ordered[0]:g} µM" if len(ordered) == 1
+            else f"{ordered[0]:g} to {ordered[-1]:g} µM")
 
 
 # --------------------------------------------------------------------------- inputs
@@ -191,14 +192,16 @@ def _classification(res: ResponseChapter, cohort: Cohort) -> None:
     else:
         study = (f"the study's counts ({STUDY_RESPONDERS} and {STUDY_NONRESPONDERS}) concern "
                  f"{STUDY_DRUG}, not {drug}")
-    excluded = list(res.choice.excluded)
+    choice = res.choice
+    assert choice is not None  # chosen before the classes are computed
+    excluded = list(choice.excluded)
     coverage = (f"Every culture of the cohort was classified for {drug}."
                 if not never and not excluded else
                 f"{len(classes)} of the {_plural(len(cohort.culture_ids), 'culture')} in the "
                 "cohort were classified"
                 + (f"; {len(never)} had no {drug} measurement at all ({_names(never)})"
                    if never else "")
-                + (f"; {len(excluded)} had none at {res.choice.concentration_um:g} µM "
+                + (f"; {len(excluded)} had none at {choice.concentration_um:g} µM "
                    f"({_names(excluded)})" if excluded else "") + ".")
     n_all = len(classes)
     sentence = (
@@ -209,7 +212,7 @@ def _classification(res: ResponseChapter, cohort: Cohort) -> None:
     n_reps = sorted(inh["n_replicates"].unique())
     res.values.update({
         "resp_drug": drug,
-        "resp_conc_note": res.choice.note() + (
+        "resp_conc_note": choice.note() + (
             " in the reconstruction (a reconstructed value: the study's abstracts give no "
             "concentration)" if res.reconstruction else ""),
         "resp_threshold": float(thr),
@@ -417,6 +420,7 @@ def _groups(res: ResponseChapter, cohort: Cohort) -> None:
 
 def _concentrations(res: ResponseChapter, viability: pd.DataFrame) -> None:
     drug, choice = res.drug, res.choice
+    assert choice is not None  # chosen before the classes are computed
     res.by_concentration = response.classes_by_concentration(viability, drug, res.threshold)
     res.concentration_summary = response.concentration_summary(res.by_concentration,
                                                                choice.concentration_um)

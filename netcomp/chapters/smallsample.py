@@ -168,6 +168,12 @@ def _classify(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, Any]) 
     result.pooled = counts.pooled_rate
 
 
+def _assumptions(result: SmallSampleChapter) -> ss.PowerAssumptions:
+    """The power assumptions, which :func:`compute` sets before any section runs."""
+    assert result.assumptions is not None, "compute() sets the assumptions first"
+    return result.assumptions
+
+
 def _table_section(result: SmallSampleChapter, p: Mapping[str, Any]) -> None:
     v, counts = result.values, result.counts
     setting = (f"With a response threshold of {p['response_threshold_pct']:g}% survival "
@@ -182,7 +188,9 @@ def _table_section(result: SmallSampleChapter, p: Mapping[str, Any]) -> None:
             v[key] = NOT_APPLICABLE
         return
     result.tables["counts"] = ss.counts_frame(counts, f"{p['gene']} overexpressed")
-    left_out = int(result.classes.size - counts.n1 - counts.n2)
+    classes = result.classes
+    assert classes is not None  # classified before the table is formed
+    left_out = int(classes.size - counts.n1 - counts.n2)
     note = (f" ({left_out} classified culture{'s' if left_out != 1 else ''} without a measured "
             f"{p['gene']} fold change {'are' if left_out != 1 else 'is'} left out.)"
             if left_out else "")
@@ -196,7 +204,7 @@ def _table_section(result: SmallSampleChapter, p: Mapping[str, Any]) -> None:
     )
     v.update({"sc_x1": counts.x1, "sc_n1": counts.n1, "sc_x2": counts.x2, "sc_n2": counts.n2,
               "sc_n": counts.n1 + counts.n2, "sc_rate1": 100 * counts.rate1,
-              "sc_rate2": 100 * counts.rate2, "sc_pooled": 100 * result.pooled})
+              "sc_rate2": 100 * counts.rate2, "sc_pooled": 100 * counts.pooled_rate})
 
 
 def _exact_section(result: SmallSampleChapter, p: Mapping[str, Any]) -> None:
@@ -218,7 +226,7 @@ def _exact_section(result: SmallSampleChapter, p: Mapping[str, Any]) -> None:
     observed = tables[tables["observed"]].iloc[0]
     expected = ss.expected_counts(counts.table)
     below = int((expected < 5).sum())
-    pooled = result.pooled
+    pooled = counts.pooled_rate
     v.update({
         "sc_min_expected": float(expected.min()), "sc_cells_below_5": below,
         "sc_n_tables": len(tables),
@@ -273,7 +281,9 @@ def _pvalue_section(result: SmallSampleChapter, p: Mapping[str, Any],
         v["sc_pvalue_sentence"] = "No simulation was run for this cohort (see the note above)."
         v["sc_pvalue_null_sentence"] = "The rate without an effect cannot be computed either."
         return []
-    n1, n2, r1, r2, pooled = counts.n1, counts.n2, result.rate1, result.rate2, result.pooled
+    planning = _assumptions(result)
+    n1, n2, pooled = counts.n1, counts.n2, counts.pooled_rate
+    r1, r2 = planning.rate_responders, planning.rate_nonresponders
     scenarios = {ss.PLANNING: (r1, r2), "no effect": (pooled, pooled)}
     sim_p, exact_p = ss.p_value_scenarios(n1, n2, scenarios, p["n_simulations"], rng)
     result.p_simulated, result.p_exact = sim_p, exact_p
@@ -340,7 +350,7 @@ def _multiple_section(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str
         v["sc_screen_sentence"] = "No screen was simulated for this cohort (see the note above)."
         v["sc_correction_sentence"] = "Nor can the corrections be compared."
         return []
-    n1, n2, pooled = counts.n1, counts.n2, result.pooled
+    n1, n2, pooled = counts.n1, counts.n2, counts.pooled_rate
     like = np.full(n_panel, pooled)
     exact = ss.null_screen_exact(n1, n2, like, alpha)
     simulated = ss.simulate_null_screen(n1, n2, like, p["n_simulations"], rng, alpha, fdr)
@@ -438,7 +448,7 @@ def _panel_section(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, A
 def _power_section(result: SmallSampleChapter, p: Mapping[str, Any],
                    rng: np.random.Generator) -> list[ss.PowerCheck]:
     """The book's power plan (:func:`netcomp.smallsample.plan_power`), checked by simulation."""
-    v, counts, a = result.values, result.counts, result.assumptions
+    v, counts, a = result.values, result.counts, _assumptions(result)
     feature = f"{p['gene']} overexpression"
     face = ({ss.FACE_VALUE: (counts.rate1, counts.rate2)} if counts is not None else {})
     plan = ss.plan_power(a, None if counts is None else (counts.n1, counts.n2), face)
@@ -499,10 +509,10 @@ def _effect_section(result: SmallSampleChapter, p: Mapping[str, Any]) -> None:
         v["sc_haldane_sentence"] = ("The Haldane-Anscombe workaround (0.5 added to every cell) "
                                     "cannot be computed either.")
         return
-    effects = ss.effect_sizes(counts, conf)
+    rd, conditional, haldane = intervals = ss.effect_intervals(counts, conf)
+    effects = ss.intervals_table(intervals)
     result.effects = effects
     result.tables["effects"] = effects
-    rd, conditional, haldane = (ss.Interval(**row) for row in effects.to_dict("records"))
     v.update({"sc_rd": 100 * rd.estimate, "sc_rd_low": 100 * rd.low, "sc_rd_high": 100 * rd.high,
               "sc_or_sentence": odds_ratio_clause(conditional),
               "sc_haldane": haldane.estimate, "sc_haldane_low": haldane.low,
