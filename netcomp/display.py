@@ -75,20 +75,19 @@ COLUMN_HEADERS: dict[str, str] = {
     "scenario": "Scenario",
     "alternative": "Sidedness",
     "alpha": "α",
-    "rate_responders": "Rate among responders",
-    "rate_nonresponders": "Rate among non-responders",
-    "n_first": "Total size first reaching the power",
+    "rate_responders": "Assumed rate, responders",
+    "rate_nonresponders": "Assumed rate, non-responders",
+    "n_first": "Cultures needed (first size reaching the power)",
     "n_responders": "Responders",
     "n_nonresponders": "Non-responders",
     "power": "Power",
-    "n_stable": "Total size from which the power stays reached",
+    "n_stable": "Cultures from which the power stays reached",
     "probability": "Probability",
     "cumulative": "Cumulative probability",
     "quantity": "Quantity",
     "exact": "Exact",
     "simulated": "Simulated",
     "mc_se": "Monte Carlo SE",
-    "agrees": "Agree within 4 SE",
     "measure": "Measure",
     "estimate": "Estimate",
     "low": "CI low",
@@ -203,6 +202,12 @@ class _CaptionedStyler(Styler):
             with open(buf, "w", encoding="utf-8") as handle:
                 handle.write(html)
         return None
+
+
+def reader_label(name: Any) -> Any:
+    """A data column's name where a table shows it as a value (a clinical variable among the
+    tests): "Ki67 (%)" for ``ki67_pct``, from :data:`COLUMN_HEADERS`; anything else as is."""
+    return COLUMN_HEADERS.get(name, name) if isinstance(name, str) else name
 
 
 _FIRST_WORD = re.compile(r"[a-z]+(?=[^A-Za-z0-9_]|$)")

@@ -114,7 +114,17 @@ DISPLAY_HEADERS: dict[str, str] = {
 
 
 def _fmt_or(value: float) -> str:
-    return "infinite" if np.isinf(value) else f"{value:.2f}"
+    return "∞" if np.isinf(value) else f"{value:.2f}"
+
+
+def _or_text(estimate: float, low: float, high: float) -> str:
+    """The odds ratio and its interval in words: "unbounded, a cell is zero (95% CI 1.35 to ∞)"."""
+    interval = f"(95% CI {_fmt_or(low)} to {_fmt_or(high)})"
+    if np.isinf(estimate):
+        return f"unbounded, a cell is zero {interval}"
+    if estimate == 0:
+        return f"0, a cell is zero {interval}"
+    return f"{_fmt_or(estimate)} {interval}"
 
 
 def _matches(p: float, target: float = REPORTED_P, decimals: int = MATCH_DECIMALS) -> bool:
@@ -139,7 +149,7 @@ def _version_test_data(versions: tuple[PublishedVersion, ...]) -> pd.DataFrame:
     rows: list[dict[str, object]] = []
     for version in versions:
         table = version.table()
-        base = {"version_key": version.key, "version": version.label,
+        base: dict[str, object] = {"version_key": version.key, "version": version.label,
                 "citation": version.citation, "counts": version.counts_text()}
 
         def add(keys: tuple[str, str], test: str, sided: str, p: float,
@@ -199,7 +209,7 @@ def version_tests(versions: tuple[PublishedVersion, ...] = VERSIONS) -> pd.DataF
     data = version_test_data(versions)
     is_or = data["p_value"].isna()
     estimate_text = [
-        f"{_fmt_or(e)} (95% CI {_fmt_or(lo)} to {_fmt_or(hi)})" if o else np.nan
+        _or_text(e, lo, hi) if o else np.nan
         for o, e, lo, hi in zip(is_or, data["estimate"], data["ci_low"], data["ci_high"],
                                 strict=True)
     ]

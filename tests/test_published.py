@@ -189,7 +189,7 @@ def test_display_table_is_ready_to_show(data):
     assert (shown.loc[is_or, "Gives p = .048?"] == "not a test").all()
     assert (shown.loc[~is_or, "Gives p = .048?"] == "no").all()
     assert shown.loc[is_or, "Odds ratio (exact 95% CI)"].tolist() == [
-        f"infinite (95% CI {or_lower_bound_by_hand(v.table()):.2f} to infinite)"
+        f"unbounded, a cell is zero (95% CI {or_lower_bound_by_hand(v.table()):.2f} to ∞)"
         for v in VERSIONS]
     assert shown.loc[~is_or, "Odds ratio (exact 95% CI)"].isna().all()
     from netcomp.display import show_table

@@ -118,6 +118,28 @@ class AssociationChapter(ChapterResult):
             return None
         return self.hras.set_index("culture_id")["overexpressed"]
 
+    # Sections that run only when an earlier one applied (the notices say which) read these
+    # instead of the optional fields: a missing value there is a bug, not a cohort's shape.
+
+    def classified(self) -> pd.Series:
+        """:attr:`classes`, for a section that runs only once the cultures are classified."""
+        if self.classes is None:
+            raise RuntimeError("this section needs the response classes")
+        return self.classes
+
+    def hras_over(self) -> pd.Series:
+        """:attr:`over`, for a section that runs only when HRAS was measured."""
+        over = self.over
+        if over is None:
+            raise RuntimeError(f"this section needs the {GENE} fold changes")
+        return over
+
+    def hras_association(self) -> BinaryAssociation:
+        """:attr:`hras_table`, for a section that runs only when Fisher's test of HRAS applies."""
+        if self.hras_table is None:
+            raise RuntimeError(f"this section needs the {GENE} table")
+        return self.hras_table
+
 
 # --------------------------------------------------------------------------- small helpers
 
@@ -286,7 +308,7 @@ def _clinical_section(res: AssociationChapter, cohort: Cohort) -> None:
         v["assoc_clinical_verdict"] = ("The clinical variables are not tested in this cohort, "
                                        "because its cultures do not form two response classes.")
         return
-    classes = res.classes
+    classes = res.classified()
     clinical = association.clinical_associations(cohort.cultures, classes)
     res.clinical = clinical
     res.tables["clinical"] = clinical
@@ -307,7 +329,7 @@ def _clinical_section(res: AssociationChapter, cohort: Cohort) -> None:
     if tested.empty:
         verdict = "No clinical variable could be tested in this cohort."
     elif below.empty:
-        smallest = tested.loc[tested["p_value"].idxmin()]
+        smallest = tested.iloc[int(np.argmin(tested["p_value"].to_numpy(dtype=float)))]
         verdict = (f"In this cohort no clinical variable reaches p ≤ {alpha:g} (smallest p = "
                    f"{fmt_p(smallest['p_value'], 3)}, {smallest['feature']}).")
     else:
@@ -338,8 +360,8 @@ def _hras_section(res: AssociationChapter, expression: pd.DataFrame) -> None:
                    f"add the {GENE} fold change of the classified cultures to expression.csv")
     else:
         res.hras = association.fold_change_by_class(expression, res.classes, GENE, cutoff)
-        over = res.over
-        res.hras_table = association.binary_association(over, res.classes.loc[over.index])
+        over = res.hras_over()
+        res.hras_table = association.binary_association(over, res.classified().loc[over.index])
     if res.hras is None:
         res.notice(S_HRAS_TEST, res.notices_for(S_HRAS)[0].reason,
                    res.notices_for(S_HRAS)[0].remedy)
@@ -347,16 +369,16 @@ def _hras_section(res: AssociationChapter, expression: pd.DataFrame) -> None:
         v["assoc_hras_table_sentence"] = f"There is no {GENE} table for this cohort."
         v["assoc_hras_p_sentence"] = f"Fisher's test of {GENE} does not apply to this cohort."
         return
-    table = res.hras_table
+    table, classes = res.hras_association(), res.classified()
     v["assoc_hras_detail_words"] = _counts_phrase(table)
     v["assoc_hras_table_sentence"] = f"Read it by column: {_counts_phrase(table)}."
     measured = len(res.hras)
-    if measured < len(res.classes):
+    if measured < len(classes):
         v["assoc_hras_table_sentence"] += (
-            f" {_plural(len(res.classes) - measured, 'classified culture')} "
-            f"{_verb(len(res.classes) - measured, 'has', 'have')} no {GENE} fold change "
-            f"and {_verb(len(res.classes) - measured, 'is', 'are')} left out.")
-    reason = class_reason(res.classes.loc[res.over.index], "", drug, thr,
+            f" {_plural(len(classes) - measured, 'classified culture')} "
+            f"{_verb(len(classes) - measured, 'has', 'have')} no {GENE} fold change "
+            f"and {_verb(len(classes) - measured, 'is', 'are')} left out.")
+    reason = class_reason(classes.loc[res.hras_over().index], "", drug, thr,
                           what=f"cultures with an {GENE} fold change")
     if reason:
         res.notice(S_HRAS_TEST, reason, CLASS_REMEDY)
@@ -419,7 +441,7 @@ def _fragility_section(res: AssociationChapter) -> None:
         text = f"Not computed: Fisher's test of {GENE} does not apply to this cohort."
         v["assoc_frag_two"] = v["assoc_frag_one"] = text
         return
-    t = res.hras_table
+    t = res.hras_association()
     res.fragility_two = robustness.fragility_index(t.a, t.b, t.c, t.d, alpha, "two-sided")
     res.fragility_one = robustness.fragility_index(t.a, t.b, t.c, t.d, alpha, "greater")
     v["assoc_frag_two"] = robustness.fragility_sentence(res.fragility_two,
@@ -435,10 +457,10 @@ def _loo_section(res: AssociationChapter) -> None:
         res.notice(S_LOO, note.reason, note.remedy)
         v["assoc_loo_sentence"] = "Not computed for this cohort."
         return
-    over = res.over
-    res.loo = robustness.leave_one_out(over, res.classes.loc[over.index])
-    v["assoc_loo_sentence"] = robustness.leave_one_out_sentence(res.loo, res.hras_table.p_value,
-                                                                alpha)
+    over = res.hras_over()
+    res.loo = robustness.leave_one_out(over, res.classified().loc[over.index])
+    v["assoc_loo_sentence"] = robustness.leave_one_out_sentence(
+        res.loo, res.hras_association().p_value, alpha)
 
 
 def _grid_section(res: AssociationChapter, cohort: Cohort, expression: pd.DataFrame) -> None:
@@ -455,7 +477,7 @@ def _grid_section(res: AssociationChapter, cohort: Cohort, expression: pd.DataFr
         v["assoc_grid_sentence"] = "The grid is not computed for this cohort."
         return
     inhibition = response.inhibition_table(
-        cohort.viability[cohort.viability["culture_id"].astype(str).isin(set(res.classes.index))],
+        cohort.viability[cohort.viability["culture_id"].astype(str).isin(set(res.classified().index))],
         [p["drug"]], p["concentration_um"]).set_index("culture_id")["inhibition_pct"]
     fold = expression[GENE]
     res.grid = robustness.fisher_p_by_threshold_and_cutoff(inhibition, fold, thresholds,
@@ -493,9 +515,10 @@ def _grid_section(res: AssociationChapter, cohort: Cohort, expression: pd.DataFr
                      "2; only the study's own measurements would show how far its cultures "
                      "really lie from either line.")
     res.tables["partitions"] = pd.DataFrame({
-        "Thresholds giving it": [_span(r.threshold_from, r.threshold_to, "%")
-                                 for r in parts.itertuples()],
-        "Cut-offs giving it": [_span(r.cutoff_from, r.cutoff_to, "") for r in parts.itertuples()],
+        "Thresholds giving it": [_span(low, high, "%") for low, high in
+                                 zip(parts["threshold_from"], parts["threshold_to"], strict=True)],
+        "Cut-offs giving it": [_span(low, high, "") for low, high in
+                               zip(parts["cutoff_from"], parts["cutoff_to"], strict=True)],
         "Grid points": parts["n_points"].to_numpy(),
         f"{GENE} overexpressed: responders vs non-responders": [
             f"{r.a}/{r.n_responders} vs {r.b}/{r.n_nonresponders}" for r in parts.itertuples()],
@@ -530,7 +553,7 @@ def _uncertainty_section(res: AssociationChapter, cohort: Cohort) -> None:
         v["assoc_unc_sentence"] = f"Not computed: Fisher's test of {GENE} does not apply here."
         return
     thr = thr_used(res)
-    over = res.over
+    over = res.hras_over()
     inh = response.inhibition_table(
         cohort.viability[cohort.viability["culture_id"].astype(str).isin(set(over.index))],
         [p["drug"]], p["concentration_um"]).set_index("culture_id").loc[list(over.index)]
@@ -547,13 +570,13 @@ def _uncertainty_section(res: AssociationChapter, cohort: Cohort) -> None:
         "culture_id": list(inh.index), "inhibition_pct": mean,
         "n_replicates": inh["n_replicates"].to_numpy(int),
         "ci_low": mean - half, "ci_high": mean + half, "p_responder": prob,
-        "responder": res.classes.loc[inh.index].to_numpy(bool),
+        "responder": res.classified().loc[inh.index].to_numpy(bool),
         "overexpressed": over.loc[inh.index].to_numpy(bool)})
     res.class_probs = probs
     tables = robustness.class_uncertainty(pd.Series(prob, index=inh.index), over, alpha,
                                           MIN_PER_CLASS)
     res.class_tables = tables
-    t = res.hras_table
+    t = res.hras_association()
     p_obs = float(tables.loc[(tables["a"] == t.a) & (tables["c"] == t.c), "probability"].sum())
     p_two = float(tables.loc[significant(tables["p_two_sided"], alpha), "probability"].sum())
     p_one = float(tables.loc[significant(tables["p_one_sided"], alpha), "probability"].sum())
@@ -600,7 +623,8 @@ def _uncertainty_section(res: AssociationChapter, cohort: Cohort) -> None:
     top = tables.head(8)
     res.tables["class_tables"] = pd.DataFrame({
         f"{GENE} overexpressed: responders vs non-responders": [
-            f"{r.a}/{r.a + r.c} vs {r.b}/{r.b + r.d}" for r in top.itertuples()],
+            f"{a}/{a + c} vs {b}/{b + d}"
+            for a, b, c, d in zip(top["a"], top["b"], top["c"], top["d"], strict=True)],
         "Probability": top["probability"].to_numpy(),
         "Fisher p, two-sided": top["p_two_sided"].to_numpy(),
         "Fisher p, one-sided (greater)": top["p_one_sided"].to_numpy()})
@@ -643,8 +667,8 @@ def _correlation_section(res: AssociationChapter, cohort: Cohort,
     rows = []
     for t in (sp, pe):
         how = (f"exact: all {_orderings(t.n)} orderings" if t.exact else
-               f"Monte Carlo: {t.n_resamples:,} random orderings (seed {seed}), standard "
-               f"error {t.mc_se:.4f}")
+               f"Monte Carlo: {t.n_resamples:,} random orderings, standard error "
+               f"{t.mc_se:.4f}")
         rows.append({"Correlation": "Spearman (ranks)" if t.method == "spearman" else
                      f"Pearson (inhibition vs log2 {GENE} fold change)",
                      "r": t.statistic, "p, two-sided (permutation)": t.p_value,
@@ -743,6 +767,7 @@ def _mutation_section(res: AssociationChapter, cohort: Cohort) -> None:
         res.notice(S_MUTATION, reason, remedy)
         v["assoc_mut_sentence"] = f"this cannot be tested in this cohort: {reason}."
         return
+    over = res.hras_over()
     mut = association.binary_association(over, mutations.loc[over.index, GENE])
     res.mutation = mut
     res.tables["hras_mutation"] = mutation_results(mut)
@@ -775,7 +800,7 @@ def _screen_section(res: AssociationChapter, cohort: Cohort, expression: pd.Data
         })
         return
     mutations = cohort.mutation_matrix()
-    screen = association.association_screen(res.classes, cohort.cultures, expression,
+    screen = association.association_screen(res.classified(), cohort.cultures, expression,
                                             mutations, cutoff, clinical=res.clinical)
     res.screen = screen
     if association.mutated_genes(mutations).shape[1] == 0:
@@ -784,7 +809,7 @@ def _screen_section(res: AssociationChapter, cohort: Cohort, expression: pd.Data
                    "no mutation tests" if cohort.mutations.empty else
                    "no classified culture carries a detected mutation in a panel gene",
                    "add the detected mutations of the cultures to mutations.csv")
-    res.ranks = association.mann_whitney_screen(expression, res.classes)
+    res.ranks = association.mann_whitney_screen(expression, res.classified())
     by_kind = screen["kind"].value_counts()
     m = int(len(screen))
     n_vacuous = int(((screen["kind"] == "expression") & screen["statistic"].isna()).sum())
@@ -912,7 +937,7 @@ def exercise_thresholds(res: AssociationChapter, cohort: Cohort, expression: pd.
         over = hras.set_index("culture_id")["overexpressed"]
         table = association.binary_association(over, classes.loc[over.index])
         status = {True: "overexpressed", False: "not overexpressed"}
-        before = res.classes.reindex(classes.index)
+        before = res.classified().reindex(classes.index)
         changed = list(classes.index[before.notna().to_numpy()
                                      & (classes.to_numpy() != before.fillna(False).to_numpy())])
         moved_parts = [
@@ -940,7 +965,7 @@ def exercise_thresholds(res: AssociationChapter, cohort: Cohort, expression: pd.
                                           "overexpressed: responders vs non-responders",
                                           "p, two-sided", "p, one-sided"])
     v["assoc_ex1_sentence"] = " ".join(sentences)
-    t = res.hras_table
+    t = res.hras_association()
     p_part = (f"; two-sided p = {fmt_p(t.p_value, 3)}" if hras_applies(res) else "")
     v["assoc_ex1_reference"] = (f"(With the chapter's threshold the table is "
                                 f"{_counts_phrase(t)}{p_part}.)")
@@ -955,13 +980,13 @@ def exercise_cutoffs(res: AssociationChapter, expression: pd.DataFrame,
         res.notice(S_EX2, base[0].reason, base[0].remedy)
         v["assoc_ex2_sentence"] = "This exercise does not apply to this cohort (see the note)."
         return
-    over0 = res.over
+    over0, classes = res.hras_over(), res.classified()
     rows, sentences = [], []
     testable = hras_applies(res)
     for cut in cutoffs:
-        hras = association.fold_change_by_class(expression, res.classes, GENE, cut)
+        hras = association.fold_change_by_class(expression, classes, GENE, cut)
         over = hras.set_index("culture_id")["overexpressed"]
-        table = association.binary_association(over, res.classes.loc[over.index])
+        table = association.binary_association(over, classes.loc[over.index])
         changed = hras[hras["overexpressed"].to_numpy() != over0.loc[hras["culture_id"]].to_numpy()]
         parts = [f"{r.culture_id} ({'responder' if r.responder else 'non-responder'}, fold "
                  f"change {r.fold_change:.2f})" for r in changed.head(MAX_LISTED).itertuples()]
@@ -999,7 +1024,7 @@ def exercise_family(res: AssociationChapter, expression: pd.DataFrame) -> None:
         v["assoc_ex3_verdict"] = NOT_APPLICABLE
         v["assoc_ex3_sentence"] = "This exercise does not apply to this cohort (see the note)."
         return
-    ex3 = association.association_screen(res.classes, expression_matrix=expression,
+    ex3 = association.association_screen(res.classified(), expression_matrix=expression,
                                          cutoff=float(p["overexpression_fold_change"]))
     res.ex3 = ex3
     m, n_disc = int(len(ex3)), int(significant(ex3["q_value"], fdr).sum())
