@@ -234,18 +234,39 @@ def reader_headers(columns: Any, headers: Mapping[str, str] | None = None) -> di
             for c in columns}
 
 
+_FIXED = re.compile(r"^\{:\.(\d+)f\}$")
+#: Fewest decimals of a fixed format read as a probability's: a positive value that would
+#: print as zero there shows as "< 0.0001" (a p-value is never 0.0000).
+SMALL_DECIMALS = 3
+
+
+def _decimals(spec: str | None, precision: int) -> int | None:
+    """The decimals of a fixed-point ``spec`` ("{:.4f}": 4; None: ``precision``), else None."""
+    if spec is None:
+        return precision
+    match = _FIXED.match(spec)
+    return int(match.group(1)) if match else None
+
+
 def _reader_value(spec: str | None, precision: int) -> Callable[[Any], str]:
     """A cell formatter that writes booleans as yes/no and infinities as ∞, else ``spec``.
 
     Tables hold Python values (``True``, ``inf``) that mean nothing on a page; ``spec`` is
     the column's format string (None: pandas' default, ``precision`` decimals for floats).
+    With three decimals or more (p-values, probabilities), a positive value too small to
+    show reads "< 0.001", not "0.000".
     """
+    decimals = _decimals(spec, precision)
 
     def fmt(value: Any) -> str:
         if isinstance(value, bool | np.bool_):
             return "yes" if value else "no"
         if isinstance(value, float | np.floating) and math.isinf(value):
             return "∞" if value > 0 else "−∞"
+        if (decimals is not None and decimals >= SMALL_DECIMALS
+                and isinstance(value, float | np.floating)
+                and 0 < value < 0.5 * 10.0 ** -decimals):
+            return f"< {10.0 ** -decimals:.{decimals}f}"
         if spec is not None:
             return spec.format(value)
         if isinstance(value, float | np.floating):
@@ -325,10 +346,18 @@ def show_table(df: pd.DataFrame, formats: Mapping[str, str] | str | None = None,
             wanted = {k: v for k, v in formats.items() if k in table.columns}
             style = style.format(wanted, escape="html", na_rep=na_rep)
     # booleans read yes/no and infinities ∞, in the column's own format otherwise
+    reader = _reader_columns(table)
     specs = formats if isinstance(formats, Mapping) else {}
-    for name in _reader_columns(table):
+    digits = pd.get_option("styler.format.precision") if precision is None else precision
+    for name in table.columns:  # and p-values too small for their decimals read "< 0.001"
         spec = formats if isinstance(formats, str) else specs.get(name)
-        digits = pd.get_option("styler.format.precision") if precision is None else precision
+        places = _decimals(spec, digits)
+        if (name not in reader and places is not None and places >= SMALL_DECIMALS
+                and pd.api.types.is_float_dtype(table[name])
+                and ((table[name] > 0) & (table[name] < 0.5 * 10.0 ** -places)).any()):
+            reader.append(name)
+    for name in reader:
+        spec = formats if isinstance(formats, str) else specs.get(name)
         style = style.format(_reader_value(spec, digits),
                              subset=[name], escape="html", na_rep=na_rep)
     literal = [names.get(c, c) for c in code]

@@ -514,6 +514,11 @@ def _dose_response(res: ResponseChapter, viability: pd.DataFrame, drugs: Sequenc
         "ic50_um": "IC50 (µM)", "ic50_ci_low_um": "95% CI low (µM)",
         "ic50_ci_high_um": "95% CI high (µM)", "auc_pct": "AUC (% of control)",
     })
+    # an IC50 outside the tested concentrations is an extrapolation (its interval can span
+    # ten orders of magnitude): the page reports the AUC for it and leaves the IC50 out
+    extrapolated = res.tables["dose"]["Reported"] != "IC50"
+    res.tables["dose"].loc[extrapolated, ["IC50 (µM)", "95% CI low (µM)",
+                                          "95% CI high (µM)"]] = np.nan
     res.formats["dose"] = {"IC50 (µM)": "{:.3g}", "95% CI low (µM)": "{:.3g}",
                            "95% CI high (µM)": "{:.3g}", "AUC (% of control)": "{:.1f}"}
 
