@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from netcomp import literature as lit
@@ -135,9 +136,8 @@ def _talent_values(result: LiteratureChapter) -> None:
     talent, v = result.talent, result.values
     counts = lit.talent_endpoint_counts(talent)
     result.endpoint_counts = counts
-    by = counts.set_index(["endpoint", "cohort"])
     for cohort, key in TALENT_KEYS:
-        orr = by.loc[("ORR", cohort)]
+        orr = _endpoint_row(counts, "ORR", cohort)
         v[f"lit_n_{key}"] = int(lit.talent_value(talent, "tumour_assessment", cohort,
                                                  "denominator"))
         v[f"lit_assessed_{key}"] = int(orr["n"])
@@ -145,7 +145,7 @@ def _talent_values(result: LiteratureChapter) -> None:
         v[f"lit_orr_{key}"] = float(orr["published_rate_pct"])
         v[f"lit_orr_low_{key}"] = float(orr["published_ci_low_pct"])
         v[f"lit_orr_high_{key}"] = float(orr["published_ci_high_pct"])
-        v[f"lit_dcr_{key}"] = float(by.loc[("DCR", cohort), "published_rate_pct"])
+        v[f"lit_dcr_{key}"] = float(_endpoint_row(counts, "DCR", cohort)["published_rate_pct"])
     v["lit_pfs_total"] = lit.talent_value(talent, "pfs_median", "total", "value")
 
     intervals = lit.talent_intervals(talent)
@@ -175,10 +175,10 @@ def _talent_values(result: LiteratureChapter) -> None:
     v["lit_pct_text_ae"] = int(len(in_text))
     v["lit_pct_text_ae_mismatch"] = int((~in_text["match"]).sum())
     v["lit_pct_text_ae_sentence"] = "; ".join(
-        f"{r.label.split(' (')[0].lower()}: {r.published_pct:g}% printed, "
-        f"{r.count} of {r.denominator} = {r.recomputed_pct:.1f}% from Table 3"
-        + (f" ({_short_reason(r.explanation)})" if r.explanation else "")
-        for r in in_text.itertuples(index=False))
+        f"{r['label'].split(' (')[0].lower()}: {r['published_pct']:g}% printed, "
+        f"{r['count']} of {r['denominator']} = {r['recomputed_pct']:.1f}% from Table 3"
+        + (f" ({_short_reason(r['explanation'])})" if r["explanation"] else "")
+        for r in in_text.to_dict("records"))
 
     _design_values(result)
 
@@ -193,6 +193,11 @@ def _talent_values(result: LiteratureChapter) -> None:
         v[f"lit_ae34_{key}_pct"] = float(top["pct"])
     v["lit_discontinued_pct"] = lit.talent_value(talent, "discontinuation_toxicity", "total",
                                                  "published_pct")
+
+
+def _endpoint_row(counts: pd.DataFrame, endpoint: str, cohort: str) -> pd.Series:
+    """The row of :func:`netcomp.literature.talent_endpoint_counts` for one endpoint and cohort."""
+    return counts[(counts["endpoint"] == endpoint) & (counts["cohort"] == cohort)].iloc[0]
 
 
 def _short_reason(explanation: str) -> str:
@@ -226,25 +231,25 @@ def _design_values(result: LiteratureChapter) -> None:
         f"the smallest such design has {int(first['exact_min_n'])} patients per cohort, "
         f"not the article's {n}")
     sentences = []
-    for rec, key in zip(design.itertuples(index=False), ("pan", "gi"), strict=True):
-        v[f"lit_rule_responses_{key}"] = int(rec.responses)
-        v[f"lit_rule_assessed_{key}"] = int(rec.assessed)
-        v[f"lit_rule_p_{key}"] = float(rec.p_one_sided)
-        v[f"lit_rule_meets_{key}"] = "yes" if rec.meets_rule else "no"
-        if rec.meets_rule:
-            extra = int(rec.responses) - r
+    for rec, key in zip(design.to_dict("records"), ("pan", "gi"), strict=True):
+        v[f"lit_rule_responses_{key}"] = int(rec["responses"])
+        v[f"lit_rule_assessed_{key}"] = int(rec["assessed"])
+        v[f"lit_rule_p_{key}"] = float(rec["p_one_sided"])
+        v[f"lit_rule_meets_{key}"] = "yes" if rec["meets_rule"] else "no"
+        if rec["meets_rule"]:
+            extra = int(rec["responses"]) - r
             verdict = (f"{extra} more than the {r} the rule needs" if extra else
                        f"exactly the {r} the rule needs")
         else:
-            short = r - int(rec.responses)
+            short = r - int(rec["responses"])
             verdict = (f"{'one' if short == 1 else short} short of the {r} the rule needs: by the trial's "
                        "own design, this cohort does not show a response rate above "
-                       f"{float(rec.null_rate_pct):g}%")
+                       f"{float(rec['null_rate_pct']):g}%")
         sentences.append(
-            f"The {rec.cohort} cohort had {int(rec.responses)} responses among "
-            f"{int(rec.assessed)} patients assessed ({int(rec.enrolled)} enrolled), {verdict} "
-            f"(exact binomial test, one-sided, against {float(rec.null_rate_pct):g}%: "
-            f"p = {_p_text(float(rec.p_one_sided))}).")
+            f"The {rec['cohort']} cohort had {int(rec['responses'])} responses among "
+            f"{int(rec['assessed'])} patients assessed ({int(rec['enrolled'])} enrolled), {verdict} "
+            f"(exact binomial test, one-sided, against {float(rec['null_rate_pct']):g}%: "
+            f"p = {_p_text(float(rec['p_one_sided']))}).")
     v["lit_rule_sentence"] = " ".join(sentences)
 
     checks = lit.text_checks(talent)
@@ -261,10 +266,10 @@ def _design_values(result: LiteratureChapter) -> None:
     v["lit_follow_up"] = lit.talent_value(talent, "follow_up_median", "total", "value")
     off = checks[(checks["where"] == "discussion") & ~checks["agrees"]]
     v["lit_text_discussion_sentence"] = "; ".join(
-        f"{r.cohort} {r.compared_with.removeprefix('results: ')}: {r.published:g} months in "
-        f"the discussion, {r.computed:g} in the results"
-        for r in off.itertuples(index=False)) or "none"
-    dose = checks.set_index("check").loc["dose_reduction_or_interruption"]
+        f"{r['cohort']} {r['compared_with'].removeprefix('results: ')}: {r['published']:g} "
+        f"months in the discussion, {r['computed']:g} in the results"
+        for r in off.to_dict("records")) or "none"
+    dose = checks[checks["check"] == "dose_reduction_or_interruption"].iloc[0]
     v["lit_dose_any_pct"] = float(dose["published"])
     v["lit_dose_sentence"] = str(dose["explanation"])
 
@@ -283,7 +288,7 @@ def _trial_values(result: LiteratureChapter) -> None:
              lit_orr_reported=int((orr["count_basis"] == "reported counts").sum()),
              lit_orr_implied=int((orr["count_basis"] == "implied by n and %").sum()),
              lit_orr_nocounts=int((orr["count_basis"] == "no counts").sum()))
-    benchmark = float(trials.set_index("trial_id").loc["raymond_sunitinib", "orr_pct"])
+    benchmark = float(trials.loc[trials["trial_id"] == "raymond_sunitinib", "orr_pct"].iloc[0])
     v["lit_sunitinib_orr"] = benchmark
     approved = lit.approved_therapies(trials)
     result.approved = approved
@@ -312,21 +317,23 @@ def _trial_values(result: LiteratureChapter) -> None:
     single_arm = trials[trials["orr_pct"].notna() & trials["n"].notna()
                         & trials["comparator"].isin(["", "none"])
                         & ~trials["trial_id"].str.startswith("talent")]
-    rows, several, none = [], [], []
-    for rec in single_arm.itertuples(index=False):
-        n_pat, decimals = int(rec.n), int(rec.orr_decimals)
-        if lit.implied_events(rec.orr_pct, n_pat, decimals) is not None:
+    rows: list[dict[str, Any]] = []
+    several: list[str] = []
+    none: list[str] = []
+    for rec in single_arm.to_dict("records"):
+        n_pat, decimals = int(rec["n"]), int(rec["orr_decimals"])
+        if lit.implied_events(rec["orr_pct"], n_pat, decimals) is not None:
             continue  # exactly one count fits: the forest plot draws its interval
         fits = [k for k in range(n_pat + 1)
-                if lit.rounded_percent(k, n_pat, decimals) == rec.orr_pct]
-        (several if fits else none).append(rec.trial)
-        centre = round(rec.orr_pct * n_pat / 100)
+                if lit.rounded_percent(k, n_pat, decimals) == rec["orr_pct"]]
+        (several if fits else none).append(rec["trial"])
+        centre = round(rec["orr_pct"] * n_pat / 100)
         for k in range(max(centre - 2, 0), min(centre + 2, n_pat) + 1):
             printed = lit.rounded_percent(k, n_pat, decimals)
-            rows.append({"study": rec.trial, "patients": n_pat,
-                         "published ORR (%)": rec.orr_pct, "responders": k,
+            rows.append({"study": rec["trial"], "patients": n_pat,
+                         "published ORR (%)": rec["orr_pct"], "responders": k,
                          "100 k / n": 100 * k / n_pat, "prints as": printed,
-                         "fits": printed == rec.orr_pct})
+                         "fits": printed == rec["orr_pct"]})
     result.count_rows = pd.DataFrame(rows)
     v["ex_lit4_several"] = "; ".join(several) or "none of these studies"
     v["ex_lit4_none"] = "; ".join(none) or "none of these studies"
@@ -335,7 +342,7 @@ def _trial_values(result: LiteratureChapter) -> None:
 # --------------------------------------------------------------------------- the cultures
 
 
-def _ci_text(row: Mapping[str, Any]) -> str:
+def _ci_text(row: pd.Series | Mapping[str, Any]) -> str:
     return (f"{float(row['rate_pct']):.1f}%, {INVITRO_CI} {float(row['ci_low_pct']):.1f} to "
             f"{float(row['ci_high_pct']):.1f}%")
 
@@ -491,7 +498,7 @@ def _exercise_thresholds(result: LiteratureChapter, p: Mapping[str, Any]) -> Non
 
 def _exercise_methods(result: LiteratureChapter) -> None:
     v = result.values
-    talent_orr = result.endpoint_counts.set_index(["endpoint", "cohort"]).loc[("ORR", "total")]
+    talent_orr = _endpoint_row(result.endpoint_counts, "ORR", "total")
     populations = [("TALENT total", "talent", int(talent_orr["events"]), int(talent_orr["n"]))]
     if result.classes is not None:
         k, n = int(result.classes.sum()), int(result.classes.size)
@@ -510,7 +517,8 @@ def _exercise_methods(result: LiteratureChapter) -> None:
         v[f"ex_lit3_low_spread_{key}"] = float(part["low (%)"].max() - part["low (%)"].min())
         v[f"ex_lit3_width_min_{key}"] = float(part["width (points)"].min())
         v[f"ex_lit3_width_max_{key}"] = float(part["width (points)"].max())
-        v[f"ex_lit3_widest_{key}"] = str(part.loc[part["width (points)"].idxmax(), "method"])
+        widest = int(np.argmax(part["width (points)"].to_numpy(dtype=float)))
+        v[f"ex_lit3_widest_{key}"] = str(part["method"].iloc[widest])
     if result.classes is None:
         result.notice(SECTION_EX3, "the cultures could not be classified in this build",
                       "classify the cultures first (see the comparison above)")
