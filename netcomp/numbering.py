@@ -47,6 +47,10 @@ class Numbering:
             self._labels[(kind, key)] = f"{kind} {self.chapter}.{self._counts[kind]}"
         return self._labels[(kind, key)]
 
+    def labels(self, kind: str) -> dict[str, str]:
+        """Every label of ``kind`` handed out so far, key -> label, in the order asked."""
+        return {key: label for (k, key), label in self._labels.items() if k == kind}
+
 
 _BY_NOTEBOOK: dict[str, Numbering] = {}
 

@@ -192,14 +192,18 @@ def test_every_figure_has_its_data_and_a_provenance_caption(built_book: Path):
     for page in pages:
         html = page.read_text()
         images = re.findall(r'<img [^>]*src="(\.\./_images/[^"]+)"', html)
-        captions = re.findall(r"Figure <code[^>]*><span class=\"pre\">([\w.-]+)</span></code>"
-                              r": drawn by", html)
-        assert len(images) == len(captions), page.name
-        for name in captions:
+        # every image is a figure whose caption ends with its provenance and downloads
+        figures = re.findall(r'<figure class="netcomp-figure[^"]*"[^>]*>(.*?)</figure>', html,
+                             flags=re.S)
+        assert len(images) == len(figures), page.name
+        for block in figures:
+            name = re.search(r'<img [^>]*src="\.\./_images/([\w.-]+)\.png"', block).group(1)
+            assert "Drawn by" in re.search(r'<div class="legend">(.*?)</div>', block,
+                                           flags=re.S).group(1), name
             for ext in ("png", "svg", "csv", "json"):
                 assert (built_book / "figures" / f"{name}.{ext}").is_file(), name
-            assert f"{name}.csv" in html  # downloadable from the page
-        total += len(captions)
+            assert f"{name}.csv" in block  # downloadable from the figure's caption
+        total += len(figures)
     assert total >= 15
 
 

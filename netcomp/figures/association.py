@@ -20,8 +20,10 @@ from netcomp.figures.style import (
     OKABE_ITO,
     SEQUENTIAL_CMAP,
     SERIES_COLOURS,
+    FigureText,
     new_figure,
 )
+from netcomp.figures.words import and_join, p_words, plural, reaches
 from netcomp.significance import significant
 
 CLASS_LABELS: dict[bool, str] = {True: "Responder", False: "Non-responder"}
@@ -197,7 +199,10 @@ def volcano_plot(
     ax.set_xlim(-105, 105)
     ax.set_xlabel("Responders minus non-responders with the feature (percentage points)")
     ax.set_ylabel("-log10(p), Fisher exact, two-sided")
-    ax.set_title(f"Screen of every gene against response ({len(data)} tests)")
+    not_drawn = len(screen) - len(data)  # clinical variables: no difference to draw
+    ax.set_title(f"Screen against response: {len(data)} of {len(screen)} tests drawn"
+                 + (f"\n(the other {not_drawn}: clinical variables, no difference to plot)"
+                    if not_drawn else ""))
     ax.legend(frameon=False, fontsize=8, loc="upper left")
     fig.tight_layout()
     return fig
@@ -228,7 +233,7 @@ def p_value_heatmap(
                       cmap=cmap, norm=norm,
                       extent=(cut[0] - dx, cut[-1] + dx, thr[0] - dy, thr[-1] + dy))
     sig = grid[significant(grid["p_value"], alpha)]
-    ax.scatter(sig["cutoff"], sig["threshold_pct"], s=6, color="white", edgecolor="black",
+    dots = ax.scatter(sig["cutoff"], sig["threshold_pct"], s=6, color="white", edgecolor="black",
                linewidth=0.3, label=f"p ≤ {alpha:g}")
     if chosen is not None:
         ax.scatter([chosen[1]], [chosen[0]], marker="*", s=180, color=OKABE_ITO["orange"],
@@ -239,10 +244,14 @@ def p_value_heatmap(
     ax.set_xlabel(f"{gene} overexpression cut-off (fold change, ratio)")
     ax.set_ylabel("Response threshold (% survival inhibition)")
     ax.set_title(f"{gene} vs response: p-value over the analyst's two choices")
-    handles, labels = ax.get_legend_handles_labels()
-    handles.append(Patch(color="#DDDDDD"))
-    labels.append("A class is empty")
-    ax.legend(handles, labels, frameon=True, fontsize=8, loc="upper right")
+    # the legend lists only what the figure shows: no dot entry without a dot, no grey entry
+    # without a grey cell
+    shown = [(h, lab) for h, lab in zip(*ax.get_legend_handles_labels(), strict=True)
+             if not (sig.empty and h is dots)]
+    if not np.isfinite(grid["p_value"].to_numpy(float)).all():
+        shown.append((Patch(color="#DDDDDD"), "A class is empty"))
+    if shown:
+        ax.legend(*zip(*shown, strict=True), frameon=True, fontsize=8, loc="upper right")
     fig.tight_layout()
     return fig
 
@@ -292,3 +301,142 @@ def leave_one_out_plot(loo: pd.DataFrame, alpha: float = 0.05,
               bbox_to_anchor=(0.4, -0.14), ncol=2)
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------- captions
+
+
+def fold_change_strip_text(data: pd.DataFrame, cutoff: float, gene: str = "HRAS") -> FigureText:
+    """Caption and alt text of :func:`fold_change_strip_plot` (the same table and cut-off)."""
+    resp = data["responder"].astype(bool)
+    fc = data["fold_change"].astype(float)
+    over = fc >= cutoff
+    a, n1 = int((over & resp).sum()), int(resp.sum())
+    c, n2 = int((over & ~resp).sum()), int((~resp).sum())
+    caption = (f"Each culture's {gene} fold change (tumour over matched healthy tissue, log "
+               f"scale) by response class; the dashed line is the overexpression cut-off "
+               f"({cutoff:g}), the dotted line no change (1). At or above the cut-off: {a} of "
+               f"{plural(n1, 'responder')} and {c} of {plural(n2, 'non-responder')}, the "
+               "counts of the 2×2 table.")
+    finite = fc[np.isfinite(fc) & (fc > 0)]
+    if len(finite):
+        i = (np.log2(finite) - np.log2(cutoff)).abs().idxmin()
+        caption += (f" The culture nearest the cut-off is {data.loc[i, 'culture_id']} (fold "
+                    f"change {fc[i]:.2f}): a slightly different cut-off would move it.")
+    alt = (f"Strip chart of {len(data)} labelled points in two columns, responders (blue) "
+           f"and non-responders (orange), on a logarithmic fold-change axis with a dashed "
+           f"cut-off line at {cutoff:g}; {a} of {n1} blue and {c} of {n2} orange points lie "
+           "above it.")
+    return FigureText(caption, alt)
+
+
+def contingency_text(table: pd.DataFrame, gene: str = "HRAS",
+                     p_two_sided: float | None = None,
+                     p_greater: float | None = None) -> FigureText:
+    """Caption and alt text of :func:`contingency_figure` (the same long 2x2 table)."""
+    counts = {(bool(r.feature_present), bool(r.responder)): int(r.count)
+              for r in table.itertuples(index=False)}
+    a, b = counts[(True, True)], counts[(True, False)]
+    c, d = counts[(False, True)], counts[(False, False)]
+    caption = (f"The 2×2 table of {gene} overexpression (rows) by response class (columns), "
+               f"in numbers of cultures: {a} of {plural(a + c, 'responder')} and {b} of "
+               f"{plural(b + d, 'non-responder')} overexpress {gene}. Each cell also gives "
+               "its share of the class, the two proportions Fisher's test compares.")
+    if p_two_sided is not None and p_greater is not None:
+        caption += (f" Fisher's exact test: p = {p_words(p_two_sided)} two-sided, "
+                    f"{p_words(p_greater)} one-sided (more overexpression in responders).")
+    alt = (f"A 2×2 table drawn as coloured boxes: {gene} overexpressed in {a} responders and "
+           f"{b} non-responders, not overexpressed in {c} responders and {d} non-responders; "
+           f"row totals {a + b} and {c + d}.")
+    return FigureText(caption, alt)
+
+
+def volcano_text(screen: pd.DataFrame, alpha: float = 0.05, fdr: float = 0.10,
+                 gene: str = "HRAS") -> FigureText:
+    """Caption and alt text of :func:`volcano_plot` (the same screen)."""
+    drawn = screen[np.isfinite(screen["difference"].to_numpy(float))]
+    n_clinical = len(screen) - len(drawn)
+    hits = drawn[reaches(drawn["p_value"], alpha)]
+    discoveries = int(reaches(screen["q_value"], fdr).sum())
+    caption = (f"Every feature of the screen: the share of responders minus the share of "
+               f"non-responders with the feature (percentage points) against -log10 of its "
+               f"two-sided Fisher p-value, so smaller p-values sit higher; circles are gene "
+               f"overexpression, triangles mutations, the dashed line p = {alpha:g}"
+               + (f" and the dotted line the largest p-value with a Benjamini-Hochberg q ≤ "
+                  f"{fdr:g}" if discoveries else "")
+               + f". The figure draws {len(drawn)} of the screen's {plural(len(screen), 'test')}"
+               + (f"; the {n_clinical} clinical variables have no such difference" if n_clinical
+                  else "") + ". "
+               + (f"{plural(len(hits), 'feature')} {'reaches' if len(hits) == 1 else 'reach'} "
+                  f"p ≤ {alpha:g} ({and_join(hits['feature'])})" if len(hits) else
+                  f"No feature reaches p ≤ {alpha:g}")
+               + (f", and {plural(discoveries, 'test')} "
+                  f"{'has' if discoveries == 1 else 'have'} q ≤ {fdr:g}." if discoveries else
+                  f", and no test has q ≤ {fdr:g}."))
+    row = drawn[(drawn["feature"] == gene) & (drawn["kind"] == "expression")]
+    if not row.empty:
+        rank = int((drawn["p_value"] < row["p_value"].iloc[0]).sum()) + 1
+        caption += (f" {gene} (in bold) has p = {p_words(row['p_value'].iloc[0])}, rank {rank} "
+                    f"of {len(drawn)}.")
+    alt = (f"Scatter plot of {len(drawn)} points, difference between classes from -100 to 100 "
+           f"percentage points across, -log10 p upwards, with a dashed horizontal line at "
+           f"p = {alpha:g} and the smallest p-values labelled by gene.")
+    return FigureText(caption, alt)
+
+
+def p_value_heatmap_text(grid: pd.DataFrame, alpha: float = 0.05,
+                         chosen: tuple[float, float] | None = None,
+                         gene: str = "HRAS") -> FigureText:
+    """Caption and alt text of :func:`p_value_heatmap` (the same long grid)."""
+    thr, cut = grid["threshold_pct"], grid["cutoff"]
+    tested = grid[np.isfinite(grid["p_value"].to_numpy(float))]
+    n_sig = int(reaches(tested["p_value"], alpha).sum())
+    caption = (f"The two-sided Fisher p-value of {gene} overexpression against response for "
+               f"every response threshold ({thr.min():g}% to {thr.max():g}%, rows) and "
+               f"overexpression cut-off ({cut.min():g} to {cut.max():g}, columns), coloured "
+               f"in bands")
+    p_here = None
+    if chosen is not None:
+        here = grid[np.isclose(thr, chosen[0]) & np.isclose(cut, chosen[1])]
+        p_here = float(here["p_value"].iloc[0]) if len(here) else None
+        caption += (f"; the star marks the chapter's choice (threshold {chosen[0]:g}%, cut-off "
+                    f"{chosen[1]:g}" + (f": p = {p_words(p_here)}" if p_here is not None
+                                       else "") + ")")
+    caption += (". The p-value changes only where a threshold or cut-off crosses a culture's "
+                "value, hence the blocks. ")
+    if len(tested):
+        best = tested.loc[tested["p_value"].idxmin()]
+        if p_here is not None and np.isclose(best["p_value"], p_here):
+            caption += "No point of the grid gives a smaller p-value than the chapter's choice; "
+        else:
+            caption += (f"The smallest p-value on the grid is {p_words(best['p_value'])} "
+                        f"(threshold {best['threshold_pct']:g}%, cut-off {best['cutoff']:g}); ")
+        caption += (f"white dots mark the points with p ≤ {alpha:g}." if n_sig else
+                    f"no point reaches p ≤ {alpha:g}.")
+    if len(tested) < len(grid):
+        caption += " Grey cells have an empty class, where no test is possible."
+    alt = ("Heat map of p-values over response threshold (vertical) and overexpression cut-off "
+           "(horizontal), in colour bands from dark (small p) to yellow (large p), with a star "
+           "at the chapter's choice.")
+    return FigureText(caption, alt)
+
+
+def leave_one_out_text(loo: pd.DataFrame, alpha: float = 0.05,
+                       full: tuple[float, float] | None = None) -> FigureText:
+    """Caption and alt text of :func:`leave_one_out_plot` (the same table)."""
+    two = loo[reaches(loo["p_two_sided"], alpha)]
+    one = loo[reaches(loo["p_greater"], alpha)]
+    caption = ("Fisher's test repeated without each culture in turn (rows: the culture left "
+               "out, its class and whether it overexpresses): circles are two-sided p-values, "
+               "diamonds one-sided ones (coloured by the class of the culture left out); the "
+               f"dashed line is alpha = {alpha:g}")
+    caption += (", the grey lines the p-values with every culture. " if full is not None
+                else ". ")
+    caption += (f"Leaving out {and_join(two['culture_id'])} brings the two-sided p to "
+                f"{alpha:g} or below" if len(two) else
+                f"No single culture's removal brings the two-sided p to {alpha:g} or below")
+    caption += (f"; the one-sided p reaches it without {plural(len(one), 'culture')}."
+                if len(one) else "; nor the one-sided p.")
+    alt = (f"Dot plot with one row per culture left out ({len(loo)} rows), a circle and a "
+           f"diamond per row at its two p-values, and a dashed vertical line at {alpha:g}.")
+    return FigureText(caption, alt)

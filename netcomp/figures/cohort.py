@@ -1,4 +1,8 @@
-"""Figures of the data-import chapter: replicate spread, mutations, expression."""
+"""Figures of the data-import chapter: replicate spread, mutations, expression.
+
+Each ``*_text`` function gives the caption and alt text of the figure of the same data
+(:class:`netcomp.figures.style.FigureText`), with the cohort's own numbers.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from netcomp.figures.style import DIVERGING_CMAP, OKABE_ITO, SERIES_COLOURS, new_figure
+from netcomp.figures.style import (
+    DIVERGING_CMAP,
+    OKABE_ITO,
+    SERIES_COLOURS,
+    FigureText,
+    new_figure,
+)
+from netcomp.figures.words import and_join, plural, site_words
 
 #: Widest and tallest a figure may grow with the cohort (inches), and the most cultures
 #: (or genes) labelled one by one; beyond that the axis says how many there are.
@@ -67,7 +78,7 @@ def mutation_matrix(matrix: pd.DataFrame) -> plt.Figure:
         ax.grid(which="minor", color="white", linewidth=1.5)
         ax.tick_params(which="minor", length=0)
     ax.set_ylabel("Panel gene (number of cultures mutated)")
-    ax.set_title("Detected mutations (red: mutated)")
+    ax.set_title("Detected mutations (filled cell: mutated)")
     for side in ("top", "right", "left", "bottom"):
         ax.spines[side].set_visible(False)
     fig.tight_layout()
@@ -116,3 +127,86 @@ def site_grade_bars(table: pd.DataFrame) -> plt.Figure:
     ax.legend(title="Grade", frameon=False)
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------- captions
+
+
+def site_grade_text(table: pd.DataFrame) -> FigureText:
+    """Caption and alt text of :func:`site_grade_bars` (the same table)."""
+    per_site = table.sum(axis=1).sort_values(ascending=False, kind="stable")
+    per_grade = table.sum(axis=0)
+    n = int(per_site.sum())
+    sites = and_join(f"{site_words(s)} {int(k)}" for s, k in per_site.items())
+    grades = and_join(f"{g} {int(k)}" for g, k in per_grade.items())
+    top = per_site.index[0] if len(per_site) else ""
+    caption = (f"The {plural(n, 'culture')} of the cohort by site of origin of the tumour, "
+               f"each bar split by WHO grade. The largest group is {site_words(top)} "
+               f"({int(per_site.iloc[0]) if len(per_site) else 0}); by grade: {grades}.")
+    alt = (f"Horizontal stacked bar chart of the number of cultures per site of origin "
+           f"({sites}), each bar coloured by WHO grade ({grades}).")
+    return FigureText(caption, alt)
+
+
+def replicate_spread_text(viability: pd.DataFrame) -> FigureText:
+    """Caption and alt text of :func:`replicate_spread` (the same viability table)."""
+    drugs = sorted(viability["drug"].astype(str).unique())
+    cultures = viability["culture_id"].astype(str).unique()
+    keys = ["culture_id", "drug", "concentration_um"]
+    spread = viability.groupby(keys)["viability_pct"].agg(lambda v: float(v.max() - v.min()))
+    widest = spread.idxmax() if len(spread) else None
+    caption = (f"Viability of every replicate well (dots) and the mean of the wells (bars) for "
+               f"each of the {plural(len(cultures), 'culture')} and "
+               f"{plural(len(drugs), 'drug')} ({and_join(drugs)}), as a percentage of the "
+               "untreated control; the dotted line at 100% is no effect. Dots close to their "
+               "bar mean that the culture's mean can be trusted.")
+    if widest is not None:
+        caption += (f" The widest spread between the wells of one measurement is "
+                    f"{spread.max():.1f} points ({widest[0]}, {widest[1]}).")
+    alt = (f"Grouped bar chart with one group of {len(drugs)} bars per culture "
+           f"({len(cultures)} groups), one bar per drug with the replicate wells as dots over "
+           f"it; viability from 0 to above 100% on the vertical axis.")
+    return FigureText(caption, alt)
+
+
+def mutation_matrix_text(matrix: pd.DataFrame) -> FigureText:
+    """Caption and alt text of :func:`mutation_matrix` (the same culture-by-gene grid)."""
+    counts = matrix.astype(int).sum(axis=0)
+    counts = counts[counts > 0].sort_values(ascending=False, kind="stable")
+    n_cultures = len(matrix)
+    carriers = int(matrix.astype(bool).any(axis=1).sum())
+    top = [str(g) for g, k in counts.items() if k == counts.max()] if len(counts) else []
+    who = (f"All {plural(n_cultures, 'culture')} carry" if carriers == n_cultures and n_cultures > 1
+           else f"{carriers} of the {plural(n_cultures, 'culture')} "
+                f"{'carries' if carriers == 1 else 'carry'}")
+    most = (f"the gene mutated most often is {top[0]}" if len(top) == 1
+            else f"the genes mutated most often are {and_join(top)}")
+    caption = (f"Mutations detected by the panel: one row per gene mutated in at least one "
+               f"culture (with its number of mutated cultures), one column per culture; a "
+               f"filled cell is a mutation. {who} at least one; {most} "
+               f"({plural(int(counts.max()) if len(counts) else 0, 'culture')}).")
+    alt = (f"Grid of {len(counts)} genes by {n_cultures} cultures with filled cells where a "
+           f"culture carries a mutation of the gene; genes sorted from most to least often "
+           f"mutated ({and_join((f'{g} {int(k)}' for g, k in counts.items()), limit=8)}).")
+    return FigureText(caption, alt)
+
+
+def expression_heatmap_text(log2_fc: pd.DataFrame,
+                            groups: dict[str, tuple[str, ...]] | None = None) -> FigureText:
+    """Caption and alt text of :func:`expression_heatmap` (cultures by genes, log2 ratios)."""
+    values = log2_fc.astype(float)
+    stacked = values.stack()
+    stacked = stacked[np.isfinite(stacked.to_numpy(float))]
+    rows = "rows, with its receptor family" if groups else "rows"
+    caption = (f"Expression of each gene ({rows}) in each culture "
+               "(columns) against the matched healthy tissue, as a log2 fold change: orange "
+               "above 0 (more in the tumour; 1 = doubled), purple below (less; -1 = halved), "
+               "white unchanged.")
+    if len(stacked):
+        (hi_c, hi_g), (lo_c, lo_g) = stacked.idxmax(), stacked.idxmin()
+        caption += (f" The strongest overexpression is {hi_g} in {hi_c} "
+                    f"({2 ** stacked.max():.1f}-fold), the strongest loss {lo_g} in {lo_c} "
+                    f"({2 ** stacked.min():.2f}-fold).")
+    alt = (f"Heat map of {values.shape[1]} genes by {values.shape[0]} cultures, cells coloured "
+           "from purple (lower in the tumour) through white to orange (higher in the tumour).")
+    return FigureText(caption, alt)

@@ -1,10 +1,13 @@
 """Figures of the literature chapter: response rates across trials, TALENT's intervals and AEs.
 
 Each function takes a tidy table from :mod:`netcomp.literature` and returns a Figure;
-saving (with the plotted data) is left to :func:`netcomp.figures.style.save_figure`.
+saving (with the plotted data) is left to :func:`netcomp.figures.style.save_figure`. Each
+``*_text`` function gives the caption and alt text of the figure of the same table.
 """
 
 from __future__ import annotations
+
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -12,7 +15,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from netcomp.figures.style import OKABE_ITO, new_figure
+from netcomp.figures.style import OKABE_ITO, FigureText, new_figure
+from netcomp.figures.words import and_join, plural
 from netcomp.literature import COHORTS, INTERVAL_METHODS
 
 #: Colour of TALENT's rows (highlighted) and of the other trials.
@@ -34,23 +38,38 @@ def _wrap(label: str, width: int = 72) -> str:
     return label if len(label) <= width else label[: width - 1].rstrip() + "…"
 
 
+def _wrap_lines(label: str, width: int = 34, lines: int = 3) -> str:
+    """A long label wrapped onto at most ``lines`` lines of about ``width`` characters.
+
+    Nothing is cut unless the label needs more lines than that, so a trial's name and its
+    drug stay readable at a size a page can show. "et al." stays on one line.
+    """
+    parts = textwrap.wrap(label.replace("et al.", "et\u00a0al."), width=width,
+                          break_long_words=False) or [""]
+    if len(parts) > lines:
+        parts = [*parts[: lines - 1], _wrap(" ".join(parts[lines - 1:]), width)]
+    return "\n".join(parts)
+
+
 def plot_orr_forest(orr: pd.DataFrame, title: str | None = None) -> Figure:
     """Forest-style plot of objective response rates with their CIs where counts allow.
 
     ``orr`` is :func:`netcomp.literature.trial_orr_table`. TALENT's cohorts are drawn in
     their own colour; CIs from reported counts are solid, CIs from counts implied by n and
-    % are dashed, and rows without counts show the point only.
+    % are dashed, and rows without counts show the point only. Each row's label (the trial
+    and, in brackets, its drug) is wrapped over up to three lines rather than cut, in 9-point
+    type.
     """
     if orr.empty:
         raise ValueError("no trial reports an objective response rate")
     n_rows = len(orr)
-    fig, ax = new_figure(8.6, 0.3 * n_rows + 2.2)
+    fig, ax = new_figure(7.4, 0.46 * n_rows + 2.4)
     y = np.arange(n_rows)[::-1]
     for yi, rec in zip(y, orr.itertuples(index=False), strict=True):
         colour = TALENT_COLOUR if rec.is_talent else OTHER_COLOUR
         if np.isfinite(rec.ci_low_pct):
             style = "-" if rec.count_basis == "reported counts" else "--"
-            ax.plot([rec.ci_low_pct, rec.ci_high_pct], [yi, yi], style, color=colour, lw=1.6)
+            ax.plot([rec.ci_low_pct, rec.ci_high_pct], [yi, yi], style, color=colour, lw=1.8)
         filled = rec.count_basis != "no counts"
         ax.plot(
             rec.orr_pct,
@@ -58,17 +77,17 @@ def plot_orr_forest(orr: pd.DataFrame, title: str | None = None) -> Figure:
             "D" if rec.is_talent else "o",
             color=colour,
             markerfacecolor=colour if filled else "white",
-            markersize=6,
+            markersize=7,
         )
         size = f"{rec.events}/{rec.n}" if pd.notna(rec.n) else ""
-        ax.text(101, yi, size, va="center", fontsize=8, color="0.3")
-    ax.text(101, n_rows - 0.5, "events/n", fontsize=8, color="0.3", va="bottom")
+        ax.text(102, yi, size, va="center", fontsize=9, color="0.3")
+    ax.text(102, n_rows - 0.5, "events/n", fontsize=9, color="0.3", va="bottom")
     ax.set_yticks(y)
     names = [
         lbl if str(drug).lower() in lbl.lower() else f"{lbl} [{drug}]"
         for lbl, drug in zip(orr["label"], orr["drug"], strict=True)
     ]
-    ax.set_yticklabels([_wrap(name) for name in names], fontsize=8)
+    ax.set_yticklabels([_wrap_lines(name) for name in names], fontsize=9, linespacing=1.0)
     for tick, talent in zip(ax.get_yticklabels(), orr["is_talent"], strict=True):
         if talent:
             tick.set_color(TALENT_COLOUR)
@@ -88,8 +107,9 @@ def plot_orr_forest(orr: pd.DataFrame, title: str | None = None) -> Figure:
         Line2D([], [], color="0.35", lw=1.6, ls="--", label="95% CI from counts implied by n and %"),
         Line2D([], [], color="0.35", marker="o", markerfacecolor="white", lw=0, label="no counts given: no CI"),
     ]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.4, -0.09), ncol=2, fontsize=7.5,
-              frameon=False, title=f"95% CI method: {ci_name}", title_fontsize=7.5)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.3, -0.06), ncol=2,
+              fontsize=8.5, frameon=False, title=f"95% CI method: {ci_name}",
+              title_fontsize=8.5)
     ax.set_title(title or "Objective response rates of systemic therapies for GEP-NETs")
     fig.tight_layout()
     return fig
@@ -167,3 +187,70 @@ def plot_adverse_events(ae: pd.DataFrame, title: str | None = None) -> Figure:
     fig.suptitle(title or "TALENT: most frequent adverse events by grade and cohort", fontsize=11)
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------- captions
+
+
+def orr_forest_text(orr: pd.DataFrame) -> FigureText:
+    """Caption and alt text of :func:`plot_orr_forest` (the same table)."""
+    talent = orr[orr["is_talent"].astype(bool)]
+    others = orr[~orr["is_talent"].astype(bool)]
+    with_ci = int(np.isfinite(orr["ci_low_pct"].to_numpy(float)).sum())
+    caption = (f"Objective response rates of {plural(len(orr), 'trial or study', 'trials or studies')} "
+               "of systemic therapies for GEP-NETs, as the source documents report them, "
+               "highest first after TALENT (diamonds, in vermillion); a line is a 95% "
+               "confidence interval, solid from reported counts, dashed from counts implied by "
+               f"the number of patients and the printed percentage ({with_ci} rows have one). "
+               "The trials differ in patients, previous treatment and response review, so the "
+               "rates are context, not a like-for-like comparison.")
+    if len(talent):
+        rates = and_join(f"{r.label.split(', ')[-1]} {r.orr_pct:g}%" for r in talent.itertuples())
+        caption += f" TALENT: {rates}."
+    if len(others):
+        caption += (f" The other rates run from {others['orr_pct'].min():g}% to "
+                    f"{others['orr_pct'].max():g}%.")
+    alt = (f"Forest plot with one row per trial ({len(orr)} rows), a marker at each response "
+           "rate from 0 to 100% and a horizontal line for its interval where there is one; "
+           "TALENT's rows at the top in vermillion.")
+    return FigureText(caption, alt)
+
+
+def interval_methods_text(intervals: pd.DataFrame) -> FigureText:
+    """Caption and alt text of :func:`plot_interval_methods` (the same table)."""
+    methods = [m for m in INTERVAL_METHODS if m in set(intervals["method"])]
+    keys = intervals.loc[:, ["endpoint", "cohort"]].drop_duplicates()
+    matched = intervals.groupby("method")["match"].sum()
+    best = matched.idxmax() if len(matched) else None
+    caption = ("TALENT's published 95% confidence intervals (grey bands) for the objective "
+               "response rate (ORR) and disease control rate (DCR) of each cohort, beside the "
+               f"intervals recomputed from the counts by {plural(len(methods), 'method')} "
+               "(coloured lines); the short vertical mark is the rate. A method that "
+               "reproduces the published interval fills its band exactly.")
+    if best is not None:
+        caption += (f" {INTERVAL_METHODS[best]} reproduces {int(matched[best])} of the "
+                    f"{len(keys)} published intervals to the printed decimal.")
+    alt = (f"Interval plot with {len(keys)} rows (endpoint and cohort), each a grey band with "
+           f"{len(methods)} coloured horizontal lines over it, on a scale of 0 to 100% of "
+           "patients.")
+    return FigureText(caption, alt)
+
+
+def adverse_events_text(ae: pd.DataFrame) -> FigureText:
+    """Caption and alt text of :func:`plot_adverse_events` (the same table)."""
+    events = list(dict.fromkeys(ae["event"]))
+    cohorts = [c for c in COHORTS if c in set(ae["cohort"])]
+    totals = ae.groupby(["cohort", "event"])["pct"].sum()
+    tops = []
+    for cohort in cohorts:
+        top = totals[cohort].idxmax()
+        tops.append(f"{cohort}, {top.lower()} ({totals[cohort].max():.0f}% of patients)")
+    caption = (f"The {plural(len(events), 'most frequent adverse event')} of TALENT by "
+               "toxicity grade (CTCAE v4.03), one panel per cohort: each bar stacks the "
+               "patients with a grade 1/2 event (light blue) and a grade 3/4 event "
+               "(vermillion), as percentages recomputed from the counts of the article's "
+               f"Table 3. The most frequent event in each cohort: {'; '.join(tops)}.")
+    alt = (f"{plural(len(cohorts), 'panel')} of horizontal stacked bars, one bar per adverse "
+           f"event ({len(events)} events, most frequent at the top), split into grade 1/2 and "
+           "grade 3/4.")
+    return FigureText(caption, alt)

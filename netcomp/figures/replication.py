@@ -17,7 +17,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from scipy import stats
 
-from netcomp.figures.style import OKABE_ITO, new_figure
+from netcomp.figures.style import OKABE_ITO, FigureText, new_figure
+from netcomp.figures.words import and_join, plural
 from netcomp.replication import BetaDifference, BetaPrior
 
 COLOURS = (OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["green"], OKABE_ITO["vermillion"])
@@ -48,11 +49,25 @@ def _prior_difference(prior_r: BetaPrior, prior_nr: BetaPrior) -> np.ndarray:
                                                                   PRIOR_DRAWS)
 
 
+def _study_label(study: str) -> str:
+    """A forest row's label on at most two short lines (9-point type fits a phone-wide page)."""
+    if study.startswith("prediction from "):
+        return "prediction for a new cohort\n(from " + study.removeprefix("prediction from ") + ")"
+    return study
+
+
 def replication_plot(forest: pd.DataFrame, posteriors: list[BetaDifference],
                      priors: list[tuple[BetaPrior, BetaPrior]], gene: str,
                      confidence: float = 0.95) -> plt.Figure:
-    """Top: log odds ratios (Haldane-corrected where a cell is zero); bottom: posteriors."""
-    fig, (left, right) = new_figure(8.0, 8.6, nrows=2, gridspec_kw={"height_ratios": [1, 1.1]})
+    """Top: log odds ratios (Haldane-corrected where a cell is zero); bottom: posteriors.
+
+    The forest's rows take the height they need (not half the figure); its labels are
+    9-point and wrapped, and both legends sit under their panels, so the figure keeps the
+    page's width and its text stays readable when the page scales it down.
+    """
+    top_height = 0.5 * len(forest) + 1.3
+    fig, (left, right) = new_figure(7.2, top_height + 5.4, nrows=2,
+                                    gridspec_kw={"height_ratios": [top_height, 3.6]})
     y = np.arange(len(forest))[::-1]
     for yi, r in zip(y, forest.itertuples(), strict=True):
         pi = r.kind == "prediction interval"
@@ -63,10 +78,11 @@ def replication_plot(forest: pd.DataFrame, posteriors: list[BetaDifference],
         if not pi:
             left.plot(r.log_or, yi, "o", color=colour, mec="black", ms=8)
     left.axvline(0, color="black", ls=":", lw=1)
-    left.set_yticks(y, [str(s) for s in forest["study"]], fontsize=8)
+    left.set_yticks(y, [_study_label(str(s)) for s in forest["study"]], fontsize=9)
+    left.set_ylim(-0.6, len(forest) - 0.4)
     left.set_ylabel("Study")
-    left.set_xlabel("log odds ratio (0 = no association;\n0.5 added to every cell of a table "
-                    "with a zero cell)")
+    left.set_xlabel("log odds ratio (0 = no association; 0.5 added to every cell\n"
+                    "of a table with a zero cell)")
     left.set_title(f"{gene} overexpression and response: log odds ratios, "
                    f"{100 * confidence:g}% intervals")
     left.legend(handles=[Line2D([], [], color=OKABE_ITO["blue"], lw=2.5, marker="o",
@@ -75,7 +91,8 @@ def replication_plot(forest: pd.DataFrame, posteriors: list[BetaDifference],
                                 mec="black", label="this cohort (Woolf interval)"),
                          Patch(color=OKABE_ITO["grey"], alpha=0.5,
                                label="prediction interval for a new cohort")],
-                frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+                frameon=False, fontsize=8.5, loc="upper center", ncols=2,
+                bbox_to_anchor=(0.4, -0.42))
 
     bins = np.linspace(-1, 1, 81)
     for i, (post, (pr, pn)) in enumerate(zip(posteriors, priors, strict=True)):
@@ -91,8 +108,38 @@ def replication_plot(forest: pd.DataFrame, posteriors: list[BetaDifference],
     right.set_xlabel("Share overexpressing the gene: responders minus non-responders")
     right.set_ylabel("Density")
     right.set_title("Difference in overexpression: prior (dashed) and posterior")
-    right.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    right.legend(frameon=False, fontsize=8.5, loc="upper center", ncols=2,
+                 bbox_to_anchor=(0.45, -0.16))
     if not math.isfinite(float(forest[["low", "high"]].to_numpy().max())):
         left.set_xlim(-10, 10)
     fig.tight_layout()
     return fig
+
+
+def replication_text(forest: pd.DataFrame, posteriors: list[BetaDifference], gene: str,
+                     confidence: float = 0.95) -> FigureText:
+    """Caption and alt text of :func:`replication_plot` (the same forest and posteriors)."""
+    studies = forest[forest["kind"] == "study"]
+    pis = forest[forest["kind"] == "prediction interval"]
+    cohort = studies[studies["study"] == "This cohort"]
+    caption = (f"Top: the log odds ratio of {gene} overexpression and response in each "
+               f"published version and in this cohort, with its {100 * confidence:g}% Woolf "
+               "interval (0.5 added to each cell of a table with a zero cell), and in grey the "
+               "prediction interval the published table gives for a new cohort of this size; 0 "
+               "is no association. Bottom: the posterior of the difference in the share "
+               "overexpressing between the classes (solid) under each prior, and the prior's "
+               "own distribution of it (dashed).")
+    if len(cohort) and len(pis):
+        r = cohort.iloc[0]
+        inside = all(p.low <= r.log_or <= p.high for p in pis.itertuples())
+        caption += (f" This cohort's log odds ratio, {r.log_or:.2f}, lies "
+                    f"{'inside' if inside else 'outside'} the prediction "
+                    f"interval{'s' if len(pis) > 1 else ''}.")
+    if posteriors:
+        reads = and_join(f"{100 * post.p_positive:.1f}% with the {post.label}"
+                         for post in posteriors)
+        caption += f" Posterior probability that the difference is positive: {reads}."
+    alt = (f"Two panels: above, {plural(len(forest), 'horizontal interval')} on a log odds "
+           "ratio axis with a dotted line at 0; below, density curves of the difference "
+           "between -1 and 1, solid posteriors and dashed priors.")
+    return FigureText(caption, alt)

@@ -3,6 +3,7 @@
 Each function takes the tidy tables of :mod:`netcomp.response` / :mod:`netcomp.doseresponse`
 and returns a matplotlib Figure drawn in the book's style (colour-blind-safe class colours,
 labelled axes with units, a title). Saving is left to :func:`netcomp.figures.style.save_figure`.
+Each ``*_text`` function gives the caption and alt text of the figure of the same data.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from matplotlib import ticker
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from netcomp.figures.style import CLASS_COLOURS, OKABE_ITO, SERIES_COLOURS, new_figure
+from netcomp.figures.style import CLASS_COLOURS, OKABE_ITO, SERIES_COLOURS, FigureText, new_figure
+from netcomp.figures.words import and_join, p_words, plural, upper_first
 
 INHIBITION_LABEL = "Survival inhibition (%)"
 #: Widest figure (inches), whatever the number of cultures.
@@ -273,3 +275,129 @@ def classes_by_concentration_plot(summary: pd.DataFrame, drug: str,
               ncols=3)
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------- captions
+
+
+def waterfall_text(inhibition: pd.DataFrame, threshold_pct: float, drug: str) -> FigureText:
+    """Caption and alt text of :func:`waterfall_plot` (the same table and threshold)."""
+    data = inhibition.sort_values(["inhibition_pct", "culture_id"], ascending=[False, True])
+    values = data["inhibition_pct"].to_numpy(float)
+    n, k = len(values), int(np.sum(values > threshold_pct))
+    caption = (f"Survival inhibition by {drug} in each culture (bars: mean of the replicate "
+               f"wells; whiskers: their SD), sorted from the highest; blue bars are responders, "
+               f"orange bars non-responders, the dashed line the {threshold_pct:g}% threshold. "
+               f"{k} of the {plural(n, 'culture')} lie above it.")
+    if n:
+        gap = np.abs(values - threshold_pct)
+        i = int(np.argmin(gap))
+        caption += (f" Closest to the line is {data['culture_id'].iloc[i]} "
+                    f"({values[i]:.1f}%, "
+                    + (f"{gap[i]:.1f} points {'above' if values[i] > threshold_pct else 'below'}"
+                       if gap[i] > 0 else "on") + " it), the "
+                    "culture whose class depends most on the threshold.")
+    span = f" from {values.max():.1f}% down to {values.min():.1f}%" if n else ""
+    alt = (f"Bar chart of {n} cultures sorted by survival inhibition{span}, "
+           f"{k} blue bars above a dashed threshold line at {threshold_pct:g}% and "
+           f"{n - k} orange bars below it.")
+    return FigureText(caption, alt)
+
+
+def paired_text(paired: pd.DataFrame, drug: str, comparators: Sequence[str],
+                comparison: pd.DataFrame | None = None) -> FigureText:
+    """Caption and alt text of :func:`paired_plot`."""
+    parts, alt_parts = [], []
+    for comp in comparators:
+        sub = paired.loc[:, ["culture_id", drug, comp]].dropna()
+        higher = int((sub[drug] > sub[comp]).sum())
+        piece = (f"against {comp}, {drug} inhibited {higher} of the "
+                 f"{plural(len(sub), 'culture')} more (medians {np.median(sub[drug]):.1f}% "
+                 f"and {np.median(sub[comp]):.1f}%")
+        if comparison is not None:
+            hit = comparison[comparison["comparator"] == comp]
+            if not hit.empty and np.isfinite(hit["p_value"].iloc[0]):
+                piece += f"; Wilcoxon p = {p_words(hit['p_value'].iloc[0])}"
+        parts.append(piece + ")")
+        alt_parts.append(f"against {comp} ({plural(len(sub), 'culture')})")
+    caption = (f"Survival inhibition by {drug} and by each comparator in the same culture: one "
+               f"line per culture, coloured by its class for {drug}; black bars are medians, "
+               "the dashed line the threshold. A panel's title gives the Wilcoxon "
+               "signed-rank p-value (two-sided). Lines that cross mean that the two drugs do "
+               f"not rank the cultures alike. {upper_first('; '.join(parts))}.")
+    alt = (f"{plural(len(alt_parts), 'panel')} of paired dots joined by lines, {drug} "
+           f"{and_join(alt_parts)}, blue lines for responders and orange for non-responders.")
+    return FigureText(caption, alt)
+
+
+def threshold_sensitivity_text(sensitivity: pd.DataFrame, published_threshold_pct: float,
+                               window: float, drug: str) -> FigureText:
+    """Caption and alt text of :func:`threshold_sensitivity_plot`."""
+    data = sensitivity.sort_values("threshold_pct")
+    lo, hi = data["threshold_pct"].min(), data["threshold_pct"].max()
+    band = data[(data["threshold_pct"] >= published_threshold_pct - window)
+                & (data["threshold_pct"] <= published_threshold_pct + window)]
+    moves = int(np.abs(np.diff(band["n_responders"].to_numpy(int))).sum()) if len(band) else 0
+    caption = (f"Responders (solid) and non-responders (dash-dot) to {drug} as the response "
+               f"threshold moves from {lo:g}% to {hi:g}%; the dashed line is the published "
+               f"threshold ({published_threshold_pct:g}%), the grey band ±{window:g} points "
+               "around it. Each step is a culture changing class. Inside the band "
+               f"{plural(moves, 'culture')} {'changes' if moves == 1 else 'change'} class: "
+               f"{'its class rests' if moves == 1 else 'their classes rest'} on the exact "
+               "choice of threshold.")
+    alt = (f"Step chart of the number of responders falling from "
+           f"{int(data['n_responders'].max())} to {int(data['n_responders'].min())} as the "
+           f"threshold rises from {lo:g}% to {hi:g}%, the number of non-responders rising in "
+           f"mirror, with a shaded band around {published_threshold_pct:g}%.")
+    return FigureText(caption, alt)
+
+
+def response_by_group_text(groups: Mapping[str, pd.DataFrame], drug: str) -> FigureText:
+    """Caption and alt text of :func:`response_by_group_plot`."""
+    parts = []
+    for label, table in groups.items():
+        levels = [f"{str(lvl).replace('_', ' ')} {int(r)} of {int(r + nr)}" for lvl, r, nr in
+                  zip(table.iloc[:, 0], table["n_responders"], table["n_non_responders"],
+                      strict=True)]
+        parts.append(f"{label.lower()}: {and_join(levels, limit=8)}")
+    caption = (f"Responders (blue) and non-responders (orange, hatched) to {drug} in each "
+               "group of "
+               f"cultures, one panel per grouping. With one to a few cultures per bar, "
+               f"differences between bars are not evidence of an effect of the group. "
+               f"Responders by {'; by '.join(parts)}.")
+    alt = (f"{plural(len(groups), 'panel')} of stacked bar charts "
+           f"({and_join(label.lower() for label in groups)}), each bar split into responders "
+           "and non-responders.")
+    return FigureText(caption, alt)
+
+
+def dose_response_text(fits: pd.DataFrame, drug: str) -> FigureText:
+    """Caption and alt text of :func:`dose_response_plot` (one figure per drug)."""
+    fitted = fits[(fits["drug"] == drug) & (fits["status"] == "fitted")]
+    inside = fitted[fitted["ic50_within_range"].astype(bool)]
+    caption = (f"Viability of each culture tested with {drug} at four or more concentrations "
+               "(dots: mean ± SD of the replicate wells), with its fitted four-parameter "
+               "log-logistic curve and a dotted line at its IC50 (log concentration axis). "
+               f"{plural(len(fitted), 'culture')} fitted; {len(inside)} of them "
+               f"{'has its' if len(inside) == 1 else 'have their'} IC50 within the tested "
+               "concentrations, and an IC50 outside them is an extrapolation.")
+    alt = (f"Line chart of viability against {drug} concentration on a log axis, "
+           f"{plural(len(fitted), 'fitted curve')} falling from their upper to their lower "
+           "plateau, each with its measured points.")
+    return FigureText(caption, alt)
+
+
+def classes_by_concentration_text(summary: pd.DataFrame, drug: str,
+                                  threshold_pct: float) -> FigureText:
+    """Caption and alt text of :func:`classes_by_concentration_plot`."""
+    data = summary.sort_values("concentration_um")
+    chosen = data.loc[data["chosen"].astype(bool), "concentration_um"]
+    counts = and_join(f"{r.n_responders} of {r.n_cultures} at {r.concentration_um:g} µM"
+                      for r in data.itertuples())
+    caption = (f"Responders (circles) and non-responders (squares) to {drug} at each tested "
+               f"concentration, with the same {threshold_pct:g}% threshold; the dashed line "
+               f"marks the concentration the chapter classifies at"
+               f"{f' ({chosen.iloc[0]:g} µM)' if len(chosen) else ''}. Responders: {counts}.")
+    alt = (f"Line chart of the number of responders and non-responders at "
+           f"{plural(len(data), 'concentration')} of {drug} on a log axis.")
+    return FigureText(caption, alt)

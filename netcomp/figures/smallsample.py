@@ -2,7 +2,8 @@
 
 Each function takes a tidy table from :mod:`netcomp.smallsample` and returns a matplotlib
 Figure in the book's style (Okabe-Ito colours, labelled axes with units, a title). Saving
-is left to :func:`netcomp.figures.style.save_figure`, called with the same table.
+is left to :func:`netcomp.figures.style.save_figure`, called with the same table. Each
+``*_text`` function gives the caption and alt text of the figure of the same data.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from matplotlib import ticker
 from matplotlib.axis import Axis
 from matplotlib.lines import Line2D
 
-from netcomp.figures.style import OKABE_ITO, SERIES_COLOURS, new_figure
+from netcomp.figures.style import OKABE_ITO, SERIES_COLOURS, FigureText, new_figure
+from netcomp.figures.words import and_join, p_words, plural, reaches
 
 #: Display names and colours of the tests compared in the exact-versus-approximate figure.
 TEST_SERIES: tuple[tuple[str, str, str], ...] = (
@@ -24,6 +26,10 @@ TEST_SERIES: tuple[tuple[str, str, str], ...] = (
     ("p_chi_square_yates", "chi-square with Yates' correction (two-sided)",
      OKABE_ITO["orange"]),
 )
+
+#: White ground under a label drawn next to its own line, so that no line crosses it.
+_LABEL_BOX: dict[str, object] = {"boxstyle": "square,pad=0.15", "facecolor": "white",
+                                 "edgecolor": "none", "alpha": 0.9}
 
 #: Display names of the multiple-testing procedures.
 PROCEDURE_LABELS: dict[str, str] = {
@@ -69,7 +75,10 @@ def exact_vs_chi_square_plot(tables: pd.DataFrame, alpha: float) -> plt.Figure:
         right.bar(x + (k - (len(TEST_SERIES) - 1) / 2) * width, tables[column], width,
                   color=colour, edgecolor="black", lw=0.4, label=name)
     right.axhline(alpha, color=OKABE_ITO["black"], ls="--", lw=1)
-    right.text(-0.45, alpha * 1.08, f"alpha = {alpha:g}", va="bottom", ha="left", fontsize=8)
+    # a few points above its line, on a white ground, so that no line runs through the label
+    right.annotate(f"alpha = {alpha:g}", (-0.45, alpha), xytext=(0, 3),
+                   textcoords="offset points", va="bottom", ha="left", fontsize=8,
+                   bbox=_LABEL_BOX)
     right.set_xticks(x, labels, **tick)
     values = tables[[c for c, _, _ in TEST_SERIES]].to_numpy(float)
     smallest = float(values[values > 0].min()) if (values > 0).any() else alpha
@@ -206,8 +215,10 @@ def power_curve_plot(
                             mec="black", mew=0.5, ms=7, zorder=4)
     ax.axhline(100 * target, color=OKABE_ITO["black"], ls=":", lw=1)
     n_max = int(curve["n_total"].max())
-    ax.text(n_max, 100 * target, f"target {100 * target:g}%", ha="right", va="bottom",
-            fontsize=8)
+    # a few points above its line, on a white ground: the dotted line must not strike it out
+    ax.annotate(f"target {100 * target:g}%", (n_max, 100 * target), xytext=(0, 3),
+                textcoords="offset points", ha="right", va="bottom", fontsize=8,
+                bbox=_LABEL_BOX, zorder=5)
     if cohort_n is not None and cohort_n <= n_max:
         ax.axvline(cohort_n, color=OKABE_ITO["grey"], lw=1.2,
                    label=f"this cohort: {cohort_n} cultures")
@@ -282,3 +293,136 @@ def effect_size_plot(effects: pd.DataFrame) -> plt.Figure:
     left.legend(handles=handles, frameon=False, fontsize=8, loc="lower left")
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------- captions
+
+
+def exact_vs_chi_square_text(tables: pd.DataFrame, alpha: float) -> FigureText:
+    """Caption and alt text of :func:`exact_vs_chi_square_plot` (the same tables)."""
+    obs = tables[tables["observed"].astype(bool)]
+    caption = (f"Left: every 2×2 table with the observed margins ({_total(tables)} cultures) "
+               "and its probability if the feature had no effect, the observed table in blue. "
+               "Right: the p-value each test gives each table (log scale), with alpha = "
+               f"{alpha:g} dashed. Where the bars of one table straddle the line, the tests "
+               "disagree on significance.")
+    if len(obs):
+        row = obs.iloc[0]
+        verdicts = [f"p = {p_words(row[col])} ({name})" for col, name, _ in TEST_SERIES]
+        caption += f" For the observed table ({row['label']}): {'; '.join(verdicts)}."
+    alt = (f"Two bar charts side by side over the same {plural(len(tables), 'table')}: left, "
+           "the probability of each table under no effect; right, four bars per table, one "
+           "per test, against a dashed line at alpha.")
+    return FigureText(caption, alt)
+
+
+def p_value_distribution_text(exact: pd.DataFrame, alpha: float,
+                              n_label: str = "") -> FigureText:
+    """Caption and alt text of :func:`p_value_distribution_plot` (the exact table)."""
+    shares = []
+    for name in dict.fromkeys(exact["scenario"]):
+        ex = exact[exact["scenario"] == name]
+        hit = ex[reaches(ex["p_value"], alpha)]
+        share = float(hit["cumulative"].max()) if len(hit) else 0.0
+        shares.append(f"{100 * share:.1f}% under the {name}" if name.endswith("effect")
+                      else f"{100 * share:.1f}% ({name})")
+    caption = ("How often a study of this design gives a two-sided Fisher p-value at or below "
+               "x, for each x (log scale): steps are simulated studies, dots the exact "
+               "distribution, the dotted diagonal what a continuous test would give with no "
+               f"effect; the dashed line is alpha = {alpha:g}. Read the height of each curve "
+               f"at the dashed line: the share of studies with p ≤ {alpha:g} is "
+               f"{and_join(shares)}.")
+    if n_label:
+        caption += f" Design: {n_label}."
+    alt = ("Cumulative step curves of simulated p-values, one per scenario, with exact values "
+           "as dots, rising from 0 to 100% between a p-value of almost 0 and 1, and a dashed "
+           "vertical line at alpha.")
+    return FigureText(caption, alt)
+
+
+def false_positive_text(distribution: pd.DataFrame, n_features: int,
+                        expected: float) -> FigureText:
+    """Caption and alt text of :func:`false_positive_plot` (the same distribution)."""
+    parts = []
+    for proc in dict.fromkeys(distribution["procedure"]):
+        sub = distribution[distribution["procedure"] == proc]
+        none = float(sub.loc[sub["n_called"] == 0, "share"].sum())
+        name = {"unadjusted": "unadjusted"}.get(proc, PROCEDURE_LABELS.get(proc, proc))
+        parts.append(f"{name} {100 * (1 - none):.1f}%")
+    caption = (f"Simulated screens of {n_features} features with no true effect: the share of "
+               "studies (bars) in which each procedure calls 0, 1, 2, ... features significant; "
+               f"the dashed line is the exact expected number of unadjusted calls "
+               f"({expected:.2f}). Every call is a false positive. Share of studies with at "
+               f"least one: {and_join(parts)}.")
+    alt = ("Grouped bar chart of the share of simulated studies by number of features called "
+           f"significant, one bar per procedure ({plural(len(parts), 'procedure')}), with a "
+           "dashed line at the expected number.")
+    return FigureText(caption, alt)
+
+
+def power_curve_text(curve: pd.DataFrame, target: float, responder_share: float,
+                     sizes: pd.DataFrame | None = None, cohort_n: int | None = None,
+                     simulated: pd.DataFrame | None = None) -> FigureText:
+    """Caption and alt text of :func:`power_curve_plot` (the same curves and sizes)."""
+    share = ("half responders, half non-responders" if responder_share == 0.5
+             else f"{100 * responder_share:g}% responders")
+    several = curve["alpha"].nunique() > 1
+    caption = (f"Exact power of Fisher's test against the total size of a planned study "
+               f"({share}): colour marks the assumed effect"
+               + (" and the level alpha" if several else "")
+               + ", line style the sidedness (solid two-sided, dashed one-sided)"
+               + ("; points with error bars are simulated studies" if simulated is not None
+                  else "")
+               + f". Triangles mark the first size reaching the {100 * target:g}% target"
+               + (f"; the grey line is this cohort's {cohort_n} cultures" if cohort_n else "")
+               + ". The curves zig-zag because the test is discrete.")
+    if sizes is not None and len(sizes):
+        two = sizes[sizes["alternative"] == "two-sided"]
+        reads = []
+        for r in two.itertuples():
+            name = f"{r.scenario}, alpha = {r.alpha:g}" if several else r.scenario
+            reads.append(f"{int(r.n_first)} cultures ({name})" if pd.notna(r.n_first)
+                         else f"not within {int(curve['n_total'].max())} cultures ({name})")
+        if reads:
+            caption += f" Two-sided, the target is first reached at {and_join(reads)}."
+    if cohort_n:
+        at = curve[(curve["n_total"] == cohort_n) & (curve["alternative"] == "two-sided")]
+        if len(at):
+            reads = [f"{100 * r.power:.0f}% ({r.scenario}"
+                     + (f", alpha = {r.alpha:g}" if several else "") + ")"
+                     for r in at.itertuples()]
+            caption += f" At {cohort_n} cultures the two-sided power is {and_join(reads)}."
+    n_series = len(dict.fromkeys(zip(curve["scenario"], curve["alpha"],
+                                     curve["alternative"], strict=True)))
+    alt = (f"Line chart of power (0 to 100%) against study size (up to "
+           f"{int(curve['n_total'].max())} cultures), {plural(n_series, 'rising curve')}, a "
+           f"dotted horizontal line at the {100 * target:g}% target and triangles where each "
+           "curve first reaches it.")
+    return FigureText(caption, alt)
+
+
+def effect_size_text(effects: pd.DataFrame) -> FigureText:
+    """Caption and alt text of :func:`effect_size_plot` (the same table)."""
+    conf = float(effects["confidence"].iloc[0])
+
+    def num(x: float, scale: float = 1.0, spec: str = ".3g") -> str:
+        if np.isnan(x):
+            return "none"
+        return "∞" if np.isinf(x) else format(scale * x, spec)
+
+    parts = []
+    for r in effects.itertuples():
+        if r.measure == "risk difference":
+            parts.append(f"risk difference {num(r.estimate, 100, '.0f')} points "
+                         f"({num(r.low, 100, '.0f')} to {num(r.high, 100, '.0f')})")
+        else:
+            parts.append(f"{r.measure} {num(r.estimate)} ({num(r.low)} to {num(r.high)})")
+    caption = (f"Effect sizes of the observed table with {100 * conf:g}% confidence intervals: "
+               "left, the risk difference (Newcombe interval, percentage points); right, the "
+               "odds ratios on a log scale, an arrow where a bound is infinite. The width of "
+               "an interval, more than its point, says what the cohort can show: "
+               f"{'; '.join(parts)}.")
+    alt = ("Two interval plots side by side: a risk difference with its interval on a scale "
+           "from -100 to 100 points, and odds ratios with their intervals on a logarithmic "
+           "scale with a dotted line at 1.")
+    return FigureText(caption, alt)

@@ -5,20 +5,28 @@ blindness. Text is never parsed as mathtext, so data-driven labels show exactly 
 :func:`save_figure` writes each figure as PNG and SVG next to the CSV of the data it plots,
 so every figure in the book can be traced and re-drawn; a figure of the bundled
 reconstruction carries a visible "Reconstructed data (synthetic)" label and says so in its
-metadata, CSV, JSON and caption.
+metadata, CSV, JSON and caption. :func:`show_figure` shows it as a journal prints it: a
+number ("Figure 3.2", :mod:`netcomp.numbering`), a caption saying what it shows and what to
+read from it, alt text describing it (:class:`FigureText`), and its provenance in small type.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
 import matplotlib.pyplot as plt
 import pandas as pd
+from cycler import cycler
 
 from netcomp import provenance
+from netcomp.safe_text import md_escape
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 #: Okabe-Ito colours (Okabe & Ito 2008), safe for colour-blind readers.
 OKABE_ITO: dict[str, str] = {
@@ -60,7 +68,7 @@ DIVERGING_CMAP = "PuOr_r"
 #: Sequential colour map for p-values and densities (perceptually uniform).
 SEQUENTIAL_CMAP = "viridis"
 
-RC_PARAMS: dict[str, object] = {
+RC_PARAMS: dict[RcKeyType, Any] = {
     "figure.dpi": 110,
     "savefig.dpi": 150,
     "font.size": 10,
@@ -70,7 +78,7 @@ RC_PARAMS: dict[str, object] = {
     "axes.spines.right": False,
     "svg.hashsalt": "netcomp",  # deterministic SVG ids
     "svg.fonttype": "none",
-    "axes.prop_cycle": matplotlib.cycler(color=list(SERIES_COLOURS)),
+    "axes.prop_cycle": cycler(color=list(SERIES_COLOURS)),
     # Labels come from the user's data (cultures, drugs, genes): a '$' must show as a dollar
     # sign, never start mathtext (which could fail to parse and stop the build).
     "text.parse_math": False,
@@ -82,8 +90,12 @@ def apply_style() -> None:
     plt.rcParams.update(RC_PARAMS)
 
 
-def new_figure(width: float = 6.4, height: float = 4.0, **kwargs) -> tuple[plt.Figure, object]:
-    """Create a figure with the book's style; returns ``(fig, ax)`` like ``plt.subplots``."""
+def new_figure(width: float = 6.4, height: float = 4.0, **kwargs: Any) -> tuple[plt.Figure, Any]:
+    """Create a figure with the book's style; returns ``(fig, ax)`` like ``plt.subplots``.
+
+    ``ax`` is typed as ``plt.subplots`` types it (``Any``): one Axes, or an array of them
+    when ``nrows``/``ncols`` ask for several.
+    """
     apply_style()
     return plt.subplots(figsize=(width, height), **kwargs)
 
@@ -97,8 +109,7 @@ def stamp_figure(fig: plt.Figure) -> None:
     """
     if any(t.get_gid() == LABEL_GID for t in fig.texts):
         return
-    renderer = fig.canvas.get_renderer()
-    box = fig.get_tightbbox(renderer)  # inches
+    box = fig.get_tightbbox()  # inches, with the figure's own renderer
     width, height = fig.get_size_inches()
     gap = 0.06  # inches between the lowest artist and the label
     fig.text(box.x1 / width, (box.y0 - gap) / height, provenance.FIGURE_LABEL,
@@ -163,12 +174,105 @@ def save_figure(
     return None
 
 
-def provenance_caption(name: str, figures_dir: str | Path, made_by: str, notebook: str,
-                       data_status: str | None = None) -> str:
-    """MyST text naming the function and notebook that drew a figure, with download links.
+#: The label a figure's prose reference shows when a run does not draw the figure (a section
+#: that does not apply to the cohort). The prose cites such figures in parentheses.
+NOT_DRAWN = "no figure: this section does not apply to this cohort"
+#: The sentence a caption ends with when the figure is drawn from the reconstruction.
+RECONSTRUCTED_SENTENCE = ("Computed from reconstructed data (synthetic, not the study's "
+                          "measurements).")
 
-    A figure of the reconstruction (``data_status``, default: the cohort loaded last) says
-    so first.
+
+@dataclass(frozen=True)
+class FigureText:
+    """The words of one figure, as plain text (escaped where they reach a page).
+
+    ``caption``: what the figure shows and what to read from it (it follows the bold
+    "Figure c.k." label). ``alt``: what it looks like, for a reader who cannot see it (the
+    image's alt text).
+    """
+
+    caption: str
+    alt: str
+
+
+def glue_name(name: str) -> str:
+    """The glue key under which the label of figure ``name`` is pasted into the prose."""
+    return f"fig_{name}"
+
+
+def figure_label(notebook: str, name: str) -> str | None:
+    """"Figure c.k" for figure ``name`` of chapter ``notebook``; None outside the book's chapters.
+
+    Figures are numbered in the order a run draws them (:mod:`netcomp.numbering`), so a
+    section that does not apply leaves no gap.
+    """
+    from netcomp.numbering import numbering_for
+
+    if not notebook:
+        return None
+    try:
+        return numbering_for(notebook).label("Figure", name)
+    except ValueError:  # not a numbered chapter (a test, a user's own notebook)
+        return None
+
+
+def join_labels(labels: list[str]) -> str:
+    """"Figure 2.5", "Figures 2.5 and 2.6", "Figures 2.5 to 2.8" (labels in order)."""
+    if not labels:
+        return NOT_DRAWN
+    if len(labels) == 1:
+        return labels[0]
+    numbers = [label.split(" ", 1)[1] for label in labels]
+    joiner = " and " if len(labels) == 2 else " to "
+    return f"Figures {numbers[0]}{joiner}{numbers[-1]}"
+
+
+def _glue(name: str, value: str) -> None:
+    """Glue ``value`` under ``name`` when running inside a kernel (a notebook being built)."""
+    try:
+        from IPython.core.interactiveshell import InteractiveShell
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return
+    if InteractiveShell.initialized():
+        from myst_nb import glue
+
+        glue(name, value, display=False)
+
+
+def glue_figure_labels(notebook: str, optional: tuple[str, ...] = (),
+                       groups: dict[str, str] | None = None) -> dict[str, str]:
+    """Glue the labels :func:`show_figure` could not: figures not drawn, groups of figures.
+
+    Run once, at the end of a chapter notebook. Each figure in ``optional`` that this run
+    did not draw gets :data:`NOT_DRAWN` under its glue key, so the prose citing it never
+    dangles. ``groups`` maps a glue suffix to a prefix of figure names: ``fig_<suffix>`` is
+    glued to the labels of every figure drawn whose name starts with the prefix ("Figures
+    2.5 and 2.6"), or :data:`NOT_DRAWN`. Returns what it glued.
+    """
+    from netcomp.numbering import numbering_for
+
+    drawn = numbering_for(notebook).labels("Figure")
+    glued: dict[str, str] = {}
+    for name in optional:
+        if name not in drawn:
+            glued[glue_name(name)] = NOT_DRAWN
+    for suffix, prefix in (groups or {}).items():
+        glued[glue_name(suffix)] = join_labels(
+            [label for key, label in drawn.items() if key.startswith(prefix)])
+    for key, value in glued.items():
+        _glue(key, value)
+    return glued
+
+
+def auto_alt(fig: plt.Figure) -> str:
+    """Alt text from a figure's own titles, for a figure shown without :class:`FigureText`."""
+    titles = [fig.get_suptitle()] if fig.get_suptitle() else []
+    titles += [ax.get_title() for ax in fig.axes if ax.get_title()]
+    return "Chart: " + "; ".join(" ".join(t.split()) for t in titles) if titles else "Chart"
+
+
+def provenance_caption(name: str, figures_dir: str | Path, made_by: str, notebook: str) -> str:
+    """MyST text naming the function and notebook that drew a figure, with download links.
 
     Links are relative to the current directory, which is the notebook's folder when the
     build runs it, so Sphinx can copy the files next to the page. The function and its module
@@ -183,10 +287,42 @@ def provenance_caption(name: str, figures_dir: str | Path, made_by: str, noteboo
     where = f" in `{notebook}`" if notebook else ""
     module, _, function = made_by.rpartition(".")
     by = f"`{function}` from `{module}`" if module else f"`{function}`"
-    status = provenance.current_status() if data_status is None else data_status
-    origin = (", from reconstructed data (synthetic, not the study's measurements)"
-              if provenance.is_reconstructed(status) else "")
-    return f"*Figure `{name}`: drawn by {by}{where}{origin}. Download: {links}.*"
+    return f"Drawn by {by}{where}. Download: {links}."
+
+
+def caption_markdown(label: str | None, text: FigureText, data_status: str | None) -> str:
+    """The caption as MyST: the bold label, then the escaped caption text.
+
+    A figure of the reconstruction (``data_status``) ends with
+    :data:`RECONSTRUCTED_SENTENCE`.
+    """
+    words = md_escape(" ".join(text.caption.split()))
+    if provenance.is_reconstructed(data_status):  # the book's own words: no escaping needed
+        words = f"{words} {RECONSTRUCTED_SENTENCE}".strip()
+    return f"**{label}.** {words}" if label else words
+
+
+def _one_line(text: str) -> str:
+    """``text`` on one line: control characters and runs of white space as one space."""
+    return " ".join("".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in text).split())
+
+
+def figure_markdown(name: str, figures_dir: str | Path, made_by: str, notebook: str,
+                    label: str | None, text: FigureText, data_status: str | None) -> str:
+    """The saved PNG as a MyST figure: alt text, numbered caption, provenance in small type.
+
+    The caption and the alt text are escaped here (user-supplied names appear in them): the
+    caption for MyST, the alt text as a quoted option value, so that no character of either
+    can end the directive or become markup.
+    """
+    rel = Path(os.path.relpath(Path(figures_dir).resolve(), Path.cwd())).as_posix()
+    alt = json.dumps(_one_line(text.alt), ensure_ascii=True)
+    return (f"`````{{figure}} {rel}/{name}.png\n"
+            f":alt: {alt}\n"
+            f":figclass: netcomp-figure\n\n"
+            f"{caption_markdown(label, text, data_status)}\n\n"
+            f"{provenance_caption(name, figures_dir, made_by, notebook)}\n"
+            f"`````\n")
 
 
 def show_figure(
@@ -197,16 +333,32 @@ def show_figure(
     made_by: str,
     notebook: str = "",
     data_status: str | None = None,
+    text: FigureText | None = None,
 ) -> None:
-    """Save a figure (:func:`save_figure`), show it once, then its provenance caption.
+    """Save a figure (:func:`save_figure`) and show it as the book prints it.
 
+    The saved PNG is shown as a figure with alt text (``text.alt``) and a caption that starts
+    with its number ("**Figure 3.2.**", in the order the chapter ``notebook`` draws its
+    figures), says what it shows and what to read from it (``text.caption``), says when it
+    comes from the reconstruction, and ends, in small type, with the function and notebook
+    that drew it and download links. The label is glued as ``fig_<name>`` for the prose.
+    Without ``figures_dir`` (interactive use) the figure itself is shown, then its caption.
     The figure is closed after display so the inline backend does not show it twice.
+    Returns None, so that a cell ending with this call shows only the figure.
     """
     from IPython.display import Markdown, display
 
     status = provenance.status_for(data, data_status)
     save_figure(fig, name, figures_dir, data, made_by, notebook, status)
-    display(fig)
-    if figures_dir is not None:
-        display(Markdown(provenance_caption(name, figures_dir, made_by, notebook, status)))
+    words = text or FigureText(caption="", alt=auto_alt(fig))
+    label = figure_label(notebook, name)
+    if label is not None:
+        _glue(glue_name(name), label)
+    if figures_dir is None:
+        display(fig)
+        display(Markdown(caption_markdown(label, words, status)))
+    else:
+        display(Markdown(figure_markdown(name, figures_dir, made_by, notebook, label, words,
+                                         status)))
     plt.close(fig)
+    return None
