@@ -6,8 +6,9 @@ Markdown, the book's computed numbers filled in for the cohort used), the chapte
 without the book's plumbing (no ``glue``, ``show_figure(..., NOTEBOOK)``, ``write_results``,
 ``write_notices``), a ``data_dir`` cell at the top, and for each exercise an empty answer
 cell ending in a self-check (:mod:`netcomp.selfcheck`). No solution text is copied.
-``with_solutions=True`` also writes ``solutions/``: the same notebooks with the reference
-solutions (only what a student would write) and the book's explanations, for the teacher.
+``with_solutions=True`` also writes ``solutions/``: the same notebooks with the book's
+solutions (the code the book shows, only what a student would write, then the self-check of
+its answer, :data:`ANSWERS`) and the book's explanations, for the teacher.
 """
 
 from __future__ import annotations
@@ -30,106 +31,60 @@ NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 #: Chapter notebook -> chapter module of netcomp.chapters (for the narrative's numbers).
 CHAPTERS: dict[str, str] = {nb: module for module, nb in CHAPTER_NOTEBOOKS.items()}
 
-#: Reference solutions by exercise label: what a student writes (the self-check call follows).
-SOLUTIONS: dict[str, str] = {
-    "ex-data-import-1": '''from netcomp.response import inhibition_table
+#: Cells of a solution that belong to the book's build (notices, saved figures), not to it.
+HIDDEN_TAGS = frozenset({"remove-cell", "remove-input"})
 
-near = set()
-for each_drug in cohort.drugs:
-    inh = inhibition_table(cohort.viability, [each_drug])
-    standard_error = inh["inhibition_sd"] / inh["n_replicates"] ** 0.5
-    too_close = (inh["inhibition_pct"] - response_threshold_pct).abs() <= 2 * standard_error
-    near |= set(inh.loc[too_close, "culture_id"])
-answer = near''',
-    "ex-data-import-2": '''from netcomp.association import overexpressed
-
-fold_changes = cohort.expression_matrix()
-per_gene_looser = overexpressed(fold_changes, 1.5).sum()
-print("at the book's cut-off:", int(overexpressed(fold_changes, overexpression_fold_change)[gene].sum()))
-answer = int(per_gene_looser[gene])''',
-    "ex-data-import-3": '''import numpy as np
-
-from netcomp.association import fisher_exact_2x2
-
-carriers = np.arange(1, 7)
-_, p_two_sided = fisher_exact_2x2(carriers, 0, 6 - carriers, 5)
-answer = int(carriers[p_two_sided <= alpha][0])''',
-    "ex-resp-1": '''mean_inhibition = drug_inhibition.set_index("culture_id")["inhibition_pct"]
-at_chapter = response.classify(mean_inhibition, threshold)
-at_25 = response.classify(mean_inhibition, 25.0)
-answer = set(mean_inhibition.index[at_chapter != at_25])''',
-    "ex-resp-2": '''rows = cohort.viability[(cohort.viability["drug"] == drug)
-                       & np.isclose(cohort.viability["concentration_um"], result.concentration_um)]
-well_inhibition = (100.0 - rows.set_index(["culture_id", "replicate"])["viability_pct"]
-                   ).unstack("replicate")
-class_from_mean = well_inhibition.mean(axis=1) > threshold
-disagrees = well_inhibition.gt(threshold).ne(class_from_mean, axis=0) & well_inhibition.notna()
-answer = set(well_inhibition.index[disagrees.any(axis=1)])''',
-    "ex-resp-3": '''by_drug = result.results.pivot(index="culture_id", columns="drug", values="responder")
-to_drug = by_drug[drug].fillna(False).astype(bool)
-to_any_comparator = by_drug[list(result.comparators)].fillna(False).astype(bool).any(axis=1)
-answer = set(by_drug.index[to_drug & ~to_any_comparator])''',
-    "ex-resp-4": '''n_values = 2
-while stats.wilcoxon(np.arange(1.0, n_values + 1), method="exact").pvalue > alpha:
-    n_values += 1
-answer = n_values''',
-    "ex-assoc-1": '''expression = cohort.expression_matrix()
-classes_25 = response.responder_classes(cohort.viability, drug, 25.0, concentration_um)
-hras = association.fold_change_by_class(expression, classes_25, "HRAS", overexpression_fold_change)
-over = hras.set_index("culture_id")["overexpressed"]
-table = association.binary_association(over, classes_25.loc[over.index])
-print("one-sided p:", round(table.p_greater, 4))
-answer = table.p_value''',
-    "ex-assoc-2": '''expression = cohort.expression_matrix()
-hras = association.fold_change_by_class(expression, result.classes, "HRAS", 1.5)
-over = hras.set_index("culture_id")["overexpressed"]
-answer = association.binary_association(over, result.classes.loc[over.index]).p_value''',
-    "ex-assoc-3": '''family = association.association_screen(result.classes,
-                                        expression_matrix=cohort.expression_matrix(),
-                                        cutoff=overexpression_fold_change)
-print("tests with q <= fdr:", int((family["q_value"] <= fdr).sum()), "of", len(family))
-answer = float(family.loc[family["feature"] == "HRAS", "q_value"].iloc[0])''',
-    "ex-assoc-4": '''from dataclasses import replace
-
-from netcomp import smallsample
-
-assumptions = smallsample.PowerAssumptions.from_params(params)
-wider = replace(assumptions, max_n=2 * power_max_n)
-plan = smallsample.plan_power(wider, extra_alphas=[0.01], alternatives=("two-sided",))
-print("at the chapter's alpha:", plan.needed(smallsample.PLANNING, "two-sided", alpha)[0])
-answer = plan.needed(smallsample.PLANNING, "two-sided", 0.01)[0]''',
-    "ex-literature-1": '''from netcomp.response import classify
-
-before = classify(result.inhibition, response_threshold_pct)
-after = classify(result.inhibition, response_threshold_pct + 10)
-print(int(after.sum()), "of", after.size, "responders")
-answer = set(result.inhibition.index[before != after])''',
-    "ex-literature-2": '''sunitinib_pct = result.values["lit_sunitinib_orr"]
-at_99 = literature.talent_intervals(talent, methods=[CI_METHOD], alpha=0.01)
-orr_99 = at_99[at_99["endpoint"] == "ORR"]
-answer = set(orr_99.loc[orr_99["ci_low_pct"] > sunitinib_pct, "cohort"])''',
-    "ex-literature-3": '''from netcomp.response import classify
-
-responders = int(classify(result.inhibition, response_threshold_pct).sum())
-cultures = len(result.inhibition)
-lows = [100 * literature.proportion_ci(responders, cultures, method)[0]
-        for method in ["clopper_pearson", "wilson", "wilson_cc", "jeffreys"]]
-answer = max(lows) - min(lows)''',
-    "ex-smallcohort-1": '''size_fixed = ss.conditional_size(result.margins, "p_fisher", 0.01)
-print("tables significant at 0.01:", list(result.margins.loc[result.margins["p_fisher"] <= 0.01, "label"]))
-answer = size_fixed''',
-    "ex-smallcohort-2": '''n1, n2 = result.counts.n1, result.counts.n2
-for side in ["two-sided", "greater"]:
-    print(side, ss.rejection_probability(n1, n2, result.rate1, 0.2, alpha, alternative=side))
-answer = ss.rejection_probability(n1, n2, result.rate1, 0.2, alpha, alternative="two-sided")''',
-    "ex-smallcohort-3": '''n1, n2 = result.counts.n1, result.counts.n2
-screen_15 = ss.null_screen_exact(n1, n2, np.full(15, result.pooled), alpha)
-print("expected false positives:", round(screen_15.expected_false_positives, 3))
-answer = screen_15.fwer''',
+#: The answer a self-check takes, read from the variables of the book's solution (its
+#: visible code, what a student would write): exercise label -> expression.
+ANSWERS: dict[str, str] = {
+    "ex-data-import-1": 'set(near["culture_id"])',
+    "ex-data-import-2": 'counts["at_looser_cutoff"].get(gene)',
+    "ex-data-import-3": "needed",
+    "ex-resp-1": "set(changed[25.0])",
+    "ex-resp-2": "depends_on_the_well",
+    "ex-resp-3": "set(drug_only)",
+    "ex-resp-4": "needed",
+    "ex-assoc-1": 'rows[-1]["p two-sided"] if rows else None  # the 25% row',
+    "ex-assoc-2": 'rows[0]["p two-sided"] if rows else None  # the cut-off of 1.5',
+    "ex-assoc-3": 'family.set_index("feature")["q_value"].get("HRAS")',
+    "ex-assoc-4": 'needed["alpha = 0.01"]',
+    "ex-literature-1": 'set(rows[-1]["changed class"]) if rows else None  # 10 points higher',
+    "ex-literature-2": "still_above",
+    "ex-literature-3": 'spread.get("primary cultures")',
+    "ex-smallcohort-1": ('None if sizes.empty else '
+                         'sizes.set_index("test").loc["fisher", "size, margins fixed"]'),
+    "ex-smallcohort-2": 'power.get("two-sided")',
+    "ex-smallcohort-3": 'screen.get("family-wise error rate")',
 }
 
+
+def solution_cells(notebook: str | Path) -> dict[str, list[str]]:
+    """The code a book's solutions show, by exercise label: each solution's code cells
+    without those the page hides (``remove-cell``, ``remove-input``: the book's plumbing)."""
+    path = Path(notebook)
+    if not path.is_absolute() and not path.exists():
+        path = NOTEBOOK_DIR / path
+    book = json.loads(path.read_text(encoding="utf-8"))
+    found: dict[str, list[str]] = {}
+    label: str | None = None
+    for c in book["cells"]:
+        source = "".join(c["source"])
+        if c["cell_type"] == "markdown":
+            for kind, body in _split_solutions(source):
+                if kind == "start":
+                    label = body.split("\n")[0].split("}", 1)[1].strip()
+                    found.setdefault(label, [])
+                elif kind == "end":
+                    label = None
+        elif label is not None and not HIDDEN_TAGS & set(c.get("metadata", {}).get("tags", [])):
+            found[label].append(source)
+    return found
+
+
 #: Calls that belong to the book's build, never to a student's notebook.
-_PLUMBING_CALLS = {"glue", "write_results", "glue_all", "write_notices"}
+_PLUMBING_CALLS = {"glue", "write_results", "glue_all", "write_notices", "glue_figure_labels"}
+#: Keyword arguments (by the call that makes their value) that only serve the book's pages.
+_PLUMBING_ARGUMENTS = {"table_caption"}
 _PLUMBING_IMPORTS = {"glue", "write_results", "show_figure"}
 #: Sections of the book about building and rerunning it: not part of the student edition.
 _BOOK_ONLY = re.compile(r"^(## (Rerun this chapter|Results files?)|```\{admonition\} Download and rerun)")
@@ -192,8 +147,36 @@ def _call_name(node: ast.AST) -> str | None:
     return None
 
 
+def _drop_plumbing_arguments(code: str) -> str:
+    """``code`` without keyword arguments that only serve the book (``caption=table_caption(
+    NOTEBOOK, ...)``: the numbered caption of a page's table)."""
+    data = code.encode("utf-8")  # ast offsets count bytes
+    starts = [0]
+    for line in data.split(b"\n"):
+        starts.append(starts[-1] + len(line) + 1)
+    cuts = []
+    for node in ast.walk(ast.parse(code)):
+        if not isinstance(node, ast.Call):
+            continue
+        before = [*node.args, *node.keywords]
+        for k, kw in enumerate(node.keywords):
+            if _call_name(kw.value) in _PLUMBING_ARGUMENTS:
+                prev = before[len(node.args) + k - 1] if len(node.args) + k else None
+                end = starts[kw.end_lineno - 1] + kw.end_col_offset
+                start = (starts[prev.end_lineno - 1] + prev.end_col_offset if prev is not None
+                         else starts[kw.lineno - 1] + kw.col_offset)
+                if prev is None:  # the first argument: drop it and the comma after it
+                    end = data.index(b",", end) + 1 if b"," in data[end:data.index(b")", end)] \
+                        else end
+                cuts.append((start, end))
+    for start, end in sorted(cuts, reverse=True):
+        data = data[:start] + data[end:]
+    return data.decode("utf-8")
+
+
 def strip_plumbing(code: str) -> str:
     """The code without the book's plumbing; ``show_figure(fig, ...)`` becomes ``display(fig)``."""
+    code = _drop_plumbing_arguments(code)
     tree = ast.parse(code)
     edits: list[tuple[int, int, str]] = []
     for node in ast.walk(tree):
@@ -355,14 +338,15 @@ def student_notebook(notebook: str, data_dir: Path | None, solutions: bool) -> d
         labels += re.findall(r":label:\s*(\S+)", "".join(c["source"]))
     numbers = {label: f"{chapter_no}.{i}" for i, label in enumerate(labels, 1)}
     cells: list[dict[str, Any]] = []
-    in_solution, current = False, ""
+    in_solution, current, code_end = False, "", 0
     for c in book["cells"]:
         source = "".join(c["source"])
         tags = c.get("metadata", {}).get("tags", [])
         if c["cell_type"] == "code":
-            if in_solution:
-                if solutions and current not in SOLUTIONS:
+            if in_solution:  # the teacher gets the code the book shows, not its plumbing
+                if solutions and not HIDDEN_TAGS & set(tags):
                     cells.append(_cell("code", strip_plumbing(source)))
+                    code_end = len(cells)
                 continue
             if "parameters" in tags:
                 cells.append(_cell("code", _parameters(source, data_dir), ["parameters"]))
@@ -382,19 +366,20 @@ def student_notebook(notebook: str, data_dir: Path | None, solutions: bool) -> d
                 in_solution = True
                 if solutions:
                     cells.append(_cell("markdown", f"**Solution {numbers.get(current, '')}**"))
-                    check_id = BY_LABEL.get(current)
-                    if current in SOLUTIONS and check_id is not None:
-                        cells.append(_cell("code", SOLUTIONS[current]
-                                           + f"\ncheck({check_id!r}, answer, data_dir)"))
+                    code_end = len(cells)
             elif kind == "end":
                 in_solution = False
+                check_id = BY_LABEL.get(current)
+                if solutions and check_id is not None:  # the solution's answer, checked
+                    cells.insert(code_end, _cell("code", f"answer = {ANSWERS[current]}\n"
+                                                         f"check({check_id!r}, answer, data_dir)"))
             elif kind == "exercise":
                 current = re.search(r":label:\s*(\S+)", body).group(1)
                 title = _FENCE.match(body.split("\n")[0]).group(3).strip()
                 text = plain_markdown("\n".join(body.split("\n")[1:]), values, numbers)
                 cells.append(_cell("markdown", f"### Exercise {numbers[current]}: {title}\n\n"
                                    f"{text}"))
-                if not (solutions and current in SOLUTIONS):
+                if not solutions:
                     cells.extend(_answer_cells(current))
             elif in_solution:
                 if solutions and body.strip():

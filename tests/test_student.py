@@ -1,9 +1,10 @@
 """The teaching kit: self-checks (right / not yet, never the answer), the student edition
-(no solutions, no build plumbing, runs top to bottom) and the teacher's solutions (every
-self-check passes)."""
+(no solutions, no build plumbing, runs top to bottom), the teacher's solutions (every
+self-check passes) and the book's solutions (only what a student would write)."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -15,9 +16,21 @@ from scipy import stats
 from netcomp import selfcheck
 from netcomp.cli import main
 from netcomp.selfcheck import BY_LABEL, CHAPTER_NOTEBOOKS, EXERCISES, check, expected_answer
-from netcomp.student import CHAPTERS, SOLUTIONS, strip_plumbing
+from netcomp.student import (
+    ANSWERS,
+    CHAPTERS,
+    HIDDEN_TAGS,
+    solution_cells,
+    strip_plumbing,
+    student_notebook,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+#: What only the book's build may do: glue, save figures, show notices and styled tables,
+#: read the chapter's precomputed result, steer the kernel.
+PLUMBING = re.compile(r"\bglue\w*\(|show_figure|show_notices|show_table|\bNOTEBOOK\b|"
+                      r"\bresult\.|write_results|write_notices|get_ipython")
 
 
 def _text(path: Path) -> str:
@@ -28,11 +41,93 @@ def _text(path: Path) -> str:
 def test_every_chapter_has_at_least_three_checks_and_a_solution() -> None:
     for chapter in CHAPTERS.values():
         assert len(selfcheck.exercises_for(chapter)) >= 3, chapter
-    assert set(SOLUTIONS) == set(BY_LABEL)  # a reference solution for every check
+    assert set(ANSWERS) == set(BY_LABEL)  # every check reads its answer from a book solution
     labels = set()
     for notebook in CHAPTERS:
         labels |= set(re.findall(r":label:\s*(\S+)", _text(ROOT / "notebooks" / notebook)))
     assert {e.label for e in EXERCISES.values()} <= labels  # every check names a book exercise
+
+
+def _solutions(nb: dict) -> list[tuple[str, list[dict]]]:
+    """(label, code cells) of every solution of a book notebook, in order."""
+    found: list[tuple[str, list[dict]]] = []
+    open_label = None
+    for cell in nb["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "markdown":
+            for match in re.finditer(r"\{solution-(start|end)\}\s*(\S*)", source):
+                if match.group(1) == "start":
+                    open_label = match.group(2)
+                    found.append((open_label, []))
+                else:
+                    open_label = None
+        elif open_label is not None:
+            found[-1][1].append(cell)
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_book_solutions_show_only_what_a_student_writes(path: Path) -> None:
+    """The code a solution shows uses the package's functions on the cohort and the chapter's
+    parameters, and ends with a plain expression that shows the answer; the book's plumbing
+    (glue, saved figures, notices, styled tables, the precomputed result) sits in cells the
+    page removes, and those compute nothing the solution's answer needs."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    solutions = _solutions(nb)
+    assert len(solutions) >= 3
+    for label, cells in solutions:
+        shown = [c for c in cells if not HIDDEN_TAGS & set(c["metadata"].get("tags", []))]
+        assert shown, f"{label}: the solution shows no code"
+        for cell in shown:
+            source = "".join(cell["source"])
+            assert not PLUMBING.search(source), (label, PLUMBING.search(source).group(0))
+            assert "hide-input" not in cell["metadata"].get("tags", []), label  # shown as is
+            ast.parse(source)
+        last = ast.parse("".join(shown[-1]["source"])).body[-1]
+        called = last.value.func if isinstance(last, ast.Expr) and isinstance(
+            last.value, ast.Call) else None
+        assert isinstance(last, ast.Expr) and getattr(called, "id", None) not in (
+            "print", "display"), f"{label}: the solution ends with an expression: the answer"
+        for cell in cells:  # what the page removes only shows notices and saves figures
+            if HIDDEN_TAGS & set(cell["metadata"].get("tags", [])):
+                names = {n.id for n in ast.walk(ast.parse("".join(cell["source"])))
+                         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+                assert names <= {"_", "flush_figures"}, (label, names)
+    assert solution_cells(path) == {label: ["".join(c["source"]) for c in cells
+                                            if not HIDDEN_TAGS & set(c["metadata"].get("tags", []))]
+                                    for label, cells in solutions}
+
+
+def test_the_plumbing_check_finds_plumbing() -> None:
+    for bad in ("show_table(result.ex1)", "glue('x', 1)", "result.glue_all()",
+                "show_notices(result, S)", "show_figure(fig, 'n', d, t, 'f', NOTEBOOK)"):
+        assert PLUMBING.search(bad), bad
+    for good in ("results[results['drug'] == drug]", "table.p_value", "glue_ok = 1"):
+        assert not PLUMBING.search(good), good
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_chapter_opens_with_objectives_prerequisites_and_time(path: Path) -> None:
+    first = "".join(json.loads(path.read_text(encoding="utf-8"))["cells"][0]["source"])
+    title, _, rest = first.partition("\n\n")
+    assert title.startswith("# ")
+    overview = rest.split("\n```\n", 1)[0]
+    assert overview.startswith("```{admonition} Overview\n:class: tip\n"
+                               "**Learning objectives.** After this chapter you can\n")
+    assert re.search(r"^1\. ", overview, re.M) and re.search(r"^3\. ", overview, re.M)
+    assert re.search(r"\*\*Prerequisites\.\*\* .*\{doc\}", overview, re.S)
+    assert re.search(r"\*\*Time\.\*\* About \d+ minutes to read,? and \d+ (more|minutes)",
+                     overview)
+
+
+def test_teachers_get_the_books_solution_then_its_check() -> None:
+    nb = student_notebook("03_biomarker_association.ipynb", None, solutions=True)
+    sources = ["".join(c["source"]) for c in nb["cells"]]
+    shown = solution_cells("03_biomarker_association.ipynb")["ex-assoc-1"]
+    at = sources.index(strip_plumbing(shown[0]))
+    assert sources[at + 1] == f"answer = {ANSWERS['ex-assoc-1']}\ncheck('3.1', answer, data_dir)"
+    assert sources[at + 2].startswith("{glue") or "threshold" in sources[at + 2]  # the text
+    assert not any("get_ipython" in s for s in sources)  # the page's figure handling
 
 
 def test_expected_answers_match_independent_computations() -> None:
@@ -144,16 +239,28 @@ def test_student_edition_has_no_solution_and_no_plumbing(kit: Path) -> None:
                                      r"multiplies|A 99% interval must contain|Fewer tests mean "
                                      r"fewer false positives", text)
     assert len(book_solutions) >= 4
+    solution_lines = {line.strip() for notebook in CHAPTERS
+                      for code in solution_cells(notebook).values() for cell in code
+                      for line in cell.splitlines()
+                      if len(line.strip()) > 30 and not line.startswith(("from ", "import "))
+                      and not line.strip().startswith("#")}
+    narrative = set()  # lines a solution shares with the chapter's own code give nothing away
+    for notebook in CHAPTERS:
+        book = json.loads((ROOT / "notebooks" / notebook).read_text(encoding="utf-8"))
+        in_solutions = {id(c) for _, cells in _solutions(book) for c in cells}
+        narrative |= {line.strip() for c in book["cells"]
+                      if c["cell_type"] == "code" and id(c) not in in_solutions
+                      for line in "".join(c["source"]).splitlines()}
+    solution_lines -= narrative
+    assert len(solution_lines) > 50
     for path in students:
         text = _text(path)
         nb = json.loads(path.read_text(encoding="utf-8"))
         first_code = next(c for c in nb["cells"] if c["cell_type"] == "code")
         assert "data_dir = str(BUNDLED_COHORT)" in "".join(first_code["source"])
         assert str(ROOT) not in text  # runs anywhere: no path of this machine
-        for solution in SOLUTIONS.values():
-            for line in solution.splitlines():
-                if len(line.strip()) > 30 and not line.startswith(("from ", "import ")):
-                    assert line.strip() not in text, (path.name, line)
+        for line in solution_lines:
+            assert line not in text, (path.name, line)
         for sentence in book_solutions:
             assert sentence not in text
         for plumbing in ("glue(", "glue_all", "write_results(", "write_notices(",
