@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -335,15 +335,16 @@ def show_table(df: pd.DataFrame, formats: Mapping[str, str] | str | None = None,
     total = len(table)
     if total > MAX_TABLE_ROWS:
         table = table.head(MAX_TABLE_ROWS)
-    style = _CaptionedStyler(table)
-    style = style.hide(axis="index").format(
+    captioned = _CaptionedStyler(table)  # every Styler method below returns this object
+    style = captioned.hide(axis="index").format(
         escape="html", na_rep=na_rep, precision=precision
     ).format_index(escape="html", axis=1)
     if formats:
         if isinstance(formats, str):
             style = style.format(formats, escape="html", na_rep=na_rep)
         else:
-            wanted = {k: v for k, v in formats.items() if k in table.columns}
+            wanted: dict[Any, str | Callable[[object], str] | None] = {
+                k: v for k, v in formats.items() if k in table.columns}
             style = style.format(wanted, escape="html", na_rep=na_rep)
     # booleans read yes/no and infinities ∞, in the column's own format otherwise
     reader = _reader_columns(table)
@@ -360,16 +361,16 @@ def show_table(df: pd.DataFrame, formats: Mapping[str, str] | str | None = None,
         spec = formats if isinstance(formats, str) else specs.get(name)
         style = style.format(_reader_value(spec, digits),
                              subset=[name], escape="html", na_rep=na_rep)
-    literal = [names.get(c, c) for c in code]
+    literal: list[Hashable] = [names.get(c, c) for c in code]
     literal = [c for c in literal if c in table.columns]
     if literal:
         style = style.format(_as_code, subset=literal, escape="html", na_rep=na_rep)
     if isinstance(caption, str):
         caption = Caption(None, caption)
-    style.netcomp_caption = caption
+    captioned.netcomp_caption = caption
     if total > MAX_TABLE_ROWS:
-        style.netcomp_note = (f"Showing the first {MAX_TABLE_ROWS:,} of {total:,} rows; "
-                              "the computations use every row.")
+        captioned.netcomp_note = (f"Showing the first {MAX_TABLE_ROWS:,} of {total:,} rows; "
+                                  "the computations use every row.")
     return style
 
 

@@ -35,6 +35,7 @@ import pandas as pd
 
 from netcomp import published
 from netcomp.safe_text import clip, html_escape, md_escape
+from netcomp.significance import significant
 
 #: Title of every key-findings box.
 TITLE = "Key findings"
@@ -494,12 +495,12 @@ def association_findings(result: Any) -> list[str]:
         clinical = result.clinical.dropna(subset=["p_value"])
         if not clinical.empty:
             low = clinical.loc[clinical["p_value"].astype(float).idxmin()]
-            n_sig = int((clinical["p_value"].astype(float) < alpha).sum())
+            n_sig = int(significant(clinical["p_value"].astype(float), alpha).sum())
             name = CLINICAL_NAMES.get(str(low["feature"]), str(low["feature"]))
             findings.append(
-                (f"No clinical variable goes with response at p < {alpha:g}" if n_sig == 0 else
+                (f"No clinical variable goes with response at p ≤ {alpha:g}" if n_sig == 0 else
                  f"{_n(n_sig, 'clinical variable')} {'goes' if n_sig == 1 else 'go'} with "
-                 f"response at p < {alpha:g}")
+                 f"response at p ≤ {alpha:g}")
                 + f" (smallest p = {float(low['p_value']):.3f}, {name}; exact tests).")
     findings.append(power)
     findings.append(_notices_sentence(result))
@@ -622,10 +623,10 @@ def smallsample_findings(result: Any) -> list[str]:
 
     n_panel = int(v["sc_n_panel"])
     smallest = ss.smallest_p_value(n1, n2)
-    level = alpha / n_panel
-    bonferroni = (f"; Bonferroni's level ({level:.2g}) is below the smallest p-value possible "
-                  f"here ({smallest:.2g}), so it can never call a gene" if level < smallest
-                  else "")
+    bonferroni_level = alpha / n_panel
+    bonferroni = (f"; Bonferroni's level ({bonferroni_level:.2g}) is below the smallest p-value "
+                  f"possible here ({smallest:.2g}), so it can never call a gene"
+                  if not significant(smallest, bonferroni_level) else "")
     screen = (
         f"Screening {n_panel} panel genes at this size with no real effect gives "
         f"{float(v['sc_expected_fp']):.2f} false positives per study on average "
@@ -767,13 +768,13 @@ def _reconstructed(folder: Path) -> bool:
     return False
 
 
-def _counts_of(counts: str) -> tuple[int, ...]:
-    """``"5/6 vs 0/5"`` as ``(5, 6, 0, 5)`` (empty when it is not of that form)."""
+def _counts_of(counts: str) -> tuple[int, int, int, int] | None:
+    """``"5/6 vs 0/5"`` as ``(5, 6, 0, 5)`` (None when it is not of that form)."""
     try:
         left, right = (part.strip().split("/") for part in str(counts).split(" vs "))
         return (int(left[0]), int(left[1]), int(right[0]), int(right[1]))
     except (ValueError, TypeError):
-        return ()
+        return None
 
 
 def _label_of(version: str) -> str:
@@ -875,9 +876,12 @@ def front_page_findings(results_dir: str | Path,
                 f"{j.nonresponders_high} of {j.n_nonresponders} non-responders"))
         if versions is not None and {"version", "counts"} <= set(versions.columns):
             pairs = versions.drop_duplicates("version")[["version", "counts"]]
-            parsed = [(_label_of(r["version"]), *_counts_of(r["counts"]))
-                      for _, r in pairs.iterrows()]
-            if pairs["counts"].nunique() > 1 and all(len(c) == 5 for c in parsed):
+            parsed: list[tuple[str, int, int, int, int]] = []
+            for version, text in zip(pairs["version"], pairs["counts"], strict=True):
+                counts = _counts_of(text)
+                if counts is not None:
+                    parsed.append((_label_of(version), *counts))
+            if pairs["counts"].nunique() > 1 and len(parsed) == len(pairs):
                 findings.append(disagreement_sentence(parsed))
         findings.append(_power_sentence(own, size, p, gene))
         findings.append(_ledger_sentence(ledger))
