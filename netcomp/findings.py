@@ -36,6 +36,7 @@ import pandas as pd
 from netcomp import published
 from netcomp.safe_text import clip, html_escape, md_escape
 from netcomp.significance import significant
+from netcomp.wording import plural as _n
 
 #: Title of every key-findings box.
 TITLE = "Key findings"
@@ -51,11 +52,6 @@ CLINICAL_NAMES = {"grade": "WHO grade", "site": "site of origin", "ki67_pct": "K
 
 
 # --------------------------------------------------------------------------- wording
-
-
-def _n(count: int, word: str, plural: str | None = None) -> str:
-    """``"1 culture"``, ``"3 cultures"``."""
-    return f"{count} {word if count == 1 else (plural or word + 's')}"
 
 
 def _p(value: float, digits: int = 3) -> str:

@@ -26,6 +26,7 @@ from netcomp.chapters.response import is_reconstruction
 from netcomp.cohort import Cohort
 from netcomp.response import classify, inhibition_table
 from netcomp.significance import significant
+from netcomp.wording import plural as _count
 
 CHAPTER = "05_small_cohorts"
 #: Section names (the notebook shows each section's notices under its heading).
@@ -88,11 +89,6 @@ class SmallSampleChapter(ChapterResult):
 def _p(value: float) -> str:
     """A p-value for prose: three decimals, or two significant digits below 0.001."""
     return f"{value:.3f}" if value >= 0.001 else f"{value:.2g}"
-
-
-def _count(n: int, noun: str) -> str:
-    """``"1 responder"``, ``"6 responders"``."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _clean(value: Any) -> Any:
