@@ -10,8 +10,8 @@ null hypothesis, and what the exact power and size calculations of
 The comparison allows a relative tolerance of :data:`P_TOLERANCE` (``p <= alpha * (1 +
 1e-9)``): an exact p-value equal to alpha in exact arithmetic (a sum of table
 probabilities, which can be exactly 0.05) may come out a few units in the last place above
-it in floating point, and must still count as equal. No p-value a cohort can give lies
-between alpha and ``alpha * (1 + 1e-9)`` other than by rounding.
+it in floating point, and must still count as equal. The tolerance changes a decision only
+for a p-value within one part in a billion of alpha.
 
 The same rule decides a discovery by q-value (``q <= fdr``) and reaching a corrected level
 (``p <= alpha / m`` for Bonferroni).
