@@ -69,6 +69,11 @@ def _p_is(value: float, digits: int = 3) -> str:
     return f"p {text}" if text.startswith("below") else f"p = {text}"
 
 
+def _q_is(value: float) -> str:
+    """A q-value: ``"q = 0.36"``, or ``"q below 0.01"`` when two decimals would show 0."""
+    return f"q = {value:.2f}" if value >= 0.01 else "q below 0.01"
+
+
 def _pct(value: float) -> str:
     """A percentage with one decimal, ``"23.7%"``."""
     return f"{value:.1f}%"
@@ -334,7 +339,7 @@ def response_findings(result: Any) -> list[str]:
     comparison = result.comparison
     medians = None
     if not comparison.empty:
-        medians = (f"{drug}'s median inhibition is {_pct(float(v['resp_median_drug']))}, "
+        medians = (f"The median inhibition by {drug} is {_pct(float(v['resp_median_drug']))}, "
                    f"against " + _list(_comparison_parts(comparison)))
     reps = str(v.get("resp_replicates", ""))
     wells = (f"With {reps} replicate wells per culture no rank test of one culture can give a "
@@ -351,7 +356,7 @@ def response_findings(result: Any) -> list[str]:
             (f"With the study's rule (survival inhibition strictly above {thr:g}%), {k} of the "
              f"{n} reconstructed cultures respond to {drug}: {published_counts}. The "
              "reconstruction was drawn to give these counts, so they confirm nothing."),
-            (f"{medians[0].upper()}{medians[1:]}. The study states the same ordering of "
+            (f"{medians}. The study states the same ordering of "
              "medians, and this agreement too is built into the reconstruction."
              if medians else None),
             (f"How many cultures change class as the threshold moves depends on the "
@@ -367,7 +372,7 @@ def response_findings(result: Any) -> list[str]:
         (f"{k} of the {n} cultures respond to {drug} at {conc} (survival inhibition strictly "
          f"above {thr:g}%) and {n - k} do not."),
         f"The classes depend on the threshold: {spread}, and {near}.",
-        (f"{medians[0].upper()}{medians[1:]}." if medians else None),
+        (f"{medians}." if medians else None),
     ]
     if result.applies("Is each culture's inhibition different from zero?") and k and n - k:
         findings.append(
@@ -485,7 +490,7 @@ def association_findings(result: Any) -> list[str]:
             f"Of the {v['assoc_m_tests']} tests of the screen, {v['assoc_n_sig']} "
             f"{'has' if v['assoc_n_sig'] == 1 else 'have'} p < {alpha:g} and "
             f"{v['assoc_n_disc']} a q-value ≤ {float(p['fdr']):g} (Benjamini-Hochberg)"
-            + (f"; HRAS ranks {v['assoc_hras_rank']} (q = {float(q):.2f})."
+            + (f"; HRAS ranks {v['assoc_hras_rank']} ({_q_is(float(q))})."
                if _is_number(q) else "."))
     if result.clinical is not None and not result.clinical.empty:
         clinical = result.clinical.dropna(subset=["p_value"])
@@ -572,7 +577,7 @@ def smallsample_findings(result: Any) -> list[str]:
     gene = p["gene"]
     tests = {"two-sided": v["sc_p_fisher"], "one-sided": v["sc_p_fisher_one"],
              "chi-square": v["sc_p_chi"], "Yates": v["sc_p_yates"]}
-    listed = (f"Fisher's exact test gives p = {_p(tests['two-sided'])} two-sided and "
+    listed = (f"Fisher's exact test gives {_p_is(tests['two-sided'])} two-sided and "
               f"{_p(tests['one-sided'])} one-sided, Pearson's chi-square {_p(tests['chi-square'])} "
               f"and with Yates' correction {_p(tests['Yates'])}")
     journal = result.reconstruction and (counts.x1, n1, counts.x2, n2) == (
@@ -662,10 +667,13 @@ def replication_findings(result: Any) -> list[str]:
         own = None
         if plan is not None and plan.cohort_power and plan.cohort is not None:
             n1, n2 = plan.cohort
+            chance = plan.cohort_power["greater"]
             own = (f"A new cohort of the published size ({_n(n1, 'responder')}, "
-                   f"{_n(n2, 'non-responder')}) would get there only "
-                   f"{100 * plan.cohort_power['greater']:.0f}% of the time under the first "
-                   "assumption: a study of that size can rarely confirm or refute the finding.")
+                   f"{_n(n2, 'non-responder')}) would get there "
+                   f"{'only ' if chance < plan.assumptions.target else ''}{100 * chance:.0f}% of the time "
+                   "under the first assumption"
+                   + (": a study of that size would more often than not leave the question "
+                      "open." if chance < 0.5 else "."))
         return _fit([
             ("No replication verdict: the bundled cohort is the reconstruction of the original "
              "study, so setting it beside the published counts compares the study with "
@@ -674,7 +682,7 @@ def replication_findings(result: Any) -> list[str]:
              + " against ".join(f"{x.responders_high} of {x.n_responders} in "
                                 f"{_version_label(x)}" for x in published.VERSIONS)
              + f"), so a replication must say which it tests; this build compares with the "
-             f"{v['rep_versions']} (parameter replication_version)."),
+             f"{v['rep_versions']}, as the parameter replication_version sets."),
             size,
             own,
         ])
@@ -709,7 +717,8 @@ def replication_findings(result: Any) -> list[str]:
         flat = result.posteriors[0]
         findings.append(
             f"With a flat prior, the probability that responders overexpress {gene} more often "
-            f"than non-responders is {flat.p_positive:.3f}.")
+            f"than non-responders is "
+            + (f"{flat.p_positive:.3f}." if flat.p_positive <= 0.999 else "above 0.999."))
     findings.append(size)
     return _fit(findings)
 
@@ -910,13 +919,14 @@ def front_page_findings(results_dir: str | Path,
             findings.append(
                 f"HRAS overexpression: {_counts_words(r['detail'])} "
                 f"(Fisher's exact test, two-sided, {_p_is(float(r['p_value']))}"
-                + (f"; q = {q:.2f} among the {len(assoc)} tests of the screen" if q is not None
+                + (f"; {_q_is(q)} among the {len(assoc)} tests of the screen" if q is not None
                    else "") + ").")
     verdicts = _read(folder, "replication_verdicts.csv")
     if verdicts is not None and {"version", "verdict"} <= set(verdicts.columns):
-        findings.append("Does the published HRAS finding replicate here? "
-                        + "; ".join(f"against the {str(r['version']).lower()}: "
-                                    f"“{r['verdict']}”" for _, r in verdicts.iterrows()) + ".")
+        parts = "; ".join(f"against the {str(r['version']).lower()}: “{r['verdict']}”"
+                          for _, r in verdicts.iterrows())
+        findings.append(f"Does the published HRAS finding replicate here? {parts[:1].upper()}"
+                        f"{parts[1:]}.")
     findings.append(_power_sentence(own, size, p, gene))
     findings.append(_ledger_sentence(ledger))
     return _fit(findings)
