@@ -84,6 +84,14 @@ INSPECT_JS = """
       .map((e) => "docutils problem: " + e.textContent.trim().slice(0, 160)),
     tocLinks: Array.from(document.querySelectorAll("nav.bd-docs-nav a[href]"))
       .map((a) => a.href),
+    // every image of the article with its alt text and the caption of its figure (textContent:
+    // a figure in a closed solution dropdown has no rendered text)
+    figures: Array.from(main.querySelectorAll("img")).map((img) => {
+      const figure = img.closest("figure");
+      const caption = figure ? figure.querySelector("figcaption") : null;
+      return {alt: img.getAttribute("alt") || "", src: img.getAttribute("src") || "",
+              caption: caption ? caption.textContent : ""};
+    }),
   };
 }
 """
@@ -127,6 +135,7 @@ class PageReport:
     scripts_run: list[str] = field(default_factory=list)  # dialogs, or a payload's marker set
     phone_overflow: list[str] = field(default_factory=list)  # sideways scroll at 390 px
     toc_links: list[str] = field(default_factory=list, repr=False)  # left nav, absolute URLs
+    figures: list[dict[str, str]] = field(default_factory=list, repr=False)  # alt, src, caption
     prose: str = field(default="", repr=False)  # article text without code, hidden parts kept
     text: str = field(default="", repr=False)  # article text as rendered (what a reader sees)
     all_text: str = field(default="", repr=False)  # all article text, code included
@@ -307,6 +316,7 @@ def _visit(browser: Any, server: str, rel: str, shots: Path) -> PageReport:
         report.broken_images = info["brokenImages"]
         report.problems = info["unresolved"] + info["systemMessages"]
         report.toc_links = info["tocLinks"]
+        report.figures = info["figures"]
         report.prose = _squash(info["prose"])
         report.text = _squash(info["text"])
         report.all_text = _squash(info["allText"])
@@ -579,3 +589,37 @@ def test_every_page_fits_a_phone(reports: dict[str, PageReport]):
     """At 390 px wide no page scrolls sideways (wide tables and code scroll in their boxes)."""
     bad = _offenders(reports, "phone_overflow")
     assert not bad, "\n" + bad
+
+
+#: Alt text that is only a file name or a hash (what an image output gets by default).
+FILE_NAME_ALT = re.compile(r"(^|[/\\])[\w.-]+\.(png|svg|jpe?g|gif|webp)$|^[0-9a-f]{32,}",
+                           re.IGNORECASE)
+
+
+def test_every_figure_is_numbered_captioned_and_described(reports: dict[str, PageReport]):
+    """Every image has alt text describing it; on a chapter, each is a numbered figure.
+
+    A chapter's figures read "Figure c.1", "Figure c.2", ... in page order, c being the
+    chapter's number in the book (not its file name), with no gap where a section did not
+    apply; the caption goes on to say what the figure shows.
+    """
+    from netcomp.numbering import chapter_number
+
+    problems: list[str] = []
+    numbered = 0
+    for rel, report in reports.items():
+        chapter = (chapter_number(PurePosixPath(rel).stem) if rel.startswith("notebooks/")
+                   else None)
+        for k, figure in enumerate(report.figures, start=1):
+            alt = " ".join(figure["alt"].split())
+            if len(alt.split()) < 5 or FILE_NAME_ALT.search(alt) or figure["src"].endswith(alt):
+                problems.append(f"{rel}: alt text {alt!r} for {figure['src']}")
+            if chapter is None:
+                continue
+            label = f"Figure {chapter}.{k}. "
+            caption = " ".join(figure["caption"].split())
+            if not caption.startswith(label) or len(caption.split()) < 15:
+                problems.append(f"{rel}: caption {caption[:70]!r}, expected {label!r} and words")
+            numbered += 1
+    assert not problems, "\n" + "\n".join(problems)
+    assert numbered >= 20, f"only {numbered} numbered figures found in the chapters"
