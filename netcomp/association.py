@@ -36,6 +36,7 @@ from scipy import special, stats
 from statsmodels.stats.multitest import multipletests
 
 from netcomp.significance import significant
+from netcomp.wording import plural
 
 #: Columns of ``results/associations.csv`` (a contract with re-users of the compendium).
 RESULT_COLUMNS: tuple[str, ...] = (
@@ -95,7 +96,7 @@ def check_classes(responder: pd.Series, context: str = "", minimum: int = 1) -> 
     """
     if responder.isna().any():
         missing = ", ".join(map(str, responder.index[responder.isna()]))
-        raise AssociationError(f"response class is missing for culture(s) {missing}")
+        raise AssociationError(f"response class is missing for {plural(int(responder.isna().sum()), 'culture')}: {missing}")
     values = responder.to_numpy()
     if values.dtype != bool:
         raise AssociationError(f"response classes must be True/False, got dtype {values.dtype}")
@@ -104,15 +105,15 @@ def check_classes(responder: pd.Series, context: str = "", minimum: int = 1) -> 
     if n_resp == 0 or n_non == 0:
         where = f" ({context})" if context else ""
         raise AssociationError(
-            f"every culture is in one class{where}: {n_resp} responder(s) and {n_non} "
-            "non-responder(s). A test of association compares the two classes, so both need "
+            f"every culture is in one class{where}: {plural(n_resp, 'responder')} and "
+            f"{plural(n_non, 'non-responder')}. A test of association compares the two classes, so both need "
             "at least one culture; choose another threshold or drug."
         )
     if n_resp < minimum or n_non < minimum:
         where = f" ({context})" if context else ""
         raise AssociationError(
-            f"too few cultures in a response class{where}: {n_resp} responder(s) and {n_non} "
-            f"non-responder(s); the association chapter needs at least {minimum} in each "
+            f"too few cultures in a response class{where}: {plural(n_resp, 'responder')} and "
+            f"{plural(n_non, 'non-responder')}; the association chapter needs at least {minimum} in each "
             "class. Choose another threshold, drug or concentration, or add cultures."
         )
     return n_resp, n_non
@@ -808,7 +809,7 @@ def overexpressed(expression_matrix: pd.DataFrame, cutoff: float) -> pd.DataFram
         ][:10]
         raise AssociationError(
             f"fold change must be a positive ratio (tumour / healthy tissue); found "
-            f"{int(bad.sum())} value(s) <= 0, e.g. {', '.join(where)}. A ratio of 0 cannot be "
+            f"{plural(int(bad.sum()), 'value')} <= 0, e.g. {', '.join(where)}. A ratio of 0 cannot be "
             "shown on a log scale or mean 'overexpressed'; fix the data or mark it missing."
         )
     over = pd.DataFrame(values >= cutoff, index=expression_matrix.index,
@@ -1207,7 +1208,8 @@ def missing_expression_note(missing: pd.DataFrame) -> str:
     if len(shown) > 10:
         parts += f"; and {len(shown) - 10} more genes"
     return (
-        f"{len(missing)} gene(s) lack a fold change for some cultures: {parts}. Each such gene "
+        f"{plural(len(missing), 'gene')} {'lacks' if len(missing) == 1 else 'lack'} a fold "
+        f"change for some cultures: {parts}. Each such gene "
         "is tested on the cultures where it was measured; the columns n_responders and "
         "n_nonresponders of the tables say how many."
     )

@@ -12,6 +12,7 @@ from netcomp.cli import main
 from netcomp.params import defaults
 from netcomp.preflight import PreflightReport, preflight
 from netcomp.provenance import BUNDLED_COHORT
+from netcomp.wording import plural
 from tests.cohorts import CohortSpec, write_cohort
 
 #: 12 cultures, lenvatinib at 10 µM and everolimus at 1 µM; 9 responders and 3 non-responders
@@ -135,7 +136,8 @@ def test_class_counts_follow_the_threshold(tmp_path):
         report = preflight(folder, {"response_threshold_pct": threshold})
         text = report.format()
         if min(n_resp, n_non) == 0:
-            assert f"gives {n_resp} responder(s) and {n_non} non-responder(s)" in text
+            assert (f"gives {plural(n_resp, 'responder')} and "
+                    f"{plural(n_non, 'non-responder')}") in text
         elif min(n_resp, n_non) == 1:
             assert "a response class has fewer than 2 cultures" in text
         else:

@@ -27,6 +27,7 @@ from netcomp.chapters.base import ChapterResult, chapter_params
 from netcomp.chapters.response import is_reconstruction
 from netcomp.cohort import Cohort
 from netcomp.published import CONFERENCE_2022, JOURNAL_2023, VERSIONS, PublishedVersion
+from netcomp.wording import plural
 
 CHAPTER = "06_replication"
 #: The drug of the published counts.
@@ -137,7 +138,8 @@ def _cohort_table(res: ReplicationChapter, cohort: Cohort) -> None:
     if counts.n1 == 0 or counts.n2 == 0:
         missing = "responder" if counts.n1 == 0 else "non-responder"
         block(f"no culture with a measured {gene} fold change is a {missing} at a {thr:g}% "
-              f"threshold ({counts.n1} responder(s), {counts.n2} non-responder(s)), so there "
+              f"threshold ({plural(counts.n1, 'responder')}, "
+              f"{plural(counts.n2, 'non-responder')}), so there "
               "is no table of two classes",
               "choose another response_threshold_pct, or add cultures of the missing class")
         return
