@@ -61,7 +61,7 @@ def fold_change_strip_plot(data: pd.DataFrame, cutoff: float, gene: str = "HRAS"
         y = sub["fold_change"].to_numpy(float)
         ax.scatter(pos + offsets, y, s=size, color=_class_colour(resp), edgecolor="black",
                    linewidth=0.6 if k <= MAX_LABELLED else 0.3, zorder=3, alpha=0.85)
-        labels = sub["culture_id"].astype(str) if k <= MAX_LABELLED else []
+        labels: list[str] = sub["culture_id"].astype(str).tolist() if k <= MAX_LABELLED else []
         for x0, y0, label, sd in zip(pos + offsets, y, labels, side, strict=False):
             ax.annotate(label, (x0, y0), xytext=(7 * sd, -3), textcoords="offset points",
                         fontsize=7, color="#333333", ha="left" if sd > 0 else "right")
@@ -107,8 +107,7 @@ def contingency_figure(
     ``responder`` (bool) and ``count`` (four rows). Each cell shows its count and "k of n"
     (n = cultures in that class), so the two proportions compared are read directly.
     """
-    counts = {(bool(r.feature_present), bool(r.responder)): int(r.count)
-              for r in table.itertuples(index=False)}
+    counts = _cell_counts(table)
     fig, ax = new_figure(6.4, 3.2)
     label_w, cell_w, total_w = 2.0, 1.4, 1.0
     ax.set_xlim(0, label_w + 2 * cell_w + total_w)
@@ -330,12 +329,17 @@ def fold_change_strip_text(data: pd.DataFrame, cutoff: float, gene: str = "HRAS"
     return FigureText(caption, alt)
 
 
+def _cell_counts(table: pd.DataFrame) -> dict[tuple[bool, bool], int]:
+    """``{(feature present, responder): count}`` from the long 2x2 table."""
+    return {(bool(f), bool(r)): int(n) for f, r, n in
+            zip(table["feature_present"], table["responder"], table["count"], strict=True)}
+
+
 def contingency_text(table: pd.DataFrame, gene: str = "HRAS",
                      p_two_sided: float | None = None,
                      p_greater: float | None = None) -> FigureText:
     """Caption and alt text of :func:`contingency_figure` (the same long 2x2 table)."""
-    counts = {(bool(r.feature_present), bool(r.responder)): int(r.count)
-              for r in table.itertuples(index=False)}
+    counts = _cell_counts(table)
     a, b = counts[(True, True)], counts[(True, False)]
     c, d = counts[(False, True)], counts[(False, False)]
     caption = (f"The 2×2 table of {gene} overexpression (rows) by response class (columns), "

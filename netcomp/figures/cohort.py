@@ -154,7 +154,7 @@ def replicate_spread_text(viability: pd.DataFrame) -> FigureText:
     cultures = viability["culture_id"].astype(str).unique()
     keys = ["culture_id", "drug", "concentration_um"]
     spread = viability.groupby(keys)["viability_pct"].agg(lambda v: float(v.max() - v.min()))
-    widest = spread.idxmax() if len(spread) else None
+    widest = spread.index[int(np.argmax(spread.to_numpy()))] if len(spread) else None
     caption = (f"Viability of every replicate well (dots) and the mean of the wells (bars) for "
                f"each of the {plural(len(cultures), 'culture')} and "
                f"{plural(len(drugs), 'drug')} ({and_join(drugs)}), as a percentage of the "

@@ -11,6 +11,7 @@ import textwrap
 
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -65,21 +66,21 @@ def plot_orr_forest(orr: pd.DataFrame, title: str | None = None) -> Figure:
     n_rows = len(orr)
     fig, ax = new_figure(7.4, 0.46 * n_rows + 2.4)
     y = np.arange(n_rows)[::-1]
-    for yi, rec in zip(y, orr.itertuples(index=False), strict=True):
-        colour = TALENT_COLOUR if rec.is_talent else OTHER_COLOUR
-        if np.isfinite(rec.ci_low_pct):
-            style = "-" if rec.count_basis == "reported counts" else "--"
-            ax.plot([rec.ci_low_pct, rec.ci_high_pct], [yi, yi], style, color=colour, lw=1.8)
-        filled = rec.count_basis != "no counts"
+    for yi, rec in zip(y, orr.to_dict("records"), strict=True):
+        colour = TALENT_COLOUR if rec["is_talent"] else OTHER_COLOUR
+        if np.isfinite(rec["ci_low_pct"]):
+            style = "-" if rec["count_basis"] == "reported counts" else "--"
+            ax.plot([rec["ci_low_pct"], rec["ci_high_pct"]], [yi, yi], style, color=colour, lw=1.8)
+        filled = rec["count_basis"] != "no counts"
         ax.plot(
-            rec.orr_pct,
+            rec["orr_pct"],
             yi,
-            "D" if rec.is_talent else "o",
+            "D" if rec["is_talent"] else "o",
             color=colour,
             markerfacecolor=colour if filled else "white",
             markersize=7,
         )
-        size = f"{rec.events}/{rec.n}" if pd.notna(rec.n) else ""
+        size = f"{rec['events']}/{rec['n']}" if pd.notna(rec["n"]) else ""
         ax.text(102, yi, size, va="center", fontsize=9, color="0.3")
     ax.text(102, n_rows - 0.5, "events/n", fontsize=9, color="0.3", va="bottom")
     ax.set_yticks(y)
@@ -144,7 +145,7 @@ def plot_interval_methods(intervals: pd.DataFrame, title: str | None = None) -> 
     ax.set_yticklabels([lbl for _, lbl in labels])
     ax.set_xlabel("Rate and 95% confidence interval (% of patients assessed)")
     ax.set_ylabel("Endpoint and cohort (events/n)")
-    handles = [Patch(color="0.88", label="published 95% CI")]
+    handles: list[Artist] = [Patch(color="0.88", label="published 95% CI")]
     handles += [Line2D([], [], color=METHOD_COLOURS[m], lw=2, label=INTERVAL_METHODS[m]) for m in methods]
     handles += [Line2D([], [], color="black", marker="|", lw=0, markersize=10, label="rate")]
     ax.legend(handles=handles, fontsize=7.5, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
@@ -205,7 +206,8 @@ def orr_forest_text(orr: pd.DataFrame) -> FigureText:
                "The trials differ in patients, previous treatment and response review, so the "
                "rates are context, not a like-for-like comparison.")
     if len(talent):
-        rates = and_join(f"{r.label.split(', ')[-1]} {r.orr_pct:g}%" for r in talent.itertuples())
+        rates = and_join(f"{str(label).split(', ')[-1]} {orr:g}%"
+                         for label, orr in zip(talent["label"], talent["orr_pct"], strict=True))
         caption += f" TALENT: {rates}."
     if len(others):
         caption += (f" The other rates run from {others['orr_pct'].min():g}% to "
@@ -221,7 +223,7 @@ def interval_methods_text(intervals: pd.DataFrame) -> FigureText:
     methods = [m for m in INTERVAL_METHODS if m in set(intervals["method"])]
     keys = intervals.loc[:, ["endpoint", "cohort"]].drop_duplicates()
     matched = intervals.groupby("method")["match"].sum()
-    best = matched.idxmax() if len(matched) else None
+    best = str(matched.idxmax()) if len(matched) else None
     caption = ("TALENT's published 95% confidence intervals (grey bands) for the objective "
                "response rate (ORR) and disease control rate (DCR) of each cohort, beside the "
                f"intervals recomputed from the counts by {plural(len(methods), 'method')} "

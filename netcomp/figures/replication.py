@@ -34,12 +34,13 @@ def forest_data(side: pd.DataFrame, measures: pd.DataFrame | None,
     ``confidence`` should be the level the prediction intervals were computed at.
     """
     z = float(stats.norm.ppf(0.5 + confidence / 2))
-    rows = [{"study": r.study, "log_or": r.log_or, "low": r.log_or - z * r.se_log_or,
-             "high": r.log_or + z * r.se_log_or, "kind": "study"} for r in side.itertuples()]
+    rows = [{"study": r["study"], "log_or": r["log_or"], "low": r["log_or"] - z * r["se_log_or"],
+             "high": r["log_or"] + z * r["se_log_or"], "kind": "study"}
+            for r in side.to_dict("records")]
     if measures is not None:
-        for r in measures.itertuples():
-            rows.append({"study": f"prediction from {r.version}", "log_or": r.log_or_original,
-                         "low": r.pi_low, "high": r.pi_high, "kind": "prediction interval"})
+        for r in measures.to_dict("records"):
+            rows.append({"study": f"prediction from {r['version']}", "log_or": r["log_or_original"],
+                         "low": r["pi_low"], "high": r["pi_high"], "kind": "prediction interval"})
     return pd.DataFrame(rows)
 
 

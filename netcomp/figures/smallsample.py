@@ -249,7 +249,7 @@ def effect_size_plot(effects: pd.DataFrame) -> plt.Figure:
     odds = effects[effects["measure"] != "risk difference"].reset_index(drop=True)
     conf = float(effects["confidence"].iloc[0])
 
-    for _, row in rd.iterrows():
+    for row in rd.to_dict("records"):
         left.plot([100 * row["low"], 100 * row["high"]], [0, 0], color=OKABE_ITO["blue"], lw=2.5)
         left.plot(100 * row["estimate"], 0, "o", color=OKABE_ITO["blue"], mec="black", ms=8)
     left.axvline(0, color=OKABE_ITO["grey"], ls=":", lw=1)
@@ -264,7 +264,7 @@ def effect_size_plot(effects: pd.DataFrame) -> plt.Figure:
     finite = finite[np.isfinite(finite) & (finite > 0)]
     lo, hi = finite.min() / 3, finite.max() * 3
     colours = [OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["green"]]
-    for i, row in odds.iterrows():
+    for i, row in enumerate(odds.to_dict("records")):
         y = -i
         colour = colours[i % len(colours)]
         high = row["high"] if np.isfinite(row["high"]) else hi
@@ -379,18 +379,18 @@ def power_curve_text(curve: pd.DataFrame, target: float, responder_share: float,
     if sizes is not None and len(sizes):
         two = sizes[sizes["alternative"] == "two-sided"]
         reads = []
-        for r in two.itertuples():
-            name = f"{r.scenario}, alpha = {r.alpha:g}" if several else r.scenario
-            reads.append(f"{int(r.n_first)} cultures ({name})" if pd.notna(r.n_first)
+        for r in two.to_dict("records"):
+            name = f"{r['scenario']}, alpha = {r['alpha']:g}" if several else r["scenario"]
+            reads.append(f"{int(r['n_first'])} cultures ({name})" if pd.notna(r["n_first"])
                          else f"not within {int(curve['n_total'].max())} cultures ({name})")
         if reads:
             caption += f" Two-sided, the target is first reached at {and_join(reads)}."
     if cohort_n:
         at = curve[(curve["n_total"] == cohort_n) & (curve["alternative"] == "two-sided")]
         if len(at):
-            reads = [f"{100 * r.power:.0f}% ({r.scenario}"
-                     + (f", alpha = {r.alpha:g}" if several else "") + ")"
-                     for r in at.itertuples()]
+            reads = [f"{100 * r['power']:.0f}% ({r['scenario']}"
+                     + (f", alpha = {r['alpha']:g}" if several else "") + ")"
+                     for r in at.to_dict("records")]
             caption += f" At {cohort_n} cultures the two-sided power is {and_join(reads)}."
     n_series = len(dict.fromkeys(zip(curve["scenario"], curve["alpha"],
                                      curve["alternative"], strict=True)))
@@ -411,12 +411,12 @@ def effect_size_text(effects: pd.DataFrame) -> FigureText:
         return "∞" if np.isinf(x) else format(scale * x, spec)
 
     parts = []
-    for r in effects.itertuples():
-        if r.measure == "risk difference":
-            parts.append(f"risk difference {num(r.estimate, 100, '.0f')} points "
-                         f"({num(r.low, 100, '.0f')} to {num(r.high, 100, '.0f')})")
+    for r in effects.to_dict("records"):
+        if r["measure"] == "risk difference":
+            parts.append(f"risk difference {num(r['estimate'], 100, '.0f')} points "
+                         f"({num(r['low'], 100, '.0f')} to {num(r['high'], 100, '.0f')})")
         else:
-            parts.append(f"{r.measure} {num(r.estimate)} ({num(r.low)} to {num(r.high)})")
+            parts.append(f"{r['measure']} {num(r['estimate'])} ({num(r['low'])} to {num(r['high'])})")
     caption = (f"Effect sizes of the observed table with {100 * conf:g}% confidence intervals: "
                "left, the risk difference (Newcombe interval, percentage points); right, the "
                "odds ratios on a log scale, an arrow where a bound is infinite. The width of "
