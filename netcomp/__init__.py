@@ -6,4 +6,26 @@ loaded as a :class:`netcomp.cohort.Cohort` -> analysed by pure functions
 shown by the notebooks -> rendered by Jupyter Book (:mod:`netcomp.build`).
 """
 
-__version__ = "0.1.0"
+
+def _project_version() -> str:
+    """The version written in ``pyproject.toml``, its one place.
+
+    Read from the installed package's metadata (``make`` reinstalls when pyproject.toml
+    changes); in a source folder that was never installed, from ``pyproject.toml`` itself.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("netcomp")
+    except PackageNotFoundError:
+        import tomllib
+        from pathlib import Path
+
+        pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+        try:
+            return str(tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"])
+        except (OSError, ValueError, KeyError):
+            return "unknown"
+
+
+__version__ = _project_version()

@@ -9,6 +9,10 @@ succeeded; the staging folder is removed on every way out (success, error, Ctrl-
 worker processes and Jupyter kernels are stopped, and a lock file next to ``--out`` refuses a
 second build into the same folder. Papermill is the only executor: Jupyter Book renders the
 executed notebooks with execution off and with Sphinx warnings turned into errors.
+
+:func:`build` runs named steps, each a function below: :func:`plan_build` (content hashes,
+:mod:`netcomp.cache`), the pre-flight check, :func:`stage_book`, :func:`execute_chapters`,
+:func:`collect_outputs`, :func:`render_book` and :func:`publish_build` (the swap).
 """
 
 from __future__ import annotations
@@ -16,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-import hashlib
 import json
 import os
 import platform
@@ -34,18 +37,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import netcomp
+from netcomp import cache
 from netcomp import params as params_mod
+from netcomp.cache import PATH_PARAMS as PATH_PARAMS  # re-exported (tests read it here)
 from netcomp.provenance import BUNDLED_COHORT, file_checksums
 from netcomp.safe_text import clip, md_escape
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from netcomp.preflight import PreflightReport
 
 # pandas, papermill and the analysis modules are imported inside the functions that
 # need them, so that a rebuild with nothing changed answers in a fraction of a second.
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS_DIR = ROOT / "notebooks"
 LITERATURE_DIR = ROOT / "data" / "literature"
 BOOK_FILES = ("_config.yml", "_toc.yml")
 BOOK_DIRS = ("book",)
@@ -72,45 +78,38 @@ class BuildResult:
     notices: list[str] = field(default_factory=list)
 
 
-def chapter_notebooks(toc: Path = ROOT / "_toc.yml") -> list[Path]:
-    """The chapter notebooks listed in ``_toc.yml``, in book order."""
-    import yaml
+def toc_docnames(toc: Path = ROOT / "_toc.yml") -> list[str]:
+    """Every page of the table of contents, in reading order (``book/index``, ...).
 
-    data = yaml.safe_load(toc.read_text(encoding="utf-8"))
-    files: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(str(node["file"]))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(data)
-    return [ROOT / f"{f}.ipynb" for f in files if (ROOT / f"{f}.ipynb").is_file()]
-
-
-def declared_parameters(path: Path, known: dict[str, Any] | None = None) -> list[str]:
-    """Names a notebook's parameters cell declares.
-
-    ``known`` is the previous build's record ``{"sha": ..., "names": [...]}``: when the
-    notebook's bytes are unchanged the names are reused without starting papermill.
+    Read with sphinx-external-toc's parser, the one Jupyter Book uses, and walked depth first
+    from the root page; the names carry no suffix. Globs and URLs are left out.
     """
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    if known and known.get("sha") == sha:
-        return list(known["names"])
-    import papermill
+    from sphinx_external_toc.parsing import FileItem, parse_toc_yaml
 
-    return list(papermill.inspect_notebook(str(path)))
+    site = parse_toc_yaml(toc)
+    docnames: list[str] = []
+
+    def visit(docname: str) -> None:
+        docnames.append(docname)
+        for tree in site[docname].subtrees:
+            for item in tree.items:
+                if isinstance(item, FileItem):
+                    visit(str(item))
+
+    visit(site.root.docname)
+    return docnames
+
+
+def chapter_notebooks(toc: Path = ROOT / "_toc.yml") -> list[Path]:
+    """The chapter notebooks listed in ``_toc.yml``, in book order (Markdown pages left out)."""
+    paths = [toc.parent / f"{name}.ipynb" for name in toc_docnames(toc)]
+    return [path for path in paths if path.is_file()]
 
 
 def notebook_parameters(path: Path, values: dict[str, Any], paths: dict[str, str],
                         declared: list[str] | None = None) -> dict:
     """The parameters to inject into one notebook: only those its parameters cell declares."""
-    declared = declared_parameters(path) if declared is None else declared
+    declared = cache.declared_parameters(path) if declared is None else declared
     merged = {**values, **paths}
     return {k: v for k, v in merged.items() if k in declared}
 
@@ -596,62 +595,120 @@ def _preflight(data: Path, values: dict[str, Any], allow_identifiers: bool) -> P
     return preflight(data, values, allow_identifiers=allow_identifiers)
 
 
-# --------------------------------------------------------------------------- content hashes
-
-PATH_PARAMS = ("data_dir", "results_dir", "figures_dir", "literature_dir")
-
-
-def _digest_files(files: list[Path], base: Path) -> str:
-    h = hashlib.sha256()
-    for f in sorted(files):
-        h.update(str(f.relative_to(base)).encode())
-        h.update(b"\0")
-        h.update(f.read_bytes())
-        h.update(b"\0")
-    return h.hexdigest()
-
-
-def code_digest() -> str:
-    """Hash of the netcomp package's source: any code change re-executes every chapter."""
-    pkg = Path(__file__).resolve().parent
-    return _digest_files([f for f in pkg.rglob("*") if f.suffix in (".py", ".yaml")], pkg)
-
-
-def book_digest() -> str:
-    """Hash of the book's own pages and configuration."""
-    files = [ROOT / n for n in BOOK_FILES]
-    for d in BOOK_DIRS:
-        files += [f for f in (ROOT / d).rglob("*")
-                  if f.is_file() and "_generated" not in f.parts and not f.name.startswith(".")]
-    return _digest_files(files, ROOT)
-
-
-def chapter_key(notebook: Path, parameters: dict[str, Any], data_sha: dict[str, str],
-                code: str, literature: str) -> str:
-    """Content hash deciding whether a chapter must be re-executed.
-
-    It covers the notebook file, the parameter values it receives (folders by content, not
-    by path), the data files it reads, and the netcomp code.
-    """
-    payload = {
-        "notebook": hashlib.sha256(notebook.read_bytes()).hexdigest(),
-        "parameters": {k: v for k, v in sorted(parameters.items()) if k not in PATH_PARAMS},
-        "data": data_sha if "data_dir" in parameters else {},
-        "data_dir": parameters.get("data_dir", ""),
-        "literature": literature if "literature_dir" in parameters else "",
-        "code": code,
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _read_manifest(out: Path) -> dict[str, Any]:
-    try:
-        return json.loads((out / "build.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
 # --------------------------------------------------------------------------- the build
+#
+# build() checks --out and the parameters, takes the lock, and runs the named steps in order:
+#   plan_build        content hashes (netcomp.cache): which chapters the previous build has
+#   _check_inputs     the pre-flight check of data and parameters, before anything is written
+#   stage_book        a staging folder with the book's sources and generated pages
+#   execute_chapters  papermill runs the chapters that changed
+#   collect_outputs   executed notebooks, results and figures of every chapter; the ledger
+#   render_book       Jupyter Book renders the staged sources to HTML
+#   publish_build     build.json and the marker written, then the staging folder swapped in
+
+
+@dataclass
+class ChapterPlan:
+    """One chapter of a planned build: what it declares and whether it is reused."""
+
+    notebook: Path
+    #: names the notebook's parameters cell declares (only those are injected)
+    declared: list[str]
+    #: content hash of everything the chapter reads (:func:`netcomp.cache.chapter_key`)
+    key: str
+    #: the previous build holds this chapter executed with the same key
+    reuse: bool
+
+    @property
+    def name(self) -> str:
+        return self.notebook.name
+
+
+@dataclass
+class BuildPlan:
+    """What a build will do, decided before anything is written (:func:`plan_build`)."""
+
+    data_dir: Path
+    out: Path
+    values: dict[str, Any]
+    allow_identifiers: bool
+    chapters: list[ChapterPlan]
+    #: SHA-256 of each data file, by file name
+    checksums: dict[str, str]
+    #: the record kept in build.json so the next build need not start papermill to read them
+    declared: dict[str, dict[str, Any]]
+    book_key: str
+    #: the previous build's build.json ({} with --force or without a previous build)
+    previous: dict[str, Any]
+
+    @property
+    def keys(self) -> dict[str, str]:
+        return {c.name: c.key for c in self.chapters}
+
+    @property
+    def executed(self) -> list[str]:
+        return [c.name for c in self.chapters if not c.reuse]
+
+    @property
+    def up_to_date(self) -> bool:
+        """The previous build in ``out`` was made from exactly these inputs."""
+        out = self.out
+        return (self.previous.get("book_key") == self.book_key
+                and (out / "html" / "index.html").is_file() and is_previous_build(out))
+
+
+@dataclass
+class Stage:
+    """The staging folder of one build, as :func:`stage_book` prepared it."""
+
+    root: Path
+    #: the book's sources (pages, configuration, executed notebooks) that Jupyter Book reads
+    src: Path
+    #: the folder the chapters read the data from (a de-identified copy with --allow-identifiers)
+    chapter_data: Path
+    #: netcomp.provenance's status of the data: reconstructed or user-supplied
+    status: str
+    #: what a failure says about ``--out``
+    untouched: str
+
+    @property
+    def generated(self) -> Path:
+        return self.src / "book" / "_generated"
+
+    @property
+    def reconstructed(self) -> bool:
+        from netcomp.provenance import RECONSTRUCTED
+
+        return self.status == RECONSTRUCTED
+
+
+@dataclass
+class Collected:
+    """What the executed chapters produced, gathered by :func:`collect_outputs`."""
+
+    #: the claim-by-claim reproducibility ledger (netcomp.ledger)
+    ledger: pd.DataFrame
+    preflight_notices: list[str]
+    chapter_notices: list[str]
+
+    @property
+    def every_notice(self) -> list[str]:
+        return [f"pre-flight: {n}" for n in self.preflight_notices] + self.chapter_notices
+
+
+@dataclass
+class Progress:
+    """The build's numbered progress lines, with the time since the build started."""
+
+    log: Callable[[str], None]
+    t0: float = field(default_factory=time.perf_counter)
+    total: int = 5
+
+    def step(self, i: int, text: str) -> None:
+        self.log(f"[{i}/{self.total}] {text}  (elapsed {self.elapsed():5.1f} s)")
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
 
 
 def build(
@@ -669,24 +726,19 @@ def build(
 
     ``out_dir`` is checked first (:func:`check_out_dir`), then the parameters and the
     pre-flight check of data and parameters together, all before anything is written.
-    Chapters whose content hash (:func:`chapter_key`) matches the previous build in
-    ``out_dir`` are not re-executed; when nothing changed at all, the previous book is kept
-    as it is. ``force`` re-executes everything; ``strict`` fails (leaving the previous book
-    untouched) when the pre-flight check or a chapter reports a notice. ``notebooks``
-    overrides the chapter list of ``_toc.yml`` (used by tests).
+    Chapters whose content hash (:func:`netcomp.cache.chapter_key`) matches the previous
+    build in ``out_dir`` are not re-executed; when nothing changed at all, the previous book
+    is kept as it is. ``force`` re-executes everything; ``strict`` fails (leaving the
+    previous book untouched) when the pre-flight check or a chapter reports a notice.
+    ``notebooks`` overrides the chapter list of ``_toc.yml`` (used by tests).
     """
-    t0 = time.perf_counter()
-    data_dir = Path(data_dir).resolve()
+    progress = Progress(log)
+    data = Path(data_dir).resolve()
     out = Path(out_dir).resolve()
     params_path = Path(params_file).resolve() if params_file else None
-    check_out_dir(out, data_dir, params_path)
-    notebooks = chapter_notebooks() if notebooks is None else [Path(n) for n in notebooks]
-    total = 5
-
-    def step(i: int, text: str) -> None:
-        log(f"[{i}/{total}] {text}  (elapsed {time.perf_counter() - t0:5.1f} s)")
-
-    step(1, "reading parameters" + (f" from {params_file}" if params_file else ""))
+    check_out_dir(out, data, params_path)
+    chapters = chapter_notebooks() if notebooks is None else [Path(n) for n in notebooks]
+    progress.step(1, "reading parameters" + (f" from {params_file}" if params_file else ""))
     values = params_mod.load_params(params_file)
     created = [d for d in (out.parent, *out.parent.parents) if not d.exists()]
     try:
@@ -696,9 +748,9 @@ def build(
             raise BuildError(f"cannot create the folder for --out {out}: {exc.strerror} "
                              f"({exc.filename}); choose a folder where you may write") from None
         with out_lock(out):
-            check_out_dir(out, data_dir, params_path)  # again, now no other build can change it
-            return _build_locked(data_dir, values, out, allow_identifiers, jobs, log,
-                                 notebooks, force, strict, step, t0)
+            check_out_dir(out, data, params_path)  # again, now no other build can change it
+            plan = plan_build(data, values, out, chapters, allow_identifiers, force)
+            return _build_locked(plan, jobs, strict, progress)
     finally:
         if not out.exists():  # nothing built: leave no empty parent folder behind either
             for folder in created:
@@ -706,84 +758,54 @@ def build(
                     folder.rmdir()
 
 
-def _summarise_notices(log: Callable[[str], None], preflight_notices: list[str],
-                       chapter_notices: list[str]) -> list[str]:
-    every = [f"pre-flight: {n}" for n in preflight_notices] + chapter_notices
-    if every:
-        log(f"notices ({len(every)}): sections that do not apply to this cohort")
-        for text in every:
-            log(f"      {text}")
-    return every
+def plan_build(data_dir: Path, values: dict[str, Any], out: Path, notebooks: list[Path],
+               allow_identifiers: bool, force: bool) -> BuildPlan:
+    """Plan: hash what each chapter reads and decide which the previous build can give.
 
-
-def _build_locked(data_dir: Path, values: dict[str, Any], out: Path, allow_identifiers: bool,
-                  jobs: int | None, log: Callable[[str], None], notebooks: list[Path],
-                  force: bool, strict: bool, step: Callable[[int, str], None],
-                  t0: float) -> BuildResult:
-    """The build proper, run while holding the lock on ``out``."""
-    durations: dict[str, float] = {}
-    # what each chapter needs, and whether the previous build already has it
+    Reads only. The keys name the data by the user's folder (and whether identifiers were
+    dropped), never by the staging folder, whose name changes with every build.
+    """
     checksums = file_checksums(data_dir)
-    code = code_digest()
-    literature = (_digest_files([f for f in LITERATURE_DIR.rglob("*") if f.is_file()],
-                                LITERATURE_DIR) if LITERATURE_DIR.is_dir() else "")
-    # the key names the data by the user's folder (and whether identifiers were dropped),
-    # never by the staging folder, whose name changes with every build
+    code = cache.code_digest()
+    literature = cache.folder_digest(LITERATURE_DIR)
     key_data = str(data_dir) + (" (identifier columns dropped)" if allow_identifiers else "")
     key_paths = {"data_dir": key_data, "results_dir": "", "figures_dir": "",
                  "literature_dir": str(LITERATURE_DIR)}
-    previous = {} if force or not out.is_dir() else _read_manifest(out)
+    previous = {} if force or not out.is_dir() else cache.read_manifest(out)
     old_keys: dict[str, str] = previous.get("chapter_keys", {})
     old_declared: dict[str, Any] = previous.get("declared_parameters", {})
     declared: dict[str, dict[str, Any]] = {}
-    plans = []
+    chapters = []
     for nb in notebooks:
-        names = declared_parameters(nb, old_declared.get(nb.name))
-        declared[nb.name] = {"sha": hashlib.sha256(nb.read_bytes()).hexdigest(), "names": names}
-        key = chapter_key(nb, notebook_parameters(nb, values, key_paths, names), checksums,
-                          code, literature)
-        cached = out / ".cache" / nb.stem
-        reuse = old_keys.get(nb.name) == key and (cached / nb.name).is_file()
-        plans.append((nb, names, key, reuse))
-    keys = {nb.name: key for nb, _, key, _ in plans}
-    book_key = hashlib.sha256(json.dumps(
-        [book_digest(), keys, checksums, values, allow_identifiers], sort_keys=True,
-        default=str).encode()).hexdigest()
-    if (previous.get("book_key") == book_key and (out / "html" / "index.html").is_file()
-            and is_previous_build(out)):
+        names = cache.declared_parameters(nb, old_declared.get(nb.name))
+        declared[nb.name] = {"sha": cache.sha256_file(nb), "names": names}
+        key = cache.chapter_key(nb, notebook_parameters(nb, values, key_paths, names),
+                                checksums, code, literature)
+        reuse = (old_keys.get(nb.name) == key
+                 and (cache.cached_chapter(out, nb) / nb.name).is_file())
+        chapters.append(ChapterPlan(nb, names, key, reuse))
+    book_key = cache.book_key(cache.pages_digest(ROOT, BOOK_FILES, BOOK_DIRS),
+                              {c.name: c.key for c in chapters}, checksums, values,
+                              allow_identifiers)
+    return BuildPlan(data_dir, out, values, allow_identifiers, chapters, checksums, declared,
+                     book_key, previous)
+
+
+def _build_locked(plan: BuildPlan, jobs: int | None, strict: bool,
+                  progress: Progress) -> BuildResult:
+    """The build proper, run while holding the lock on ``plan.out``."""
+    if plan.up_to_date:
         # same data bytes, code and parameters as a build that passed the pre-flight check
-        step(2, "data, parameters, notebooks and code unchanged since the last build: "
-             "nothing to do")
-        old = previous.get("notices", {})
-        every = _summarise_notices(log, list(old.get("preflight", [])),
-                                   list(old.get("chapters", [])))
-        if strict and every:
-            raise BuildError(f"--strict: the book in {out} has {len(every)} notice(s) (listed "
-                             "above); it is left as it was")
-        log(f"the book is up to date at {out / 'html' / 'index.html'}")
-        return BuildResult(out, out / "html" / "index.html", [], {"total": 0.0}, every)
-
-    step(2, f"pre-flight check of the data in {data_dir} and the parameters")
-    report = _preflight(data_dir, values, allow_identifiers)
-    for problem in report.warnings:
-        log(f"      warning: {problem}")
-    for notice in report.notices:
-        log(f"      notice: {notice}")
-    if not report.ok:
-        raise BuildError("the data and parameters do not fit together; nothing was built:\n"
-                         + report.format())
-    if strict and report.notices:
-        raise BuildError(f"--strict: the pre-flight check reported {len(report.notices)} "
-                         "notice(s) (listed above); nothing was built")
-
+        return _keep_up_to_date(plan, strict, progress)
+    out = plan.out
+    progress.step(2, f"pre-flight check of the data in {plan.data_dir} and the parameters")
+    preflight_notices = _check_inputs(plan, strict, progress.log)
     before = _children()
-    staging: Path | None = _new_staging(out)
+    work = _new_staging(out)
+    staging: Path | None = work  # None once it became ``out``
     try:
-        result = _stage_execute_render(staging, data_dir, values, out, allow_identifiers, jobs,
-                                       log, notebooks, plans, declared, keys, book_key,
-                                       checksums, list(report.notices), strict, step, t0,
-                                       durations)
-        staging = None  # it became ``out``
+        result = _stage_to_publish(work, plan, jobs, strict, preflight_notices, progress)
+        staging = None
         return result
     except BaseException:
         with _signals_deferred():
@@ -795,176 +817,308 @@ def _build_locked(data_dir: Path, values: dict[str, Any], out: Path, allow_ident
                 shutil.rmtree(staging, ignore_errors=True)
 
 
-def _stage_execute_render(staging: Path, data_dir: Path, values: dict[str, Any], out: Path,
-                          allow_identifiers: bool, jobs: int | None,
-                          log: Callable[[str], None], notebooks: list[Path], plans: list,
-                          declared: dict[str, Any], keys: dict[str, str], book_key: str,
-                          checksums: dict[str, str], preflight_notices: list[str],
-                          strict: bool, step: Callable[[int, str], None], t0: float,
-                          durations: dict[str, float]) -> BuildResult:
-    """Execute, render and swap in: everything that writes, inside ``staging``."""
+def _keep_up_to_date(plan: BuildPlan, strict: bool, progress: Progress) -> BuildResult:
+    """Nothing changed since the previous build: keep it, and list its notices again."""
+    out = plan.out
+    progress.step(2, "data, parameters, notebooks and code unchanged since the last build: "
+                  "nothing to do")
+    old = plan.previous.get("notices", {})
+    every = _summarise_notices(progress.log, list(old.get("preflight", [])),
+                               list(old.get("chapters", [])))
+    if strict and every:
+        raise BuildError(f"--strict: the book in {out} has {len(every)} notice(s) (listed "
+                         "above); it is left as it was")
+    progress.log(f"the book is up to date at {out / 'html' / 'index.html'}")
+    return BuildResult(out, out / "html" / "index.html", [], {"total": 0.0}, every)
+
+
+def _check_inputs(plan: BuildPlan, strict: bool, log: Callable[[str], None]) -> list[str]:
+    """The pre-flight check of data and parameters; returns its notices, raises on errors."""
+    report = _preflight(plan.data_dir, plan.values, plan.allow_identifiers)
+    for problem in report.warnings:
+        log(f"      warning: {problem}")
+    for notice in report.notices:
+        log(f"      notice: {notice}")
+    if not report.ok:
+        raise BuildError("the data and parameters do not fit together; nothing was built:\n"
+                         + report.format())
+    if strict and report.notices:
+        raise BuildError(f"--strict: the pre-flight check reported {len(report.notices)} "
+                         "notice(s) (listed above); nothing was built")
+    return list(report.notices)
+
+
+def _stage_to_publish(staging: Path, plan: BuildPlan, jobs: int | None, strict: bool,
+                      preflight_notices: list[str], progress: Progress) -> BuildResult:
+    """Stage, execute, collect, render and publish: everything that writes.
+
+    All of it happens inside ``staging``; ``out`` changes only in the last step, the swap.
+    """
+    stage = stage_book(staging, plan)
+    durations = execute_chapters(stage, plan, jobs, progress)
+    collected = collect_outputs(stage, plan, preflight_notices, durations, strict, progress)
+    durations["render"] = render_book(stage, progress)
+    durations["total"] = progress.elapsed()
+    publish_build(stage, plan, collected, durations, progress)
+    index = plan.out / "html" / "index.html"
+    progress.log(f"done in {durations['total']:.1f} s. The book is at {index}")
+    return BuildResult(plan.out, index, plan.executed, durations, collected.every_notice)
+
+
+def stage_book(staging: Path, plan: BuildPlan) -> Stage:
+    """Stage: the book's sources and generated pages, copied into ``staging/src``.
+
+    The repository's own files are only read. The data's status (reconstructed or the
+    user's) is decided from the data's content, never its path: a copy of the bundled files
+    is still the reconstruction, one changed value makes it the user's cohort.
+    """
+    from netcomp import publish
     from netcomp.dictionary import dictionary_markdown
     from netcomp.facts import facts_markdown
-    from netcomp.ledger import (
-        LEDGER_COLUMNS,
-        evaluate_claims,
-        ledger_markdown,
-        status_changes,
-        status_counts,
-    )
-    from netcomp.provenance import RECONSTRUCTED, data_status, stamp_notebook
-    from netcomp.results import write_results
+    from netcomp.provenance import data_status
+    from netcomp.student import student_zip
     from netcomp.validate import deidentified_copy
 
+    out = plan.out
     untouched = (f"the previous book in {out} is untouched" if out.exists()
                  else f"nothing was written to {out}")
     src = staging / "src"
     _stage_sources(src)
-    from netcomp import publish
-
     try:  # the repository address of _config.yml: buttons, rerun guide, "How to cite"
         publish.stage(src)
     except ValueError as exc:
         raise BuildError(f"{exc}\n  {untouched}") from None
-    # decided from the data's content, never its path: a copy of the bundled files is still
-    # the reconstruction, one changed value makes it the user's cohort
-    status = data_status(data_dir)
-    reconstructed = status == RECONSTRUCTED
     # with --allow-identifiers the chapters read a copy without the identifier columns
-    chapter_data = staging / "data" if allow_identifiers else data_dir
-    if allow_identifiers:
-        deidentified_copy(data_dir, chapter_data)
-    generated = src / "book" / "_generated"
+    chapter_data = staging / "data" if plan.allow_identifiers else plan.data_dir
+    if plan.allow_identifiers:
+        deidentified_copy(plan.data_dir, chapter_data)
+    stage = Stage(staging, src, chapter_data, data_status(plan.data_dir), untouched)
+    generated = stage.generated
     generated.mkdir(parents=True, exist_ok=True)
     (generated / "dictionary.md").write_text(dictionary_markdown(), encoding="utf-8")
     (generated / "facts.md").write_text(facts_markdown(), encoding="utf-8")
     (generated / "build_info.md").write_text(
-        _build_info_markdown(data_dir, values, checksums, reconstructed), encoding="utf-8")
+        _build_info_markdown(plan.data_dir, plan.values, plan.checksums, stage.reconstructed),
+        encoding="utf-8")
     # the teachers' page offers the student edition (bundled cohort, no solutions) as a zip
-    from netcomp.student import student_zip
-
     student_zip(generated / "netcomp-student.zip")
+    return stage
 
-    todo = [p for p in plans if not p[3]]
-    reused = [p for p in plans if p[3]]
-    step(3, f"executing {len(todo)} chapter notebook(s) with papermill"
-         + (f"; {len(reused)} unchanged, reused" if reused else ""))
-    tasks = []
-    for nb, names, _, _ in todo:
-        # figures live inside the book source so pages can offer them for download
-        paths = {"data_dir": str(chapter_data),
-                 "results_dir": str(staging / ".work" / nb.stem / "results"),
-                 "figures_dir": str(src / "figures" / nb.stem),
-                 "literature_dir": str(LITERATURE_DIR)}
-        tasks.append((str(nb), str(src / "notebooks" / nb.name),
-                      notebook_parameters(nb, values, paths, names), str(src / "notebooks")))
+
+def execute_chapters(stage: Stage, plan: BuildPlan, jobs: int | None,
+                     progress: Progress) -> dict[str, float]:
+    """Execute: run every chapter not reused with papermill; seconds taken, by notebook name.
+
+    Up to ``jobs`` notebooks run at once in worker processes. Executed notebooks land in
+    ``src/notebooks``, stamped with the data's status (and a banner if reconstructed).
+    """
+    from netcomp.provenance import stamp_notebook
+
+    todo = [c for c in plan.chapters if not c.reuse]
+    reused = len(plan.chapters) - len(todo)
+    progress.step(3, f"executing {len(todo)} chapter notebook(s) with papermill"
+                  + (f"; {reused} unchanged, reused" if reused else ""))
+    tasks = [_chapter_task(stage, plan, chapter) for chapter in todo]
     workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))
+    log = progress.log
     if tasks:
-        log(f"      running {', '.join(nb.name for nb, *_ in todo)} "
-            f"({workers} at a time)")
+        log(f"      running {', '.join(c.name for c in todo)} ({workers} at a time)")
     try:
-        if workers == 1:
-            finished = [_execute_one(t) for t in tasks]
-        else:
-            pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
-            try:
-                finished = list(pool.map(_execute_one, tasks))
-            except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-            pool.shutdown()
+        finished = _run_tasks(tasks, workers)
     except BuildError as exc:
-        raise BuildError(f"{exc}\n  {untouched}") from None
+        raise BuildError(f"{exc}\n  {stage.untouched}") from None
+    durations: dict[str, float] = {}
     for name, seconds in finished:
-        stamp_notebook(src / "notebooks" / name, status)  # metadata, and a banner if reconstructed
+        stamp_notebook(stage.src / "notebooks" / name, stage.status)
         durations[name] = seconds
         log(f"      {name}: executed in {seconds:.1f} s")
-    for folder in ("notebooks", "results", "figures", ".cache"):
-        (staging / folder).mkdir(exist_ok=True)
-    previous = _read_manifest(out) if out.is_dir() else {}
-    old_durations = previous.get("durations_s", {})
-    for nb, _, _, reuse in plans:
-        cache = staging / ".cache" / nb.stem
-        figures = src / "figures" / nb.stem
-        if reuse:
-            shutil.copytree(out / ".cache" / nb.stem, cache)
-            shutil.copy2(cache / nb.name, src / "notebooks" / nb.name)
-            if (cache / "figures").is_dir():
-                shutil.copytree(cache / "figures", figures)
-            durations[nb.name] = float(old_durations.get(nb.name, 0.0))
-            log(f"      {nb.name}: unchanged, reused")
-        else:
-            executed = src / "notebooks" / nb.name
-            _hide_parameter_cells(executed, data_dir.name)
-            work = staging / ".work" / nb.stem
-            cache.mkdir(parents=True)
-            shutil.copy2(executed, cache / nb.name)
-            if (work / "results").is_dir():
-                shutil.copytree(work / "results", cache / "results")
-            if figures.is_dir():
-                shutil.copytree(figures, cache / "figures")
-        shutil.copy2(cache / nb.name, staging / "notebooks" / nb.name)
-        if (cache / "results").is_dir():
-            shutil.copytree(cache / "results", staging / "results", dirs_exist_ok=True)
-        if figures.is_dir():
-            shutil.copytree(figures, staging / "figures", dirs_exist_ok=True)
+    return durations
 
+
+def _chapter_task(stage: Stage, plan: BuildPlan,
+                  chapter: ChapterPlan) -> tuple[str, str, dict, str]:
+    """The papermill job of one chapter: (source, target, parameters, working folder)."""
+    nb = chapter.notebook
+    # figures live inside the book source so pages can offer them for download
+    paths = {"data_dir": str(stage.chapter_data),
+             "results_dir": str(stage.root / ".work" / nb.stem / "results"),
+             "figures_dir": str(stage.src / "figures" / nb.stem),
+             "literature_dir": str(LITERATURE_DIR)}
+    return (str(nb), str(stage.src / "notebooks" / nb.name),
+            notebook_parameters(nb, plan.values, paths, chapter.declared),
+            str(stage.src / "notebooks"))
+
+
+def _run_tasks(tasks: list[tuple[str, str, dict, str]], workers: int) -> list[tuple[str, float]]:
+    """Run ``tasks`` with :func:`_execute_one`, in ``workers`` processes when more than one."""
+    if workers == 1:
+        return [_execute_one(t) for t in tasks]
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
+    try:
+        finished = list(pool.map(_execute_one, tasks))
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return finished
+
+
+def collect_outputs(stage: Stage, plan: BuildPlan, preflight_notices: list[str],
+                    durations: dict[str, float], strict: bool, progress: Progress) -> Collected:
+    """Collect: every chapter's notebook, results and figures in the staging folder; the ledger.
+
+    An executed chapter is also kept in ``.cache/<chapter>`` for the next build; a reused one
+    is taken from the previous build's cache (its duration is the one recorded then), and
+    ``durations`` gains it. With ``strict``, any notice fails the build here. Then the ledger
+    is evaluated from the results and the ledger and About pages are written.
+    """
+    from netcomp.ledger import LEDGER_COLUMNS, evaluate_claims, ledger_markdown
+    from netcomp.results import write_results
+
+    staging = stage.root
+    for folder in ("notebooks", "results", "figures", cache.CACHE_DIR):
+        (staging / folder).mkdir(exist_ok=True)
+    old_durations = plan.previous.get("durations_s", {})
+    log = progress.log
+    for chapter in plan.chapters:
+        if chapter.reuse:
+            _reuse_chapter(stage, plan.out, chapter.notebook)
+            durations[chapter.name] = float(old_durations.get(chapter.name, 0.0))
+            log(f"      {chapter.name}: unchanged, reused")
+        else:
+            _cache_chapter(stage, plan.data_dir.name, chapter.notebook)
+        _gather_chapter(stage, chapter.notebook)
     chapter_notices = _read_notices(staging / "results")
     every = [f"pre-flight: {n}" for n in preflight_notices] + chapter_notices
     if strict and every:
         _summarise_notices(log, preflight_notices, chapter_notices)
         raise BuildError(f"--strict: the build reported {len(every)} notice(s) (listed "
-                         f"above); {untouched}")
-
-    ledger = evaluate_claims(staging / "results", reconstructed_cohort=reconstructed)
+                         f"above); {stage.untouched}")
+    ledger = evaluate_claims(staging / "results", reconstructed_cohort=stage.reconstructed)
     # the ledger has its own status column: no data_status stamp
     write_results(ledger[list(LEDGER_COLUMNS)], staging / "results", "ledger.csv", stamp=False)
-    (generated / "ledger.md").write_text(ledger_markdown(ledger, {f"notebooks/{nb.stem}" for nb in notebooks}), encoding="utf-8")
-    publish.write_findings(src, staging / "results", values)  # the front page's key findings
-    reused_names = {nb.name for nb, _, _, reuse in plans if reuse}
-    (generated / "about.md").write_text(
-        _about_markdown(data_dir, values, checksums, durations, reused_names), encoding="utf-8")
+    pages = {f"notebooks/{c.notebook.stem}" for c in plan.chapters}
+    (stage.generated / "ledger.md").write_text(ledger_markdown(ledger, pages), encoding="utf-8")
+    from netcomp import publish  # the front page's key findings, from the results files
 
-    step(4, "rendering the HTML book with Jupyter Book (execution off, warnings are errors)")
-    t_render = time.perf_counter()
-    jb_work = staging / ".jupyter-book"
+    publish.write_findings(stage.src, staging / "results", plan.values)
+    reused = {c.name for c in plan.chapters if c.reuse}
+    (stage.generated / "about.md").write_text(
+        _about_markdown(plan.data_dir, plan.values, plan.checksums, durations, reused),
+        encoding="utf-8")
+    return Collected(ledger, preflight_notices, chapter_notices)
+
+
+def _reuse_chapter(stage: Stage, out: Path, nb: Path) -> None:
+    """Take a chapter unchanged since the previous build from that build's cache."""
+    kept = cache.cached_chapter(stage.root, nb)
+    shutil.copytree(cache.cached_chapter(out, nb), kept)
+    shutil.copy2(kept / nb.name, stage.src / "notebooks" / nb.name)
+    if (kept / "figures").is_dir():
+        shutil.copytree(kept / "figures", stage.src / "figures" / nb.stem)
+
+
+def _cache_chapter(stage: Stage, data_name: str, nb: Path) -> None:
+    """Keep a chapter executed now (notebook, results, figures) for the next build."""
+    executed = stage.src / "notebooks" / nb.name
+    _hide_parameter_cells(executed, data_name)
+    work = stage.root / ".work" / nb.stem
+    figures = stage.src / "figures" / nb.stem
+    kept = cache.cached_chapter(stage.root, nb)
+    kept.mkdir(parents=True)
+    shutil.copy2(executed, kept / nb.name)
+    if (work / "results").is_dir():
+        shutil.copytree(work / "results", kept / "results")
+    if figures.is_dir():
+        shutil.copytree(figures, kept / "figures")
+
+
+def _gather_chapter(stage: Stage, nb: Path) -> None:
+    """Copy a chapter's notebook, results and figures to the build's top-level folders."""
+    staging = stage.root
+    kept = cache.cached_chapter(staging, nb)
+    figures = stage.src / "figures" / nb.stem
+    shutil.copy2(kept / nb.name, staging / "notebooks" / nb.name)
+    if (kept / "results").is_dir():
+        shutil.copytree(kept / "results", staging / "results", dirs_exist_ok=True)
+    if figures.is_dir():
+        shutil.copytree(figures, staging / "figures", dirs_exist_ok=True)
+
+
+def render_book(stage: Stage, progress: Progress) -> float:
+    """Render: Jupyter Book renders ``src`` (execution off) into ``staging/html``; seconds.
+
+    Sphinx warnings fail the build (:func:`_run_jupyter_book`).
+    """
+    progress.step(4, "rendering the HTML book with Jupyter Book (execution off, warnings are "
+                  "errors)")
+    start = time.perf_counter()
+    jb_work = stage.root / ".jupyter-book"
     jb_work.mkdir()
     try:
-        _run_jupyter_book(src, jb_work)
+        _run_jupyter_book(stage.src, jb_work)
     except BuildError as exc:
-        raise BuildError(f"{exc}\n  {untouched}") from None
-    shutil.move(str(jb_work / "_build" / "html"), str(staging / "html"))
-    durations["render"] = time.perf_counter() - t_render
-    durations["total"] = time.perf_counter() - t0
-    manifest = {
-        "netcomp_version": netcomp.__version__,
-        "data_dir": str(data_dir),
-        "data_sha256": checksums,
-        "parameters": values,
-        "notebooks": [nb.name for nb in notebooks],
-        "executed": [nb.name for nb, _, _, reuse in plans if not reuse],
-        "chapter_keys": keys,
-        "declared_parameters": declared,
-        "book_key": book_key,
-        "notices": {"preflight": preflight_notices, "chapters": chapter_notices},
-        "durations_s": {k: round(v, 2) for k, v in durations.items()},
-    }
-    (staging / "build.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    shutil.rmtree(staging / ".work", ignore_errors=True)
-    write_marker(staging)
-    step(5, f"replacing {out} with the new build")
+        raise BuildError(f"{exc}\n  {stage.untouched}") from None
+    shutil.move(str(jb_work / "_build" / "html"), str(stage.root / "html"))
+    return time.perf_counter() - start
+
+
+def publish_build(stage: Stage, plan: BuildPlan, collected: Collected,
+                  durations: dict[str, float], progress: Progress) -> None:
+    """Publish: write ``build.json`` and the marker, then swap the staging folder in for ``out``.
+
+    The swap (:func:`_swap_in`) is the only step that changes ``out``. Ends by logging the
+    ledger's counts, the claims whose status changed since the previous build and the
+    notices.
+    """
     import pandas as pd
 
-    previous_ledger = (pd.read_csv(out / "results" / "ledger.csv")
-                       if (out / "results" / "ledger.csv").is_file() else None)
+    from netcomp.ledger import status_changes, status_counts
+
+    staging, out = stage.root, plan.out
+    manifest = _manifest(plan, collected, durations)
+    (staging / cache.MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n",
+                                          encoding="utf-8")
+    shutil.rmtree(staging / ".work", ignore_errors=True)
+    write_marker(staging)
+    progress.step(5, f"replacing {out} with the new build")
+    old_ledger = out / "results" / "ledger.csv"
+    previous_ledger = pd.read_csv(old_ledger) if old_ledger.is_file() else None
     _swap_in(staging, out)
+    ledger, log = collected.ledger, progress.log
     counts = status_counts(ledger)
     log("ledger: " + ", ".join(f"{n} {s}" for s, n in counts.items())
         + f" (of {len(ledger)} claims; see {out / 'results' / 'ledger.csv'})")
     for message in status_changes(previous_ledger, ledger):
         log(f"      {message}")
-    _summarise_notices(log, preflight_notices, chapter_notices)
-    index = out / "html" / "index.html"
-    log(f"done in {durations['total']:.1f} s. The book is at {index}")
-    return BuildResult(out, index, [nb.name for nb, _, _, reuse in plans if not reuse],
-                       durations, every)
+    _summarise_notices(log, collected.preflight_notices, collected.chapter_notices)
+
+
+def _manifest(plan: BuildPlan, collected: Collected,
+              durations: dict[str, float]) -> dict[str, Any]:
+    """The build's record, ``build.json``: inputs, content keys, notices and durations."""
+    return {
+        "netcomp_version": netcomp.__version__,
+        "data_dir": str(plan.data_dir),
+        "data_sha256": plan.checksums,
+        "parameters": plan.values,
+        "notebooks": [c.name for c in plan.chapters],
+        "executed": plan.executed,
+        "chapter_keys": plan.keys,
+        "declared_parameters": plan.declared,
+        "book_key": plan.book_key,
+        "notices": {"preflight": collected.preflight_notices,
+                    "chapters": collected.chapter_notices},
+        "durations_s": {k: round(v, 2) for k, v in durations.items()},
+    }
+
+
+def _summarise_notices(log: Callable[[str], None], preflight_notices: list[str],
+                       chapter_notices: list[str]) -> list[str]:
+    """Log every notice of a build (pre-flight first, then the chapters'); return them."""
+    every = [f"pre-flight: {n}" for n in preflight_notices] + chapter_notices
+    if every:
+        log(f"notices ({len(every)}): sections that do not apply to this cohort")
+        for text in every:
+            log(f"      {text}")
+    return every

@@ -179,7 +179,18 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"netcomp {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
+    _add_build(sub)
+    _add_checks(sub)
+    _add_others(sub)
+    return p
 
+
+_Subparsers = argparse._SubParsersAction  # what add_subparsers returns (argparse's own name)
+_IDENTIFIERS_HELP = "drop columns that look like patient identifiers instead of refusing"
+
+
+def _add_build(sub: _Subparsers) -> None:
+    """``netcomp build``."""
     b = sub.add_parser("build", help="check data and parameters, run the chapters, render the "
                                      "HTML book")
     b.add_argument("--data", default=None,
@@ -195,26 +206,29 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--strict", action="store_true",
                    help="fail (keeping the previous book) when any section does not apply "
                         "to the data (any notice)")
-    b.add_argument("--allow-identifiers", action="store_true",
-                   help="drop columns that look like patient identifiers instead of refusing")
+    b.add_argument("--allow-identifiers", action="store_true", help=_IDENTIFIERS_HELP)
     b.set_defaults(func=_cmd_build)
 
+
+def _add_checks(sub: _Subparsers) -> None:
+    """``netcomp check`` and ``netcomp validate``: the data and parameters, checked."""
     c = sub.add_parser("check", help="pre-flight check: the data, the parameters and how they "
                                      "fit together (what a build would refuse or leave out)")
     c.add_argument("dir", help="cohort folder or .xlsx workbook")
     c.add_argument("--params", default=None, help="YAML file of parameters")
     c.add_argument("--strict", action="store_true",
                    help="exit 1 also when there are notices (sections that would not apply)")
-    c.add_argument("--allow-identifiers", action="store_true",
-                   help="drop columns that look like patient identifiers instead of refusing")
+    c.add_argument("--allow-identifiers", action="store_true", help=_IDENTIFIERS_HELP)
     c.set_defaults(func=_cmd_check)
 
     v = sub.add_parser("validate", help="check a cohort folder and list every problem")
     v.add_argument("dir", help="cohort folder or .xlsx workbook")
-    v.add_argument("--allow-identifiers", action="store_true",
-                   help="drop columns that look like patient identifiers instead of refusing")
+    v.add_argument("--allow-identifiers", action="store_true", help=_IDENTIFIERS_HELP)
     v.set_defaults(func=_cmd_validate)
 
+
+def _add_others(sub: _Subparsers) -> None:
+    """``netcomp template``, ``student``, ``params`` and ``reconstruct``: they write files or YAML."""
     t = sub.add_parser("template", help="write an empty cohort folder with a data dictionary")
     t.add_argument("dir", help="folder to create (must not exist or be empty)")
     t.set_defaults(func=_cmd_template)
@@ -238,7 +252,6 @@ def parser() -> argparse.ArgumentParser:
                         "folder, or one this command wrote before")
     r.add_argument("--seed", type=_count(0), default=None)
     r.set_defaults(func=_cmd_reconstruct)
-    return p
 
 
 def _is_user_error(exc: BaseException) -> bool:

@@ -83,7 +83,6 @@ class TableSpec:
     row_meaning: str
     columns: tuple[Column, ...]
     unique: tuple[str, ...] = ()
-    optional_file: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property

@@ -97,19 +97,9 @@ class PdfError(RuntimeError):
 
 def toc_pages(toc: Path = ROOT / "_toc.yml") -> list[str]:
     """The book's pages in reading order, as paths of the HTML folder (``book/index.html``...)."""
-    spec = yaml.safe_load(toc.read_text(encoding="utf-8"))
-    files = [spec["root"]]
+    from netcomp.build import toc_docnames
 
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(node["file"])
-            for key in ("parts", "chapters", "sections"):
-                for child in node.get(key, []) or []:
-                    walk(child)
-
-    walk(spec)
-    return [re.sub(r"\.(md|ipynb)$", "", f) + ".html" for f in files]
+    return [f"{name}.html" for name in toc_docnames(toc)]
 
 
 @contextlib.contextmanager

@@ -10,13 +10,18 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "data" / "cohort"
 SEEDS = ROOT.parent / "shared" / "seeds"
+#: Fixtures that build the whole book (or stand for a build): their tests are marked ``build``.
+BOOK_FIXTURES = {"built_book", "book_html", "book_out"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test that needs the built book, or a browser, is a ``build`` test, so that
-    ``pytest -m "not build"`` is the fast suite (tests that run notebooks are marked by hand)."""
+    ``pytest -m "not build"`` is the fast suite (tests that run notebooks are marked by hand).
+    ``book_html`` and ``book_out`` (test_links, test_browser) build it unless NETCOMP_BOOK_DIR
+    names a build."""
     for item in items:
-        if "built_book" in getattr(item, "fixturenames", ()) or item.get_closest_marker("browser"):
+        if (BOOK_FIXTURES & set(getattr(item, "fixturenames", ()))
+                or item.get_closest_marker("browser")):
             item.add_marker(pytest.mark.build)
 
 

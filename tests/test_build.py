@@ -93,6 +93,7 @@ def _failing_notebook(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.build  # runs a notebook with papermill
 def test_a_failing_cell_stops_the_build_and_keeps_the_previous_book(tmp_path: Path):
     out = tmp_path / "out"
     out.mkdir()

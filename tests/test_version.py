@@ -1,5 +1,6 @@
-"""One version: ``netcomp.__version__``; the package metadata, the citation files, the About
-page, ``build.json`` and ``netcomp --version`` all show that one."""
+"""One version, written in pyproject.toml: ``netcomp.__version__`` reads it, and the About
+page, ``build.json``, the build marker and ``netcomp --version`` show it (CITATION.cff and the
+How-to-cite page are held to it by tests/test_publish.py)."""
 
 from __future__ import annotations
 
@@ -19,20 +20,12 @@ ROOT = Path(__file__).resolve().parents[1]
 VERSION = netcomp.__version__
 
 
-def test_the_version_is_written_once_and_the_metadata_reads_it():
-    assert re.fullmatch(r"\d+\.\d+\.\d+", VERSION)
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    assert "version" not in project["project"] and project["project"]["dynamic"] == ["version"]
-    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "netcomp.__version__"}
-    assert version("netcomp") == VERSION  # the installed package's metadata
-
-
-def test_the_citation_files_name_the_same_version():
-    cff = (ROOT / "CITATION.cff").read_text()
-    assert re.findall(r"^version: (\S+)$", cff, flags=re.M) == [VERSION]
-    cite = (ROOT / "book" / "cite.md").read_text()
-    assert re.findall(r"\(version ([^)]+)\)", cite) == [VERSION]
-    assert re.findall(r"version\s*=\s*\{([^}]+)\}", cite) == [VERSION]
+def test_the_version_is_written_once_and_the_package_reads_it():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", project["version"])
+    assert VERSION == project["version"] == version("netcomp")  # the installed metadata
+    init = (ROOT / "netcomp" / "__init__.py").read_text()
+    assert project["version"] not in init  # not written a second time
 
 
 def test_the_command_line_and_the_build_pages_show_it(capsys):
