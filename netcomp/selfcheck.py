@@ -211,6 +211,45 @@ def _fwer_15(res: Any, p: Mapping[str, Any]) -> float:
                                       float(p["alpha"])).fwer)
 
 
+# ---- replication (the book's chapter 4) -------------------------------------------------
+
+def _journal_table() -> Any:
+    from netcomp.chapters.replication import version_table
+    from netcomp.published import JOURNAL_2023
+
+    return version_table(JOURNAL_2023)
+
+
+def _cohort_counts(res: Any) -> Any:
+    if res.counts is None:
+        raise NotApplicable("the cohort's table cannot be compared with the published counts")
+    return res.counts
+
+
+def _rep_p_positive_strength_1(res: Any, p: Mapping[str, Any]) -> float:
+    from netcomp import replication as rep
+
+    counts, journal = _cohort_counts(res), _journal_table()
+    prior_r = rep.published_prior(journal.x1, journal.n1, 1.0)
+    prior_nr = rep.published_prior(journal.x2, journal.n2, 1.0)
+    return rep.prob_greater(prior_r.a + counts.x1, prior_r.b + counts.n1 - counts.x1,
+                            prior_nr.a + counts.x2, prior_nr.b + counts.n2 - counts.x2)
+
+
+def _rep_second_lab_stratified(res: Any, p: Mapping[str, Any]) -> float:
+    from netcomp import replication as rep
+    from netcomp import smallsample as ss
+
+    return rep.exact_stratified([_journal_table(), ss.TwoByTwo(7, 15, 2, 15)]).p_greater
+
+
+def _rep_cohort_stratified(res: Any, p: Mapping[str, Any]) -> float:
+    from netcomp import replication as rep
+
+    counts = _cohort_counts(res)
+    return rep.exact_stratified([_journal_table(), counts]).p_greater
+
+
 #: Chapter module of netcomp.chapters -> its notebook in ``notebooks/``.
 CHAPTER_NOTEBOOKS: dict[str, str] = {
     "data_import": "01_data_import.ipynb",
@@ -218,6 +257,7 @@ CHAPTER_NOTEBOOKS: dict[str, str] = {
     "association": "03_biomarker_association.ipynb",
     "literature": "04_literature_context.ipynb",
     "smallsample": "05_small_cohorts.ipynb",
+    "replication": "06_replication.ipynb",
 }
 
 
@@ -317,6 +357,24 @@ _EXERCISES: list[Exercise] = [
              _fwer_15,
              "null_screen_exact with 15 features, each with the pooled share of the observed "
              "feature", abs_tol=5e-4, rel_tol=1e-3),
+    Exercise("1", "ex-replication-1", "replication",
+             "P(difference > 0) with the journal article's counts as prior at "
+             "prior_strength 1", "number", _rep_p_positive_strength_1,
+             "weight both published priors fully (published_prior(x, n, 1.0)) and read "
+             "p_positive of beta_difference on the cohort's table: it is exact, not drawn",
+             abs_tol=5e-4, rel_tol=1e-3),
+    Exercise("2", "ex-replication-2", "replication",
+             "the exact stratified one-sided p-value of the journal table and the second "
+             "laboratory's table", "number", _rep_second_lab_stratified,
+             "give the journal article's table and the second laboratory's table as two "
+             "strata to rep.exact_stratified and read p_greater (one-sided)",
+             abs_tol=5e-4, rel_tol=1e-3),
+    Exercise("3", "ex-replication-3", "replication",
+             "the exact stratified one-sided p-value of the journal table and this cohort's "
+             "table, by enumeration", "number", _rep_cohort_stratified,
+             "sum the products of the two hypergeometric probabilities over the pairs of "
+             "tables whose responders with the feature add up to at least the observed total",
+             abs_tol=5e-4, rel_tol=1e-3),
 ]
 
 

@@ -55,6 +55,9 @@ ANSWERS: dict[str, str] = {
                          'sizes.set_index("test").loc["fisher", "size, margins fixed"]'),
     "ex-smallcohort-2": 'power.get("two-sided")',
     "ex-smallcohort-3": 'screen.get("family-wise error rate")',
+    "ex-replication-1": 'rows[-1]["P(difference > 0)"] if rows else None  # strength 1',
+    "ex-replication-2": "combined.p_greater",
+    "ex-replication-3": 'p_values.get("by enumeration")',
 }
 
 
@@ -97,8 +100,7 @@ installed, and run each from the top.
 - The first code cell sets `data_dir`, the cohort the notebook reads: now `{data}`.
   The bundled cohort is a reconstruction: synthetic values that
   satisfy the study's published aggregates, not the study's measurements.
-- Exercises are numbered as in the book ("Exercise 5.1" is `check("5.1", ...)`). The
-  book's chapter 4, on replicating the finding, is not part of this edition.
+- Exercises are numbered as in the book ("Exercise 5.1" is `check("5.1", ...)`).
 - Under each exercise, put your answer in `answer` and run the cell: `check(...)` says
   *right*, or *not yet* with a hint. It computes the expected answer from the cohort in
   `data_dir`, so it stays right when you use another cohort, and it never shows the answer.
@@ -158,13 +160,13 @@ def _drop_plumbing_arguments(code: str) -> str:
     for node in ast.walk(ast.parse(code)):
         if not isinstance(node, ast.Call):
             continue
-        before = [*node.args, *node.keywords]
+        before: list[ast.expr | ast.keyword] = [*node.args, *node.keywords]
         for k, kw in enumerate(node.keywords):
             if _call_name(kw.value) in _PLUMBING_ARGUMENTS:
                 prev = before[len(node.args) + k - 1] if len(node.args) + k else None
-                end = starts[kw.end_lineno - 1] + kw.end_col_offset
-                start = (starts[prev.end_lineno - 1] + prev.end_col_offset if prev is not None
-                         else starts[kw.lineno - 1] + kw.col_offset)
+                end = _offset(starts, kw.end_lineno, kw.end_col_offset)
+                start = (_offset(starts, prev.end_lineno, prev.end_col_offset)
+                         if prev is not None else _offset(starts, kw.lineno, kw.col_offset))
                 if prev is None:  # the first argument: drop it and the comma after it
                     end = data.index(b",", end) + 1 if b"," in data[end:data.index(b")", end)] \
                         else end
@@ -172,6 +174,13 @@ def _drop_plumbing_arguments(code: str) -> str:
     for start, end in sorted(cuts, reverse=True):
         data = data[:start] + data[end:]
     return data.decode("utf-8")
+
+
+def _offset(starts: list[int], line: int | None, column: int | None) -> int:
+    """Byte offset of an ast position (``starts``: offset of each line); parsed code has them."""
+    if line is None or column is None:
+        raise ValueError("an ast node without a position")
+    return starts[line - 1] + column
 
 
 def strip_plumbing(code: str) -> str:
@@ -194,13 +203,14 @@ def strip_plumbing(code: str) -> str:
             edits.append((node.lineno, node.end_lineno or node.lineno, ""))
         elif name in _PLUMBING_CALLS:
             edits.append((node.lineno, node.end_lineno or node.lineno, ""))
-        elif name == "show_figure" and isinstance(node, ast.Expr):
+        elif name == "show_figure" and isinstance(node, ast.Expr) and isinstance(value, ast.Call):
             fig = ast.get_source_segment(code, value.args[0]) if value.args else "None"
             edits.append((node.lineno, node.end_lineno or node.lineno,
                           f"{indent}display({fig})\n{indent}plt.close({fig})"))
     lines = code.split("\n")
     for start, end, new in sorted(edits, reverse=True):
-        indent = re.match(r"\s*", lines[start - 1]).group(0)
+        first = lines[start - 1]
+        indent = first[:len(first) - len(first.lstrip())]
         lines[start - 1:end] = [new] if new else [f"{indent}pass"]
     out = "\n".join(lines)
     ast.parse(out)
@@ -266,7 +276,7 @@ def _split_solutions(text: str) -> list[tuple[str, str]]:
     """Markdown cut into ("text" | "exercise" | "solution" | "start" | "end", body) parts."""
     parts: list[tuple[str, str]] = []
     lines = text.split("\n")
-    i, buf = 0, []
+    i, buf = 0, list[str]()
     while i < len(lines):
         fence = _FENCE.match(lines[i])
         if fence and fence.group(2) in ("exercise", "solution-start", "solution-end"):
@@ -354,7 +364,9 @@ def student_notebook(notebook: str, data_dir: Path | None, solutions: bool) -> d
                                    "from netcomp.selfcheck import check"))
                 cells.append(_cell("markdown", START_NOTE))
                 continue
-            cells.append(_cell("code", strip_plumbing(source)))
+            code = strip_plumbing(source)
+            if ast.parse(code).body:  # a cell that held only plumbing (and its comment) goes
+                cells.append(_cell("code", code))
             continue
         if _BOOK_ONLY.match(source):
             continue
@@ -374,8 +386,11 @@ def student_notebook(notebook: str, data_dir: Path | None, solutions: bool) -> d
                     cells.insert(code_end, _cell("code", f"answer = {ANSWERS[current]}\n"
                                                          f"check({check_id!r}, answer, data_dir)"))
             elif kind == "exercise":
-                current = re.search(r":label:\s*(\S+)", body).group(1)
-                title = _FENCE.match(body.split("\n")[0]).group(3).strip()
+                label = re.search(r":label:\s*(\S+)", body)
+                fence = _FENCE.match(body.split("\n")[0])
+                if label is None or fence is None:
+                    raise ValueError(f"{notebook}: an exercise without a :label: or a title")
+                current, title = label.group(1), fence.group(3).strip()
                 text = plain_markdown("\n".join(body.split("\n")[1:]), values, numbers)
                 cells.append(_cell("markdown", f"### Exercise {numbers[current]}: {title}\n\n"
                                    f"{text}"))

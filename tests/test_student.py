@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import re
 from pathlib import Path
 
@@ -267,6 +268,10 @@ def test_student_edition_has_no_solution_and_no_plumbing(kit: Path) -> None:
                          "show_figure(", "NOTEBOOK", "{glue", "{term}", "solution-start"):
             assert plumbing not in text, (path.name, plumbing)
         assert text.count("answer = None") == len(re.findall(r"^check\('", text, re.M)) >= 3
+        for cell in nb["cells"]:  # no cell left holding only a comment about the plumbing
+            source = "".join(cell["source"])
+            assert cell["cell_type"] != "code" or ast.parse(source).body \
+                or source == "# your answer\n", (path.name, source)
     solved = _text(kit / "solutions" / "03_biomarker_association.ipynb")
     assert "Benjamini-Hochberg multiplies" in solved
 
@@ -344,3 +349,98 @@ def test_student_command_refuses_a_folder_with_other_files(tmp_path: Path,
     assert (tmp_path / "notes.txt").read_text() == "mine"
     assert main(["student", str(tmp_path / "new"), "--data", str(tmp_path / "missing")]) == 1
     assert not (tmp_path / "new").exists()
+
+
+def _hras_table(data: Path) -> tuple[int, int, int, int]:
+    """(responders with HRAS >= 2, responders, others with it, others) read from the files:
+    lenvatinib, mean inhibition strictly above 15%."""
+    viability = pd.read_csv(data / "viability.csv")
+    lenv = viability[viability["drug"] == "lenvatinib"]
+    resp = (100 - lenv.groupby("culture_id")["viability_pct"].mean()) > 15
+    expression = pd.read_csv(data / "expression.csv")
+    over = (expression[expression["gene"] == "HRAS"].set_index("culture_id")["fold_change"]
+            >= 2).reindex(resp.index)
+    return (int((over & resp).sum()), int(resp.sum()), int((over & ~resp).sum()),
+            int((~resp).sum()))
+
+
+def _stratified_p_by_enumeration(tables: list[tuple[int, int, int, int]]) -> float:
+    """One-sided exact p of a common odds ratio: P(sum of x1 >= observed), margins fixed."""
+    import itertools
+
+    dists = []
+    for x1, n1, x2, n2 in tables:
+        m = x1 + x2
+        dists.append([(x, stats.hypergeom.pmf(x, n1 + n2, m, n1))
+                      for x in range(max(0, m - n2), min(m, n1) + 1)])
+    observed = sum(t[0] for t in tables)
+    return float(sum(math.prod(p for _, p in combo) for combo in itertools.product(*dists)
+                     if sum(x for x, _ in combo) >= observed))
+
+
+def _p_positive(x1: int, n1: int, x2: int, n2: int, prior: tuple[int, int, int, int]) -> float:
+    """P(share among responders > share among others), Beta(1 + counts) priors, by quadrature."""
+    from scipy import integrate
+
+    a1, b1 = 1 + prior[0] + x1, 1 + prior[1] - prior[0] + n1 - x1
+    a2, b2 = 1 + prior[2] + x2, 1 + prior[3] - prior[2] + n2 - x2
+    value, _ = integrate.quad(lambda q: stats.beta.pdf(q, a2, b2) * stats.beta.sf(q, a1, b1),
+                              0, 1, epsabs=1e-12)
+    return value
+
+
+JOURNAL = (4, 6, 0, 5)  # HRAS in 4 of 6 responders and 0 of 5 non-responders (journal article)
+
+
+def test_replication_chapter_is_in_the_kit_as_chapter_4() -> None:
+    assert CHAPTERS["06_replication.ipynb"] == "replication"
+    assert {BY_LABEL[f"ex-replication-{k}"] for k in (1, 2, 3)} == {"4.1", "4.2", "4.3"}
+    nb = student_notebook("06_replication.ipynb", None, solutions=False)
+    sources = ["".join(c["source"]) for c in nb["cells"]]
+    for k in (1, 2, 3):
+        assert sum(s.startswith(f"### Exercise 4.{k}:") for s in sources) == 1
+        assert sum(s.endswith(f"answer = None\n\ncheck('4.{k}', answer, data_dir)")
+                   for s in sources) == 1
+    text = "\n".join(sources)
+    for solved in ("null_distribution", "Strength 0 is the flat prior", "7, 15, 2, 15"):
+        assert solved not in text  # no solution code or explanation in the student edition
+    teacher = student_notebook("06_replication.ipynb", None, solutions=True)
+    assert "\n".join("".join(c["source"]) for c in teacher["cells"]).count(
+        "check('4.") == 3
+
+
+def test_replication_answers_match_independent_computations() -> None:
+    cohort = _hras_table(ROOT / "data" / "cohort")
+    assert expected_answer("4.1") == pytest.approx(_p_positive(*cohort, prior=JOURNAL),
+                                                   abs=1e-9)
+    assert expected_answer("4.2") == pytest.approx(
+        _stratified_p_by_enumeration([JOURNAL, (7, 15, 2, 15)]), rel=1e-9)
+    assert expected_answer("4.3") == pytest.approx(
+        _stratified_p_by_enumeration([JOURNAL, cohort]), rel=1e-9)
+
+
+def test_replication_answers_follow_the_cohort_in_use(cohort_dir: Path,
+                                                      capsys: pytest.CaptureFixture) -> None:
+    """Lower HRAS below the cut-off in one responder that overexpresses it: the cohort's table
+    loses a carrier and the cohort-dependent answers (4.1, 4.3) move; 4.2 does not."""
+    before = _hras_table(cohort_dir)
+    path = cohort_dir / "expression.csv"
+    expression = pd.read_csv(path)
+    viability = pd.read_csv(cohort_dir / "viability.csv")
+    lenv = viability[viability["drug"] == "lenvatinib"]
+    responders = set((100 - lenv.groupby("culture_id")["viability_pct"].mean())
+                     .loc[lambda s: s > 15].index)
+    hras = (expression["gene"] == "HRAS") & (expression["fold_change"] >= 2) \
+        & expression["culture_id"].isin(responders)
+    expression.loc[expression.index[hras][0], "fold_change"] = 1.2
+    expression.to_csv(path, index=False)
+    after = _hras_table(cohort_dir)
+    assert after[0] == before[0] - 1 and after[1:] == before[1:]
+    p3 = expected_answer("4.3", cohort_dir)
+    assert p3 == pytest.approx(_stratified_p_by_enumeration([JOURNAL, after]), rel=1e-9)
+    assert p3 > expected_answer("4.3") + 1e-3  # fewer carriers: weaker combined evidence
+    assert expected_answer("4.1", cohort_dir) == pytest.approx(
+        _p_positive(*after, prior=JOURNAL), abs=1e-9)
+    assert expected_answer("4.2", cohort_dir) == expected_answer("4.2")
+    assert check("4.3", p3, cohort_dir) and not check("4.3", expected_answer("4.3"), cohort_dir)
+    assert capsys.readouterr().out.splitlines()[-1].startswith("not yet: ")
