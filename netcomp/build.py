@@ -225,13 +225,18 @@ def parameter_text(value: Any) -> str:
     return str(value)
 
 
+def parameter_name(name: str) -> str:
+    """A parameter's name as a reader types it, in code font (escaped text if not a name)."""
+    return f"`{name}`" if name.isidentifier() else md_escape(name)
+
+
 def _build_info_markdown(data_dir: Path, values: dict[str, Any], checksums: dict[str, str],
                          bundled: bool) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     # folder, file names and parameter values are the user's: escaped, never markup
     rows = "\n".join(f"| {md_escape(name)} | `{digest}` |"
                      for name, digest in sorted(checksums.items()))
-    prow = "\n".join(f"| {md_escape(k)} | {md_escape(parameter_text(v))} |"
+    prow = "\n".join(f"| {parameter_name(k)} | {md_escape(parameter_text(v))} |"
                      for k, v in values.items())
     origin = (
         "the **bundled reconstructed cohort** (synthetic values that satisfy the study's "
@@ -243,11 +248,11 @@ Built on {now} with netcomp {netcomp.__version__} (commit `{_git_commit()}`), Py
 {platform.python_version()}, from {origin} in {md_escape(data_dir.name)}.
 
 ```{{dropdown}} Data files (SHA-256) and parameters of this build
-| file | SHA-256 |
+| File | SHA-256 |
 |---|---|
 {rows}
 
-| parameter | value |
+| Parameter | Value |
 |---|---|
 {prow}
 ```
@@ -272,17 +277,17 @@ def _about_markdown(data_dir: Path, values: dict[str, Any], checksums: dict[str,
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     lines = [
         "## Software", "",
-        "| component | version |", "|---|---|",
+        "| Component | Version |", "|---|---|",
         f"| netcomp | {netcomp.__version__} (git commit `{_git_commit()}`) |",
         f"| Python | {platform.python_version()} ({platform.platform(terse=True)}) |",
         *(f"| {name} | {pkg_version(name)} |" for name in KEY_PACKAGES),
         "", "## Data", "", f"Folder: {md_escape(data_dir.name)}", "",
-        "| file | SHA-256 |", "|---|---|",
+        "| File | SHA-256 |", "|---|---|",
         *(f"| {md_escape(n)} | `{d}` |" for n, d in sorted(checksums.items())),
-        "", "## Parameters", "", "| parameter | value |", "|---|---|",
-        *(f"| {md_escape(k)} | {md_escape(parameter_text(v))} |" for k, v in values.items()),
+        "", "## Parameters", "", "| Parameter | Value |", "|---|---|",
+        *(f"| {parameter_name(k)} | {md_escape(parameter_text(v))} |" for k, v in values.items()),
         "", "## Build", "", f"Built on {now}.", "",
-        "| step | seconds | |", "|---|---|---|",
+        "| Step | Seconds | |", "|---|---|---|",
     ]
     for name, seconds in durations.items():
         note = "reused from the previous build (inputs unchanged)" if name in reused else ""

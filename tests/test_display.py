@@ -59,8 +59,8 @@ def test_parameter_values_on_the_about_and_front_pages_read_without_python():
                  _about_markdown(Path("cohort"), values, {}, {}, set())):
         # md_escape puts a backslash before Markdown punctuation; the page shows it without
         rows = [line.replace("\\", "") for line in page.splitlines() if line.startswith("| ")]
-        assert "| drug | lenvatinib |" in rows
-        assert "| comparators | not set (chosen from the data) |" in rows
+        assert "| `drug` | lenvatinib |" in rows  # a parameter's name in code font
+        assert "| `comparators` | not set (chosen from the data) |" in rows
         assert not any("None" in r or "'" in r for r in rows)
 
 
