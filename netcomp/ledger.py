@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from netcomp import sources
 from netcomp.provenance import RECONSTRUCTED
 from netcomp.results import data_status_of
 from netcomp.safe_text import md_escape
@@ -37,8 +38,8 @@ from netcomp.safe_text import md_escape
 #: The study's two published versions, as the claims name their sources. The conference
 #: abstract is not among the source documents stored with the book (its locators quote the
 #: public abstract page; see :data:`EXTERNAL_SOURCES`).
-JOURNAL_SOURCE = "000_281e2e275d85b6f8.txt"
-CONFERENCE_SOURCE = "jco-2022-40-16suppl-e16211"
+JOURNAL_SOURCE = sources.JOURNAL_2023
+CONFERENCE_SOURCE = sources.CONFERENCE_2022
 EXTERNAL_SOURCES: frozenset[str] = frozenset({CONFERENCE_SOURCE})
 #: Plain names of the two versions, for notes.
 SOURCE_LABELS: dict[str, str] = {
@@ -210,7 +211,7 @@ def evaluate_claims(results_dir: str | Path, reconstructed_cohort: bool,
         verdict = judge(claim, Path(results_dir), reconstructed_cohort)
         rows.append({
             "claim_id": claim["id"],
-            "source": f"{claim['source']}: \"{claim['locator']}\"",
+            "source": f"{sources.readable(claim['source'])}: \"{claim['locator']}\"",
             "reported": _fmt(claim["reported"]),
             "computed": _fmt(verdict.computed),
             "status": verdict.status,
@@ -219,7 +220,7 @@ def evaluate_claims(results_dir: str | Path, reconstructed_cohort: bool,
             "unit": claim.get("unit", ""),
             "chapter": claim.get("chapter", ""),
             "section": claim.get("section", ""),
-            "also_in": "|".join(claim.get("also_in", [])),
+            "also_in": "|".join(sources.readable(a) for a in claim.get("also_in", [])),
         })
     return pd.DataFrame(rows)
 
@@ -250,10 +251,11 @@ def heading_slug(title: str) -> str:
 
 
 #: Readable names of the source documents, for the ledger page.
+#: Keyed by the readable name the ledger's ``source`` column carries (netcomp.sources).
 SOURCE_NAMES: dict[str, str] = {
-    JOURNAL_SOURCE: "{cite:t}`liverani2023`, journal article (2023), abstract",
-    CONFERENCE_SOURCE: "{cite:t}`liverani2022asco`, conference abstract (2022)",
-    "001_b2b5ef46d79f5bfb.txt": "TALENT, {cite:t}`capdevila2021`",
+    sources.readable(JOURNAL_SOURCE): "{cite:t}`liverani2023`, journal article (2023), abstract",
+    sources.readable(CONFERENCE_SOURCE): "{cite:t}`liverani2022asco`, conference abstract (2022)",
+    sources.readable(sources.TALENT_2021): "TALENT, {cite:t}`capdevila2021`",
 }
 
 
@@ -274,7 +276,7 @@ def ledger_markdown(ledger: pd.DataFrame, documents: set[str] | None = None) -> 
     for row in ledger.to_dict("records"):
         file, _, locator = row["source"].partition(": ")
         parts = [f"**{md_escape(row['claim'])}** (`{row['claim_id']}`)."]
-        parts.append(f"Source: {SOURCE_NAMES.get(file, md_escape(file))} (`{file}`): "
+        parts.append(f"Source: {SOURCE_NAMES.get(file, md_escape(file))}: "
                      f"{md_escape(locator)}.")
         also = row.get("also_in", "")
         if isinstance(also, str) and also:

@@ -27,6 +27,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
+from netcomp import sources
 from netcomp.significance import significant
 
 #: Folder of the curated literature files.
@@ -569,7 +570,8 @@ def trial_orr_table(trials: pd.DataFrame, method: str = "wilson_cc", alpha: floa
                 "ci_low_pct": low,
                 "ci_high_pct": high,
                 "is_talent": rec["trial_id"].startswith("talent"),
-                "source": rec["source_2"] if rec["source_2"] and rec["source"] != rec["source_2"] else rec["source"],
+                "source": sources.readable(rec["source_2"] if rec["source_2"]
+                                           and rec["source"] != rec["source_2"] else rec["source"]),
             }
         )
     out = pd.DataFrame(rows)
@@ -621,11 +623,13 @@ def approved_therapies(trials: pd.DataFrame) -> pd.DataFrame:
             {
                 "drug": drug,
                 "class": group["drug_class"].iloc[0],
-                "indication (as the seeds state it)": "; ".join(dict.fromkeys(group["approval_indication"])),
+                "indication (as the sources state it)": "; ".join(
+                    dict.fromkeys(group["approval_indication"])),
                 "status": "; ".join(dict.fromkeys(group["approval_status"])),
                 "pivotal trial": ", ".join(pivotal["trial"]) if len(pivotal) else "not named in the sources",
                 "key result": " | ".join(results) if results else "not given in the sources",
-                "source": ", ".join(dict.fromkeys(group["approval_source"])),
+                "source": "; ".join(dict.fromkeys(sources.readable(f)
+                                                  for f in group["approval_source"])),
             }
         )
     return pd.DataFrame(rows)

@@ -85,7 +85,7 @@ def test_bundled_talent_numbers(bundled):
     # the page names the source documents, never their files
     assert not shown.astype(str).apply(lambda c: c.str.contains(r"\.txt|_[0-9a-f]{8}")).any().any()
     sources = shown.set_index("drug")["source"]
-    assert sources["surufatinib"] == "review by Fernandez-Cuesta et al. (2025)"
+    assert sources["surufatinib"] == "Fernandez-Cuesta et al. 2025, review"
     assert sources["everolimus"] == "review of GEP-NEN therapies (Santa Chiara Hospital, Trento)"
     assert list(result.tables["approved_therapies"].columns) == list(
         lit.approved_therapies(result.trials).columns)  # the results file keeps its columns

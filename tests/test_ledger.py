@@ -218,3 +218,14 @@ def test_two_builds_of_the_same_inputs_are_identical(built_book: Path, tmp_path:
         for name in first:
             assert (built_book / folder / name).read_bytes() == (again / folder / name).read_bytes(
             ), f"{folder}/{name}"
+
+
+@pytest.mark.build
+def test_results_files_name_documents_as_a_reader_knows_them(built_book):
+    """No stored file name of a source document in the results, figure CSVs or ledger page."""
+    pattern = re.compile(r"\d{3}_[0-9a-f]{16}|jco-2022-40")
+    for folder in ("results", "figures"):
+        for path in (built_book / folder).glob("*.csv"):
+            assert not pattern.search(path.read_text(encoding="utf-8")), path.name
+    ledger = (built_book / "html" / "book" / "ledger.html").read_text(encoding="utf-8")
+    assert not pattern.search(ledger)

@@ -41,13 +41,6 @@ INVITRO_CI = "exact (Clopper-Pearson) 95% CI"
 THRESHOLD_STEPS = (0, 5, 10)
 TALENT_KEYS = (("panNET", "pan"), ("GI-NET", "gi"), ("total", "total"))
 
-#: How the page names the source documents of trials.csv's ``approval_source`` column (the
-#: results file keeps the file names, which mean nothing to a reader).
-SOURCE_DOCUMENTS: dict[str, str] = {
-    "001_b2b5ef46d79f5bfb.txt": "TALENT article (Capdevila et al. 2021)",
-    "003_c22492729988c3ce.txt": "review of GEP-NEN therapies (Santa Chiara Hospital, Trento)",
-    "004_ece18a3f5983a9a0.txt": "review by Fernandez-Cuesta et al. (2025)",
-}
 SECTION_INVITRO = "The cultures beside the patients"
 SECTION_EX1 = "Exercise: another response threshold"
 SECTION_EX3 = "Exercise: interval methods at the size of the cohort"
@@ -274,12 +267,6 @@ def _design_values(result: LiteratureChapter) -> None:
     v["lit_dose_sentence"] = str(dose["explanation"])
 
 
-def _source_names(files: str) -> str:
-    """Readable names for a comma-separated list of source-document files (never a file name)."""
-    names = [SOURCE_DOCUMENTS.get(f.strip(), "a source document") for f in str(files).split(",")]
-    return "; ".join(dict.fromkeys(names))
-
-
 def _trial_values(result: LiteratureChapter) -> None:
     trials, v = result.trials, result.values
     orr = lit.trial_orr_table(trials, method=CI_METHOD)
@@ -292,10 +279,8 @@ def _trial_values(result: LiteratureChapter) -> None:
     v["lit_sunitinib_orr"] = benchmark
     approved = lit.approved_therapies(trials)
     result.approved = approved
-    # the results file keeps its column names; the page names the source documents
-    shown = approved.rename(columns=lambda c: c.replace("seeds", "sources"))
-    shown["source"] = shown["source"].map(_source_names)
-    result.approved_table = shown
+    # lit.approved_therapies names each document as a reader knows it (netcomp.sources)
+    result.approved_table = approved
     result.tables["approved_therapies"] = approved
     v["lit_n_approved"] = int(len(approved))
 
