@@ -1,6 +1,6 @@
 # netcomp: two commands do all set-up.
 #   make book   create .venv (first use), install pinned packages, build the book into _build/
-#   make test   same set-up, then ruff and the whole test suite (CI runs exactly this)
+#   make test   same set-up, then ruff, mypy and the whole test suite (CI runs exactly this)
 #   make lint   same set-up, then ruff and the type checker (mypy, configured in pyproject.toml)
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
@@ -31,6 +31,7 @@ pdf: book
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: $(STAMP)
