@@ -701,23 +701,6 @@ def response_by_group(
 # --------------------------------------------------------------------------- prose helpers
 
 
-def concentration_note(
-    viability: pd.DataFrame, drug: str, concentration_um: float | None = None
-) -> str:
-    """Say in words which concentration of ``drug`` the chapter uses and why."""
-    tested = tested_concentrations(viability, drug)
-    if concentration_um is not None:
-        conc = _resolve_concentration(_check_viability(viability), drug, concentration_um)
-        return f"{conc:g} µM, set by the concentration_um parameter (tested: {_fmt_conc(tested)})"
-    conc = default_concentration(viability, drug)
-    if len(tested) == 1:
-        return f"{conc:g} µM, the only concentration tested"
-    return (
-        f"{conc:g} µM, the highest concentration tested in every culture "
-        f"(tested: {_fmt_conc(tested)})"
-    )
-
-
 def comparison_sentence(comparison: pd.DataFrame) -> str:
     """One phrase per comparator: median, paired Wilcoxon p and number of pairs."""
     parts = []

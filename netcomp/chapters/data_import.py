@@ -48,7 +48,6 @@ SECTION_MUTATIONS = "Mutations"
 SECTION_EXPRESSION = "Expression of lenvatinib-related genes"
 SECTION_EX1 = "Exercise: replicates near the response threshold"
 SECTION_EX2 = "Exercise: how much does the overexpression cut-off matter?"
-SECTION_VERSIONS = "The study's two published versions"
 
 #: The published design the third exercise reasons about (6 responders, 5 non-responders;
 #: HRAS overexpressed in 4 of the 6 responders and none of the non-responders).
