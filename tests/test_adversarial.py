@@ -434,6 +434,12 @@ def test_damaged_workbooks_are_reported(content: bytes | str, tmp_path: Path):
 
 # --------------------------------------------------------------------------- interrupts
 
+def _as_in_a_terminal() -> None:
+    """Ctrl-C handled as in a terminal: a test run started in the background of a shell (and
+    some CI runners) ignores SIGINT, and a child process would inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.build
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 @pytest.mark.parametrize("delay", [1.0, 3.0, 6.0])
@@ -446,7 +452,8 @@ def test_an_interrupt_at_any_moment_leaves_nothing_behind(sig: signal.Signals, d
     before = tree(out)
     proc = subprocess.Popen([sys.executable, "-m", "netcomp", "build", "--data", "small",
                              "--out", "book", "--force"], cwd=place, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=_as_in_a_terminal)
     time.sleep(delay)
     started = psutil.Process(proc.pid).children(recursive=True)
     if sig == signal.SIGINT:

@@ -453,6 +453,12 @@ def _descendants(pid: int) -> list[psutil.Process]:
         return []
 
 
+def _as_in_a_terminal() -> None:
+    """Ctrl-C handled as in a terminal: a test run started in the background of a shell (and
+    some CI runners) ignores SIGINT, and a child process would inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.build
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_an_interrupted_build_stops_everything_and_keeps_the_previous_book(
@@ -461,7 +467,7 @@ def test_an_interrupted_build_stops_everything_and_keeps_the_previous_book(
     before = snapshot(out)
     proc = subprocess.Popen([str(NETCOMP), "build", "--out", str(out), "--jobs", "2"],
                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+                            text=True, start_new_session=True, preexec_fn=_as_in_a_terminal)
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
     reader.start()
