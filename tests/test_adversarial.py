@@ -434,6 +434,14 @@ def test_damaged_workbooks_are_reported(content: bytes | str, tmp_path: Path):
 
 # --------------------------------------------------------------------------- interrupts
 
+def _alive(process: psutil.Process) -> bool:
+    """Whether ``process`` still runs (a zombie or a process gone meanwhile does not)."""
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
 def _as_in_a_terminal() -> None:
     """Ctrl-C handled as in a terminal: a test run started in the background of a shell (and
     some CI runners) ignores SIGINT, and a child process would inherit that."""
@@ -467,7 +475,7 @@ def test_an_interrupt_at_any_moment_leaves_nothing_behind(sig: signal.Signals, d
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == (130 if sig == signal.SIGINT else 143), err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
-    alive = [p for p in started if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    alive = [p for p in started if _alive(p)]
     assert alive == []
     assert [p.name for p in place.iterdir() if p.name.startswith(".netcomp-")] == []
     assert tree(out) == before

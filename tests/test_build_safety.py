@@ -453,6 +453,22 @@ def _descendants(pid: int) -> list[psutil.Process]:
         return []
 
 
+def _cmdline(process: psutil.Process) -> str:
+    """The command line of ``process``; "" once it has ended or is a zombie (a race, not a bug)."""
+    try:
+        return " ".join(process.cmdline())
+    except psutil.Error:
+        return ""
+
+
+def _alive(process: psutil.Process) -> bool:
+    """Whether ``process`` still runs (a zombie or a process gone meanwhile does not)."""
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
 def _as_in_a_terminal() -> None:
     """Ctrl-C handled as in a terminal: a test run started in the background of a shell (and
     some CI runners) ignores SIGINT, and a child process would inherit that."""
@@ -475,7 +491,7 @@ def test_an_interrupted_build_stops_everything_and_keeps_the_previous_book(
     kernels: list[psutil.Process] = []
     while time.monotonic() < deadline and proc.poll() is None:
         kernels = [p for p in _descendants(proc.pid)
-                   if "ipykernel" in " ".join(p.cmdline() if p.is_running() else [])]
+                   if "ipykernel" in _cmdline(p)]
         if kernels and any("[3/5]" in ln for ln in lines):
             break
         time.sleep(0.2)
@@ -493,7 +509,7 @@ def test_an_interrupted_build_stops_everything_and_keeps_the_previous_book(
     assert proc.returncode == code, err
     assert elapsed < 10
     assert len(err.strip().splitlines()) == 1 and "interrupted" in err, err
-    alive = [p for p in started if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    alive = [p for p in started if _alive(p)]
     assert alive == []
     assert snapshot(out) == before
     assert no_netcomp_leftovers(tmp_path) == []
@@ -524,7 +540,7 @@ def test_an_interrupt_while_rendering_stops_jupyter_book(tmp_path: Path):
     renderers: list[psutil.Process] = []
     while time.monotonic() < deadline and proc.poll() is None and not renderers:
         renderers = [p for p in _descendants(proc.pid)
-                     if "jupyter-book" in " ".join(p.cmdline() if p.is_running() else [])]
+                     if "jupyter-book" in _cmdline(p)]
         time.sleep(0.2)
     assert renderers, proc.stderr.read() if proc.poll() is not None else "no jupyter-book"
     time.sleep(1.5)  # Sphinx is reading the pages now
@@ -534,5 +550,5 @@ def test_an_interrupt_while_rendering_stops_jupyter_book(tmp_path: Path):
     err = proc.stderr.read()
     assert proc.returncode == 143, err
     assert len(err.strip().splitlines()) == 1 and "interrupted (SIGTERM)" in err, err
-    assert [p for p in started if p.is_running() and p.status() != psutil.STATUS_ZOMBIE] == []
+    assert [p for p in started if _alive(p)] == []
     assert snapshot(out) == before and no_netcomp_leftovers(tmp_path) == []
