@@ -42,6 +42,7 @@ from netcomp import params as params_mod
 from netcomp.cache import PATH_PARAMS as PATH_PARAMS  # re-exported (tests read it here)
 from netcomp.provenance import BUNDLED_COHORT, file_checksums
 from netcomp.safe_text import clip, md_escape
+from netcomp.wording import plural
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -831,7 +832,7 @@ def _keep_up_to_date(plan: BuildPlan, strict: bool, progress: Progress) -> Build
     every = _summarise_notices(progress.log, list(old.get("preflight", [])),
                                list(old.get("chapters", [])))
     if strict and every:
-        raise BuildError(f"--strict: the book in {out} has {len(every)} notice(s) (listed "
+        raise BuildError(f"--strict: the book in {out} has {plural(len(every), 'notice')} (listed "
                          "above); it is left as it was")
     progress.log(f"the book is up to date at {out / 'html' / 'index.html'}")
     return BuildResult(out, out / "html" / "index.html", [], {"total": 0.0}, every)
@@ -848,8 +849,8 @@ def _check_inputs(plan: BuildPlan, strict: bool, log: Callable[[str], None]) -> 
         raise BuildError("the data and parameters do not fit together; nothing was built:\n"
                          + report.format())
     if strict and report.notices:
-        raise BuildError(f"--strict: the pre-flight check reported {len(report.notices)} "
-                         "notice(s) (listed above); nothing was built")
+        raise BuildError(f"--strict: the pre-flight check reported "
+                         f"{plural(len(report.notices), 'notice')} (listed above); nothing was built")
     return list(report.notices)
 
 
@@ -921,7 +922,7 @@ def execute_chapters(stage: Stage, plan: BuildPlan, jobs: int | None,
 
     todo = [c for c in plan.chapters if not c.reuse]
     reused = len(plan.chapters) - len(todo)
-    progress.step(3, f"executing {len(todo)} chapter notebook(s) with papermill"
+    progress.step(3, f"executing {plural(len(todo), 'chapter notebook')} with papermill"
                   + (f"; {reused} unchanged, reused" if reused else ""))
     tasks = [_chapter_task(stage, plan, chapter) for chapter in todo]
     workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))
@@ -997,7 +998,7 @@ def collect_outputs(stage: Stage, plan: BuildPlan, preflight_notices: list[str],
     every = [f"pre-flight: {n}" for n in preflight_notices] + chapter_notices
     if strict and every:
         _summarise_notices(log, preflight_notices, chapter_notices)
-        raise BuildError(f"--strict: the build reported {len(every)} notice(s) (listed "
+        raise BuildError(f"--strict: the build reported {plural(len(every), 'notice')} (listed "
                          f"above); {stage.untouched}")
     ledger = evaluate_claims(staging / "results", reconstructed_cohort=stage.reconstructed)
     # the ledger has its own status column: no data_status stamp

@@ -25,6 +25,7 @@ from pathlib import Path
 from types import FrameType
 
 from netcomp import __version__
+from netcomp.wording import plural
 
 #: Exit codes besides 0 (success) and 1 (a problem with the user's input).
 EXIT_INTERNAL = 70
@@ -95,7 +96,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if not report.ok:
         return 1
     if args.strict and report.notices:
-        print(f"netcomp check: --strict: {len(report.notices)} notice(s), listed above",
+        print(f"netcomp check: --strict: {plural(len(report.notices), 'notice')}, listed above",
               file=sys.stderr)
         return 1
     return 0
