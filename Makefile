@@ -27,7 +27,7 @@ book: $(STAMP)
 # the whole book as one PDF, $(OUT)/html/netcomp-book.pdf, linked from the front page:
 # builds (or reuses) the HTML book, then prints its pages with Debian's Chromium (about 15 s)
 pdf: book
-	$(BIN)/python -m netcomp.pdf $(OUT)
+	$(BIN)/python -m netcomp.book.pdf $(OUT)
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -49,8 +49,8 @@ def single_chapter_parameter() -> tuple[str, str]:
     """A book parameter declared by exactly one chapter notebook: (parameter, notebook)."""
     import papermill
 
-    from netcomp.build import chapter_notebooks
-    from netcomp.params import BY_NAME
+    from netcomp.book.build import chapter_notebooks
+    from netcomp.book.params import BY_NAME
 
     owners: dict[str, list[str]] = {}
     for nb in chapter_notebooks():
@@ -102,7 +102,7 @@ def main() -> None:
             shutil.rmtree(out)
         times["netcomp cold"].append(run([netcomp, "build", "--out", str(out), "--force"]))
         times["netcomp no change"].append(run([netcomp, "build", "--out", str(out)]))
-        from netcomp.params import BY_NAME
+        from netcomp.book.params import BY_NAME
 
         default = BY_NAME[param].default
         value = default * (1.5 + i) if isinstance(default, float) else int(default) + 100 * (i + 1)

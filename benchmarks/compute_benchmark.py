@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from netcomp.cohort import load_cohort  # noqa: E402
-from netcomp.params import defaults  # noqa: E402
+from netcomp.book.params import defaults  # noqa: E402
+from netcomp.data.cohort import load_cohort  # noqa: E402
 from tests.cohorts import CohortSpec, write_cohort  # noqa: E402
 
 CHAPTERS = ("data_import", "response", "association", "replication", "literature", "smallsample")

@@ -30,7 +30,7 @@ import pandas as pd
 import scipy
 from scipy import stats
 
-from netcomp import association as A
+from netcomp.stats import association as A
 
 HERE = Path(__file__).resolve().parent
 

@@ -3,7 +3,7 @@
 Writes cohorts whose ``viability.csv`` has 50,000, 100,000 and 200,000 rows, of which about
 one in five is broken (empty values, text, decimal commas, ``inf``/``nan``, out-of-range
 numbers, unknown culture codes, duplicates), plus blank lines and quoted values. Times
-:func:`netcomp.validate.validate_cohort` on each (median of 3 runs) and checks that the
+:func:`netcomp.data.validate.validate_cohort` on each (median of 3 runs) and checks that the
 problems are reported capped (at most 20 listed per column). Run:
 
     .venv/bin/python benchmarks/validate_benchmark.py [--rows 200000] [--out FILE.md]
@@ -26,8 +26,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from netcomp import contract  # noqa: E402
-from netcomp.validate import validate_cohort  # noqa: E402
+from netcomp.data import contract  # noqa: E402
+from netcomp.data.validate import validate_cohort  # noqa: E402
 
 BAD_VALUES = ("", "abc", "12,5", "inf", "NaN", "-3", "1e999")
 

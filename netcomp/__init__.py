@@ -1,9 +1,9 @@
 """netcomp: helper package of the lenvatinib / GEP-NET reproducible compendium.
 
-Data flow: raw CSV files in ``data/`` -> validated by :mod:`netcomp.validate` ->
-loaded as a :class:`netcomp.cohort.Cohort` -> analysed by pure functions
-(:mod:`netcomp.response`, :mod:`netcomp.association`, :mod:`netcomp.literature`) ->
-shown by the notebooks -> rendered by Jupyter Book (:mod:`netcomp.build`).
+Data flow: raw CSV files in ``data/`` -> validated by :mod:`netcomp.data.validate` ->
+loaded as a :class:`netcomp.data.cohort.Cohort` -> analysed by pure functions
+(:mod:`netcomp.stats.response`, :mod:`netcomp.stats.association`, :mod:`netcomp.data.literature`) ->
+shown by the notebooks -> rendered by Jupyter Book (:mod:`netcomp.book.build`).
 """
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from types import FrameType
 
 from netcomp import __version__
-from netcomp.wording import plural
+from netcomp.text.wording import plural
 
 #: Exit codes besides 0 (success) and 1 (a problem with the user's input).
 EXIT_INTERNAL = 70
@@ -78,7 +78,7 @@ def _leave_if_stuck(code: int, wait: float = 2.0) -> None:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from netcomp.build import build
+    from netcomp.book.build import build
 
     build(args.data, args.params, args.out, allow_identifiers=args.allow_identifiers,
           jobs=args.jobs, force=args.force, strict=args.strict)
@@ -86,10 +86,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from netcomp.params import load_params
+    from netcomp.book.params import load_params
 
     values = load_params(args.params)  # a parameter problem is reported before the data
-    from netcomp.preflight import preflight
+    from netcomp.book.preflight import preflight
 
     report = preflight(args.dir, values, allow_identifiers=args.allow_identifiers)
     print(report.format())
@@ -103,7 +103,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from netcomp.validate import validate_cohort
+    from netcomp.data.validate import validate_cohort
 
     report = validate_cohort(args.dir, allow_identifiers=args.allow_identifiers)
     print(report.format())
@@ -111,7 +111,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
-    from netcomp.dictionary import write_template
+    from netcomp.data.dictionary import write_template
 
     try:
         out = write_template(args.dir)
@@ -123,7 +123,7 @@ def _cmd_template(args: argparse.Namespace) -> int:
 
 
 def _cmd_student(args: argparse.Namespace) -> int:
-    from netcomp.student import write_student
+    from netcomp.book.student import write_student
 
     try:
         written = write_student(args.dir, args.data, with_solutions=args.with_solutions)
@@ -139,18 +139,18 @@ def _cmd_student(args: argparse.Namespace) -> int:
 
 
 def _cmd_params(args: argparse.Namespace) -> int:
-    from netcomp.params import defaults_yaml
+    from netcomp.book.params import defaults_yaml
 
     print(defaults_yaml(), end="")
     return 0
 
 
 def _cmd_reconstruct(args: argparse.Namespace) -> int:
-    from netcomp.reconstruct import write_cohort
+    from netcomp.data.reconstruct import write_cohort
 
     out = args.out
     if out is None:  # the bundled cohort of this installation, wherever the command runs
-        from netcomp.provenance import BUNDLED_COHORT
+        from netcomp.data.provenance import BUNDLED_COHORT
 
         out = BUNDLED_COHORT
     print(f"wrote the reconstructed cohort to {write_cohort(out, seed=args.seed)}")
@@ -263,9 +263,9 @@ def _is_user_error(exc: BaseException) -> bool:
     """
     if isinstance(exc, OSError):
         return True
-    for module, name in (("netcomp.build", "BuildError"), ("netcomp.params", "ParamsError"),
-                         ("netcomp.validate", "CohortError"),
-                         ("netcomp.preflight", "PreflightError")):
+    for module, name in (("netcomp.book.build", "BuildError"), ("netcomp.book.params", "ParamsError"),
+                         ("netcomp.data.validate", "CohortError"),
+                         ("netcomp.book.preflight", "PreflightError")):
         cls = getattr(sys.modules.get(module), name, None)
         if isinstance(cls, type) and isinstance(exc, cls):
             return True
@@ -309,11 +309,11 @@ def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if on_main_thread else None
     try:
         if command == "build" and args.data is None:
-            from netcomp.provenance import BUNDLED_COHORT
+            from netcomp.data.provenance import BUNDLED_COHORT
 
             args.data = BUNDLED_COHORT
         if command == "reconstruct" and args.seed is None:
-            from netcomp.reconstruct import SEED
+            from netcomp.data.reconstruct import SEED
 
             args.seed = SEED
         return int(args.func(args))

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from netcomp.reconstruct import EXPRESSION_GENES, PANEL
+from netcomp.data.reconstruct import EXPRESSION_GENES, PANEL
 
 SITES = ("colon", "appendix", "rectum", "stomach", "small_intestine", "pancreas", "unknown")
 CONCENTRATIONS = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)

@@ -29,7 +29,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def _no_cohort_loaded() -> None:
     """Each test starts with no cohort loaded, so reconstructed-data stamps never leak between
     tests (``load_cohort`` records its cohort's status for the results written after it)."""
-    from netcomp import provenance
+    from netcomp.data import provenance
 
     provenance.set_current_status(None)
 
@@ -45,7 +45,7 @@ def cohort_dir(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the whole book once on the bundled cohort; return the output folder."""
-    from netcomp.build import build
+    from netcomp.book.build import build
 
     out = tmp_path_factory.mktemp("book") / "out"
     build(out_dir=out, log=lambda _msg: None)

@@ -27,11 +27,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from netcomp.build import write_marker
-from netcomp.cohort import load_cohort
-from netcomp.reconstruct import MARKER as RECONSTRUCTED
-from netcomp.reconstruct import write_cohort as reconstruct
-from netcomp.validate import validate_cohort
+from netcomp.book.build import write_marker
+from netcomp.data.cohort import load_cohort
+from netcomp.data.reconstruct import MARKER as RECONSTRUCTED
+from netcomp.data.reconstruct import write_cohort as reconstruct
+from netcomp.data.validate import validate_cohort
 from tests.cohorts import CohortSpec, write_cohort
 
 DOCUMENTED_EXIT_CODES = {0, 1, 2, 70, 130, 143}
@@ -151,11 +151,11 @@ def test_reconstruct_default_is_the_bundled_cohort_wherever_it_runs(tmp_path: Pa
     from netcomp import cli
 
     written: list[Path] = []
-    monkeypatch.setattr("netcomp.reconstruct.write_cohort",
+    monkeypatch.setattr("netcomp.data.reconstruct.write_cohort",
                         lambda out, seed: written.append(Path(out)) or Path(out))
     monkeypatch.chdir(tmp_path)
     assert cli.main(["reconstruct"]) == 0
-    from netcomp.provenance import BUNDLED_COHORT
+    from netcomp.data.provenance import BUNDLED_COHORT
 
     assert written == [BUNDLED_COHORT] and not (tmp_path / "data").exists()
 
@@ -186,7 +186,7 @@ def test_a_users_file_inside_a_previous_build_is_never_deleted(place: Path):
 @pytest.mark.parametrize("inside", ["book/my_book", "notebooks/out", "data/literature/b",
                                     "netcomp/x"])
 def test_out_inside_a_folder_every_build_reads_is_refused(inside: str, place: Path):
-    from netcomp.build import ROOT
+    from netcomp.book.build import ROOT
 
     proc = run("build", "--data", "small", "--out", ROOT / inside, cwd=place)
     assert_clean(proc, 1)
@@ -298,7 +298,7 @@ def test_a_ten_megabyte_cell_is_reported_quickly(tmp_path: Path):
 
 
 def test_a_wide_export_gives_a_bounded_report(tmp_path: Path):
-    from netcomp.contract import MAX_PROBLEMS_PER_COLUMN
+    from netcomp.data.contract import MAX_PROBLEMS_PER_COLUMN
 
     folder = write_cohort(tmp_path / "c", CohortSpec(n_cultures=10))
     lines = (folder / "cultures.csv").read_text().splitlines()
@@ -568,7 +568,7 @@ def test_a_full_disk_is_reported_with_what_to_do(monkeypatch, capsys):
     def full(*_args, **_kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr("netcomp.build.build", full)
+    monkeypatch.setattr("netcomp.book.build.build", full)
     assert cli.main(["build", "--out", "never_created"]) == 1
     err = capsys.readouterr().err
     assert err.strip() == ("netcomp build failed: No space left on device; free some disk "
@@ -576,7 +576,7 @@ def test_a_full_disk_is_reported_with_what_to_do(monkeypatch, capsys):
 
 
 def test_a_long_table_shows_its_first_rows_and_the_total():
-    from netcomp.display import MAX_TABLE_ROWS, show_table
+    from netcomp.book.display import MAX_TABLE_ROWS, show_table
 
     frame = pd.DataFrame({"culture_id": [f"<b>C{i}</b>" for i in range(14_000)],
                           "value": range(14_000)})

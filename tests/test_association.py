@@ -1,4 +1,4 @@
-"""Association tests of netcomp.association against independent scipy/statsmodels computations."""
+"""Association tests of netcomp.stats.association against independent scipy/statsmodels computations."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import optimize, stats
 
-from netcomp import association as A
-from netcomp.cohort import load_cohort
-from netcomp.response import responder_classes
+from netcomp.data.cohort import load_cohort
+from netcomp.stats import association as A
+from netcomp.stats.response import responder_classes
 
 TOL = dict(rtol=1e-10, atol=1e-14)
 

@@ -206,7 +206,7 @@ def chromium_browser() -> Iterator[Any]:
         if os.environ.get("CI", "").lower() not in ("", "0", "false"):
             pytest.fail(message + " and CI is set: the browser tests must run")
         pytest.skip(message)
-    from netcomp.pdf import playwright_driver
+    from netcomp.book.pdf import playwright_driver
 
     launched = playwright_driver().chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
     try:
@@ -603,7 +603,7 @@ def test_every_figure_is_numbered_captioned_and_described(reports: dict[str, Pag
     chapter's number in the book (not its file name), with no gap where a section did not
     apply; the caption goes on to say what the figure shows.
     """
-    from netcomp.numbering import chapter_number
+    from netcomp.book.numbering import chapter_number
 
     problems: list[str] = []
     numbered = 0

@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from netcomp.build import BuildError, build, chapter_notebooks, write_marker
+from netcomp.book.build import BuildError, build, chapter_notebooks, write_marker
 from netcomp.cli import log_dir, main
 from tests.conftest import BUNDLED, ROOT
 

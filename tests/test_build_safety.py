@@ -25,8 +25,8 @@ import nbformat
 import psutil
 import pytest
 
-import netcomp.build as build_mod
-from netcomp.build import MARKER, BuildError, build, is_previous_build, out_lock, write_marker
+import netcomp.book.build as build_mod
+from netcomp.book.build import MARKER, BuildError, build, is_previous_build, out_lock, write_marker
 from netcomp.cli import EXIT_INTERNAL, main
 from tests.conftest import BUNDLED, ROOT
 
@@ -44,7 +44,7 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 @dataclass
 class Report:
-    """Stands in for ``netcomp.preflight.PreflightReport`` (same fields)."""
+    """Stands in for ``netcomp.book.preflight.PreflightReport`` (same fields)."""
 
     errors: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
@@ -313,7 +313,7 @@ def test_the_lock_holds_across_processes(fakes: Fakes, tmp_path: Path, capsys):
     out = previous_build(tmp_path / "book")
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\n"
-         "from netcomp.build import out_lock\n"
+         "from netcomp.book.build import out_lock\n"
          f"with out_lock(Path({str(out)!r})):\n    print('held', flush=True)\n"
          "    sys.stdin.read()\n"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
@@ -388,7 +388,7 @@ def test_unchanged_inputs_with_allow_identifiers_reuse_the_previous_build(fakes:
 
 def test_check_reports_and_exits_by_errors_and_notices(monkeypatch: pytest.MonkeyPatch,
                                                         tmp_path: Path, capsys):
-    fake = types.ModuleType("netcomp.preflight")
+    fake = types.ModuleType("netcomp.book.preflight")
     seen: list[tuple] = []
     report = Report()
 
@@ -397,7 +397,7 @@ def test_check_reports_and_exits_by_errors_and_notices(monkeypatch: pytest.Monke
         return report
 
     fake.preflight = preflight  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "netcomp.preflight", fake)
+    monkeypatch.setitem(sys.modules, "netcomp.book.preflight", fake)
     params = tmp_path / "p.yaml"
     params.write_text("fdr: 0.2\n")
     assert main(["check", str(tmp_path), "--params", str(params)]) == 0
@@ -518,7 +518,7 @@ def test_an_interrupted_build_stops_everything_and_keeps_the_previous_book(
 RENDER_ONLY = """
 import shutil, sys
 from pathlib import Path
-import netcomp.build as b
+import netcomp.book.build as b
 from netcomp.cli import main
 
 def copy_only(task):  # skip execution: the interrupt must hit Jupyter Book

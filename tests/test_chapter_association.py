@@ -20,10 +20,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from netcomp import robustness
 from netcomp.chapters import association as ch
-from netcomp.cohort import load_cohort
-from netcomp.validate import CohortError
+from netcomp.data.cohort import load_cohort
+from netcomp.data.validate import CohortError
+from netcomp.stats import robustness
 from tests.cohorts import CohortSpec, write_cohort
 from tests.strategies import cohort_specs
 
@@ -283,7 +283,7 @@ def test_grid_parameters_are_respected(tmp_path):
 
 
 def test_exercise_power_stays_within_the_engine_bound(bundled_cohort):
-    from netcomp.params import MAX_POWER_N
+    from netcomp.book.params import MAX_POWER_N
 
     result = ch.compute(bundled_cohort, {"power_max_n": 400, "n_simulations": 100})
     ex4 = result.ex4_curves[result.ex4_curves["alpha"] == 0.01]
@@ -465,7 +465,7 @@ def test_bundled_correlation_permutation_and_words(bundled, bundled_cohort):
 
 def test_site_levels_read_as_words_in_the_clinical_table():
     """The clinical table's detail says 'small intestine', as the figures do (data: small_intestine)."""
-    from netcomp.cohort import load_cohort
+    from netcomp.data.cohort import load_cohort
 
     result = ch.compute(load_cohort(), {})
     detail = result.tables["clinical"]["detail"].astype(str)

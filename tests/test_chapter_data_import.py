@@ -16,7 +16,7 @@ from scipy import stats
 
 from netcomp.chapters import data_import
 from netcomp.chapters.data_import import compute
-from netcomp.cohort import CohortError, load_cohort
+from netcomp.data.cohort import CohortError, load_cohort
 from tests.cohorts import CohortSpec, write_cohort
 from tests.strategies import cohort_specs
 
@@ -286,7 +286,7 @@ def _fisher_two_sided_by_hand(a: int, n_resp: int, b: int, n_non: int) -> float:
 
 
 def test_both_published_versions_in_chapter_one(bundled):
-    from netcomp import published
+    from netcomp.stats import published
 
     _, result = bundled
     v = result.values
@@ -316,7 +316,7 @@ def test_reconstruction_is_named_as_such(bundled, tmp_path):
 
 
 def test_the_threshold_is_the_conference_abstracts():
-    from netcomp.facts import CONFERENCE, JOURNAL, facts_table
+    from netcomp.data.facts import CONFERENCE, JOURNAL, facts_table
 
     facts = facts_table()
     threshold = facts[facts["fact"].str.contains("15%")]
@@ -346,8 +346,8 @@ def test_exercise_three_sentence_reads_once(bundled):
 
 
 def test_published_versions_file_is_not_stamped_reconstructed(bundled, tmp_path):
-    from netcomp import provenance
-    from netcomp.results import data_status_of, write_results
+    from netcomp.book.results import data_status_of, write_results
+    from netcomp.data import provenance
 
     _, result = bundled
     before = provenance.current_status()

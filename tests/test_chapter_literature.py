@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from scipy import stats
 
-from netcomp import literature as lit
 from netcomp.chapters import literature as chapter
 from netcomp.chapters.literature import compute
-from netcomp.cohort import CohortError, load_cohort
+from netcomp.data import literature as lit
+from netcomp.data.cohort import CohortError, load_cohort
 from tests.cohorts import CohortSpec, write_cohort
 from tests.strategies import cohort_specs
 
@@ -293,8 +293,8 @@ EXPECTED_STATUS = {
 
 
 def test_ledger_claims_of_the_chapter(bundled, tmp_path):
-    from netcomp.ledger import evaluate_claims, load_claims
-    from netcomp.results import write_results
+    from netcomp.book.ledger import evaluate_claims, load_claims
+    from netcomp.book.results import write_results
 
     _, result = bundled
     for name in ("talent_design", "talent_text_checks", "talent_percentages", "talent_intervals"):

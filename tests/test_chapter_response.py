@@ -17,11 +17,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from scipy import stats
 
-from netcomp import doseresponse as dr
-from netcomp import response as r
 from netcomp.chapters import response as ch
-from netcomp.cohort import load_cohort
-from netcomp.validate import CohortError
+from netcomp.data.cohort import load_cohort
+from netcomp.data.validate import CohortError
+from netcomp.stats import doseresponse as dr
+from netcomp.stats import response as r
 from tests.cohorts import CohortSpec, write_cohort
 from tests.strategies import cohort_specs
 

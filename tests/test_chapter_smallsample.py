@@ -17,11 +17,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from netcomp import smallsample as ss
 from netcomp.chapters import smallsample as chapter
-from netcomp.cohort import load_cohort
-from netcomp.smallsample import RESULT_COLUMNS
-from netcomp.validate import CohortError
+from netcomp.data.cohort import load_cohort
+from netcomp.data.validate import CohortError
+from netcomp.stats import smallsample as ss
+from netcomp.stats.smallsample import RESULT_COLUMNS
 from tests.cohorts import CohortSpec, write_cohort
 from tests.strategies import cohort_specs
 
@@ -360,7 +360,7 @@ def test_compute_never_raises(spec):
 
 
 def test_fisher_grid_speed_path_matches_association_on_a_big_grid():
-    from netcomp.association import fisher_exact_2x2
+    from netcomp.stats.association import fisher_exact_2x2
 
     x1, x2 = np.meshgrid(np.arange(41), np.arange(31), indexing="ij")
     for alternative in ("two-sided", "greater"):

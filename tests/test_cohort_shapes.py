@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from netcomp.build import BuildError, build
+from netcomp.book.build import BuildError, build
 from netcomp.cli import main
 from tests.cohorts import CohortSpec, write_cohort
 

@@ -1,8 +1,8 @@
 """The hand-written validator against an independent one: pandera, built from the contract.
 
-netcomp's validator (:mod:`netcomp.validate`) is vectorised pandas code written for editor line
+netcomp's validator (:mod:`netcomp.data.validate`) is vectorised pandas code written for editor line
 numbers, did-you-mean hints and linear time on large files. Here pandera, a well-kept
-validation library, is given the same contract (:mod:`netcomp.contract`) as a
+validation library, is given the same contract (:mod:`netcomp.data.contract`) as a
 ``DataFrameSchema`` and both judge the same generated files cell by cell: every (line, column)
 one of them rejects, the other must reject too. Values are drawn from what spreadsheets
 produce: valid numbers and codes, decimal commas, units typed into cells, infinities, case
@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from netcomp import contract, validate
-from netcomp.contract import Column, TableSpec
+from netcomp.data import contract, validate
+from netcomp.data.contract import Column, TableSpec
 
 
 def _number_ok(value: str) -> bool:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from bs4 import BeautifulSoup
 
-from netcomp.display import show_table
+from netcomp.book.display import show_table
 
 
 def _cells(html: str) -> list[list[str]]:
@@ -47,7 +47,7 @@ def test_cells_without_booleans_or_infinities_are_unchanged():
 def test_parameter_values_on_the_about_and_front_pages_read_without_python():
     from pathlib import Path
 
-    from netcomp.build import _about_markdown, _build_info_markdown, parameter_text
+    from netcomp.book.build import _about_markdown, _build_info_markdown, parameter_text
 
     assert parameter_text("lenvatinib") == "lenvatinib"
     assert parameter_text(None) == "not set (chosen from the data)"

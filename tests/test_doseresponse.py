@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from netcomp import doseresponse as dr
+from netcomp.stats import doseresponse as dr
 
 CONC = np.array([0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100.0])
 

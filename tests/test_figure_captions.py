@@ -24,12 +24,13 @@ from docutils.core import publish_doctree
 from docutils.parsers.rst import roles
 from myst_parser.parsers.docutils_ import Parser as MystParser
 
-from netcomp import numbering, provenance
+from netcomp.book import numbering
 from netcomp.chapters import association as assoc_chapter
 from netcomp.chapters import data_import, literature
 from netcomp.chapters import response as response_chapter
 from netcomp.chapters import smallsample as small_chapter
-from netcomp.cohort import load_cohort
+from netcomp.data import provenance
+from netcomp.data.cohort import load_cohort
 from netcomp.figures import association as assoc_figures
 from netcomp.figures import cohort as cohort_figures
 from netcomp.figures import literature as literature_figures
@@ -37,7 +38,7 @@ from netcomp.figures import response as response_figures
 from netcomp.figures import smallsample as small_figures
 from netcomp.figures import style
 from netcomp.figures.style import NOT_DRAWN, FigureText, new_figure
-from netcomp.smallsample import tables_near_observed
+from netcomp.stats.smallsample import tables_near_observed
 
 matplotlib.use("Agg")
 
@@ -202,7 +203,7 @@ def _all_texts(cohort) -> dict[str, FigureText]:
     assoc = assoc_chapter.compute(cohort, {})
     small = small_chapter.compute(cohort, {})
     lit = literature.compute(cohort, {}, literature_dir=ROOT / "data" / "literature")
-    from netcomp import response as response_mod
+    from netcomp.stats import response as response_mod
 
     comparison = response_mod.compare_drugs(resp.inhibition, "lenvatinib", resp.comparators,
                                             0.05)

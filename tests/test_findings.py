@@ -21,8 +21,8 @@ from docutils import nodes
 from hypothesis import HealthCheck, given, settings
 from scipy import stats
 
-from netcomp import findings as F
-from netcomp import published
+from netcomp.book import findings as F
+from netcomp.book.results import write_results
 from netcomp.chapters import (
     association,
     data_import,
@@ -31,8 +31,8 @@ from netcomp.chapters import (
     response,
     smallsample,
 )
-from netcomp.cohort import load_cohort
-from netcomp.results import write_results
+from netcomp.data.cohort import load_cohort
+from netcomp.stats import published
 from tests.cohorts import CohortSpec, write_cohort, write_second_cohort
 from tests.strategies import cohort_specs
 
@@ -327,7 +327,7 @@ def test_markdown_box_parses_to_an_admonition_of_plain_text():
 
 def test_user_supplied_names_reach_the_box_escaped(planted):
     """A drug name is the user's: the box shows it as text, whatever it holds."""
-    import netcomp.display as display_mod
+    import netcomp.book.display as display_mod
 
     res = response.compute(planted)
     res.drug = PAYLOAD

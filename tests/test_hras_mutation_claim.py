@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from netcomp.chapters import association as chapter
-from netcomp.cohort import load_cohort
+from netcomp.data.cohort import load_cohort
 from tests.cohorts import CohortSpec, write_cohort
 
 

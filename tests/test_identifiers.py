@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from netcomp import contract
 from netcomp.cli import main
-from netcomp.cohort import load_cohort
-from netcomp.validate import (
+from netcomp.data import contract
+from netcomp.data.cohort import load_cohort
+from netcomp.data.validate import (
     deidentified_copy,
     identifier_column_reason,
     identifier_columns,

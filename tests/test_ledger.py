@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from netcomp.build import build
-from netcomp.ledger import (
+from netcomp.book.build import build
+from netcomp.book.ledger import (
     BADGES,
     CONFERENCE_SOURCE,
     EXTERNAL_SOURCES,
@@ -22,7 +22,7 @@ from netcomp.ledger import (
     load_claims,
     status_changes,
 )
-from netcomp.published import CONFERENCE_2022, JOURNAL_2023
+from netcomp.stats.published import CONFERENCE_2022, JOURNAL_2023
 from tests.conftest import SEEDS
 
 

@@ -1,4 +1,4 @@
-"""Tests of netcomp.literature: intervals, percentage checks, trial tables and provenance.
+"""Tests of netcomp.data.literature: intervals, percentage checks, trial tables and provenance.
 
 Interval bounds are checked against independent formulas (beta quantiles, the Wilson closed
 form, root-finding on the corrected score equation); TALENT's counts and published intervals
@@ -22,9 +22,9 @@ from scipy import optimize, stats
 
 matplotlib.use("Agg")
 
-from netcomp import literature as lit
+from netcomp.data import literature as lit
 from netcomp.figures import literature as litfig
-from netcomp.response import responder_classes
+from netcomp.stats.response import responder_classes
 
 REPO = Path(__file__).resolve().parents[1]
 LIT_DIR = REPO / "data" / "literature"

@@ -3,7 +3,7 @@
 import pytest
 import yaml
 
-from netcomp.numbering import ROOT, Numbering, chapter_number
+from netcomp.book.numbering import ROOT, Numbering, chapter_number
 
 
 def test_chapter_numbers_follow_the_table_of_contents():

@@ -13,9 +13,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from netcomp.cli import main
-from netcomp.contract import DRUG_PATTERN, GENE_PATTERN
-from netcomp.params import (
+from netcomp.book.params import (
     BY_NAME,
     MAX_FILE_BYTES,
     MAX_POWER_N,
@@ -28,6 +26,8 @@ from netcomp.params import (
     resolve,
     scan_size,
 )
+from netcomp.cli import main
+from netcomp.data.contract import DRUG_PATTERN, GENE_PATTERN
 
 
 def test_defaults_are_the_published_choices():
@@ -107,14 +107,14 @@ def test_every_chapter_parameter_is_registered_with_the_same_default():
     """A user's YAML can set every parameter a chapter reads (issue 7)."""
     import papermill
 
-    from netcomp.build import PATH_PARAMS, chapter_notebooks
+    from netcomp.book.build import PATH_PARAMS, chapter_notebooks
 
     d = defaults()
     for nb in chapter_notebooks():
         for name, info in papermill.inspect_notebook(str(nb)).items():
             if name in PATH_PARAMS:
                 continue
-            assert name in d, f"{nb.name} reads '{name}', which netcomp.params does not know"
+            assert name in d, f"{nb.name} reads '{name}', which netcomp.book.params does not know"
             assert ast.literal_eval(info["default"]) == d[name], f"{nb.name}: default of {name}"
 
 

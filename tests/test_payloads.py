@@ -40,9 +40,9 @@ from myst_parser.config.main import MdParserConfig
 from myst_parser.parsers.docutils_ import Parser as MystParser
 from myst_parser.parsers.mdit import create_md_parser
 
-from netcomp import ledger as ledger_mod
-from netcomp.build import _about_markdown, _build_info_markdown, build
-from netcomp.safe_text import md_escape
+from netcomp.book import ledger as ledger_mod
+from netcomp.book.build import _about_markdown, _build_info_markdown, build
+from netcomp.text.safe_text import md_escape
 from tests.test_browser import (
     PWNED_MARKER,
     PageReport,
@@ -229,7 +229,7 @@ def test_figure_labels_with_dollars_and_tags_are_drawn_as_written(tmp_path: Path
 
 def test_show_table_escapes_cells_and_headers():
     """Chapter tables (pandas Styler, which does not escape by default) show payloads as text."""
-    from netcomp.display import show_table
+    from netcomp.book.display import show_table
 
     hostile = PAYLOADS[:3]
     frame = pd.DataFrame({hostile[0]: list(hostile), "n": [1.0, 2.0, 3.0]})

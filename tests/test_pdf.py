@@ -20,8 +20,8 @@ import pytest
 import yaml
 from pypdf import PdfReader, PdfWriter
 
-from netcomp import pdf
-from netcomp.build import chapter_notebooks
+from netcomp.book import pdf
+from netcomp.book.build import chapter_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from netcomp.book.params import defaults
+from netcomp.book.preflight import PreflightReport, preflight
 from netcomp.cli import main
-from netcomp.params import defaults
-from netcomp.preflight import PreflightReport, preflight
-from netcomp.provenance import BUNDLED_COHORT
-from netcomp.wording import plural
+from netcomp.data.provenance import BUNDLED_COHORT
+from netcomp.text.wording import plural
 from tests.cohorts import CohortSpec, write_cohort
 
 #: 12 cultures, lenvatinib at 10 µM and everolimus at 1 µM; 9 responders and 3 non-responders
@@ -25,7 +25,7 @@ def _check(folder: Path, spec: CohortSpec = SPEC, **values) -> PreflightReport:
 
 
 def _class_counts(folder: Path, drug: str, conc: float, threshold: float) -> tuple[int, int]:
-    """Responders and non-responders straight from the CSV (independent of netcomp.response)."""
+    """Responders and non-responders straight from the CSV (independent of netcomp.stats.response)."""
     v = pd.read_csv(folder / "viability.csv")
     v = v[(v["drug"] == drug) & (v["concentration_um"].round(9) == round(conc, 9))]
     inhibition = 100.0 - v.groupby("culture_id")["viability_pct"].mean()

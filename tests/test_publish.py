@@ -1,6 +1,6 @@
 """The repository address is written once (``_config.yml``) and drives buttons and guides.
 
-``netcomp.publish`` applies it to the staged copy of the book: these tests check what Jupyter
+``netcomp.book.publish`` applies it to the staged copy of the book: these tests check what Jupyter
 Book receives with and without an address, using Jupyter Book's own conversion of
 ``_config.yml`` into Sphinx settings.
 """
@@ -15,7 +15,7 @@ import pytest
 import yaml
 from jupyter_book.config import get_final_config
 
-from netcomp import publish
+from netcomp.book import publish
 
 ROOT = Path(__file__).resolve().parents[1]
 URL = "https://github.com/example-owner/netcomp"

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from scipy import optimize
 
-from netcomp import published
-from netcomp.published import CONFERENCE_2022, JOURNAL_2023, VERSIONS
+from netcomp.stats import published
+from netcomp.stats.published import CONFERENCE_2022, JOURNAL_2023, VERSIONS
 
 GRID = np.linspace(0.0, 1.0, 20001)
 
@@ -192,7 +192,7 @@ def test_display_table_is_ready_to_show(data):
         f"unbounded, a cell is zero (95% CI {or_lower_bound_by_hand(v.table()):.2f} to ∞)"
         for v in VERSIONS]
     assert shown.loc[~is_or, "Odds ratio (exact 95% CI)"].isna().all()
-    from netcomp.display import show_table
+    from netcomp.book.display import show_table
     html = show_table(shown, {"p-value": "{:.4f}"}).to_html()
     assert "0.0606" in html and "0.0068" in html and "Gives p = .048?" in html
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from netcomp.reconstruct import write_cohort
+from netcomp.data.reconstruct import write_cohort
 from tests.conftest import BUNDLED
 
 

@@ -15,13 +15,13 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from scipy import integrate, optimize, special, stats
 
-from netcomp import replication as rep
-from netcomp import smallsample as ss
+from netcomp.book.params import ParamsError, resolve
 from netcomp.chapters import replication as chapter
-from netcomp.cohort import load_cohort
-from netcomp.params import ParamsError, resolve
-from netcomp.published import CONFERENCE_2022, JOURNAL_2023
-from netcomp.validate import CohortError
+from netcomp.data.cohort import load_cohort
+from netcomp.data.validate import CohortError
+from netcomp.stats import replication as rep
+from netcomp.stats import smallsample as ss
+from netcomp.stats.published import CONFERENCE_2022, JOURNAL_2023
 from tests.cohorts import CohortSpec, write_cohort
 from tests.strategies import cohort_specs
 
@@ -348,8 +348,8 @@ def test_compute_never_raises(spec):
 
 def test_ledger_replication_claim_on_new_cohorts(tmp_path):
     """Planted effect: 'replicated' with the numbers; no effect: 'differs', saying why."""
-    from netcomp.ledger import judge, load_claims
-    from netcomp.results import write_results
+    from netcomp.book.ledger import judge, load_claims
+    from netcomp.book.results import write_results
 
     claim = next(c for c in load_claims() if c["id"] == "study-hras-replicates")
     statuses = {}

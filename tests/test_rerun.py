@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from netcomp.build import build
+from netcomp.book.build import build
 from netcomp.cli import main
 from tests.cohorts import write_second_cohort
 

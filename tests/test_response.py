@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from netcomp import response as r
-from netcomp.results import write_results
+from netcomp.book.results import write_results
+from netcomp.stats import response as r
 
 BUNDLED = Path(__file__).resolve().parents[1] / "data" / "cohort"
 

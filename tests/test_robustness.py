@@ -1,4 +1,4 @@
-"""Robustness checks of netcomp.robustness against independent brute-force computations."""
+"""Robustness checks of netcomp.stats.robustness against independent brute-force computations."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from netcomp import robustness as R
+from netcomp.stats import robustness as R
 
 
 def _fisher_p(table, alternative="two-sided"):

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from netcomp import robustness, smallsample
-from netcomp.significance import P_TOLERANCE, significant
-from netcomp.wording import and_list, format_p, plural, verb
+from netcomp.stats import robustness, smallsample
+from netcomp.stats.significance import P_TOLERANCE, significant
+from netcomp.text.wording import and_list, format_p, plural, verb
 
 
 def test_rule_is_p_at_most_alpha_with_rounding_tolerance():

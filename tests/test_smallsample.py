@@ -1,4 +1,4 @@
-"""netcomp.smallsample against independent computations: scipy loops, hand values, simulation."""
+"""netcomp.stats.smallsample against independent computations: scipy loops, hand values, simulation."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from netcomp import smallsample as ss
-from netcomp.association import odds_ratio_clause
+from netcomp.stats import smallsample as ss
+from netcomp.stats.association import odds_ratio_clause
 
 matplotlib.use("Agg")
 
@@ -396,7 +396,7 @@ def test_engine_reaches_its_bound_in_a_few_seconds():
     """power_max_n at its maximum (600 cultures): every size, both sides, within seconds."""
     import time
 
-    from netcomp.params import MAX_POWER_N
+    from netcomp.book.params import MAX_POWER_N
 
     start = time.process_time()
     plan = ss.plan_power(ss.PowerAssumptions(0.667, 0.1, 0.5, 0.1, 0.5, 0.05, 0.8,
@@ -549,7 +549,7 @@ def test_reconstruction_label_overlaps_no_legend_in_the_saved_image(tmp_path):
     import matplotlib.pyplot as plt
     from PIL import Image
 
-    from netcomp import provenance
+    from netcomp.data import provenance
     from netcomp.figures import smallsample as figs
     from netcomp.figures.style import save_figure
 

@@ -14,8 +14,11 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from netcomp import provenance
-from netcomp.cohort import load_cohort
+from netcomp.book.ledger import judge
+from netcomp.book.results import data_status_of, write_results
+from netcomp.data import provenance
+from netcomp.data.cohort import load_cohort
+from netcomp.data.reconstruct import write_cohort
 from netcomp.figures import response as fr
 from netcomp.figures.style import (
     LABEL_GID,
@@ -24,10 +27,7 @@ from netcomp.figures.style import (
     new_figure,
     save_figure,
 )
-from netcomp.ledger import judge
-from netcomp.reconstruct import write_cohort
-from netcomp.response import inhibition_table
-from netcomp.results import data_status_of, write_results
+from netcomp.stats.response import inhibition_table
 from tests.conftest import BUNDLED, ROOT
 
 LABEL = "Reconstructed data (synthetic)"
@@ -300,8 +300,8 @@ def _stamped_csvs(folder: Path) -> dict[str, bool]:
 @pytest.mark.build
 def test_a_copy_of_the_reconstruction_builds_the_same_ledger(built_book: Path,
                                                              tmp_path: Path):
-    from netcomp.build import build
-    from netcomp.ledger import load_claims
+    from netcomp.book.build import build
+    from netcomp.book.ledger import load_claims
 
     copy = shutil.copytree(BUNDLED, tmp_path / "my own folder")
     out = tmp_path / "copy_book"

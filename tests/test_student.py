@@ -14,10 +14,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from netcomp import selfcheck
-from netcomp.cli import main
-from netcomp.selfcheck import BY_LABEL, CHAPTER_NOTEBOOKS, EXERCISES, check, expected_answer
-from netcomp.student import (
+from netcomp.book import selfcheck
+from netcomp.book.selfcheck import BY_LABEL, CHAPTER_NOTEBOOKS, EXERCISES, check, expected_answer
+from netcomp.book.student import (
     ANSWERS,
     CHAPTERS,
     HIDDEN_TAGS,
@@ -25,6 +24,7 @@ from netcomp.student import (
     strip_plumbing,
     student_notebook,
 )
+from netcomp.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -202,7 +202,7 @@ def test_answers_follow_the_cohort_in_use(cohort_dir: Path) -> None:
 
 def test_ids_are_the_books_exercise_numbers() -> None:
     """The book numbers chapters in the order of _toc.yml; "Exercise 3.2" there is check("3.2")."""
-    from netcomp.build import chapter_notebooks
+    from netcomp.book.build import chapter_notebooks
 
     order = [p.name for p in chapter_notebooks()]
     for exercise_id, exercise in EXERCISES.items():
@@ -212,7 +212,7 @@ def test_ids_are_the_books_exercise_numbers() -> None:
 
 
 def test_strip_plumbing() -> None:
-    code = ('NOTEBOOK = "x.ipynb"\nfrom netcomp.results import write_results\n'
+    code = ('NOTEBOOK = "x.ipynb"\nfrom netcomp.book.results import write_results\n'
             'result.glue_all()\nif ok:\n    write_results(t, d, "a.csv")\n'
             'fig = make()\nshow_figure(fig, "name", figures_dir, data,\n'
             '            "made.by", NOTEBOOK)\nprint(1)')
@@ -325,8 +325,8 @@ def test_solutions_pass_on_another_cohort(tmp_path: Path) -> None:
 def test_student_zip_for_the_book(tmp_path: Path) -> None:
     import zipfile
 
-    from netcomp import provenance
-    from netcomp.student import student_zip
+    from netcomp.book.student import student_zip
+    from netcomp.data import provenance
 
     provenance.set_current_status(provenance.USER_SUPPLIED)  # a build of a user's cohort
     zipped = student_zip(tmp_path / "kit.zip")

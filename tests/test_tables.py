@@ -1,6 +1,6 @@
 """Tables as a journal prints them: numbered captions, human headers, no raw Python values.
 
-Unit tests of :func:`netcomp.display.show_table` and :func:`netcomp.display.table_caption`,
+Unit tests of :func:`netcomp.book.display.show_table` and :func:`netcomp.book.display.table_caption`,
 then one pass over every table of the session's built book.
 """
 
@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from netcomp import numbering
-from netcomp.display import (
+from netcomp.book import numbering
+from netcomp.book.display import (
     COLUMN_HEADERS,
     Caption,
     reader_label,
@@ -89,7 +89,7 @@ def test_the_label_is_glued_for_the_prose_inside_a_notebook(fresh_numbers: None,
                                                              monkeypatch: pytest.MonkeyPatch):
     import myst_nb
 
-    from netcomp import display
+    from netcomp.book import display
 
     glued: list[tuple[str, object, bool]] = []
     monkeypatch.setattr(myst_nb, "glue", lambda name, value, display=True:
@@ -202,7 +202,7 @@ def test_every_table_of_the_book_reads_as_a_journal_prints_it(built_book: Path):
     """Chapter tables are numbered c.1, c.2, ... in page order with a caption; no table of
     any page has an identifier as a header or a Python value, list or "(s)" plural in a
     cell. Exercise solutions show what a student's code prints, and are left out."""
-    from netcomp.build import chapter_notebooks
+    from netcomp.book.build import chapter_notebooks
 
     html = built_book / "html"
     chapters = {p.stem: i for i, p in enumerate(chapter_notebooks(), start=1)}

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from netcomp.cli import main
-from netcomp.cohort import load_cohort
-from netcomp.validate import CohortError, validate_cohort
+from netcomp.data.cohort import load_cohort
+from netcomp.data.validate import CohortError, validate_cohort
 from tests.conftest import BUNDLED
 
 
@@ -262,7 +262,7 @@ def test_template_is_valid_and_has_a_dictionary(tmp_path: Path):
 
 
 def test_data_dictionary_file_is_up_to_date():
-    from netcomp.dictionary import dictionary_markdown
+    from netcomp.data.dictionary import dictionary_markdown
 
     assert (BUNDLED.parent / "DICTIONARY.md").read_text(encoding="utf-8") == dictionary_markdown()
 
@@ -270,7 +270,7 @@ def test_data_dictionary_file_is_up_to_date():
 @pytest.mark.parametrize("as_workbook", [False, True])
 def test_deidentified_copy_drops_identifiers_and_keeps_the_rest(cohort_dir: Path, tmp_path: Path,
                                                                as_workbook: bool):
-    from netcomp.validate import deidentified_copy
+    from netcomp.data.validate import deidentified_copy
 
     df = pd.read_csv(cohort_dir / "cultures.csv", dtype=str)
     df["Date of birth"] = "1950-01-01"

@@ -19,11 +19,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from netcomp import contract
 from netcomp.cli import main
-from netcomp.cohort import load_cohort
-from netcomp.dictionary import write_template
-from netcomp.validate import NUMBER_RE, validate_cohort
+from netcomp.data import contract
+from netcomp.data.cohort import load_cohort
+from netcomp.data.dictionary import write_template
+from netcomp.data.validate import NUMBER_RE, validate_cohort
 from tests.cohorts import CohortSpec, write_cohort
 from tests.conftest import BUNDLED
 
@@ -579,7 +579,7 @@ def test_the_data_contract_page_shows_real_output(cohort_dir: Path):
 def test_a_file_above_the_size_limit_is_refused_unread(cohort_dir: Path,
                                                         monkeypatch: pytest.MonkeyPatch):
     """A huge file is named with its size and the limit; the other files are still checked."""
-    from netcomp import validate
+    from netcomp.data import validate
 
     size = (cohort_dir / "expression.csv").stat().st_size
     monkeypatch.setattr(validate, "MAX_FILE_BYTES", size - 1)

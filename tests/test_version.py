@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import netcomp
-from netcomp.build import _about_markdown, _build_info_markdown
+from netcomp.book.build import _about_markdown, _build_info_markdown
 from netcomp.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]

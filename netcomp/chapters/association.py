@@ -6,7 +6,7 @@ of the published counts, the robustness checks (fragility, leave-one-out, thresh
 cut-off grid, exact power from the book's one power engine shared with chapter 5), HRAS
 overexpression against HRAS mutation, the screen of every gene with Benjamini-Hochberg
 q-values, and the exercises. The analysis itself lives in
-:mod:`netcomp.association` and :mod:`netcomp.robustness`; this module decides what applies
+:mod:`netcomp.stats.association` and :mod:`netcomp.stats.robustness`; this module decides what applies
 to a cohort and says so: a section that cannot be computed (an empty response class, HRAS
 not measured, no mutations ...) gets a :class:`~netcomp.chapters.base.Notice` instead of
 an exception, and its glued values become sentences that read correctly.
@@ -24,18 +24,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from netcomp import association, published, response, robustness
-from netcomp import smallsample as power_engine
-from netcomp.association import BinaryAssociation, OddsRatioCI
+from netcomp.book.params import MAX_POWER_N
 from netcomp.chapters.base import ChapterResult, chapter_params
 from netcomp.chapters.response import is_reconstruction
-from netcomp.cohort import Cohort
-from netcomp.params import MAX_POWER_N
-from netcomp.robustness import FragilityResult
-from netcomp.significance import significant
-from netcomp.wording import format_p as fmt_p
-from netcomp.wording import plural as _plural
-from netcomp.wording import verb as _verb
+from netcomp.data.cohort import Cohort
+from netcomp.stats import association, published, response, robustness
+from netcomp.stats import smallsample as power_engine
+from netcomp.stats.association import BinaryAssociation, OddsRatioCI
+from netcomp.stats.robustness import FragilityResult
+from netcomp.stats.significance import significant
+from netcomp.text.wording import format_p as fmt_p
+from netcomp.text.wording import plural as _plural
+from netcomp.text.wording import verb as _verb
 
 CHAPTER = "03_biomarker_association"
 #: The candidate biomarker of the study (the chapter's prose is about it).
@@ -702,7 +702,7 @@ def _correlation_section(res: AssociationChapter, cohort: Cohort,
 def _power_section(res: AssociationChapter, cohort: Cohort) -> None:
     """Exact power and sample sizes: the book's one engine, shared with chapter 5.
 
-    :func:`netcomp.smallsample.plan_power` under the ``power_*`` parameters; the cohort's
+    :func:`netcomp.stats.smallsample.plan_power` under the ``power_*`` parameters; the cohort's
     own design (its responders and non-responders) gets its power when it has both classes.
     """
     v, p = res.values, res.params

@@ -78,6 +78,6 @@ class ChapterResult:
 
 def chapter_params(params: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The book's defaults with ``params`` on top (unknown keys refused, values checked)."""
-    from netcomp.params import resolve
+    from netcomp.book.params import resolve
 
     return resolve(dict(params or {}))

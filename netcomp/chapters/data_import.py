@@ -1,6 +1,6 @@
 """Chapter 1, data import: what a cohort holds, how good its replicates are, and its exercises.
 
-:func:`compute` turns a loaded :class:`~netcomp.cohort.Cohort` into everything the chapter
+:func:`compute` turns a loaded :class:`~netcomp.data.cohort.Cohort` into everything the chapter
 shows: the clinical table, the site-by-grade counts, the replicate summary, the mutation
 grid, the log2 fold changes of the heat map, the exercises' tables, and every number and
 sentence of the prose (``values``). A section that the cohort cannot fill (one replicate
@@ -19,11 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from netcomp import provenance
-from netcomp.association import fisher_exact_2x2, mutated_genes, overexpressed
 from netcomp.chapters.base import ChapterResult, chapter_params
-from netcomp.cohort import BUNDLED_COHORT, Cohort
-from netcomp.describe import (
+from netcomp.data import provenance
+from netcomp.data.cohort import BUNDLED_COHORT, Cohort
+from netcomp.data.describe import (
     LENVATINIB_GENE_GROUPS,
     LENVATINIB_GENES,
     cohort_counts,
@@ -32,12 +31,13 @@ from netcomp.describe import (
     replicate_summary,
     site_grade_counts,
 )
-from netcomp.published import VERSIONS, version_test_data, versions_sentence, versions_table
-from netcomp.response import inhibition_table
-from netcomp.safe_text import clip
-from netcomp.significance import significant
-from netcomp.wording import and_list as _list_words
-from netcomp.wording import plural as _plural
+from netcomp.stats.association import fisher_exact_2x2, mutated_genes, overexpressed
+from netcomp.stats.published import VERSIONS, version_test_data, versions_sentence, versions_table
+from netcomp.stats.response import inhibition_table
+from netcomp.stats.significance import significant
+from netcomp.text.safe_text import clip
+from netcomp.text.wording import and_list as _list_words
+from netcomp.text.wording import plural as _plural
 
 CHAPTER = "01_data_import"
 NOT_APPLICABLE = "not applicable"
@@ -52,7 +52,7 @@ SECTION_EX2 = "Exercise: how much does the overexpression cut-off matter?"
 #: The published design the third exercise reasons about (6 responders, 5 non-responders;
 #: HRAS overexpressed in 4 of the 6 responders and none of the non-responders).
 STUDY_RESPONDERS, STUDY_NONRESPONDERS, STUDY_HRAS_CARRIERS = 6, 5, 4
-#: The conference abstract's count of responders with high HRAS (5 of 6; see netcomp.published).
+#: The conference abstract's count of responders with high HRAS (5 of 6; see netcomp.stats.published).
 STUDY_HRAS_CARRIERS_CONFERENCE = 5
 #: The looser overexpression cut-off of the second exercise (when below the chapter's).
 LOOSER_CUTOFF = 1.5

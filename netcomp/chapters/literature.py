@@ -20,12 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from netcomp import literature as lit
 from netcomp.chapters.base import ChapterResult, chapter_params
-from netcomp.cohort import BUNDLED_COHORT, Cohort
-from netcomp.provenance import mark_published
-from netcomp.response import check_threshold, classify, inhibition_table
-from netcomp.safe_text import clip
+from netcomp.data import literature as lit
+from netcomp.data.cohort import BUNDLED_COHORT, Cohort
+from netcomp.data.provenance import mark_published
+from netcomp.stats.response import check_threshold, classify, inhibition_table
+from netcomp.text.safe_text import clip
 
 CHAPTER = "04_literature_context"
 NOT_APPLICABLE = "not applicable"
@@ -189,7 +189,7 @@ def _talent_values(result: LiteratureChapter) -> None:
 
 
 def _endpoint_row(counts: pd.DataFrame, endpoint: str, cohort: str) -> pd.Series:
-    """The row of :func:`netcomp.literature.talent_endpoint_counts` for one endpoint and cohort."""
+    """The row of :func:`netcomp.data.literature.talent_endpoint_counts` for one endpoint and cohort."""
     return counts[(counts["endpoint"] == endpoint) & (counts["cohort"] == cohort)].iloc[0]
 
 
@@ -279,7 +279,7 @@ def _trial_values(result: LiteratureChapter) -> None:
     v["lit_sunitinib_orr"] = benchmark
     approved = lit.approved_therapies(trials)
     result.approved = approved
-    # lit.approved_therapies names each document as a reader knows it (netcomp.sources)
+    # lit.approved_therapies names each document as a reader knows it (netcomp.book.sources)
     result.approved_table = approved
     result.tables["approved_therapies"] = approved
     v["lit_n_approved"] = int(len(approved))
@@ -358,7 +358,7 @@ def _classify(result: LiteratureChapter, cohort: Cohort, drug: str, threshold: f
         table = inhibition_table(cohort.viability, [drug], concentration)
     except ValueError as err:
         return f"the cultures' response to {clip(drug, 40)} cannot be classified: {clip(err, 160)}"
-    # the same steps as netcomp.response.responder_classes, keeping the inhibition for the
+    # the same steps as netcomp.stats.response.responder_classes, keeping the inhibition for the
     # exercise that moves the threshold
     result.inhibition = table.set_index("culture_id")["inhibition_pct"].sort_index()
     result.classes = classify(result.inhibition, threshold)

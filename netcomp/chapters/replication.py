@@ -2,9 +2,9 @@
 
 :func:`compute` classifies the cultures and marks the gene's overexpression exactly as the
 biomarker chapter does (:func:`netcomp.chapters.association.classify_cohort`,
-:func:`netcomp.association.fold_change_by_class`), then sets the cohort's 2x2 table beside
+:func:`netcomp.stats.association.fold_change_by_class`), then sets the cohort's 2x2 table beside
 the published version(s) chosen by ``replication_version`` with the statistics of
-:mod:`netcomp.replication`. Sections that cannot run (drug other than lenvatinib, gene not
+:mod:`netcomp.stats.replication`. Sections that cannot run (drug other than lenvatinib, gene not
 measured, an empty class) get notices; the sample-size section always runs.
 """
 
@@ -19,15 +19,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from netcomp import association, response
-from netcomp import replication as rep
-from netcomp import smallsample as ss
 from netcomp.chapters.association import classify_cohort
 from netcomp.chapters.base import ChapterResult, chapter_params
 from netcomp.chapters.response import is_reconstruction
-from netcomp.cohort import Cohort
-from netcomp.published import CONFERENCE_2022, JOURNAL_2023, VERSIONS, PublishedVersion
-from netcomp.wording import plural
+from netcomp.data.cohort import Cohort
+from netcomp.stats import association, response
+from netcomp.stats import replication as rep
+from netcomp.stats import smallsample as ss
+from netcomp.stats.published import CONFERENCE_2022, JOURNAL_2023, VERSIONS, PublishedVersion
+from netcomp.text.wording import plural
 
 CHAPTER = "06_replication"
 #: The drug of the published counts.
@@ -70,7 +70,7 @@ class ReplicationChapter(ChapterResult):
 
 
 def version_table(version: PublishedVersion) -> ss.TwoByTwo:
-    """A published version's counts as a :class:`~netcomp.smallsample.TwoByTwo`."""
+    """A published version's counts as a :class:`~netcomp.stats.smallsample.TwoByTwo`."""
     return ss.TwoByTwo(version.responders_high, version.n_responders,
                        version.nonresponders_high, version.n_nonresponders)
 

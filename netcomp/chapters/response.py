@@ -1,6 +1,6 @@
 """Chapter 2, response classification: classes, their robustness, comparators, dose series.
 
-:func:`compute` turns a loaded :class:`~netcomp.cohort.Cohort` into everything the chapter
+:func:`compute` turns a loaded :class:`~netcomp.data.cohort.Cohort` into everything the chapter
 shows: each culture's survival inhibition and class, the replicate t-tests, the paired
 comparison with the standard agents, the threshold scan, counts by site and grade, the
 classes at every tested concentration, the dose-response curves, the exercises' tables, and
@@ -8,8 +8,8 @@ every number and sentence of the prose (``values``, one glue name each). A secti
 cannot fill (no comparator, one concentration, no dose series, single wells) gets a notice
 instead of an error, so the chapter renders for any cohort that keeps the data contract.
 
-All computations are the functions of :mod:`netcomp.response` and
-:mod:`netcomp.doseresponse`; this module only chooses what to run and phrases the results.
+All computations are the functions of :mod:`netcomp.stats.response` and
+:mod:`netcomp.stats.doseresponse`; this module only chooses what to run and phrases the results.
 """
 
 from __future__ import annotations
@@ -22,12 +22,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from netcomp import contract, doseresponse, provenance, response
 from netcomp.chapters.base import ChapterResult, chapter_params
-from netcomp.cohort import Cohort
-from netcomp.response import ConcentrationChoice
-from netcomp.significance import significant
-from netcomp.wording import plural as _plural
+from netcomp.data import contract, provenance
+from netcomp.data.cohort import Cohort
+from netcomp.stats import doseresponse, response
+from netcomp.stats.response import ConcentrationChoice
+from netcomp.stats.significance import significant
+from netcomp.text.wording import plural as _plural
 
 CHAPTER = "02_response_classification"
 
@@ -52,9 +53,9 @@ CLASS_WORDS = {True: "responder", False: "non-responder"}
 class ResponseChapter(ChapterResult):
     """Everything chapter 2 shows, computed from one cohort and the chapter parameters.
 
-    Typed fields are the figure inputs and raw tables (in :mod:`netcomp.response` /
-    :mod:`netcomp.doseresponse` columns); ``tables`` holds the tables as shown (reader
-    column names) and ``formats`` their number formats for :func:`netcomp.display.show_table`.
+    Typed fields are the figure inputs and raw tables (in :mod:`netcomp.stats.response` /
+    :mod:`netcomp.stats.doseresponse` columns); ``tables`` holds the tables as shown (reader
+    column names) and ``formats`` their number formats for :func:`netcomp.book.display.show_table`.
     """
 
     drug: str = ""

@@ -2,7 +2,7 @@
 
 :func:`compute` classifies the cultures, forms the 2x2 table of the chapter's gene
 (overexpressed or not, responders vs non-responders) and runs each section's analysis from
-:mod:`netcomp.smallsample`. A section that cannot run on the cohort (drug not measured, gene
+:mod:`netcomp.stats.smallsample`. A section that cannot run on the cohort (drug not measured, gene
 absent from ``expression.csv``, an empty response class, ...) gets a notice saying why and
 what would enable it; its sentences say so too, so the prose reads right whatever the data.
 The random-number generator is seeded once with the ``seed`` parameter and used in the
@@ -19,14 +19,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from netcomp import smallsample as ss
-from netcomp.association import odds_ratio_clause
 from netcomp.chapters.base import ChapterResult, chapter_params
 from netcomp.chapters.response import is_reconstruction
-from netcomp.cohort import Cohort
-from netcomp.response import classify, inhibition_table
-from netcomp.significance import significant
-from netcomp.wording import plural as _count
+from netcomp.data.cohort import Cohort
+from netcomp.stats import smallsample as ss
+from netcomp.stats.association import odds_ratio_clause
+from netcomp.stats.response import classify, inhibition_table
+from netcomp.stats.significance import significant
+from netcomp.text.wording import plural as _count
 
 CHAPTER = "05_small_cohorts"
 #: Section names (the notebook shows each section's notices under its heading).
@@ -443,7 +443,7 @@ def _panel_section(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, A
 
 def _power_section(result: SmallSampleChapter, p: Mapping[str, Any],
                    rng: np.random.Generator) -> list[ss.PowerCheck]:
-    """The book's power plan (:func:`netcomp.smallsample.plan_power`), checked by simulation."""
+    """The book's power plan (:func:`netcomp.stats.smallsample.plan_power`), checked by simulation."""
     v, counts, a = result.values, result.counts, _assumptions(result)
     feature = f"{p['gene']} overexpression"
     face = ({ss.FACE_VALUE: (counts.rate1, counts.rate2)} if counts is not None else {})

@@ -1,7 +1,7 @@
 """Figures of the biomarker-association chapter.
 
-Each function takes a tidy table from :mod:`netcomp.association` or
-:mod:`netcomp.robustness` and returns a matplotlib Figure in the book's style
+Each function takes a tidy table from :mod:`netcomp.stats.association` or
+:mod:`netcomp.stats.robustness` and returns a matplotlib Figure in the book's style
 (colour-blind-safe colours, labelled axes with units, a title). Saving is left to
 :func:`netcomp.figures.style.save_figure`, called with the same table.
 """
@@ -24,7 +24,7 @@ from netcomp.figures.style import (
     new_figure,
 )
 from netcomp.figures.words import and_join, p_words, plural, reaches
-from netcomp.significance import significant
+from netcomp.stats.significance import significant
 
 CLASS_LABELS: dict[bool, str] = {True: "Responder", False: "Non-responder"}
 #: Classes with more cultures than this are drawn without a label per culture, and the
@@ -213,8 +213,8 @@ def p_value_heatmap(
 ) -> plt.Figure:
     """Fisher p-value over response threshold (rows) x overexpression cut-off (columns).
 
-    ``grid`` is the long table of :func:`netcomp.robustness.fisher_p_by_threshold_and_cutoff`.
-    Cells with ``p <= alpha`` (:func:`netcomp.significance.significant`) carry a white
+    ``grid`` is the long table of :func:`netcomp.stats.robustness.fisher_p_by_threshold_and_cutoff`.
+    Cells with ``p <= alpha`` (:func:`netcomp.stats.significance.significant`) carry a white
     dot; grey cells have an empty class (no test). ``chosen``
     = ``(threshold, cutoff)`` marks the chapter's own choice.
     """
@@ -259,7 +259,7 @@ def leave_one_out_plot(loo: pd.DataFrame, alpha: float = 0.05,
                        full: tuple[float, float] | None = None) -> plt.Figure:
     """p-values with each culture left out (two-sided and one-sided), one row per culture.
 
-    ``loo`` is :func:`netcomp.robustness.leave_one_out`; ``full`` = (two-sided,
+    ``loo`` is :func:`netcomp.stats.robustness.leave_one_out`; ``full`` = (two-sided,
     one-sided) p-values with every culture, drawn as vertical lines. With more than
     :data:`MAX_LABELLED` cultures there is one row per kind of culture (class and feature),
     since leaving out any culture of the same kind gives the same table.

@@ -1,6 +1,6 @@
 """Figures of the literature chapter: response rates across trials, TALENT's intervals and AEs.
 
-Each function takes a tidy table from :mod:`netcomp.literature` and returns a Figure;
+Each function takes a tidy table from :mod:`netcomp.data.literature` and returns a Figure;
 saving (with the plotted data) is left to :func:`netcomp.figures.style.save_figure`. Each
 ``*_text`` function gives the caption and alt text of the figure of the same table.
 """
@@ -16,9 +16,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from netcomp.data.literature import COHORTS, INTERVAL_METHODS
 from netcomp.figures.style import OKABE_ITO, FigureText, new_figure
 from netcomp.figures.words import and_join, plural
-from netcomp.literature import COHORTS, INTERVAL_METHODS
 
 #: Colour of TALENT's rows (highlighted) and of the other trials.
 TALENT_COLOUR = OKABE_ITO["vermillion"]
@@ -55,7 +55,7 @@ def _wrap_lines(label: str, width: int = 34, lines: int = 3) -> str:
 def plot_orr_forest(orr: pd.DataFrame, title: str | None = None) -> Figure:
     """Forest-style plot of objective response rates with their CIs where counts allow.
 
-    ``orr`` is :func:`netcomp.literature.trial_orr_table`. TALENT's cohorts are drawn in
+    ``orr`` is :func:`netcomp.data.literature.trial_orr_table`. TALENT's cohorts are drawn in
     their own colour; CIs from reported counts are solid, CIs from counts implied by n and
     % are dashed, and rows without counts show the point only. Each row's label (the trial
     and, in brackets, its drug) is wrapped over up to three lines rather than cut, in 9-point
@@ -119,7 +119,7 @@ def plot_orr_forest(orr: pd.DataFrame, title: str | None = None) -> Figure:
 def plot_interval_methods(intervals: pd.DataFrame, title: str | None = None) -> Figure:
     """TALENT's published 95% CIs (grey bands) beside the CIs of each recomputation method.
 
-    ``intervals`` is :func:`netcomp.literature.talent_intervals`; one row per cohort and
+    ``intervals`` is :func:`netcomp.data.literature.talent_intervals`; one row per cohort and
     endpoint, one coloured segment per method.
     """
     keys = intervals.loc[:, ["endpoint", "cohort"]].drop_duplicates()
@@ -157,7 +157,7 @@ def plot_interval_methods(intervals: pd.DataFrame, title: str | None = None) -> 
 def plot_adverse_events(ae: pd.DataFrame, title: str | None = None) -> Figure:
     """TALENT's most frequent adverse events, stacked by grade, one panel per cohort.
 
-    ``ae`` is :func:`netcomp.literature.adverse_events` (percentages recomputed from the
+    ``ae`` is :func:`netcomp.data.literature.adverse_events` (percentages recomputed from the
     counts; events in its row order, most frequent on top).
     """
     events = list(dict.fromkeys(ae["event"]))

@@ -19,7 +19,7 @@ from scipy import stats
 
 from netcomp.figures.style import OKABE_ITO, FigureText, new_figure
 from netcomp.figures.words import and_join, plural
-from netcomp.replication import BetaDifference, BetaPrior
+from netcomp.stats.replication import BetaDifference, BetaPrior
 
 COLOURS = (OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["green"], OKABE_ITO["vermillion"])
 #: Draws of each prior's difference (the dashed lines); fixed generator, drawn once.

@@ -1,6 +1,6 @@
 """Figures of the response-classification chapter.
 
-Each function takes the tidy tables of :mod:`netcomp.response` / :mod:`netcomp.doseresponse`
+Each function takes the tidy tables of :mod:`netcomp.stats.response` / :mod:`netcomp.stats.doseresponse`
 and returns a matplotlib Figure drawn in the book's style (colour-blind-safe class colours,
 labelled axes with units, a title). Saving is left to :func:`netcomp.figures.style.save_figure`.
 Each ``*_text`` function gives the caption and alt text of the figure of the same data.
@@ -83,9 +83,9 @@ def paired_plot(
 ) -> plt.Figure:
     """``drug`` beside each comparator, one line per culture, medians as black bars.
 
-    ``paired`` is the wide table of :func:`netcomp.response.paired_inhibition` (one
+    ``paired`` is the wide table of :func:`netcomp.stats.response.paired_inhibition` (one
     column per drug). Lines are coloured by the culture's class for ``drug`` when
-    ``threshold_pct`` is given. ``comparison`` (from :func:`netcomp.response.compare_drugs`)
+    ``threshold_pct`` is given. ``comparison`` (from :func:`netcomp.stats.response.compare_drugs`)
     adds the Wilcoxon p-value to each panel's title.
     """
     comparators = list(comparators)
@@ -147,7 +147,7 @@ def threshold_sensitivity_plot(
 ) -> plt.Figure:
     """Number of responders as the threshold varies (a step plot), marking the published one.
 
-    ``sensitivity`` is :func:`netcomp.response.responders_by_threshold`'s table; the
+    ``sensitivity`` is :func:`netcomp.stats.response.responders_by_threshold`'s table; the
     shaded band is ``published ± window``.
     """
     data = sensitivity.sort_values("threshold_pct")
@@ -178,7 +178,7 @@ def response_by_group_plot(groups: Mapping[str, pd.DataFrame], drug: str = "lenv
     """Stacked bars of responders / non-responders per level, one panel per grouping.
 
     ``groups`` maps a label (e.g. ``"Site of origin"``) to a table of
-    :func:`netcomp.response.response_by_group` (first column = the levels).
+    :func:`netcomp.stats.response.response_by_group` (first column = the levels).
     """
     fig, axes = new_figure(3.6 * len(groups) + 0.5, 3.8, ncols=len(groups), squeeze=False)
     axes = axes[0]
@@ -213,8 +213,8 @@ def dose_response_plot(
 ) -> plt.Figure:
     """Mean ± SD viability per concentration with the fitted 4PL curves (log x axis).
 
-    ``fits`` / ``curves`` come from :func:`netcomp.doseresponse.fit_dose_response` and
-    :func:`netcomp.doseresponse.curve_points`; only fitted cultures of ``drug`` are drawn.
+    ``fits`` / ``curves`` come from :func:`netcomp.stats.doseresponse.fit_dose_response` and
+    :func:`netcomp.stats.doseresponse.curve_points`; only fitted cultures of ``drug`` are drawn.
     """
     fitted = fits[(fits["drug"] == drug) & (fits["status"] == "fitted")]
     fig, ax = new_figure(6.0, 4.0)
@@ -248,7 +248,7 @@ def classes_by_concentration_plot(summary: pd.DataFrame, drug: str,
                                   threshold_pct: float) -> plt.Figure:
     """Responders and non-responders at each tested concentration (log x axis).
 
-    ``summary`` is :func:`netcomp.response.concentration_summary`'s table; the concentration
+    ``summary`` is :func:`netcomp.stats.response.concentration_summary`'s table; the concentration
     the chapter classifies at (``chosen``) is marked by a dashed line.
     """
     data = summary.sort_values("concentration_um")

@@ -1,6 +1,6 @@
 """Figures of the chapter "Statistics for very small cohorts".
 
-Each function takes a tidy table from :mod:`netcomp.smallsample` and returns a matplotlib
+Each function takes a tidy table from :mod:`netcomp.stats.smallsample` and returns a matplotlib
 Figure in the book's style (Okabe-Ito colours, labelled axes with units, a title). Saving
 is left to :func:`netcomp.figures.style.save_figure`, called with the same table. Each
 ``*_text`` function gives the caption and alt text of the figure of the same data.
@@ -52,7 +52,7 @@ def _plain_log_ticks(axis: Axis) -> None:
 def exact_vs_chi_square_plot(tables: pd.DataFrame, alpha: float) -> plt.Figure:
     """Tables sharing the observed margins: their chance under no effect and each test's p-value.
 
-    ``tables`` comes from :func:`netcomp.smallsample.tables_with_margins`. Left: how likely
+    ``tables`` comes from :func:`netcomp.stats.smallsample.tables_with_margins`. Left: how likely
     each table is if the feature has no effect. Right: the p-value every test gives it,
     with the significance level as a dashed line.
     """
@@ -110,7 +110,7 @@ def p_value_distribution_plot(
     """How often a study of this size gives a p-value at or below x, by scenario.
 
     ``simulated``: ``scenario, p_value`` (one row per simulated study); ``exact``:
-    ``scenario, p_value, cumulative`` (:func:`netcomp.smallsample.p_value_distribution`).
+    ``scenario, p_value, cumulative`` (:func:`netcomp.stats.smallsample.p_value_distribution`).
     Steps are the simulated shares, dots the exact ones; the dotted diagonal is what a
     continuous test would give under no effect.
     """
@@ -147,7 +147,7 @@ def p_value_distribution_plot(
 def false_positive_plot(distribution: pd.DataFrame, n_features: int, expected: float) -> plt.Figure:
     """Share of simulated no-effect screens calling k features significant, by procedure.
 
-    ``distribution`` comes from :func:`netcomp.smallsample.call_distribution`;
+    ``distribution`` comes from :func:`netcomp.stats.smallsample.call_distribution`;
     ``expected`` (the exact mean number of unadjusted calls) is marked by a dashed line.
     """
     fig, ax = new_figure(7.0, 4.2)
@@ -181,11 +181,11 @@ def power_curve_plot(
 ) -> plt.Figure:
     """Exact power of Fisher's test against the total size of a planned study.
 
-    ``curve`` is :func:`netcomp.smallsample.power_by_size` (``scenario, alternative, alpha,
+    ``curve`` is :func:`netcomp.stats.smallsample.power_by_size` (``scenario, alternative, alpha,
     n_total, power``); colour marks the assumed effect (and the level, when the curve has
-    several), line style the sidedness. ``simulated`` (:func:`netcomp.smallsample.power_checks`)
+    several), line style the sidedness. ``simulated`` (:func:`netcomp.stats.smallsample.power_checks`)
     adds simulated points with 95% Monte Carlo error bars; ``sizes``
-    (:func:`netcomp.smallsample.sample_sizes`) marks each first size reaching ``target`` on
+    (:func:`netcomp.stats.smallsample.sample_sizes`) marks each first size reaching ``target`` on
     the target line; ``cohort_n`` marks the size of the data at hand.
     """
     fig, ax = new_figure(7.2, 4.8)
@@ -241,7 +241,7 @@ def power_curve_plot(
 def effect_size_plot(effects: pd.DataFrame) -> plt.Figure:
     """Estimates with confidence intervals: risk difference (left), odds ratios (right, log).
 
-    ``effects`` comes from :func:`netcomp.smallsample.effect_sizes`. An infinite estimate
+    ``effects`` comes from :func:`netcomp.stats.smallsample.effect_sizes`. An infinite estimate
     or bound is drawn as an arrow running off the right edge.
     """
     fig, (left, right) = new_figure(10.0, 3.4, ncols=2, gridspec_kw={"width_ratios": [1, 1.3]})

@@ -6,7 +6,7 @@ blindness. Text is never parsed as mathtext, so data-driven labels show exactly 
 so every figure in the book can be traced and re-drawn; a figure of the bundled
 reconstruction carries a visible "Reconstructed data (synthetic)" label and says so in its
 metadata, CSV, JSON and caption. :func:`show_figure` shows it as a journal prints it: a
-number ("Figure 3.2", :mod:`netcomp.numbering`), a caption saying what it shows and what to
+number ("Figure 3.2", :mod:`netcomp.book.numbering`), a caption saying what it shows and what to
 read from it, alt text describing it (:class:`FigureText`), and its provenance in small type.
 """
 
@@ -22,8 +22,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from cycler import cycler
 
-from netcomp import provenance
-from netcomp.safe_text import md_escape
+from netcomp.data import provenance
+from netcomp.text.safe_text import md_escape
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
@@ -101,7 +101,7 @@ def new_figure(width: float = 6.4, height: float = 4.0, **kwargs: Any) -> tuple[
 
 
 def stamp_figure(fig: plt.Figure) -> None:
-    """Draw :data:`~netcomp.provenance.FIGURE_LABEL` under everything else in ``fig``.
+    """Draw :data:`~netcomp.data.provenance.FIGURE_LABEL` under everything else in ``fig``.
 
     Small grey text, right-aligned just below the lowest artist (axes, tick labels, legends
     placed under the panels), so it overlaps nothing; figures are saved with a tight
@@ -128,8 +128,8 @@ def save_figure(
     """Save ``fig`` as PNG and SVG with its plotted ``data`` as CSV and a provenance JSON.
 
     ``made_by`` names the netcomp function that drew the figure. ``data_status`` defaults to
-    the mark of ``data`` (published numbers: :func:`netcomp.provenance.mark_published`), then
-    to the status of the cohort loaded last (:func:`netcomp.provenance.current_status`): a
+    the mark of ``data`` (published numbers: :func:`netcomp.data.provenance.mark_published`), then
+    to the status of the cohort loaded last (:func:`netcomp.data.provenance.current_status`): a
     figure of the reconstruction is stamped in the image (:func:`stamp_figure`), in the
     PNG and SVG metadata (Title, Description), in its CSV (a ``data_status`` column) and
     its JSON. The label is drawn even when nothing is saved, so the figure shown on the page
@@ -203,10 +203,10 @@ def glue_name(name: str) -> str:
 def figure_label(notebook: str, name: str) -> str | None:
     """"Figure c.k" for figure ``name`` of chapter ``notebook``; None outside the book's chapters.
 
-    Figures are numbered in the order a run draws them (:mod:`netcomp.numbering`), so a
+    Figures are numbered in the order a run draws them (:mod:`netcomp.book.numbering`), so a
     section that does not apply leaves no gap.
     """
-    from netcomp.numbering import numbering_for
+    from netcomp.book.numbering import numbering_for
 
     if not notebook:
         return None
@@ -249,7 +249,7 @@ def glue_figure_labels(notebook: str, optional: tuple[str, ...] = (),
     glued to the labels of every figure drawn whose name starts with the prefix ("Figures
     2.5 and 2.6"), or :data:`NOT_DRAWN`. Returns what it glued.
     """
-    from netcomp.numbering import numbering_for
+    from netcomp.book.numbering import numbering_for
 
     drawn = numbering_for(notebook).labels("Figure")
     glued: dict[str, str] = {}

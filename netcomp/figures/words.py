@@ -1,8 +1,8 @@
 """Small helpers for the words of figure captions and alt text (plain text, escaped later).
 
 Captions are built from results, so their numbers and names change with the cohort. Counts
-and lists come from :mod:`netcomp.wording` ("1 culture", "a, b and c"), significance from
-:mod:`netcomp.significance` (the book's one rule, ``p <= alpha``); what only captions need
+and lists come from :mod:`netcomp.text.wording` ("1 culture", "a, b and c"), significance from
+:mod:`netcomp.stats.significance` (the book's one rule, ``p <= alpha``); what only captions need
 (a list cut short, a p-value in three digits, a data value as words) is here.
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from netcomp.significance import significant
-from netcomp.wording import and_list, plural
+from netcomp.stats.significance import significant
+from netcomp.text.wording import and_list, plural
 
 __all__ = ["and_join", "p_words", "plural", "reaches", "site_words", "upper_first"]
 
