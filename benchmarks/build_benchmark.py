@@ -40,8 +40,9 @@ def run(cmd: list[str], cwd: Path = ROOT) -> float:
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
-        sys.exit(f"benchmark command failed: {' '.join(cmd)}\n{proc.stdout[-3000:]}"
-                 f"{proc.stderr[-3000:]}")
+        sys.exit(
+            f"benchmark command failed: {' '.join(cmd)}\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}"
+        )
     return seconds
 
 
@@ -93,9 +94,16 @@ def main() -> None:
     params_file = WORK / "one-param.yaml"
     generated = WORK / "generated"
 
-    times: dict[str, list[float]] = {k: [] for k in (
-        "netcomp cold", "netcomp no change", "netcomp one parameter", "jupyter-book force",
-        "jupyter-book cached rebuild")}
+    times: dict[str, list[float]] = {
+        k: []
+        for k in (
+            "netcomp cold",
+            "netcomp no change",
+            "netcomp one parameter",
+            "jupyter-book force",
+            "jupyter-book cached rebuild",
+        )
+    }
     executed_after_param: list[list[str]] = []
     for i in range(args.repeats):
         if out.exists():
@@ -108,7 +116,8 @@ def main() -> None:
         value = default * (1.5 + i) if isinstance(default, float) else int(default) + 100 * (i + 1)
         params_file.write_text(yaml.safe_dump({param: value}))
         times["netcomp one parameter"].append(
-            run([netcomp, "build", "--out", str(out), "--params", str(params_file)]))
+            run([netcomp, "build", "--out", str(out), "--params", str(params_file)])
+        )
         executed_after_param.append(json.loads((out / "build.json").read_text())["executed"])
         if not generated.exists():
             # Jupyter Book needs the pages netcomp generates (build info, ledger, ...)
@@ -116,39 +125,55 @@ def main() -> None:
             shutil.copytree(WORK / "gen" / "src" / "book" / "_generated", generated)
         src = jupyter_book_copy("force")
         shutil.copytree(generated, src / "book" / "_generated", dirs_exist_ok=True)
-        times["jupyter-book force"].append(run([jb, "build", str(src), "--path-output",
-                                                str(src / "out")]))
+        times["jupyter-book force"].append(
+            run([jb, "build", str(src), "--path-output", str(src / "out")])
+        )
         src = jupyter_book_copy("cache")
         shutil.copytree(generated, src / "book" / "_generated", dirs_exist_ok=True)
         run([jb, "build", str(src), "--path-output", str(src / "out")])
         times["jupyter-book cached rebuild"].append(
-            run([jb, "build", str(src), "--path-output", str(src / "out")]))
+            run([jb, "build", str(src), "--path-output", str(src / "out")])
+        )
 
     med = {k: statistics.median(v) for k, v in times.items()}
-    cold_ratio = [a / b for a, b in zip(times["netcomp cold"], times["jupyter-book force"],
-                                        strict=True)]
-    rebuild_ratio = [b / a for a, b in zip(times["netcomp no change"],
-                                           times["jupyter-book cached rebuild"], strict=True)]
+    cold_ratio = [
+        a / b for a, b in zip(times["netcomp cold"], times["jupyter-book force"], strict=True)
+    ]
+    rebuild_ratio = [
+        b / a
+        for a, b in zip(
+            times["netcomp no change"], times["jupyter-book cached rebuild"], strict=True
+        )
+    ]
     cpu = "unknown"
     try:
-        cpu = next(ln.split(":", 1)[1].strip() for ln in
-                   Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("model name"))
+        cpu = next(
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        )
     except (OSError, StopIteration):
         pass
     mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     only_owner = all(e == [owner] for e in executed_after_param)
     lines = [
-        "# Build benchmark", "",
+        "# Build benchmark",
+        "",
         f"Measured {dt.date.today().isoformat()} with `benchmarks/build_benchmark.py "
         f"--repeats {args.repeats}` on {os.cpu_count()} cores ({cpu}), {mem_gib:.0f} GiB, "
         f"Python {platform.python_version()}. Wall-clock seconds of whole commands; medians "
-        f"of {args.repeats} interleaved runs (min-max in brackets).", "",
-        "| scenario | median s | range s |", "|---|---|---|",
+        f"of {args.repeats} interleaved runs (min-max in brackets).",
+        "",
+        "| scenario | median s | range s |",
+        "|---|---|---|",
         *(f"| {k} | {med[k]:.1f} | {min(v):.1f}-{max(v):.1f} |" for k, v in times.items()),
-        "", "| ratio (same run, pair by pair) | median | target |", "|---|---|---|",
+        "",
+        "| ratio (same run, pair by pair) | median | target |",
+        "|---|---|---|",
         f"| netcomp cold / Jupyter Book force | {statistics.median(cold_ratio):.2f} | <= 1.0 |",
         f"| Jupyter Book cached rebuild / netcomp no-change rebuild | "
-        f"{statistics.median(rebuild_ratio):.1f}x | >= 5x |", "",
+        f"{statistics.median(rebuild_ratio):.1f}x | >= 5x |",
+        "",
         f"Changing `{param}` (read only by `{owner}`) re-executed: "
         f"{'; '.join(', '.join(e) or 'nothing' for e in executed_after_param)} "
         f"({'only that chapter' if only_owner else 'NOT only that chapter'}).",

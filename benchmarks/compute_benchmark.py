@@ -37,10 +37,13 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--write", action="store_true", help="write benchmarks/RESULTS-compute.md")
     args = ap.parse_args()
-    spec = CohortSpec(n_cultures=args.cultures,
-                      drugs={"lenvatinib": (10.0,), "everolimus": (1.0,), "sunitinib": (5.0,)},
-                      genes=("HRAS", "KDR", "FGFR1", "FLT1", "RET", "PDGFRA"),
-                      hras_effect=1.0, seed=1)
+    spec = CohortSpec(
+        n_cultures=args.cultures,
+        drugs={"lenvatinib": (10.0,), "everolimus": (1.0,), "sunitinib": (5.0,)},
+        genes=("HRAS", "KDR", "FGFR1", "FLT1", "RET", "PDGFRA"),
+        hras_effect=1.0,
+        seed=1,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         folder = write_cohort(Path(tmp) / "large", spec)
         start = time.perf_counter()

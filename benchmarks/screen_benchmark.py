@@ -35,7 +35,9 @@ from netcomp.stats import association as A
 HERE = Path(__file__).resolve().parent
 
 
-def synthetic_cohort(n_cultures: int, n_genes: int, seed: int = 1) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame]:
+def synthetic_cohort(
+    n_cultures: int, n_genes: int, seed: int = 1
+) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame]:
     """Response classes, fold changes (log-normal, 1% of genes associated) and mutations."""
     rng = np.random.default_rng(seed)
     cultures = [f"C{i:05d}" for i in range(n_cultures)]
@@ -46,16 +48,19 @@ def synthetic_cohort(n_cultures: int, n_genes: int, seed: int = 1) -> tuple[pd.S
     log_fc[np.ix_(responder.to_numpy(), hits)] += 0.6
     expression = pd.DataFrame(np.exp(log_fc), index=cultures, columns=genes)
     rates = rng.beta(0.5, 20.0, size=n_genes)  # most genes rarely mutated
-    mutations = pd.DataFrame(rng.random((n_cultures, n_genes)) < rates, index=cultures,
-                             columns=genes)
+    mutations = pd.DataFrame(
+        rng.random((n_cultures, n_genes)) < rates, index=cultures, columns=genes
+    )
     return responder, expression, mutations
 
 
-def run_screen(responder: pd.Series, expression: pd.DataFrame, mutations: pd.DataFrame,
-               cutoff: float = 2.0) -> tuple[pd.DataFrame, pd.DataFrame]:
+def run_screen(
+    responder: pd.Series, expression: pd.DataFrame, mutations: pd.DataFrame, cutoff: float = 2.0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The chapter's screen: Fisher (overexpression, mutation) with q-values, and Mann-Whitney."""
-    screen = A.association_screen(responder, expression_matrix=expression,
-                                  mutation_matrix=mutations, cutoff=cutoff)
+    screen = A.association_screen(
+        responder, expression_matrix=expression, mutation_matrix=mutations, cutoff=cutoff
+    )
     ranks = A.mann_whitney_screen(expression, responder)
     ranks["q_value"] = A.bh_qvalues(ranks["p_value"].to_numpy())
     return screen, ranks
@@ -73,8 +78,9 @@ def spot_check(responder, expression, mutations, screen, ranks, n_genes: int = 2
         for kind, feat in (("expression", x >= 2.0), ("mutation", mutations[gene].to_numpy())):
             if ("mutation", gene) not in by_key.index and kind == "mutation":
                 continue
-            ref = stats.fisher_exact([[np.sum(feat & r), np.sum(feat & ~r)],
-                                      [np.sum(~feat & r), np.sum(~feat & ~r)]]).pvalue
+            ref = stats.fisher_exact(
+                [[np.sum(feat & r), np.sum(feat & ~r)], [np.sum(~feat & r), np.sum(~feat & ~r)]]
+            ).pvalue
             worst = max(worst, abs(by_key[(kind, gene)] - ref) / max(ref, 1e-300))
         ref = stats.mannwhitneyu(x[r], x[~r]).pvalue
         worst = max(worst, abs(mw[gene] - ref) / max(ref, 1e-300))
@@ -89,8 +95,9 @@ def loop_seconds_per_gene(responder, expression, mutations, n_genes: int = 200) 
     for gene in cols:
         x = expression[gene].to_numpy()
         for feat in (x >= 2.0, mutations[gene].to_numpy()):
-            stats.fisher_exact([[np.sum(feat & r), np.sum(feat & ~r)],
-                                [np.sum(~feat & r), np.sum(~feat & ~r)]])
+            stats.fisher_exact(
+                [[np.sum(feat & r), np.sum(feat & ~r)], [np.sum(~feat & r), np.sum(~feat & ~r)]]
+            )
         stats.mannwhitneyu(x[r], x[~r])
     return (time.perf_counter() - start) / len(cols)
 
@@ -106,8 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     responder, expression, mutations = synthetic_cohort(args.cultures, args.genes)
     build_s = time.perf_counter() - t0
-    print(f"synthetic cohort: {args.cultures} cultures x {args.genes} genes "
-          f"({int(responder.sum())} responders) built in {build_s:.1f} s")
+    print(
+        f"synthetic cohort: {args.cultures} cultures x {args.genes} genes "
+        f"({int(responder.sum())} responders) built in {build_s:.1f} s"
+    )
 
     times = []
     for i in range(args.repeats):

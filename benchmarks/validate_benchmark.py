@@ -62,8 +62,9 @@ def write_messy_cohort(folder: Path, rows: int, seed: int = 0) -> dict[str, int]
             broken["blank line"] += 1
         lines.append(f"{cid},lenvatinib,{conc},{rep},{value}")
     (folder / "viability.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    expr = ["culture_id,gene,fold_change"] + [f"{cid},HRAS,{rng.uniform(0.2, 5):.3f}"
-                                              for cid in ids]
+    expr = ["culture_id,gene,fold_change"] + [
+        f"{cid},HRAS,{rng.uniform(0.2, 5):.3f}" for cid in ids
+    ]
     (folder / "expression.csv").write_text("\n".join(expr) + "\n", encoding="utf-8")
     (folder / "mutations.csv").write_text("culture_id,gene,variant,vaf\n", encoding="utf-8")
     (folder / "panel.txt").write_text("MEN1\nHRAS\n", encoding="utf-8")
@@ -104,13 +105,16 @@ def main(argv: list[str] | None = None) -> int:
                 key = (prob.column, prob.severity)
                 per_column[key] = per_column.get(key, 0) + 1
             assert max(per_column.values()) <= contract.MAX_PROBLEMS_PER_COLUMN
-            results.append((rows, size_mb, broken, seconds, cpu, report.n_errors,
-                            len(report.problems)))
-            print(f"{rows:>8,} rows ({size_mb:5.1f} MB, {broken['value']:,} bad values, "
-                  f"{broken['unknown culture']:,} unknown cultures, {broken['blank line']:,} "
-                  f"blank lines): {seconds:6.2f} s wall, {cpu:5.2f} s CPU (median of 3); "
-                  f"{report.n_errors:,} errors, "
-                  f"{len(report.problems)} lines listed")
+            results.append(
+                (rows, size_mb, broken, seconds, cpu, report.n_errors, len(report.problems))
+            )
+            print(
+                f"{rows:>8,} rows ({size_mb:5.1f} MB, {broken['value']:,} bad values, "
+                f"{broken['unknown culture']:,} unknown cultures, {broken['blank line']:,} "
+                f"blank lines): {seconds:6.2f} s wall, {cpu:5.2f} s CPU (median of 3); "
+                f"{report.n_errors:,} errors, "
+                f"{len(report.problems)} lines listed"
+            )
     base_rows, _, _, _, base_s, _, _ = results[0]
     rows_top, _, _, _, top_s, _, _ = results[-1]
     ratio = (top_s / base_s) / (rows_top / base_rows)
@@ -131,13 +135,20 @@ def main(argv: list[str] | None = None) -> int:
             "|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for rows, size_mb, broken, seconds, cpu, n_err, n_listed in results:
-            md.append(f"| {rows:,} | {size_mb:.1f} MB | {broken['value']:,} | {n_err:,} | "
-                      f"{n_listed} | {seconds:.2f} s | {cpu:.2f} s |")
-        md += ["", "Wall time includes waiting for the CPU on a shared machine; CPU time is "
-               "the validation's own work.",
-               "", f"CPU time per row of the largest file relative to the smallest: {ratio:.2f} "
-               "(1.0 = exactly linear). Every error is counted; at most "
-               f"{contract.MAX_PROBLEMS_PER_COLUMN} are listed per file and column.", ""]
+            md.append(
+                f"| {rows:,} | {size_mb:.1f} MB | {broken['value']:,} | {n_err:,} | "
+                f"{n_listed} | {seconds:.2f} s | {cpu:.2f} s |"
+            )
+        md += [
+            "",
+            "Wall time includes waiting for the CPU on a shared machine; CPU time is "
+            "the validation's own work.",
+            "",
+            f"CPU time per row of the largest file relative to the smallest: {ratio:.2f} "
+            "(1.0 = exactly linear). Every error is counted; at most "
+            f"{contract.MAX_PROBLEMS_PER_COLUMN} are listed per file and column.",
+            "",
+        ]
         args.out.write_text("\n".join(md), encoding="utf-8")
     return 0
 

@@ -80,8 +80,15 @@ def _leave_if_stuck(code: int, wait: float = 2.0) -> None:
 def _cmd_build(args: argparse.Namespace) -> int:
     from netcomp.book.build import build
 
-    build(args.data, args.params, args.out, allow_identifiers=args.allow_identifiers,
-          jobs=args.jobs, force=args.force, strict=args.strict)
+    build(
+        args.data,
+        args.params,
+        args.out,
+        allow_identifiers=args.allow_identifiers,
+        jobs=args.jobs,
+        force=args.force,
+        strict=args.strict,
+    )
     return 0
 
 
@@ -96,8 +103,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if not report.ok:
         return 1
     if args.strict and report.notices:
-        print(f"netcomp check: --strict: {plural(len(report.notices), 'notice')}, listed above",
-              file=sys.stderr)
+        print(
+            f"netcomp check: --strict: {plural(len(report.notices), 'notice')}, listed above",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -130,11 +139,16 @@ def _cmd_student(args: argparse.Namespace) -> int:
     except (FileExistsError, ValueError) as exc:
         print(f"netcomp student: {exc}", file=sys.stderr)
         return 1
-    teacher = (f"; the solutions (for the teacher only) are in {Path(args.dir) / 'solutions'}"
-               if args.with_solutions else "")
-    print(f"wrote {sum(p.parent == Path(args.dir) and p.suffix == '.ipynb' for p in written)} "
-          "student notebooks to "
-          f"{args.dir}{teacher}")
+    teacher = (
+        f"; the solutions (for the teacher only) are in {Path(args.dir) / 'solutions'}"
+        if args.with_solutions
+        else ""
+    )
+    print(
+        f"wrote {sum(p.parent == Path(args.dir) and p.suffix == '.ipynb' for p in written)} "
+        "student notebooks to "
+        f"{args.dir}{teacher}"
+    )
     return 0
 
 
@@ -192,33 +206,54 @@ _IDENTIFIERS_HELP = "drop columns that look like patient identifiers instead of 
 
 def _add_build(sub: _Subparsers) -> None:
     """``netcomp build``."""
-    b = sub.add_parser("build", help="check data and parameters, run the chapters, render the "
-                                     "HTML book")
-    b.add_argument("--data", default=None,
-                   help="cohort folder or .xlsx workbook (default: bundled data/cohort)")
+    b = sub.add_parser(
+        "build", help="check data and parameters, run the chapters, render the HTML book"
+    )
+    b.add_argument(
+        "--data",
+        default=None,
+        help="cohort folder or .xlsx workbook (default: bundled data/cohort)",
+    )
     b.add_argument("--params", default=None, help="YAML file of parameters (see 'netcomp params')")
-    b.add_argument("--out", default="_build",
-                   help="output folder (default: _build); created if absent, replaced only "
-                        "when it is a previous netcomp build or empty")
-    b.add_argument("--jobs", type=_count(1), default=None,
-                   help="notebooks executed at once (default: number of cores)")
-    b.add_argument("--force", action="store_true",
-                   help="re-execute every chapter even if nothing changed")
-    b.add_argument("--strict", action="store_true",
-                   help="fail (keeping the previous book) when any section does not apply "
-                        "to the data (any notice)")
+    b.add_argument(
+        "--out",
+        default="_build",
+        help="output folder (default: _build); created if absent, replaced only "
+        "when it is a previous netcomp build or empty",
+    )
+    b.add_argument(
+        "--jobs",
+        type=_count(1),
+        default=None,
+        help="notebooks executed at once (default: number of cores)",
+    )
+    b.add_argument(
+        "--force", action="store_true", help="re-execute every chapter even if nothing changed"
+    )
+    b.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (keeping the previous book) when any section does not apply "
+        "to the data (any notice)",
+    )
     b.add_argument("--allow-identifiers", action="store_true", help=_IDENTIFIERS_HELP)
     b.set_defaults(func=_cmd_build)
 
 
 def _add_checks(sub: _Subparsers) -> None:
     """``netcomp check`` and ``netcomp validate``: the data and parameters, checked."""
-    c = sub.add_parser("check", help="pre-flight check: the data, the parameters and how they "
-                                     "fit together (what a build would refuse or leave out)")
+    c = sub.add_parser(
+        "check",
+        help="pre-flight check: the data, the parameters and how they "
+        "fit together (what a build would refuse or leave out)",
+    )
     c.add_argument("dir", help="cohort folder or .xlsx workbook")
     c.add_argument("--params", default=None, help="YAML file of parameters")
-    c.add_argument("--strict", action="store_true",
-                   help="exit 1 also when there are notices (sections that would not apply)")
+    c.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 also when there are notices (sections that would not apply)",
+    )
     c.add_argument("--allow-identifiers", action="store_true", help=_IDENTIFIERS_HELP)
     c.set_defaults(func=_cmd_check)
 
@@ -234,23 +269,35 @@ def _add_others(sub: _Subparsers) -> None:
     t.add_argument("dir", help="folder to create (must not exist or be empty)")
     t.set_defaults(func=_cmd_template)
 
-    st = sub.add_parser("student", help="write the student edition: one notebook per chapter "
-                                        "with empty answer cells and self-checks")
+    st = sub.add_parser(
+        "student",
+        help="write the student edition: one notebook per chapter "
+        "with empty answer cells and self-checks",
+    )
     st.add_argument("dir", help="folder to write (new, empty, or a previous student edition)")
-    st.add_argument("--with-solutions", action="store_true",
-                    help="also write the reference solutions to DIR/solutions (for teachers)")
-    st.add_argument("--data", default=None,
-                    help="cohort folder or .xlsx workbook the notebooks read (default: the "
-                         "bundled reconstruction)")
+    st.add_argument(
+        "--with-solutions",
+        action="store_true",
+        help="also write the reference solutions to DIR/solutions (for teachers)",
+    )
+    st.add_argument(
+        "--data",
+        default=None,
+        help="cohort folder or .xlsx workbook the notebooks read (default: the "
+        "bundled reconstruction)",
+    )
     st.set_defaults(func=_cmd_student)
 
     pa = sub.add_parser("params", help="print the default parameters as YAML")
     pa.set_defaults(func=_cmd_params)
 
     r = sub.add_parser("reconstruct", help="regenerate the bundled reconstructed cohort")
-    r.add_argument("--out", default=None,
-                   help="folder to write (default: the bundled data/cohort); a new or empty "
-                        "folder, or one this command wrote before")
+    r.add_argument(
+        "--out",
+        default=None,
+        help="folder to write (default: the bundled data/cohort); a new or empty "
+        "folder, or one this command wrote before",
+    )
     r.add_argument("--seed", type=_count(0), default=None)
     r.set_defaults(func=_cmd_reconstruct)
 
@@ -263,9 +310,12 @@ def _is_user_error(exc: BaseException) -> bool:
     """
     if isinstance(exc, OSError):
         return True
-    for module, name in (("netcomp.book.build", "BuildError"), ("netcomp.book.params", "ParamsError"),
-                         ("netcomp.data.validate", "CohortError"),
-                         ("netcomp.book.preflight", "PreflightError")):
+    for module, name in (
+        ("netcomp.book.build", "BuildError"),
+        ("netcomp.book.params", "ParamsError"),
+        ("netcomp.data.validate", "CohortError"),
+        ("netcomp.book.preflight", "PreflightError"),
+    ):
         cls = getattr(sys.modules.get(module), name, None)
         if isinstance(cls, type) and isinstance(exc, cls):
             return True
@@ -295,8 +345,11 @@ def _write_log(command: str, argv: list[str], exc: BaseException) -> Path:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     path = log_dir() / f"netcomp-{command}-{stamp}-{os.getpid()}.log"
     text = "".join(traceback.format_exception(exc))
-    path.write_text(f"netcomp {__version__}, Python {sys.version.split()[0]}\n"
-                    f"command: netcomp {' '.join(argv)}\n\n{text}", encoding="utf-8")
+    path.write_text(
+        f"netcomp {__version__}, Python {sys.version.split()[0]}\n"
+        f"command: netcomp {' '.join(argv)}\n\n{text}",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -322,10 +375,16 @@ def main(argv: list[str] | None = None) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except (KeyboardInterrupt, Terminated) as exc:
-        name, code = (("Ctrl-C", EXIT_SIGINT) if isinstance(exc, KeyboardInterrupt)
-                      else ("SIGTERM", EXIT_SIGTERM))
-        after = (f"; stopped its processes, removed its work folder, {args.out} is unchanged"
-                 if command == "build" else "")
+        name, code = (
+            ("Ctrl-C", EXIT_SIGINT)
+            if isinstance(exc, KeyboardInterrupt)
+            else ("SIGTERM", EXIT_SIGTERM)
+        )
+        after = (
+            f"; stopped its processes, removed its work folder, {args.out} is unchanged"
+            if command == "build"
+            else ""
+        )
         if on_main_thread:  # the process is ending: a second signal (or one the build
             # deferred and re-raised) must not turn a clean exit into a death by signal
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -344,8 +403,11 @@ def main(argv: list[str] | None = None) -> int:
         except OSError:
             where = "no log file could be written"
         first = (str(exc).splitlines() or [""])[0][:120]
-        print(f"netcomp {command}: internal error ({type(exc).__name__}: {first}); {where}; "
-              "please report it with that file", file=sys.stderr)
+        print(
+            f"netcomp {command}: internal error ({type(exc).__name__}: {first}); {where}; "
+            "please report it with that file",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
     finally:
         if previous is not None:

@@ -20,8 +20,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     ``book_html`` and ``book_out`` (test_links, test_browser) build it unless NETCOMP_BOOK_DIR
     names a build."""
     for item in items:
-        if (BOOK_FIXTURES & set(getattr(item, "fixturenames", ()))
-                or item.get_closest_marker("browser")):
+        if BOOK_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker(
+            "browser"
+        ):
             item.add_marker(pytest.mark.build)
 
 

@@ -18,7 +18,7 @@ def cohort_specs(draw: st.DrawFn, max_cultures: int = 200) -> CohortSpec:
     drugs = {}
     for name in DRUG_NAMES[:n_drugs]:
         n_conc = draw(st.integers(1, 8))
-        concs = tuple(sorted({round(0.01 * 3 ** k, 6) for k in range(n_conc)}))
+        concs = tuple(sorted({round(0.01 * 3**k, 6) for k in range(n_conc)}))
         drugs[name] = concs
     lo = draw(st.sampled_from([-200.0, -20.0, 0.0, 16.0, 40.0]))
     width = draw(st.sampled_from([0.0, 1.0, 30.0, 100.0]))
@@ -26,8 +26,7 @@ def cohort_specs(draw: st.DrawFn, max_cultures: int = 200) -> CohortSpec:
         n_cultures=draw(st.integers(1, max_cultures)),
         drugs=drugs,
         replicates=draw(st.integers(1, 6)),
-        genes=tuple(draw(st.lists(st.sampled_from(GENES), min_size=1, max_size=6,
-                                  unique=True))),
+        genes=tuple(draw(st.lists(st.sampled_from(GENES), min_size=1, max_size=6, unique=True))),
         partial_expression=draw(st.booleans()),
         mutation_rate=draw(st.sampled_from([0.0, 0.0, 0.1, 0.5])),
         missing_fraction=draw(st.sampled_from([0.0, 0.0, 0.3])),

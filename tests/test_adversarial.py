@@ -39,8 +39,14 @@ DOCUMENTED_EXIT_CODES = {0, 1, 2, 70, 130, 143}
 
 def run(*args: str | Path, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
     """``python -m netcomp ARGS`` in ``cwd``, as a user runs it."""
-    return subprocess.run([sys.executable, "-m", "netcomp", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "netcomp", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def tree(folder: Path) -> dict[str, str]:
@@ -103,8 +109,9 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize(("argv", "code", "words"), HOSTILE, ids=[" ".join(a) for a, *_ in HOSTILE])
-def test_hostile_arguments_give_a_message_and_change_nothing(argv: list[str], code: int,
-                                                            words: str, place: Path):
+def test_hostile_arguments_give_a_message_and_change_nothing(
+    argv: list[str], code: int, words: str, place: Path
+):
     (place / "link_to_mine").symlink_to(place / "mine")
     (place / "latin1.yaml").write_bytes("threshold_pct: 15 # soglia né\n".encode("latin-1"))
     (place / "twice.yaml").write_text("response_threshold_pct: 15\nresponse_threshold_pct: 20\n")
@@ -146,13 +153,14 @@ def test_reconstruct_replaces_a_link_and_never_writes_through_it(tmp_path: Path)
     assert target.read_text() == "not netcomp's\n"
 
 
-def test_reconstruct_default_is_the_bundled_cohort_wherever_it_runs(tmp_path: Path,
-                                                                    monkeypatch):
+def test_reconstruct_default_is_the_bundled_cohort_wherever_it_runs(tmp_path: Path, monkeypatch):
     from netcomp import cli
 
     written: list[Path] = []
-    monkeypatch.setattr("netcomp.data.reconstruct.write_cohort",
-                        lambda out, seed: written.append(Path(out)) or Path(out))
+    monkeypatch.setattr(
+        "netcomp.data.reconstruct.write_cohort",
+        lambda out, seed: written.append(Path(out)) or Path(out),
+    )
     monkeypatch.chdir(tmp_path)
     assert cli.main(["reconstruct"]) == 0
     from netcomp.data.provenance import BUNDLED_COHORT
@@ -183,8 +191,9 @@ def test_a_users_file_inside_a_previous_build_is_never_deleted(place: Path):
     assert tree(place) == before
 
 
-@pytest.mark.parametrize("inside", ["book/my_book", "notebooks/out", "data/literature/b",
-                                    "netcomp/x"])
+@pytest.mark.parametrize(
+    "inside", ["book/my_book", "notebooks/out", "data/literature/b", "netcomp/x"]
+)
 def test_out_inside_a_folder_every_build_reads_is_refused(inside: str, place: Path):
     from netcomp.book.build import ROOT
 
@@ -218,18 +227,57 @@ _GOOD = write_cohort(_GOOD_HOME / "good", CohortSpec(n_cultures=5, mutation_rate
 _FILES = sorted(p.name for p in _GOOD.iterdir())
 _JUNK = st.one_of(
     st.text(max_size=30),
-    st.sampled_from(["inf", "-Infinity", "nan", "1,5", "1e400", "1e-400", "0x10", "1_000",
-                     "１２", "#N/A", "=1+1", '"', '""', "10%", "<b>x</b>", "\u202e", "C001 ",
-                     "c001", "1.5.2", "e5", "TRUE", "2024-01-02"]),
+    st.sampled_from(
+        [
+            "inf",
+            "-Infinity",
+            "nan",
+            "1,5",
+            "1e400",
+            "1e-400",
+            "0x10",
+            "1_000",
+            "１２",
+            "#N/A",
+            "=1+1",
+            '"',
+            '""',
+            "10%",
+            "<b>x</b>",
+            "\u202e",
+            "C001 ",
+            "c001",
+            "1.5.2",
+            "e5",
+            "TRUE",
+            "2024-01-02",
+        ]
+    ),
 )
 
 
 @st.composite
 def _damage(draw: st.DrawFn) -> tuple[str, str, str, int, bytes]:
-    kinds = ["cell", "cell", "cell", "header", "drop_line", "dup_line", "add_column",
-             "truncate", "blank_line", "bytes", "remove"]
-    return (draw(st.sampled_from(_FILES)), draw(st.sampled_from(kinds)), draw(_JUNK),
-            draw(st.integers(0, 10**6)), draw(st.binary(max_size=40)))
+    kinds = [
+        "cell",
+        "cell",
+        "cell",
+        "header",
+        "drop_line",
+        "dup_line",
+        "add_column",
+        "truncate",
+        "blank_line",
+        "bytes",
+        "remove",
+    ]
+    return (
+        draw(st.sampled_from(_FILES)),
+        draw(st.sampled_from(kinds)),
+        draw(_JUNK),
+        draw(st.integers(0, 10**6)),
+        draw(st.binary(max_size=40)),
+    )
 
 
 def _apply(folder: Path, damage: tuple[str, str, str, int, bytes]) -> None:
@@ -342,17 +390,33 @@ def test_files_that_are_links_are_read_and_what_is_not_a_file_is_named(tmp_path:
     assert "expression.csv is not a regular file" in text
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None,
-                    reason="needs root and setpriv to run as another user")
+@pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("setpriv") is None,
+    reason="needs root and setpriv to run as another user",
+)
 def test_an_unreadable_folder_is_a_user_problem_not_an_internal_error(tmp_path: Path):
     folder = tmp_path / "locked"
     shutil.copytree(_GOOD, folder)
     tmp_path.chmod(0o755)
     folder.chmod(0)
-    proc = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                           sys.executable, "-m", "netcomp", "validate", str(folder)],
-                          cwd="/", capture_output=True, text=True, check=False,
-                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    proc = subprocess.run(
+        [
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            sys.executable,
+            "-m",
+            "netcomp",
+            "validate",
+            str(folder),
+        ],
+        cwd="/",
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
     folder.chmod(0o755)
     assert_clean(proc, 1)
     assert "cannot be read: Permission denied" in proc.stdout
@@ -360,6 +424,7 @@ def test_an_unreadable_folder_is_a_user_problem_not_an_internal_error(tmp_path: 
 
 
 # --------------------------------------------------------------------------- workbooks
+
 
 def _workbook(path: Path, edit=None) -> Path:
     book = openpyxl.Workbook()
@@ -415,8 +480,9 @@ def test_spreadsheet_types_and_errors_are_reported_by_sheet_row(tmp_path: Path):
 
     text = validate_cohort(_workbook(tmp_path / "types.xlsx", types)).format()
     for row, value in ((2, "2024-01-02"), (3, "TRUE"), (4, "#DIV/0!")):
-        assert (f"sheet 'viability', row {row}, column 'viability_pct': not a number "
-                f"(value: '{value}')") in text
+        assert (
+            f"sheet 'viability', row {row}, column 'viability_pct': not a number (value: '{value}')"
+        ) in text
 
 
 @pytest.mark.parametrize("content", [b"PK\x03\x04" + b"\x00" * 300, b"random" * 50, "zip"])
@@ -433,6 +499,7 @@ def test_damaged_workbooks_are_reported(content: bytes | str, tmp_path: Path):
 
 
 # --------------------------------------------------------------------------- interrupts
+
 
 def _alive(process: psutil.Process) -> bool:
     """Whether ``process`` still runs (a zombie or a process gone meanwhile does not)."""
@@ -451,17 +518,23 @@ def _as_in_a_terminal() -> None:
 @pytest.mark.build
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 @pytest.mark.parametrize("delay", [1.0, 3.0, 6.0])
-def test_an_interrupt_at_any_moment_leaves_nothing_behind(sig: signal.Signals, delay: float,
-                                                          place: Path):
+def test_an_interrupt_at_any_moment_leaves_nothing_behind(
+    sig: signal.Signals, delay: float, place: Path
+):
     out = place / "book"
     (out / "html").mkdir(parents=True)
     (out / "html" / "index.html").write_text("<html>previous book</html>")
     write_marker(out)
     before = tree(out)
-    proc = subprocess.Popen([sys.executable, "-m", "netcomp", "build", "--data", "small",
-                             "--out", "book", "--force"], cwd=place, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            preexec_fn=_as_in_a_terminal)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "netcomp", "build", "--data", "small", "--out", "book", "--force"],
+        cwd=place,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=_as_in_a_terminal,
+    )
     time.sleep(delay)
     started = psutil.Process(proc.pid).children(recursive=True)
     if sig == signal.SIGINT:
@@ -498,8 +571,14 @@ _leave_if_stuck(143, wait=0.5)
 def test_a_pool_thread_stuck_after_an_interrupt_does_not_hold_the_exit(tmp_path: Path):
     # without the guard the interpreter would wait for the thread forever at exit
     start = time.monotonic()
-    proc = subprocess.run([sys.executable, "-c", STUCK_POOL], capture_output=True, text=True,
-                          timeout=30, check=False, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-c", STUCK_POOL],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 143 and time.monotonic() - start < 15
     assert proc.stdout == "message before exit\n"  # flushed before leaving
 
@@ -511,6 +590,7 @@ def test_with_no_stuck_thread_the_guard_returns():
 
 
 # --------------------------------------------------------------------------- the rerun guide
+
 
 def _guide_commands() -> list[list[str]]:
     """The ``netcomp`` command lines of the rerun page, in order, as the user copies them."""
@@ -542,6 +622,7 @@ def test_the_rerun_guide_works_verbatim_in_a_fresh_folder(tmp_path: Path):
 
 # --------------------------------------------------------------------------- many drugs
 
+
 def test_the_paired_figure_wraps_many_comparators_into_rows():
     import numpy as np
 
@@ -549,9 +630,13 @@ def test_the_paired_figure_wraps_many_comparators_into_rows():
 
     rng = np.random.default_rng(0)
     comparators = [f"drug{i:02d}" for i in range(60)]  # "every other drug" of a screen
-    paired = pd.DataFrame({"culture_id": [f"C{i}" for i in range(8)],
-                           "lenvatinib": rng.uniform(-10, 80, 8),
-                           **{c: rng.uniform(-10, 80, 8) for c in comparators}})
+    paired = pd.DataFrame(
+        {
+            "culture_id": [f"C{i}" for i in range(8)],
+            "lenvatinib": rng.uniform(-10, 80, 8),
+            **{c: rng.uniform(-10, 80, 8) for c in comparators},
+        }
+    )
     fig = paired_plot(paired, "lenvatinib", comparators, threshold_pct=15.0)
     width, height = fig.get_size_inches()
     assert width <= 3.0 * PAIRED_PER_ROW + 1  # was 180 inches: one row of 60 panels
@@ -571,15 +656,18 @@ def test_a_full_disk_is_reported_with_what_to_do(monkeypatch, capsys):
     monkeypatch.setattr("netcomp.book.build.build", full)
     assert cli.main(["build", "--out", "never_created"]) == 1
     err = capsys.readouterr().err
-    assert err.strip() == ("netcomp build failed: No space left on device; free some disk "
-                           "space, or choose an --out on another disk")
+    assert err.strip() == (
+        "netcomp build failed: No space left on device; free some disk "
+        "space, or choose an --out on another disk"
+    )
 
 
 def test_a_long_table_shows_its_first_rows_and_the_total():
     from netcomp.book.display import MAX_TABLE_ROWS, show_table
 
-    frame = pd.DataFrame({"culture_id": [f"<b>C{i}</b>" for i in range(14_000)],
-                          "value": range(14_000)})
+    frame = pd.DataFrame(
+        {"culture_id": [f"<b>C{i}</b>" for i in range(14_000)], "value": range(14_000)}
+    )
     html = show_table(frame).to_html()
     assert html.count("<tr") == MAX_TABLE_ROWS + 1  # header + the first rows
     assert f"Showing the first {MAX_TABLE_ROWS:,} of 14,000 rows" in html

@@ -54,8 +54,10 @@ def test_fisher_large_margins_match_scipy():
     d = total - k - c
     for alternative in ("two-sided", "greater"):
         _, p = A.fisher_exact_2x2(a, b, c, d, alternative=alternative)
-        ref = [stats.fisher_exact([[a[i], b[i]], [c[i], d[i]]], alternative=alternative).pvalue
-               for i in range(n)]
+        ref = [
+            stats.fisher_exact([[a[i], b[i]], [c[i], d[i]]], alternative=alternative).pvalue
+            for i in range(n)
+        ]
         np.testing.assert_allclose(p, ref, rtol=1e-10, atol=1e-300)
 
 
@@ -163,8 +165,9 @@ def test_mann_whitney_with_missing_values():
 
 def test_mann_whitney_screen_frame():
     rng = np.random.default_rng(3)
-    df = pd.DataFrame(rng.lognormal(size=(11, 4)), index=[f"N{i}" for i in range(11)],
-                      columns=list("ABCD"))
+    df = pd.DataFrame(
+        rng.lognormal(size=(11, 4)), index=[f"N{i}" for i in range(11)], columns=list("ABCD")
+    )
     resp = pd.Series([True] * 6 + [False] * 5, index=df.index)
     res = A.mann_whitney_screen(df, resp)
     for j, gene in enumerate(df.columns):
@@ -199,8 +202,14 @@ def test_exact_mann_whitney_with_ties_is_permutation_exact():
         x = rng.integers(0, 4, size=6).astype(float)
         y = rng.integers(0, 4, size=5).astype(float)
         res = A.exact_mann_whitney(x, y)
-        ref = stats.permutation_test((x, y), _u_distance, permutation_type="independent",
-                                     n_resamples=np.inf, alternative="greater", vectorized=True)
+        ref = stats.permutation_test(
+            (x, y),
+            _u_distance,
+            permutation_type="independent",
+            n_resamples=np.inf,
+            alternative="greater",
+            vectorized=True,
+        )
         assert res.ties
         assert _close(res.p_value, ref.pvalue)
 
@@ -216,9 +225,14 @@ def _ffh_reference(labels: np.ndarray, resp: np.ndarray) -> float:
         counts = (x[..., None] == np.arange(cats.size)).sum(axis=-2)
         return stats.multivariate_hypergeom.pmf(counts, m=rows, n=n1)
 
-    return stats.permutation_test((codes[resp], codes[~resp]), prob,
-                                  permutation_type="independent", n_resamples=np.inf,
-                                  alternative="less", vectorized=True).pvalue
+    return stats.permutation_test(
+        (codes[resp], codes[~resp]),
+        prob,
+        permutation_type="independent",
+        n_resamples=np.inf,
+        alternative="less",
+        vectorized=True,
+    ).pvalue
 
 
 def test_fisher_freeman_halton_matches_enumeration():
@@ -228,8 +242,9 @@ def test_fisher_freeman_halton_matches_enumeration():
         resp = np.zeros(11, dtype=bool)
         resp[rng.choice(11, size=6, replace=False)] = True
         cats = np.unique(labels)
-        table = np.array([[np.sum((labels == c) & resp), np.sum((labels == c) & ~resp)]
-                          for c in cats])
+        table = np.array(
+            [[np.sum((labels == c) & resp), np.sum((labels == c) & ~resp)] for c in cats]
+        )
         _, p = A.fisher_freeman_halton(table)
         assert p == pytest.approx(_ffh_reference(labels, resp), rel=1e-9)
         if cats.size == 2:
@@ -255,15 +270,23 @@ def _conditional_or_reference(table, level=0.95):
     else:
         est = np.exp(optimize.brentq(lambda t: dist(t).mean() - a, -30, 30, xtol=1e-14))
     alpha = (1 - level) / 2
-    low = 0.0 if a == lo else np.exp(optimize.brentq(
-        lambda t: dist(t).sf(a - 1) - alpha, -30, 30, xtol=1e-14))
-    high = np.inf if a == hi else np.exp(optimize.brentq(
-        lambda t: dist(t).cdf(a) - alpha, -30, 30, xtol=1e-14))
+    low = (
+        0.0
+        if a == lo
+        else np.exp(optimize.brentq(lambda t: dist(t).sf(a - 1) - alpha, -30, 30, xtol=1e-14))
+    )
+    high = (
+        np.inf
+        if a == hi
+        else np.exp(optimize.brentq(lambda t: dist(t).cdf(a) - alpha, -30, 30, xtol=1e-14))
+    )
     return est, low, high
 
 
-@pytest.mark.parametrize("table", [[[4, 0], [2, 5]], [[0, 3], [4, 2]], [[3, 2], [1, 5]],
-                                   [[7, 3], [2, 9]], [[1, 4], [4, 1]]])
+@pytest.mark.parametrize(
+    "table",
+    [[[4, 0], [2, 5]], [[0, 3], [4, 2]], [[3, 2], [1, 5]], [[7, 3], [2, 9]], [[1, 4], [4, 1]]],
+)
 def test_conditional_odds_ratio_against_root_finding(table):
     res = A.conditional_odds_ratio(np.array(table))
     est, low, high = _conditional_or_reference(table)
@@ -285,7 +308,8 @@ def test_infinite_odds_ratio_text():
     zero = A.conditional_odds_ratio(A.table_2x2(0, 6, 4, 5))
     assert zero.estimate == 0 and 0 < zero.high < np.inf
     assert f"interval runs from 0 to {zero.high:.2f}: only its upper bound" in (
-        A.odds_ratio_sentence(zero))
+        A.odds_ratio_sentence(zero)
+    )
 
 
 # --------------------------------------------------------------------------- q-values
@@ -316,12 +340,14 @@ def test_bh_qvalues_by_hand():
 
 def test_count_tests_on_published_counts():
     tests = A.count_tests(4, 6, 0, 5, published_p=0.048)
-    get = {(t, s): p for t, s, p in zip(tests["test"], tests["sided"], tests["p_value"],
-                                        strict=True)}
+    get = {
+        (t, s): p for t, s, p in zip(tests["test"], tests["sided"], tests["p_value"], strict=True)
+    }
     # by hand: X = overexpressed responders ~ hypergeometric(11 cultures, 4 overexpressed, 6)
     pmf = {k: math.comb(4, k) * math.comb(7, 6 - k) / math.comb(11, 6) for k in range(5)}
     assert get[("Fisher exact", "two-sided")] == pytest.approx(
-        sum(v for v in pmf.values() if v <= pmf[4] * (1 + 1e-7)), rel=1e-12)
+        sum(v for v in pmf.values() if v <= pmf[4] * (1 + 1e-7)), rel=1e-12
+    )
     assert get[("Fisher exact", "two-sided")] == pytest.approx(0.0606, abs=5e-5)
     assert get[("Fisher exact", "one-sided (greater)")] == pytest.approx(pmf[4], rel=1e-12)
     assert get[("Fisher mid-p", "one-sided (greater)")] == pytest.approx(pmf[4] / 2, rel=1e-12)
@@ -340,8 +366,9 @@ def test_count_tests_on_published_counts():
 def test_a_class_of_one_culture_is_refused_when_two_are_required():
     resp = pd.Series([True, True, True, False], index=list("abcd"))
     assert A.check_classes(resp) == (3, 1)
-    with pytest.raises(A.AssociationError, match="too few cultures.*3 responder.*1 non-resp"
-                       ".*at least 2"):
+    with pytest.raises(
+        A.AssociationError, match="too few cultures.*3 responder.*1 non-resp.*at least 2"
+    ):
         A.check_classes(resp, "lenvatinib at 50%", minimum=2)
 
 
@@ -350,8 +377,9 @@ def test_empty_class_is_a_clear_error():
     with pytest.raises(A.AssociationError, match="0 non-responder"):
         A.check_classes(resp, "lenvatinib at 1%")
     with pytest.raises(A.AssociationError, match="one class"):
-        A.association_screen(resp, expression_matrix=pd.DataFrame({"HRAS": [1.0] * 5},
-                                                                   index=list("abcde")))
+        A.association_screen(
+            resp, expression_matrix=pd.DataFrame({"HRAS": [1.0] * 5}, index=list("abcde"))
+        )
 
 
 def test_zero_fold_change_is_a_clear_error():
@@ -361,8 +389,10 @@ def test_zero_fold_change_is_a_clear_error():
 
 
 def test_missing_gene_for_some_cultures():
-    expr = pd.DataFrame({"HRAS": [2.5, np.nan, 1.0, 3.0], "KRAS": [1.0, 2.0, 3.0, 0.5]},
-                        index=["N1", "N2", "N3", "N4"])
+    expr = pd.DataFrame(
+        {"HRAS": [2.5, np.nan, 1.0, 3.0], "KRAS": [1.0, 2.0, 3.0, 0.5]},
+        index=["N1", "N2", "N3", "N4"],
+    )
     resp = pd.Series([True, True, False, False], index=expr.index)
     miss = A.missing_expression(expr)
     assert miss.to_dict("records") == [{"gene": "HRAS", "n_missing": 1, "cultures": "N2"}]
@@ -382,8 +412,9 @@ def test_missing_gene_for_some_cultures():
 def bundled():
     cohort = load_cohort()
     resp = responder_classes(cohort.viability, "lenvatinib", 15.0)
-    screen = A.association_screen(resp, cohort.cultures, cohort.expression_matrix(),
-                                  cohort.mutation_matrix(), cutoff=2.0)
+    screen = A.association_screen(
+        resp, cohort.cultures, cohort.expression_matrix(), cohort.mutation_matrix(), cutoff=2.0
+    )
     return cohort, resp, screen
 
 
@@ -395,8 +426,7 @@ def test_bundled_screen_contract_and_hras(bundled):
     assert not table.duplicated(["feature", "kind"]).any()
     hras = table[(table["feature"] == "HRAS") & (table["kind"] == "expression")].iloc[0]
     assert hras["detail"] == "4/6 vs 0/5"
-    assert hras["p_value"] == pytest.approx(stats.fisher_exact([[4, 0], [2, 5]]).pvalue,
-                                            rel=1e-12)
+    assert hras["p_value"] == pytest.approx(stats.fisher_exact([[4, 0], [2, 5]]).pvalue, rel=1e-12)
     np.testing.assert_allclose(table["q_value"], _bh_by_hand(table["p_value"]), rtol=1e-12)
 
 
@@ -410,21 +440,28 @@ def test_bundled_screen_every_p_value_is_independent_scipy(bundled):
     assert set(screen.loc[screen["kind"] == "mutation", "feature"]) == mutated
     for row in screen.itertuples():
         if row.kind in ("expression", "mutation"):
-            x = (expr[row.feature] >= 2.0 if row.kind == "expression" else muts[row.feature])
+            x = expr[row.feature] >= 2.0 if row.kind == "expression" else muts[row.feature]
             x = x.to_numpy(dtype=bool)
-            ref = stats.fisher_exact([[np.sum(x & r), np.sum(x & ~r)],
-                                      [np.sum(~x & r), np.sum(~x & ~r)]])
+            ref = stats.fisher_exact(
+                [[np.sum(x & r), np.sum(x & ~r)], [np.sum(~x & r), np.sum(~x & ~r)]]
+            )
             assert _close(row.p_value, ref.pvalue) and _close(row.statistic, ref.statistic)
         elif row.feature == "ki67_pct":
             k = info["ki67_pct"].to_numpy(float)
-            ref = stats.permutation_test((k[r], k[~r]), _u_distance, vectorized=True,
-                                         permutation_type="independent", n_resamples=np.inf,
-                                         alternative="greater")
+            ref = stats.permutation_test(
+                (k[r], k[~r]),
+                _u_distance,
+                vectorized=True,
+                permutation_type="independent",
+                n_resamples=np.inf,
+                alternative="greater",
+            )
             assert _close(row.p_value, ref.pvalue)
         elif row.feature == "syndromic":
             s = (info["syndromic"] == "yes").to_numpy()
-            ref = stats.fisher_exact([[np.sum(s & r), np.sum(s & ~r)],
-                                      [np.sum(~s & r), np.sum(~s & ~r)]])
+            ref = stats.fisher_exact(
+                [[np.sum(s & r), np.sum(s & ~r)], [np.sum(~s & r), np.sum(~s & ~r)]]
+            )
             assert _close(row.p_value, ref.pvalue)
         else:
             labels = info[row.feature].astype(str).to_numpy()
@@ -475,9 +512,14 @@ def _brute_mwu_p(x: np.ndarray, resp: np.ndarray) -> float:
 def test_mann_whitney_screen_is_exact_with_ties_row_by_row():
     rng = np.random.default_rng(12)
     ids = [f"N{i}" for i in range(11)]
-    df = pd.DataFrame({"tied": rng.integers(0, 4, 11).astype(float),
-                       "untied": rng.lognormal(size=11),
-                       "half": rng.integers(0, 2, 11).astype(float)}, index=ids)
+    df = pd.DataFrame(
+        {
+            "tied": rng.integers(0, 4, 11).astype(float),
+            "untied": rng.lognormal(size=11),
+            "half": rng.integers(0, 2, 11).astype(float),
+        },
+        index=ids,
+    )
     df.loc["N3", "untied"] = np.nan  # a missing value leaves its column, not the screen
     resp = pd.Series([True] * 6 + [False] * 5, index=ids)
     res = A.mann_whitney_screen(df, resp).set_index("feature")
@@ -489,8 +531,9 @@ def test_mann_whitney_screen_is_exact_with_ties_row_by_row():
     assert bool(res.loc["tied", "ties"]) and not bool(res.loc["untied", "ties"])
     # without ties the count equals scipy's exact distribution
     ok = df["untied"].notna()
-    scipy_p = stats.mannwhitneyu(df["untied"][ok & resp], df["untied"][ok & ~resp],
-                                 method="exact").pvalue
+    scipy_p = stats.mannwhitneyu(
+        df["untied"][ok & resp], df["untied"][ok & ~resp], method="exact"
+    ).pvalue
     assert res.loc["untied", "p_value"] == pytest.approx(scipy_p, rel=1e-12)
 
 
@@ -506,8 +549,10 @@ def test_mann_whitney_screen_large_cohort_is_labelled_approximate():
 
 def test_fisher_min_p_is_the_smallest_p_over_every_table_with_the_margins():
     for n1, n2, m1 in [(6, 5, 4), (6, 5, 1), (6, 5, 0), (6, 5, 11), (3, 8, 5), (9, 2, 6)]:
-        ps = [stats.fisher_exact([[a, m1 - a], [n1 - a, n2 - m1 + a]]).pvalue
-              for a in range(max(0, m1 - n2), min(m1, n1) + 1)]
+        ps = [
+            stats.fisher_exact([[a, m1 - a], [n1 - a, n2 - m1 + a]]).pvalue
+            for a in range(max(0, m1 - n2), min(m1, n1) + 1)
+        ]
         got = A.fisher_min_p(np.array([n1]), np.array([n2]), np.array([m1]))[0]
         assert got == pytest.approx(min(ps), rel=1e-9)
 
@@ -541,8 +586,13 @@ def test_count_tests_state_each_convention():
     tests = A.count_tests(4, 6, 0, 5, published_p=0.048)
     assert tests["convention"].str.len().gt(20).all()
     boschloo = tests[tests["test"] == "Boschloo exact"].set_index("sided")["p_value"]
-    assert "twice the smaller one-sided" in tests.loc[
-        (tests["test"] == "Boschloo exact") & (tests["sided"] == "two-sided"), "convention"].iloc[0]
+    assert (
+        "twice the smaller one-sided"
+        in tests.loc[
+            (tests["test"] == "Boschloo exact") & (tests["sided"] == "two-sided"), "convention"
+        ].iloc[0]
+    )
     less = stats.boschloo_exact(A.table_2x2(4, 6, 0, 5), alternative="less").pvalue
-    assert boschloo["two-sided"] == pytest.approx(min(1.0, 2 * min(boschloo["one-sided (greater)"],
-                                                                   less)), rel=1e-6)
+    assert boschloo["two-sided"] == pytest.approx(
+        min(1.0, 2 * min(boschloo["one-sided (greater)"], less)), rel=1e-6
+    )

@@ -36,8 +36,12 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 PHONE_WIDTH = 390
 # The only console errors a reader may see: the theme's complaint on fresh browser storage,
@@ -224,7 +228,8 @@ def pages(html_dir: Path) -> list[str]:
 def book_pages(html_dir: Path) -> list[str]:
     """Every page of a built book (relative paths); redirects excluded."""
     found = sorted(
-        p.relative_to(html_dir).as_posix() for p in html_dir.rglob("*.html")
+        p.relative_to(html_dir).as_posix()
+        for p in html_dir.rglob("*.html")
         if not p.relative_to(html_dir).parts[0].startswith("_") and not _redirect_target(p)
     )
     assert "book/index.html" in found and "search.html" in found, found
@@ -241,8 +246,9 @@ def screenshots() -> Path:
 
 
 @pytest.fixture(scope="session")
-def reports(browser: Any, server: str, pages: list[str],
-            screenshots: Path) -> dict[str, PageReport]:
+def reports(
+    browser: Any, server: str, pages: list[str], screenshots: Path
+) -> dict[str, PageReport]:
     """Visit every page once; return what each visit observed."""
     return {rel: _visit(browser, server, rel, screenshots) for rel in pages}
 
@@ -253,8 +259,11 @@ def reports(browser: Any, server: str, pages: list[str],
 def _redirect_target(path: Path) -> str | None:
     """The URL a meta-refresh page redirects to, or None for a real page."""
     head = path.read_text(encoding="utf-8", errors="replace")[:2000]
-    match = re.search(r"""http-equiv=["']refresh["'][^>]*content=["'][^"']*url=([^"']+)""",
-                      head, flags=re.IGNORECASE)
+    match = re.search(
+        r"""http-equiv=["']refresh["'][^>]*content=["'][^"']*url=([^"']+)""",
+        head,
+        flags=re.IGNORECASE,
+    )
     return match.group(1).strip() if match else None
 
 
@@ -329,15 +338,26 @@ def _visit(browser: Any, server: str, rel: str, shots: Path) -> PageReport:
         widths = page.evaluate(PHONE_JS)
         if widths["scroll"] > widths["inner"]:
             report.phone_overflow.append(
-                f"{widths['scroll']} px wide at {PHONE_WIDTH} px; widest: {widths['widest']}")
+                f"{widths['scroll']} px wide at {PHONE_WIDTH} px; widest: {widths['widest']}"
+            )
     finally:
         context.close()
     return report
 
 
 # Sphinx "smartquotes" typesets quotes, dashes and ellipses in prose; undo it to compare.
-_SMART = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
-                        "\u2013": "--", "\u2014": "---", "\u2026": "...", "\u00a0": " "})
+_SMART = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "--",
+        "\u2014": "---",
+        "\u2026": "...",
+        "\u00a0": " ",
+    }
+)
 
 
 def _squash(text: str) -> str:
@@ -347,8 +367,9 @@ def _squash(text: str) -> str:
 
 def _offenders(reports: dict[str, PageReport], attribute: str) -> str:
     """The pages whose ``attribute`` list is not empty, one line per finding ("" if none)."""
-    return "\n".join(f"{rel}: {item}" for rel, r in reports.items()
-                     for item in getattr(r, attribute))
+    return "\n".join(
+        f"{rel}: {item}" for rel, r in reports.items() for item in getattr(r, attribute)
+    )
 
 
 def _source_of(html_dir: Path, book_out: Path, rel: str) -> Path | None:
@@ -441,9 +462,11 @@ def _fetch_status(url: str) -> int:
 
 
 def test_every_page_was_visited_and_screenshotted(reports: dict[str, PageReport]):
-    missing = [rel for rel, r in reports.items()
-               if r.screenshot is None or not r.screenshot.is_file()
-               or r.screenshot.stat().st_size == 0]
+    missing = [
+        rel
+        for rel, r in reports.items()
+        if r.screenshot is None or not r.screenshot.is_file() or r.screenshot.stat().st_size == 0
+    ]
     assert not missing, f"no screenshot for {missing}"
     assert any(rel.startswith("notebooks/") for rel in reports), "no chapter page was built"
 
@@ -469,14 +492,17 @@ def test_every_image_loads(reports: dict[str, PageReport]):
 
 
 def test_no_unresolved_reference_or_markup(reports: dict[str, PageReport]):
-    found = [f"{rel}: unrendered {m!r} in the prose"
-             for rel, r in reports.items() for m in UNRESOLVED_MARKERS if m in r.prose]
+    found = [
+        f"{rel}: unrendered {m!r} in the prose"
+        for rel, r in reports.items()
+        for m in UNRESOLVED_MARKERS
+        if m in r.prose
+    ]
     bad = "\n".join([*found, _offenders(reports, "problems")]).strip()
     assert not bad, "\n" + bad
 
 
-def test_every_glued_value_is_shown(reports: dict[str, PageReport], html_dir: Path,
-                                    book_out: Path):
+def test_every_glued_value_is_shown(reports: dict[str, PageReport], html_dir: Path, book_out: Path):
     """Each glue role's value, formatted from the executed notebook, is in the page text."""
     problems: dict[str, list[str]] = {}
     checked = 0
@@ -493,12 +519,12 @@ def test_every_glued_value_is_shown(reports: dict[str, PageReport], html_dir: Pa
     assert checked > 0, "no glue:text role found; the check would be vacuous"
 
 
-def test_table_of_contents_links_resolve(reports: dict[str, PageReport], server: str,
-                                         pages: list[str]):
+def test_table_of_contents_links_resolve(
+    reports: dict[str, PageReport], server: str, pages: list[str]
+):
     links = {link.split("#", 1)[0] for r in reports.values() for link in r.toc_links}
     assert links, "no left-nav links found"
-    broken = {link: status for link in sorted(links)
-              if (status := _fetch_status(link)) != 200}
+    broken = {link: status for link in sorted(links) if (status := _fetch_status(link)) != 200}
     assert not broken
     assert all(urlsplit(link).netloc == urlsplit(server).netloc for link in links)
     # Every chapter page the build produced is reachable from the front page's nav.
@@ -533,9 +559,12 @@ def _search(browser: Any, server: str, word: str) -> tuple[list[str], PageReport
         # Sphinx retitles the results "Search Results" once every hit is listed, hits or not.
         page.wait_for_function(
             "() => (document.querySelector('#search-results h2')?.textContent || '')"
-            ".startsWith('Search Results')", timeout=15_000)
-        hits = page.eval_on_selector_all("#search-results ul.search li a",
-                                         "els => els.map(a => a.href)")
+            ".startsWith('Search Results')",
+            timeout=15_000,
+        )
+        hits = page.eval_on_selector_all(
+            "#search-results ul.search li a", "els => els.map(a => a.href)"
+        )
     finally:
         context.close()
     return hits, report
@@ -563,15 +592,22 @@ def test_search_finds_hras(browser: Any, server: str, reports: dict[str, PageRep
 
 def test_front_page_fits_a_phone(browser: Any, server: str, screenshots: Path):
     report = PageReport(rel="book/index.html@phone")
-    context = _new_context(browser, server, report,
-                           viewport={"width": PHONE_WIDTH, "height": 844},
-                           device_scale_factor=2, is_mobile=True, has_touch=True)
+    context = _new_context(
+        browser,
+        server,
+        report,
+        viewport={"width": PHONE_WIDTH, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
     try:
         page = context.new_page()
         page.goto(server + "book/index.html", wait_until="load")
         page.wait_for_load_state("networkidle")
         widths = page.evaluate(
-            "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})")
+            "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
+        )
         page.screenshot(path=str(screenshots / "book__index@phone.png"), full_page=True)
     finally:
         context.close()
@@ -592,8 +628,9 @@ def test_every_page_fits_a_phone(reports: dict[str, PageReport]):
 
 
 #: Alt text that is only a file name or a hash (what an image output gets by default).
-FILE_NAME_ALT = re.compile(r"(^|[/\\])[\w.-]+\.(png|svg|jpe?g|gif|webp)$|^[0-9a-f]{32,}",
-                           re.IGNORECASE)
+FILE_NAME_ALT = re.compile(
+    r"(^|[/\\])[\w.-]+\.(png|svg|jpe?g|gif|webp)$|^[0-9a-f]{32,}", re.IGNORECASE
+)
 
 
 def test_every_figure_is_numbered_captioned_and_described(reports: dict[str, PageReport]):
@@ -608,8 +645,7 @@ def test_every_figure_is_numbered_captioned_and_described(reports: dict[str, Pag
     problems: list[str] = []
     numbered = 0
     for rel, report in reports.items():
-        chapter = (chapter_number(PurePosixPath(rel).stem) if rel.startswith("notebooks/")
-                   else None)
+        chapter = chapter_number(PurePosixPath(rel).stem) if rel.startswith("notebooks/") else None
         for k, figure in enumerate(report.figures, start=1):
             alt = " ".join(figure["alt"].split())
             if len(alt.split()) < 5 or FILE_NAME_ALT.search(alt) or figure["src"].endswith(alt):

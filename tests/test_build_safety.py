@@ -55,8 +55,11 @@ class Report:
         return not self.errors
 
     def format(self) -> str:
-        lines = ([f"ERROR: {e}" for e in self.errors] + [f"WARNING: {w}" for w in self.warnings]
-                 + [f"NOTICE: {n}" for n in self.notices])
+        lines = (
+            [f"ERROR: {e}" for e in self.errors]
+            + [f"WARNING: {w}" for w in self.warnings]
+            + [f"NOTICE: {n}" for n in self.notices]
+        )
         return "\n".join([*lines, f"{len(self.errors)} error(s), {len(self.notices)} notice(s)"])
 
 
@@ -80,8 +83,11 @@ def fakes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Fakes:
     cell = nbformat.v4.new_code_cell("data_dir = None\nresults_dir = None\nfdr = 0.1")
     cell.metadata["tags"] = ["parameters"]
     nb.cells = [cell]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     path = tmp_path / "notebooks" / "01_tiny.ipynb"
     path.parent.mkdir()
     nbformat.write(nb, path)
@@ -99,8 +105,11 @@ def fakes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Fakes:
         shutil.copy(source, target)
         results = Path(parameters["results_dir"])
         results.mkdir(parents=True, exist_ok=True)
-        (results / "notices-tiny.json").write_text(json.dumps(
-            [{"chapter": "tiny", "section": "s", "text": t} for t in state.chapter_notices]))
+        (results / "notices-tiny.json").write_text(
+            json.dumps(
+                [{"chapter": "tiny", "section": "s", "text": t} for t in state.chapter_notices]
+            )
+        )
         return Path(source).name, 0.01
 
     def fake_render(src: Path, work: Path) -> None:
@@ -120,8 +129,9 @@ def fakes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Fakes:
 
 def quick_build(fakes: Fakes, out: Path, data: Path = BUNDLED, **kwargs) -> build_mod.BuildResult:
     messages: list[str] = kwargs.pop("messages", [])
-    return build(data, out_dir=out, notebooks=[fakes.notebook], jobs=1, log=messages.append,
-                 **kwargs)
+    return build(
+        data, out_dir=out, notebooks=[fakes.notebook], jobs=1, log=messages.append, **kwargs
+    )
 
 
 def previous_build(folder: Path) -> Path:
@@ -137,6 +147,7 @@ def no_netcomp_leftovers(folder: Path) -> list[str]:
 
 
 # --------------------------------------------------------------------------- --out refusals
+
 
 def _case(name: str, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str, str]:
     """(data folder, --out as typed, expected words) for one forbidden --out."""
@@ -168,12 +179,23 @@ def _case(name: str, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, 
     return data, str(out), words
 
 
-@pytest.mark.parametrize("name", [
-    "a file", "the data folder", "inside the data folder", "a parent of the data",
-    "the current folder", "a parent of the current folder", "a non-empty folder of the user's",
-    "the repository", "the home folder"])
-def test_a_forbidden_out_is_refused_before_any_work(name: str, fakes: Fakes, tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch, capsys):
+@pytest.mark.parametrize(
+    "name",
+    [
+        "a file",
+        "the data folder",
+        "inside the data folder",
+        "a parent of the data",
+        "the current folder",
+        "a parent of the current folder",
+        "a non-empty folder of the user's",
+        "the repository",
+        "the home folder",
+    ],
+)
+def test_a_forbidden_out_is_refused_before_any_work(
+    name: str, fakes: Fakes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+):
     data, out, words = _case(name, tmp_path, monkeypatch)
     before = snapshot(tmp_path)
     assert main(["build", "--data", str(data), "--out", out]) == 1
@@ -194,8 +216,9 @@ def test_refusals_of_the_repository_write_nothing_there(fakes: Fakes, cohort_dir
     assert {p.name for p in ROOT.parent.iterdir()} == before
 
 
-def test_a_parameter_file_inside_out_and_an_unmarked_old_build_are_refused(fakes: Fakes,
-                                                                           tmp_path: Path):
+def test_a_parameter_file_inside_out_and_an_unmarked_old_build_are_refused(
+    fakes: Fakes, tmp_path: Path
+):
     out = previous_build(tmp_path / "book")
     params = out / "my.yaml"
     params.write_text("fdr: 0.2\n")
@@ -207,8 +230,12 @@ def test_a_parameter_file_inside_out_and_an_unmarked_old_build_are_refused(fakes
     (old / "build.json").write_text("{}")
     with pytest.raises(BuildError, match=r"older netcomp.*delete it yourself once"):
         quick_build(fakes, old)
-    assert snapshot(tmp_path) == {**before, "old_book": "dir", "old_book/html": "dir",
-                                  "old_book/build.json": snapshot(old)["build.json"]}
+    assert snapshot(tmp_path) == {
+        **before,
+        "old_book": "dir",
+        "old_book/html": "dir",
+        "old_book/build.json": snapshot(old)["build.json"],
+    }
     assert fakes.preflights == []
 
 
@@ -255,8 +282,9 @@ def test_the_users_old_and_partial_siblings_are_never_touched(fakes: Fakes, tmp_
         quick_build(fakes, tmp_path / "book.old")
 
 
-def test_a_failure_keeps_the_previous_book_and_removes_the_staging_folder(fakes: Fakes,
-                                                                           tmp_path: Path):
+def test_a_failure_keeps_the_previous_book_and_removes_the_staging_folder(
+    fakes: Fakes, tmp_path: Path
+):
     out = previous_build(tmp_path / "book")
     before = snapshot(out)
 
@@ -283,8 +311,7 @@ def test_an_interrupt_inside_the_build_cleans_up(fakes: Fakes, tmp_path: Path):
     assert snapshot(out) == before and no_netcomp_leftovers(tmp_path) == []
 
 
-def test_a_second_build_into_the_same_out_is_refused_while_one_runs(fakes: Fakes,
-                                                                     tmp_path: Path):
+def test_a_second_build_into_the_same_out_is_refused_while_one_runs(fakes: Fakes, tmp_path: Path):
     out = previous_build(tmp_path / "book")
     started, release = threading.Event(), threading.Event()
 
@@ -312,11 +339,19 @@ def test_a_second_build_into_the_same_out_is_refused_while_one_runs(fakes: Fakes
 def test_the_lock_holds_across_processes(fakes: Fakes, tmp_path: Path, capsys):
     out = previous_build(tmp_path / "book")
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\n"
-         "from netcomp.book.build import out_lock\n"
-         f"with out_lock(Path({str(out)!r})):\n    print('held', flush=True)\n"
-         "    sys.stdin.read()\n"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom pathlib import Path\n"
+            "from netcomp.book.build import out_lock\n"
+            f"with out_lock(Path({str(out)!r})):\n    print('held', flush=True)\n"
+            "    sys.stdin.read()\n",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         assert main(["build", "--out", str(out)]) == 1
@@ -329,6 +364,7 @@ def test_the_lock_holds_across_processes(fakes: Fakes, tmp_path: Path, capsys):
 
 
 # --------------------------------------------------------------------------- notices, strict
+
 
 def test_notices_are_listed_and_strict_refuses_them(fakes: Fakes, tmp_path: Path):
     out = previous_build(tmp_path / "book")
@@ -347,9 +383,10 @@ def test_notices_are_listed_and_strict_refuses_them(fakes: Fakes, tmp_path: Path
     fakes.report = Report(notices=["gene HRAS is not measured"], warnings=["sex 'x' ignored"])
     messages: list[str] = []
     result = quick_build(fakes, out, messages=messages)
-    assert result.notices == ["pre-flight: gene HRAS is not measured",
-                              "tiny: Dose-response curves: this section does not apply "
-                              "because x"]
+    assert result.notices == [
+        "pre-flight: gene HRAS is not measured",
+        "tiny: Dose-response curves: this section does not apply because x",
+    ]
     log = "\n".join(messages)
     assert "notices (2)" in log and all(n in log for n in result.notices)
     assert "warning: sex 'x' ignored" in log
@@ -363,8 +400,9 @@ def test_notices_are_listed_and_strict_refuses_them(fakes: Fakes, tmp_path: Path
         quick_build(fakes, out, strict=True)
 
 
-def test_preflight_errors_stop_the_build_before_the_out_folder(fakes: Fakes, tmp_path: Path,
-                                                               capsys):
+def test_preflight_errors_stop_the_build_before_the_out_folder(
+    fakes: Fakes, tmp_path: Path, capsys
+):
     fakes.report = Report(errors=["drug 'x' is not in viability.csv; available: lenvatinib"])
     out = tmp_path / "new" / "book"
     before = snapshot(tmp_path)
@@ -374,8 +412,9 @@ def test_preflight_errors_stop_the_build_before_the_out_folder(fakes: Fakes, tmp
     assert snapshot(tmp_path) == before  # not even the parent folder was left behind
 
 
-def test_unchanged_inputs_with_allow_identifiers_reuse_the_previous_build(fakes: Fakes,
-                                                                          tmp_path: Path):
+def test_unchanged_inputs_with_allow_identifiers_reuse_the_previous_build(
+    fakes: Fakes, tmp_path: Path
+):
     out = tmp_path / "book"
     quick_build(fakes, out, allow_identifiers=True)
     start = time.perf_counter()
@@ -386,8 +425,10 @@ def test_unchanged_inputs_with_allow_identifiers_reuse_the_previous_build(fakes:
 
 # --------------------------------------------------------------------------- the CLI
 
-def test_check_reports_and_exits_by_errors_and_notices(monkeypatch: pytest.MonkeyPatch,
-                                                        tmp_path: Path, capsys):
+
+def test_check_reports_and_exits_by_errors_and_notices(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys
+):
     fake = types.ModuleType("netcomp.book.preflight")
     seen: list[tuple] = []
     report = Report()
@@ -413,14 +454,17 @@ def test_check_reports_and_exits_by_errors_and_notices(monkeypatch: pytest.Monke
     assert "ERROR: concentration 7 uM was not tested" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv", [
-    ["build", "--params", "/nonexistent/p.yaml", "--out", "book"],
-    ["build", "--out", "notes.txt"],
-    ["build", "--out", "/proc/no-such-folder/book"],  # cannot be created, even by root
-    ["check", ".", "--params", "/nonexistent/p.yaml"],
-    ["template", "notes.txt"],
-    ["reconstruct", "--out", "notes.txt/cohort"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["build", "--params", "/nonexistent/p.yaml", "--out", "book"],
+        ["build", "--out", "notes.txt"],
+        ["build", "--out", "/proc/no-such-folder/book"],  # cannot be created, even by root
+        ["check", ".", "--params", "/nonexistent/p.yaml"],
+        ["template", "notes.txt"],
+        ["reconstruct", "--out", "notes.txt/cohort"],
+    ],
+)
 def test_user_errors_show_a_message_and_no_traceback(argv: list[str], fakes: Fakes, capsys):
     Path("notes.txt").write_text("a file")
     assert main(argv) == 1
@@ -428,8 +472,9 @@ def test_user_errors_show_a_message_and_no_traceback(argv: list[str], fakes: Fak
     assert err.startswith(f"netcomp {argv[0]}") and "Traceback" not in err
 
 
-def test_an_internal_error_prints_one_line_and_a_log_file(monkeypatch: pytest.MonkeyPatch,
-                                                          tmp_path: Path, capsys):
+def test_an_internal_error_prints_one_line_and_a_log_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys
+):
     def broken(*_a: object, **_k: object) -> None:
         return {}["missing"]  # a bug, not a user error
 
@@ -445,6 +490,7 @@ def test_an_internal_error_prints_one_line_and_a_log_file(monkeypatch: pytest.Mo
 
 
 # --------------------------------------------------------------------------- real interrupts
+
 
 def _descendants(pid: int) -> list[psutil.Process]:
     try:
@@ -478,20 +524,26 @@ def _as_in_a_terminal() -> None:
 @pytest.mark.build
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_an_interrupted_build_stops_everything_and_keeps_the_previous_book(
-        sig: signal.Signals, code: int, tmp_path: Path):
+    sig: signal.Signals, code: int, tmp_path: Path
+):
     out = previous_build(tmp_path / "book")
     before = snapshot(out)
-    proc = subprocess.Popen([str(NETCOMP), "build", "--out", str(out), "--jobs", "2"],
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True, preexec_fn=_as_in_a_terminal)
+    proc = subprocess.Popen(
+        [str(NETCOMP), "build", "--out", str(out), "--jobs", "2"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=_as_in_a_terminal,
+    )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
     reader.start()
     deadline = time.monotonic() + 120
     kernels: list[psutil.Process] = []
     while time.monotonic() < deadline and proc.poll() is None:
-        kernels = [p for p in _descendants(proc.pid)
-                   if "ipykernel" in _cmdline(p)]
+        kernels = [p for p in _descendants(proc.pid) if "ipykernel" in _cmdline(p)]
         if kernels and any("[3/5]" in ln for ln in lines):
             break
         time.sleep(0.2)
@@ -534,13 +586,17 @@ sys.exit(main(["build", "--out", sys.argv[1], "--jobs", "1"]))
 def test_an_interrupt_while_rendering_stops_jupyter_book(tmp_path: Path):
     out = previous_build(tmp_path / "book")
     before = snapshot(out)
-    proc = subprocess.Popen([sys.executable, "-c", RENDER_ONLY, str(out)], cwd=tmp_path,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", RENDER_ONLY, str(out)],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     renderers: list[psutil.Process] = []
     while time.monotonic() < deadline and proc.poll() is None and not renderers:
-        renderers = [p for p in _descendants(proc.pid)
-                     if "jupyter-book" in _cmdline(p)]
+        renderers = [p for p in _descendants(proc.pid) if "jupyter-book" in _cmdline(p)]
         time.sleep(0.2)
     assert renderers, proc.stderr.read() if proc.poll() is not None else "no jupyter-book"
     time.sleep(1.5)  # Sphinx is reading the pages now

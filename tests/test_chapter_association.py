@@ -74,18 +74,24 @@ def test_bundled_classes_and_hras_table_match_scipy(bundled, bundled_cohort):
     assert (bundled.n_responders, bundled.n_nonresponders) == (int(classes.sum()), 5)
     hras = bundled_cohort.expression.query("gene == 'HRAS'").set_index("culture_id")["fold_change"]
     over = hras >= 2.0
-    table = [[int((over & classes).sum()), int((over & ~classes).sum())],
-             [int((~over & classes).sum()), int((~over & ~classes).sum())]]
+    table = [
+        [int((over & classes).sum()), int((over & ~classes).sum())],
+        [int((~over & classes).sum()), int((~over & ~classes).sum())],
+    ]
     assert table == [[4, 0], [2, 5]]
     assert bundled.hras_table.table.tolist() == table
-    assert bundled.values["assoc_hras_p2"] == pytest.approx(stats.fisher_exact(table).pvalue,
-                                                            rel=1e-12)
+    assert bundled.values["assoc_hras_p2"] == pytest.approx(
+        stats.fisher_exact(table).pvalue, rel=1e-12
+    )
     assert bundled.values["assoc_hras_p1"] == pytest.approx(
-        stats.fisher_exact(table, alternative="greater").pvalue, rel=1e-12)
+        stats.fisher_exact(table, alternative="greater").pvalue, rel=1e-12
+    )
     ci = stats.contingency.odds_ratio(np.array(table), kind="conditional").confidence_interval()
     assert bundled.hras_ci.low == pytest.approx(ci.low, rel=1e-9)
-    assert "4 of the 6 responders and 0 of the 5 non-responders" in (
-        bundled.values["assoc_hras_table_sentence"])
+    assert (
+        "4 of the 6 responders and 0 of the 5 non-responders"
+        in (bundled.values["assoc_hras_table_sentence"])
+    )
     assert bundled.notices == []
 
 
@@ -102,8 +108,10 @@ def test_bundled_clinical_tests_are_exact(bundled, bundled_cohort):
     info = bundled_cohort.cultures.set_index("culture_id").loc[classes.index]
     clinical = bundled.clinical.set_index("feature")
     syn = info["syndromic"] == "yes"
-    table = [[int((syn & classes).sum()), int((syn & ~classes).sum())],
-             [int((~syn & classes).sum()), int((~syn & ~classes).sum())]]
+    table = [
+        [int((syn & classes).sum()), int((syn & ~classes).sum())],
+        [int((~syn & classes).sum()), int((~syn & ~classes).sum())],
+    ]
     assert clinical.loc["syndromic", "p_value"] == pytest.approx(stats.fisher_exact(table).pvalue)
     # Ki67: exact permutation test over all 462 label assignments, by brute force here
     x = info["ki67_pct"].to_numpy(float)
@@ -131,8 +139,16 @@ def test_bundled_screen_q_values_and_counts(bundled, bundled_cohort):
     assert bundled.values["assoc_hras_q"] == pytest.approx(hras["q_value"])
     assert bundled.values["assoc_n_sig"] == int((screen["p_value"] < 0.05).sum())
     assert list(bundled.tables["associations"].columns) == [
-        "feature", "kind", "test", "statistic", "p_value", "q_value", "n_responders",
-        "n_nonresponders", "detail"]
+        "feature",
+        "kind",
+        "test",
+        "statistic",
+        "p_value",
+        "q_value",
+        "n_responders",
+        "n_nonresponders",
+        "detail",
+    ]
 
 
 def test_bundled_leave_one_out_and_fragility_by_brute_force(bundled, bundled_cohort):
@@ -142,8 +158,10 @@ def test_bundled_leave_one_out_and_fragility_by_brute_force(bundled, bundled_coh
     loo = bundled.loo.set_index("culture_id")
     for cid in classes.index:
         r, f = classes.drop(cid), over.drop(cid)
-        table = [[int((f & r).sum()), int((f & ~r).sum())], [int((~f & r).sum()),
-                                                            int((~f & ~r).sum())]]
+        table = [
+            [int((f & r).sum()), int((f & ~r).sum())],
+            [int((~f & r).sum()), int((~f & ~r).sum())],
+        ]
         assert loo.loc[cid, "p_two_sided"] == pytest.approx(stats.fisher_exact(table).pvalue)
     # reverse fragility (two-sided): the fewest class changes reaching p < 0.05
     best = None
@@ -164,26 +182,33 @@ def test_bundled_grid_cell_and_power_bounds(bundled, bundled_cohort):
     classes = _independent_classes(bundled_cohort, 20.0)
     hras = bundled_cohort.expression.query("gene == 'HRAS'").set_index("culture_id")["fold_change"]
     over = hras.loc[classes.index] >= 1.5
-    table = [[int((over & classes).sum()), int((over & ~classes).sum())],
-             [int((~over & classes).sum()), int((~over & ~classes).sum())]]
+    table = [
+        [int((over & classes).sum()), int((over & ~classes).sum())],
+        [int((~over & classes).sum()), int((~over & ~classes).sum())],
+    ]
     assert cell["p_value"] == pytest.approx(stats.fisher_exact(table).pvalue)
     n = bundled.curves["n_total"]  # exact power, every size from 2 to power_max_n
     assert set(n) == set(range(2, 121)) and bundled.observed_n == 11
     assert bundled.curves["power"].between(0, 1).all()
-    assert "this cohort's design (6 responders and 5 non-responders)" in (
-        bundled.values["assoc_pow_sentence"])
+    assert (
+        "this cohort's design (6 responders and 5 non-responders)"
+        in (bundled.values["assoc_pow_sentence"])
+    )
 
 
 def test_bundled_exercises(bundled):
     ex1 = bundled.ex1.set_index("threshold (%)")
     assert ex1.loc[25.0, "overexpressed: responders vs non-responders"] == "3/5 vs 1/6"
     assert ex1.loc[25.0, "p, two-sided"] == pytest.approx(
-        stats.fisher_exact([[3, 1], [2, 5]]).pvalue)
+        stats.fisher_exact([[3, 1], [2, 5]]).pvalue
+    )
     ex2 = bundled.ex2.set_index("cut-off")
     assert ex2.loc[1.5, "overexpressed: responders vs non-responders"] == "4/6 vs 2/5"
     ex3 = bundled.ex3
     q = multipletests(ex3["p_value"].to_numpy(float), method="fdr_bh")[1]
-    assert bundled.values["assoc_ex3_q"] == pytest.approx(q[ex3["feature"].eq("HRAS").to_numpy()][0])
+    assert bundled.values["assoc_ex3_q"] == pytest.approx(
+        q[ex3["feature"].eq("HRAS").to_numpy()][0]
+    )
     assert bundled.values["assoc_ex4_needed"].endswith("cultures")
     _check_values(bundled)
 
@@ -191,17 +216,29 @@ def test_bundled_exercises(bundled):
 # --------------------------------------------------------------------------- other cohorts
 
 
-@pytest.mark.parametrize("spec,params,expected", [
-    (replace(BALANCED, n_cultures=1), {}, {ch.S_CLASSES, ch.S_CLINICAL, ch.S_HRAS_TEST,
-                                           ch.S_FRAGILITY, ch.S_LOO, ch.S_SCREEN}),
-    (replace(BALANCED, inhibition=(40.0, 90.0)), {}, {ch.S_CLASSES, ch.S_CLINICAL,
-                                                      ch.S_HRAS_TEST, ch.S_SCREEN}),
-    (replace(BALANCED, genes=("KDR", "FGFR1")), {}, {ch.S_HRAS, ch.S_HRAS_TEST, ch.S_GRID,
-                                                     ch.S_MUTATION, ch.S_EX1, ch.S_EX2}),
-    (replace(BALANCED, mutation_rate=0.0), {}, {ch.S_MUTATION, ch.S_SCREEN_MUTATIONS}),
-    (BALANCED, {"drug": "no-such-drug"}, {ch.S_CLASSES, ch.S_HRAS, ch.S_SCREEN}),
-    (BALANCED, {"response_threshold_pct": 100.0}, {ch.S_CLASSES, ch.S_HRAS_TEST}),
-])
+@pytest.mark.parametrize(
+    "spec,params,expected",
+    [
+        (
+            replace(BALANCED, n_cultures=1),
+            {},
+            {ch.S_CLASSES, ch.S_CLINICAL, ch.S_HRAS_TEST, ch.S_FRAGILITY, ch.S_LOO, ch.S_SCREEN},
+        ),
+        (
+            replace(BALANCED, inhibition=(40.0, 90.0)),
+            {},
+            {ch.S_CLASSES, ch.S_CLINICAL, ch.S_HRAS_TEST, ch.S_SCREEN},
+        ),
+        (
+            replace(BALANCED, genes=("KDR", "FGFR1")),
+            {},
+            {ch.S_HRAS, ch.S_HRAS_TEST, ch.S_GRID, ch.S_MUTATION, ch.S_EX1, ch.S_EX2},
+        ),
+        (replace(BALANCED, mutation_rate=0.0), {}, {ch.S_MUTATION, ch.S_SCREEN_MUTATIONS}),
+        (BALANCED, {"drug": "no-such-drug"}, {ch.S_CLASSES, ch.S_HRAS, ch.S_SCREEN}),
+        (BALANCED, {"response_threshold_pct": 100.0}, {ch.S_CLASSES, ch.S_HRAS_TEST}),
+    ],
+)
 def test_failure_modes_give_notices(tmp_path, spec, params, expected):
     result = ch.compute(_cohort(spec, tmp_path), {**FAST, **params})
     assert expected <= _sections(result)
@@ -235,16 +272,18 @@ def test_partial_expression_tests_measured_cultures_only(tmp_path):
 
 
 def test_other_drug_dose_series_and_one_drug(tmp_path):
-    spec = replace(BALANCED, n_cultures=20, drugs={"lenvatinib": (0.1, 1.0, 10.0),
-                                                   "sunitinib": (5.0,)})
+    spec = replace(
+        BALANCED, n_cultures=20, drugs={"lenvatinib": (0.1, 1.0, 10.0), "sunitinib": (5.0,)}
+    )
     cohort = _cohort(spec, tmp_path / "a")
     dose = ch.compute(cohort, FAST)
     assert dose.params["concentration_um"] == 10.0
     other = ch.compute(cohort, {**FAST, "drug": "sunitinib"})
     assert other.values["assoc_drug"] == "sunitinib"
     assert "sunitinib" in other.values["assoc_classes_sentence"]
-    one = ch.compute(_cohort(replace(BALANCED, drugs={"lenvatinib": (10.0,)}),
-                             tmp_path / "b"), FAST)
+    one = ch.compute(
+        _cohort(replace(BALANCED, drugs={"lenvatinib": (10.0,)}), tmp_path / "b"), FAST
+    )
     for result in (dose, other, one):
         _check_values(result)
 
@@ -255,8 +294,10 @@ def test_two_hundred_cultures(tmp_path):
     assert result.curves["n_total"].max() == 20
     assert result.observed_n is None  # 200 lies beyond power_max_n = 20
     n1, n2 = result.n_responders, result.n_nonresponders  # the cohort's own design is exact
-    assert f"this cohort's design ({n1} responders and {n2} non-responders)" in (
-        result.values["assoc_pow_sentence"])
+    assert (
+        f"this cohort's design ({n1} responders and {n2} non-responders)"
+        in (result.values["assoc_pow_sentence"])
+    )
     _check_values(result)
 
 
@@ -269,9 +310,16 @@ def test_scan_values_stay_within_bounds():
 
 
 def test_grid_parameters_are_respected(tmp_path):
-    params = {**FAST, "threshold_min_pct": 10.0, "threshold_max_pct": 30.0,
-              "threshold_step_pct": 7.0, "cutoff_min": 1.0, "cutoff_max": 3.0,
-              "cutoff_step": 0.002, "power_max_n": 9}
+    params = {
+        **FAST,
+        "threshold_min_pct": 10.0,
+        "threshold_max_pct": 30.0,
+        "threshold_step_pct": 7.0,
+        "cutoff_min": 1.0,
+        "cutoff_max": 3.0,
+        "cutoff_step": 0.002,
+        "power_max_n": 9,
+    }
     result = ch.compute(_cohort(BALANCED, tmp_path), params)
     assert sorted(result.grid["threshold_pct"].unique()) == [10.0, 17.0, 24.0]
     assert result.grid["cutoff"].between(1.0, 3.0).all()
@@ -290,8 +338,11 @@ def test_exercise_power_stays_within_the_engine_bound(bundled_cohort):
     assert ex4["n_total"].max() == MAX_POWER_N == result.values["assoc_ex4_max_n"]
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(spec=cohort_specs())
 def test_compute_never_raises_on_any_valid_cohort(spec):
     with tempfile.TemporaryDirectory() as folder:
@@ -302,8 +353,15 @@ def test_compute_never_raises_on_any_valid_cohort(spec):
             # partial expression can leave expression.csv without rows: not a valid cohort
             assume("expression.csv" not in str(err) or "no data rows" not in str(err))
             raise
-        result = ch.compute(cohort, {"n_simulations": 100, "power_max_n": 12,
-                                     "threshold_step_pct": 2.5, "cutoff_step": 0.5})
+        result = ch.compute(
+            cohort,
+            {
+                "n_simulations": 100,
+                "power_max_n": 12,
+                "threshold_step_pct": 2.5,
+                "cutoff_step": 0.5,
+            },
+        )
     _check_values(result)
     for notice in result.notices:
         assert notice.reason and notice.remedy
@@ -318,8 +376,10 @@ def test_drug_missing_for_some_cultures(tmp_path):
     with_drug = set(cohort.viability.query("drug == 'everolimus'")["culture_id"])
     result = ch.compute(cohort, {**FAST, "drug": "everolimus"})
     assert set(result.classes.index) == with_drug and len(with_drug) < 30
-    assert f"{30 - len(with_drug)} cultures have no measurement for everolimus" in (
-        result.values["assoc_classes_sentence"])
+    assert (
+        f"{30 - len(with_drug)} cultures have no measurement for everolimus"
+        in (result.values["assoc_classes_sentence"])
+    )
     _check_values(result)
 
 
@@ -329,17 +389,25 @@ def test_drug_missing_for_some_cultures(tmp_path):
 
 def test_bundled_published_versions_section(bundled):
     versions = bundled.tables["versions"]
-    assert set(versions["Published version"]) == {"Conference abstract (2022)",
-                                                  "Journal article (2023)"}
-    fisher = versions[(versions["Test"] == "Fisher's exact test")
-                      & versions["Sidedness and convention"].str.startswith("two-sided")]
+    assert set(versions["Published version"]) == {
+        "Conference abstract (2022)",
+        "Journal article (2023)",
+    }
+    fisher = versions[
+        (versions["Test"] == "Fisher's exact test")
+        & versions["Sidedness and convention"].str.startswith("two-sided")
+    ]
     by_version = dict(zip(fisher["Published version"], fisher["p-value"], strict=True))
     # Fisher two-sided by hand: sum of hypergeometric probabilities no larger than observed
-    for version, (a, n1, b, n2) in {"Conference abstract (2022)": (5, 6, 0, 5),
-                                    "Journal article (2023)": (4, 6, 0, 5)}.items():
+    for version, (a, n1, b, n2) in {
+        "Conference abstract (2022)": (5, 6, 0, 5),
+        "Journal article (2023)": (4, 6, 0, 5),
+    }.items():
         m1, n = a + b, n1 + n2
-        pmf = [math.comb(m1, k) * math.comb(n - m1, n1 - k) / math.comb(n, n1)
-               for k in range(0, min(m1, n1) + 1)]
+        pmf = [
+            math.comb(m1, k) * math.comb(n - m1, n1 - k) / math.comb(n, n1)
+            for k in range(0, min(m1, n1) + 1)
+        ]
         ref = sum(q for q in pmf if q <= pmf[a] * (1 + 1e-7))
         assert by_version[version] == pytest.approx(ref, rel=1e-9)
     assert "p = .048" in bundled.values["assoc_versions_sentence"]
@@ -350,12 +418,17 @@ def test_bundled_published_versions_section(bundled):
 def test_bundled_grid_is_reported_per_partition(bundled, bundled_cohort):
     parts = bundled.partitions
     assert len(parts) == 25 and parts["n_points"].sum() == len(bundled.grid) == 1326
-    inh = bundled_cohort.viability[bundled_cohort.viability["drug"] == "lenvatinib"] \
-        .assign(i=lambda t: 100 - t["viability_pct"]).groupby("culture_id")["i"].mean()
+    inh = (
+        bundled_cohort.viability[bundled_cohort.viability["drug"] == "lenvatinib"]
+        .assign(i=lambda t: 100 - t["viability_pct"])
+        .groupby("culture_id")["i"]
+        .mean()
+    )
     fold = bundled_cohort.expression_matrix()["HRAS"]
-    distinct = {(frozenset(inh.index[inh > t]), frozenset(fold.index[fold >= c]))
-                for t, c in zip(bundled.grid["threshold_pct"], bundled.grid["cutoff"],
-                                strict=True)}
+    distinct = {
+        (frozenset(inh.index[inh > t]), frozenset(fold.index[fold >= c]))
+        for t, c in zip(bundled.grid["threshold_pct"], bundled.grid["cutoff"], strict=True)
+    }
     assert len(distinct) == 25
     sentence = bundled.values["assoc_grid_sentence"]
     assert "give only 25 distinct partitions" in sentence
@@ -385,8 +458,10 @@ def test_bundled_screen_exact_mann_whitney_and_tarone(bundled, bundled_cohort):
         a_, n1 = map(int, row.detail.split(" vs ")[0].split("/"))
         b_, n2 = map(int, row.detail.split(" vs ")[1].split("/"))
         m1 = a_ + b_
-        ps = [stats.fisher_exact([[k, m1 - k], [n1 - k, n2 - m1 + k]]).pvalue
-              for k in range(max(0, m1 - n2), min(m1, n1) + 1)]
+        ps = [
+            stats.fisher_exact([[k, m1 - k], [n1 - k, n2 - m1 + k]]).pvalue
+            for k in range(max(0, m1 - n2), min(m1, n1) + 1)
+        ]
         assert row.min_p == pytest.approx(min(ps) if len(ps) > 1 else 1.0, rel=1e-9)
     pmin = screen["min_p"].to_numpy()
     k = next(k for k in range(1, len(screen) + 1) if np.sum(pmin <= 0.1 / k) <= k)
@@ -426,11 +501,15 @@ def test_bundled_class_uncertainty_against_every_class_pattern(bundled, bundled_
     assert v["assoc_unc_p_two"] == pytest.approx(p_two, abs=1e-9)
     assert v["assoc_unc_p_one"] == pytest.approx(p_one, abs=1e-9)
     assert v["assoc_unc_p_obs"] == pytest.approx(p_obs, abs=1e-9)
-    crossing = [c for c in mean.index
-                if abs(mean[c] - 15) < stats.t.ppf(0.975, n[c] - 1) * sd[c] / np.sqrt(n[c])]
+    crossing = [
+        c
+        for c in mean.index
+        if abs(mean[c] - 15) < stats.t.ppf(0.975, n[c] - 1) * sd[c] / np.sqrt(n[c])
+    ]
     n = len(crossing)
     assert v["assoc_unc_sentence"].startswith(
-        f"{n} culture has a 95% t-interval" if n == 1 else f"{n} cultures have a 95% t-interval")
+        f"{n} culture has a 95% t-interval" if n == 1 else f"{n} cultures have a 95% t-interval"
+    )
     assert all("(s)" not in str(x) for x in v.values())  # counted nouns read as English
     assert "reconstructed" in v["assoc_unc_sentence"]
 
@@ -442,10 +521,13 @@ def test_bundled_correlation_permutation_and_words(bundled, bundled_cohort):
     inh = (100 - wells["viability_pct"]).groupby(wells["culture_id"]).mean()
     fold = bundled_cohort.expression_matrix()["HRAS"].loc[inh.index]
     assert sp["r"] == pytest.approx(stats.spearmanr(inh, fold).statistic, rel=1e-12)
-    ref = stats.permutation_test((inh.to_numpy(), np.log2(fold.to_numpy())),
-                                 lambda u, w: stats.spearmanr(u, w).statistic,
-                                 permutation_type="pairings", n_resamples=5_000,
-                                 random_state=0).pvalue
+    ref = stats.permutation_test(
+        (inh.to_numpy(), np.log2(fold.to_numpy())),
+        lambda u, w: stats.spearmanr(u, w).statistic,
+        permutation_type="pairings",
+        n_resamples=5_000,
+        random_state=0,
+    ).pvalue
     assert abs(sp["p, two-sided (permutation)"] - ref) < 0.05
     # the page states the draws and their error, not the random-number seed behind them
     assert sp["Null distribution"].startswith("Monte Carlo: 10,000 random orderings")
@@ -455,8 +537,12 @@ def test_bundled_correlation_permutation_and_words(bundled, bundled_cohort):
     assert "reconstruction's values were drawn only to match" in text
     # words: no reconstructed value presented as a finding
     everything = " ".join(str(x) for x in bundled.values.values())
-    for phrase in ("the signal lives in where the line is drawn", "as the study states",
-                   "one culture decides the headline result", "of those reports false"):
+    for phrase in (
+        "the signal lives in where the line is drawn",
+        "as the study states",
+        "one culture decides the headline result",
+        "of those reports false",
+    ):
         assert phrase not in everything
     assert "in this reconstruction" in bundled.values["assoc_hras_mw_words"]
     assert "agreement is built in" in bundled.values["assoc_clinical_verdict"]

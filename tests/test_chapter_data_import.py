@@ -45,8 +45,10 @@ def _finite_or_text(values: dict) -> None:
 
 def test_bundled_counts_match_the_files(bundled):
     cohort, result = bundled
-    raw = {n: pd.read_csv(Path(cohort.path) / f"{n}.csv")
-           for n in ("cultures", "viability", "expression", "mutations")}
+    raw = {
+        n: pd.read_csv(Path(cohort.path) / f"{n}.csv")
+        for n in ("cultures", "viability", "expression", "mutations")
+    }
     v = result.values
     assert v["n_cultures"] == len(raw["cultures"]) == 11
     assert v["n_measurements"] == len(raw["viability"])
@@ -71,8 +73,7 @@ def test_bundled_counts_match_the_files(bundled):
 def test_bundled_replicate_cv_is_sd_over_mean(bundled):
     cohort, result = bundled
     cvs = []
-    for (_, _, _), group in cohort.viability.groupby(["culture_id", "drug",
-                                                      "concentration_um"]):
+    for (_, _, _), group in cohort.viability.groupby(["culture_id", "drug", "concentration_um"]):
         x = group["viability_pct"].to_numpy()
         cvs.append(100 * np.std(x, ddof=1) / np.mean(x))
     assert result.values["median_cv"] == pytest.approx(np.median(cvs))
@@ -92,8 +93,9 @@ def test_bundled_exercise_values(bundled):
             close.append((cid, drug))
     assert v["di_ex1_n_close"] == len(close)
     assert v["di_ex1_n_all"] == 33
-    assert set(zip(result.near_threshold["culture_id"], result.near_threshold["drug"],
-                   strict=True)) == set(close)
+    assert set(
+        zip(result.near_threshold["culture_id"], result.near_threshold["drug"], strict=True)
+    ) == set(close)
     # exercise 2: HRAS overexpression at 2 and 1.5
     expr = cohort.expression
     hras = expr.loc[expr["gene"] == "HRAS", "fold_change"]
@@ -105,8 +107,7 @@ def test_bundled_exercise_values(bundled):
         p = stats.fisher_exact([[k, 0], [6 - k, 5]]).pvalue
         assert result.fisher_design["two_sided_p"].iloc[k - 1] == pytest.approx(p)
     assert v["di_ex3_p_four"] == pytest.approx(stats.fisher_exact([[4, 0], [2, 5]]).pvalue)
-    needed = next(k for k in range(1, 7)
-                  if stats.fisher_exact([[k, 0], [6 - k, 5]]).pvalue <= 0.05)
+    needed = next(k for k in range(1, 7) if stats.fisher_exact([[k, 0], [6 - k, 5]]).pvalue <= 0.05)
     assert v["di_ex3_needed"] == needed == 5
     per_gene = cohort.mutations.groupby("gene")["culture_id"].nunique()
     assert v["di_ex3_n_mutated"] == len(per_gene)
@@ -176,14 +177,15 @@ def test_other_genes_and_partial_expression(tmp_path):
     assert list(result.log2_fc.columns) == ["GENEA", "GENEB"]
     assert "none of them among the lenvatinib-related" in result.values["di_expression_sentence"]
     n_missing = int(cohort.expression_matrix().isna().to_numpy().sum())
-    assert n_missing > 0 and f"{n_missing} culture and gene pair" in \
-        result.values["di_expression_sentence"]
+    assert (
+        n_missing > 0
+        and f"{n_missing} culture and gene pair" in result.values["di_expression_sentence"]
+    )
     assert result.values["di_ex2_hras_at"] == "not applicable"
     assert "HRAS was not measured" in result.values["di_ex2_gene_sentence"]
     # the candidate gene is added to the heat map when it is not lenvatinib-related
     other = compute(cohort, {"gene": "GENEB"})
-    assert other.values["di_ex2_hras_at"] == int(
-        (cohort.expression_matrix()["GENEB"] >= 2.0).sum())
+    assert other.values["di_ex2_hras_at"] == int((cohort.expression_matrix()["GENEB"] >= 2.0).sum())
     _finite_or_text(result.values)
 
 
@@ -197,8 +199,7 @@ def test_many_genes_heat_map_is_capped(tmp_path):
     assert shown[3:] == [f"G{i:03d}" for i in range(37)]
     assert result.gene_groups["candidate"] == ("G059",)
     assert "(40 of 62)" in result.values["di_expression_sentence"]
-    np.testing.assert_allclose(result.log2_fc["KDR"],
-                               np.log2(cohort.expression_matrix()["KDR"]))
+    np.testing.assert_allclose(result.log2_fc["KDR"], np.log2(cohort.expression_matrix()["KDR"]))
 
 
 def test_dose_series_and_one_drug(tmp_path):
@@ -232,8 +233,11 @@ def test_large_cohort_is_fast(tmp_path):
     assert time.perf_counter() - start < 1.0
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(spec=cohort_specs(max_cultures=40))
 def test_any_cohort_computes(spec):
     with tempfile.TemporaryDirectory() as tmp:
@@ -260,9 +264,11 @@ def test_figures_stay_bounded_for_large_cohorts(tmp_path):
     spec = CohortSpec(n_cultures=150, partial_expression=True, mutation_rate=0.3, seed=11)
     cohort = _cohort(tmp_path, spec)
     result = compute(cohort)
-    for fig in (figs.expression_heatmap(result.log2_fc, result.gene_groups),
-                figs.replicate_spread(cohort.viability),
-                figs.mutation_matrix(result.mutation_grid)):
+    for fig in (
+        figs.expression_heatmap(result.log2_fc, result.gene_groups),
+        figs.replicate_spread(cohort.viability),
+        figs.mutation_matrix(result.mutation_grid),
+    ):
         width, height = fig.get_size_inches()
         assert width <= figs.MAX_WIDTH and height <= figs.MAX_HEIGHT
         assert "150, not labelled one by one" in fig.axes[0].get_xlabel()
@@ -280,8 +286,10 @@ def test_figures_stay_bounded_for_large_cohorts(tmp_path):
 def _fisher_two_sided_by_hand(a: int, n_resp: int, b: int, n_non: int) -> float:
     """Sum of the hypergeometric probabilities no larger than the observed table's."""
     n, high = n_resp + n_non, a + b
-    probs = {k: math.comb(high, k) * math.comb(n - high, n_resp - k) / math.comb(n, n_resp)
-             for k in range(max(0, n_resp - (n - high)), min(high, n_resp) + 1)}
+    probs = {
+        k: math.comb(high, k) * math.comb(n - high, n_resp - k) / math.comb(n, n_resp)
+        for k in range(max(0, n_resp - (n - high)), min(high, n_resp) + 1)
+    }
     return sum(p for p in probs.values() if p <= probs[a] * (1 + 1e-9))
 
 
@@ -294,16 +302,21 @@ def test_both_published_versions_in_chapter_one(bundled):
     assert v["di_ex3_p_five"] == pytest.approx(7 / 462)  # tables with 0 or 5 carriers
     assert v["di_ex3_p_four"] == pytest.approx(_fisher_two_sided_by_hand(4, 6, 0, 5))
     assert v["di_versions_sentence"] == published.versions_sentence()
-    assert "5 of 6 with high HRAS in the conference abstract (2022), 4 of 6 in the journal " \
+    assert (
+        "5 of 6 with high HRAS in the conference abstract (2022), 4 of 6 in the journal "
         "article (2023)" in v["di_versions_diff_sentence"]
-    assert "Only the conference abstract states the 15% response threshold" in \
-        v["di_versions_diff_sentence"]
+    )
+    assert (
+        "Only the conference abstract states the 15% response threshold"
+        in v["di_versions_diff_sentence"]
+    )
     pd.testing.assert_frame_equal(result.versions, published.versions_table())
     written = result.tables["published_versions"]
     assert set(written["version_key"]) == {"conference-2022", "journal-2023"}
     two = written.query("test_key == 'fisher' and sided_key == 'two-sided'")
-    assert two["p_value"].tolist() == pytest.approx([
-        _fisher_two_sided_by_hand(5, 6, 0, 5), _fisher_two_sided_by_hand(4, 6, 0, 5)])
+    assert two["p_value"].tolist() == pytest.approx(
+        [_fisher_two_sided_by_hand(5, 6, 0, 5), _fisher_two_sided_by_hand(4, 6, 0, 5)]
+    )
 
 
 def test_reconstruction_is_named_as_such(bundled, tmp_path):
@@ -331,7 +344,8 @@ def test_the_threshold_is_the_conference_abstracts():
 def test_chapter_words():
     """Issue 15, item 11: what is public, and no reconstructed value presented as the study's."""
     text = (Path(__file__).resolve().parents[1] / "notebooks" / "01_data_import.ipynb").read_text(
-        encoding="utf-8")
+        encoding="utf-8"
+    )
     assert "Only the study's abstract is public" not in text
     assert "the study used 15%" not in text
     assert "open access" in text and "liverani2022asco" in text

@@ -20,8 +20,13 @@ from netcomp.data.cohort import CohortError, load_cohort
 from tests.cohorts import CohortSpec, write_cohort
 from tests.strategies import cohort_specs
 
-LITERATURE_SECTIONS = ("talent_intervals", "talent_percentages", "approved_therapies",
-                       "talent_design", "talent_text_checks")
+LITERATURE_SECTIONS = (
+    "talent_intervals",
+    "talent_percentages",
+    "approved_therapies",
+    "talent_design",
+    "talent_text_checks",
+)
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +78,9 @@ def test_bundled_talent_numbers(bundled):
     z = stats.norm.ppf(0.995)
     k, n = 9, 55
     p = k / n
-    low = (2 * n * p + z * z - 1 - z * math.sqrt(z * z - 2 - 1 / n + 4 * p * (n * (1 - p) + 1))
-           ) / (2 * (n + z * z))
+    low = (2 * n * p + z * z - 1 - z * math.sqrt(z * z - 2 - 1 / n + 4 * p * (n * (1 - p) + 1))) / (
+        2 * (n + z * z)
+    )
     assert v["ex_lit2_low99_gi"] == pytest.approx(100 * low)
     assert v["lit_sunitinib_orr"] == 9.3
     assert result.notices == []
@@ -88,14 +94,19 @@ def test_bundled_talent_numbers(bundled):
     assert sources["surufatinib"] == "Fernandez-Cuesta et al. 2025, review"
     assert sources["everolimus"] == "review of GEP-NEN therapies (Santa Chiara Hospital, Trento)"
     assert list(result.tables["approved_therapies"].columns) == list(
-        lit.approved_therapies(result.trials).columns)  # the results file keeps its columns
+        lit.approved_therapies(result.trials).columns
+    )  # the results file keeps its columns
 
 
 def test_bundled_cultures_beside_talent(bundled):
     cohort, result = bundled
     v = result.values
-    inhibition = 100 - cohort.viability[cohort.viability["drug"] == "lenvatinib"].groupby(
-        "culture_id")["viability_pct"].mean()
+    inhibition = (
+        100
+        - cohort.viability[cohort.viability["drug"] == "lenvatinib"]
+        .groupby("culture_id")["viability_pct"]
+        .mean()
+    )
     k, n = int((inhibition > 15).sum()), len(inhibition)
     assert (k, n) == (6, 11)
     assert (v["lit_vitro_events"], v["lit_vitro_n"]) == (k, n)
@@ -107,11 +118,16 @@ def test_bundled_cultures_beside_talent(bundled):
     assert sentence.startswith("In the reconstruction, 6 of 11 cultures count as responders")
     assert "restates the publication" in sentence and "per-culture measurements" in sentence
     assert f"exact (Clopper-Pearson) 95% CI {low:.1f} to {high:.1f}%" in sentence
-    talent_low, talent_high = (100 * b for b in stats.binomtest(32, 107).proportion_ci(
-        method="wilsoncc"))
-    assert talent_low == pytest.approx(21.6, abs=0.05) and talent_high == pytest.approx(39.6, abs=0.05)
-    assert (f"95% CI {talent_low:.1f} to {talent_high:.1f}%, Wilson with continuity correction, "
-            "as published") in sentence
+    talent_low, talent_high = (
+        100 * b for b in stats.binomtest(32, 107).proportion_ci(method="wilsoncc")
+    )
+    assert talent_low == pytest.approx(21.6, abs=0.05) and talent_high == pytest.approx(
+        39.6, abs=0.05
+    )
+    assert (
+        f"95% CI {talent_low:.1f} to {talent_high:.1f}%, Wilson with continuity correction, "
+        "as published"
+    ) in sentence
     assert result.invitro["method"].tolist() == ["clopper_pearson"] + ["wilson_cc"] * 3
     assert v["ex_lit1_sentence"].startswith("At 25% in the reconstruction")
     assert result.invitro["population"].iloc[0] == "primary cultures (reconstructed cohort)"
@@ -120,7 +136,8 @@ def test_bundled_cultures_beside_talent(bundled):
     k25 = int((inhibition > 25).sum())
     assert v["ex_lit1_events_plus10"] == k25
     assert v["ex_lit1_changed_plus10"] == ", ".join(
-        inhibition.index[(inhibition > 15) & (inhibition <= 25)])
+        inhibition.index[(inhibition > 15) & (inhibition <= 25)]
+    )
     assert v["ex_lit1_ci_low_pct_plus10"] == pytest.approx(_exact_ci(k25, n)[0])
     # exercise 3: Clopper-Pearson is the widest of the four for 6/11
     widths = result.method_table.query("population == 'primary cultures'")
@@ -155,8 +172,9 @@ def test_another_drug_says_so(tmp_path):
     _finite_or_text(other.values)
 
 
-@pytest.mark.parametrize("inhibition, which", [((60.0, 90.0), "responders"),
-                                               ((-20.0, 0.0), "non-responders")])
+@pytest.mark.parametrize(
+    "inhibition, which", [((60.0, 90.0), "responders"), ((-20.0, 0.0), "non-responders")]
+)
 def test_one_class_only(tmp_path, inhibition, which):
     spec = CohortSpec(drugs={"lenvatinib": (10.0,)}, inhibition=inhibition, n_cultures=6)
     result = compute(load_cohort(write_cohort(tmp_path, spec)))
@@ -180,8 +198,9 @@ def test_single_culture(tmp_path):
 
 
 def test_dose_series_uses_the_given_or_default_concentration(tmp_path):
-    spec = CohortSpec(drugs={"lenvatinib": (0.1, 1.0, 10.0)}, n_cultures=20, seed=4,
-                      inhibition=(-10.0, 60.0))
+    spec = CohortSpec(
+        drugs={"lenvatinib": (0.1, 1.0, 10.0)}, n_cultures=20, seed=4, inhibition=(-10.0, 60.0)
+    )
     cohort = load_cohort(write_cohort(tmp_path, spec))
     via = cohort.viability[cohort.viability["drug"] == "lenvatinib"]
     for conc in (None, 1.0):
@@ -212,29 +231,37 @@ def test_user_cohort_is_not_called_a_reconstruction(tmp_path):
 def test_design_and_text_values(bundled):
     _, result = bundled
     v = result.values
+
     # the exact rule at 55 per cohort, by the binomial terms written out
     def tail(r: int, n: int, p: float) -> float:
         return sum(math.comb(n, x) * p**x * (1 - p) ** (n - x) for x in range(r, n + 1))
+
     r = next(r for r in range(56) if tail(r, 55, 0.10) <= 0.05)
     assert (r, v["lit_rule_r"], v["lit_exact_min_n"], v["lit_design_n"]) == (10, 10, 55, 55)
     assert v["lit_rule_size_pct"] == pytest.approx(100 * tail(10, 55, 0.10))
     assert v["lit_rule_power"] == pytest.approx(100 * tail(10, 55, 0.25))
     assert (v["lit_rule_meets_pan"], v["lit_rule_meets_gi"]) == ("yes", "no")
     assert v["lit_rule_p_gi"] == pytest.approx(tail(9, 55, 0.10))
-    assert "9 responses among 55 patients assessed (56 enrolled), one short of the 10" in v[
-        "lit_rule_sentence"]
+    assert (
+        "9 responses among 55 patients assessed (56 enrolled), one short of the 10"
+        in v["lit_rule_sentence"]
+    )
     assert "one-sided" in v["lit_rule_sentence"] and "p = 0.094" in v["lit_rule_sentence"]
     assert v["lit_design_n_verdict"].endswith("exactly the article's number")
     # text checks: 4 discussion figures disagree with the results, enrolment and doses agree
     assert (v["lit_text_checked"], v["lit_text_disagree"]) == (8, 4)
-    assert "panNET median OS: 31 months in the discussion, 32 in the results" in v[
-        "lit_text_discussion_sentence"]
+    assert (
+        "panNET median OS: 31 months in the discussion, 32 in the results"
+        in v["lit_text_discussion_sentence"]
+    )
     assert v["lit_follow_up"] == 23 and v["lit_dose_any_pct"] == 93.7
     assert (v["lit_pct_text_ae"], v["lit_pct_text_ae_mismatch"]) == (3, 3)
     assert "25 of 111 = 22.5% from Table 3" in v["lit_pct_text_ae_sentence"]
     # every interval column of the threshold exercise names its method
     assert [c for c in result.threshold_rows.columns if "CI" in c] == [
-        "exact (Clopper-Pearson) 95% CI low (%)", "exact (Clopper-Pearson) 95% CI high (%)"]
+        "exact (Clopper-Pearson) 95% CI low (%)",
+        "exact (Clopper-Pearson) 95% CI high (%)",
+    ]
     assert set(result.orr_levels["interval"]) == {"Wilson with continuity correction"}
 
 
@@ -246,8 +273,11 @@ def test_large_cohort_is_fast(tmp_path):
     assert time.perf_counter() - start < 1.0
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(spec=cohort_specs(max_cultures=40))
 def test_any_cohort_computes(spec):
     with tempfile.TemporaryDirectory() as tmp:
@@ -268,26 +298,37 @@ def test_any_cohort_computes(spec):
 
 def test_locator_status_sentence():
     assert "not available" in chapter.locator_status(None)
-    check = pd.DataFrame({"n_locators": [2, 3], "locators_found": [2, 3],
-                          "missing_numbers": ["", ""]})
-    assert chapter.locator_status(check) == ("All 5 of 5 locators were found in their source "
-                                             "documents, and every number sits next to its "
-                                             "locator.")
+    check = pd.DataFrame(
+        {"n_locators": [2, 3], "locators_found": [2, 3], "missing_numbers": ["", ""]}
+    )
+    assert chapter.locator_status(check) == (
+        "All 5 of 5 locators were found in their source "
+        "documents, and every number sits next to its "
+        "locator."
+    )
 
 
 # --------------------------------------------------------------------------- the ledger
 
 #: This chapter's claims on TALENT's design, enrolment, doses and text, with their verdicts.
 EXPECTED_STATUS = {
-    "talent-enrolled-total": "reproduced", "talent-enrolled-pannet": "reproduced",
-    "talent-enrolled-ginet": "reproduced", "talent-follow-up": "reported-only",
+    "talent-enrolled-total": "reproduced",
+    "talent-enrolled-pannet": "reproduced",
+    "talent-enrolled-ginet": "reproduced",
+    "talent-follow-up": "reported-only",
     "talent-dose-reduction-or-interruption": "reproduced",
-    "talent-dose-reduction": "reported-only", "talent-dose-interruption": "reported-only",
-    "talent-design-n": "reproduced", "talent-design-power": "reproduced",
-    "talent-design-pannet-rule": "reproduced", "talent-design-ginet-rule": "differs",
-    "talent-text-ae34-hypertension": "differs", "talent-text-ae34-asthenia": "differs",
-    "talent-text-ae34-diarrhea": "differs", "talent-discussion-pfs-pannet": "differs",
-    "talent-discussion-os-pannet": "differs", "talent-discussion-pfs-28-pannet": "differs",
+    "talent-dose-reduction": "reported-only",
+    "talent-dose-interruption": "reported-only",
+    "talent-design-n": "reproduced",
+    "talent-design-power": "reproduced",
+    "talent-design-pannet-rule": "reproduced",
+    "talent-design-ginet-rule": "differs",
+    "talent-text-ae34-hypertension": "differs",
+    "talent-text-ae34-asthenia": "differs",
+    "talent-text-ae34-diarrhea": "differs",
+    "talent-discussion-pfs-pannet": "differs",
+    "talent-discussion-os-pannet": "differs",
+    "talent-discussion-pfs-28-pannet": "differs",
     "talent-discussion-pfs-37-ginet": "differs",
 }
 
@@ -301,7 +342,9 @@ def test_ledger_claims_of_the_chapter(bundled, tmp_path):
         write_results(result.tables[name], tmp_path, f"{name}.csv")
     claims = [c for c in load_claims() if c["id"] in EXPECTED_STATUS]
     assert len(claims) == len(EXPECTED_STATUS)
-    ledger = evaluate_claims(tmp_path, reconstructed_cohort=True, claims=claims).set_index("claim_id")
+    ledger = evaluate_claims(tmp_path, reconstructed_cohort=True, claims=claims).set_index(
+        "claim_id"
+    )
     assert ledger["status"].to_dict() == EXPECTED_STATUS
     # the rule's threshold in the claims file is the one recomputed (10 of 55)
     by_id = {c["id"]: c for c in claims}
@@ -311,11 +354,15 @@ def test_ledger_claims_of_the_chapter(bundled, tmp_path):
     assert ledger.loc["talent-design-power", "computed"] == f"{result.values['lit_rule_power']:.4g}"
     # the notes' numbers are the computed ones
     assert f"p = {result.values['lit_rule_p_gi']:.2g}" in by_id["talent-design-ginet-rule"]["note"]
-    assert f"p = {result.values['lit_rule_p_pan']:.2g}" in by_id["talent-design-pannet-rule"]["note"]
+    assert (
+        f"p = {result.values['lit_rule_p_pan']:.2g}" in by_id["talent-design-pannet-rule"]["note"]
+    )
     assert "104 of 111" in by_id["talent-dose-reduction-or-interruption"]["note"]
-    for cid, words in (("talent-text-ae34-hypertension", "25 of 111 (22.5%)"),
-                       ("talent-text-ae34-asthenia", "12 of 111 (10.8%)"),
-                       ("talent-text-ae34-diarrhea", "12 of 111 (10.8%)")):
+    for cid, words in (
+        ("talent-text-ae34-hypertension", "25 of 111 (22.5%)"),
+        ("talent-text-ae34-asthenia", "12 of 111 (10.8%)"),
+        ("talent-text-ae34-diarrhea", "12 of 111 (10.8%)"),
+    ):
         assert words in by_id[cid]["note"]
     # every locator is verbatim in the source document (after collapsing white space)
     if lit.SEEDS_DIR.is_dir():

@@ -70,9 +70,11 @@ def test_bundled_classes_match_a_plain_loop(bundled):
     assert v["resp_non_responders"] == ", ".join(non)
     assert v["resp_n_cultures"] == 11
     assert v["resp_median_drug"] == pytest.approx(statistics.median(means.values()))
-    assert v["resp_conc_note"] == ("10 µM, the only concentration tested in the reconstruction "
-                                   "(a reconstructed value: the study's abstracts give no "
-                                   "concentration)")
+    assert v["resp_conc_note"] == (
+        "10 µM, the only concentration tested in the reconstruction "
+        "(a reconstructed value: the study's abstracts give no "
+        "concentration)"
+    )
     assert bundled.reconstruction  # the bundled data: its counts are built in, not found
     assert "the study reported with the same rule, by construction" in v["resp_study_note"]
     assert "in line with the study" not in v["resp_median_verdict"]
@@ -96,7 +98,8 @@ def test_bundled_replicate_ttests_match_scipy(bundled):
     assert bundled.values["resp_n_resp_significant"] == n_sig[True]
     assert bundled.values["resp_n_nonresp_significant"] == n_sig[False]
     assert bundled.values["resp_significance_sentence"].startswith(
-        f"At α = 0.05, {n_sig[True]} of the 6 responders and {n_sig[False]} of the 5")
+        f"At α = 0.05, {n_sig[True]} of the 6 responders and {n_sig[False]} of the 5"
+    )
 
 
 def test_bundled_comparison_matches_scipy_wilcoxon(bundled):
@@ -111,15 +114,17 @@ def test_bundled_comparison_matches_scipy_wilcoxon(bundled):
         # exact permutation p: every one of the 2^11 sign patterns, mid-ranks for ties
         nz = d[d != 0]
         ranks = stats.rankdata(np.abs(nz))
-        signs = (np.arange(2 ** nz.size)[:, None] >> np.arange(nz.size)) & 1
+        signs = (np.arange(2**nz.size)[:, None] >> np.arange(nz.size)) & 1
         t_all = signs @ ranks
         t_obs, centre = ranks[nz > 0].sum(), ranks.sum() / 2
         ref = float(np.mean(np.abs(t_all - centre) >= abs(t_obs - centre) - 1e-9))
         assert rows.loc[comp, "p_value"] == pytest.approx(ref, rel=1e-12)
         assert rows.loc[comp, "p_method"] == "exact"
         assert rows.loc[comp, "median_comparator_pct"] == pytest.approx(np.median(y))
-        assert f"{comp} (median {np.median(y):.1f}%; Wilcoxon exact permutation p = {ref:.3f}" \
+        assert (
+            f"{comp} (median {np.median(y):.1f}%; Wilcoxon exact permutation p = {ref:.3f}"
             in bundled.values["resp_comparison"]
+        )
     # the value: with tied differences, 0.594 (scipy's no-ties "exact" gives 0.638)
     assert rows.loc["everolimus", "p_value"] == pytest.approx(0.59375)
     assert bool(rows.loc["everolimus", "tied_differences"])
@@ -156,7 +161,8 @@ def test_bundled_threshold_scan_matches_brute_force(bundled):
     assert sorted(bundled.flips["culture_id"]) == near
     assert bundled.values["resp_n_flips"] == len(near)
     assert bundled.values["resp_flips_phrase"] == (
-        "1 culture" if len(near) == 1 else f"{len(near)} cultures")
+        "1 culture" if len(near) == 1 else f"{len(near)} cultures"
+    )
 
 
 def test_bundled_notices_and_exercises(bundled):
@@ -177,7 +183,8 @@ def test_bundled_notices_and_exercises(bundled):
     assert "small_intestine" in set(bundled.by_site["site"])  # the data keeps its values
     assert all("(s)" not in str(x) for x in bundled.values.values())
     assert bundled.values["resp_ex3_only_sentence"].startswith(
-        "2 cultures respond to lenvatinib but to none of the comparators: NET01")
+        "2 cultures respond to lenvatinib but to none of the comparators: NET01"
+    )
     _values_are_finite_or_text(bundled)
 
 
@@ -191,8 +198,13 @@ def test_notices_are_written(bundled, tmp_path):
 
 
 def test_dose_series_classes_follow_the_default_rule(tmp_path):
-    cohort = _cohort(tmp_path, n_cultures=8, drugs={"lenvatinib": DOSES, "everolimus": (1.0,)},
-                     replicates=2, seed=3)
+    cohort = _cohort(
+        tmp_path,
+        n_cultures=8,
+        drugs={"lenvatinib": DOSES, "everolimus": (1.0,)},
+        replicates=2,
+        seed=3,
+    )
     res = ch.compute(cohort)
     assert res.concentration_um == 30.0 and res.choice.rule == "common"
     assert res.concentration_um == r.default_concentration(cohort.viability, "lenvatinib")
@@ -225,8 +237,9 @@ def test_dose_series_classes_follow_the_default_rule(tmp_path):
 def test_area_under_curve_matches_trapezoid_and_fit_summary():
     c = np.repeat([0.1, 1.0, 10.0, 100.0], 2)
     y = np.array([100, 98, 80, 84, 40, 44, 10, 12], dtype=float)
-    frame = pd.DataFrame({"culture_id": "A", "drug": "d", "concentration_um": c,
-                          "viability_pct": y})
+    frame = pd.DataFrame(
+        {"culture_id": "A", "drug": "d", "concentration_um": c, "viability_pct": y}
+    )
     auc = dr.area_under_curve(frame).iloc[0]
     means = np.array([99.0, 82.0, 42.0, 11.0])
     logs = np.log10([0.1, 1.0, 10.0, 100.0])
@@ -255,14 +268,20 @@ def test_jacobian_matches_finite_differences():
 def test_no_concentration_common_to_all_cultures_falls_back(tmp_path):
     folder = write_cohort(tmp_path / "c", CohortSpec(n_cultures=5, drugs={"lenvatinib": (1.0,)}))
     rows = []
-    plan = {"C001": (1.0, 10.0), "C002": (1.0, 3.0), "C003": (3.0, 10.0), "C004": (10.0,),
-            "C005": (1.0, 10.0)}
+    plan = {
+        "C001": (1.0, 10.0),
+        "C002": (1.0, 3.0),
+        "C003": (3.0, 10.0),
+        "C004": (10.0,),
+        "C005": (1.0, 10.0),
+    }
     for cid, concs in plan.items():
         for conc in concs:
             for rep in (1, 2):
                 rows.append((cid, "lenvatinib", conc, rep, 70.0 + 3 * rep))
-    pd.DataFrame(rows, columns=list(r.VIABILITY_COLUMNS)).to_csv(folder / "viability.csv",
-                                                                 index=False)
+    pd.DataFrame(rows, columns=list(r.VIABILITY_COLUMNS)).to_csv(
+        folder / "viability.csv", index=False
+    )
     res = ch.compute(load_cohort(folder))
     # 10 µM: four cultures (1 µM has three, 3 µM two)
     assert res.choice.rule == "most" and res.concentration_um == 10.0
@@ -322,8 +341,15 @@ def test_single_culture_single_well(tmp_path):
 
 @pytest.mark.parametrize("inhibition", [(60.0, 90.0), (-50.0, 0.0)])
 def test_one_class_only(tmp_path, inhibition):
-    res = ch.compute(_cohort(tmp_path, inhibition=inhibition, mutation_rate=0.0,
-                             partial_expression=True, genes=("KDR",)))
+    res = ch.compute(
+        _cohort(
+            tmp_path,
+            inhibition=inhibition,
+            mutation_rate=0.0,
+            partial_expression=True,
+            genes=("KDR",),
+        )
+    )
     n = res.values["resp_n_cultures"]
     assert {res.values["resp_n_responders"], res.values["resp_n_non_responders"]} == {0, n}
     assert "none" in (res.values["resp_responders"], res.values["resp_non_responders"])
@@ -331,8 +357,13 @@ def test_one_class_only(tmp_path, inhibition):
 
 
 def test_other_drug_with_missing_cultures(tmp_path):
-    cohort = _cohort(tmp_path, n_cultures=20, missing_fraction=0.3, seed=5,
-                     drugs={"lenvatinib": (10.0,), "everolimus": (0.1, 1.0)})
+    cohort = _cohort(
+        tmp_path,
+        n_cultures=20,
+        missing_fraction=0.3,
+        seed=5,
+        drugs={"lenvatinib": (10.0,), "everolimus": (0.1, 1.0)},
+    )
     res = ch.compute(cohort, {"drug": "everolimus"})
     have = set(cohort.viability.loc[cohort.viability["drug"] == "everolimus", "culture_id"])
     assert set(res.classes.index) == have and len(have) < 20
@@ -360,9 +391,15 @@ def test_large_cohort_uses_the_normal_approximation_and_is_fast(tmp_path):
 # --------------------------------------------------------------------------- property
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                 HealthCheck.filter_too_much])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
+)
 @given(spec=cohort_specs(max_cultures=15))
 def test_compute_never_raises_on_any_valid_cohort(spec):
     with tempfile.TemporaryDirectory() as tmp:
@@ -372,8 +409,11 @@ def test_compute_never_raises_on_any_valid_cohort(spec):
             assume(False)
         res = ch.compute(cohort)
     _values_are_finite_or_text(res)
-    assert res.values["resp_n_responders"] + res.values["resp_n_non_responders"] \
-        == len(res.classes) > 0
+    assert (
+        res.values["resp_n_responders"] + res.values["resp_n_non_responders"]
+        == len(res.classes)
+        > 0
+    )
     assert set(res.results["drug"]) == set(cohort.drugs)
     for notice in res.notices:
         assert notice.reason and notice.remedy

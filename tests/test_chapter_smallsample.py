@@ -30,8 +30,14 @@ NOTEBOOK = ROOT / "notebooks" / "05_small_cohorts.ipynb"
 GLUE = re.compile(r"\{glue(?::\w+)?\}`([^`:]+)(?::([^`]*))?`")
 #: Small simulations keep these tests fast; the exact values do not depend on them.
 FAST = {"n_simulations": 200}
-SECTIONS = (chapter.TABLE, chapter.EXACT, chapter.PVALUE, chapter.MULTIPLE, chapter.POWER,
-            chapter.EFFECT)
+SECTIONS = (
+    chapter.TABLE,
+    chapter.EXACT,
+    chapter.PVALUE,
+    chapter.MULTIPLE,
+    chapter.POWER,
+    chapter.EFFECT,
+)
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +68,11 @@ def _glue_refs() -> list[tuple[str, str]]:
     nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
     text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     # table and figure labels ("Table 6.4") are glued by the notebook as it shows them
-    return [(m.group(1), m.group(2) or "") for m in GLUE.finditer(text)
-            if not m.group(1).startswith(("table_", "fig_"))]
+    return [
+        (m.group(1), m.group(2) or "")
+        for m in GLUE.finditer(text)
+        if not m.group(1).startswith(("table_", "fig_"))
+    ]
 
 
 def _assert_renders(res: chapter.SmallSampleChapter) -> None:
@@ -86,13 +95,19 @@ def _cohort(tmp: Path, spec: CohortSpec):
 
 def test_bundled_table_from_the_raw_files(result):
     via = pd.read_csv(ROOT / "data" / "cohort" / "viability.csv")
-    inhibition = 100 - via[via["drug"] == "lenvatinib"].groupby("culture_id")["viability_pct"].mean()
+    inhibition = (
+        100 - via[via["drug"] == "lenvatinib"].groupby("culture_id")["viability_pct"].mean()
+    )
     expr = pd.read_csv(ROOT / "data" / "cohort" / "expression.csv")
     fold = expr[expr["gene"] == "HRAS"].set_index("culture_id")["fold_change"]
     responder = inhibition > 15
     over = fold.reindex(inhibition.index) >= 2
-    want = (int((over & responder).sum()), int(responder.sum()), int((over & ~responder).sum()),
-            int((~responder).sum()))
+    want = (
+        int((over & responder).sum()),
+        int(responder.sum()),
+        int((over & ~responder).sum()),
+        int((~responder).sum()),
+    )
     c = result.counts
     assert (c.x1, c.n1, c.x2, c.n2) == want == (4, 6, 0, 5)  # the published counts
     assert result.notices == []
@@ -109,7 +124,8 @@ def test_bundled_tests_match_scipy(result):
     v, table = result.values, [[4, 0], [2, 5]]
     assert v["sc_p_fisher"] == pytest.approx(stats.fisher_exact(table).pvalue, rel=1e-12)
     assert v["sc_p_fisher_one"] == pytest.approx(
-        stats.fisher_exact(table, alternative="greater").pvalue, rel=1e-12)
+        stats.fisher_exact(table, alternative="greater").pvalue, rel=1e-12
+    )
     chi, p_chi, _, expected = stats.chi2_contingency(table, correction=False)
     assert v["sc_p_chi"] == pytest.approx(p_chi, rel=1e-10)
     assert v["sc_p_yates"] == pytest.approx(stats.chi2_contingency(table)[1], rel=1e-10)
@@ -121,7 +137,8 @@ def test_bundled_tests_match_scipy(result):
     # the p-value section repeats the study under the planning effect (0.667 vs 0.1)
     assert v["sc_pow_two"] == pytest.approx(100 * _brute_power(6, 5, 0.667, 0.1), rel=1e-10)
     assert v["sc_pow_one"] == pytest.approx(
-        100 * _brute_power(6, 5, 0.667, 0.1, alternative="greater"), rel=1e-10)
+        100 * _brute_power(6, 5, 0.667, 0.1, alternative="greater"), rel=1e-10
+    )
     assert f"p = {v['sc_p_fisher']:.3f} two-sided" in v["sc_exact_p_sentence"]
     assert f"p = {v['sc_p_fisher_one']:.3f} one-sided" in v["sc_exact_p_sentence"]
     assert "chi-square, two-sided by construction" in v["sc_exact_p_sentence"]
@@ -129,9 +146,13 @@ def test_bundled_tests_match_scipy(result):
 
 def test_bundled_sample_sizes_match_brute_force(result):
     """First total size (responder-balanced: 6 + 5 for 11) with power >= 80%, by scipy loops."""
+
     def first_n(r1, r2, alternative):
-        return next(n for n in range(2, 121)
-                    if _brute_power((n + 1) // 2, n // 2, r1, r2, 0.05, alternative) >= 0.8)
+        return next(
+            n
+            for n in range(2, 121)
+            if _brute_power((n + 1) // 2, n // 2, r1, r2, 0.05, alternative) >= 0.8
+        )
 
     v = result.values
     assert v["sc_n_plan_two"] == str(first_n(0.667, 0.1, "two-sided")) == "25"
@@ -150,8 +171,10 @@ def test_one_statement_in_both_chapters(result, bundled):
     ch3 = association.compute(bundled, {"n_simulations": 100}, exercises=False)
     assert ch3.values["assoc_pow_sentence"] == result.values["sc_power_statement"]
     assert ch3.values["assoc_pow_assumptions"] == result.values["sc_assumptions_sentence"]
-    pd.testing.assert_frame_equal(ch3.plan.sizes, result.plan.sizes[
-        result.plan.sizes["scenario"] != ss.FACE_VALUE].reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        ch3.plan.sizes,
+        result.plan.sizes[result.plan.sizes["scenario"] != ss.FACE_VALUE].reset_index(drop=True),
+    )
     # the p-value section's power is the power of the cohort's design in that statement
     assert result.values["sc_pow_two"] == pytest.approx(100 * ch3.plan.cohort_power["two-sided"])
     assert "responder-balanced" in result.values["sc_assumptions_sentence"]
@@ -181,8 +204,11 @@ def test_bundled_multiple_testing_and_panel(result, bundled):
     mutated = bundled.mutations["gene"].nunique()
     assert v["sc_n_mutated"] == mutated
     # fewest carriers some split of which reaches p <= 0.05 (scipy, every split)
-    need = next(k for k in range(12) if any(
-        _fisher(a, 6, k - a, 5) <= 0.05 for a in range(max(0, k - 5), min(k, 6) + 1)))
+    need = next(
+        k
+        for k in range(12)
+        if any(_fisher(a, 6, k - a, 5) <= 0.05 for a in range(max(0, k - 5), min(k, 6) + 1))
+    )
     assert v["sc_min_carriers"] == need
     carriers = bundled.mutations.groupby("gene")["culture_id"].nunique()
     assert v["sc_n_testable"] == int((carriers >= need).sum())
@@ -268,8 +294,10 @@ def test_observed_rates_of_zero_or_one(bundled, cutoff, rate):
 
 
 def test_no_effect_and_small_search_report_not_reached(bundled):
-    res = chapter.compute(bundled, FAST | {"power_rate_responders": 0.3,
-                                           "power_rate_nonresponders": 0.3, "power_max_n": 8})
+    res = chapter.compute(
+        bundled,
+        FAST | {"power_rate_responders": 0.3, "power_rate_nonresponders": 0.3, "power_max_n": 8},
+    )
     v = res.values
     assert v["sc_n_plan_two"] == v["sc_n_cau_two"] == "more than 8"
     assert v["sc_pow_two"] == pytest.approx(100 * _brute_power(6, 5, 0.3, 0.3))  # a size
@@ -287,8 +315,14 @@ def test_single_culture(tmp_path):
 
 
 def test_one_drug_no_mutations_partial_expression(tmp_path):
-    spec = CohortSpec(n_cultures=16, drugs={"lenvatinib": (10.0,)}, mutation_rate=0.0,
-                      partial_expression=True, inhibition=(0.0, 40.0), seed=3)
+    spec = CohortSpec(
+        n_cultures=16,
+        drugs={"lenvatinib": (10.0,)},
+        mutation_rate=0.0,
+        partial_expression=True,
+        inhibition=(0.0, 40.0),
+        seed=3,
+    )
     cohort = _cohort(tmp_path / "c", spec)
     assert cohort.mutations.empty
     res = chapter.compute(cohort, FAST)
@@ -321,8 +355,10 @@ def test_dose_series_uses_the_shared_top_concentration(tmp_path):
 
 
 def test_large_margins_show_a_window(tmp_path):
-    res = chapter.compute(_cohort(tmp_path / "c", CohortSpec(n_cultures=200, hras_effect=2.0)),
-                          FAST | {"power_max_n": 20})
+    res = chapter.compute(
+        _cohort(tmp_path / "c", CohortSpec(n_cultures=200, hras_effect=2.0)),
+        FAST | {"power_max_n": 20},
+    )
     assert len(res.margins) > 15 and len(res.tables["margins"]) == 15
     assert res.tables["margins"]["observed"].sum() == 1
     assert "the 15 nearest the observed one" in res.values["sc_tables_sentence"]
@@ -356,7 +392,8 @@ def test_compute_never_raises(spec):
     else:
         assert res.counts.n1 >= 1 and res.counts.n2 >= 1
         assert res.values["sc_p_fisher"] == pytest.approx(
-            _fisher(res.counts.x1, res.counts.n1, res.counts.x2, res.counts.n2), rel=1e-9)
+            _fisher(res.counts.x1, res.counts.n1, res.counts.x2, res.counts.n2), rel=1e-9
+        )
 
 
 def test_fisher_grid_speed_path_matches_association_on_a_big_grid():
@@ -365,5 +402,6 @@ def test_fisher_grid_speed_path_matches_association_on_a_big_grid():
     x1, x2 = np.meshgrid(np.arange(41), np.arange(31), indexing="ij")
     for alternative in ("two-sided", "greater"):
         want = fisher_exact_2x2(x1, x2, 40 - x1, 30 - x2, alternative)[1]
-        np.testing.assert_allclose(ss.fisher_grid(40, 30, alternative), want, rtol=1e-9,
-                                   atol=1e-300)
+        np.testing.assert_allclose(
+            ss.fisher_grid(40, 30, alternative), want, rtol=1e-9, atol=1e-300
+        )

@@ -20,8 +20,14 @@ from netcomp.book.build import BuildError, build
 from netcomp.cli import main
 from tests.cohorts import CohortSpec, write_cohort
 
-CHAPTERS = ("01_data_import", "02_response_classification", "03_biomarker_association",
-            "04_literature_context", "05_small_cohorts", "06_replication")
+CHAPTERS = (
+    "01_data_import",
+    "02_response_classification",
+    "03_biomarker_association",
+    "04_literature_context",
+    "05_small_cohorts",
+    "06_replication",
+)
 
 
 def _digests(folder: Path) -> dict[str, str]:
@@ -54,8 +60,9 @@ def _build_ok(data: Path, out: Path, params: Path | None = None) -> list[str]:
 @pytest.mark.build
 def test_one_drug_header_only_mutations_and_sex_codings(tmp_path: Path):
     """Only lenvatinib (so no comparator), no detected mutation, sex as M/F/Male/female."""
-    spec = CohortSpec(n_cultures=9, drugs={"lenvatinib": (10.0,)}, mutation_rate=0.0,
-                      with_optional=True, seed=3)
+    spec = CohortSpec(
+        n_cultures=9, drugs={"lenvatinib": (10.0,)}, mutation_rate=0.0, with_optional=True, seed=3
+    )
     data = write_cohort(tmp_path / "one drug", spec)
     assert (data / "mutations.csv").read_text().strip() == "culture_id,gene,variant,vaf"
     out = tmp_path / "book"
@@ -71,15 +78,21 @@ def test_one_drug_header_only_mutations_and_sex_codings(tmp_path: Path):
 def test_dose_series_where_every_culture_responds(tmp_path: Path):
     """Several drugs as dose series; at the highest common concentration every culture is a
     responder, so one class is empty: the association sections say so, the book builds."""
-    spec = CohortSpec(n_cultures=8,
-                      drugs={"lenvatinib": (0.1, 0.3, 1.0, 3.0, 10.0, 30.0),
-                             "sunitinib": (0.5, 1.5, 5.0, 15.0)},
-                      inhibition=(40.0, 95.0), replicates=2, seed=5)
+    spec = CohortSpec(
+        n_cultures=8,
+        drugs={"lenvatinib": (0.1, 0.3, 1.0, 3.0, 10.0, 30.0), "sunitinib": (0.5, 1.5, 5.0, 15.0)},
+        inhibition=(40.0, 95.0),
+        replicates=2,
+        seed=5,
+    )
     data = write_cohort(tmp_path / "dose", spec)
     out = tmp_path / "book"
     notices = " ".join(str(n) for n in _build_ok(data, out))
-    assert "non-responder" in notices.lower() or "empty" in notices.lower() \
+    assert (
+        "non-responder" in notices.lower()
+        or "empty" in notices.lower()
         or "class" in notices.lower()
+    )
     fits = (out / "html" / "notebooks" / "02_response_classification.html").read_text()
     assert "IC50" in fits
     assert "Not applicable to this cohort" in _page_text(out, "03_biomarker_association")
@@ -91,10 +104,14 @@ def test_dose_series_where_every_culture_responds(tmp_path: Path):
 @pytest.mark.build
 def test_no_mutations_partial_expression_no_hras(tmp_path: Path):
     """Genes other than HRAS, some unmeasured; no detected mutations; a third drug."""
-    spec = CohortSpec(n_cultures=14, drugs={"lenvatinib": (10.0,), "everolimus": (1.0,),
-                                            "cabozantinib": (5.0,)},
-                      genes=("KDR", "FGFR1", "RET"), partial_expression=True,
-                      mutation_rate=0.0, seed=11)
+    spec = CohortSpec(
+        n_cultures=14,
+        drugs={"lenvatinib": (10.0,), "everolimus": (1.0,), "cabozantinib": (5.0,)},
+        genes=("KDR", "FGFR1", "RET"),
+        partial_expression=True,
+        mutation_rate=0.0,
+        seed=11,
+    )
     data = write_cohort(tmp_path / "no hras", spec)
     out = tmp_path / "book"
     notices = " ".join(str(n) for n in _build_ok(data, out))

@@ -43,6 +43,7 @@ def _column_schema(col: Column) -> pa.Column:
         return pa.Check(lambda s, check=check: (s == "") | check(s), name=check.__name__)
 
     if col.kind in ("number", "integer"):
+
         def parses(s: pd.Series) -> pd.Series:
             return s.map(_number_ok)
 
@@ -50,7 +51,7 @@ def _column_schema(col: Column) -> pa.Column:
             ok = s.map(_number_ok)
             x = s.where(ok, "nan").astype(float)
             if col.kind == "integer":
-                ok &= (x % 1 == 0)
+                ok &= x % 1 == 0
             if col.minimum is not None:
                 ok &= (x >= col.minimum) if col.min_inclusive else (x > col.minimum)
             if col.maximum is not None:
@@ -59,16 +60,22 @@ def _column_schema(col: Column) -> pa.Column:
 
         checks += [filled(parses), filled(in_range)]
     elif col.name == "sex":
+
         def known_sex(s: pd.Series) -> pd.Series:
             return s.str.lower().isin(list(contract.SEX_ALIASES))
+
         checks.append(filled(known_sex))
     elif col.allowed:
+
         def allowed(s: pd.Series) -> pd.Series:
             return s.isin(list(col.allowed))
+
         checks.append(filled(allowed))
     elif col.pattern:
+
         def pattern(s: pd.Series) -> pd.Series:
             return s.str.fullmatch(col.pattern).astype(bool)
+
         checks.append(filled(pattern))
     return pa.Column(str, checks=checks, required=col.required)
 
@@ -89,16 +96,49 @@ def netcomp_rejects(spec: TableSpec, frame: pd.DataFrame) -> set[tuple[int, str]
     report = validate.ValidationReport(source="oracle")
     raw = validate.RawTable(spec.filename, frame.copy(), header_line=1)
     validate._check_table(raw, spec, report, allow_identifiers=False)
-    return {(int(p.line), str(p.column)) for p in report.problems
-            if p.line is not None and p.line > 1 and p.column is not None
-            and not p.message.startswith("duplicate row")}
+    return {
+        (int(p.line), str(p.column))
+        for p in report.problems
+        if p.line is not None
+        and p.line > 1
+        and p.column is not None
+        and not p.message.startswith("duplicate row")
+    }
 
 
 # ---------------------------------------------------------------------- generated cell values
 
-SLIPS = ("", "NA", "n/a", "-", "inf", "-Infinity", "nan", "1,5", "2,500", "12 %", "5%",
-         "1e3", "-0", "+7", ".5", "5.", "0", "100", "101", "-1", "abc", "G 2", "g2", "Yes",
-         "1.0", "2.5e-1", "1e400", "0x10", "١٢")
+SLIPS = (
+    "",
+    "NA",
+    "n/a",
+    "-",
+    "inf",
+    "-Infinity",
+    "nan",
+    "1,5",
+    "2,500",
+    "12 %",
+    "5%",
+    "1e3",
+    "-0",
+    "+7",
+    ".5",
+    "5.",
+    "0",
+    "100",
+    "101",
+    "-1",
+    "abc",
+    "G 2",
+    "g2",
+    "Yes",
+    "1.0",
+    "2.5e-1",
+    "1e400",
+    "0x10",
+    "١٢",
+)
 
 
 def _numbers() -> st.SearchStrategy[str]:
@@ -117,10 +157,12 @@ def _cell(col: Column) -> st.SearchStrategy[str]:
         if col.name == "sex":
             options += list(contract.SEX_ALIASES) + ["M", "F", "x"]
         return st.one_of(st.sampled_from(options), st.sampled_from(SLIPS))
-    examples = {"culture_id": ["NET01", "net-2", "A.b_3", "-x", "two words", "é1", "N" * 41],
-                "drug": ["lenvatinib", "Lenvatinib", "drug-2", "2drug", "su_11248"],
-                "gene": ["HRAS", "hras", "C1orf112", "MEN-1", "1ABC", "KRAS "],
-                "variant": ["p.G12V", "p.R98*", "G12V", "p.E746_A750del", "c.35G>T"]}
+    examples = {
+        "culture_id": ["NET01", "net-2", "A.b_3", "-x", "two words", "é1", "N" * 41],
+        "drug": ["lenvatinib", "Lenvatinib", "drug-2", "2drug", "su_11248"],
+        "gene": ["HRAS", "hras", "C1orf112", "MEN-1", "1ABC", "KRAS "],
+        "variant": ["p.G12V", "p.R98*", "G12V", "p.E746_A750del", "c.35G>T"],
+    }
     return st.one_of(st.sampled_from(examples.get(col.name, ["x"])), st.sampled_from(SLIPS))
 
 
@@ -140,12 +182,21 @@ def test_the_validator_and_pandera_reject_the_same_cells(case):
     assert netcomp_rejects(spec, frame) == pandera_rejects(spec, frame)
 
 
-@pytest.mark.parametrize(("value", "bad"), [("5", False), ("1,5", True), ("inf", True),
-                                            ("", True), ("101", True), ("NA", True)])
+@pytest.mark.parametrize(
+    ("value", "bad"),
+    [("5", False), ("1,5", True), ("inf", True), ("", True), ("101", True), ("NA", True)],
+)
 def test_the_oracle_itself_judges_ki67(value: str, bad: bool):
     """The pandera schema is right on hand-picked Ki67 cells (0-100, required)."""
-    row = {"culture_id": "NET01", "site": "pancreas", "grade": "G1", "ki67_pct": value,
-           "syndromic": "no", "sex": "", "age_years": ""}
+    row = {
+        "culture_id": "NET01",
+        "site": "pancreas",
+        "grade": "G1",
+        "ki67_pct": value,
+        "syndromic": "no",
+        "sex": "",
+        "age_years": "",
+    }
     frame = pd.DataFrame([row], index=[2])
     assert ((2, "ki67_pct") in pandera_rejects(contract.CULTURES, frame)) is bad
     assert ((2, "ki67_pct") in netcomp_rejects(contract.CULTURES, frame)) is bad

@@ -17,13 +17,15 @@ def _cells(html: str) -> list[list[str]]:
 
 
 def test_booleans_read_yes_and_no_and_infinities_as_the_symbol():
-    frame = pd.DataFrame({
-        "test": ["Fisher", "chi-square", "Barnard"],
-        "statistic": [math.inf, 5.2381, -math.inf],
-        "p": [0.0606, 0.0221, np.nan],
-        "rounds to .048": [False, True, np.bool_(False)],
-        "mixed": [True, "a class is empty", None],
-    })
+    frame = pd.DataFrame(
+        {
+            "test": ["Fisher", "chi-square", "Barnard"],
+            "statistic": [math.inf, 5.2381, -math.inf],
+            "p": [0.0606, 0.0221, np.nan],
+            "rounds to .048": [False, True, np.bool_(False)],
+            "mixed": [True, "a class is empty", None],
+        }
+    )
     rows = _cells(show_table(frame, {"statistic": "{:.4f}", "p": "{:.4f}"}).to_html())
     assert rows == [
         ["Fisher", "∞", "0.0606", "no", "yes"],
@@ -53,10 +55,11 @@ def test_parameter_values_on_the_about_and_front_pages_read_without_python():
     assert parameter_text(None) == "not set (chosen from the data)"
     assert parameter_text(["everolimus", "sunitinib"]) == "everolimus, sunitinib"
     assert parameter_text(15.0) == "15.0" and parameter_text(2000) == "2000"
-    values = {"drug": "lenvatinib", "comparators": None, "concentration_um": None,
-              "alpha": 0.05}
-    for page in (_build_info_markdown(Path("cohort"), values, {}, True),
-                 _about_markdown(Path("cohort"), values, {}, {}, set())):
+    values = {"drug": "lenvatinib", "comparators": None, "concentration_um": None, "alpha": 0.05}
+    for page in (
+        _build_info_markdown(Path("cohort"), values, {}, True),
+        _about_markdown(Path("cohort"), values, {}, {}, set()),
+    ):
         # md_escape puts a backslash before Markdown punctuation; the page shows it without
         rows = [line.replace("\\", "") for line in page.splitlines() if line.startswith("| ")]
         assert "| `drug` | lenvatinib |" in rows  # a parameter's name in code font
@@ -87,6 +90,7 @@ def test_result_table_cells_have_room():
     from pathlib import Path
 
     css = (Path(__file__).resolve().parents[1] / "book" / "_static" / "netcomp.css").read_text(
-        encoding="utf-8")
+        encoding="utf-8"
+    )
     rule = re.search(r"\.cell_output \.output\.text_html table td\s*\{([^}]*)\}", css)
     assert rule and re.search(r"padding:\s*0\.25em 0\.75em", rule.group(1))

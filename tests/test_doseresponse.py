@@ -66,8 +66,14 @@ def test_confidence_interval_matches_independent_jacobian():
 
 def test_ic50_beyond_tested_range_is_flagged():
     c = np.repeat([0.01, 0.03, 0.1, 0.3, 1.0], 3)  # true IC50 (3 µM) above the highest
-    viability = pd.DataFrame({"culture_id": "A", "drug": "d", "concentration_um": c,
-                              "viability_pct": _curve(c, 10, 100, 3.0, 1.0)})
+    viability = pd.DataFrame(
+        {
+            "culture_id": "A",
+            "drug": "d",
+            "concentration_um": c,
+            "viability_pct": _curve(c, 10, 100, 3.0, 1.0),
+        }
+    )
     row = dr.fit_dose_response(viability).iloc[0]
     assert row["status"] == "fitted"
     assert row["ic50_um"] > 1.0 and not bool(row["ic50_within_range"])
@@ -81,12 +87,24 @@ def test_fewer_than_four_concentrations_is_refused():
 
 def test_table_fits_multi_concentration_and_skips_single():
     c = np.repeat(CONC, 2)
-    multi = pd.DataFrame({"culture_id": "NETX", "drug": "lenvatinib", "concentration_um": c,
-                          "replicate": np.tile([1, 2], CONC.size),
-                          "viability_pct": _curve(c, 20, 100, 4.0, 1.5)})
-    single = pd.DataFrame({"culture_id": "NET01", "drug": "lenvatinib",
-                           "concentration_um": [10.0] * 3, "replicate": [1, 2, 3],
-                           "viability_pct": [70.0, 72.0, 75.0]})
+    multi = pd.DataFrame(
+        {
+            "culture_id": "NETX",
+            "drug": "lenvatinib",
+            "concentration_um": c,
+            "replicate": np.tile([1, 2], CONC.size),
+            "viability_pct": _curve(c, 20, 100, 4.0, 1.5),
+        }
+    )
+    single = pd.DataFrame(
+        {
+            "culture_id": "NET01",
+            "drug": "lenvatinib",
+            "concentration_um": [10.0] * 3,
+            "replicate": [1, 2, 3],
+            "viability_pct": [70.0, 72.0, 75.0],
+        }
+    )
     table = dr.fit_dose_response(pd.concat([multi, single], ignore_index=True))
     assert list(table.columns) == list(dr.FIT_COLUMNS)
     rows = table.set_index("culture_id")

@@ -45,10 +45,22 @@ matplotlib.use("Agg")
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "data" / "cohort"
 NOTEBOOK = "03_biomarker_association.ipynb"  # the book's third chapter
-HOSTILE = ("net`<img src=x onerror=\"window.__pwned=1\">{raw:html}`<b>x</b>` $x$ **b** "
-           "[l](javascript:1) | a | \"q\" 'q' # c: d\n````\n:alt: x\n{{7*7}} ∞ µM")
-PLAIN_NODES = {"document", "figure", "image", "caption", "legend", "paragraph", "Text",
-               "strong", "literal", "download"}
+HOSTILE = (
+    'net`<img src=x onerror="window.__pwned=1">{raw:html}`<b>x</b>` $x$ **b** '
+    "[l](javascript:1) | a | \"q\" 'q' # c: d\n````\n:alt: x\n{{7*7}} ∞ µM"
+)
+PLAIN_NODES = {
+    "document",
+    "figure",
+    "image",
+    "caption",
+    "legend",
+    "paragraph",
+    "Text",
+    "strong",
+    "literal",
+    "download",
+}
 
 
 def _download_role(name, rawtext, text, lineno, inliner, options=None, content=None):
@@ -62,11 +74,17 @@ roles.register_local_role("download", _download_role)
 
 
 def _doctree(markdown: str) -> nodes.document:
-    return publish_doctree(markdown, parser=MystParser(), settings_overrides={
-        "myst_enable_extensions": ["colon_fence", "dollarmath", "deflist", "substitution"],
-        "myst_substitutions": {"env": "SUBSTITUTED"},
-        "report_level": 5, "halt_level": 5, "warning_stream": io.StringIO(),
-    })
+    return publish_doctree(
+        markdown,
+        parser=MystParser(),
+        settings_overrides={
+            "myst_enable_extensions": ["colon_fence", "dollarmath", "deflist", "substitution"],
+            "myst_substitutions": {"env": "SUBSTITUTED"},
+            "report_level": 5,
+            "halt_level": 5,
+            "warning_stream": io.StringIO(),
+        },
+    )
 
 
 def _flat(text: str) -> str:
@@ -97,16 +115,24 @@ def cohort():
 # --------------------------------------------------------------------------- show_figure
 
 
-def _show(name: str, tmp_path: Path, text: FigureText, status: str,
-          notebook: str = NOTEBOOK) -> None:
+def _show(
+    name: str, tmp_path: Path, text: FigureText, status: str, notebook: str = NOTEBOOK
+) -> None:
     fig, ax = new_figure()
     ax.plot([0, 1], [0, 1])
-    style.show_figure(fig, name, tmp_path / "figures", pd.DataFrame({"x": [1]}), "netcomp.x.f",
-                      notebook, data_status=status, text=text)
+    style.show_figure(
+        fig,
+        name,
+        tmp_path / "figures",
+        pd.DataFrame({"x": [1]}),
+        "netcomp.x.f",
+        notebook,
+        data_status=status,
+        text=text,
+    )
 
 
-def test_figure_is_numbered_captioned_and_described(tmp_path, monkeypatch, fresh_numbers,
-                                                    shown):
+def test_figure_is_numbered_captioned_and_described(tmp_path, monkeypatch, fresh_numbers, shown):
     monkeypatch.chdir(tmp_path)
     text = FigureText("Shows a line. Read its slope.", "A diagonal line rising to the right.")
     _show("first", tmp_path, text, provenance.RECONSTRUCTED)
@@ -120,8 +146,10 @@ def test_figure_is_numbered_captioned_and_described(tmp_path, monkeypatch, fresh
     assert image["uri"] == "figures/first.png" and (tmp_path / "figures/first.png").is_file()
     assert image["alt"] == "A diagonal line rising to the right."
     caption = next(figure.findall(nodes.caption)).astext()
-    assert caption == ("Figure 3.1. Shows a line. Read its slope. Computed from reconstructed "
-                       "data (synthetic, not the study's measurements).")
+    assert caption == (
+        "Figure 3.1. Shows a line. Read its slope. Computed from reconstructed "
+        "data (synthetic, not the study's measurements)."
+    )
     assert [n.astext() for n in figure.findall(nodes.strong)] == ["Figure 3.1."]
     legend = next(figure.findall(nodes.legend)).astext()
     assert legend.startswith("Drawn by f from netcomp.x in 03_biomarker_association.ipynb.")
@@ -131,15 +159,21 @@ def test_figure_is_numbered_captioned_and_described(tmp_path, monkeypatch, fresh
     assert second == "Figure 3.2. Shows a line. Read its slope."
 
 
-def test_caption_and_alt_text_keep_hostile_names_as_text(tmp_path, monkeypatch, fresh_numbers,
-                                                         shown):
+def test_caption_and_alt_text_keep_hostile_names_as_text(
+    tmp_path, monkeypatch, fresh_numbers, shown
+):
     """A caption or alt text holding markup, quotes, a fence or an option line stays text."""
     monkeypatch.chdir(tmp_path)
-    _show("hostile", tmp_path, FigureText(f"Drug {HOSTILE} end.", f"Alt {HOSTILE} end."),
-          provenance.USER_SUPPLIED)
+    _show(
+        "hostile",
+        tmp_path,
+        FigureText(f"Drug {HOSTILE} end.", f"Alt {HOSTILE} end."),
+        provenance.USER_SUPPLIED,
+    )
     tree = _doctree(shown[0].data)
     kinds = {type(n).__name__ for n in tree.findall()} | {
-        n.tagname for n in tree.findall() if isinstance(n, nodes.Element)}
+        n.tagname for n in tree.findall() if isinstance(n, nodes.Element)
+    }
     assert kinds <= PLAIN_NODES | {"inline"}, kinds - PLAIN_NODES
     figures = list(tree.findall(nodes.figure))
     assert len(figures) == 1  # nothing closed the block early or opened another
@@ -152,23 +186,30 @@ def test_caption_and_alt_text_keep_hostile_names_as_text(tmp_path, monkeypatch, 
 
 def test_a_figure_outside_the_chapters_is_shown_unnumbered(tmp_path, monkeypatch, shown):
     monkeypatch.chdir(tmp_path)
-    _show("plain", tmp_path, FigureText("Caption.", "Alt."), provenance.USER_SUPPLIED,
-          notebook="")
+    _show("plain", tmp_path, FigureText("Caption.", "Alt."), provenance.USER_SUPPLIED, notebook="")
     caption = next(_doctree(shown[0].data).findall(nodes.caption)).astext()
     assert caption == "Caption."
 
 
-def test_without_a_figures_folder_the_figure_itself_is_shown_with_its_caption(fresh_numbers,
-                                                                             shown):
+def test_without_a_figures_folder_the_figure_itself_is_shown_with_its_caption(fresh_numbers, shown):
     fig, _ = new_figure()
-    style.show_figure(fig, "inline", None, pd.DataFrame(), "f", NOTEBOOK,
-                      data_status=provenance.USER_SUPPLIED, text=FigureText("Caption.", "Alt."))
+    style.show_figure(
+        fig,
+        "inline",
+        None,
+        pd.DataFrame(),
+        "f",
+        NOTEBOOK,
+        data_status=provenance.USER_SUPPLIED,
+        text=FigureText("Caption.", "Alt."),
+    )
     assert shown[0] is fig
     assert shown[1].data == "**Figure 3.1.** Caption\\."
 
 
-def test_a_figure_without_words_gets_its_titles_as_alt_text(tmp_path, monkeypatch,
-                                                           fresh_numbers, shown):
+def test_a_figure_without_words_gets_its_titles_as_alt_text(
+    tmp_path, monkeypatch, fresh_numbers, shown
+):
     monkeypatch.chdir(tmp_path)
     fig, ax = new_figure()
     ax.set_title("Survival by drug")
@@ -182,12 +223,17 @@ def test_labels_of_figures_not_drawn_and_of_groups(fresh_numbers):
     assert style.figure_label("02_response_classification.ipynb", "waterfall") == "Figure 2.1"
     numbers.label("Figure", "dose_a")
     numbers.label("Figure", "dose_b")
-    glued = style.glue_figure_labels("02_response_classification.ipynb",
-                                     optional=("waterfall", "paired"),
-                                     groups={"dose": "dose_", "curves": "curve_"})
+    glued = style.glue_figure_labels(
+        "02_response_classification.ipynb",
+        optional=("waterfall", "paired"),
+        groups={"dose": "dose_", "curves": "curve_"},
+    )
     # the drawn figure keeps the label show_figure glued; the others never dangle
-    assert glued == {"fig_paired": NOT_DRAWN, "fig_dose": "Figures 2.2 and 2.3",
-                     "fig_curves": NOT_DRAWN}
+    assert glued == {
+        "fig_paired": NOT_DRAWN,
+        "fig_dose": "Figures 2.2 and 2.3",
+        "fig_curves": NOT_DRAWN,
+    }
     assert style.join_labels(["Figure 2.2"]) == "Figure 2.2"
     assert style.join_labels(["Figure 2.2", "Figure 2.3", "Figure 2.4"]) == "Figures 2.2 to 2.4"
     assert style.figure_label("not_a_chapter.ipynb", "x") is None
@@ -205,37 +251,40 @@ def _all_texts(cohort) -> dict[str, FigureText]:
     lit = literature.compute(cohort, {}, literature_dir=ROOT / "data" / "literature")
     from netcomp.stats import response as response_mod
 
-    comparison = response_mod.compare_drugs(resp.inhibition, "lenvatinib", resp.comparators,
-                                            0.05)
+    comparison = response_mod.compare_drugs(resp.inhibition, "lenvatinib", resp.comparators, 0.05)
     return {
         "site_grade": cohort_figures.site_grade_text(di.site_grade),
         "replicates": cohort_figures.replicate_spread_text(cohort.viability),
         "mutations": cohort_figures.mutation_matrix_text(di.mutation_grid),
         "expression": cohort_figures.expression_heatmap_text(di.log2_fc, di.gene_groups),
         "waterfall": response_figures.waterfall_text(resp.drug_inhibition, 15.0, "lenvatinib"),
-        "paired": response_figures.paired_text(resp.paired, "lenvatinib", resp.comparators,
-                                               comparison),
-        "threshold": response_figures.threshold_sensitivity_text(resp.sensitivity, 15.0, 5.0,
-                                                                 "lenvatinib"),
+        "paired": response_figures.paired_text(
+            resp.paired, "lenvatinib", resp.comparators, comparison
+        ),
+        "threshold": response_figures.threshold_sensitivity_text(
+            resp.sensitivity, 15.0, 5.0, "lenvatinib"
+        ),
         "groups": response_figures.response_by_group_text(
-            {"Site of origin": resp.by_site, "Grade": resp.by_grade}, "lenvatinib"),
+            {"Site of origin": resp.by_site, "Grade": resp.by_grade}, "lenvatinib"
+        ),
         "concentrations": response_figures.classes_by_concentration_text(
-            resp.concentration_summary, "lenvatinib", 15.0),
+            resp.concentration_summary, "lenvatinib", 15.0
+        ),
         "strip": assoc_figures.fold_change_strip_text(assoc.hras, 2.0),
-        "table": assoc_figures.contingency_text(assoc.hras_table.long(), "HRAS",
-                                                assoc.hras_table.p_value,
-                                                assoc.hras_table.p_greater),
+        "table": assoc_figures.contingency_text(
+            assoc.hras_table.long(), "HRAS", assoc.hras_table.p_value, assoc.hras_table.p_greater
+        ),
         "loo": assoc_figures.leave_one_out_text(assoc.loo, 0.05),
         "heatmap": assoc_figures.p_value_heatmap_text(assoc.grid, 0.05, (15.0, 2.0)),
         "volcano": assoc_figures.volcano_text(assoc.screen, 0.05, 0.10),
-        "power": small_figures.power_curve_text(assoc.curves, 0.8, 0.5, assoc.plan.sizes,
-                                                assoc.observed_n),
-        "exact": small_figures.exact_vs_chi_square_text(tables_near_observed(small.margins),
-                                                        0.05),
+        "power": small_figures.power_curve_text(
+            assoc.curves, 0.8, 0.5, assoc.plan.sizes, assoc.observed_n
+        ),
+        "exact": small_figures.exact_vs_chi_square_text(tables_near_observed(small.margins), 0.05),
         "p_dist": small_figures.p_value_distribution_text(small.p_exact, 0.05, small.n_label),
         "false_pos": small_figures.false_positive_text(
-            small.calls, small.screen_exact.n_features,
-            small.screen_exact.expected_false_positives),
+            small.calls, small.screen_exact.n_features, small.screen_exact.expected_false_positives
+        ),
         "intervals": literature_figures.interval_methods_text(lit.intervals),
         "orr": literature_figures.orr_forest_text(lit.orr),
         "adverse": literature_figures.adverse_events_text(lit.adverse),
@@ -303,8 +352,9 @@ def _label_clear_of_line(fig, text_pattern: str) -> None:
 
 def test_power_and_alpha_labels_are_not_struck_through_by_their_lines(cohort):
     assoc = assoc_chapter.compute(cohort, {})
-    fig = small_figures.power_curve_plot(assoc.curves, 0.8, 0.5, sizes=assoc.plan.sizes,
-                                         cohort_n=assoc.observed_n)
+    fig = small_figures.power_curve_plot(
+        assoc.curves, 0.8, 0.5, sizes=assoc.plan.sizes, cohort_n=assoc.observed_n
+    )
     _label_clear_of_line(fig, r"target 80%")
     small = small_chapter.compute(cohort, {})
     fig = small_figures.exact_vs_chi_square_plot(tables_near_observed(small.margins), 0.05)
@@ -312,8 +362,7 @@ def test_power_and_alpha_labels_are_not_struck_through_by_their_lines(cohort):
 
 
 def _legend_labels(fig) -> list[str]:
-    return [t.get_text() for ax in fig.axes if ax.get_legend()
-            for t in ax.get_legend().get_texts()]
+    return [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
 
 
 def test_heat_map_legend_lists_only_what_it_draws(cohort):
@@ -359,8 +408,9 @@ def _glued_text(notebook: Path) -> dict[str, str]:
             meta = output.get("metadata", {}).get("scrapbook")
             if meta:
                 text = output["data"].get(meta.get("mime_prefix", "") + "text/plain", "")
-                values[meta["name"]] = ("".join(text) if isinstance(text, list) else text
-                                        ).strip("'\"")
+                values[meta["name"]] = ("".join(text) if isinstance(text, list) else text).strip(
+                    "'\""
+                )
     return values
 
 
@@ -370,8 +420,12 @@ def test_prose_cites_each_figure_by_the_number_its_caption_prints(built_book: Pa
     for notebook in sorted((built_book / "notebooks").glob("*.ipynb")):
         glued = {k: v for k, v in _glued_text(notebook).items() if k.startswith("fig_")}
         html = (built_book / "html" / "notebooks" / f"{notebook.stem}.html").read_text()
-        figures = re.findall(r'<img [^>]*src="\.\./_images/([\w.-]+)\.png"[^>]*>\s*<figcaption>'
-                             r'(.*?)</figcaption>', html, flags=re.S)
+        figures = re.findall(
+            r'<img [^>]*src="\.\./_images/([\w.-]+)\.png"[^>]*>\s*<figcaption>'
+            r"(.*?)</figcaption>",
+            html,
+            flags=re.S,
+        )
         assert figures, notebook.name
         for k, (name, caption) in enumerate(figures, start=1):
             label = re.search(r"<strong>(Figure (\d+)\.(\d+))\.</strong>", caption)

@@ -40,8 +40,11 @@ ROOT = Path(__file__).resolve().parents[1]
 FAST = {"n_simulations": 200}
 MODULES = (data_import, response, association, literature, smallsample, replication)
 #: Words that retell the study's story; a user's cohort must never get them.
-STUDY_STORY = re.compile(r"p = \.048|not reproduced|reconstruct|versions disagree|"
-                         r"published versions", re.IGNORECASE)
+STUDY_STORY = re.compile(
+    r"p = \.048|not reproduced|reconstruct|versions disagree|"
+    r"published versions",
+    re.IGNORECASE,
+)
 
 
 def _compute(cohort, module):
@@ -80,9 +83,11 @@ def _fisher(x1, n1, x2, n2, alternative="two-sided"):
 
 def _brute_power(n1, n2, r1, r2, alpha=0.05):
     """Two-sided Fisher power by enumerating every table with scipy."""
-    return sum(stats.binom.pmf(x1, n1, r1) * stats.binom.pmf(x2, n2, r2)
-               for x1, x2 in product(range(n1 + 1), range(n2 + 1))
-               if _fisher(x1, n1, x2, n2) <= alpha * (1 + 1e-9))
+    return sum(
+        stats.binom.pmf(x1, n1, r1) * stats.binom.pmf(x2, n2, r2)
+        for x1, x2 in product(range(n1 + 1), range(n2 + 1))
+        if _fisher(x1, n1, x2, n2) <= alpha * (1 + 1e-9)
+    )
 
 
 def _numbers(text: str) -> list[str]:
@@ -105,8 +110,9 @@ def test_published_p_is_not_reproduced_and_the_closest_test_is_named(bundled_fin
     j = published.JOURNAL_2023
     # independently: Fisher's one-sided p of 4/6 vs 0/5 is the nearest to .048 of the
     # exact tests, and no standard test rounds to .048
-    one_sided = _fisher(j.responders_high, j.n_responders, j.nonresponders_high,
-                        j.n_nonresponders, "greater")
+    one_sided = _fisher(
+        j.responders_high, j.n_responders, j.nonresponders_high, j.n_nonresponders, "greater"
+    )
     two_sided = _fisher(4, 6, 0, 5)
     assert round(one_sided, 4) == 0.0455 and round(two_sided, 4) == 0.0606
     assert first.startswith("The published p = .048 is not reproduced: none of the 10 standard")
@@ -119,10 +125,14 @@ def test_published_p_is_not_reproduced_and_the_closest_test_is_named(bundled_fin
 
 def test_the_two_versions_disagree_with_their_counts(bundled_findings):
     text = " ".join(bundled_findings[data_import.CHAPTER])
-    assert ("disagree on HRAS: high in 5 of 6 responders in the 2022 conference abstract, 4 of 6 "
-            "responders in the 2023 journal article (0 of 5 non-responders in both)") in text
-    assert ("Only the conference abstract states the response threshold (15%), only the "
-            "journal article a p-value (p = .048).") in text
+    assert (
+        "disagree on HRAS: high in 5 of 6 responders in the 2022 conference abstract, 4 of 6 "
+        "responders in the 2023 journal article (0 of 5 non-responders in both)"
+    ) in text
+    assert (
+        "Only the conference abstract states the response threshold (15%), only the "
+        "journal article a p-value (p = .048)."
+    ) in text
     conf = bundled_findings[association.CHAPTER][1]
     assert f"two-sided p = {_fisher(5, 6, 0, 5):.4f}" in conf
     assert f"one-sided (greater) p = {_fisher(5, 6, 0, 5, 'greater'):.4f}" in conf
@@ -195,8 +205,10 @@ def test_planted_effect_gets_its_own_numbers_not_the_study_story(planted, plante
     x2, n2 = int((expr & ~classes).sum()), int((~classes).sum())
     assert (x1, n1, x2, n2) == (15, 15, 2, 9)
     first = planted_findings[association.CHAPTER][0]
-    assert first.startswith(f"HRAS is overexpressed (fold change ≥ 2) in {x1} of {n1} "
-                            f"responders and {x2} of {n2} non-responders")
+    assert first.startswith(
+        f"HRAS is overexpressed (fold change ≥ 2) in {x1} of {n1} "
+        f"responders and {x2} of {n2} non-responders"
+    )
     assert _fisher(x1, n1, x2, n2) < 0.001 and "p below 0.001 two-sided" in first
     assert "consistent and informative" in " ".join(planted_findings[replication.CHAPTER])
     small = planted_findings[smallsample.CHAPTER]
@@ -204,7 +216,8 @@ def test_planted_effect_gets_its_own_numbers_not_the_study_story(planted, plante
     assert f"{100 * _brute_power(n1, n2, 0.667, 0.1):.1f}%" in small[2]
     assert "user-supplied cohort of 24 cultures" in planted_findings[data_import.CHAPTER][0]
     assert planted_findings[response.CHAPTER][0].startswith(
-        f"{n1} of the 24 cultures respond to lenvatinib at 10 µM")
+        f"{n1} of the 24 cultures respond to lenvatinib at 10 µM"
+    )
 
 
 def test_cohort_without_an_effect_is_told_so(tmp_path):
@@ -223,10 +236,12 @@ def test_single_class_cohort_says_why_sections_do_not_apply(tmp_path):
     assert not STUDY_STORY.search(" ".join(sum(found.values(), [])))
     assert "30 of the 30 cultures respond to lenvatinib at 30 µM" in found[response.CHAPTER][0]
     assert found[association.CHAPTER][0].startswith(
-        "HRAS overexpression cannot be tested against response in this cohort: ")
+        "HRAS overexpression cannot be tested against response in this cohort: "
+    )
     assert "9 sections of this chapter do not apply" in found[association.CHAPTER][1]
-    assert found[smallsample.CHAPTER][0].startswith("The table of HRAS overexpression by "
-                                                    "response cannot be formed")
+    assert found[smallsample.CHAPTER][0].startswith(
+        "The table of HRAS overexpression by response cannot be formed"
+    )
     assert found[replication.CHAPTER][0].startswith("No replication verdict: the cohort's table")
 
 
@@ -254,18 +269,20 @@ def test_unknown_chapter_is_refused():
 
 def _write_results(cohort, folder: Path) -> None:
     """The results files the notebooks write (same tables, same names)."""
-    write_results(_compute(cohort, data_import).tables["published_versions"], folder,
-                  "published_versions.csv")
+    write_results(
+        _compute(cohort, data_import).tables["published_versions"], folder, "published_versions.csv"
+    )
     write_results(response.compute(cohort).results, folder, "response.csv")
     assoc = _compute(cohort, association)
     write_results(assoc.tables["associations"], folder, "associations.csv")
     write_results(assoc.tables["hras_tests"], folder, "hras_tests.csv")
     write_results(_compute(cohort, smallsample).checks, folder, "small_cohorts.csv")
-    write_results(replication.compute(cohort).tables["verdicts"], folder,
-                  "replication_verdicts.csv")
-    pd.DataFrame({"claim_id": ["a", "b", "c"], "status": ["reproduced", "differs",
-                                                           "reproduced"]}).to_csv(
-        folder / "ledger.csv", index=False)
+    write_results(
+        replication.compute(cohort).tables["verdicts"], folder, "replication_verdicts.csv"
+    )
+    pd.DataFrame(
+        {"claim_id": ["a", "b", "c"], "status": ["reproduced", "differs", "reproduced"]}
+    ).to_csv(folder / "ledger.csv", index=False)
 
 
 def test_front_page_from_the_bundled_results(tmp_path):
@@ -276,8 +293,10 @@ def test_front_page_from_the_bundled_results(tmp_path):
     assert "Fisher exact (one-sided, greater): p = 0.0455" in items[0]
     assert items[1] == F.versions_sentence().split(" Only ")[0]
     assert f"only {100 * _brute_power(6, 5, 0.667, 0.1):.1f}% of the time" in items[2]
-    assert items[2].endswith("80% power needs 25 cultures, or at n = 11 an effect as large as "
-                             "94.5% of responders against 10%.")
+    assert items[2].endswith(
+        "80% power needs 25 cultures, or at n = 11 an effect as large as "
+        "94.5% of responders against 10%."
+    )
     assert items[3] == "The ledger checks 3 published claims: 2 reproduced and 1 differ."
     assert items[4] == F.reconstruction_sentence(11)
 
@@ -287,8 +306,10 @@ def test_front_page_from_a_users_results(planted, tmp_path):
     items = F.front_page_findings(tmp_path)
     text = " ".join(items)
     assert not STUDY_STORY.search(text), items
-    assert items[0] == ("This book was built from a user-supplied cohort: 15 of 24 cultures "
-                        "respond to lenvatinib at 10 µM (survival inhibition strictly above 15%).")
+    assert items[0] == (
+        "This book was built from a user-supplied cohort: 15 of 24 cultures "
+        "respond to lenvatinib at 10 µM (survival inhibition strictly above 15%)."
+    )
     assert "HRAS overexpression: 15 of 15 responders and 2 of 9 non-responders" in text
     assert "“consistent and informative”" in text
     assert f"{100 * _brute_power(15, 9, 0.667, 0.1):.1f}% of the time" in text
@@ -300,7 +321,7 @@ def test_front_page_of_an_empty_results_folder(tmp_path):
 
 # --------------------------------------------------------------------------- escaping
 
-PAYLOAD = '<script>window.__pwned=1</script> `x` {raw:html}`<b>y</b>` | $z$ [l](javascript:1)'
+PAYLOAD = "<script>window.__pwned=1</script> `x` {raw:html}`<b>y</b>` | $z$ [l](javascript:1)"
 
 
 def test_html_box_escapes_every_sentence():

@@ -26,8 +26,11 @@ FENCE_OPEN = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w-]+)\}[ \t]*(?P<a
 
 def markdown_cells(path: Path) -> list[str]:
     nb = json.loads(path.read_text(encoding="utf-8"))
-    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-            for c in nb["cells"] if c["cell_type"] == "markdown"]
+    return [
+        "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+        for c in nb["cells"]
+        if c["cell_type"] == "markdown"
+    ]
 
 
 def book_texts() -> dict[str, str]:
@@ -60,8 +63,10 @@ def glossary_entries(text: str) -> list[list[str]]:
             i += 1  # directive options
         terms: list[str] = []
         has_definition = False
-        while i < len(lines) and not (lines[i].strip().startswith(fence[0] * len(fence))
-                                      and set(lines[i].strip()) == {fence[0]}):
+        while i < len(lines) and not (
+            lines[i].strip().startswith(fence[0] * len(fence))
+            and set(lines[i].strip()) == {fence[0]}
+        ):
             line = lines[i]
             if not line.strip():
                 pass
@@ -108,7 +113,7 @@ def directives(text: str, where: str, cell: int = 0) -> list[Directive]:
         if not match:
             continue
         options = {}
-        for opt in lines[i + 1:]:
+        for opt in lines[i + 1 :]:
             m = re.match(r"^\s*:([\w-]+):\s*(.*)$", opt)
             if not m:
                 break
@@ -138,7 +143,8 @@ def test_parsers_on_a_known_example():
     assert glossary_entries(text) == [["alpha", "Alias A"], ["beta"]]
     found = directives(text, "x")
     assert [(d.name, d.options.get("label")) for d in found] == [
-        ("glossary", None), ("exercise", "ex-1")
+        ("glossary", None),
+        ("exercise", "ex-1"),
     ]
     assert uses_term("Two GEP-NETs were", "GEP-NET")
     assert not uses_term("GEP-NET only", "NET")
@@ -184,11 +190,17 @@ def test_every_exercise_has_a_solution():
     found = all_directives()
     exercises = [d for d in found if d.name in ("exercise", "exercise-start")]
     solutions = {d.argument for d in found if d.name in ("solution", "solution-start")}
-    unlabelled = [f"{d.where} (markdown cell {d.cell + 1})" for d in exercises
-                  if not d.options.get("label")]
-    assert not unlabelled, f"exercises without :label: (a solution cannot refer to them): {unlabelled}"
-    missing = [f"{d.options['label']} in {d.where}" for d in exercises
-               if d.options["label"] not in solutions]
+    unlabelled = [
+        f"{d.where} (markdown cell {d.cell + 1})" for d in exercises if not d.options.get("label")
+    ]
+    assert not unlabelled, (
+        f"exercises without :label: (a solution cannot refer to them): {unlabelled}"
+    )
+    missing = [
+        f"{d.options['label']} in {d.where}"
+        for d in exercises
+        if d.options["label"] not in solutions
+    ]
     assert not missing, f"exercises without a solution: {missing}"
     labels = {d.options["label"] for d in exercises}
     orphans = sorted(solutions - labels)
@@ -197,9 +209,12 @@ def test_every_exercise_has_a_solution():
 
 def test_solutions_are_hidden():
     """Solutions open as a dropdown, so readers see them only when they ask."""
-    visible = [f"{d.argument} in {d.where}" for d in all_directives()
-               if d.name in ("solution", "solution-start")
-               and "dropdown" not in d.options.get("class", "").split()]
+    visible = [
+        f"{d.argument} in {d.where}"
+        for d in all_directives()
+        if d.name in ("solution", "solution-start")
+        and "dropdown" not in d.options.get("class", "").split()
+    ]
     assert not visible, f"solutions without ':class: dropdown': {visible}"
 
 
@@ -235,25 +250,40 @@ def test_gated_solutions_are_closed_and_contain_code(notebook):
 
 #: Methods the chapters name without explaining them in place: each needs a glossary entry.
 METHODS = (
-    "q-value", "Wilcoxon signed-rank test", "Clopper-Pearson interval", "Wilson score interval",
-    "mid-p", "Barnard's test", "Boschloo's test", "exact conditional odds ratio",
-    "permutation test", "Benjamini-Hochberg procedure", "Jeffreys interval",
-    "Newcombe's interval", "IC50", "hypergeometric distribution", "two-sided test",
+    "q-value",
+    "Wilcoxon signed-rank test",
+    "Clopper-Pearson interval",
+    "Wilson score interval",
+    "mid-p",
+    "Barnard's test",
+    "Boschloo's test",
+    "exact conditional odds ratio",
+    "permutation test",
+    "Benjamini-Hochberg procedure",
+    "Jeffreys interval",
+    "Newcombe's interval",
+    "IC50",
+    "hypergeometric distribution",
+    "two-sided test",
 )
 TERM_ROLE = re.compile(r"\{term\}`(?P<body>[^`]+)`")
 
 
 def test_methods_the_chapters_name_are_defined():
-    terms = {t.lower() for entry in glossary_entries(GLOSSARY.read_text(encoding="utf-8"))
-             for t in entry}
+    terms = {
+        t.lower() for entry in glossary_entries(GLOSSARY.read_text(encoding="utf-8")) for t in entry
+    }
     missing = [m for m in METHODS if m.lower() not in terms]
     assert not missing, f"not in the glossary: {missing}"
 
 
 def test_every_term_reference_names_a_glossary_entry():
     """Every {term} role in the chapters, the pages and the glossary itself resolves."""
-    terms = {re.sub(r"\s+", " ", t.lower()) for entry in
-             glossary_entries(GLOSSARY.read_text(encoding="utf-8")) for t in entry}
+    terms = {
+        re.sub(r"\s+", " ", t.lower())
+        for entry in glossary_entries(GLOSSARY.read_text(encoding="utf-8"))
+        for t in entry
+    }
     texts = {**book_texts(), "book/glossary.md": GLOSSARY.read_text(encoding="utf-8")}
     unknown = []
     for where, text in texts.items():

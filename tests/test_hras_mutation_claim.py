@@ -19,8 +19,10 @@ from tests.cohorts import CohortSpec, write_cohort
 
 def _fisher_two_sided(a: int, b: int, c: int, d: int) -> float:
     n, row, col = a + b + c + d, a + b, a + c
-    probs = {k: math.comb(col, k) * math.comb(n - col, row - k) / math.comb(n, row)
-             for k in range(max(0, row - (n - col)), min(row, col) + 1)}
+    probs = {
+        k: math.comb(col, k) * math.comb(n - col, row - k) / math.comb(n, row)
+        for k in range(max(0, row - (n - col)), min(row, col) + 1)
+    }
     return min(1.0, sum(p for p in probs.values() if p <= probs[a] * (1 + 1e-9)))
 
 

@@ -30,9 +30,11 @@ def _wilson_cc(x: int, n: int, z: float = 1.959963984540054) -> tuple[float, flo
     """Newcombe (1998) method 4, written out independently of netcomp."""
     p, q = x / n, 1 - x / n
     lo = (2 * n * p + z * z - 1 - z * (z * z - 2 - 1 / n + 4 * p * (n * q + 1)) ** 0.5) / (
-        2 * (n + z * z))
+        2 * (n + z * z)
+    )
     hi = (2 * n * p + z * z + 1 + z * (z * z + 2 - 1 / n + 4 * p * (n * q - 1)) ** 0.5) / (
-        2 * (n + z * z))
+        2 * (n + z * z)
+    )
     return (0.0 if x == 0 else 100 * lo), (100.0 if x == n else 100 * hi)
 
 
@@ -50,8 +52,12 @@ def test_versions_of_the_study_are_attributed_right():
     """The 15% threshold and 5/6 are the conference abstract's; 4/6 and p=.048 the journal's."""
     claims = {c["id"]: c for c in load_claims()}
     conference = {i: c for i, c in claims.items() if c["source"] == CONFERENCE_SOURCE}
-    assert {"conference-n-responders", "conference-n-nonresponders", "conference-hras-split",
-            "conference-hras-significant"} <= set(conference)
+    assert {
+        "conference-n-responders",
+        "conference-n-nonresponders",
+        "conference-hras-split",
+        "conference-hras-significant",
+    } <= set(conference)
     for claim in claims.values():  # the journal's claims never state the threshold
         if claim["source"] == JOURNAL_SOURCE:
             assert "15%" not in claim["claim"], claim["id"]
@@ -65,15 +71,23 @@ def test_versions_of_the_study_are_attributed_right():
         for source in claim.get("also_in", []):
             assert source in (CONFERENCE_SOURCE, JOURNAL_SOURCE) and source != claim["source"]
     mutation = claims["study-hras-not-mutation"]
-    assert mutation["source"] == JOURNAL_SOURCE and mutation["compute"]["file"] == "hras_mutation.csv"
+    assert (
+        mutation["source"] == JOURNAL_SOURCE and mutation["compute"]["file"] == "hras_mutation.csv"
+    )
 
 
 def test_versions_differ_status(tmp_path: Path):
     pd.DataFrame({"detail": ["4/6 vs 0/5"]}).to_csv(tmp_path / "a.csv", index=False)
-    claim = {"id": "c", "source": CONFERENCE_SOURCE, "locator": "l", "reported": "5/6 vs 0/5",
-             "basis": "cohort", "check": "equal",
-             "compute": {"file": "a.csv", "agg": "value", "column": "detail"},
-             "other_version": {"source": JOURNAL_SOURCE, "reported": "4/6 vs 0/5"}}
+    claim = {
+        "id": "c",
+        "source": CONFERENCE_SOURCE,
+        "locator": "l",
+        "reported": "5/6 vs 0/5",
+        "basis": "cohort",
+        "check": "equal",
+        "compute": {"file": "a.csv", "agg": "value", "column": "detail"},
+        "other_version": {"source": JOURNAL_SOURCE, "reported": "4/6 vs 0/5"},
+    }
     on_user = judge(claim, tmp_path, reconstructed_cohort=False)
     assert on_user.status == "versions-differ" and on_user.computed == "4/6 vs 0/5"
     assert "conference abstract (2022) reports 5/6 vs 0/5" in on_user.note
@@ -92,18 +106,34 @@ def test_versions_differ_status(tmp_path: Path):
 
 def test_below_check(tmp_path: Path):
     pd.DataFrame({"p": [0.0152]}).to_csv(tmp_path / "p.csv", index=False)
-    claim = {"id": "c", "source": "s", "locator": "l", "reported": "significant",
-             "basis": "published-counts", "check": "below", "expected": 0.05,
-             "compute": {"file": "p.csv", "agg": "value", "column": "p"}}
+    claim = {
+        "id": "c",
+        "source": "s",
+        "locator": "l",
+        "reported": "significant",
+        "basis": "published-counts",
+        "check": "below",
+        "expected": 0.05,
+        "compute": {"file": "p.csv", "agg": "value", "column": "p"},
+    }
     assert judge(claim, tmp_path, True).status == "reproduced"
     assert judge({**claim, "expected": 0.01}, tmp_path, True).status == "differs"
 
 
 def test_ledger_page_names_both_versions(tmp_path: Path):
     pd.DataFrame({"x": [1]}).to_csv(tmp_path / "t.csv", index=False)
-    claims = [{"id": "both", "source": JOURNAL_SOURCE, "locator": "l", "reported": 1,
-               "basis": "trial", "claim": "a claim", "also_in": [CONFERENCE_SOURCE],
-               "compute": {"file": "t.csv", "agg": "count"}}]
+    claims = [
+        {
+            "id": "both",
+            "source": JOURNAL_SOURCE,
+            "locator": "l",
+            "reported": 1,
+            "basis": "trial",
+            "claim": "a claim",
+            "also_in": [CONFERENCE_SOURCE],
+            "compute": {"file": "t.csv", "agg": "count"},
+        }
+    ]
     page = ledger_markdown(evaluate_claims(tmp_path, False, claims))
     assert "{cite:t}`liverani2023`, journal article (2023)" in page
     assert "Also stated in: {cite:t}`liverani2022asco`, conference abstract (2022)." in page
@@ -112,8 +142,16 @@ def test_ledger_page_names_both_versions(tmp_path: Path):
 
 def test_judge_statuses_on_small_tables(tmp_path: Path):
     pd.DataFrame({"x": [1, 2, 3]}).to_csv(tmp_path / "t.csv", index=False)
-    count = {"id": "c", "source": "s", "locator": "l", "reported": 3, "basis": "trial",
-             "compute": {"file": "t.csv", "agg": "count"}, "check": "equal", "tolerance": 0}
+    count = {
+        "id": "c",
+        "source": "s",
+        "locator": "l",
+        "reported": 3,
+        "basis": "trial",
+        "compute": {"file": "t.csv", "agg": "count"},
+        "check": "equal",
+        "tolerance": 0,
+    }
     assert judge(count, tmp_path, reconstructed_cohort=True).status == "reproduced"
     assert judge({**count, "reported": 4}, tmp_path, True).status == "differs"
     on_cohort = judge({**count, "basis": "cohort"}, tmp_path, reconstructed_cohort=True)
@@ -140,14 +178,18 @@ def test_ledger_statuses_on_the_bundled_cohort(built_book: Path):
     for cid, claim in claims.items():
         status = ledger.loc[cid, "status"]
         differ = "other_version" in claim and str(claim["other_version"]["reported"]) != str(
-            claim["reported"])
+            claim["reported"]
+        )
         if differ:  # the two published versions disagree: never "reproduced" either
             assert status == "versions-differ", cid
             assert "reconstructed cohort" in ledger.loc[cid, "note"], cid
         elif claim["basis"] == "cohort":  # never "reproduced" from reconstructed data
             assert status == "reconstructed-data", cid
-            expected = ("cannot replicate itself" if claim.get("replication")
-                        else "consistent with the reconstruction")
+            expected = (
+                "cannot replicate itself"
+                if claim.get("replication")
+                else "consistent with the reconstruction"
+            )
             assert expected in ledger.loc[cid, "note"], cid
         if claim["basis"] == "none":
             assert status == "reported-only", cid
@@ -158,17 +200,22 @@ def test_ledger_statuses_on_the_bundled_cohort(built_book: Path):
     # neither version's table gives .048 with a standard exact test; the closest is 0.0455
     fisher_one = stats.fisher_exact([[4, 0], [2, 5]], alternative="greater").pvalue
     assert float(ledger.loc["study-hras-p-either-version", "computed"]) == pytest.approx(
-        fisher_one, abs=1e-4)
+        fisher_one, abs=1e-4
+    )
     assert ledger.loc["study-hras-p-either-version", "status"] == "differs"
     conference_two = stats.fisher_exact([[5, 0], [1, 5]]).pvalue
     assert float(ledger.loc["conference-hras-significant", "computed"]) == pytest.approx(
-        conference_two, abs=1e-4)
+        conference_two, abs=1e-4
+    )
     assert ledger.loc["conference-hras-significant", "status"] == "reproduced"
     # HRAS overexpression vs HRAS mutation, recomputed from the cohort files
     assert ledger.loc["study-hras-not-mutation", "status"] == "reconstructed-data"
     # TALENT's rates and intervals reproduce from Table 2's counts (Wilson with correction)
-    counts = {"pannet": {"orr": (23, 52), "dcr": (50, 52)}, "ginet": {"orr": (9, 55),
-              "dcr": (51, 55)}, "total": {"orr": (32, 107), "dcr": (101, 107)}}
+    counts = {
+        "pannet": {"orr": (23, 52), "dcr": (50, 52)},
+        "ginet": {"orr": (9, 55), "dcr": (51, 55)},
+        "total": {"orr": (32, 107), "dcr": (101, 107)},
+    }
     for cohort, endpoints in counts.items():
         for endpoint, (x, n) in endpoints.items():
             lo, hi = _wilson_cc(x, n)
@@ -193,13 +240,15 @@ def test_every_figure_has_its_data_and_a_provenance_caption(built_book: Path):
         html = page.read_text()
         images = re.findall(r'<img [^>]*src="(\.\./_images/[^"]+)"', html)
         # every image is a figure whose caption ends with its provenance and downloads
-        figures = re.findall(r'<figure class="netcomp-figure[^"]*"[^>]*>(.*?)</figure>', html,
-                             flags=re.S)
+        figures = re.findall(
+            r'<figure class="netcomp-figure[^"]*"[^>]*>(.*?)</figure>', html, flags=re.S
+        )
         assert len(images) == len(figures), page.name
         for block in figures:
             name = re.search(r'<img [^>]*src="\.\./_images/([\w.-]+)\.png"', block).group(1)
-            assert "Drawn by" in re.search(r'<div class="legend">(.*?)</div>', block,
-                                           flags=re.S).group(1), name
+            assert "Drawn by" in re.search(
+                r'<div class="legend">(.*?)</div>', block, flags=re.S
+            ).group(1), name
             for ext in ("png", "svg", "csv", "json"):
                 assert (built_book / "figures" / f"{name}.{ext}").is_file(), name
             assert f"{name}.csv" in block  # downloadable from the figure's caption
@@ -216,8 +265,9 @@ def test_two_builds_of_the_same_inputs_are_identical(built_book: Path, tmp_path:
         second = sorted(p.name for p in (again / folder).glob(pattern))
         assert first == second and first
         for name in first:
-            assert (built_book / folder / name).read_bytes() == (again / folder / name).read_bytes(
-            ), f"{folder}/{name}"
+            assert (built_book / folder / name).read_bytes() == (
+                again / folder / name
+            ).read_bytes(), f"{folder}/{name}"
 
 
 @pytest.mark.build

@@ -75,13 +75,26 @@ class _Collector(HTMLParser):
                 self.page.references.append(Reference("a", "href", match.group(1).strip(), line))
         rel = set(values.get("rel", "").lower().split())
         for attr in URL_ATTRS & values.keys():
-            urls = ([part.strip().split()[0] for part in values[attr].split(",") if part.strip()]
-                    if attr == "srcset" else [values[attr].strip()])
+            urls = (
+                [part.strip().split()[0] for part in values[attr].split(",") if part.strip()]
+                if attr == "srcset"
+                else [values[attr].strip()]
+            )
             for url in urls:
                 ref = Reference(tag, attr, url, line)
-                ref.rel_loads = bool(rel & {"stylesheet", "preload", "modulepreload", "icon",
-                                            "shortcut", "apple-touch-icon", "manifest",
-                                            "prefetch"})
+                ref.rel_loads = bool(
+                    rel
+                    & {
+                        "stylesheet",
+                        "preload",
+                        "modulepreload",
+                        "icon",
+                        "shortcut",
+                        "apple-touch-icon",
+                        "manifest",
+                        "prefetch",
+                    }
+                )
                 self.page.references.append(ref)
 
 
@@ -116,8 +129,9 @@ def _target(html_dir: Path, source: Path, url: str) -> tuple[Path | None, str]:
 def _stylesheets_problems(html_dir: Path, sheets: set[Path]) -> list[str]:
     problems = []
     for sheet in sorted(sheets):
-        text = re.sub(r"/\*.*?\*/", "", sheet.read_text(encoding="utf-8", errors="replace"),
-                      flags=re.S)
+        text = re.sub(
+            r"/\*.*?\*/", "", sheet.read_text(encoding="utf-8", errors="replace"), flags=re.S
+        )
         for match in CSS_URL.finditer(text):
             url = match.group("url").strip()
             if url.startswith(("data:", "#")):
@@ -148,8 +162,11 @@ def book_html(request: pytest.FixtureRequest) -> Path:
 @pytest.fixture(scope="session")
 def html_pages(book_html: Path) -> list[Path]:
     """Every HTML page of the book; ``_static`` holds theme templates (Jinja), not pages."""
-    pages = sorted(p for p in book_html.rglob("*.html")
-                   if not p.relative_to(book_html).parts[0].startswith("_"))
+    pages = sorted(
+        p
+        for p in book_html.rglob("*.html")
+        if not p.relative_to(book_html).parts[0].startswith("_")
+    )
     assert len(pages) >= 3, pages
     return pages
 
@@ -181,7 +198,8 @@ def test_nothing_loaded_comes_from_outside_the_book(book_html: Path, html_pages:
     """Scripts, styles, images and media are local; only followed links may leave the book."""
     problems = [
         f"{page.relative_to(book_html)}:{ref.line} <{ref.tag} {ref.attr}={ref.url!r}>"
-        for page in html_pages for ref in _parse(page).references
+        for page in html_pages
+        for ref in _parse(page).references
         if ref.loaded and _is_external(ref.url)
     ]
     assert not problems, "\n" + "\n".join(problems)

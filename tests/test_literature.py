@@ -86,7 +86,9 @@ def test_clopper_pearson_equals_beta_quantiles(k: int, n: int) -> None:
 def test_wilson_equals_closed_form(k: int, n: int) -> None:
     centre = (k + Z**2 / 2) / (n + Z**2)
     half = Z * np.sqrt(k * (n - k) / n + Z**2 / 4) / (n + Z**2)
-    assert lit.proportion_ci(k, n, "wilson") == pytest.approx((centre - half, centre + half), abs=1e-10)
+    assert lit.proportion_ci(k, n, "wilson") == pytest.approx(
+        (centre - half, centre + half), abs=1e-10
+    )
 
 
 @pytest.mark.parametrize(("k", "n"), COUNTS)
@@ -101,10 +103,16 @@ def _wilson_cc_formula(k: int, n: int) -> tuple[float, float]:
     z = Z
     p, q = k / n, 1 - k / n
     denom = 2 * (n + z * z)
-    low = 0.0 if k == 0 else (
-        2 * n * p + z * z - 1 - z * np.sqrt(z * z - 2 - 1 / n + 4 * p * (n * q + 1))) / denom
-    high = 1.0 if k == n else (
-        2 * n * p + z * z + 1 + z * np.sqrt(z * z + 2 - 1 / n + 4 * p * (n * q - 1))) / denom
+    low = (
+        0.0
+        if k == 0
+        else (2 * n * p + z * z - 1 - z * np.sqrt(z * z - 2 - 1 / n + 4 * p * (n * q + 1))) / denom
+    )
+    high = (
+        1.0
+        if k == n
+        else (2 * n * p + z * z + 1 + z * np.sqrt(z * z + 2 - 1 / n + 4 * p * (n * q - 1))) / denom
+    )
     return max(0.0, low), min(1.0, high)
 
 
@@ -112,8 +120,9 @@ def test_wilson_cc_from_scipy_equals_the_closed_form() -> None:
     # the library takes the interval from scipy's binomtest; the hand-written formula agrees
     for n in range(1, 61):
         for k in range(n + 1):
-            assert lit.proportion_ci(k, n, "wilson_cc") == pytest.approx(_wilson_cc_formula(k, n),
-                                                                         abs=1e-12)
+            assert lit.proportion_ci(k, n, "wilson_cc") == pytest.approx(
+                _wilson_cc_formula(k, n), abs=1e-12
+            )
 
 
 def test_wilson_cc_hand_computed_value() -> None:
@@ -129,7 +138,9 @@ def test_wilson_cc_hand_computed_value() -> None:
 def test_wilson_cc_solves_the_corrected_score_equation(k: int, n: int) -> None:
     # Newcombe's method 4: the bounds solve |p - pi| - 1/(2n) = z * sqrt(pi (1 - pi) / n).
     p = k / n
-    low = optimize.brentq(lambda x: (p - 0.5 / n - x) - Z * np.sqrt(x * (1 - x) / n), 1e-15, p - 0.5 / n)
+    low = optimize.brentq(
+        lambda x: (p - 0.5 / n - x) - Z * np.sqrt(x * (1 - x) / n), 1e-15, p - 0.5 / n
+    )
     high = optimize.brentq(
         lambda x: (x - p - 0.5 / n) - Z * np.sqrt(x * (1 - x) / n), p + 0.5 / n, 1 - 1e-15
     )
@@ -180,7 +191,9 @@ def test_only_wilson_cc_reproduces_talent(talent: pd.DataFrame) -> None:
     for (cohort, endpoint), (k, n) in TALENT_COUNTS.items():
         # independent Wilson-cc bounds rounded to one decimal equal the published ones
         low, high = _wilson_cc_formula(k, n)
-        assert (_half_up(100 * low, 1), _half_up(100 * high, 1)) == TALENT_PUBLISHED[(cohort, endpoint)]
+        assert (_half_up(100 * low, 1), _half_up(100 * high, 1)) == TALENT_PUBLISHED[
+            (cohort, endpoint)
+        ]
     summary = lit.interval_method_summary(iv).set_index("method")
     assert summary.loc["wilson_cc", "n_matched"] == 6
     assert summary.drop(index="wilson_cc")["n_matched"].max() == 0
@@ -215,12 +228,18 @@ def test_percentage_check_against_exact_fractions(talent: pd.DataFrame) -> None:
     raw = pd.read_csv(LIT_DIR / "talent.csv", dtype=str, keep_default_na=False)
     # counts from the file, or derived: ORR/DCR from Table 2, the text's AE rows from Table 3
     derived = (raw["section"] == "adverse_events_text") | raw["variable"].isin(["orr", "dcr"])
-    expected_rows = int(((raw["published_pct"] != "") & (raw["denominator"] != "")
-                         & ((raw["count"] != "") | derived)).sum())
+    expected_rows = int(
+        (
+            (raw["published_pct"] != "")
+            & (raw["denominator"] != "")
+            & ((raw["count"] != "") | derived)
+        ).sum()
+    )
     assert len(pc) == expected_rows
     in_text = pc[pc["section"] == "adverse_events_text"].set_index("variable")
     assert {v: int(in_text.loc[v, "count"]) for v in TABLE3_GRADE34} == {
-        v: a + b for v, (a, b) in TABLE3_GRADE34.items()}
+        v: a + b for v, (a, b) in TABLE3_GRADE34.items()
+    }
     assert in_text.loc["hypertension", "explanation"] == "matches 25/110 instead of 25/111"
     assert in_text.loc["diarrhea", "explanation"] == "matches 12/110 instead of 12/111"
     assert in_text.loc["asthenia", "explanation"].startswith("no simple explanation")
@@ -249,7 +268,10 @@ def test_adverse_events_table(talent: pd.DataFrame) -> None:
     # totals over cohorts and grades: hypertension 28+12+30+13, diarrhea 25+4+28+8, asthenia 62
     assert list(dict.fromkeys(ae["event"]))[:3] == ["Hypertension", "Diarrhea", "Asthenia"]
     top = lit.top_adverse_events(ae, "GI-NET", "3-4", n=2)
-    assert top["event"].tolist() == ["Hypertension", "Asthenia"] and top["count"].tolist() == [13, 9]
+    assert top["event"].tolist() == ["Hypertension", "Asthenia"] and top["count"].tolist() == [
+        13,
+        9,
+    ]
 
 
 # --------------------------------------------------------------------------- trials
@@ -280,7 +302,9 @@ def test_trial_orr_table(trials: pd.DataFrame) -> None:
 
 def test_trials_file_values_and_citations(trials: pd.DataFrame) -> None:
     rows = trials.set_index("trial_id")
-    assert rows.loc["raymond_sunitinib", ["pfs_median_months", "pfs_median_comparator_months"]].tolist() == [
+    assert rows.loc[
+        "raymond_sunitinib", ["pfs_median_months", "pfs_median_comparator_months"]
+    ].tolist() == [
         11.4,
         5.5,
     ]
@@ -298,8 +322,14 @@ def test_trials_file_values_and_citations(trials: pd.DataFrame) -> None:
 
 def test_approved_therapies(trials: pd.DataFrame) -> None:
     approved = lit.approved_therapies(trials).set_index("drug")
-    assert {"sunitinib", "everolimus", "177Lu-DOTATATE", "octreotide LAR", "lanreotide autogel",
-            "surufatinib"} <= set(approved.index)
+    assert {
+        "sunitinib",
+        "everolimus",
+        "177Lu-DOTATATE",
+        "octreotide LAR",
+        "lanreotide autogel",
+        "surufatinib",
+    } <= set(approved.index)
     assert "lenvatinib" not in approved.index
     assert approved.loc["everolimus", "pivotal trial"] == "RADIANT-3, RADIANT-4"
     assert "median PFS 11.4 vs 5.5 months" in approved.loc["sunitinib", "key result"]
@@ -343,8 +373,10 @@ def _rule(n: int, p0: float, alpha: float) -> int:
     return next(r for r in range(n + 2) if _tail(r, n, p0) <= alpha)
 
 
-@pytest.mark.parametrize(("n", "p0", "p1"), [(55, 0.10, 0.25), (20, 0.05, 0.25), (40, 0.2, 0.4),
-                                             (52, 0.10, 0.25), (3, 0.5, 0.9)])
+@pytest.mark.parametrize(
+    ("n", "p0", "p1"),
+    [(55, 0.10, 0.25), (20, 0.05, 0.25), (40, 0.2, 0.4), (52, 0.10, 0.25), (3, 0.5, 0.9)],
+)
 def test_single_stage_rule_against_written_out_sums(n: int, p0: float, p1: float) -> None:
     rule = lit.single_stage_rule(n, p0, p1, 0.05)
     r = _rule(n, p0, 0.05)
@@ -377,7 +409,10 @@ def test_talent_design_table(talent: pd.DataFrame) -> None:
     assert design.loc["panNET", ["enrolled", "assessed", "responses"]].tolist() == [55, 52, 23]
     assert design.loc["GI-NET", ["enrolled", "assessed", "responses"]].tolist() == [56, 55, 9]
     # the rule at the patients assessed is also 10 (52: P(X >= 9) = 0.071 > 0.05)
-    assert design["rule_min_responses_assessed"].tolist() == [_rule(52, 0.1, 0.05), _rule(55, 0.1, 0.05)]
+    assert design["rule_min_responses_assessed"].tolist() == [
+        _rule(52, 0.1, 0.05),
+        _rule(55, 0.1, 0.05),
+    ]
     assert design["meets_rule"].tolist() == [True, False]
     # one-sided exact binomial p against 10% over the patients assessed, summed by hand
     assert design.loc["panNET", "p_one_sided"] == pytest.approx(_tail(23, 52, 0.1), rel=1e-9)
@@ -389,7 +424,10 @@ def test_talent_design_table(talent: pd.DataFrame) -> None:
 def test_text_checks(talent: pd.DataFrame) -> None:
     checks = lit.text_checks(talent).set_index(["check", "cohort"])
     assert checks.loc[("enrolled", "total"), ["published", "computed"]].tolist() == [111, 55 + 56]
-    assert checks.loc[("enrolled", "panNET"), "agrees"] and checks.loc[("enrolled", "GI-NET"), "agrees"]
+    assert (
+        checks.loc[("enrolled", "panNET"), "agrees"]
+        and checks.loc[("enrolled", "GI-NET"), "agrees"]
+    )
     dose = checks.loc[("dose_reduction_or_interruption", "total")]
     # 93.7% of 111 is 104 (103.98); 81.1% is 90 (90.02), 92.8% is 103 (103.01): 103 <= 104 <= 111
     assert dose["computed"] == pytest.approx(100 * 104 / 111)
@@ -417,13 +455,19 @@ _WORDS = {
 
 def _numbers(text: str) -> set[float]:
     found = {float(x) for x in re.findall(r"\d+(?:\.\d+)?", text)}
-    return found | {_WORDS[w.lower()] for w in re.findall(r"[A-Za-z]+", text) if w.lower() in _WORDS}
+    return found | {
+        _WORDS[w.lower()] for w in re.findall(r"[A-Za-z]+", text) if w.lower() in _WORDS
+    }
 
 
-def _check_file(name: str, numeric: list[str], text_cols: list[str], pairs: list[tuple[str, str]]) -> None:
+def _check_file(
+    name: str, numeric: list[str], text_cols: list[str], pairs: list[tuple[str, str]]
+) -> None:
     if not SEEDS.is_dir():
         pytest.skip(f"seed documents not found at {SEEDS}; locators cannot be checked")
-    seeds = {p.name: re.sub(r"\s+", " ", p.read_text(encoding="utf-8")) for p in SEEDS.glob("*.txt")}
+    seeds = {
+        p.name: re.sub(r"\s+", " ", p.read_text(encoding="utf-8")) for p in SEEDS.glob("*.txt")
+    }
     raw = pd.read_csv(LIT_DIR / name, dtype=str, keep_default_na=False)
     problems = []
     for i, row in raw.iterrows():
@@ -448,7 +492,12 @@ def _check_file(name: str, numeric: list[str], text_cols: list[str], pairs: list
 
 
 def test_talent_locators_and_numbers() -> None:
-    _check_file("talent.csv", ["count", "published_pct", "value", "low", "high"], [], [("source", "locator")])
+    _check_file(
+        "talent.csv",
+        ["count", "published_pct", "value", "low", "high"],
+        [],
+        [("source", "locator")],
+    )
 
 
 def test_trials_locators_and_numbers() -> None:
@@ -480,7 +529,11 @@ def test_module_locator_check_agrees(trials: pd.DataFrame) -> None:
     )
     assert (check["n_locators"] == check["locators_found"]).all()
     assert (check["missing_numbers"] == "").all()
-    bad = lit.read_raw(LIT_DIR / "trials.csv").head(1).assign(locator="no such passage anywhere", n="999")
+    bad = (
+        lit.read_raw(LIT_DIR / "trials.csv")
+        .head(1)
+        .assign(locator="no such passage anywhere", n="999")
+    )
     flagged = lit.verify_locators(bad, SEEDS, numeric_columns=["n"], pairs=[("source", "locator")])
     assert flagged["locators_found"].iloc[0] == 0 and flagged["missing_numbers"].iloc[0] == "999"
 
@@ -506,14 +559,28 @@ def test_figures_have_titles_and_labels(talent: pd.DataFrame, trials: pd.DataFra
 
 
 def test_notebook_conventions() -> None:
-    nb = json.loads((REPO / "notebooks" / "04_literature_context.ipynb").read_text(encoding="utf-8"))
+    nb = json.loads(
+        (REPO / "notebooks" / "04_literature_context.ipynb").read_text(encoding="utf-8")
+    )
     cells = nb["cells"]
     assert cells[0]["cell_type"] == "markdown" and "".join(cells[0]["source"]).startswith("# ")
     code = [c for c in cells if c["cell_type"] == "code"]
     assert code[0]["metadata"]["tags"] == ["parameters"]
-    for name in ("data_dir", "results_dir", "figures_dir", "literature_dir", "drug", "response_threshold_pct"):
+    for name in (
+        "data_dir",
+        "results_dir",
+        "figures_dir",
+        "literature_dir",
+        "drug",
+        "response_threshold_pct",
+    ):
         assert re.search(rf"^{name} = ", "".join(code[0]["source"]), re.M)
     assert all(c["outputs"] == [] and c["execution_count"] is None for c in code)
-    h1 = [line for c in cells if c["cell_type"] == "markdown" for line in "".join(c["source"]).splitlines()
-          if line.startswith("# ")]
+    h1 = [
+        line
+        for c in cells
+        if c["cell_type"] == "markdown"
+        for line in "".join(c["source"]).splitlines()
+        if line.startswith("# ")
+    ]
     assert len(h1) == 1

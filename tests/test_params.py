@@ -181,8 +181,15 @@ def test_scans_up_to_the_bound_are_accepted_and_one_step_finer_refused():
 def test_old_power_parameters_are_refused_with_their_new_names():
     """One set of power assumptions replaced three (issue 15, item 5): old files get a hint."""
     with pytest.raises(ParamsError) as info:
-        resolve({"power_p_responders": 0.6, "rate_nonresponders": None,
-                 "cautious_rate_responders": 0.5, "max_n_per_group": 60, "power_n_step": 2})
+        resolve(
+            {
+                "power_p_responders": 0.6,
+                "rate_nonresponders": None,
+                "cautious_rate_responders": 0.5,
+                "max_n_per_group": 60,
+                "power_n_step": 2,
+            }
+        )
     lines = str(info.value).splitlines()
     assert len(lines) == 5
     assert "'power_p_responders' was renamed to 'power_rate_responders'" in lines[0]
@@ -190,9 +197,15 @@ def test_old_power_parameters_are_refused_with_their_new_names():
     assert "renamed to 'power_cautious_rate_responders'" in lines[2]
     assert "'max_n_per_group' was replaced by 'power_max_n'" in lines[3]
     assert "'power_n_step' was removed" in lines[4]
-    for new in ("power_rate_responders", "power_rate_nonresponders", "power_max_n",
-                "power_cautious_rate_responders", "power_cautious_rate_nonresponders",
-                "power_responder_share", "target_power"):
+    for new in (
+        "power_rate_responders",
+        "power_rate_nonresponders",
+        "power_max_n",
+        "power_cautious_rate_responders",
+        "power_cautious_rate_nonresponders",
+        "power_responder_share",
+        "target_power",
+    ):
         assert new in BY_NAME
 
 
@@ -203,12 +216,15 @@ def test_responder_share_is_strictly_between_0_and_1():
     assert resolve({"power_responder_share": 0.3})["power_responder_share"] == 0.3
 
 
-@pytest.mark.parametrize(("key", "value", "allowed"), [
-    ("n_simulations", 100_001, "<= 100,000"),
-    ("power_max_n", 601, "<= 600"),
-    ("cutoff_max", 1001, "<= 1,000"),
-    ("concentration_um", 0, "> 0"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "allowed"),
+    [
+        ("n_simulations", 100_001, "<= 100,000"),
+        ("power_max_n", 601, "<= 600"),
+        ("cutoff_max", 1001, "<= 1,000"),
+        ("concentration_um", 0, "> 0"),
+    ],
+)
 def test_simulation_and_grid_sizes_have_a_documented_maximum(key, value, allowed):
     with pytest.raises(ParamsError) as info:
         resolve({key: value})
@@ -220,31 +236,41 @@ def test_simulation_and_grid_sizes_have_a_documented_maximum(key, value, allowed
 # --------------------------------------------------------------------------- text parameters
 
 
-@pytest.mark.parametrize(("key", "value", "reason"), [
-    ("drug", "<script>alert(1)</script>", "is not a valid drug name"),
-    ("drug", "lenvatinib `{eval}`", "is not a valid drug name"),
-    ("drug", "", "must be a non-empty text value"),
-    ("drug", ["lenvatinib"], "must be a non-empty text value"),
-    ("gene", "hras", "is not a valid gene symbol"),
-    ("gene", "HRAS<img src=x>", "is not a valid gene symbol"),
-    ("gene", 7, "must be a non-empty text value"),
-    ("comparators", ["sunitinib", "[x](javascript:1)"], "has an entry that is not a valid drug"),
-    ("comparators", {"a": 1}, "must be null, a list of drug names or one drug name"),
-    ("comparators", [None], "has an entry that must be a non-empty text value"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "reason"),
+    [
+        ("drug", "<script>alert(1)</script>", "is not a valid drug name"),
+        ("drug", "lenvatinib `{eval}`", "is not a valid drug name"),
+        ("drug", "", "must be a non-empty text value"),
+        ("drug", ["lenvatinib"], "must be a non-empty text value"),
+        ("gene", "hras", "is not a valid gene symbol"),
+        ("gene", "HRAS<img src=x>", "is not a valid gene symbol"),
+        ("gene", 7, "must be a non-empty text value"),
+        (
+            "comparators",
+            ["sunitinib", "[x](javascript:1)"],
+            "has an entry that is not a valid drug",
+        ),
+        ("comparators", {"a": 1}, "must be null, a list of drug names or one drug name"),
+        ("comparators", [None], "has an entry that must be a non-empty text value"),
+    ],
+)
 def test_text_parameters_follow_the_data_contract(key, value, reason):
     with pytest.raises(ParamsError) as info:
         resolve({key: value})
     assert str(info.value).startswith(f"parameter '{key}' {reason}")
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (None, None),                           # every other drug in the data
-    ([], []),                               # none
-    ("Sunitinib", ["sunitinib"]),           # one name
-    ("sunitinib, everolimus", ["sunitinib", "everolimus"]),
-    (["everolimus", "EVEROLIMUS", "sunitinib"], ["everolimus", "sunitinib"]),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, None),  # every other drug in the data
+        ([], []),  # none
+        ("Sunitinib", ["sunitinib"]),  # one name
+        ("sunitinib, everolimus", ["sunitinib", "everolimus"]),
+        (["everolimus", "EVEROLIMUS", "sunitinib"], ["everolimus", "sunitinib"]),
+    ],
+)
 def test_comparators_accept_null_a_list_or_one_name(value, expected):
     assert resolve({"comparators": value})["comparators"] == expected
 
@@ -318,14 +344,17 @@ def test_utf8_with_byte_order_mark_is_read(tmp_path):
     assert load_params(f)["alpha"] == 0.01
 
 
-@pytest.mark.parametrize(("content", "expected"), [
-    ("", "is empty; write 'parameter: value' lines"),
-    ("  \n\n", "is empty"),
-    ("- alpha\n- fdr\n", "must be a mapping of 'parameter: value' lines, not a list"),
-    ("just text\n", "must be a mapping of 'parameter: value' lines, not a str"),
-    ("alpha: [unclosed\n", "is not valid YAML"),
-    ("a: 1\n---\nb: 2\n", "is not valid YAML"),
-])
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("", "is empty; write 'parameter: value' lines"),
+        ("  \n\n", "is empty"),
+        ("- alpha\n- fdr\n", "must be a mapping of 'parameter: value' lines, not a list"),
+        ("just text\n", "must be a mapping of 'parameter: value' lines, not a str"),
+        ("alpha: [unclosed\n", "is not valid YAML"),
+        ("a: 1\n---\nb: 2\n", "is not valid YAML"),
+    ],
+)
 def test_files_that_are_not_a_mapping_are_refused_clearly(tmp_path, content, expected):
     assert expected in _refusal(content, tmp_path)
 
@@ -359,15 +388,25 @@ def test_check_command_reports_parameter_problems_without_traceback(tmp_path, ca
 # --------------------------------------------------------------------------- property
 
 SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.integers(min_value=-(10**400), max_value=10**400),
-    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=30), st.dates(),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=-(10**400), max_value=10**400),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=30),
+    st.dates(),
     st.sampled_from(["1e-6", "lenvatinib", "HRAS", ".nan", "1e400", "<b>x</b>", "a, b", ""]),
 )
-YAML_VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=5), inner, max_size=3)),
-    max_leaves=8)
-KEYS = st.one_of(st.sampled_from([p.name for p in PARAMS]), st.text(max_size=20), st.integers(),
-                 st.none())
+YAML_VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+KEYS = st.one_of(
+    st.sampled_from([p.name for p in PARAMS]), st.text(max_size=20), st.integers(), st.none()
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -385,14 +424,21 @@ def test_resolve_raises_only_params_error_and_returns_finite_bounded_values(over
             assert math.isfinite(v)
             assert p.minimum is None or v >= p.minimum
             assert p.maximum is None or v <= p.maximum
-    assert scan_size(values["threshold_min_pct"], values["threshold_max_pct"],
-                     values["threshold_step_pct"]) <= MAX_SCAN_POINTS
-    assert scan_size(values["cutoff_min"], values["cutoff_max"],
-                     values["cutoff_step"]) <= MAX_SCAN_POINTS
+    assert (
+        scan_size(
+            values["threshold_min_pct"], values["threshold_max_pct"], values["threshold_step_pct"]
+        )
+        <= MAX_SCAN_POINTS
+    )
+    assert (
+        scan_size(values["cutoff_min"], values["cutoff_max"], values["cutoff_step"])
+        <= MAX_SCAN_POINTS
+    )
     assert re.fullmatch(DRUG_PATTERN, values["drug"])
     assert re.fullmatch(GENE_PATTERN, values["gene"])
-    assert values["comparators"] is None or all(re.fullmatch(DRUG_PATTERN, c)
-                                                for c in values["comparators"])
+    assert values["comparators"] is None or all(
+        re.fullmatch(DRUG_PATTERN, c) for c in values["comparators"]
+    )
 
 
 @settings(max_examples=150, deadline=None)
@@ -409,7 +455,10 @@ def test_any_file_text_gives_values_or_params_error(tmp_path_factory, text):
 def test_the_rerun_guide_states_the_bounds_the_code_enforces():
     guide = (Path(__file__).parents[1] / "book" / "rerun.md").read_text(encoding="utf-8")
     guide = " ".join(guide.split())
-    for text in (f"at most {MAX_SCAN_POINTS:,} thresholds", f"{MAX_SCAN_POINTS:,} cut-offs",
-                 f"`n_simulations` at most {BY_NAME['n_simulations'].maximum:,}",
-                 f"`power_max_n` at most {MAX_POWER_N:,}"):
+    for text in (
+        f"at most {MAX_SCAN_POINTS:,} thresholds",
+        f"{MAX_SCAN_POINTS:,} cut-offs",
+        f"`n_simulations` at most {BY_NAME['n_simulations'].maximum:,}",
+        f"`power_max_n` at most {MAX_POWER_N:,}",
+    ):
         assert text in guide

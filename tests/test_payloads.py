@@ -59,9 +59,19 @@ ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "data" / "cohort"
 CONFIG_EXTENSIONS = ["colon_fence", "dollarmath", "deflist", "substitution"]
 # Every MyST extension that turns text into markup, so escaping is tested beyond the config.
-ALL_EXTENSIONS = [*CONFIG_EXTENSIONS, "amsmath", "attrs_inline", "html_admonition",
-                  "html_image", "linkify", "replacements", "smartquotes", "strikethrough",
-                  "tasklist", "fieldlist"]
+ALL_EXTENSIONS = [
+    *CONFIG_EXTENSIONS,
+    "amsmath",
+    "attrs_inline",
+    "html_admonition",
+    "html_image",
+    "linkify",
+    "replacements",
+    "smartquotes",
+    "strikethrough",
+    "tasklist",
+    "fieldlist",
+]
 
 #: Strings that would run script or become markup if they reached a page unescaped.
 PAYLOADS: tuple[str, ...] = (
@@ -79,8 +89,14 @@ PAYLOADS: tuple[str, ...] = (
     "<!-- comment --> <div onclick='window.__pwned=1'>x</div>",
 )
 #: Raw HTML that must never be in a built page, whatever a user supplies.
-RAW_MARKERS: tuple[str, ...] = ("<script>window.__pwned", "<img src=x", "<svg onload",
-                                "<b>x</b>", "<b onclick", "href=\"javascript")
+RAW_MARKERS: tuple[str, ...] = (
+    "<script>window.__pwned",
+    "<img src=x",
+    "<svg onload",
+    "<b>x</b>",
+    "<b onclick",
+    'href="javascript',
+)
 #: Parts of the payload data folder: nested, because a folder name cannot hold "/".
 FOLDER_PARTS: tuple[str, ...] = (
     "<script>window.__pwned=1<",
@@ -90,8 +106,22 @@ FOLDER_PARTS: tuple[str, ...] = (
 )
 NOTES_MARKER = "NOTES-PAYLOAD"
 # Node types of plain text, tables and the literal digests: nothing that could be markup.
-PLAIN_NODES = {"document", "paragraph", "Text", "section", "title", "table", "tgroup",
-               "colspec", "thead", "tbody", "row", "entry", "literal", "container"}
+PLAIN_NODES = {
+    "document",
+    "paragraph",
+    "Text",
+    "section",
+    "title",
+    "table",
+    "tgroup",
+    "colspec",
+    "thead",
+    "tbody",
+    "row",
+    "entry",
+    "literal",
+    "container",
+}
 
 
 def _flat(text: str) -> str:
@@ -102,10 +132,17 @@ def _flat(text: str) -> str:
 def _doctree(markdown: str, extensions: list[str] = ALL_EXTENSIONS) -> nodes.document:
     """Parse MyST Markdown to a docutils tree with the given extensions (warnings ignored)."""
     directives.register_directive("dropdown", Container)  # sphinx-design's, as a plain box
-    return publish_doctree(markdown, parser=MystParser(), settings_overrides={
-        "myst_enable_extensions": extensions, "myst_substitutions": {"env": "SUBSTITUTED"},
-        "report_level": 5, "halt_level": 5, "warning_stream": io.StringIO(),
-    })
+    return publish_doctree(
+        markdown,
+        parser=MystParser(),
+        settings_overrides={
+            "myst_enable_extensions": extensions,
+            "myst_substitutions": {"env": "SUBSTITUTED"},
+            "report_level": 5,
+            "halt_level": 5,
+            "warning_stream": io.StringIO(),
+        },
+    )
 
 
 def _node_types(tree: nodes.document) -> set[str]:
@@ -185,16 +222,25 @@ def test_front_page_build_line_shows_a_hostile_folder_as_text():
 
 
 def test_ledger_page_escapes_computed_values_and_notes():
-    claims = [{"id": "c1", "source": "000_281e2e275d85b6f8.txt", "locator": "abstract",
-               "reported": "6", "basis": "cohort", "claim": "A claim", "unit": "",
-               "chapter": "notebooks/01_data_import", "section": "Inputs"}]
+    claims = [
+        {
+            "id": "c1",
+            "source": "000_281e2e275d85b6f8.txt",
+            "locator": "abstract",
+            "reported": "6",
+            "basis": "cohort",
+            "claim": "A claim",
+            "unit": "",
+            "chapter": "notebooks/01_data_import",
+            "section": "Inputs",
+        }
+    ]
     clean = ledger_mod.evaluate_claims(Path("/nonexistent"), False, claims)
     clean["computed"], clean["note"] = "6", "not computed: no such file"
     hostile = clean.copy()
     hostile["computed"] = "<script>window.__pwned=1</script>|{{7*7}}|$x$"
     hostile["note"] = 'not computed: <img src=x onerror="window.__pwned=1"> `x` {raw:html}`y`'
-    md = create_md_parser(MdParserConfig(enable_extensions=set(CONFIG_EXTENSIONS)),
-                          RendererHTML)
+    md = create_md_parser(MdParserConfig(enable_extensions=set(CONFIG_EXTENSIONS)), RendererHTML)
 
     def shape(table: pd.DataFrame) -> Counter[str]:
         tokens = md.parse(ledger_mod.ledger_markdown(table, {"notebooks/01_data_import"}))
@@ -220,8 +266,9 @@ def test_figure_labels_with_dollars_and_tags_are_drawn_as_written(tmp_path: Path
     save_figure(fig, "payload", tmp_path, pd.DataFrame({"label": labels}), made_by="test")
     svg = ET.parse(tmp_path / "payload.svg").getroot()  # well-formed XML
     assert not [el for el in svg.iter() if el.tag.rsplit("}", 1)[-1] == "script"]
-    drawn = " ".join("".join(el.itertext()) for el in svg.iter()
-                     if el.tag.rsplit("}", 1)[-1] == "text")
+    drawn = " ".join(
+        "".join(el.itertext()) for el in svg.iter() if el.tag.rsplit("}", 1)[-1] == "text"
+    )
     for label in [*labels, "$\\frac{", "{{7*7}} & <b>"]:
         assert label in drawn, label
     assert (tmp_path / "payload.png").stat().st_size > 0
@@ -247,39 +294,71 @@ def _glue_output(name: str, value: Any) -> dict[str, Any]:
     from myst_nb.ext.glue import GLUE_PREFIX
 
     bundle, _ = IPython.core.formatters.format_display_data(value)
-    return {"output_type": "display_data",
-            "metadata": {"scrapbook": {"name": name, "mime_prefix": GLUE_PREFIX}},
-            "data": {GLUE_PREFIX + k: v for k, v in bundle.items()}}
+    return {
+        "output_type": "display_data",
+        "metadata": {"scrapbook": {"name": name, "mime_prefix": GLUE_PREFIX}},
+        "data": {GLUE_PREFIX + k: v for k, v in bundle.items()},
+    }
 
 
 def test_glued_strings_are_pasted_as_text_by_myst_nb(tmp_path: Path):
     """``{glue:text}``, ``{glue:}`` and ``{glue}`` of a hostile string render it escaped."""
-    payload = ("<script>window.__pwned=1</script> {{ 7*7 }} `x` $y$ {raw:html}`<b>x</b>` "
-               "**b** [l](javascript:window.__pwned=1)")
+    payload = (
+        "<script>window.__pwned=1</script> {{ 7*7 }} `x` $y$ {raw:html}`<b>x</b>` "
+        "**b** [l](javascript:window.__pwned=1)"
+    )
     notebook = {
-        "nbformat": 4, "nbformat_minor": 5,
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                    "language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
         "cells": [
-            {"cell_type": "markdown", "id": "m", "metadata": {},
-             "source": "# Glue\n\ntext: {glue:text}`p`\n\nany: {glue:}`p`\n\n```{glue} p\n```\n"},
-            {"cell_type": "code", "id": "c", "metadata": {}, "execution_count": 1,
-             "source": "glue('p', payload, display=False)",
-             "outputs": [_glue_output("p", payload)]},
+            {
+                "cell_type": "markdown",
+                "id": "m",
+                "metadata": {},
+                "source": "# Glue\n\ntext: {glue:text}`p`\n\nany: {glue:}`p`\n\n```{glue} p\n```\n",
+            },
+            {
+                "cell_type": "code",
+                "id": "c",
+                "metadata": {},
+                "execution_count": 1,
+                "source": "glue('p', payload, display=False)",
+                "outputs": [_glue_output("p", payload)],
+            },
         ],
     }
     (tmp_path / "index.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
     (tmp_path / "conf.py").write_text(
         "extensions = ['myst_nb']\nnb_execution_mode = 'off'\n"
-        f"myst_enable_extensions = {CONFIG_EXTENSIONS!r}\n", encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "sphinx", "-q", "-W", "-b", "html",
-                           str(tmp_path), str(tmp_path / "_html")],
-                          capture_output=True, text=True, check=False)
+        f"myst_enable_extensions = {CONFIG_EXTENSIONS!r}\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-q",
+            "-W",
+            "-b",
+            "html",
+            str(tmp_path),
+            str(tmp_path / "_html"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     html = (tmp_path / "_html" / "index.html").read_text(encoding="utf-8")
     assert not any(marker in html for marker in RAW_MARKERS)
-    escaped = ("&lt;script&gt;window.__pwned=1&lt;/script&gt; {{ 7*7 }} `x` $y$ "
-               "{raw:html}`&lt;b&gt;x&lt;/b&gt;` **b**")
+    escaped = (
+        "&lt;script&gt;window.__pwned=1&lt;/script&gt; {{ 7*7 }} `x` $y$ "
+        "{raw:html}`&lt;b&gt;x&lt;/b&gt;` **b**"
+    )
     assert html.count(escaped) == 3  # text, inline any, block
 
 
@@ -333,8 +412,12 @@ def test_no_payload_reaches_a_page_as_markup(payload_build: PayloadBuild):
     html_dir = payload_build.out / "html"
     pages = sorted(html_dir.rglob("*.html"))
     assert len(pages) >= 8
-    leaks = [f"{p.relative_to(html_dir)}: {marker!r}" for p in pages
-             for marker in RAW_MARKERS if marker in p.read_text(encoding="utf-8")]
+    leaks = [
+        f"{p.relative_to(html_dir)}: {marker!r}"
+        for p in pages
+        for marker in RAW_MARKERS
+        if marker in p.read_text(encoding="utf-8")
+    ]
     assert not leaks, "\n".join(leaks)
     # the extra column is kept out of the analysis: its values are on no page
     shown = [p.name for p in pages if NOTES_MARKER in p.read_text(encoding="utf-8")]
@@ -353,8 +436,9 @@ def _page_text(page: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def payload_reports(payload_build: PayloadBuild,
-                    tmp_path_factory: pytest.TempPathFactory) -> dict[str, PageReport]:
+def payload_reports(
+    payload_build: PayloadBuild, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, PageReport]:
     """Every page of the hostile build, visited once in Chromium (screenshots kept)."""
     html_dir = payload_build.out / "html"
     shots = tmp_path_factory.mktemp("payload-screenshots")
@@ -368,17 +452,20 @@ def test_no_script_runs_on_any_page_of_a_hostile_build(payload_reports: dict[str
     """In Chromium: no dialog, no ``window.__pwned``, no failed request (an injected
     ``<img src=x>`` would fetch ``x``), no console error, nothing fetched from outside."""
     assert any(rel.startswith("notebooks/") for rel in payload_reports)
-    bad = [f"{rel}: {item}" for rel, r in payload_reports.items()
-           for item in [*r.scripts_run, *r.console_errors, *r.failed_requests,
-                        *r.external_requests]]
+    bad = [
+        f"{rel}: {item}"
+        for rel, r in payload_reports.items()
+        for item in [*r.scripts_run, *r.console_errors, *r.failed_requests, *r.external_requests]
+    ]
     assert not bad, "\n".join(bad)
     assert PWNED_MARKER == "__pwned"  # the marker every payload sets
 
 
 @pytest.mark.build
 @pytest.mark.browser
-def test_hostile_folder_name_shows_as_written(payload_build: PayloadBuild,
-                                              payload_reports: dict[str, PageReport]):
+def test_hostile_folder_name_shows_as_written(
+    payload_build: PayloadBuild, payload_reports: dict[str, PageReport]
+):
     """What a reader sees: the folder's name as typed, on the About page and the front page."""
     folder = _squash(payload_build.data_dir.name)
     assert f"Folder: {folder}" in payload_reports["book/about.html"].text

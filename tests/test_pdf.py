@@ -111,8 +111,9 @@ def test_the_pdf_holds_every_page_in_order(printed: pdf.PrintedBook):
     starts = [start for start, _ in outline]
     assert starts == sorted(starts) and starts[0] == 0 and len(set(starts)) == len(starts)
     chapters = [title for _, title in outline if re.match(r"\d+\. ", title)]
-    assert [t.split(".")[0] for t in chapters] == [str(i) for i in
-                                                  range(1, len(chapter_notebooks()) + 1)]
+    assert [t.split(".")[0] for t in chapters] == [
+        str(i) for i in range(1, len(chapter_notebooks()) + 1)
+    ]
     for page in reader.pages:  # A4 portrait: 595.3 x 841.9 points (Chromium rounds to pixels)
         assert abs(float(page.mediabox.width) - 595.3) < 1.5
         assert abs(float(page.mediabox.height) - 841.9) < 1.5
@@ -125,8 +126,13 @@ def test_the_pdf_fits_the_paper_and_prints_content_only(printed: pdf.PrintedBook
     assert printed.overflow == {}, f"wider than the paper: {printed.overflow}"
     text = " ".join(page.extract_text() or "" for page in PdfReader(printed.path).pages)
     assert "HRAS" in text and "reconstruction" in text
-    for control in ("Show code cell source", "Hide code cell source", "Search this book",
-                    "Skip to main content", "Color mode"):
+    for control in (
+        "Show code cell source",
+        "Hide code cell source",
+        "Search this book",
+        "Skip to main content",
+        "Color mode",
+    ):
         assert control not in text, f"{control!r} is printed"
     assert "Solution to Exercise" in text  # solutions are printed open ...
     # ... and their content too: the first solution of chapter 5 is followed by its text
@@ -156,13 +162,19 @@ def test_a_browser_print_of_a_chapter_drops_the_navigation(built_book: Path):
     """A reader's Print of one chapter: print.css hides navigation, buttons and toggles."""
     _need_chromium()
     chapter = f"notebooks/{chapter_notebooks()[2].stem}.html"
-    hidden = (".bd-sidebar-primary", ".bd-header", ".bd-sidebar-secondary",
-              ".article-header-buttons", "details.hide.above-input")
+    hidden = (
+        ".bd-sidebar-primary",
+        ".bd-header",
+        ".bd-sidebar-secondary",
+        ".article-header-buttons",
+        "details.hide.above-input",
+    )
     js = """(sels) => sels.map((s) => Array.from(document.querySelectorAll(s))
               .filter((e) => e.getBoundingClientRect().height > 0).length)"""
     with pdf._serve(built_book / "html") as base:
-        browser = pdf.playwright_driver().chromium.launch(executable_path=shutil.which("chromium"),
-                                    args=pdf.CHROMIUM_ARGS)
+        browser = pdf.playwright_driver().chromium.launch(
+            executable_path=shutil.which("chromium"), args=pdf.CHROMIUM_ARGS
+        )
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(base + chapter, wait_until="load")

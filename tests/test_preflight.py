@@ -61,7 +61,8 @@ def test_missing_comparator_is_an_error_naming_the_drugs_available(tmp_path):
     assert report.errors == [
         "parameter 'comparators': sunitinib not in viability.csv; drugs in the data: "
         "everolimus, lenvatinib; name only drugs in the data, or set comparators to null "
-        "(every other drug in the data)"]
+        "(every other drug in the data)"
+    ]
     assert report.format().splitlines()[0].startswith("ERROR: parameter 'comparators'")
     assert "NOT ready to build" in report.format().splitlines()[-1]
 
@@ -78,8 +79,9 @@ def test_no_comparator_available_is_a_notice(tmp_path, comparators):
     spec = CohortSpec(drugs={"lenvatinib": (10.0,)})
     report = _check(tmp_path / "c", spec, comparators=comparators)
     assert report.ok
-    assert [n for n in report.notices if n.startswith("no comparator:")] and \
-        "comparison with standard agents will show a notice" in report.format()
+    assert [
+        n for n in report.notices if n.startswith("no comparator:")
+    ] and "comparison with standard agents will show a notice" in report.format()
 
 
 def test_untested_concentration_is_an_error_listing_the_tested_ones(tmp_path):
@@ -87,7 +89,8 @@ def test_untested_concentration_is_an_error_listing_the_tested_ones(tmp_path):
     report = _check(tmp_path / "c", spec, concentration_um=2.0)
     assert report.errors == [
         "parameter 'concentration_um': 'lenvatinib' was not tested at 2 µM; tested "
-        "concentrations: 1, 3, 10 µM; set concentration_um to one of them, or to null"]
+        "concentrations: 1, 3, 10 µM; set concentration_um to one of them, or to null"
+    ]
     assert _check(tmp_path / "d", spec, concentration_um=3.0).ok
 
 
@@ -95,25 +98,32 @@ def test_no_concentration_common_to_all_cultures_asks_for_concentration_um(tmp_p
     spec = CohortSpec(drugs={"lenvatinib": (1.0, 10.0), "everolimus": (1.0,)}, seed=1)
     folder = write_cohort(tmp_path / "c", spec)
     v = pd.read_csv(folder / "viability.csv")
-    drop = ((v["culture_id"] == "C001") & (v["drug"] == "lenvatinib") & (v["concentration_um"] == 10)
-            ) | ((v["culture_id"] == "C002") & (v["drug"] == "lenvatinib")
-                 & (v["concentration_um"] == 1))
+    drop = (
+        (v["culture_id"] == "C001") & (v["drug"] == "lenvatinib") & (v["concentration_um"] == 10)
+    ) | ((v["culture_id"] == "C002") & (v["drug"] == "lenvatinib") & (v["concentration_um"] == 1))
     v[~drop].to_csv(folder / "viability.csv", index=False)
     report = preflight(folder, {})
     assert len(report.errors) == 1
-    assert report.errors[0].startswith("no concentration of 'lenvatinib' was tested in every "
-                                       "culture (tested: 1, 10 µM); set concentration_um")
+    assert report.errors[0].startswith(
+        "no concentration of 'lenvatinib' was tested in every "
+        "culture (tested: 1, 10 µM); set concentration_um"
+    )
     chosen = preflight(folder, {"concentration_um": 10})
     assert chosen.ok
-    assert any(n.startswith("1 culture received 'lenvatinib' but not at 10 µM (C001): they "
-                            "get no response class") for n in chosen.notices)
+    assert any(
+        n.startswith(
+            "1 culture received 'lenvatinib' but not at 10 µM (C001): they get no response class"
+        )
+        for n in chosen.notices
+    )
 
 
 def test_drug_absent_from_viability_is_an_error(tmp_path):
     report = _check(tmp_path / "c", drug="cabozantinib")
     assert report.errors == [
         "parameter 'drug': 'cabozantinib' has no measurement in viability.csv; drugs in the "
-        "data: everolimus, lenvatinib; set drug to one of them"]
+        "data: everolimus, lenvatinib; set drug to one of them"
+    ]
 
 
 def test_all_responders_is_a_notice_with_the_class_counts(tmp_path):
@@ -123,8 +133,10 @@ def test_all_responders_is_a_notice_with_the_class_counts(tmp_path):
     report = preflight(folder, {})
     assert report.ok
     [notice] = [n for n in report.notices if n.startswith("one response class is empty")]
-    assert (f"at the 15% threshold, 'lenvatinib' at 10 µM gives {n_resp} responders and "
-            f"{n_non} non-responders") in notice
+    assert (
+        f"at the 15% threshold, 'lenvatinib' at 10 µM gives {n_resp} responders and "
+        f"{n_non} non-responders"
+    ) in notice
     assert "tests of association (biomarker chapter)" in notice
     assert "TALENT" in notice and "small-cohorts chapter" in notice
 
@@ -136,8 +148,9 @@ def test_class_counts_follow_the_threshold(tmp_path):
         report = preflight(folder, {"response_threshold_pct": threshold})
         text = report.format()
         if min(n_resp, n_non) == 0:
-            assert (f"gives {plural(n_resp, 'responder')} and "
-                    f"{plural(n_non, 'non-responder')}") in text
+            assert (
+                f"gives {plural(n_resp, 'responder')} and {plural(n_non, 'non-responder')}"
+            ) in text
         elif min(n_resp, n_non) == 1:
             assert "a response class has fewer than 2 cultures" in text
         else:
@@ -150,16 +163,19 @@ def test_gene_not_measured_is_a_notice(tmp_path):
     assert report.ok
     assert report.notices == [
         "gene 'KRAS' (parameter 'gene') is not measured in expression.csv: the gene sections "
-        "of the small-cohorts chapter will show a notice"]
+        "of the small-cohorts chapter will show a notice"
+    ]
     no_hras = _check(tmp_path / "d", CohortSpec(genes=("KDR", "FGFR1"), seed=1))
-    assert any(n.startswith("gene 'HRAS' (parameter 'gene') is not measured")
-               for n in no_hras.notices)
+    assert any(
+        n.startswith("gene 'HRAS' (parameter 'gene') is not measured") for n in no_hras.notices
+    )
     other = _check(tmp_path / "e", CohortSpec(genes=("KDR",), seed=1), gene="KDR")
     assert other.notices == [
         "HRAS is not measured in expression.csv: the HRAS sections of the "
         "biomarker-association chapter will show a notice",
         "gene 'HRAS' (parameter 'replication_gene') is not measured in expression.csv: the "
-        "replication chapter will show a notice"]
+        "replication chapter will show a notice",
+    ]
 
 
 def test_no_mutations_is_a_notice(tmp_path):
@@ -171,12 +187,17 @@ def test_no_mutations_is_a_notice(tmp_path):
 
 
 def test_short_dose_series_means_no_curves(tmp_path):
-    short = _check(tmp_path / "c", CohortSpec(drugs={"lenvatinib": (1.0, 3.0, 10.0),
-                                                     "everolimus": (1.0,)}))
-    assert ("no drug was tested at 4 or more concentrations (at most 3, for lenvatinib): no "
-            "dose-response curve will be fitted") in short.notices[0]
-    series = _check(tmp_path / "d", CohortSpec(drugs={"lenvatinib": (0.1, 0.3, 1.0, 3.0, 10.0),
-                                                      "everolimus": (1.0,)}))
+    short = _check(
+        tmp_path / "c", CohortSpec(drugs={"lenvatinib": (1.0, 3.0, 10.0), "everolimus": (1.0,)})
+    )
+    assert (
+        "no drug was tested at 4 or more concentrations (at most 3, for lenvatinib): no "
+        "dose-response curve will be fitted"
+    ) in short.notices[0]
+    series = _check(
+        tmp_path / "d",
+        CohortSpec(drugs={"lenvatinib": (0.1, 0.3, 1.0, 3.0, 10.0), "everolimus": (1.0,)}),
+    )
     assert not [n for n in series.notices if "dose-response" in n]
 
 
@@ -201,9 +222,13 @@ def test_invalid_parameter_values_are_errors_too(tmp_path):
 def test_format_puts_every_item_on_its_own_line_then_the_summary():
     report = PreflightReport("x", errors=["e1", "e2"], notices=["n1"], warnings=["w1"])
     assert report.format().splitlines() == [
-        "ERROR: e1", "ERROR: e2", "WARNING: w1", "NOTICE: n1",
+        "ERROR: e1",
+        "ERROR: e2",
+        "WARNING: w1",
+        "NOTICE: n1",
         "x: 2 errors, 1 warning, 1 notice: NOT ready to build; fix the errors above "
-        "(the parameters are checked against the data once it is valid)."]
+        "(the parameters are checked against the data once it is valid).",
+    ]
 
 
 def test_check_command_exit_codes(tmp_path, capsys):

@@ -37,8 +37,9 @@ def staged(tmp_path: Path, url: str, binder: str = "", colab: str = "") -> Path:
 
 def sphinx_theme_options(src: Path) -> dict:
     """The html_theme_options Sphinx gets from the staged _config.yml (Jupyter Book's merge)."""
-    config, _ = get_final_config(user_yaml=src / "_config.yml", sourcedir=src,
-                                 cli_config={"latex_individualpages": False})
+    config, _ = get_final_config(
+        user_yaml=src / "_config.yml", sourcedir=src, cli_config={"latex_individualpages": False}
+    )
     return config["html_theme_options"]
 
 
@@ -66,7 +67,9 @@ def test_with_an_address_the_buttons_and_the_guides_use_it(tmp_path: Path):
 
 
 def test_without_an_address_no_button_and_no_launch(tmp_path: Path):
-    src = staged(tmp_path, "", binder="https://mybinder.org", colab="https://colab.research.google.com")
+    src = staged(
+        tmp_path, "", binder="https://mybinder.org", colab="https://colab.research.google.com"
+    )
     theme = sphinx_theme_options(src)
     assert not theme.get("repository_url")
     assert theme["use_repository_button"] is False and theme["use_issues_button"] is False
@@ -77,9 +80,16 @@ def test_without_an_address_no_button_and_no_launch(tmp_path: Path):
     assert "make book" in guide
 
 
-@pytest.mark.parametrize("bad", ["github.com/o/r", "http://github.com/o/r",
-                                 "https://github.com/o", "https://github.com/o/r\"><script>",
-                                 "https://github.com/o/r x"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "github.com/o/r",
+        "http://github.com/o/r",
+        "https://github.com/o",
+        'https://github.com/o/r"><script>',
+        "https://github.com/o/r x",
+    ],
+)
 def test_a_malformed_address_is_refused_with_what_to_do(tmp_path: Path, bad: str):
     with pytest.raises(ValueError, match="https://github.com/OWNER/REPO"):
         staged(tmp_path, bad)

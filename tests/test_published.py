@@ -22,8 +22,9 @@ GRID = np.linspace(0.0, 1.0, 20001)
 
 def hyper_pmf(k: int, n_total: int, n_high: int, n_resp: int) -> float:
     """P(k of the n_resp responders are HRAS high), margins fixed."""
-    return math.comb(n_high, k) * math.comb(n_total - n_high, n_resp - k) / math.comb(
-        n_total, n_resp)
+    return (
+        math.comb(n_high, k) * math.comb(n_total - n_high, n_resp - k) / math.comb(n_total, n_resp)
+    )
 
 
 def fisher_by_hand(table: np.ndarray) -> tuple[float, float]:
@@ -59,8 +60,12 @@ def barnard_by_hand(table: np.ndarray) -> float:
         return 0.0 if var == 0 else (x1 / n1 - x2 / n2) / math.sqrt(var)
 
     observed = abs(wald(int(table[0, 0]), int(table[0, 1])))
-    region = [(x1, x2) for x1 in range(n1 + 1) for x2 in range(n2 + 1)
-              if abs(wald(x1, x2)) >= observed - 1e-12]
+    region = [
+        (x1, x2)
+        for x1 in range(n1 + 1)
+        for x2 in range(n2 + 1)
+        if abs(wald(x1, x2)) >= observed - 1e-12
+    ]
     return _sup_over_pi(n1, n2, region)
 
 
@@ -74,8 +79,12 @@ def boschloo_one_sided_by_hand(table: np.ndarray, greater: bool = True) -> float
         return one
 
     observed = stat(int(table[0, 0]), int(table[0, 1]))
-    region = [(x1, x2) for x1 in range(n1 + 1) for x2 in range(n2 + 1)
-              if stat(x1, x2) <= observed * (1 + 1e-9)]
+    region = [
+        (x1, x2)
+        for x1 in range(n1 + 1)
+        for x2 in range(n2 + 1)
+        if stat(x1, x2) <= observed * (1 + 1e-9)
+    ]
     return _sup_over_pi(n1, n2, region)
 
 
@@ -86,8 +95,12 @@ def or_lower_bound_by_hand(table: np.ndarray, alpha: float = 0.05) -> float:
     ks = range(max(0, n_resp - (n_total - n_high)), min(n_high, n_resp) + 1)
 
     def upper_tail(log_psi: float) -> float:
-        w = {k: math.comb(n_high, k) * math.comb(n_total - n_high, n_resp - k)
-             * math.exp(k * log_psi) for k in ks}
+        w = {
+            k: math.comb(n_high, k)
+            * math.comb(n_total - n_high, n_resp - k)
+            * math.exp(k * log_psi)
+            for k in ks
+        }
         return sum(v for k, v in w.items() if k >= a) / sum(w.values()) - alpha / 2
 
     return math.exp(optimize.brentq(upper_tail, -20, 20, xtol=1e-12))
@@ -125,8 +138,9 @@ def test_fisher_equals_hypergeometric_sums(data, version):
 
 
 @pytest.mark.parametrize("version", VERSIONS, ids=lambda v: v.key)
-@pytest.mark.parametrize("groups,transpose", [(published.GROUPS_CLASSES, False),
-                                              (published.GROUPS_HRAS, True)])
+@pytest.mark.parametrize(
+    "groups,transpose", [(published.GROUPS_CLASSES, False), (published.GROUPS_HRAS, True)]
+)
 def test_unconditional_tests_equal_enumeration(data, version, groups, transpose):
     table = version.table().T if transpose else version.table()
     barnard = _row(data, version, f"Barnard's exact test ({groups})")
@@ -157,10 +171,18 @@ def test_expected_values_of_the_brief(data):
         fisher = data[(data["version"] == version.label) & (data["test"] == "Fisher's exact test")]
         assert sorted(fisher["p_value"].round(4)) == sorted([two, one])
         g_h, g_c = published.GROUPS_HRAS, published.GROUPS_CLASSES
-        assert round(_row(data, version, f"Barnard's exact test ({g_h})")["p_value"], 4) == barnard_h
-        assert round(_row(data, version, f"Boschloo's exact test ({g_h})")["p_value"], 4) == boschloo_h
-        assert round(_row(data, version, f"Barnard's exact test ({g_c})")["p_value"], 4) == barnard_c
-        assert round(_row(data, version, f"Boschloo's exact test ({g_c})")["p_value"], 4) == boschloo_c
+        assert (
+            round(_row(data, version, f"Barnard's exact test ({g_h})")["p_value"], 4) == barnard_h
+        )
+        assert (
+            round(_row(data, version, f"Boschloo's exact test ({g_h})")["p_value"], 4) == boschloo_h
+        )
+        assert (
+            round(_row(data, version, f"Barnard's exact test ({g_c})")["p_value"], 4) == barnard_c
+        )
+        assert (
+            round(_row(data, version, f"Boschloo's exact test ({g_c})")["p_value"], 4) == boschloo_c
+        )
 
 
 def test_no_test_gives_the_published_p(data):
@@ -190,9 +212,11 @@ def test_display_table_is_ready_to_show(data):
     assert (shown.loc[~is_or, "Gives p = .048?"] == "no").all()
     assert shown.loc[is_or, "Odds ratio (exact 95% CI)"].tolist() == [
         f"unbounded, a cell is zero (95% CI {or_lower_bound_by_hand(v.table()):.2f} to ∞)"
-        for v in VERSIONS]
+        for v in VERSIONS
+    ]
     assert shown.loc[~is_or, "Odds ratio (exact 95% CI)"].isna().all()
     from netcomp.book.display import show_table
+
     html = show_table(shown, {"p-value": "{:.4f}"}).to_html()
     assert "0.0606" in html and "0.0068" in html and "Gives p = .048?" in html
 
@@ -210,6 +234,7 @@ def test_versions_table_states_each_version():
 def test_machine_keys_select_one_row_each(data):
     keys = data[["version_key", "test_key", "sided_key"]]
     assert not keys.duplicated().any()
-    two = data.query("version_key == 'conference-2022' and test_key == 'fisher' "
-                     "and sided_key == 'two-sided'")["p_value"]
+    two = data.query(
+        "version_key == 'conference-2022' and test_key == 'fisher' and sided_key == 'two-sided'"
+    )["p_value"]
     assert two.tolist() == [pytest.approx(fisher_by_hand(CONFERENCE_2022.table())[1])]

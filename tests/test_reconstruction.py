@@ -30,8 +30,14 @@ def facts() -> dict:
     inhibition = {k: 100.0 - statistics.fmean(v) for k, v in reps.items()}
     responder = {c: inhibition[("lenvatinib", c)] > 15.0 for c in ids}
     fc = {(r["culture_id"], r["gene"]): float(r["fold_change"]) for r in _rows("expression.csv")}
-    return {"cultures": cultures, "ids": ids, "inhibition": inhibition, "responder": responder,
-            "fc": fc, "mutations": _rows("mutations.csv")}
+    return {
+        "cultures": cultures,
+        "ids": ids,
+        "inhibition": inhibition,
+        "responder": responder,
+        "fc": fc,
+        "mutations": _rows("mutations.csv"),
+    }
 
 
 def _exact_rx2_p(labels: list[str], responder: list[bool]) -> float:
@@ -48,8 +54,11 @@ def _exact_rx2_p(labels: list[str], responder: list[bool]) -> float:
         return prob / comb(n, k)
 
     observed = table_prob(tuple(i for i, r in enumerate(responder) if r))
-    return sum(p for idx in itertools.combinations(range(n), k)
-               if (p := table_prob(idx)) <= observed * (1 + 1e-9))
+    return sum(
+        p
+        for idx in itertools.combinations(range(n), k)
+        if (p := table_prob(idx)) <= observed * (1 + 1e-9)
+    )
 
 
 def _permutation_u_p(values: list[float], responder: list[bool]) -> float:
@@ -119,8 +128,22 @@ def test_lenvatinib_median_at_least_that_of_standard_agents(facts):
 
 def test_lenvatinib_related_genes_are_measured(facts):
     genes = {g for _, g in facts["fc"]}
-    expected = {"FLT1", "KDR", "FLT4", "FGFR1", "FGFR2", "FGFR3", "FGFR4", "PDGFRA", "PDGFRB",
-                "KIT", "RET", "HRAS", "KRAS", "NRAS"}
+    expected = {
+        "FLT1",
+        "KDR",
+        "FLT4",
+        "FGFR1",
+        "FGFR2",
+        "FGFR3",
+        "FGFR4",
+        "PDGFRA",
+        "PDGFRB",
+        "KIT",
+        "RET",
+        "HRAS",
+        "KRAS",
+        "NRAS",
+    }
     assert expected <= genes
     assert all((c, g) in facts["fc"] for c in facts["ids"] for g in expected)
 

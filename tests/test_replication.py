@@ -29,8 +29,12 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "06_replication.ipynb"
 GLUE = re.compile(r"\{glue(?::\w+)?\}`([^`:]+)(?::([^`]*))?`")
 JOURNAL = ss.TwoByTwo(4, 6, 0, 5)
-TABLES = [ss.TwoByTwo(4, 6, 0, 5), ss.TwoByTwo(7, 15, 2, 15), ss.TwoByTwo(3, 8, 4, 9),
-          ss.TwoByTwo(12, 20, 4, 20)]
+TABLES = [
+    ss.TwoByTwo(4, 6, 0, 5),
+    ss.TwoByTwo(7, 15, 2, 15),
+    ss.TwoByTwo(3, 8, 4, 9),
+    ss.TwoByTwo(12, 20, 4, 20),
+]
 
 
 @pytest.fixture(scope="module")
@@ -73,15 +77,18 @@ def test_exact_stratified_matches_enumeration(pair):
     assert got.p_greater == pytest.approx(sum(p for k, p in dist.items() if k >= t), rel=1e-9)
     p_obs = dist[t]
     assert got.p_two_sided == pytest.approx(
-        min(1.0, sum(p for p in dist.values() if p <= p_obs * (1 + 1e-7))), rel=1e-9)
+        min(1.0, sum(p for p in dist.values() if p <= p_obs * (1 + 1e-7))), rel=1e-9
+    )
     assert got.expected == pytest.approx(sum(k * p for k, p in dist.items()), rel=1e-12)
     # the interval's ends are where a one-sided tail is 2.5%, computed from the enumeration
     if got.low > 0:
-        assert sum(p for k, p in _enumerate(strata, got.low).items() if k >= t) == \
-            pytest.approx(0.025, abs=1e-7)
+        assert sum(p for k, p in _enumerate(strata, got.low).items() if k >= t) == pytest.approx(
+            0.025, abs=1e-7
+        )
     if math.isfinite(got.high):
-        assert sum(p for k, p in _enumerate(strata, got.high).items() if k <= t) == \
-            pytest.approx(0.025, abs=1e-7)
+        assert sum(p for k, p in _enumerate(strata, got.high).items() if k <= t) == pytest.approx(
+            0.025, abs=1e-7
+        )
     if math.isfinite(got.estimate) and got.estimate > 0:
         tilted = _enumerate(strata, got.estimate)
         assert sum(k * p for k, p in tilted.items()) == pytest.approx(t, abs=1e-6)
@@ -92,7 +99,8 @@ def test_one_stratum_is_fisher_and_scipy_conditional_or(t):
     got = rep.exact_stratified([t])
     assert got.p_two_sided == pytest.approx(stats.fisher_exact(t.table).pvalue, rel=1e-9)
     assert got.p_greater == pytest.approx(
-        stats.fisher_exact(t.table, alternative="greater").pvalue, rel=1e-9)
+        stats.fisher_exact(t.table, alternative="greater").pvalue, rel=1e-9
+    )
     ref = stats.contingency.odds_ratio(t.table, kind="conditional")
     ci = ref.confidence_interval(0.95)
     for mine, theirs in ((got.estimate, ref.statistic), (got.low, ci.low), (got.high, ci.high)):
@@ -184,8 +192,12 @@ def _closed_form_p_greater(a1: int, b1: int, a2: int, b2: int) -> float:
     """P(p1 > p2) for integer beta parameters (closed form sum, e.g. Evan Miller's)."""
     total = 0.0
     for i in range(a1):
-        total += math.exp(special.betaln(a2 + i, b1 + b2) - math.log(b1 + i)
-                          - special.betaln(1 + i, b1) - special.betaln(a2, b2))
+        total += math.exp(
+            special.betaln(a2 + i, b1 + b2)
+            - math.log(b1 + i)
+            - special.betaln(1 + i, b1)
+            - special.betaln(a2, b2)
+        )
     return total
 
 
@@ -198,15 +210,19 @@ def test_beta_difference_posteriors_and_priors():
     t = ss.TwoByTwo(7, 15, 2, 15)
     prior = rep.published_prior(4, 6, 0.5)
     assert (prior.a, prior.b) == (3.0, 2.0)
-    d = rep.beta_difference(t, prior, rep.published_prior(0, 5, 0.5), "x",
-                            np.random.default_rng(3), 200_000)
+    d = rep.beta_difference(
+        t, prior, rep.published_prior(0, 5, 0.5), "x", np.random.default_rng(3), 200_000
+    )
     assert d.post_responders == (10.0, 10.0) and d.post_nonresponders == (3.0, 16.5)
     assert d.mean == pytest.approx(0.5 - 3 / 19.5)
     assert float(np.mean(d.draws > 0)) == pytest.approx(d.p_positive, abs=0.004)
+
     # the interval by numerical integration of the difference's distribution
     def cdf(z: float) -> float:
-        return integrate.quad(lambda p: stats.beta.pdf(p, 10, 10)
-                              * stats.beta.sf(p - z, 3, 16.5), 0, 1, limit=200)[0]
+        return integrate.quad(
+            lambda p: stats.beta.pdf(p, 10, 10) * stats.beta.sf(p - z, 3, 16.5), 0, 1, limit=200
+        )[0]
+
     assert cdf(d.low) == pytest.approx(0.025, abs=0.003)
     assert cdf(d.high) == pytest.approx(0.975, abs=0.003)
 
@@ -239,8 +255,9 @@ def test_ci_above_one_iff_one_sided_fisher_at_tail():
 
 
 def test_planted_effect_and_none_give_different_verdicts(tmp_path):
-    with_effect = chapter.compute(_cohort(CohortSpec(hras_effect=3.0, n_cultures=40),
-                                          tmp_path / "a"))
+    with_effect = chapter.compute(
+        _cohort(CohortSpec(hras_effect=3.0, n_cultures=40), tmp_path / "a")
+    )
     without = chapter.compute(_cohort(CohortSpec(hras_effect=0.0, n_cultures=40), tmp_path / "b"))
     key = JOURNAL_2023.label
     assert not with_effect.reconstruction and not without.reconstruction
@@ -249,8 +266,10 @@ def test_planted_effect_and_none_give_different_verdicts(tmp_path):
     assert with_effect.values["rep_verdict"] != without.values["rep_verdict"]
     # the cohort's table is the biomarker chapter's own
     from netcomp.chapters import association as ch3
-    a = ch3.compute(_cohort(CohortSpec(hras_effect=3.0, n_cultures=40), tmp_path / "c"),
-                    exercises=False)
+
+    a = ch3.compute(
+        _cohort(CohortSpec(hras_effect=3.0, n_cultures=40), tmp_path / "c"), exercises=False
+    )
     t = a.hras_table
     assert (with_effect.counts.x1, with_effect.counts.x2) == (t.a, t.b)
     assert (with_effect.counts.n1, with_effect.counts.n2) == (t.a + t.c, t.b + t.d)
@@ -261,19 +280,21 @@ def test_bundled_is_named_a_reconstruction_and_sized(bundled):
     assert set(bundled.verdicts.values()) == {chapter.NOT_A_REPLICATION}
     assert "reconstruction" in bundled.values["rep_status_sentence"]
     assert bundled.counts == ss.TwoByTwo(4, 6, 0, 5)
-    assert list(bundled.side["study"]) == [CONFERENCE_2022.label, JOURNAL_2023.label,
-                                           "This cohort"]
+    assert list(bundled.side["study"]) == [CONFERENCE_2022.label, JOURNAL_2023.label, "This cohort"]
     # the size needed: the first n at which one-sided Fisher at 2.5% reaches 80% power
     n = int(bundled.values["rep_n_planning"])
     a = ss.PowerAssumptions.from_params(bundled.params)
 
     def power(total: int) -> float:
         n1, n2 = ss.design(total, a.responder_share)
-        return sum(stats.binom.pmf(x1, n1, a.rate_responders)
-                   * stats.binom.pmf(x2, n2, a.rate_nonresponders)
-                   for x1, x2 in product(range(n1 + 1), range(n2 + 1))
-                   if stats.fisher_exact([[x1, x2], [n1 - x1, n2 - x2]],
-                                         alternative="greater").pvalue <= 0.025 * (1 + 1e-9))
+        return sum(
+            stats.binom.pmf(x1, n1, a.rate_responders)
+            * stats.binom.pmf(x2, n2, a.rate_nonresponders)
+            for x1, x2 in product(range(n1 + 1), range(n2 + 1))
+            if stats.fisher_exact([[x1, x2], [n1 - x1, n2 - x2]], alternative="greater").pvalue
+            <= 0.025 * (1 + 1e-9)
+        )
+
     assert power(n) >= 0.8 > power(n - 1)
     assert not bundled.notices
 
@@ -285,8 +306,9 @@ def test_notices_for_other_drug_absent_gene_and_empty_class(tmp_path):
     assert "lenvatinib" in other.notices_for(chapter.S_VERDICT)[0].reason
     gene = chapter.compute(cohort, {"replication_gene": "NOTAGENE1"})
     assert "NOTAGENE1" in gene.notices_for(chapter.S_TABLE)[0].reason
-    one_class = chapter.compute(_cohort(CohortSpec(n_cultures=10, inhibition=(60.0, 90.0)),
-                                        tmp_path / "b"))
+    one_class = chapter.compute(
+        _cohort(CohortSpec(n_cultures=10, inhibition=(60.0, 90.0)), tmp_path / "b")
+    )
     assert not one_class.applies(chapter.S_TABLE)
     for res in (other, gene, one_class):
         assert res.counts is None and res.values["rep_verdict"] == chapter.NOT_APPLICABLE
@@ -308,8 +330,9 @@ def _glue_refs() -> list[str]:
     nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
     text = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     # table and figure labels ("Table 4.2") are glued by the notebook as it shows them
-    return [m.group(1) for m in GLUE.finditer(text)
-            if not m.group(1).startswith(("table_", "fig_"))]
+    return [
+        m.group(1) for m in GLUE.finditer(text) if not m.group(1).startswith(("table_", "fig_"))
+    ]
 
 
 def _assert_renders(res: chapter.ReplicationChapter) -> None:
@@ -341,8 +364,12 @@ def test_compute_never_raises(spec):
     _assert_renders(res)
     if res.counts is not None:
         assert res.counts.n1 >= 1 and res.counts.n2 >= 1
-        assert set(res.verdicts.values()) <= {rep.CONSISTENT, rep.INCONSISTENT, rep.TOO_SMALL,
-                                              chapter.NOT_A_REPLICATION}
+        assert set(res.verdicts.values()) <= {
+            rep.CONSISTENT,
+            rep.INCONSISTENT,
+            rep.TOO_SMALL,
+            chapter.NOT_A_REPLICATION,
+        }
         assert len(res.verdicts) == 2
 
 
@@ -354,8 +381,9 @@ def test_ledger_replication_claim_on_new_cohorts(tmp_path):
     claim = next(c for c in load_claims() if c["id"] == "study-hras-replicates")
     statuses = {}
     for name, effect in (("planted", 3.0), ("none", 0.0)):
-        res = chapter.compute(_cohort(CohortSpec(hras_effect=effect, n_cultures=40),
-                                      tmp_path / name))
+        res = chapter.compute(
+            _cohort(CohortSpec(hras_effect=effect, n_cultures=40), tmp_path / name)
+        )
         out = tmp_path / f"results-{name}"
         write_results(res.tables["verdicts"], out, "replication_verdicts.csv")
         verdict = judge(claim, out, reconstructed_cohort=False)

@@ -25,15 +25,29 @@ def _digests(folder: Path) -> dict[str, str]:
 def test_second_cohort_builds_a_full_book_and_is_never_written(tmp_path: Path):
     data = write_second_cohort(tmp_path / "my cohort")
     lines = (data / "cultures.csv").read_text().splitlines()  # a direct identifier column
-    lines = [lines[0] + ",patient_name"] + [f"{ln},Maria Rossi {i}" for i, ln in
-                                             enumerate(lines[1:])]
+    lines = [lines[0] + ",patient_name"] + [
+        f"{ln},Maria Rossi {i}" for i, ln in enumerate(lines[1:])
+    ]
     (data / "cultures.csv").write_text("\n".join(lines) + "\n")
     params = tmp_path / "my.yaml"
     params.write_text("comparators: [sunitinib]\nresponse_threshold_pct: 40\nn_simulations: 500\n")
     before = _digests(data)
     out = tmp_path / "my_book"
-    assert main(["build", "--data", str(data), "--params", str(params), "--out", str(out),
-                 "--allow-identifiers"]) == 0
+    assert (
+        main(
+            [
+                "build",
+                "--data",
+                str(data),
+                "--params",
+                str(params),
+                "--out",
+                str(out),
+                "--allow-identifiers",
+            ]
+        )
+        == 0
+    )
     assert _digests(data) == before
     for f in out.rglob("*"):  # the identifiers reach no page, notebook or table
         if f.is_file() and f.suffix in (".html", ".ipynb", ".csv", ".json", ".txt", ".js"):
@@ -66,8 +80,7 @@ def test_rebuilds_reexecute_only_what_changed(built_book: Path, tmp_path: Path):
     params = tmp_path / "p.yaml"
     params.write_text("fdr: 0.2\n")  # read by the biomarker and small-cohorts chapters only
     changed = build(params_file=params, out_dir=out, log=lambda _m: None)
-    assert sorted(changed.executed) == ["03_biomarker_association.ipynb",
-                                        "05_small_cohorts.ipynb"]
+    assert sorted(changed.executed) == ["03_biomarker_association.ipynb", "05_small_cohorts.ipynb"]
     manifest = json.loads((out / "build.json").read_text())
     assert manifest["parameters"]["fdr"] == 0.2
     again = build(params_file=params, out_dir=out, log=lambda _m: None)

@@ -25,8 +25,13 @@ BUNDLED = Path(__file__).resolve().parents[1] / "data" / "cohort"
 
 def _rows(culture: str, drug: str, conc: float, values: list[float]) -> list[dict]:
     return [
-        {"culture_id": culture, "drug": drug, "concentration_um": conc, "replicate": i + 1,
-         "viability_pct": v}
+        {
+            "culture_id": culture,
+            "drug": drug,
+            "concentration_um": conc,
+            "replicate": i + 1,
+            "viability_pct": v,
+        }
         for i, v in enumerate(values)
     ]
 
@@ -156,9 +161,12 @@ def test_cultures_argument_selects_and_checks(small):
 
 def test_default_concentration_rule_and_multi_concentration_cohort(small):
     extra = pd.DataFrame(
-        _rows("C1", "lenvatinib", 30, [50, 52, 54]) + _rows("C2", "lenvatinib", 30, [60, 60, 63])
-        + _rows("C3", "lenvatinib", 1, [99, 98, 97]) + _rows("C4", "lenvatinib", 1, [90, 91])
-        + _rows("C3", "lenvatinib", 30, [90, 92, 94]) + _rows("C4", "lenvatinib", 30, [40, 42])
+        _rows("C1", "lenvatinib", 30, [50, 52, 54])
+        + _rows("C2", "lenvatinib", 30, [60, 60, 63])
+        + _rows("C3", "lenvatinib", 1, [99, 98, 97])
+        + _rows("C4", "lenvatinib", 1, [90, 91])
+        + _rows("C3", "lenvatinib", 30, [90, 92, 94])
+        + _rows("C4", "lenvatinib", 30, [40, 42])
         + _rows("C1", "lenvatinib", 1, [96, 97, 98])
     )
     multi = pd.concat([small, extra], ignore_index=True)
@@ -218,8 +226,13 @@ def test_compare_drugs_against_scipy_and_numpy():
     cultures = [f"N{i:02d}" for i in range(11)]
     x = rng.uniform(0, 45, 11).round(2)
     y = rng.uniform(0, 35, 11).round(2)
-    long = pd.DataFrame({"culture_id": cultures * 2, "drug": ["a"] * 11 + ["b"] * 11,
-                         "inhibition_pct": np.concatenate([x, y])})
+    long = pd.DataFrame(
+        {
+            "culture_id": cultures * 2,
+            "drug": ["a"] * 11 + ["b"] * 11,
+            "inhibition_pct": np.concatenate([x, y]),
+        }
+    )
     res = r.compare_drugs(long, "a", ["b"]).iloc[0]
     ref = stats.wilcoxon(x, y, method="exact")
     assert res["p_value"] == pytest.approx(ref.pvalue, rel=1e-12)
@@ -264,9 +277,14 @@ def test_signed_rank_exact_with_ties_and_zeros_matches_enumeration():
     # the same 2^n patterns as scipy's exact permutation test on the signs
     d = np.array([3.0, -1.0, 2.0, 2.0, -2.0, 5.0, 5.0, -0.5, 4.0])
     perm = stats.permutation_test(
-        (d,), lambda x, axis: np.abs(np.sum(stats.rankdata(np.abs(x), axis=axis)
-                                            * np.sign(x), axis=axis)),
-        permutation_type="samples", n_resamples=np.inf, alternative="greater")
+        (d,),
+        lambda x, axis: np.abs(
+            np.sum(stats.rankdata(np.abs(x), axis=axis) * np.sign(x), axis=axis)
+        ),
+        permutation_type="samples",
+        n_resamples=np.inf,
+        alternative="greater",
+    )
     assert r.signed_rank_test(d).p_value == pytest.approx(perm.pvalue, rel=1e-12)
 
 
@@ -279,11 +297,12 @@ def test_signed_rank_beyond_the_exact_limit_is_the_normal_approximation():
 
 
 def test_response_by_group_matches_crosstab():
-    classes = pd.Series([True, False, True, True, False],
-                        index=pd.Index(["A", "B", "C", "D", "E"], name="culture_id"),
-                        name="responder")
-    cultures = pd.DataFrame({"culture_id": list("EDCBA"),
-                             "grade": ["G1", "G2", "G2", "G3", "G1"]})
+    classes = pd.Series(
+        [True, False, True, True, False],
+        index=pd.Index(["A", "B", "C", "D", "E"], name="culture_id"),
+        name="responder",
+    )
+    cultures = pd.DataFrame({"culture_id": list("EDCBA"), "grade": ["G1", "G2", "G2", "G3", "G1"]})
     table = r.response_by_group(classes, cultures, "grade", ["G1", "G2", "G3"])
     merged = cultures.set_index("culture_id").join(classes)
     ref = pd.crosstab(merged["grade"], merged["responder"])
@@ -314,8 +333,11 @@ def test_figures_draw_from_small_cohort(small, tmp_path):
         fr.paired_plot(wide, "lenvatinib", ["sunitinib"], cmp, 15),
         fr.threshold_sensitivity_plot(r.responders_by_threshold(lenv, np.arange(5, 31)), 15),
         fr.response_by_group_plot(
-            {"Grade": pd.DataFrame({"grade": ["G1", "G2"], "n_responders": [1, 1],
-                                    "n_non_responders": [2, 0]})}
+            {
+                "Grade": pd.DataFrame(
+                    {"grade": ["G1", "G2"], "n_responders": [1, 1], "n_non_responders": [2, 0]}
+                )
+            }
         ),
     ]
     for f in figs:

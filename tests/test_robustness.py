@@ -58,7 +58,8 @@ def test_fragility_minimum_is_bfs_and_greedy_path_is_valid(alternative):
         steps = res.steps
         for row in steps.itertuples():
             assert row.p_value == pytest.approx(
-                _fisher_p([row.a, row.b, row.c, row.d], alternative), rel=1e-10)
+                _fisher_p([row.a, row.b, row.c, row.d], alternative), rel=1e-10
+            )
         # every step changes exactly one culture's class
         diffs = np.abs(np.diff(steps[["a", "b", "c", "d"]].to_numpy(), axis=0)).sum(axis=1)
         assert (diffs == 2).all()
@@ -118,8 +119,7 @@ def test_grid_partitions_match_brute_force_sets():
     assert len(parts) == len(groups)
     assert parts["n_points"].sum() == len(thr) * len(cut)
     for (resp, over), points in groups.items():
-        row = parts[(parts["n_responders"] == len(resp))
-                    & (parts["a"] + parts["b"] == len(over))]
+        row = parts[(parts["n_responders"] == len(resp)) & (parts["a"] + parts["b"] == len(over))]
         assert len(row) == 1
         row = row.iloc[0]
         ts, cs = zip(*points, strict=True)
@@ -131,8 +131,7 @@ def test_grid_partitions_match_brute_force_sets():
         assert (row["a"], row["b"], row["c"], row["d"]) == (a, b, c, d)
         if 0 < len(resp) < 10:
             assert row["p_two_sided"] == pytest.approx(_fisher_p((a, b, c, d)), rel=1e-9)
-            assert row["p_one_sided"] == pytest.approx(_fisher_p((a, b, c, d), "greater"),
-                                                       rel=1e-9)
+            assert row["p_one_sided"] == pytest.approx(_fisher_p((a, b, c, d), "greater"), rel=1e-9)
     text = R.partition_sentence(parts, len(g2), 0.05)
     assert f"give only {len(parts)} distinct partitions" in text
 
@@ -174,8 +173,9 @@ def test_class_uncertainty_matches_enumeration_of_every_class_pattern():
         n_resp, n_non = r.a + r.c, r.b + r.d
         if min(n_resp, n_non) >= 2:
             assert r.p_two_sided == pytest.approx(_fisher_p((r.a, r.b, r.c, r.d)), rel=1e-9)
-            assert r.p_one_sided == pytest.approx(_fisher_p((r.a, r.b, r.c, r.d), "greater"),
-                                                  rel=1e-9)
+            assert r.p_one_sided == pytest.approx(
+                _fisher_p((r.a, r.b, r.c, r.d), "greater"), rel=1e-9
+            )
         else:
             assert np.isnan(r.p_two_sided)
 
@@ -187,15 +187,16 @@ def test_correlation_permutation_exact_matches_listing_every_ordering():
     rng = np.random.default_rng(8)
     x = rng.normal(size=7).round(1)  # rounded: some ties
     y = (x + rng.normal(size=7)).round(1)
-    for method, fn in (("spearman", lambda a, b: stats.spearmanr(a, b).statistic),
-                       ("pearson", lambda a, b: stats.pearsonr(a, b).statistic)):
+    for method, fn in (
+        ("spearman", lambda a, b: stats.spearmanr(a, b).statistic),
+        ("pearson", lambda a, b: stats.pearsonr(a, b).statistic),
+    ):
         res = R.correlation_permutation_test(x, y, method)
         r_obs = fn(x, y)
         r_all = np.array([fn(x, y[list(perm)]) for perm in itertools.permutations(range(7))])
         assert res.exact and res.n_orderings == math.factorial(7)
         assert res.statistic == pytest.approx(r_obs, rel=1e-12)
-        assert res.p_value == pytest.approx(np.mean(np.abs(r_all) >= abs(r_obs) - 1e-12),
-                                            rel=1e-12)
+        assert res.p_value == pytest.approx(np.mean(np.abs(r_all) >= abs(r_obs) - 1e-12), rel=1e-12)
 
 
 def test_correlation_permutation_monte_carlo_is_seeded_and_within_its_error():
@@ -205,9 +206,13 @@ def test_correlation_permutation_monte_carlo_is_seeded_and_within_its_error():
     a = R.correlation_permutation_test(x, y, "spearman", seed=1)
     b = R.correlation_permutation_test(x, y, "spearman", seed=1)
     assert a == b and not a.exact and a.n_resamples == R.CORRELATION_RESAMPLES
-    ref = stats.permutation_test((x, y), lambda u, v: stats.spearmanr(u, v).statistic,
-                                 permutation_type="pairings", n_resamples=20_000,
-                                 random_state=2)
+    ref = stats.permutation_test(
+        (x, y),
+        lambda u, v: stats.spearmanr(u, v).statistic,
+        permutation_type="pairings",
+        n_resamples=20_000,
+        random_state=2,
+    )
     se = np.hypot(a.mc_se, np.sqrt(ref.pvalue * (1 - ref.pvalue) / 20_000))
     assert abs(a.p_value - ref.pvalue) < 5 * se
     big = R.correlation_permutation_test(np.arange(1000.0), rng.normal(size=1000), "pearson")

@@ -44,10 +44,12 @@ def test_a_p_value_equal_to_alpha_is_significant_everywhere():
     assert grid[4, 0] == pytest.approx(p_exact, rel=1e-12)
     # the exact size at level p_exact counts those two tables, and no other
     size = smallsample.rejection_probability(4, 4, 0.5, 0.5, p_exact)
-    by_hand = sum(stats.binom.pmf(x1, 4, 0.5) * stats.binom.pmf(x2, 4, 0.5)
-                  for x1 in range(5) for x2 in range(5)
-                  if stats.fisher_exact([[x1, x2], [4 - x1, 4 - x2]]).pvalue
-                  <= p_exact * (1 + 1e-9))
+    by_hand = sum(
+        stats.binom.pmf(x1, 4, 0.5) * stats.binom.pmf(x2, 4, 0.5)
+        for x1 in range(5)
+        for x2 in range(5)
+        if stats.fisher_exact([[x1, x2], [4 - x1, 4 - x2]]).pvalue <= p_exact * (1 + 1e-9)
+    )
     assert size == pytest.approx(by_hand, rel=1e-12)
     assert size == pytest.approx(2 * 0.5**8, rel=1e-12)
 

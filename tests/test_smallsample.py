@@ -160,7 +160,9 @@ def test_chi_square_size_brute_force():
             continue
         if stats.chi2_contingency(table, correction=False).pvalue <= 0.05:
             total += stats.binom.pmf(x1, 6, 4 / 11) * stats.binom.pmf(x2, 5, 4 / 11)
-    assert ss.rejection_probability(6, 5, 4 / 11, 4 / 11, 0.05, "chi-square") == pytest.approx(total)
+    assert ss.rejection_probability(6, 5, 4 / 11, 4 / 11, 0.05, "chi-square") == pytest.approx(
+        total
+    )
 
 
 def test_p_value_distribution_is_a_distribution():
@@ -189,8 +191,9 @@ def test_p_value_distribution_is_a_distribution():
 def test_simulated_power_within_monte_carlo_error(n1, n2, r1, r2, alternative):
     n_sim = 20_000
     exact = _brute_power(n1, n2, r1, r2, 0.05, alternative) if n1 <= 9 else None
-    check = ss.check_power("power", n1, n2, r1, r2, 0.05, n_sim, np.random.default_rng(7),
-                           alternative=alternative)
+    check = ss.check_power(
+        "power", n1, n2, r1, r2, 0.05, n_sim, np.random.default_rng(7), alternative=alternative
+    )
     if exact is not None:
         assert check.exact == pytest.approx(exact, rel=1e-10)
     tolerance = 4 * math.sqrt(check.exact * (1 - check.exact) / n_sim)
@@ -227,8 +230,9 @@ def test_simulate_counts_is_reproducible():
 
 
 def test_p_value_scenarios_shapes():
-    sim, exact = ss.p_value_scenarios(6, 5, {"a": (0.6, 0.0), "b": (0.3, 0.3)}, 300,
-                                      np.random.default_rng(1))
+    sim, exact = ss.p_value_scenarios(
+        6, 5, {"a": (0.6, 0.0), "b": (0.3, 0.3)}, 300, np.random.default_rng(1)
+    )
     assert sim.groupby("scenario").size().to_dict() == {"a": 300, "b": 300}
     assert exact.groupby("scenario")["probability"].sum().to_numpy() == pytest.approx([1, 1])
 
@@ -259,8 +263,12 @@ def test_simulate_null_screen_against_scipy_and_hand_bh():
     cache: dict[tuple[int, int], float] = {}
     unadjusted, bh = [], []
     for row1, row2 in zip(x1, x2, strict=True):
-        p = np.array([cache.setdefault((u, v), _scipy_p(u, n1, v, n2))
-                      for u, v in zip(row1, row2, strict=True)])
+        p = np.array(
+            [
+                cache.setdefault((u, v), _scipy_p(u, n1, v, n2))
+                for u, v in zip(row1, row2, strict=True)
+            ]
+        )
         unadjusted.append(int(np.sum(p <= 0.05)))
         order = np.sort(p)
         passed = np.nonzero(order <= fdr * np.arange(1, m + 1) / m)[0]
@@ -271,8 +279,14 @@ def test_simulate_null_screen_against_scipy_and_hand_bh():
 
 
 def test_call_distribution_shares():
-    sim = pd.DataFrame({"simulation": [1, 2, 3, 4], "unadjusted": [0, 2, 2, 1],
-                        "bonferroni": [0, 0, 0, 0], "benjamini_hochberg": [0, 1, 0, 0]})
+    sim = pd.DataFrame(
+        {
+            "simulation": [1, 2, 3, 4],
+            "unadjusted": [0, 2, 2, 1],
+            "bonferroni": [0, 0, 0, 0],
+            "benjamini_hochberg": [0, 1, 0, 0],
+        }
+    )
     dist = ss.call_distribution(sim)
     una = dist[dist["procedure"] == "unadjusted"].set_index("n_called")["share"]
     assert una.to_dict() == {0: 0.25, 1: 0.25, 2: 0.5}
@@ -337,8 +351,9 @@ def test_exact_power_approaches_statsmodels_normal_power_for_large_groups():
         effect = proportion_effectsize(rate1, rate2)
         normal = NormalIndPower().power(effect, nobs1=n, alpha=0.05, ratio=1.0)
         chi = ss.rejection_probability(n, n, rate1, rate2, 0.05, "chi-square")
-        fisher = ss.power_by_size([2 * n], {"x": (rate1, rate2)}, 0.5, (0.05,),
-                                  ("two-sided",))["power"].iloc[0]
+        fisher = ss.power_by_size([2 * n], {"x": (rate1, rate2)}, 0.5, (0.05,), ("two-sided",))[
+            "power"
+        ].iloc[0]
         assert chi == pytest.approx(normal, abs=0.02)
         assert fisher == pytest.approx(normal, abs=0.04)
         assert fisher <= chi + 1e-12
@@ -348,8 +363,9 @@ def test_sample_sizes_first_and_stable_by_brute_force():
     plan = ss.plan_power(ss.PowerAssumptions(0.667, 0.1, 0.5, 0.1, 0.5, 0.05, 0.8, 40))
     for scenario, (r1, r2) in plan.assumptions.scenarios().items():
         for alternative in ("greater", "two-sided"):
-            powers = {n: _brute_power(*ss.design(n, 0.5), r1, r2, 0.05, alternative)
-                      for n in range(2, 41)}
+            powers = {
+                n: _brute_power(*ss.design(n, 0.5), r1, r2, 0.05, alternative) for n in range(2, 41)
+            }
             ok = [n for n, power in powers.items() if power >= 0.8]
             first, stable = plan.needed(scenario, alternative)
             if not ok:
@@ -361,8 +377,9 @@ def test_sample_sizes_first_and_stable_by_brute_force():
     # the planning effect: 22 one-sided, 25 two-sided (power 0.837 and 0.847)
     assert plan.needed(ss.PLANNING, "greater") == (22, 22)
     assert plan.needed(ss.PLANNING, "two-sided") == (25, 25)
-    row = plan.sizes[(plan.sizes["scenario"] == ss.PLANNING)
-                     & (plan.sizes["alternative"] == "two-sided")].iloc[0]
+    row = plan.sizes[
+        (plan.sizes["scenario"] == ss.PLANNING) & (plan.sizes["alternative"] == "two-sided")
+    ].iloc[0]
     assert (row["n_responders"], row["n_nonresponders"]) == (13, 12)
     assert row["power"] == pytest.approx(_brute_power(13, 12, 0.667, 0.1, 0.05), rel=1e-9)
 
@@ -399,8 +416,7 @@ def test_engine_reaches_its_bound_in_a_few_seconds():
     from netcomp.book.params import MAX_POWER_N
 
     start = time.process_time()
-    plan = ss.plan_power(ss.PowerAssumptions(0.667, 0.1, 0.5, 0.1, 0.5, 0.05, 0.8,
-                                             MAX_POWER_N))
+    plan = ss.plan_power(ss.PowerAssumptions(0.667, 0.1, 0.5, 0.1, 0.5, 0.05, 0.8, MAX_POWER_N))
     assert time.process_time() - start < 15
     assert plan.curve["n_total"].max() == MAX_POWER_N
     assert len(plan.curve) == (MAX_POWER_N - 1) * 2 * 2
@@ -466,7 +482,9 @@ def test_haldane_odds_ratio_by_hand():
 def test_effect_sizes_finite_table():
     table = ss.effect_sizes(ss.TwoByTwo(3, 5, 1, 6), 0.9)
     assert table["measure"].tolist() == [
-        "risk difference", "odds ratio (conditional)", "odds ratio (0.5 added)"
+        "risk difference",
+        "odds ratio (conditional)",
+        "odds ratio (0.5 added)",
     ]
     assert np.isfinite(table[["estimate", "low", "high"]].to_numpy()).all()
     assert (table["confidence"] == 0.9).all()
@@ -500,8 +518,15 @@ def test_figures_have_titles_and_labels():
         plt.close(fig)
 
 
-@pytest.mark.parametrize("counts", [ss.TwoByTwo(0, 6, 0, 5), ss.TwoByTwo(6, 6, 5, 5),
-                                    ss.TwoByTwo(0, 3, 2, 2), ss.TwoByTwo(150, 300, 60, 200)])
+@pytest.mark.parametrize(
+    "counts",
+    [
+        ss.TwoByTwo(0, 6, 0, 5),
+        ss.TwoByTwo(6, 6, 5, 5),
+        ss.TwoByTwo(0, 3, 2, 2),
+        ss.TwoByTwo(150, 300, 60, 200),
+    ],
+)
 def test_figures_draw_degenerate_and_large_tables(counts):
     """No feature, feature everywhere (odds ratio undefined), estimate 0, hundreds of tables."""
     import matplotlib.pyplot as plt
@@ -517,9 +542,11 @@ def test_figures_draw_degenerate_and_large_tables(counts):
     if counts.x1 + counts.x2 in (0, counts.n1 + counts.n2):
         assert np.isnan(effects["estimate"].iloc[1])
         assert "no estimate" in odds_ratio_clause(ss.exact_odds_ratio(counts))
-    for fig in (figs.exact_vs_chi_square_plot(tables, 0.05),
-                figs.p_value_distribution_plot(sim, exact, 0.05),
-                figs.effect_size_plot(effects)):
+    for fig in (
+        figs.exact_vs_chi_square_plot(tables, 0.05),
+        figs.p_value_distribution_plot(sim, exact, 0.05),
+        figs.effect_size_plot(effects),
+    ):
         fig.canvas.draw()
         plt.close(fig)
 
@@ -556,9 +583,11 @@ def test_reconstruction_label_overlaps_no_legend_in_the_saved_image(tmp_path):
     tables = ss.tables_near_observed(ss.tables_with_margins(HRAS))
     rng = np.random.default_rng(0)
     sim, exact = ss.p_value_scenarios(6, 5, {"observed effect": (4 / 6, 0.0)}, 200, rng)
-    made = {"exact": figs.exact_vs_chi_square_plot(tables, 0.05),
-            "pdist": figs.p_value_distribution_plot(sim, exact, 0.05, "6 vs 5"),
-            "effects": figs.effect_size_plot(ss.effect_sizes(HRAS))}
+    made = {
+        "exact": figs.exact_vs_chi_square_plot(tables, 0.05),
+        "pdist": figs.p_value_distribution_plot(sim, exact, 0.05, "6 vs 5"),
+        "effects": figs.effect_size_plot(ss.effect_sizes(HRAS)),
+    }
     for name, fig in made.items():
         save_figure(fig, name, tmp_path, tables, "test", data_status=provenance.RECONSTRUCTED)
         plt.close(fig)
@@ -569,6 +598,6 @@ def test_reconstruction_label_overlaps_no_legend_in_the_saved_image(tmp_path):
         top = bottom
         while top - 1 in inked:
             top -= 1
-        band = pixels[top:bottom + 1]
+        band = pixels[top : bottom + 1]
         assert band.min() >= 80, f"{name}: something dark shares the label's rows"
         assert (band < 160).any(), f"{name}: no grey label at the bottom"

@@ -144,10 +144,15 @@ def test_results_csv_is_unchanged_for_a_user_cohort(modified: Path, tmp_path: Pa
 
 def test_ledger_calls_a_stamped_results_file_reconstructed(tmp_path: Path):
     """Even when the caller says the cohort is not the reconstruction, the file decides."""
-    claim = {"id": "x", "basis": "cohort", "reported": 3,
-             "compute": {"file": "r.csv", "query": "responder", "agg": "count"}}
-    table = pd.DataFrame({"culture_id": ["a", "b", "c", "d"],
-                          "responder": [True, True, True, False]})
+    claim = {
+        "id": "x",
+        "basis": "cohort",
+        "reported": 3,
+        "compute": {"file": "r.csv", "query": "responder", "agg": "count"},
+    }
+    table = pd.DataFrame(
+        {"culture_id": ["a", "b", "c", "d"], "responder": [True, True, True, False]}
+    )
     write_results(table, tmp_path, "r.csv", data_status=provenance.USER_SUPPLIED)
     plain = judge(claim, tmp_path, reconstructed_cohort=False)
     assert (plain.computed, plain.status) == (3, "reproduced")
@@ -212,8 +217,9 @@ def test_figure_of_the_reconstruction_is_stamped_everywhere(tmp_path: Path):
     tall = Image.open(out / "waterfall.png")
     assert tall.text["Description"] == provenance.DESCRIPTION and LABEL in tall.text["Title"]
     label.remove()
-    save_figure(fig, "plain", tmp_path / "plain", lenv, "w", "02",
-                data_status=provenance.USER_SUPPLIED)
+    save_figure(
+        fig, "plain", tmp_path / "plain", lenv, "w", "02", data_status=provenance.USER_SUPPLIED
+    )
     assert Image.open(tmp_path / "plain" / "plain.png").height < tall.height
     svg = ET.parse(out / "waterfall.svg").getroot()
     texts = ["".join(el.itertext()) for el in svg.iter() if el.tag.endswith("}text")]
@@ -227,8 +233,9 @@ def test_figure_of_the_reconstruction_is_stamped_everywhere(tmp_path: Path):
     assert record["data_status"] == "reconstructed"
     # the caption says so too (the status of the cohort loaded last)
     caption = caption_markdown("Figure 2.1", FigureText("A waterfall.", "Bars."), None)
-    assert caption.endswith("Computed from reconstructed data (synthetic, not the study's "
-                            "measurements).")
+    assert caption.endswith(
+        "Computed from reconstructed data (synthetic, not the study's measurements)."
+    )
     plt.close(fig)
 
 
@@ -293,13 +300,14 @@ def test_notebook_of_a_user_cohort_gets_metadata_only(tmp_path: Path):
 
 
 def _stamped_csvs(folder: Path) -> dict[str, bool]:
-    return {str(p.relative_to(folder)): "data_status" in p.read_text().split("\n", 1)[0]
-            for p in sorted(folder.rglob("*.csv"))}
+    return {
+        str(p.relative_to(folder)): "data_status" in p.read_text().split("\n", 1)[0]
+        for p in sorted(folder.rglob("*.csv"))
+    }
 
 
 @pytest.mark.build
-def test_a_copy_of_the_reconstruction_builds_the_same_ledger(built_book: Path,
-                                                             tmp_path: Path):
+def test_a_copy_of_the_reconstruction_builds_the_same_ledger(built_book: Path, tmp_path: Path):
     from netcomp.book.build import build
     from netcomp.book.ledger import load_claims
 
@@ -312,8 +320,11 @@ def test_a_copy_of_the_reconstruction_builds_the_same_ledger(built_book: Path,
     cohort = [c for c in load_claims() if c["basis"] == "cohort"]
     # a claim the study's two versions report differently says so first; its note still says
     # the reconstruction cannot decide between them
-    two_versions = [c["id"] for c in cohort if "other_version" in c
-                    and str(c["other_version"]["reported"]) != str(c["reported"])]
+    two_versions = [
+        c["id"]
+        for c in cohort
+        if "other_version" in c and str(c["other_version"]["reported"]) != str(c["reported"])
+    ]
     one_version = [c["id"] for c in cohort if c["id"] not in two_versions]
     assert one_version and two_versions
     assert (ledger.loc[one_version, "status"] == "reconstructed-data").all()

@@ -30,8 +30,10 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 #: What only the book's build may do: glue, save figures, show notices and styled tables,
 #: read the chapter's precomputed result, steer the kernel.
-PLUMBING = re.compile(r"\bglue\w*\(|show_figure|show_notices|show_table|\bNOTEBOOK\b|"
-                      r"\bresult\.|write_results|write_notices|get_ipython")
+PLUMBING = re.compile(
+    r"\bglue\w*\(|show_figure|show_notices|show_table|\bNOTEBOOK\b|"
+    r"\bresult\.|write_results|write_notices|get_ipython"
+)
 
 
 def _text(path: Path) -> str:
@@ -85,23 +87,41 @@ def test_book_solutions_show_only_what_a_student_writes(path: Path) -> None:
             assert "hide-input" not in cell["metadata"].get("tags", []), label  # shown as is
             ast.parse(source)
         last = ast.parse("".join(shown[-1]["source"])).body[-1]
-        called = last.value.func if isinstance(last, ast.Expr) and isinstance(
-            last.value, ast.Call) else None
+        called = (
+            last.value.func
+            if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)
+            else None
+        )
         assert isinstance(last, ast.Expr) and getattr(called, "id", None) not in (
-            "print", "display"), f"{label}: the solution ends with an expression: the answer"
+            "print",
+            "display",
+        ), f"{label}: the solution ends with an expression: the answer"
         for cell in cells:  # what the page removes only shows notices and saves figures
             if HIDDEN_TAGS & set(cell["metadata"].get("tags", [])):
-                names = {n.id for n in ast.walk(ast.parse("".join(cell["source"])))
-                         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+                names = {
+                    n.id
+                    for n in ast.walk(ast.parse("".join(cell["source"])))
+                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+                }
                 assert names <= {"_", "flush_figures"}, (label, names)
-    assert solution_cells(path) == {label: ["".join(c["source"]) for c in cells
-                                            if not HIDDEN_TAGS & set(c["metadata"].get("tags", []))]
-                                    for label, cells in solutions}
+    assert solution_cells(path) == {
+        label: [
+            "".join(c["source"])
+            for c in cells
+            if not HIDDEN_TAGS & set(c["metadata"].get("tags", []))
+        ]
+        for label, cells in solutions
+    }
 
 
 def test_the_plumbing_check_finds_plumbing() -> None:
-    for bad in ("show_table(result.ex1)", "glue('x', 1)", "result.glue_all()",
-                "show_notices(result, S)", "show_figure(fig, 'n', d, t, 'f', NOTEBOOK)"):
+    for bad in (
+        "show_table(result.ex1)",
+        "glue('x', 1)",
+        "result.glue_all()",
+        "show_notices(result, S)",
+        "show_figure(fig, 'n', d, t, 'f', NOTEBOOK)",
+    ):
         assert PLUMBING.search(bad), bad
     for good in ("results[results['drug'] == drug]", "table.p_value", "glue_ok = 1"):
         assert not PLUMBING.search(good), good
@@ -113,12 +133,13 @@ def test_every_chapter_opens_with_objectives_prerequisites_and_time(path: Path) 
     title, _, rest = first.partition("\n\n")
     assert title.startswith("# ")
     overview = rest.split("\n```\n", 1)[0]
-    assert overview.startswith("```{admonition} Overview\n:class: tip\n"
-                               "**Learning objectives.** After this chapter you can\n")
+    assert overview.startswith(
+        "```{admonition} Overview\n:class: tip\n"
+        "**Learning objectives.** After this chapter you can\n"
+    )
     assert re.search(r"^1\. ", overview, re.M) and re.search(r"^3\. ", overview, re.M)
     assert re.search(r"\*\*Prerequisites\.\*\* .*\{doc\}", overview, re.S)
-    assert re.search(r"\*\*Time\.\*\* About \d+ minutes to read,? and \d+ (more|minutes)",
-                     overview)
+    assert re.search(r"\*\*Time\.\*\* About \d+ minutes to read,? and \d+ (more|minutes)", overview)
 
 
 def test_teachers_get_the_books_solution_then_its_check() -> None:
@@ -141,13 +162,16 @@ def test_expected_answers_match_independent_computations() -> None:
     assert expected_answer("2.4") == next(n for n in range(1, 30) if 2 / 2**n <= 0.05)
     # 6 responders, 5 non-responders: the first k (all responders) with Fisher p <= 0.05
     assert expected_answer("1.3") == next(
-        k for k in range(1, 7) if stats.fisher_exact([[k, 0], [6 - k, 5]])[1] <= 0.05)
+        k for k in range(1, 7) if stats.fisher_exact([[k, 0], [6 - k, 5]])[1] <= 0.05
+    )
     # HRAS at a 25% threshold, from the files: fold change >= 2 against the new classes
     expression = pd.read_csv(ROOT / "data" / "cohort" / "expression.csv")
     hras = expression[expression["gene"] == "HRAS"].set_index("culture_id")["fold_change"]
     over, resp = hras >= 2, (inhibition > 25).reindex(hras.index)
-    table = [[int((over & resp).sum()), int((over & ~resp).sum())],
-             [int((~over & resp).sum()), int((~over & ~resp).sum())]]
+    table = [
+        [int((over & resp).sum()), int((over & ~resp).sum())],
+        [int((~over & resp).sum()), int((~over & ~resp).sum())],
+    ]
     assert expected_answer("3.1") == pytest.approx(stats.fisher_exact(table)[1])
     assert expected_answer("1.2") == int((hras >= 1.5).sum())
 
@@ -157,9 +181,13 @@ def test_check_says_right_or_not_yet_and_never_the_answer(capsys: pytest.Capture
         expected = expected_answer(exercise_id)
         assert check(exercise_id, expected) is True
         assert capsys.readouterr().out.strip() == "right"
-        wrong = ({"NET99"} | set(expected) if exercise.kind == "set"
-                 else float(expected) + 1 if exercise.kind == "count"
-                 else float(expected) * 1.5 + 0.1)
+        wrong = (
+            {"NET99"} | set(expected)
+            if exercise.kind == "set"
+            else float(expected) + 1
+            if exercise.kind == "count"
+            else float(expected) * 1.5 + 0.1
+        )
         assert check(exercise_id, wrong) is False
         out = capsys.readouterr().out
         assert out.startswith("not yet: ")
@@ -169,9 +197,11 @@ def test_check_says_right_or_not_yet_and_never_the_answer(capsys: pytest.Capture
         elif exercise.kind == "number":
             assert f"{float(expected):.3f}" not in out and f"{float(expected):.2f}" not in out
         # the message is made of fixed text only: the hint, never a computed value
-        assert out.strip() in {f"not yet: {exercise.hint}",
-                               f"not yet: some are missing; {exercise.hint}",
-                               f"not yet: there is at least one too many; {exercise.hint}"}
+        assert out.strip() in {
+            f"not yet: {exercise.hint}",
+            f"not yet: some are missing; {exercise.hint}",
+            f"not yet: there is at least one too many; {exercise.hint}",
+        }
         assert check(exercise_id, None) is False
         assert "no answer given" in capsys.readouterr().out
 
@@ -212,10 +242,12 @@ def test_ids_are_the_books_exercise_numbers() -> None:
 
 
 def test_strip_plumbing() -> None:
-    code = ('NOTEBOOK = "x.ipynb"\nfrom netcomp.book.results import write_results\n'
-            'result.glue_all()\nif ok:\n    write_results(t, d, "a.csv")\n'
-            'fig = make()\nshow_figure(fig, "name", figures_dir, data,\n'
-            '            "made.by", NOTEBOOK)\nprint(1)')
+    code = (
+        'NOTEBOOK = "x.ipynb"\nfrom netcomp.book.results import write_results\n'
+        'result.glue_all()\nif ok:\n    write_results(t, d, "a.csv")\n'
+        'fig = make()\nshow_figure(fig, "name", figures_dir, data,\n'
+        '            "made.by", NOTEBOOK)\nprint(1)'
+    )
     out = strip_plumbing(code)
     assert "NOTEBOOK" not in out and "glue" not in out and "write_results" not in out
     assert "display(fig)" in out and "plt.close(fig)" in out and "if ok:\n    pass" in out
@@ -236,22 +268,33 @@ def test_student_edition_has_no_solution_and_no_plumbing(kit: Path) -> None:
     book_solutions: list[str] = []
     for notebook in CHAPTERS:  # the first sentence of each explanation in the book
         text = (ROOT / "notebooks" / notebook).read_text(encoding="utf-8")
-        book_solutions += re.findall(r"A culture changes class only when|Benjamini-Hochberg "
-                                     r"multiplies|A 99% interval must contain|Fewer tests mean "
-                                     r"fewer false positives", text)
+        book_solutions += re.findall(
+            r"A culture changes class only when|Benjamini-Hochberg "
+            r"multiplies|A 99% interval must contain|Fewer tests mean "
+            r"fewer false positives",
+            text,
+        )
     assert len(book_solutions) >= 4
-    solution_lines = {line.strip() for notebook in CHAPTERS
-                      for code in solution_cells(notebook).values() for cell in code
-                      for line in cell.splitlines()
-                      if len(line.strip()) > 30 and not line.startswith(("from ", "import "))
-                      and not line.strip().startswith("#")}
+    solution_lines = {
+        line.strip()
+        for notebook in CHAPTERS
+        for code in solution_cells(notebook).values()
+        for cell in code
+        for line in cell.splitlines()
+        if len(line.strip()) > 30
+        and not line.startswith(("from ", "import "))
+        and not line.strip().startswith("#")
+    }
     narrative = set()  # lines a solution shares with the chapter's own code give nothing away
     for notebook in CHAPTERS:
         book = json.loads((ROOT / "notebooks" / notebook).read_text(encoding="utf-8"))
         in_solutions = {id(c) for _, cells in _solutions(book) for c in cells}
-        narrative |= {line.strip() for c in book["cells"]
-                      if c["cell_type"] == "code" and id(c) not in in_solutions
-                      for line in "".join(c["source"]).splitlines()}
+        narrative |= {
+            line.strip()
+            for c in book["cells"]
+            if c["cell_type"] == "code" and id(c) not in in_solutions
+            for line in "".join(c["source"]).splitlines()
+        }
     solution_lines -= narrative
     assert len(solution_lines) > 50
     for path in students:
@@ -264,14 +307,24 @@ def test_student_edition_has_no_solution_and_no_plumbing(kit: Path) -> None:
             assert line not in text, (path.name, line)
         for sentence in book_solutions:
             assert sentence not in text
-        for plumbing in ("glue(", "glue_all", "write_results(", "write_notices(",
-                         "show_figure(", "NOTEBOOK", "{glue", "{term}", "solution-start"):
+        for plumbing in (
+            "glue(",
+            "glue_all",
+            "write_results(",
+            "write_notices(",
+            "show_figure(",
+            "NOTEBOOK",
+            "{glue",
+            "{term}",
+            "solution-start",
+        ):
             assert plumbing not in text, (path.name, plumbing)
         assert text.count("answer = None") == len(re.findall(r"^check\('", text, re.M)) >= 3
         for cell in nb["cells"]:  # no cell left holding only a comment about the plumbing
             source = "".join(cell["source"])
-            assert cell["cell_type"] != "code" or ast.parse(source).body \
-                or source == "# your answer\n", (path.name, source)
+            assert (
+                cell["cell_type"] != "code" or ast.parse(source).body or source == "# your answer\n"
+            ), (path.name, source)
     solved = _text(kit / "solutions" / "03_biomarker_association.ipynb")
     assert "Benjamini-Hochberg multiplies" in solved
 
@@ -279,8 +332,9 @@ def test_student_edition_has_no_solution_and_no_plumbing(kit: Path) -> None:
 def _run(path: Path, out: Path) -> dict:
     import papermill
 
-    papermill.execute_notebook(str(path), str(out), kernel_name="python3", cwd=str(out.parent),
-                               progress_bar=False)
+    papermill.execute_notebook(
+        str(path), str(out), kernel_name="python3", cwd=str(out.parent), progress_bar=False
+    )
     return json.loads(out.read_text(encoding="utf-8"))
 
 
@@ -308,8 +362,9 @@ def test_solutions_pass_on_another_cohort(tmp_path: Path) -> None:
     """A one-drug cohort of 9 cultures: each check is right or says it does not apply."""
     from cohorts import CohortSpec, write_cohort
 
-    data = write_cohort(tmp_path / "cohort", CohortSpec(n_cultures=9, seed=3,
-                                                        drugs={"lenvatinib": (10.0,)}))
+    data = write_cohort(
+        tmp_path / "cohort", CohortSpec(n_cultures=9, seed=3, drugs={"lenvatinib": (10.0,)})
+    )
     kit = tmp_path / "kit"
     assert main(["student", str(kit), "--with-solutions", "--data", str(data)]) == 0
     assert f"data_dir = {str(data.resolve())!r}" in _text(kit / "01_data_import.ipynb")
@@ -318,8 +373,12 @@ def test_solutions_pass_on_another_cohort(tmp_path: Path) -> None:
         outcomes += _check_outputs(_run(kit / "solutions" / notebook, tmp_path / notebook))
     assert len(outcomes) == len(EXERCISES)
     assert outcomes.count("right") == len(EXERCISES) - 1
-    assert outcomes.count("this exercise does not apply to this cohort: the cohort has no "
-                          "comparator drug") == 1  # 2.3
+    assert (
+        outcomes.count(
+            "this exercise does not apply to this cohort: the cohort has no comparator drug"
+        )
+        == 1
+    )  # 2.3
 
 
 def test_student_zip_for_the_book(tmp_path: Path) -> None:
@@ -333,16 +392,18 @@ def test_student_zip_for_the_book(tmp_path: Path) -> None:
     assert provenance.current_status() == provenance.USER_SUPPLIED
     with zipfile.ZipFile(zipped) as zf:
         names = zf.namelist()
-        assert sorted(names) == sorted([f"netcomp-student/{n}" for n in CHAPTERS]
-                                       + ["netcomp-student/README.md"])
+        assert sorted(names) == sorted(
+            [f"netcomp-student/{n}" for n in CHAPTERS] + ["netcomp-student/README.md"]
+        )
         for name in names:
             text = zf.read(name).decode("utf-8")
             assert str(ROOT) not in text and "solutions" not in name
             assert "Solution " not in text
 
 
-def test_student_command_refuses_a_folder_with_other_files(tmp_path: Path,
-                                                          capsys: pytest.CaptureFixture) -> None:
+def test_student_command_refuses_a_folder_with_other_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     (tmp_path / "notes.txt").write_text("mine")
     assert main(["student", str(tmp_path)]) == 1
     assert "did not write" in capsys.readouterr().err
@@ -358,10 +419,15 @@ def _hras_table(data: Path) -> tuple[int, int, int, int]:
     lenv = viability[viability["drug"] == "lenvatinib"]
     resp = (100 - lenv.groupby("culture_id")["viability_pct"].mean()) > 15
     expression = pd.read_csv(data / "expression.csv")
-    over = (expression[expression["gene"] == "HRAS"].set_index("culture_id")["fold_change"]
-            >= 2).reindex(resp.index)
-    return (int((over & resp).sum()), int(resp.sum()), int((over & ~resp).sum()),
-            int((~resp).sum()))
+    over = (
+        expression[expression["gene"] == "HRAS"].set_index("culture_id")["fold_change"] >= 2
+    ).reindex(resp.index)
+    return (
+        int((over & resp).sum()),
+        int(resp.sum()),
+        int((over & ~resp).sum()),
+        int((~resp).sum()),
+    )
 
 
 def _stratified_p_by_enumeration(tables: list[tuple[int, int, int, int]]) -> float:
@@ -371,11 +437,20 @@ def _stratified_p_by_enumeration(tables: list[tuple[int, int, int, int]]) -> flo
     dists = []
     for x1, n1, x2, n2 in tables:
         m = x1 + x2
-        dists.append([(x, stats.hypergeom.pmf(x, n1 + n2, m, n1))
-                      for x in range(max(0, m - n2), min(m, n1) + 1)])
+        dists.append(
+            [
+                (x, stats.hypergeom.pmf(x, n1 + n2, m, n1))
+                for x in range(max(0, m - n2), min(m, n1) + 1)
+            ]
+        )
     observed = sum(t[0] for t in tables)
-    return float(sum(math.prod(p for _, p in combo) for combo in itertools.product(*dists)
-                     if sum(x for x, _ in combo) >= observed))
+    return float(
+        sum(
+            math.prod(p for _, p in combo)
+            for combo in itertools.product(*dists)
+            if sum(x for x, _ in combo) >= observed
+        )
+    )
 
 
 def _p_positive(x1: int, n1: int, x2: int, n2: int, prior: tuple[int, int, int, int]) -> float:
@@ -384,8 +459,9 @@ def _p_positive(x1: int, n1: int, x2: int, n2: int, prior: tuple[int, int, int, 
 
     a1, b1 = 1 + prior[0] + x1, 1 + prior[1] - prior[0] + n1 - x1
     a2, b2 = 1 + prior[2] + x2, 1 + prior[3] - prior[2] + n2 - x2
-    value, _ = integrate.quad(lambda q: stats.beta.pdf(q, a2, b2) * stats.beta.sf(q, a1, b1),
-                              0, 1, epsabs=1e-12)
+    value, _ = integrate.quad(
+        lambda q: stats.beta.pdf(q, a2, b2) * stats.beta.sf(q, a1, b1), 0, 1, epsabs=1e-12
+    )
     return value
 
 
@@ -399,28 +475,31 @@ def test_replication_chapter_is_in_the_kit_as_chapter_4() -> None:
     sources = ["".join(c["source"]) for c in nb["cells"]]
     for k in (1, 2, 3):
         assert sum(s.startswith(f"### Exercise 4.{k}:") for s in sources) == 1
-        assert sum(s.endswith(f"answer = None\n\ncheck('4.{k}', answer, data_dir)")
-                   for s in sources) == 1
+        assert (
+            sum(s.endswith(f"answer = None\n\ncheck('4.{k}', answer, data_dir)") for s in sources)
+            == 1
+        )
     text = "\n".join(sources)
     for solved in ("null_distribution", "Strength 0 is the flat prior", "7, 15, 2, 15"):
         assert solved not in text  # no solution code or explanation in the student edition
     teacher = student_notebook("06_replication.ipynb", None, solutions=True)
-    assert "\n".join("".join(c["source"]) for c in teacher["cells"]).count(
-        "check('4.") == 3
+    assert "\n".join("".join(c["source"]) for c in teacher["cells"]).count("check('4.") == 3
 
 
 def test_replication_answers_match_independent_computations() -> None:
     cohort = _hras_table(ROOT / "data" / "cohort")
-    assert expected_answer("4.1") == pytest.approx(_p_positive(*cohort, prior=JOURNAL),
-                                                   abs=1e-9)
+    assert expected_answer("4.1") == pytest.approx(_p_positive(*cohort, prior=JOURNAL), abs=1e-9)
     assert expected_answer("4.2") == pytest.approx(
-        _stratified_p_by_enumeration([JOURNAL, (7, 15, 2, 15)]), rel=1e-9)
+        _stratified_p_by_enumeration([JOURNAL, (7, 15, 2, 15)]), rel=1e-9
+    )
     assert expected_answer("4.3") == pytest.approx(
-        _stratified_p_by_enumeration([JOURNAL, cohort]), rel=1e-9)
+        _stratified_p_by_enumeration([JOURNAL, cohort]), rel=1e-9
+    )
 
 
-def test_replication_answers_follow_the_cohort_in_use(cohort_dir: Path,
-                                                      capsys: pytest.CaptureFixture) -> None:
+def test_replication_answers_follow_the_cohort_in_use(
+    cohort_dir: Path, capsys: pytest.CaptureFixture
+) -> None:
     """Lower HRAS below the cut-off in one responder that overexpresses it: the cohort's table
     loses a carrier and the cohort-dependent answers (4.1, 4.3) move; 4.2 does not."""
     before = _hras_table(cohort_dir)
@@ -428,10 +507,14 @@ def test_replication_answers_follow_the_cohort_in_use(cohort_dir: Path,
     expression = pd.read_csv(path)
     viability = pd.read_csv(cohort_dir / "viability.csv")
     lenv = viability[viability["drug"] == "lenvatinib"]
-    responders = set((100 - lenv.groupby("culture_id")["viability_pct"].mean())
-                     .loc[lambda s: s > 15].index)
-    hras = (expression["gene"] == "HRAS") & (expression["fold_change"] >= 2) \
+    responders = set(
+        (100 - lenv.groupby("culture_id")["viability_pct"].mean()).loc[lambda s: s > 15].index
+    )
+    hras = (
+        (expression["gene"] == "HRAS")
+        & (expression["fold_change"] >= 2)
         & expression["culture_id"].isin(responders)
+    )
     expression.loc[expression.index[hras][0], "fold_change"] = 1.2
     expression.to_csv(path, index=False)
     after = _hras_table(cohort_dir)
@@ -440,7 +523,8 @@ def test_replication_answers_follow_the_cohort_in_use(cohort_dir: Path,
     assert p3 == pytest.approx(_stratified_p_by_enumeration([JOURNAL, after]), rel=1e-9)
     assert p3 > expected_answer("4.3") + 1e-3  # fewer carriers: weaker combined evidence
     assert expected_answer("4.1", cohort_dir) == pytest.approx(
-        _p_positive(*after, prior=JOURNAL), abs=1e-9)
+        _p_positive(*after, prior=JOURNAL), abs=1e-9
+    )
     assert expected_answer("4.2", cohort_dir) == expected_answer("4.2")
     assert check("4.3", p3, cohort_dir) and not check("4.3", expected_answer("4.3"), cohort_dir)
     assert capsys.readouterr().out.splitlines()[-1].startswith("not yet: ")

@@ -85,15 +85,17 @@ def test_caption_text_is_escaped_and_a_plain_string_gives_an_unnumbered_caption(
     assert bare.select_one(".netcomp-table-scroll table") is not None
 
 
-def test_the_label_is_glued_for_the_prose_inside_a_notebook(fresh_numbers: None,
-                                                             monkeypatch: pytest.MonkeyPatch):
+def test_the_label_is_glued_for_the_prose_inside_a_notebook(
+    fresh_numbers: None, monkeypatch: pytest.MonkeyPatch
+):
     import myst_nb
 
     from netcomp.book import display
 
     glued: list[tuple[str, object, bool]] = []
-    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display=True:
-                        glued.append((name, value, display)))
+    monkeypatch.setattr(
+        myst_nb, "glue", lambda name, value, display=True: glued.append((name, value, display))
+    )
     # outside a kernel (a script, a test) nothing is glued
     monkeypatch.setattr(display, "_in_kernel", lambda: False)
     plain = table_caption("01_data_import", "cultures", "The cultures.")
@@ -108,45 +110,83 @@ def test_the_label_is_glued_for_the_prose_inside_a_notebook(fresh_numbers: None,
 
 
 def test_machine_columns_show_human_headers_and_keep_their_formats():
-    frame = pd.DataFrame({"culture_id": ["NET01"], "ki67_pct": [8.04], "rate_responders": [2 / 3],
-                          "n_first": [22], "cohort": ["panNET"], "p, two-sided": [0.06061]})
-    soup = _soup(show_table(frame, {"ki67_pct": "{:.1f}", "rate_responders": "{:.3f}",
-                                    "p, two-sided": "{:.4f}"}).to_html())
+    frame = pd.DataFrame(
+        {
+            "culture_id": ["NET01"],
+            "ki67_pct": [8.04],
+            "rate_responders": [2 / 3],
+            "n_first": [22],
+            "cohort": ["panNET"],
+            "p, two-sided": [0.06061],
+        }
+    )
+    soup = _soup(
+        show_table(
+            frame, {"ki67_pct": "{:.1f}", "rate_responders": "{:.3f}", "p, two-sided": "{:.4f}"}
+        ).to_html()
+    )
     assert [th.get_text() for th in soup.select("thead th")] == [
-        "Culture", "Ki67 (%)", COLUMN_HEADERS["rate_responders"], COLUMN_HEADERS["n_first"],
-        "Cohort", "p, two-sided"]
+        "Culture",
+        "Ki67 (%)",
+        COLUMN_HEADERS["rate_responders"],
+        COLUMN_HEADERS["n_first"],
+        "Cohort",
+        "p, two-sided",
+    ]
     assert [td.get_text() for td in soup.select("tbody td")] == [
-        "NET01", "8.0", "0.667", "22", "panNET", "0.0606"]
+        "NET01",
+        "8.0",
+        "0.667",
+        "22",
+        "panNET",
+        "0.0606",
+    ]
     # the frame itself (what the results files are written from) keeps its machine names
     assert list(frame.columns)[:2] == ["culture_id", "ki67_pct"]
 
 
 def test_a_call_names_a_column_for_its_own_table_and_clashes_keep_their_names():
     frame = pd.DataFrame({"low": [0.046], "high": [0.828]})
-    soup = _soup(show_table(frame, {"low": "{:.3f}"},
-                            headers={"low": "95% credible interval, low"}).to_html())
+    soup = _soup(
+        show_table(
+            frame, {"low": "{:.3f}"}, headers={"low": "95% credible interval, low"}
+        ).to_html()
+    )
     assert [th.get_text() for th in soup.select("thead th")] == [
-        "95% credible interval, low", COLUMN_HEADERS["high"]]
+        "95% credible interval, low",
+        COLUMN_HEADERS["high"],
+    ]
     assert soup.select("tbody td")[0].get_text() == "0.046"
     clash = pd.DataFrame({"Culture": ["a"], "culture_id": ["b"]})
     heads = [th.get_text() for th in _soup(show_table(clash).to_html()).select("thead th")]
     assert heads == ["Culture", "culture_id"]  # never two columns under one header
 
 
-@pytest.mark.parametrize(("header", "shown"), [
-    ("cohort", "Cohort"), ("rate (%)", "Rate (%)"), ("events/n", "Events/n"),
-    ("p, two-sided", "p, two-sided"), ("r", "r"), ("log OR cohort (SE)", "log OR cohort (SE)"),
-    ("p53 overexpressed", "p53 overexpressed"), ("mTOR inhibitor", "mTOR inhibitor"),
-    ("HRAS overexpressed", "HRAS overexpressed"), ("culture_id", "culture_id"),
-])
-def test_headers_are_set_in_sentence_case_without_touching_symbols_or_genes(header: str,
-                                                                            shown: str):
+@pytest.mark.parametrize(
+    ("header", "shown"),
+    [
+        ("cohort", "Cohort"),
+        ("rate (%)", "Rate (%)"),
+        ("events/n", "Events/n"),
+        ("p, two-sided", "p, two-sided"),
+        ("r", "r"),
+        ("log OR cohort (SE)", "log OR cohort (SE)"),
+        ("p53 overexpressed", "p53 overexpressed"),
+        ("mTOR inhibitor", "mTOR inhibitor"),
+        ("HRAS overexpressed", "HRAS overexpressed"),
+        ("culture_id", "culture_id"),
+    ],
+)
+def test_headers_are_set_in_sentence_case_without_touching_symbols_or_genes(
+    header: str, shown: str
+):
     assert sentence_case(header) == shown
 
 
 def test_literal_values_show_in_code_font_escaped():
-    frame = pd.DataFrame({"column": ["culture_id", "<b>"],
-                          "allowed values": ["one of `G1`, `<i>`", "a number"]})
+    frame = pd.DataFrame(
+        {"column": ["culture_id", "<b>"], "allowed values": ["one of `G1`, `<i>`", "a number"]}
+    )
     soup = _soup(show_table(frame, code=["column", "allowed values"]).to_html())
     rows = [[td for td in tr.select("td")] for tr in soup.select("tbody tr")]
     assert [c.get_text() for c in rows[0][0].select("code")] == ["culture_id"]
@@ -157,18 +197,25 @@ def test_literal_values_show_in_code_font_escaped():
 
 
 def test_booleans_and_infinities_read_as_words_under_human_headers():
-    frame = pd.DataFrame({"agrees": [True, False], "estimate": [math.inf, 2.5],
-                          "observed": [np.bool_(True), False]})
+    frame = pd.DataFrame(
+        {"agrees": [True, False], "estimate": [math.inf, 2.5], "observed": [np.bool_(True), False]}
+    )
     soup = _soup(show_table(frame, {"estimate": "{:.2f}"}).to_html())
     assert [[td.get_text() for td in tr.select("td")] for tr in soup.select("tbody tr")] == [
-        ["yes", "∞", "yes"], ["no", "2.50", "no"]]
+        ["yes", "∞", "yes"],
+        ["no", "2.50", "no"],
+    ]
 
 
 def test_a_p_value_too_small_for_its_decimals_is_bounded_not_printed_as_zero():
     frame = pd.DataFrame({"p": [2e-5, 0.0455, 0.0, np.nan], "inhibition": [0.04, -0.04, 1, 2]})
     soup = _soup(show_table(frame, {"p": "{:.4f}", "inhibition": "{:.1f}"}).to_html())
     assert [[td.get_text() for td in tr.select("td")] for tr in soup.select("tbody tr")] == [
-        ["< 0.0001", "0.0"], ["0.0455", "-0.0"], ["0.0000", "1.0"], ["—", "2.0"]]
+        ["< 0.0001", "0.0"],
+        ["0.0455", "-0.0"],
+        ["0.0000", "1.0"],
+        ["—", "2.0"],
+    ]
     # a measurement shown with one decimal is rounded as usual; an exact zero stays 0.0000
 
 
@@ -189,12 +236,14 @@ def _tables(page: Path) -> list[dict[str, object]]:
                 code.decompose()
             return cell.get_text(" ", strip=True)
 
-        found.append({
-            "caption": caption.get_text(" ", strip=True) if caption else "",
-            "headers": [text(th) for th in table.select("thead th")],
-            "cells": [text(td) for td in table.select("tbody td")],
-            "solution": table.find_parent(class_="solution") is not None,
-        })
+        found.append(
+            {
+                "caption": caption.get_text(" ", strip=True) if caption else "",
+                "headers": [text(th) for th in table.select("thead th")],
+                "cells": [text(td) for td in table.select("tbody td")],
+                "solution": table.find_parent(class_="solution") is not None,
+            }
+        )
     return found
 
 

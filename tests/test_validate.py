@@ -91,8 +91,12 @@ def test_duplicate_culture_id(cohort_dir: Path):
 def test_culture_id_unknown_in_another_file(cohort_dir: Path):
     _edit(cohort_dir, "expression.csv", 4, "culture_id", "NET1")
     (err,) = _only_error(cohort_dir)
-    assert (err.file, err.line, err.column, err.value) == ("expression.csv", 6, "culture_id",
-                                                           "NET1")
+    assert (err.file, err.line, err.column, err.value) == (
+        "expression.csv",
+        6,
+        "culture_id",
+        "NET1",
+    )
     assert "not listed in cultures.csv" in err.message and "did you mean" in err.message
 
 
@@ -100,8 +104,7 @@ def test_culture_without_viability(cohort_dir: Path):
     df = pd.read_csv(cohort_dir / "viability.csv", dtype=str)
     df[df["culture_id"] != "NET05"].to_csv(cohort_dir / "viability.csv", index=False)
     (err,) = _only_error(cohort_dir)
-    assert (err.file, err.line, err.column, err.value) == ("cultures.csv", 6, "culture_id",
-                                                           "NET05")
+    assert (err.file, err.line, err.column, err.value) == ("cultures.csv", 6, "culture_id", "NET05")
 
 
 def test_non_numeric_value(cohort_dir: Path):
@@ -145,8 +148,12 @@ def test_whole_number_replicate(cohort_dir: Path):
 
 @pytest.mark.parametrize(
     ("column", "value", "suggestion"),
-    [("site", "Pancreas", "pancreas"), ("grade", "g2", "G2"),
-     ("site", "small intestine", "small_intestine"), ("site", "pancraes", "pancreas")],
+    [
+        ("site", "Pancreas", "pancreas"),
+        ("grade", "g2", "G2"),
+        ("site", "small intestine", "small_intestine"),
+        ("site", "pancraes", "pancreas"),
+    ],
 )
 def test_unknown_category_with_did_you_mean(cohort_dir: Path, column, value, suggestion):
     _edit(cohort_dir, "cultures.csv", 0, column, value)
@@ -185,7 +192,9 @@ def test_bad_gene_symbol_and_variant_form(cohort_dir: Path):
     _edit(cohort_dir, "mutations.csv", 1, "variant", "G12V")
     errors = _only_error(cohort_dir)
     assert {(e.file, e.line, e.column) for e in errors} == {
-        ("expression.csv", 2, "gene"), ("mutations.csv", 3, "variant")}
+        ("expression.csv", 2, "gene"),
+        ("mutations.csv", 3, "variant"),
+    }
 
 
 def test_empty_required_value(cohort_dir: Path):
@@ -204,8 +213,9 @@ def test_all_problems_are_reported_at_once(cohort_dir: Path):
     assert len(errors) == 4
 
 
-@pytest.mark.parametrize("column", ["patient_name", "Date of birth", "email", "MRN",
-                                    "codice_fiscale", "phone"])
+@pytest.mark.parametrize(
+    "column", ["patient_name", "Date of birth", "email", "MRN", "codice_fiscale", "phone"]
+)
 def test_identifier_columns_are_refused_unless_allowed(cohort_dir: Path, column):
     df = pd.read_csv(cohort_dir / "cultures.csv", dtype=str)
     df[column] = "secret"
@@ -222,8 +232,9 @@ def test_xlsx_workbook(cohort_dir: Path, tmp_path: Path):
     book = tmp_path / "cohort.xlsx"
     with pd.ExcelWriter(book) as xl:
         for name in ("cultures", "viability", "expression", "mutations"):
-            pd.read_csv(cohort_dir / f"{name}.csv", dtype=str).to_excel(xl, sheet_name=name,
-                                                                       index=False)
+            pd.read_csv(cohort_dir / f"{name}.csv", dtype=str).to_excel(
+                xl, sheet_name=name, index=False
+            )
         genes = (cohort_dir / "panel.txt").read_text().split()
         pd.DataFrame({"gene": genes}).to_excel(xl, sheet_name="panel", index=False)
     report = validate_cohort(book)
@@ -242,8 +253,9 @@ def test_load_cohort_raises_with_full_report(cohort_dir: Path):
 
 def test_validation_never_writes_to_the_input(cohort_dir: Path):
     def digest() -> dict[str, str]:
-        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in sorted(cohort_dir.iterdir())}
+        return {
+            p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(cohort_dir.iterdir())
+        }
 
     before = digest()
     _edit(cohort_dir, "cultures.csv", 0, "grade", "g2")
@@ -268,8 +280,9 @@ def test_data_dictionary_file_is_up_to_date():
 
 
 @pytest.mark.parametrize("as_workbook", [False, True])
-def test_deidentified_copy_drops_identifiers_and_keeps_the_rest(cohort_dir: Path, tmp_path: Path,
-                                                               as_workbook: bool):
+def test_deidentified_copy_drops_identifiers_and_keeps_the_rest(
+    cohort_dir: Path, tmp_path: Path, as_workbook: bool
+):
     from netcomp.data.validate import deidentified_copy
 
     df = pd.read_csv(cohort_dir / "cultures.csv", dtype=str)
@@ -281,7 +294,8 @@ def test_deidentified_copy_drops_identifiers_and_keeps_the_rest(cohort_dir: Path
         with pd.ExcelWriter(source) as xl:
             for name in ("cultures", "viability", "expression", "mutations"):
                 pd.read_csv(cohort_dir / f"{name}.csv", dtype=str).to_excel(
-                    xl, sheet_name=name, index=False)
+                    xl, sheet_name=name, index=False
+                )
             genes = (cohort_dir / "panel.txt").read_text().split()
             pd.DataFrame({"gene": genes}).to_excel(xl, sheet_name="panel", index=False)
     copy = deidentified_copy(source, tmp_path / "copy")

@@ -61,17 +61,16 @@ def _workbook(folder: Path, target: Path, edit=None) -> Path:
 
 @pytest.mark.parametrize("header_too", [False, True])
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
-def test_trailing_comma_on_every_row_is_accepted(cohort_dir: Path, header_too: bool,
-                                                 newline: str):
+def test_trailing_comma_on_every_row_is_accepted(cohort_dir: Path, header_too: bool, newline: str):
     for name in ("cultures.csv", "viability.csv"):
         lines = _lines(cohort_dir, name)
-        body = [line + "," if line and (i > 0 or header_too) else line
-                for i, line in enumerate(lines)]
+        body = [
+            line + "," if line and (i > 0 or header_too) else line for i, line in enumerate(lines)
+        ]
         _write_lines(cohort_dir, name, body, newline)
     report = validate_cohort(cohort_dir)
     assert report.ok and not report.warnings, report.format()
-    pd.testing.assert_frame_equal(load_cohort(cohort_dir).viability,
-                                  load_cohort(BUNDLED).viability)
+    pd.testing.assert_frame_equal(load_cohort(cohort_dir).viability, load_cohort(BUNDLED).viability)
 
 
 def test_unquoted_decimal_comma_splits_the_row_and_is_explained(cohort_dir: Path):
@@ -111,7 +110,8 @@ def test_line_numbers_count_blank_lines_and_quoted_newlines(cohort_dir: Path):
     text_str = "\n".join(text) + "\n"
     net05 = next(i for i, line in enumerate(text_str.split("\n"), 1) if line.startswith("NET05"))
     text_str = text_str.replace("NET05,pancreas", "NET05,liver").replace(
-        "NET05,small_intestine", "NET05,liver")
+        "NET05,small_intestine", "NET05,liver"
+    )
     (cohort_dir / "cultures.csv").write_text(text_str)
     report = validate_cohort(cohort_dir)
     (err,) = report.errors
@@ -154,8 +154,9 @@ def test_values_without_a_column_name(cohort_dir: Path):
 def test_values_under_a_trailing_empty_header_cell(cohort_dir: Path):
     lines = _lines(cohort_dir, "expression.csv")
     lines[0] = lines[0] + ","
-    lines[1:] = [line + ("," if i % 7 else ",x") if line else line
-                 for i, line in enumerate(lines[1:])]
+    lines[1:] = [
+        line + ("," if i % 7 else ",x") if line else line for i, line in enumerate(lines[1:])
+    ]
     _write_lines(cohort_dir, "expression.csv", lines)
     report = validate_cohort(cohort_dir)
     assert [(e.file, e.line) for e in report.errors] == [("expression.csv", 1)]
@@ -221,10 +222,16 @@ def test_numbers_must_be_finite(cohort_dir: Path, value: str):
     lines[6] = _set_last(lines[6], value)
     _write_lines(cohort_dir, "viability.csv", lines)
     (err,) = validate_cohort(cohort_dir).errors
-    assert (err.file, err.line, err.column, err.value) == ("viability.csv", 7, "viability_pct",
-                                                           value)
-    assert "not a finite number" in err.message and err.rule == contract.VIABILITY.column(
-        "viability_pct").rule()
+    assert (err.file, err.line, err.column, err.value) == (
+        "viability.csv",
+        7,
+        "viability_pct",
+        value,
+    )
+    assert (
+        "not a finite number" in err.message
+        and err.rule == contract.VIABILITY.column("viability_pct").rule()
+    )
 
 
 def test_long_values_are_clipped_in_messages(cohort_dir: Path):
@@ -258,8 +265,10 @@ def test_at_most_20_problems_per_column_then_the_total(cohort_dir: Path, capsys)
     assert len(out) == 20 + 1 + 3 + 1 and "38 errors" in out[-1]
 
 
-@pytest.mark.parametrize("value", ["<script>", "NET`01`", "$x", "NET 01", "-NET01", "a" * 41,
-                                   "NET01;", "ñet01", "NET/01"])
+@pytest.mark.parametrize(
+    "value",
+    ["<script>", "NET`01`", "$x", "NET 01", "-NET01", "a" * 41, "NET01;", "ñet01", "NET/01"],
+)
 def test_culture_id_character_set(cohort_dir: Path, value: str):
     for name in ("cultures.csv", "viability.csv", "expression.csv", "mutations.csv"):
         path = cohort_dir / name
@@ -280,11 +289,22 @@ def test_culture_id_allowed_characters(cohort_dir: Path):
     assert validate_cohort(cohort_dir).ok
 
 
-@pytest.mark.parametrize(("given", "expected"), [
-    ("M", "male"), ("F", "female"), ("Male", "male"), ("female", "female"), ("m", "male"),
-    ("w", "female"), ("W", "female"), ("maschio", "male"), ("Femmina", "female"),
-    ("unknown", "unknown"), ("", ""),
-])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("M", "male"),
+        ("F", "female"),
+        ("Male", "male"),
+        ("female", "female"),
+        ("m", "male"),
+        ("w", "female"),
+        ("W", "female"),
+        ("maschio", "male"),
+        ("Femmina", "female"),
+        ("unknown", "unknown"),
+        ("", ""),
+    ],
+)
 def test_sex_spellings_are_normalised(cohort_dir: Path, given: str, expected: str):
     df = pd.read_csv(cohort_dir / "cultures.csv", dtype=str, keep_default_na=False)
     df.loc[3, "sex"] = given
@@ -304,8 +324,12 @@ def test_optional_columns_never_block_a_build(cohort_dir: Path):
     report = validate_cohort(cohort_dir)
     assert report.ok
     got = {(w.line, w.column, w.value) for w in report.warnings}
-    assert got == {(2, "sex", "X"), (3, "age_years", "abc"), (4, "age_years", "150"),
-                   (5, "age_years", "inf")}
+    assert got == {
+        (2, "sex", "X"),
+        (3, "age_years", "abc"),
+        (4, "age_years", "150"),
+        (5, "age_years", "inf"),
+    }
     assert all("ignored" in w.message for w in report.warnings)
     cultures = load_cohort(cohort_dir).cultures.set_index("culture_id")
     assert cultures.loc["NET01", "sex"] == ""
@@ -334,8 +358,12 @@ def test_workbook_rows_and_labels(cohort_dir: Path, tmp_path: Path):
 
     book = _workbook(cohort_dir, tmp_path / "cohort.xlsx", edit)
     (err,) = validate_cohort(book).errors
-    assert (err.file, err.line, err.column, err.value) == ("cohort.xlsx, sheet 'cultures'", 6,
-                                                           "grade", "G9")
+    assert (err.file, err.line, err.column, err.value) == (
+        "cohort.xlsx, sheet 'cultures'",
+        6,
+        "grade",
+        "G9",
+    )
     assert "cohort.xlsx, sheet 'cultures', row 6, column 'grade'" in str(err)
 
 
@@ -351,8 +379,11 @@ def test_workbook_blank_rows_keep_sheet_row_numbers(cohort_dir: Path, tmp_path: 
     wb["tmp"].title = " Cultures"  # sheet names are matched ignoring case and spaces
     wb.save(book)
     (err,) = validate_cohort(book).errors
-    assert (err.file, err.line, err.column) == ("cohort.xlsx, sheet 'viability'", 8,
-                                                "viability_pct")
+    assert (err.file, err.line, err.column) == (
+        "cohort.xlsx, sheet 'viability'",
+        8,
+        "viability_pct",
+    )
 
 
 def test_workbook_dates_are_identifiers(cohort_dir: Path, tmp_path: Path):
@@ -371,13 +402,16 @@ def test_workbook_dates_are_identifiers(cohort_dir: Path, tmp_path: Path):
     assert {(e.line, e.column) for e in errors} == {(1, "born_on_sheet"), (3, "remark")}
 
 
-@pytest.mark.parametrize(("content", "phrase"), [
-    (b"culture_id,site\nNET01,pancreas\n", "CSV file renamed"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "97-2003"),
-    (b"PK\x03\x04" + b"\x00" * 50, "cannot be opened"),
-    (b"", "not an .xlsx workbook"),
-    (bytes(range(256)), "not an .xlsx workbook"),
-])
+@pytest.mark.parametrize(
+    ("content", "phrase"),
+    [
+        (b"culture_id,site\nNET01,pancreas\n", "CSV file renamed"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "97-2003"),
+        (b"PK\x03\x04" + b"\x00" * 50, "cannot be opened"),
+        (b"", "not an .xlsx workbook"),
+        (bytes(range(256)), "not an .xlsx workbook"),
+    ],
+)
 def test_broken_workbooks_are_refused_clearly(tmp_path: Path, content: bytes, phrase: str):
     book = tmp_path / "cohort.xlsx"
     book.write_bytes(content)
@@ -414,7 +448,8 @@ def test_empty_panel_sheet(cohort_dir: Path, tmp_path: Path, panel: list[str]):
     wb.save(book)
     errors = validate_cohort(book).errors
     assert [(e.file, e.message[:22]) for e in errors] == [
-        ("cohort.xlsx, sheet 'panel'", "the panel lists no gen")]
+        ("cohort.xlsx, sheet 'panel'", "the panel lists no gen")
+    ]
 
 
 def test_folder_with_only_a_workbook_points_to_it(tmp_path: Path, cohort_dir: Path):
@@ -442,21 +477,66 @@ def test_template_into_an_existing_file_is_refused(tmp_path: Path, capsys):
 
 # --------------------------------------------------------------------------- property test
 
-JUNK = ("", " ", "abc", "inf", "-inf", "NaN", "1,5", "1,000", "1e999", "-1", "<script>",
-        '"', "\x00", "é", "\u202e", "x" * 300, "1.2.3", "0x10", "+", "NULL", "=1+1", "\t")
+JUNK = (
+    "",
+    " ",
+    "abc",
+    "inf",
+    "-inf",
+    "NaN",
+    "1,5",
+    "1,000",
+    "1e999",
+    "-1",
+    "<script>",
+    '"',
+    "\x00",
+    "é",
+    "\u202e",
+    "x" * 300,
+    "1.2.3",
+    "0x10",
+    "+",
+    "NULL",
+    "=1+1",
+    "\t",
+)
 
 
 @st.composite
 def _broken(draw: st.DrawFn) -> tuple[int, list[tuple[str, str, int, int, str]]]:
     seed = draw(st.integers(0, 10_000))
-    edits = draw(st.lists(st.tuples(
-        st.sampled_from(["cell", "dup_row", "blank", "trailing", "bom", "cp1252", "utf16",
-                         "rename_header", "dup_header", "truncate", "delete", "shuffle_header",
-                         "garbage", "crlf", "quote"]),
-        st.sampled_from([*contract.FILES]),
-        st.integers(0, 1000), st.integers(0, 20),
-        st.one_of(st.sampled_from(JUNK), st.text(max_size=12)),
-    ), min_size=1, max_size=4))
+    edits = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(
+                    [
+                        "cell",
+                        "dup_row",
+                        "blank",
+                        "trailing",
+                        "bom",
+                        "cp1252",
+                        "utf16",
+                        "rename_header",
+                        "dup_header",
+                        "truncate",
+                        "delete",
+                        "shuffle_header",
+                        "garbage",
+                        "crlf",
+                        "quote",
+                    ]
+                ),
+                st.sampled_from([*contract.FILES]),
+                st.integers(0, 1000),
+                st.integers(0, 20),
+                st.one_of(st.sampled_from(JUNK), st.text(max_size=12)),
+            ),
+            min_size=1,
+            max_size=4,
+        )
+    )
     return seed, edits
 
 
@@ -521,9 +601,16 @@ def _apply(folder: Path, edit: tuple[str, str, int, int, str]) -> None:
 def test_broken_cohorts_never_raise_and_always_say_where(case):
     seed, edits = case
     with tempfile.TemporaryDirectory() as tmp:
-        folder = write_cohort(Path(tmp) / "c", CohortSpec(
-            n_cultures=3 + seed % 4, replicates=2, seed=seed, with_optional=bool(seed % 2),
-            mutation_rate=0.3 if seed % 3 else 0.0))
+        folder = write_cohort(
+            Path(tmp) / "c",
+            CohortSpec(
+                n_cultures=3 + seed % 4,
+                replicates=2,
+                seed=seed,
+                with_optional=bool(seed % 2),
+                mutation_rate=0.3 if seed % 3 else 0.0,
+            ),
+        )
         for edit in edits:
             _apply(folder, edit)
         n_lines = {}
@@ -537,8 +624,9 @@ def test_broken_cohorts_never_raise_and_always_say_where(case):
             assert p.file in names, p
             assert "unexpected" not in p.message, p
             assert p.severity in ("error", "warning")
-            if p.value is not None or (p.column is not None and not p.more
-                                       and p.file != contract.PANEL_FILENAME):
+            if p.value is not None or (
+                p.column is not None and not p.more and p.file != contract.PANEL_FILENAME
+            ):
                 assert p.line is not None, p
             if p.line is not None:
                 assert 1 <= p.line <= n_lines[p.file], (p, n_lines[p.file])
@@ -553,8 +641,9 @@ def test_broken_cohorts_never_raise_and_always_say_where(case):
             text = (folder / "viability.csv").read_text(encoding="utf-8-sig")
             # rows of only delimiters (an empty spreadsheet row, ",,,") are blank rows too
             text = "\n".join(ln for ln in text.splitlines() if ln.strip(", \t"))
-            raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                              skip_blank_lines=True)
+            raw = pd.read_csv(
+                io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True
+            )
             values = raw["viability_pct"].str.strip()
             values = values[values.ne("")]
             assert values.str.fullmatch(NUMBER_RE).all()
@@ -576,8 +665,9 @@ def test_the_data_contract_page_shows_real_output(cohort_dir: Path):
     assert shown + "\n" == example
 
 
-def test_a_file_above_the_size_limit_is_refused_unread(cohort_dir: Path,
-                                                        monkeypatch: pytest.MonkeyPatch):
+def test_a_file_above_the_size_limit_is_refused_unread(
+    cohort_dir: Path, monkeypatch: pytest.MonkeyPatch
+):
     """A huge file is named with its size and the limit; the other files are still checked."""
     from netcomp.data import validate
 
@@ -588,6 +678,9 @@ def test_a_file_above_the_size_limit_is_refused_unread(cohort_dir: Path,
     refused = [p for p in report.errors if p.file == "expression.csv"]
     assert len(refused) == 1 and "netcomp reads files of at most" in refused[0].message
     assert refused[0].rule and refused[0].rule.endswith("MB per file")
-    assert not [p for p in report.errors if p.file not in ("expression.csv",)
-                and "expression" not in p.message]
+    assert not [
+        p
+        for p in report.errors
+        if p.file not in ("expression.csv",) and "expression" not in p.message
+    ]
     assert (cohort_dir / "expression.csv").read_bytes() == before

@@ -33,8 +33,9 @@ def test_the_command_line_and_the_build_pages_show_it(capsys):
         main(["--version"])
     assert stop.value.code == 0 and capsys.readouterr().out.strip() == f"netcomp {VERSION}"
     about = _about_markdown(Path("cohort"), {}, {}, {}, set())
-    assert re.search(rf"^\| netcomp \| {re.escape(VERSION)} \(git commit `[^`]+`\) \|$", about,
-                     flags=re.M)
+    assert re.search(
+        rf"^\| netcomp \| {re.escape(VERSION)} \(git commit `[^`]+`\) \|$", about, flags=re.M
+    )
     assert f"with netcomp {VERSION} (commit" in _build_info_markdown(Path("c"), {}, {}, True)
 
 

@@ -107,8 +107,9 @@ def chapter_notebooks(toc: Path = ROOT / "_toc.yml") -> list[Path]:
     return [path for path in paths if path.is_file()]
 
 
-def notebook_parameters(path: Path, values: dict[str, Any], paths: dict[str, str],
-                        declared: list[str] | None = None) -> dict:
+def notebook_parameters(
+    path: Path, values: dict[str, Any], paths: dict[str, str], declared: list[str] | None = None
+) -> dict:
     """The parameters to inject into one notebook: only those its parameters cell declares."""
     declared = cache.declared_parameters(path) if declared is None else declared
     merged = {**values, **paths}
@@ -137,17 +138,25 @@ def _execute_one(task: tuple[str, str, dict, str]) -> tuple[str, float]:
                 # papermill formats both paths with str.format: braces in a folder name
                 # ("{x}") must be doubled to stay literal
                 papermill.execute_notebook(
-                    _literal_braces(source), _literal_braces(target), parameters=parameters,
-                    cwd=cwd, kernel_name="python3",
-                    progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+                    _literal_braces(source),
+                    _literal_braces(target),
+                    parameters=parameters,
+                    cwd=cwd,
+                    kernel_name="python3",
+                    progress_bar=False,
+                    log_output=False,
+                    request_save_on_cell_execute=False,
                 )
             finally:
                 os.dup2(saved_stderr, 2)
     except PapermillExecutionError as exc:
         index = exc.cell_index
         executed = json.loads(Path(target).read_text(encoding="utf-8"))
-        injected = [i for i, c in enumerate(executed["cells"])
-                    if "injected-parameters" in c.get("metadata", {}).get("tags", [])]
+        injected = [
+            i
+            for i, c in enumerate(executed["cells"])
+            if "injected-parameters" in c.get("metadata", {}).get("tags", [])
+        ]
         if injected and injected[0] < index:
             index -= 1  # number the cell as in the source notebook
         first = next((ln for ln in str(exc.source).splitlines() if ln.strip()), "")
@@ -172,8 +181,12 @@ def _worker_init() -> None:
 
 def _public_paths(data_name: str) -> dict[str, Any]:
     """What published notebooks show for each path parameter instead of this machine's."""
-    return {"data_dir": data_name, "results_dir": None, "figures_dir": None,
-            "literature_dir": "../data/literature"}
+    return {
+        "data_dir": data_name,
+        "results_dir": None,
+        "figures_dir": None,
+        "literature_dir": "../data/literature",
+    }
 
 
 def _hide_parameter_cells(path: Path, data_name: str = "cohort") -> None:
@@ -198,8 +211,9 @@ def _hide_parameter_cells(path: Path, data_name: str = "cohort") -> None:
             cell["source"] = "\n".join(lines)
     meta = nb.get("metadata", {}).get("papermill", {})
     if isinstance(meta.get("parameters"), dict):
-        meta["parameters"] = {k: (public[k] if k in public else v)
-                              for k, v in meta["parameters"].items()}
+        meta["parameters"] = {
+            k: (public[k] if k in public else v) for k, v in meta["parameters"].items()
+        }
     for key in ("input_path", "output_path"):
         if key in meta:
             meta[key] = path.name
@@ -208,8 +222,13 @@ def _hide_parameter_cells(path: Path, data_name: str = "cohort") -> None:
 
 def _git_commit() -> str:
     try:
-        out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                             capture_output=True, text=True, timeout=10, check=False)
+        out = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
         return out.stdout.strip() or "unknown"
     except OSError:
         return "unknown"
@@ -231,18 +250,22 @@ def parameter_name(name: str) -> str:
     return f"`{name}`" if name.isidentifier() else md_escape(name)
 
 
-def _build_info_markdown(data_dir: Path, values: dict[str, Any], checksums: dict[str, str],
-                         bundled: bool) -> str:
+def _build_info_markdown(
+    data_dir: Path, values: dict[str, Any], checksums: dict[str, str], bundled: bool
+) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     # folder, file names and parameter values are the user's: escaped, never markup
-    rows = "\n".join(f"| {md_escape(name)} | `{digest}` |"
-                     for name, digest in sorted(checksums.items()))
-    prow = "\n".join(f"| {parameter_name(k)} | {md_escape(parameter_text(v))} |"
-                     for k, v in values.items())
+    rows = "\n".join(
+        f"| {md_escape(name)} | `{digest}` |" for name, digest in sorted(checksums.items())
+    )
+    prow = "\n".join(
+        f"| {parameter_name(k)} | {md_escape(parameter_text(v))} |" for k, v in values.items()
+    )
     origin = (
         "the **bundled reconstructed cohort** (synthetic values that satisfy the study's "
         "published aggregates; not the study's measurements)"
-        if bundled else "a **user-supplied cohort**"
+        if bundled
+        else "a **user-supplied cohort**"
     )
     return f"""
 Built on {now} with netcomp {netcomp.__version__} (commit `{_git_commit()}`), Python
@@ -260,12 +283,26 @@ Built on {now} with netcomp {netcomp.__version__} (commit `{_git_commit()}`), Py
 """
 
 
-KEY_PACKAGES = ("jupyter-book", "sphinx", "myst-nb", "papermill", "pandas", "numpy", "scipy",
-                "statsmodels", "matplotlib")
+KEY_PACKAGES = (
+    "jupyter-book",
+    "sphinx",
+    "myst-nb",
+    "papermill",
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+)
 
 
-def _about_markdown(data_dir: Path, values: dict[str, Any], checksums: dict[str, str],
-                    durations: dict[str, float], reused: set[str]) -> str:
+def _about_markdown(
+    data_dir: Path,
+    values: dict[str, Any],
+    checksums: dict[str, str],
+    durations: dict[str, float],
+    reused: set[str],
+) -> str:
     """Body of the 'About this build' page: versions, parameters, checksums, durations."""
     from importlib.metadata import PackageNotFoundError, version
 
@@ -277,18 +314,34 @@ def _about_markdown(data_dir: Path, values: dict[str, Any], checksums: dict[str,
 
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     lines = [
-        "## Software", "",
-        "| Component | Version |", "|---|---|",
+        "## Software",
+        "",
+        "| Component | Version |",
+        "|---|---|",
         f"| netcomp | {netcomp.__version__} (git commit `{_git_commit()}`) |",
         f"| Python | {platform.python_version()} ({platform.platform(terse=True)}) |",
         *(f"| {name} | {pkg_version(name)} |" for name in KEY_PACKAGES),
-        "", "## Data", "", f"Folder: {md_escape(data_dir.name)}", "",
-        "| File | SHA-256 |", "|---|---|",
+        "",
+        "## Data",
+        "",
+        f"Folder: {md_escape(data_dir.name)}",
+        "",
+        "| File | SHA-256 |",
+        "|---|---|",
         *(f"| {md_escape(n)} | `{d}` |" for n, d in sorted(checksums.items())),
-        "", "## Parameters", "", "| Parameter | Value |", "|---|---|",
+        "",
+        "## Parameters",
+        "",
+        "| Parameter | Value |",
+        "|---|---|",
         *(f"| {parameter_name(k)} | {md_escape(parameter_text(v))} |" for k, v in values.items()),
-        "", "## Build", "", f"Built on {now}.", "",
-        "| Step | Seconds | |", "|---|---|---|",
+        "",
+        "## Build",
+        "",
+        f"Built on {now}.",
+        "",
+        "| Step | Seconds | |",
+        "|---|---|---|",
     ]
     for name, seconds in durations.items():
         note = "reused from the previous build (inputs unchanged)" if name in reused else ""
@@ -301,20 +354,35 @@ def _stage_sources(src: Path) -> None:
     for name in BOOK_FILES:
         shutil.copy2(ROOT / name, src / name)
     for name in BOOK_DIRS:
-        shutil.copytree(ROOT / name, src / name,
-                        ignore=shutil.ignore_patterns("_generated", ".*", "__pycache__"))
+        shutil.copytree(
+            ROOT / name,
+            src / name,
+            ignore=shutil.ignore_patterns("_generated", ".*", "__pycache__"),
+        )
     (src / "notebooks").mkdir()
 
 
 def _run_jupyter_book(src: Path, work: Path) -> None:
     exe = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(src), "--path-output",
-           str(work), "--builder", "html", "-W", "-n", "--keep-going", "--all"]
+    cmd = [
+        str(exe) if exe.exists() else "jupyter-book",
+        "build",
+        str(src),
+        "--path-output",
+        str(work),
+        "--builder",
+        "html",
+        "-W",
+        "-n",
+        "--keep-going",
+        "--all",
+    ]
     # a plain child process (not subprocess.run, which kills only the child on Ctrl-C):
     # on an interrupt the build stops it together with everything it started
     with open(work / "sphinx.log", "w+", encoding="utf-8") as sink:
-        proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            cmd, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
         returncode = proc.wait()
         sink.seek(0)
         log = sink.read()
@@ -322,7 +390,8 @@ def _run_jupyter_book(src: Path, work: Path) -> None:
     if returncode != 0 or problems:
         shown = "\n  ".join(problems[:20]) or log[-2000:]
         raise BuildError(
-            "Jupyter Book reported problems (warnings fail the build):\n  " + shown
+            "Jupyter Book reported problems (warnings fail the build):\n  "
+            + shown
             + f"\n  full log: {keep_log(work / 'sphinx.log')}"
         )
 
@@ -412,51 +481,65 @@ def check_out_dir(out: Path, data: Path, params: Path | None = None) -> None:
     """
 
     def refuse(why: str, remedy: str) -> None:
-        raise OutDirError(f"refusing --out {out}: {why}. Nothing was built or changed. "
-                          f"{remedy}")
+        raise OutDirError(f"refusing --out {out}: {why}. Nothing was built or changed. {remedy}")
 
     new_name = "Choose a folder name that does not exist yet, e.g. --out my_book/"
     if out.exists() and not out.is_dir():
         refuse("it is a file, not a folder", new_name)
     if _within(out, data):
-        refuse("it is the data" + (" folder" if out == data else ", or inside the data folder")
-               + f" {data}, which netcomp only reads", new_name + " outside the data folder")
+        refuse(
+            "it is the data"
+            + (" folder" if out == data else ", or inside the data folder")
+            + f" {data}, which netcomp only reads",
+            new_name + " outside the data folder",
+        )
     if _within(data, out):
-        refuse(f"it contains the data {data}, and replacing it would delete the data",
-               new_name)
+        refuse(f"it contains the data {data}, and replacing it would delete the data", new_name)
     if params is not None and _within(params, out):
-        refuse(f"it contains the parameter file {params}, and replacing it would delete it",
-               new_name + ", or keep the parameter file elsewhere")
+        refuse(
+            f"it contains the parameter file {params}, and replacing it would delete it",
+            new_name + ", or keep the parameter file elsewhere",
+        )
     forbidden = [(Path.cwd().resolve(), "the current folder"), (ROOT, "the netcomp repository")]
     with contextlib.suppress(RuntimeError, KeyError):
         forbidden.append((Path.home().resolve(), "your home folder"))
     for place, name in forbidden:
         if _within(place, out):
-            refuse(f"it is {name}" + ("" if out == place else f" ({place}) or a parent of it"),
-                   new_name + " (a sub-folder, such as my_book/)")
+            refuse(
+                f"it is {name}" + ("" if out == place else f" ({place}) or a parent of it"),
+                new_name + " (a sub-folder, such as my_book/)",
+            )
     for source in SOURCE_DIRS:
         if _within(out, ROOT / source):
             # a build there would be read back as pages, notebooks or code by every later
             # build (Jupyter Book fails on pages outside the table of contents)
-            refuse(f"it is inside the repository's {source}/ folder, which every build reads",
-                   "Choose a folder outside it, such as the default _build/ or my_book/")
+            refuse(
+                f"it is inside the repository's {source}/ folder, which every build reads",
+                "Choose a folder outside it, such as the default _build/ or my_book/",
+            )
     if out.is_dir() and not is_previous_build(out) and any(out.iterdir()):
         if (out / "build.json").is_file() and (out / "html").is_dir():
-            refuse(f"it looks like a build of an older netcomp, which wrote no {MARKER} "
-                   "marker, so netcomp cannot tell it from your own files",
-                   f"If it is one, delete it yourself once (rm -r {out}); later builds can "
-                   "then replace it")
-        refuse(f"the folder is not empty and is not a previous netcomp build (it has no "
-               f"{MARKER} marker); a build replaces its folder entirely",
-               new_name + ", or an empty folder. Move your files elsewhere first if you "
-               "want to reuse this name")
+            refuse(
+                f"it looks like a build of an older netcomp, which wrote no {MARKER} "
+                "marker, so netcomp cannot tell it from your own files",
+                f"If it is one, delete it yourself once (rm -r {out}); later builds can "
+                "then replace it",
+            )
+        refuse(
+            f"the folder is not empty and is not a previous netcomp build (it has no "
+            f"{MARKER} marker); a build replaces its folder entirely",
+            new_name + ", or an empty folder. Move your files elsewhere first if you "
+            "want to reuse this name",
+        )
     foreign = foreign_entries(out) if out.is_dir() and is_previous_build(out) else []
     if foreign:
         shown = ", ".join(repr(clip(name, 40)) for name in foreign[:5])
         more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
-        refuse(f"it is a previous netcomp build, but it also holds {shown}{more}, which no "
-               "build wrote; a build replaces its folder entirely and would delete them",
-               "Move them out of the folder first, or choose another --out")
+        refuse(
+            f"it is a previous netcomp build, but it also holds {shown}{more}, which no "
+            "build wrote; a build replaces its folder entirely and would delete them",
+            "Move them out of the folder first, or choose another --out",
+        )
 
 
 @contextlib.contextmanager
@@ -470,12 +553,16 @@ def out_lock(out: Path) -> Iterator[Path]:
             fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
         except OSError as exc:
             if lock_path.is_symlink():
-                raise BuildError(f"{lock_path} is a symbolic link, not netcomp's lock file; "
-                                 "remove it (it is not a file netcomp wrote) or choose another "
-                                 "--out. Nothing was changed.") from None
-            raise BuildError(f"cannot write next to --out {out}: {exc.strerror} "
-                             f"({lock_path}); choose a folder where you may write. Nothing "
-                             "was changed.") from None
+                raise BuildError(
+                    f"{lock_path} is a symbolic link, not netcomp's lock file; "
+                    "remove it (it is not a file netcomp wrote) or choose another "
+                    "--out. Nothing was changed."
+                ) from None
+            raise BuildError(
+                f"cannot write next to --out {out}: {exc.strerror} "
+                f"({lock_path}); choose a folder where you may write. Nothing "
+                "was changed."
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -483,7 +570,8 @@ def out_lock(out: Path) -> Iterator[Path]:
             raise BuildError(
                 f"another netcomp build is writing to {out} right now (it holds the lock "
                 f"{lock_path}); wait for it to finish or choose another --out. Nothing was "
-                "changed.") from None
+                "changed."
+            ) from None
         # the previous holder removes the file when done: make sure ours is still the one
         try:
             current = os.stat(lock_path)
@@ -510,8 +598,10 @@ def _signals_deferred() -> Iterator[None]:
         yield
         return
     pending: list[int] = []
-    saved = {sig: signal.signal(sig, lambda signum, _frame: pending.append(signum))
-             for sig in (signal.SIGINT, signal.SIGTERM)}
+    saved = {
+        sig: signal.signal(sig, lambda signum, _frame: pending.append(signum))
+        for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         yield
     finally:
@@ -659,8 +749,11 @@ class BuildPlan:
     def up_to_date(self) -> bool:
         """The previous build in ``out`` was made from exactly these inputs."""
         out = self.out
-        return (self.previous.get("book_key") == self.book_key
-                and (out / "html" / "index.html").is_file() and is_previous_build(out))
+        return (
+            self.previous.get("book_key") == self.book_key
+            and (out / "html" / "index.html").is_file()
+            and is_previous_build(out)
+        )
 
 
 @dataclass
@@ -751,8 +844,10 @@ def build(
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise BuildError(f"cannot create the folder for --out {out}: {exc.strerror} "
-                             f"({exc.filename}); choose a folder where you may write") from None
+            raise BuildError(
+                f"cannot create the folder for --out {out}: {exc.strerror} "
+                f"({exc.filename}); choose a folder where you may write"
+            ) from None
         with out_lock(out):
             check_out_dir(out, data, params_path)  # again, now no other build can change it
             plan = plan_build(data, values, out, chapters, allow_identifiers, force)
@@ -764,8 +859,14 @@ def build(
                     folder.rmdir()
 
 
-def plan_build(data_dir: Path, values: dict[str, Any], out: Path, notebooks: list[Path],
-               allow_identifiers: bool, force: bool) -> BuildPlan:
+def plan_build(
+    data_dir: Path,
+    values: dict[str, Any],
+    out: Path,
+    notebooks: list[Path],
+    allow_identifiers: bool,
+    force: bool,
+) -> BuildPlan:
     """Plan: hash what each chapter reads and decide which the previous build can give.
 
     Reads only. The keys name the data by the user's folder (and whether identifiers were
@@ -775,8 +876,12 @@ def plan_build(data_dir: Path, values: dict[str, Any], out: Path, notebooks: lis
     code = cache.code_digest()
     literature = cache.folder_digest(LITERATURE_DIR)
     key_data = str(data_dir) + (" (identifier columns dropped)" if allow_identifiers else "")
-    key_paths = {"data_dir": key_data, "results_dir": "", "figures_dir": "",
-                 "literature_dir": str(LITERATURE_DIR)}
+    key_paths = {
+        "data_dir": key_data,
+        "results_dir": "",
+        "figures_dir": "",
+        "literature_dir": str(LITERATURE_DIR),
+    }
     previous = {} if force or not out.is_dir() else cache.read_manifest(out)
     old_keys: dict[str, str] = previous.get("chapter_keys", {})
     old_declared: dict[str, Any] = previous.get("declared_parameters", {})
@@ -785,20 +890,26 @@ def plan_build(data_dir: Path, values: dict[str, Any], out: Path, notebooks: lis
     for nb in notebooks:
         names = cache.declared_parameters(nb, old_declared.get(nb.name))
         declared[nb.name] = {"sha": cache.sha256_file(nb), "names": names}
-        key = cache.chapter_key(nb, notebook_parameters(nb, values, key_paths, names),
-                                checksums, code, literature)
-        reuse = (old_keys.get(nb.name) == key
-                 and (cache.cached_chapter(out, nb) / nb.name).is_file())
+        key = cache.chapter_key(
+            nb, notebook_parameters(nb, values, key_paths, names), checksums, code, literature
+        )
+        reuse = old_keys.get(nb.name) == key and (cache.cached_chapter(out, nb) / nb.name).is_file()
         chapters.append(ChapterPlan(nb, names, key, reuse))
-    book_key = cache.book_key(cache.pages_digest(ROOT, BOOK_FILES, BOOK_DIRS),
-                              {c.name: c.key for c in chapters}, checksums, values,
-                              allow_identifiers)
-    return BuildPlan(data_dir, out, values, allow_identifiers, chapters, checksums, declared,
-                     book_key, previous)
+    book_key = cache.book_key(
+        cache.pages_digest(ROOT, BOOK_FILES, BOOK_DIRS),
+        {c.name: c.key for c in chapters},
+        checksums,
+        values,
+        allow_identifiers,
+    )
+    return BuildPlan(
+        data_dir, out, values, allow_identifiers, chapters, checksums, declared, book_key, previous
+    )
 
 
-def _build_locked(plan: BuildPlan, jobs: int | None, strict: bool,
-                  progress: Progress) -> BuildResult:
+def _build_locked(
+    plan: BuildPlan, jobs: int | None, strict: bool, progress: Progress
+) -> BuildResult:
     """The build proper, run while holding the lock on ``plan.out``."""
     if plan.up_to_date:
         # same data bytes, code and parameters as a build that passed the pre-flight check
@@ -826,14 +937,18 @@ def _build_locked(plan: BuildPlan, jobs: int | None, strict: bool,
 def _keep_up_to_date(plan: BuildPlan, strict: bool, progress: Progress) -> BuildResult:
     """Nothing changed since the previous build: keep it, and list its notices again."""
     out = plan.out
-    progress.step(2, "data, parameters, notebooks and code unchanged since the last build: "
-                  "nothing to do")
+    progress.step(
+        2, "data, parameters, notebooks and code unchanged since the last build: nothing to do"
+    )
     old = plan.previous.get("notices", {})
-    every = _summarise_notices(progress.log, list(old.get("preflight", [])),
-                               list(old.get("chapters", [])))
+    every = _summarise_notices(
+        progress.log, list(old.get("preflight", [])), list(old.get("chapters", []))
+    )
     if strict and every:
-        raise BuildError(f"--strict: the book in {out} has {plural(len(every), 'notice')} (listed "
-                         "above); it is left as it was")
+        raise BuildError(
+            f"--strict: the book in {out} has {plural(len(every), 'notice')} (listed "
+            "above); it is left as it was"
+        )
     progress.log(f"the book is up to date at {out / 'html' / 'index.html'}")
     return BuildResult(out, out / "html" / "index.html", [], {"total": 0.0}, every)
 
@@ -846,16 +961,25 @@ def _check_inputs(plan: BuildPlan, strict: bool, log: Callable[[str], None]) -> 
     for notice in report.notices:
         log(f"      notice: {notice}")
     if not report.ok:
-        raise BuildError("the data and parameters do not fit together; nothing was built:\n"
-                         + report.format())
+        raise BuildError(
+            "the data and parameters do not fit together; nothing was built:\n" + report.format()
+        )
     if strict and report.notices:
-        raise BuildError(f"--strict: the pre-flight check reported "
-                         f"{plural(len(report.notices), 'notice')} (listed above); nothing was built")
+        raise BuildError(
+            f"--strict: the pre-flight check reported "
+            f"{plural(len(report.notices), 'notice')} (listed above); nothing was built"
+        )
     return list(report.notices)
 
 
-def _stage_to_publish(staging: Path, plan: BuildPlan, jobs: int | None, strict: bool,
-                      preflight_notices: list[str], progress: Progress) -> BuildResult:
+def _stage_to_publish(
+    staging: Path,
+    plan: BuildPlan,
+    jobs: int | None,
+    strict: bool,
+    preflight_notices: list[str],
+    progress: Progress,
+) -> BuildResult:
     """Stage, execute, collect, render and publish: everything that writes.
 
     All of it happens inside ``staging``; ``out`` changes only in the last step, the swap.
@@ -886,8 +1010,11 @@ def stage_book(staging: Path, plan: BuildPlan) -> Stage:
     from netcomp.data.validate import deidentified_copy
 
     out = plan.out
-    untouched = (f"the previous book in {out} is untouched" if out.exists()
-                 else f"nothing was written to {out}")
+    untouched = (
+        f"the previous book in {out} is untouched"
+        if out.exists()
+        else f"nothing was written to {out}"
+    )
     src = staging / "src"
     _stage_sources(src)
     try:  # the repository address of _config.yml: buttons, rerun guide, "How to cite"
@@ -905,14 +1032,16 @@ def stage_book(staging: Path, plan: BuildPlan) -> Stage:
     (generated / "facts.md").write_text(facts_markdown(), encoding="utf-8")
     (generated / "build_info.md").write_text(
         _build_info_markdown(plan.data_dir, plan.values, plan.checksums, stage.reconstructed),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     # the teachers' page offers the student edition (bundled cohort, no solutions) as a zip
     student_zip(generated / "netcomp-student.zip")
     return stage
 
 
-def execute_chapters(stage: Stage, plan: BuildPlan, jobs: int | None,
-                     progress: Progress) -> dict[str, float]:
+def execute_chapters(
+    stage: Stage, plan: BuildPlan, jobs: int | None, progress: Progress
+) -> dict[str, float]:
     """Execute: run every chapter not reused with papermill; seconds taken, by notebook name.
 
     Up to ``jobs`` notebooks run at once in worker processes. Executed notebooks land in
@@ -922,8 +1051,11 @@ def execute_chapters(stage: Stage, plan: BuildPlan, jobs: int | None,
 
     todo = [c for c in plan.chapters if not c.reuse]
     reused = len(plan.chapters) - len(todo)
-    progress.step(3, f"executing {plural(len(todo), 'chapter notebook')} with papermill"
-                  + (f"; {reused} unchanged, reused" if reused else ""))
+    progress.step(
+        3,
+        f"executing {plural(len(todo), 'chapter notebook')} with papermill"
+        + (f"; {reused} unchanged, reused" if reused else ""),
+    )
     tasks = [_chapter_task(stage, plan, chapter) for chapter in todo]
     workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))
     log = progress.log
@@ -941,18 +1073,24 @@ def execute_chapters(stage: Stage, plan: BuildPlan, jobs: int | None,
     return durations
 
 
-def _chapter_task(stage: Stage, plan: BuildPlan,
-                  chapter: ChapterPlan) -> tuple[str, str, dict, str]:
+def _chapter_task(
+    stage: Stage, plan: BuildPlan, chapter: ChapterPlan
+) -> tuple[str, str, dict, str]:
     """The papermill job of one chapter: (source, target, parameters, working folder)."""
     nb = chapter.notebook
     # figures live inside the book source so pages can offer them for download
-    paths = {"data_dir": str(stage.chapter_data),
-             "results_dir": str(stage.root / ".work" / nb.stem / "results"),
-             "figures_dir": str(stage.src / "figures" / nb.stem),
-             "literature_dir": str(LITERATURE_DIR)}
-    return (str(nb), str(stage.src / "notebooks" / nb.name),
-            notebook_parameters(nb, plan.values, paths, chapter.declared),
-            str(stage.src / "notebooks"))
+    paths = {
+        "data_dir": str(stage.chapter_data),
+        "results_dir": str(stage.root / ".work" / nb.stem / "results"),
+        "figures_dir": str(stage.src / "figures" / nb.stem),
+        "literature_dir": str(LITERATURE_DIR),
+    }
+    return (
+        str(nb),
+        str(stage.src / "notebooks" / nb.name),
+        notebook_parameters(nb, plan.values, paths, chapter.declared),
+        str(stage.src / "notebooks"),
+    )
 
 
 def _run_tasks(tasks: list[tuple[str, str, dict, str]], workers: int) -> list[tuple[str, float]]:
@@ -969,8 +1107,14 @@ def _run_tasks(tasks: list[tuple[str, str, dict, str]], workers: int) -> list[tu
     return finished
 
 
-def collect_outputs(stage: Stage, plan: BuildPlan, preflight_notices: list[str],
-                    durations: dict[str, float], strict: bool, progress: Progress) -> Collected:
+def collect_outputs(
+    stage: Stage,
+    plan: BuildPlan,
+    preflight_notices: list[str],
+    durations: dict[str, float],
+    strict: bool,
+    progress: Progress,
+) -> Collected:
     """Collect: every chapter's notebook, results and figures in the staging folder; the ledger.
 
     An executed chapter is also kept in ``.cache/<chapter>`` for the next build; a reused one
@@ -998,8 +1142,10 @@ def collect_outputs(stage: Stage, plan: BuildPlan, preflight_notices: list[str],
     every = [f"pre-flight: {n}" for n in preflight_notices] + chapter_notices
     if strict and every:
         _summarise_notices(log, preflight_notices, chapter_notices)
-        raise BuildError(f"--strict: the build reported {plural(len(every), 'notice')} (listed "
-                         f"above); {stage.untouched}")
+        raise BuildError(
+            f"--strict: the build reported {plural(len(every), 'notice')} (listed "
+            f"above); {stage.untouched}"
+        )
     ledger = evaluate_claims(staging / "results", reconstructed_cohort=stage.reconstructed)
     # the ledger has its own status column: no data_status stamp
     write_results(ledger[list(LEDGER_COLUMNS)], staging / "results", "ledger.csv", stamp=False)
@@ -1011,7 +1157,8 @@ def collect_outputs(stage: Stage, plan: BuildPlan, preflight_notices: list[str],
     reused = {c.name for c in plan.chapters if c.reuse}
     (stage.generated / "about.md").write_text(
         _about_markdown(plan.data_dir, plan.values, plan.checksums, durations, reused),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return Collected(ledger, preflight_notices, chapter_notices)
 
 
@@ -1056,8 +1203,9 @@ def render_book(stage: Stage, progress: Progress) -> float:
 
     Sphinx warnings fail the build (:func:`_run_jupyter_book`).
     """
-    progress.step(4, "rendering the HTML book with Jupyter Book (execution off, warnings are "
-                  "errors)")
+    progress.step(
+        4, "rendering the HTML book with Jupyter Book (execution off, warnings are errors)"
+    )
     start = time.perf_counter()
     jb_work = stage.root / ".jupyter-book"
     jb_work.mkdir()
@@ -1069,8 +1217,13 @@ def render_book(stage: Stage, progress: Progress) -> float:
     return time.perf_counter() - start
 
 
-def publish_build(stage: Stage, plan: BuildPlan, collected: Collected,
-                  durations: dict[str, float], progress: Progress) -> None:
+def publish_build(
+    stage: Stage,
+    plan: BuildPlan,
+    collected: Collected,
+    durations: dict[str, float],
+    progress: Progress,
+) -> None:
     """Publish: write ``build.json`` and the marker, then swap the staging folder in for ``out``.
 
     The swap (:func:`_swap_in`) is the only step that changes ``out``. Ends by logging the
@@ -1083,8 +1236,7 @@ def publish_build(stage: Stage, plan: BuildPlan, collected: Collected,
 
     staging, out = stage.root, plan.out
     manifest = _manifest(plan, collected, durations)
-    (staging / cache.MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n",
-                                          encoding="utf-8")
+    (staging / cache.MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     shutil.rmtree(staging / ".work", ignore_errors=True)
     write_marker(staging)
     progress.step(5, f"replacing {out} with the new build")
@@ -1093,15 +1245,17 @@ def publish_build(stage: Stage, plan: BuildPlan, collected: Collected,
     _swap_in(staging, out)
     ledger, log = collected.ledger, progress.log
     counts = status_counts(ledger)
-    log("ledger: " + ", ".join(f"{n} {s}" for s, n in counts.items())
-        + f" (of {len(ledger)} claims; see {out / 'results' / 'ledger.csv'})")
+    log(
+        "ledger: "
+        + ", ".join(f"{n} {s}" for s, n in counts.items())
+        + f" (of {len(ledger)} claims; see {out / 'results' / 'ledger.csv'})"
+    )
     for message in status_changes(previous_ledger, ledger):
         log(f"      {message}")
     _summarise_notices(log, collected.preflight_notices, collected.chapter_notices)
 
 
-def _manifest(plan: BuildPlan, collected: Collected,
-              durations: dict[str, float]) -> dict[str, Any]:
+def _manifest(plan: BuildPlan, collected: Collected, durations: dict[str, float]) -> dict[str, Any]:
     """The build's record, ``build.json``: inputs, content keys, notices and durations."""
     return {
         "netcomp_version": netcomp.__version__,
@@ -1113,14 +1267,17 @@ def _manifest(plan: BuildPlan, collected: Collected,
         "chapter_keys": plan.keys,
         "declared_parameters": plan.declared,
         "book_key": plan.book_key,
-        "notices": {"preflight": collected.preflight_notices,
-                    "chapters": collected.chapter_notices},
+        "notices": {
+            "preflight": collected.preflight_notices,
+            "chapters": collected.chapter_notices,
+        },
         "durations_s": {k: round(v, 2) for k, v in durations.items()},
     }
 
 
-def _summarise_notices(log: Callable[[str], None], preflight_notices: list[str],
-                       chapter_notices: list[str]) -> list[str]:
+def _summarise_notices(
+    log: Callable[[str], None], preflight_notices: list[str], chapter_notices: list[str]
+) -> list[str]:
     """Log every notice of a build (pre-flight first, then the chapters'); return them."""
     every = [f"pre-flight: {n}" for n in preflight_notices] + chapter_notices
     if every:

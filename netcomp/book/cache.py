@@ -47,8 +47,7 @@ def digest_files(files: Iterable[Path], base: Path) -> str:
 
 def code_digest(package: Path = PACKAGE_DIR) -> str:
     """Hash of the netcomp package's source: any code change re-executes every chapter."""
-    return digest_files([f for f in package.rglob("*") if f.suffix in (".py", ".yaml")],
-                        package)
+    return digest_files([f for f in package.rglob("*") if f.suffix in (".py", ".yaml")], package)
 
 
 def folder_digest(folder: Path) -> str:
@@ -65,13 +64,17 @@ def pages_digest(root: Path, files: Iterable[str], folders: Iterable[str]) -> st
     """
     paths = [root / name for name in files]
     for folder in folders:
-        paths += [f for f in (root / folder).rglob("*")
-                  if f.is_file() and "_generated" not in f.parts and not f.name.startswith(".")]
+        paths += [
+            f
+            for f in (root / folder).rglob("*")
+            if f.is_file() and "_generated" not in f.parts and not f.name.startswith(".")
+        ]
     return digest_files(paths, root)
 
 
-def chapter_key(notebook: Path, parameters: dict[str, Any], data_sha: dict[str, str],
-                code: str, literature: str) -> str:
+def chapter_key(
+    notebook: Path, parameters: dict[str, Any], data_sha: dict[str, str], code: str, literature: str
+) -> str:
     """Content hash deciding whether a chapter must be re-executed.
 
     It covers the notebook file, the parameter values it receives (folders by content, not
@@ -88,8 +91,13 @@ def chapter_key(notebook: Path, parameters: dict[str, Any], data_sha: dict[str, 
     return _json_digest(payload)
 
 
-def book_key(pages: str, chapter_keys: dict[str, str], data_sha: dict[str, str],
-             values: dict[str, Any], allow_identifiers: bool) -> str:
+def book_key(
+    pages: str,
+    chapter_keys: dict[str, str],
+    data_sha: dict[str, str],
+    values: dict[str, Any],
+    allow_identifiers: bool,
+) -> str:
     """Content hash of the whole book: when it matches the previous build, nothing is redone."""
     return _json_digest([pages, chapter_keys, data_sha, values, allow_identifiers])
 

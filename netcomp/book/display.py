@@ -185,10 +185,10 @@ class _CaptionedStyler(Styler):
         box_id = f' id="{anchor}"' if anchor else ""
         parts = [f'<div class="netcomp-table"{box_id}>']
         if caption is not None:
-            parts.append(f'<p class="netcomp-table-caption" id="{anchor}-caption">'
-                         f"{caption.html()}</p>")
-        region = (f' role="region" tabindex="0" aria-labelledby="{anchor}-caption"'
-                  if anchor else "")
+            parts.append(
+                f'<p class="netcomp-table-caption" id="{anchor}-caption">{caption.html()}</p>'
+            )
+        region = f' role="region" tabindex="0" aria-labelledby="{anchor}-caption"' if anchor else ""
         parts.append(f'<div class="netcomp-table-scroll"{region}>{inner}</div>')
         if self.netcomp_note:
             parts.append(f'<p class="netcomp-table-note">{html_escape(self.netcomp_note)}</p>')
@@ -230,8 +230,10 @@ def reader_headers(columns: Any, headers: Mapping[str, str] | None = None) -> di
     """The page's header of each column: ``headers``, else :data:`COLUMN_HEADERS`, else the
     column's own name; in :func:`sentence_case`."""
     own = dict(headers or {})
-    return {c: sentence_case(own.get(c, COLUMN_HEADERS.get(c, c))) if isinstance(c, str) else c
-            for c in columns}
+    return {
+        c: sentence_case(own.get(c, COLUMN_HEADERS.get(c, c))) if isinstance(c, str) else c
+        for c in columns
+    }
 
 
 _FIXED = re.compile(r"^\{:\.(\d+)f\}$")
@@ -263,10 +265,13 @@ def _reader_value(spec: str | None, precision: int) -> Callable[[Any], str]:
             return "yes" if value else "no"
         if isinstance(value, float | np.floating) and math.isinf(value):
             return "∞" if value > 0 else "−∞"
-        if (decimals is not None and decimals >= SMALL_DECIMALS
-                and isinstance(value, float | np.floating)
-                and 0 < value < 0.5 * 10.0 ** -decimals):
-            return f"< {10.0 ** -decimals:.{decimals}f}"
+        if (
+            decimals is not None
+            and decimals >= SMALL_DECIMALS
+            and isinstance(value, float | np.floating)
+            and 0 < value < 0.5 * 10.0**-decimals
+        ):
+            return f"< {10.0**-decimals:.{decimals}f}"
         if spec is not None:
             return spec.format(value)
         if isinstance(value, float | np.floating):
@@ -300,18 +305,26 @@ def _reader_columns(table: pd.DataFrame) -> list[str]:
         elif pd.api.types.is_float_dtype(col):
             if np.isinf(col.to_numpy(dtype=float)).any():
                 found.append(name)
-        elif col.dtype == object and col.map(
-                lambda x: isinstance(x, bool | np.bool_)
-                or (isinstance(x, float) and math.isinf(x))).any():
+        elif (
+            col.dtype == object
+            and col.map(
+                lambda x: isinstance(x, bool | np.bool_) or (isinstance(x, float) and math.isinf(x))
+            ).any()
+        ):
             found.append(name)
     return found
 
 
-def show_table(df: pd.DataFrame, formats: Mapping[str, str] | str | None = None,
-               na_rep: str = "—", precision: int | None = None, *,
-               caption: Caption | str | None = None,
-               headers: Mapping[str, str] | None = None,
-               code: Iterable[str] = ()) -> Styler:
+def show_table(
+    df: pd.DataFrame,
+    formats: Mapping[str, str] | str | None = None,
+    na_rep: str = "—",
+    precision: int | None = None,
+    *,
+    caption: Caption | str | None = None,
+    headers: Mapping[str, str] | None = None,
+    code: Iterable[str] = (),
+) -> Styler:
     """An index-free Styler with every cell, header and the caption HTML-escaped.
 
     ``formats`` is a format string for all cells or ``{column: format}`` (a column named by
@@ -336,15 +349,18 @@ def show_table(df: pd.DataFrame, formats: Mapping[str, str] | str | None = None,
     if total > MAX_TABLE_ROWS:
         table = table.head(MAX_TABLE_ROWS)
     captioned = _CaptionedStyler(table)  # every Styler method below returns this object
-    style = captioned.hide(axis="index").format(
-        escape="html", na_rep=na_rep, precision=precision
-    ).format_index(escape="html", axis=1)
+    style = (
+        captioned.hide(axis="index")
+        .format(escape="html", na_rep=na_rep, precision=precision)
+        .format_index(escape="html", axis=1)
+    )
     if formats:
         if isinstance(formats, str):
             style = style.format(formats, escape="html", na_rep=na_rep)
         else:
             wanted: dict[Any, str | Callable[[object], str] | None] = {
-                k: v for k, v in formats.items() if k in table.columns}
+                k: v for k, v in formats.items() if k in table.columns
+            }
             style = style.format(wanted, escape="html", na_rep=na_rep)
     # booleans read yes/no and infinities ∞, in the column's own format otherwise
     reader = _reader_columns(table)
@@ -353,14 +369,19 @@ def show_table(df: pd.DataFrame, formats: Mapping[str, str] | str | None = None,
     for name in table.columns:  # and p-values too small for their decimals read "< 0.001"
         spec = formats if isinstance(formats, str) else specs.get(name)
         places = _decimals(spec, digits)
-        if (name not in reader and places is not None and places >= SMALL_DECIMALS
-                and pd.api.types.is_float_dtype(table[name])
-                and ((table[name] > 0) & (table[name] < 0.5 * 10.0 ** -places)).any()):
+        if (
+            name not in reader
+            and places is not None
+            and places >= SMALL_DECIMALS
+            and pd.api.types.is_float_dtype(table[name])
+            and ((table[name] > 0) & (table[name] < 0.5 * 10.0**-places)).any()
+        ):
             reader.append(name)
     for name in reader:
         spec = formats if isinstance(formats, str) else specs.get(name)
-        style = style.format(_reader_value(spec, digits),
-                             subset=[name], escape="html", na_rep=na_rep)
+        style = style.format(
+            _reader_value(spec, digits), subset=[name], escape="html", na_rep=na_rep
+        )
     literal: list[Hashable] = [names.get(c, c) for c in code]
     literal = [c for c in literal if c in table.columns]
     if literal:
@@ -369,8 +390,10 @@ def show_table(df: pd.DataFrame, formats: Mapping[str, str] | str | None = None,
         caption = Caption(None, caption)
     captioned.netcomp_caption = caption
     if total > MAX_TABLE_ROWS:
-        captioned.netcomp_note = (f"Showing the first {MAX_TABLE_ROWS:,} of {total:,} rows; "
-                                  "the computations use every row.")
+        captioned.netcomp_note = (
+            f"Showing the first {MAX_TABLE_ROWS:,} of {total:,} rows; "
+            "the computations use every row."
+        )
     return style
 
 
@@ -381,10 +404,13 @@ def notices_html(result: ChapterResult, section: str) -> str:
         return ""
     items = "".join(
         f"<p>This section does not apply to this cohort because {html_escape(n.reason)}. "
-        f"To enable it, {html_escape(n.remedy)}.</p>" for n in notes
+        f"To enable it, {html_escape(n.remedy)}.</p>"
+        for n in notes
     )
-    return ('<div class="admonition note netcomp-notice"><p class="admonition-title">'
-            f"Not applicable to this cohort</p>{items}</div>")
+    return (
+        '<div class="admonition note netcomp-notice"><p class="admonition-title">'
+        f"Not applicable to this cohort</p>{items}</div>"
+    )
 
 
 def show_notices(result: ChapterResult, section: str) -> bool:

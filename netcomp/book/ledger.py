@@ -47,8 +47,14 @@ SOURCE_LABELS: dict[str, str] = {
     CONFERENCE_SOURCE: "conference abstract (2022)",
 }
 CLAIMS_FILE = Path(__file__).resolve().parents[2] / "data" / "claims.yaml"
-STATUSES: tuple[str, ...] = ("reproduced", "differs", "reported-only", "reconstructed-data",
-                             "versions-differ", "replicated")
+STATUSES: tuple[str, ...] = (
+    "reproduced",
+    "differs",
+    "reported-only",
+    "reconstructed-data",
+    "versions-differ",
+    "replicated",
+)
 LEDGER_COLUMNS: tuple[str, ...] = ("claim_id", "source", "reported", "computed", "status", "note")
 BADGES: dict[str, str] = {
     "reproduced": "bdg-success",
@@ -137,29 +143,42 @@ def _versions_verdict(claim: dict[str, Any], computed: Any, on_reconstruction: b
     other = claim["other_version"]
     this_name = SOURCE_LABELS.get(claim["source"], claim["source"])
     other_name = SOURCE_LABELS.get(other["source"], other["source"])
-    parts = [f"The study's two published versions differ: the {this_name} reports "
-             f"{_fmt(claim['reported'])}, the {other_name} {_fmt(other['reported'])}."]
+    parts = [
+        f"The study's two published versions differ: the {this_name} reports "
+        f"{_fmt(claim['reported'])}, the {other_name} {_fmt(other['reported'])}."
+    ]
     if on_reconstruction:
-        parts.append("The computed value rests on the reconstructed cohort, built to match "
-                     f"the {SOURCE_LABELS[JOURNAL_SOURCE]}: it cannot say which version is "
-                     "right; the study's per-culture data would.")
+        parts.append(
+            "The computed value rests on the reconstructed cohort, built to match "
+            f"the {SOURCE_LABELS[JOURNAL_SOURCE]}: it cannot say which version is "
+            "right; the study's per-culture data would."
+        )
     else:
-        matches = [name for name, rep in ((this_name, claim["reported"]),
-                                          (other_name, other["reported"]))
-                   if _passes({**claim, "reported": rep}, computed)]
-        parts.append("The computed value matches the " + " and the ".join(matches) + "."
-                     if matches else "The computed value matches neither version.")
-    return Verdict(computed, "versions-differ",
-                   " ".join(filter(None, [*parts, str(claim.get("note", ""))])))
+        matches = [
+            name
+            for name, rep in ((this_name, claim["reported"]), (other_name, other["reported"]))
+            if _passes({**claim, "reported": rep}, computed)
+        ]
+        parts.append(
+            "The computed value matches the " + " and the ".join(matches) + "."
+            if matches
+            else "The computed value matches neither version."
+        )
+    return Verdict(
+        computed, "versions-differ", " ".join(filter(None, [*parts, str(claim.get("note", ""))]))
+    )
 
 
-def _replication_verdict(claim: dict[str, Any], computed: Any, ok: bool,
-                         on_reconstruction: bool, results_dir: Path) -> Verdict:
+def _replication_verdict(
+    claim: dict[str, Any], computed: Any, ok: bool, on_reconstruction: bool, results_dir: Path
+) -> Verdict:
     """``replicated`` or ``differs`` for a claim tested in a new cohort, with the numbers."""
     base_note = str(claim.get("note", ""))
     if on_reconstruction:
-        note = ("The bundled cohort is the original study's reconstruction: a study cannot "
-                "replicate itself, so this claim needs a new cohort.")
+        note = (
+            "The bundled cohort is the original study's reconstruction: a study cannot "
+            "replicate itself, so this claim needs a new cohort."
+        )
         return Verdict(computed, "reconstructed-data", " ".join(filter(None, [note, base_note])))
     try:
         spec = {**claim["compute"], "column": "detail"}
@@ -168,8 +187,11 @@ def _replication_verdict(claim: dict[str, Any], computed: Any, ok: bool,
         detail = ""
     if not ok and computed == "too small to tell":
         detail += " Too small to tell is not a failure to replicate: the cohort cannot decide."
-    return Verdict(computed, "replicated" if ok else "differs",
-                   " ".join(filter(None, [detail.strip(), base_note])))
+    return Verdict(
+        computed,
+        "replicated" if ok else "differs",
+        " ".join(filter(None, [detail.strip(), base_note])),
+    )
 
 
 def judge(claim: dict[str, Any], results_dir: Path, reconstructed_cohort: bool) -> Verdict:
@@ -186,21 +208,27 @@ def judge(claim: dict[str, Any], results_dir: Path, reconstructed_cohort: bool) 
     stamped = data_status_of(results_dir / claim["compute"]["file"]) == RECONSTRUCTED
     other = claim.get("other_version")
     if other is not None and str(other["reported"]).strip() != str(claim["reported"]).strip():
-        return _versions_verdict(claim, computed, claim["basis"] == "cohort"
-                                 and (reconstructed_cohort or stamped))
+        return _versions_verdict(
+            claim, computed, claim["basis"] == "cohort" and (reconstructed_cohort or stamped)
+        )
     if claim.get("replication"):
-        return _replication_verdict(claim, computed, ok, reconstructed_cohort or stamped,
-                                    results_dir)
+        return _replication_verdict(
+            claim, computed, ok, reconstructed_cohort or stamped, results_dir
+        )
     if claim["basis"] == "cohort" and (reconstructed_cohort or stamped):
-        agree = ("consistent with the reconstruction, as it was built to be" if ok
-                 else "NOT consistent with the reconstruction: a bug to investigate")
+        agree = (
+            "consistent with the reconstruction, as it was built to be"
+            if ok
+            else "NOT consistent with the reconstruction: a bug to investigate"
+        )
         note = f"Rests on the reconstructed cohort, not the study's data; {agree}."
         return Verdict(computed, "reconstructed-data", " ".join(filter(None, [note, base_note])))
     return Verdict(computed, "reproduced" if ok else "differs", base_note)
 
 
-def evaluate_claims(results_dir: str | Path, reconstructed_cohort: bool,
-                    claims: list[dict[str, Any]] | None = None) -> pd.DataFrame:
+def evaluate_claims(
+    results_dir: str | Path, reconstructed_cohort: bool, claims: list[dict[str, Any]] | None = None
+) -> pd.DataFrame:
     """The ledger table: one row per claim with the columns of :data:`LEDGER_COLUMNS`.
 
     Extra columns ``claim``, ``unit``, ``chapter`` and ``section`` feed the ledger page.
@@ -209,19 +237,21 @@ def evaluate_claims(results_dir: str | Path, reconstructed_cohort: bool,
     rows = []
     for claim in claims:
         verdict = judge(claim, Path(results_dir), reconstructed_cohort)
-        rows.append({
-            "claim_id": claim["id"],
-            "source": f"{sources.readable(claim['source'])}: \"{claim['locator']}\"",
-            "reported": _fmt(claim["reported"]),
-            "computed": _fmt(verdict.computed),
-            "status": verdict.status,
-            "note": verdict.note,
-            "claim": claim.get("claim", ""),
-            "unit": claim.get("unit", ""),
-            "chapter": claim.get("chapter", ""),
-            "section": claim.get("section", ""),
-            "also_in": "|".join(sources.readable(a) for a in claim.get("also_in", [])),
-        })
+        rows.append(
+            {
+                "claim_id": claim["id"],
+                "source": f'{sources.readable(claim["source"])}: "{claim["locator"]}"',
+                "reported": _fmt(claim["reported"]),
+                "computed": _fmt(verdict.computed),
+                "status": verdict.status,
+                "note": verdict.note,
+                "claim": claim.get("claim", ""),
+                "unit": claim.get("unit", ""),
+                "chapter": claim.get("chapter", ""),
+                "section": claim.get("section", ""),
+                "also_in": "|".join(sources.readable(a) for a in claim.get("also_in", [])),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -270,24 +300,31 @@ def ledger_markdown(ledger: pd.DataFrame, documents: set[str] | None = None) -> 
     """
     counts = status_counts(ledger)
     summary = ", ".join(f"{{{BADGES[s]}}}`{s}` {n}" for s, n in counts.items())
-    lines = [f"**{len(ledger)} claims:** {summary}.", "",
-             "| claim, its source and where this book computes it | reported | computed | status |",
-             "|---|---|---|---|"]
+    lines = [
+        f"**{len(ledger)} claims:** {summary}.",
+        "",
+        "| claim, its source and where this book computes it | reported | computed | status |",
+        "|---|---|---|---|",
+    ]
     for row in ledger.to_dict("records"):
         file, _, locator = row["source"].partition(": ")
         parts = [f"**{md_escape(row['claim'])}** (`{row['claim_id']}`)."]
-        parts.append(f"Source: {SOURCE_NAMES.get(file, md_escape(file))}: "
-                     f"{md_escape(locator)}.")
+        parts.append(f"Source: {SOURCE_NAMES.get(file, md_escape(file))}: {md_escape(locator)}.")
         also = row.get("also_in", "")
         if isinstance(also, str) and also:
-            parts.append("Also stated in: " + "; ".join(
-                SOURCE_NAMES.get(a, md_escape(a)) for a in also.split("|")) + ".")
+            parts.append(
+                "Also stated in: "
+                + "; ".join(SOURCE_NAMES.get(a, md_escape(a)) for a in also.split("|"))
+                + "."
+            )
         if row["chapter"]:
             if documents is not None and row["chapter"] not in documents:
                 where = f"`{row['chapter']}` (not in this build)"
             elif row["section"]:
-                where = (f"{{doc}}`/{row['chapter']}`, section "
-                         f"[{row['section']}](/{row['chapter']}.ipynb#{heading_slug(row['section'])})")
+                where = (
+                    f"{{doc}}`/{row['chapter']}`, section "
+                    f"[{row['section']}](/{row['chapter']}.ipynb#{heading_slug(row['section'])})"
+                )
             else:
                 where = f"{{doc}}`/{row['chapter']}`"
             parts.append(f"Computed in: {where}.")

@@ -39,10 +39,9 @@ _NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 _KINDS = {
     "str": "a text value",
     "drug": "a drug name (letters, digits, '-' and '_', starting with a letter)",
-    "gene": "a gene symbol (upper-case letters, digits and '-', starting with a letter, "
-            "e.g. HRAS)",
+    "gene": "a gene symbol (upper-case letters, digits and '-', starting with a letter, e.g. HRAS)",
     "str_list": "null (every other drug in the data), a list of drug names ([] for none) or "
-                "one drug name",
+    "one drug name",
     "float": "a finite number",
     "float_or_none": "a finite number or null",
     "int": "a whole number",
@@ -85,79 +84,236 @@ class Param:
 
 PARAMS: tuple[Param, ...] = (
     Param("drug", "lenvatinib", "drug", "drug whose response is classified"),
-    Param("comparators", None, "str_list",
-          "standard agents compared with the drug, culture by culture"),
-    Param("concentration_um", None, "float_or_none",
-          "concentration of the drug to analyse in µM; null picks the cohort's tested one",
-          minimum=0, min_inclusive=False, maximum=1_000_000),
-    Param("response_threshold_pct", 15.0, "float",
-          "a culture responds when its survival inhibition is strictly above this (%)",
-          minimum=0, maximum=100),
-    Param("overexpression_fold_change", 2.0, "float",
-          "a gene is overexpressed when tumour/healthy fold change is at or above this",
-          minimum=0, min_inclusive=False, maximum=1000),
-    Param("alpha", 0.05, "float", "significance level of the tests",
-          minimum=0, maximum=1, min_inclusive=False, max_inclusive=False),
-    Param("fdr", 0.10, "float", "false discovery rate for the Benjamini-Hochberg screen",
-          minimum=0, maximum=1, min_inclusive=False, max_inclusive=False),
-    Param("seed", 20230101, "int", "seed of every random simulation (power, p-value spread)",
-          minimum=0, maximum=2**32 - 1),
-    Param("n_simulations", 2000, "int", "number of simulated cohorts per simulation",
-          minimum=100, maximum=100_000),
+    Param(
+        "comparators",
+        None,
+        "str_list",
+        "standard agents compared with the drug, culture by culture",
+    ),
+    Param(
+        "concentration_um",
+        None,
+        "float_or_none",
+        "concentration of the drug to analyse in µM; null picks the cohort's tested one",
+        minimum=0,
+        min_inclusive=False,
+        maximum=1_000_000,
+    ),
+    Param(
+        "response_threshold_pct",
+        15.0,
+        "float",
+        "a culture responds when its survival inhibition is strictly above this (%)",
+        minimum=0,
+        maximum=100,
+    ),
+    Param(
+        "overexpression_fold_change",
+        2.0,
+        "float",
+        "a gene is overexpressed when tumour/healthy fold change is at or above this",
+        minimum=0,
+        min_inclusive=False,
+        maximum=1000,
+    ),
+    Param(
+        "alpha",
+        0.05,
+        "float",
+        "significance level of the tests",
+        minimum=0,
+        maximum=1,
+        min_inclusive=False,
+        max_inclusive=False,
+    ),
+    Param(
+        "fdr",
+        0.10,
+        "float",
+        "false discovery rate for the Benjamini-Hochberg screen",
+        minimum=0,
+        maximum=1,
+        min_inclusive=False,
+        max_inclusive=False,
+    ),
+    Param(
+        "seed",
+        20230101,
+        "int",
+        "seed of every random simulation (power, p-value spread)",
+        minimum=0,
+        maximum=2**32 - 1,
+    ),
+    Param(
+        "n_simulations",
+        2000,
+        "int",
+        "number of simulated cohorts per simulation",
+        minimum=100,
+        maximum=100_000,
+    ),
     # ranges of the sensitivity analyses
-    Param("threshold_min_pct", 5.0, "float", "lowest response threshold of the sensitivity scans (%)",
-          minimum=0, maximum=100),
-    Param("threshold_max_pct", 30.0, "float", "highest response threshold of the sensitivity scans (%)",
-          minimum=0, maximum=100),
-    Param("threshold_step_pct", 0.5, "float",
-          f"step of the response-threshold scans (%); a scan has at most {MAX_SCAN_POINTS:,} "
-          "thresholds", minimum=0, min_inclusive=False, maximum=50),
-    Param("flip_window_pct", 5.0, "float",
-          "cultures within this many points of the threshold are reported as flipping",
-          minimum=0, maximum=100),
-    Param("cutoff_min", 1.5, "float", "lowest overexpression cut-off of the heat map (fold change)",
-          minimum=0, min_inclusive=False, maximum=1000),
-    Param("cutoff_max", 4.0, "float", "highest overexpression cut-off of the heat map (fold change)",
-          minimum=0, min_inclusive=False, maximum=1000),
-    Param("cutoff_step", 0.1, "float",
-          f"step of the overexpression cut-offs of the heat map; at most {MAX_SCAN_POINTS:,} "
-          "cut-offs", minimum=0, min_inclusive=False, maximum=1000),
+    Param(
+        "threshold_min_pct",
+        5.0,
+        "float",
+        "lowest response threshold of the sensitivity scans (%)",
+        minimum=0,
+        maximum=100,
+    ),
+    Param(
+        "threshold_max_pct",
+        30.0,
+        "float",
+        "highest response threshold of the sensitivity scans (%)",
+        minimum=0,
+        maximum=100,
+    ),
+    Param(
+        "threshold_step_pct",
+        0.5,
+        "float",
+        f"step of the response-threshold scans (%); a scan has at most {MAX_SCAN_POINTS:,} "
+        "thresholds",
+        minimum=0,
+        min_inclusive=False,
+        maximum=50,
+    ),
+    Param(
+        "flip_window_pct",
+        5.0,
+        "float",
+        "cultures within this many points of the threshold are reported as flipping",
+        minimum=0,
+        maximum=100,
+    ),
+    Param(
+        "cutoff_min",
+        1.5,
+        "float",
+        "lowest overexpression cut-off of the heat map (fold change)",
+        minimum=0,
+        min_inclusive=False,
+        maximum=1000,
+    ),
+    Param(
+        "cutoff_max",
+        4.0,
+        "float",
+        "highest overexpression cut-off of the heat map (fold change)",
+        minimum=0,
+        min_inclusive=False,
+        maximum=1000,
+    ),
+    Param(
+        "cutoff_step",
+        0.1,
+        "float",
+        f"step of the overexpression cut-offs of the heat map; at most {MAX_SCAN_POINTS:,} "
+        "cut-offs",
+        minimum=0,
+        min_inclusive=False,
+        maximum=1000,
+    ),
     # power and sample size: one set of assumptions, used by the biomarker chapter and the
     # small-cohorts chapter (netcomp.stats.smallsample.plan_power)
-    Param("power_rate_responders", 0.667, "float",
-          "assumed true share of responders with the feature (planning effect; default: the "
-          "published 4 of 6)", minimum=0, maximum=1),
-    Param("power_rate_nonresponders", 0.1, "float",
-          "assumed true share of non-responders with the feature (planning effect; not the "
-          "published 0 of 5, since a true share of exactly 0 is implausible)",
-          minimum=0, maximum=1),
-    Param("power_cautious_rate_responders", 0.5, "float",
-          "a more cautious share of responders with the feature (cautious effect)",
-          minimum=0, maximum=1),
-    Param("power_cautious_rate_nonresponders", 0.1, "float",
-          "share of non-responders with the feature under the cautious effect",
-          minimum=0, maximum=1),
-    Param("power_responder_share", 0.5, "float",
-          "share of responders in a planned study (0.5: responder-balanced, equal numbers)",
-          minimum=0, maximum=1, min_inclusive=False, max_inclusive=False),
-    Param("power_max_n", 120, "int",
-          "largest study searched for power and sample size (cultures of both classes; "
-          "power is exact for every size from 2 to it)", minimum=2, maximum=MAX_POWER_N),
-    Param("target_power", 0.8, "float", "power a planned study should reach",
-          minimum=0, maximum=1, min_inclusive=False, max_inclusive=False),
+    Param(
+        "power_rate_responders",
+        0.667,
+        "float",
+        "assumed true share of responders with the feature (planning effect; default: the "
+        "published 4 of 6)",
+        minimum=0,
+        maximum=1,
+    ),
+    Param(
+        "power_rate_nonresponders",
+        0.1,
+        "float",
+        "assumed true share of non-responders with the feature (planning effect; not the "
+        "published 0 of 5, since a true share of exactly 0 is implausible)",
+        minimum=0,
+        maximum=1,
+    ),
+    Param(
+        "power_cautious_rate_responders",
+        0.5,
+        "float",
+        "a more cautious share of responders with the feature (cautious effect)",
+        minimum=0,
+        maximum=1,
+    ),
+    Param(
+        "power_cautious_rate_nonresponders",
+        0.1,
+        "float",
+        "share of non-responders with the feature under the cautious effect",
+        minimum=0,
+        maximum=1,
+    ),
+    Param(
+        "power_responder_share",
+        0.5,
+        "float",
+        "share of responders in a planned study (0.5: responder-balanced, equal numbers)",
+        minimum=0,
+        maximum=1,
+        min_inclusive=False,
+        max_inclusive=False,
+    ),
+    Param(
+        "power_max_n",
+        120,
+        "int",
+        "largest study searched for power and sample size (cultures of both classes; "
+        "power is exact for every size from 2 to it)",
+        minimum=2,
+        maximum=MAX_POWER_N,
+    ),
+    Param(
+        "target_power",
+        0.8,
+        "float",
+        "power a planned study should reach",
+        minimum=0,
+        maximum=1,
+        min_inclusive=False,
+        max_inclusive=False,
+    ),
     Param("gene", "HRAS", "gene", "candidate biomarker gene of the small-cohorts chapter"),
-    Param("confidence", 0.95, "float", "confidence level of the reported intervals",
-          minimum=0, maximum=1, min_inclusive=False, max_inclusive=False),
+    Param(
+        "confidence",
+        0.95,
+        "float",
+        "confidence level of the reported intervals",
+        minimum=0,
+        maximum=1,
+        min_inclusive=False,
+        max_inclusive=False,
+    ),
     # the replication chapter (netcomp.chapters.replication)
-    Param("replication_gene", "HRAS", "gene",
-          "gene whose overexpression the replication chapter compares with the published counts"),
-    Param("replication_version", "journal", "choice",
-          "published version compared with the cohort: journal (2023), conference (2022) or "
-          "both", choices=("journal", "conference", "both")),
-    Param("prior_strength", 0.5, "float",
-          "weight of the published counts as a prior in the replication chapter (1: each "
-          "published culture counts as one culture; 0: the flat prior only)",
-          minimum=0, maximum=1),
+    Param(
+        "replication_gene",
+        "HRAS",
+        "gene",
+        "gene whose overexpression the replication chapter compares with the published counts",
+    ),
+    Param(
+        "replication_version",
+        "journal",
+        "choice",
+        "published version compared with the cohort: journal (2023), conference (2022) or both",
+        choices=("journal", "conference", "both"),
+    ),
+    Param(
+        "prior_strength",
+        0.5,
+        "float",
+        "weight of the published counts as a prior in the replication chapter (1: each "
+        "published culture counts as one culture; 0: the flat prior only)",
+        minimum=0,
+        maximum=1,
+    ),
 )
 
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
@@ -167,14 +323,14 @@ RENAMED: dict[str, str] = {
     "power_p_responders": "renamed to 'power_rate_responders'",
     "power_p_nonresponders": "renamed to 'power_rate_nonresponders'",
     "rate_responders": "replaced by 'power_rate_responders' (a number: the observed share "
-                       "is no longer assumed, since a share of 0 or 1 is implausible)",
+    "is no longer assumed, since a share of 0 or 1 is implausible)",
     "rate_nonresponders": "replaced by 'power_rate_nonresponders' (a number: the observed "
-                          "share is no longer assumed, since a share of 0 or 1 is implausible)",
+    "share is no longer assumed, since a share of 0 or 1 is implausible)",
     "cautious_rate_responders": "renamed to 'power_cautious_rate_responders'",
     "cautious_rate_nonresponders": "renamed to 'power_cautious_rate_nonresponders'",
     "power_n_max": "renamed to 'power_max_n' (power is now exact for every size up to it)",
     "max_n_per_group": "replaced by 'power_max_n', which counts the cultures of both classes "
-                       "(twice the old value searches as far)",
+    "(twice the old value searches as far)",
     "power_n_min": "removed: power is now exact for every size from 2 to 'power_max_n'",
     "power_n_step": "removed: power is now exact for every size from 2 to 'power_max_n'",
 }
@@ -198,8 +354,7 @@ class ParamsError(ValueError):
 
 def defaults() -> dict[str, Any]:
     """The default value of every parameter (a fresh copy)."""
-    return {p.name: (list(p.default) if isinstance(p.default, list) else p.default)
-            for p in PARAMS}
+    return {p.name: (list(p.default) if isinstance(p.default, list) else p.default) for p in PARAMS}
 
 
 def _text(kind: str, value: Any) -> tuple[str | None, str | None]:
@@ -280,8 +435,9 @@ def _joint_problems(values: dict[str, Any]) -> list[str]:
     problems = []
     for low, high in RANGES:
         if values[low] >= values[high]:
-            problems.append(f"parameter '{low}' ({values[low]}) must be below '{high}' "
-                            f"({values[high]})")
+            problems.append(
+                f"parameter '{low}' ({values[low]}) must be below '{high}' ({values[high]})"
+            )
     if problems:
         return problems
     for low, high, step, what in SCANS:
@@ -291,10 +447,13 @@ def _joint_problems(values: dict[str, Any]) -> list[str]:
             problems.append(
                 f"parameter '{step}' ({values[step]:g}) gives a scan of {size:,} {what} from "
                 f"'{low}' ({values[low]:g}) to '{high}' ({values[high]:g}); allowed: at most "
-                f"{MAX_SCAN_POINTS:,} {what}, so '{step}' >= {least:.6g}")
+                f"{MAX_SCAN_POINTS:,} {what}, so '{step}' >= {least:.6g}"
+            )
     if values["comparators"] and values["drug"] in values["comparators"]:
-        problems.append(f"parameter 'comparators' names the drug itself ('{values['drug']}'); "
-                        "allowed: other drugs only")
+        problems.append(
+            f"parameter 'comparators' names the drug itself ('{values['drug']}'); "
+            "allowed: other drugs only"
+        )
     return problems
 
 
@@ -305,8 +464,9 @@ def resolve(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     raised, whatever the values.
     """
     if overrides is not None and not isinstance(overrides, Mapping):
-        raise ParamsError("parameters must be a mapping of 'parameter: value', got "
-                          f"{type(overrides).__name__}")
+        raise ParamsError(
+            f"parameters must be a mapping of 'parameter: value', got {type(overrides).__name__}"
+        )
     values = defaults()
     problems: list[str] = []
     for key, value in (overrides or {}).items():
@@ -318,13 +478,15 @@ def resolve(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
             shown = clip(key if isinstance(key, str) else repr(key))
             close = difflib.get_close_matches(shown, list(BY_NAME), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            problems.append(f"unknown parameter '{shown}'{hint}; known parameters: "
-                            f"{', '.join(BY_NAME)}")
+            problems.append(
+                f"unknown parameter '{shown}'{hint}; known parameters: {', '.join(BY_NAME)}"
+            )
             continue
         converted, reason = _check_value(param, value)
         if reason:
-            problems.append(f"parameter '{key}' {reason}: got {clip(_show(value))}; "
-                            f"allowed: {param.allowed()}")
+            problems.append(
+                f"parameter '{key}' {reason}: got {clip(_show(value))}; allowed: {param.allowed()}"
+            )
         else:
             values[param.name] = converted
     if not problems:
@@ -346,8 +508,12 @@ def _show(value: Any) -> str:
         return f"a {type(value).__name__}"
 
 
-_OPEN = (yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken,
-         yaml.BlockSequenceStartToken, yaml.BlockMappingStartToken)
+_OPEN = (
+    yaml.FlowSequenceStartToken,
+    yaml.FlowMappingStartToken,
+    yaml.BlockSequenceStartToken,
+    yaml.BlockMappingStartToken,
+)
 _CLOSE = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken, yaml.BlockEndToken)
 
 
@@ -367,8 +533,12 @@ def _unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any
         line = key_node.start_mark.line + 1
         if first is not None:
             raise yaml.constructor.ConstructorError(
-                None, None, f"parameter {clip(str(key))!r} is given twice (lines {first} and "
-                f"{line}); keep one of them", key_node.start_mark)
+                None,
+                None,
+                f"parameter {clip(str(key))!r} is given twice (lines {first} and "
+                f"{line}); keep one of them",
+                key_node.start_mark,
+            )
         seen[key] = line
     return loader.construct_mapping(node)
 
@@ -386,14 +556,18 @@ def _refuse_expansions(text: str, name: str) -> None:
     depth = 0
     for token in yaml.scan(text, Loader=yaml.SafeLoader):
         if isinstance(token, yaml.AnchorToken | yaml.AliasToken):
-            raise ParamsError(f"{name}, line {token.start_mark.line + 1}: YAML anchors and "
-                              "aliases ('&', '*') are not accepted in a parameter file; write "
-                              "each value out")
+            raise ParamsError(
+                f"{name}, line {token.start_mark.line + 1}: YAML anchors and "
+                "aliases ('&', '*') are not accepted in a parameter file; write "
+                "each value out"
+            )
         depth += isinstance(token, _OPEN) - isinstance(token, _CLOSE)
         if depth > MAX_DEPTH:
-            raise ParamsError(f"{name}, line {token.start_mark.line + 1}: nested more than "
-                              f"{MAX_DEPTH} levels deep; a parameter file holds "
-                              "'parameter: value' lines")
+            raise ParamsError(
+                f"{name}, line {token.start_mark.line + 1}: nested more than "
+                f"{MAX_DEPTH} levels deep; a parameter file holds "
+                "'parameter: value' lines"
+            )
 
 
 def load_params(path: str | Path | None) -> dict[str, Any]:
@@ -403,19 +577,24 @@ def load_params(path: str | Path | None) -> dict[str, Any]:
     path = Path(path)
     name = clip(str(path))
     if path.is_dir():
-        raise ParamsError(f"{name} is a folder; give a YAML parameter file "
-                          "('netcomp params > my.yaml' writes one)")
+        raise ParamsError(
+            f"{name} is a folder; give a YAML parameter file "
+            "('netcomp params > my.yaml' writes one)"
+        )
     if not path.is_file():
-        raise ParamsError(f"parameter file not found: {name} "
-                          "('netcomp params > my.yaml' writes one)")
+        raise ParamsError(
+            f"parameter file not found: {name} ('netcomp params > my.yaml' writes one)"
+        )
     try:
         with path.open("rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise ParamsError(f"cannot read the parameter file {name}: {exc.strerror}") from None
     if len(raw) > MAX_FILE_BYTES:
-        raise ParamsError(f"{name} is larger than {MAX_FILE_BYTES:,} bytes; a parameter file "
-                          "holds a few 'parameter: value' lines")
+        raise ParamsError(
+            f"{name} is larger than {MAX_FILE_BYTES:,} bytes; a parameter file "
+            "holds a few 'parameter: value' lines"
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -424,8 +603,10 @@ def load_params(path: str | Path | None) -> dict[str, Any]:
             "save it as UTF-8 (in most editors: Save as, encoding UTF-8) and try again"
         ) from None
     if not text.strip():
-        raise ParamsError(f"{name} is empty; write 'parameter: value' lines (see "
-                          "'netcomp params'), or leave out --params to use the defaults")
+        raise ParamsError(
+            f"{name} is empty; write 'parameter: value' lines (see "
+            "'netcomp params'), or leave out --params to use the defaults"
+        )
     try:
         _refuse_expansions(text, name)
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
@@ -436,8 +617,10 @@ def load_params(path: str | Path | None) -> dict[str, Any]:
     if data is None:  # only comments: the defaults
         data = {}
     if not isinstance(data, dict):
-        raise ParamsError(f"{name} must be a mapping of 'parameter: value' lines, not a "
-                          f"{'list' if isinstance(data, list) else type(data).__name__}")
+        raise ParamsError(
+            f"{name} must be a mapping of 'parameter: value' lines, not a "
+            f"{'list' if isinstance(data, list) else type(data).__name__}"
+        )
     return resolve(data)
 
 
@@ -446,6 +629,9 @@ def defaults_yaml() -> str:
     lines = ["# netcomp build parameters: copy, edit, and pass with --params FILE.yaml"]
     for p in PARAMS:
         lines.append(f"# {p.help} ({p.allowed()})")
-        lines.append(yaml.safe_dump({p.name: p.default}, default_flow_style=True,
-                                    sort_keys=False).strip().strip("{}"))
+        lines.append(
+            yaml.safe_dump({p.name: p.default}, default_flow_style=True, sort_keys=False)
+            .strip()
+            .strip("{}")
+        )
     return "\n".join(lines) + "\n"

@@ -35,8 +35,14 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 #: File name of the PDF inside the HTML folder, so that the published site serves it too.
 PDF_NAME = "netcomp-book.pdf"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 #: Run in each page before printing: load every image, open the exercise solutions (a PDF
 #: reader cannot click them open) and wait for the maths to be typeset.
@@ -86,9 +92,11 @@ OVERFLOW_JS = """
 }
 """
 
-FOOTER = ('<div style="font-size:8px;width:100%;padding:0 14mm;color:#555;'
-          'display:flex;justify-content:space-between"><span class="title"></span>'
-          '<span><span class="pageNumber"></span> / <span class="totalPages"></span></span></div>')
+FOOTER = (
+    '<div style="font-size:8px;width:100%;padding:0 14mm;color:#555;'
+    'display:flex;justify-content:space-between"><span class="title"></span>'
+    '<span><span class="pageNumber"></span> / <span class="totalPages"></span></span></div>'
+)
 
 
 class PdfError(RuntimeError):
@@ -143,8 +151,10 @@ def playwright_driver() -> Any:
 def _chromium() -> str:
     found = shutil.which("chromium")
     if found is None:
-        raise PdfError("the PDF is printed by Debian's Chromium, which is not installed: "
-                       "apt-get install chromium (the HTML book does not need it)")
+        raise PdfError(
+            "the PDF is printed by Debian's Chromium, which is not installed: "
+            "apt-get install chromium (the HTML book does not need it)"
+        )
     return found
 
 
@@ -159,8 +169,9 @@ class PrintedBook:
     overflow: dict[str, list[str]] = field(default_factory=dict)
 
 
-def print_book(html_dir: Path, target: Path | None = None,
-               pages: list[str] | None = None) -> PrintedBook:
+def print_book(
+    html_dir: Path, target: Path | None = None, pages: list[str] | None = None
+) -> PrintedBook:
     """Print every page of the built book in ``html_dir`` into one PDF.
 
     ``target`` defaults to ``html_dir / PDF_NAME``. Pages missing from the build are an
@@ -176,8 +187,10 @@ def print_book(html_dir: Path, target: Path | None = None,
     pages = toc_pages() if pages is None else pages
     missing = [p for p in pages if not (html_dir / p).is_file()]
     if missing:
-        raise PdfError(f"{html_dir} is not a complete book build: missing {', '.join(missing)}"
-                       "; build the book first (make book)")
+        raise PdfError(
+            f"{html_dir} is not a complete book build: missing {', '.join(missing)}"
+            "; build the book first (make book)"
+        )
     chromium = _chromium()
     writer = PdfWriter()
     with _serve(html_dir) as base:
@@ -199,15 +212,19 @@ def print_book(html_dir: Path, target: Path | None = None,
                 if wide:
                     overflow[rel] = wide
                 title = page.title()
-                data = page.pdf(format="A4", print_background=True,
-                                display_header_footer=True, header_template="<span></span>",
-                                footer_template=FOOTER,
-                                margin={"top": "14mm", "bottom": "16mm",
-                                        "left": "14mm", "right": "14mm"})
+                data = page.pdf(
+                    format="A4",
+                    print_background=True,
+                    display_header_footer=True,
+                    header_template="<span></span>",
+                    footer_template=FOOTER,
+                    margin={"top": "14mm", "bottom": "16mm", "left": "14mm", "right": "14mm"},
+                )
                 start = len(writer.pages)
                 writer.append(PdfReader(io.BytesIO(data)))
-                writer.add_outline_item(title=title.split(" \u2014 ")[0].strip() or rel,
-                                        page_number=start)
+                writer.add_outline_item(
+                    title=title.split(" \u2014 ")[0].strip() or rel, page_number=start
+                )
         finally:
             browser.close()
     writer.add_metadata({"/Title": _book_title(), "/Creator": "netcomp (Chromium, pypdf)"})
@@ -240,9 +257,11 @@ def link_from_front_page(html_dir: Path, pdf: Path, front: str | None = None) ->
     href = os.path.relpath(pdf, front_page.parent).replace(os.sep, "/")
     pages = len(PdfReader(pdf).pages)
     size = pdf.stat().st_size / 1e6
-    link = (f'<p id="netcomp-pdf">The whole book as one PDF: <a class="reference external" '
-            f'href="{html.escape(href)}" download>{html.escape(pdf.name)}</a> '
-            f"({pages} pages, {size:.1f} MB).</p>")
+    link = (
+        f'<p id="netcomp-pdf">The whole book as one PDF: <a class="reference external" '
+        f'href="{html.escape(href)}" download>{html.escape(pdf.name)}</a> '
+        f"({pages} pages, {size:.1f} MB).</p>"
+    )
     front_page.write_text(text.replace(LINK_SLOT, link), encoding="utf-8")
     return True
 
@@ -255,8 +274,12 @@ def _book_title() -> str:
 def main(argv: list[str] | None = None) -> int:
     """``python -m netcomp.book.pdf OUT``: print the book built in OUT to OUT/html/netcomp-book.pdf."""
     parser = argparse.ArgumentParser(prog="python -m netcomp.book.pdf", description=main.__doc__)
-    parser.add_argument("out", nargs="?", default="_build",
-                        help="a netcomp build folder (holding html/); default _build")
+    parser.add_argument(
+        "out",
+        nargs="?",
+        default="_build",
+        help="a netcomp build folder (holding html/); default _build",
+    )
     args = parser.parse_args(argv)
     try:
         book = print_book(Path(args.out) / "html")

@@ -52,17 +52,20 @@ class PreflightReport:
 
     def summary(self) -> str:
         """One line: the counts and the verdict."""
-        counts = (f"{clip(self.source)}: {plural(len(self.errors), 'error')}, "
-                  f"{plural(len(self.warnings), 'warning')}, "
-                  f"{plural(len(self.notices), 'notice')}: ")
+        counts = (
+            f"{clip(self.source)}: {plural(len(self.errors), 'error')}, "
+            f"{plural(len(self.warnings), 'warning')}, "
+            f"{plural(len(self.notices), 'notice')}: "
+        )
         if not self.ok:
             verdict = "NOT ready to build; fix the errors above"
             if not self.data_checked:
                 verdict += " (the parameters are checked against the data once it is valid)"
             return counts + verdict + "."
         if self.notices:
-            return counts + ("ready to build; the sections named in the notices will say why "
-                             "they do not apply.")
+            return counts + (
+                "ready to build; the sections named in the notices will say why they do not apply."
+            )
         return counts + "ready to build."
 
     def format(self) -> str:
@@ -92,8 +95,9 @@ def _problem_text(problem: object) -> str:
     return text
 
 
-def preflight(data: str | Path, values: Mapping[str, Any],
-              allow_identifiers: bool = False) -> PreflightReport:
+def preflight(
+    data: str | Path, values: Mapping[str, Any], allow_identifiers: bool = False
+) -> PreflightReport:
     """Validate the cohort at ``data``, then check it against the parameters ``values``."""
     from netcomp.data.validate import validate_cohort
 
@@ -112,12 +116,16 @@ def preflight(data: str | Path, values: Mapping[str, Any],
     return report
 
 
-def _check_against_data(report: PreflightReport, tables: Mapping[str, Any],
-                        p: Mapping[str, Any]) -> None:
+def _check_against_data(
+    report: PreflightReport, tables: Mapping[str, Any], p: Mapping[str, Any]
+) -> None:
     from netcomp.stats import doseresponse, response
 
-    viability, expression, mutations = (tables["viability"], tables["expression"],
-                                        tables["mutations"])
+    viability, expression, mutations = (
+        tables["viability"],
+        tables["expression"],
+        tables["mutations"],
+    )
     drugs = response.available_drugs(viability)
     drug = p["drug"]
     _check_comparators(report, drugs, drug, p["comparators"])
@@ -127,54 +135,67 @@ def _check_against_data(report: PreflightReport, tables: Mapping[str, Any],
         report.notices.append(
             "mutations.csv lists no detected mutation: the sections on mutations (HRAS "
             "overexpression and HRAS mutation, mutations in the gene screen, the mutation "
-            "panel) will show a notice")
+            "panel) will show a notice"
+        )
     # the most concentrations any culture received of each drug (a dose series has several)
-    per_culture = (viability.assign(_key=viability["concentration_um"].astype(float).round(9))
-                   .groupby(["drug", "culture_id"])["_key"].nunique())
+    per_culture = (
+        viability.assign(_key=viability["concentration_um"].astype(float).round(9))
+        .groupby(["drug", "culture_id"])["_key"]
+        .nunique()
+    )
     series = {str(d): int(n) for d, n in per_culture.groupby(level="drug").max().items() if n > 1}
     if series and max(series.values()) < doseresponse.MIN_CONCENTRATIONS:
         report.notices.append(
             f"no drug was tested at {doseresponse.MIN_CONCENTRATIONS} or more concentrations "
             f"(at most {max(series.values())}, for {_names(list(series))}): no dose-response "
-            "curve will be fitted; the dose-response section will show a notice")
+            "curve will be fitted; the dose-response section will show a notice"
+        )
     if drug not in drugs:
         report.errors.append(
             f"parameter 'drug': {clip(drug)!r} has no measurement in viability.csv; drugs in "
-            f"the data: {_names(drugs)}; set drug to one of them")
+            f"the data: {_names(drugs)}; set drug to one of them"
+        )
         return
-    _check_classes(report, viability, drug, p["concentration_um"],
-                   float(p["response_threshold_pct"]))
+    _check_classes(
+        report, viability, drug, p["concentration_um"], float(p["response_threshold_pct"])
+    )
 
 
-def _check_comparators(report: PreflightReport, drugs: list[str], drug: str,
-                       comparators: list[str] | None) -> None:
+def _check_comparators(
+    report: PreflightReport, drugs: list[str], drug: str, comparators: list[str] | None
+) -> None:
     if comparators is None:
         if not [d for d in drugs if d != drug]:
             report.notices.append(
                 f"no comparator: the data has no drug other than {clip(drug)!r}, so the "
-                "comparison with standard agents will show a notice")
+                "comparison with standard agents will show a notice"
+            )
         return
     missing = [c for c in comparators if c not in drugs]
     if missing:
         report.errors.append(
             f"parameter 'comparators': {_names(missing)} not in viability.csv; drugs in the "
             f"data: {_names(drugs)}; name only drugs in the data, or set comparators to null "
-            "(every other drug in the data)")
+            "(every other drug in the data)"
+        )
     elif not comparators:
         report.notices.append(
             "no comparator: the comparators parameter is an empty list, so the comparison "
-            "with standard agents will show a notice")
+            "with standard agents will show a notice"
+        )
 
 
 def _check_genes(report: PreflightReport, measured: set[str], gene: str) -> None:
     if gene not in measured:
         report.notices.append(
             f"gene {clip(gene)!r} (parameter 'gene') is not measured in expression.csv: the "
-            "gene sections of the small-cohorts chapter will show a notice")
+            "gene sections of the small-cohorts chapter will show a notice"
+        )
     if ASSOCIATION_GENE not in measured and gene != ASSOCIATION_GENE:
         report.notices.append(
             f"{ASSOCIATION_GENE} is not measured in expression.csv: the {ASSOCIATION_GENE} "
-            "sections of the biomarker-association chapter will show a notice")
+            "sections of the biomarker-association chapter will show a notice"
+        )
 
 
 def _check_replication(report: PreflightReport, measured: set[str], p: Mapping[str, Any]) -> None:
@@ -183,51 +204,66 @@ def _check_replication(report: PreflightReport, measured: set[str], p: Mapping[s
     if p["drug"] != "lenvatinib":
         report.notices.append(
             f"the drug is {clip(p['drug'])!r}, not lenvatinib: the replication chapter compares "
-            "with the published lenvatinib counts and will show a notice")
+            "with the published lenvatinib counts and will show a notice"
+        )
     elif gene not in measured:
         report.notices.append(
             f"gene {clip(gene)!r} (parameter 'replication_gene') is not measured in "
-            "expression.csv: the replication chapter will show a notice")
+            "expression.csv: the replication chapter will show a notice"
+        )
 
 
-def _check_classes(report: PreflightReport, viability: Any, drug: str,
-                   concentration_um: float | None, threshold: float) -> None:
+def _check_classes(
+    report: PreflightReport,
+    viability: Any,
+    drug: str,
+    concentration_um: float | None,
+    threshold: float,
+) -> None:
     from netcomp.stats import response
 
     tested = response.tested_concentrations(viability, drug)
     if concentration_um is not None and round(float(concentration_um), 9) not in {
-            round(c, 9) for c in tested}:
+        round(c, 9) for c in tested
+    }:
         report.errors.append(
             f"parameter 'concentration_um': {clip(drug)!r} was not tested at "
             f"{float(concentration_um):g} µM; tested concentrations: {_conc(tested)}; set "
-            "concentration_um to one of them, or to null")
+            "concentration_um to one of them, or to null"
+        )
         return
     choice = response.choose_concentration(viability, drug, concentration_um)
     if choice.rule == "most":
         report.errors.append(
             f"no concentration of {clip(drug)!r} was tested in every culture (tested: "
             f"{_conc(tested)}); set concentration_um to the one to analyse (cultures without "
-            "it are then left out)")
+            "it are then left out)"
+        )
         return
     if choice.excluded:
         report.notices.append(
             f"{plural(len(choice.excluded), 'culture')} received {clip(drug)!r} but not at "
             f"{choice.concentration_um:g} µM ({_names(choice.excluded)}): they get no response "
-            "class, and sections that need every culture classified will show a notice")
+            "class, and sections that need every culture classified will show a notice"
+        )
     inhibition = response.inhibition_at(viability, choice)
     classes = response.classify(inhibition["inhibition_pct"], threshold)
     n_resp = int(classes.sum())
     n_non = int(classes.size - n_resp)
-    counts = (f"at the {threshold:g}% threshold, {clip(drug)!r} at "
-              f"{choice.concentration_um:g} µM gives {plural(n_resp, 'responder')} and "
-              f"{plural(n_non, 'non-responder')}")
+    counts = (
+        f"at the {threshold:g}% threshold, {clip(drug)!r} at "
+        f"{choice.concentration_um:g} µM gives {plural(n_resp, 'responder')} and "
+        f"{plural(n_non, 'non-responder')}"
+    )
     if n_resp == 0 or n_non == 0:
         report.notices.append(
             f"one response class is empty: {counts}; the tests of association (biomarker "
             "chapter), the comparison with the TALENT trial (literature chapter) and the "
             "simulations of the small-cohorts chapter will show a notice; choose another "
-            "response_threshold_pct, drug or concentration_um to compare two classes")
+            "response_threshold_pct, drug or concentration_um to compare two classes"
+        )
     elif min(n_resp, n_non) < MIN_PER_CLASS:
         report.notices.append(
             f"a response class has fewer than {MIN_PER_CLASS} cultures: {counts}; the tests "
-            "of association of the biomarker chapter will show a notice")
+            "of association of the biomarker chapter will show a notice"
+        )

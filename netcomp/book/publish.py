@@ -27,9 +27,11 @@ def repository_url(config: dict[str, Any]) -> str:
     """The repository address of a parsed ``_config.yml`` ("" when unset); refuses a bad one."""
     url = str((config.get("repository") or {}).get("url") or "").strip()
     if url and not URL_PATTERN.match(url):
-        raise ValueError(f"_config.yml: repository.url {url!r} is not an https address of a "
-                         "repository (for example https://github.com/OWNER/REPO); fix it or "
-                         "leave it empty")
+        raise ValueError(
+            f"_config.yml: repository.url {url!r} is not an https address of a "
+            "repository (for example https://github.com/OWNER/REPO); fix it or "
+            "leave it empty"
+        )
     return url.rstrip("/")
 
 
@@ -38,8 +40,11 @@ def configure(config: dict[str, Any]) -> dict[str, Any]:
     config = yaml.safe_load(yaml.safe_dump(config))  # a deep copy
     url = repository_url(config)
     html = config.setdefault("html", {})
-    theme = (config.setdefault("sphinx", {}).setdefault("config", {})
-             .setdefault("html_theme_options", {}))
+    theme = (
+        config.setdefault("sphinx", {})
+        .setdefault("config", {})
+        .setdefault("html_theme_options", {})
+    )
     launch = config.setdefault("launch_buttons", {})
     for button in BUTTONS:
         html[button] = bool(url)
@@ -60,17 +65,21 @@ def configure(config: dict[str, Any]) -> dict[str, Any]:
 def repository_markdown(url: str) -> str:
     """The "get the code" paragraph of the rerun guide and the citation page."""
     if url:
-        return (f"The code, the data and the book's sources are in the repository "
-                f"[{md_escape(url)}]({url}). Get a copy and build the book once:\n\n"
-                f"```bash\ngit clone {url} netcomp && cd netcomp\n"
-                "make book          # creates .venv/, installs the pinned packages, "
-                "builds the bundled book\n```\n")
-    return ("Get a copy of the netcomp repository (the folder that holds `Makefile`, "
-            "`_config.yml` and `netcomp/`, for example from the archive you received), then "
-            "build the book once inside it:\n\n"
-            "```bash\ncd netcomp\n"
+        return (
+            f"The code, the data and the book's sources are in the repository "
+            f"[{md_escape(url)}]({url}). Get a copy and build the book once:\n\n"
+            f"```bash\ngit clone {url} netcomp && cd netcomp\n"
             "make book          # creates .venv/, installs the pinned packages, "
-            "builds the bundled book\n```\n")
+            "builds the bundled book\n```\n"
+        )
+    return (
+        "Get a copy of the netcomp repository (the folder that holds `Makefile`, "
+        "`_config.yml` and `netcomp/`, for example from the archive you received), then "
+        "build the book once inside it:\n\n"
+        "```bash\ncd netcomp\n"
+        "make book          # creates .venv/, installs the pinned packages, "
+        "builds the bundled book\n```\n"
+    )
 
 
 def stage(src: Path) -> str:
@@ -80,9 +89,11 @@ def stage(src: Path) -> str:
     """
     path = src / "_config.yml"
     config = configure(yaml.safe_load(path.read_text(encoding="utf-8")))
-    path.write_text("# staged by netcomp.book.publish from the repository's _config.yml\n"
-                    + yaml.safe_dump(config, sort_keys=False, allow_unicode=True),
-                    encoding="utf-8")
+    path.write_text(
+        "# staged by netcomp.book.publish from the repository's _config.yml\n"
+        + yaml.safe_dump(config, sort_keys=False, allow_unicode=True),
+        encoding="utf-8",
+    )
     url = repository_url(config)
     generated = src / "book" / "_generated"
     generated.mkdir(parents=True, exist_ok=True)
@@ -102,6 +113,7 @@ def write_findings(src: Path, results_dir: Path, params: dict[str, Any] | None =
     generated = src / "book" / "_generated"
     generated.mkdir(parents=True, exist_ok=True)
     path = generated / "findings.md"
-    path.write_text(findings_markdown(front_page_findings(results_dir, params)) or "\n",
-                    encoding="utf-8")
+    path.write_text(
+        findings_markdown(front_page_findings(results_dir, params)) or "\n", encoding="utf-8"
+    )
     return path

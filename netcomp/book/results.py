@@ -31,8 +31,13 @@ def stamp_table(df: pd.DataFrame, data_status: str | None = None) -> pd.DataFram
     return table
 
 
-def write_results(df: pd.DataFrame, results_dir: str | Path | None, filename: str,
-                  data_status: str | None = None, stamp: bool = True) -> Path | None:
+def write_results(
+    df: pd.DataFrame,
+    results_dir: str | Path | None,
+    filename: str,
+    data_status: str | None = None,
+    stamp: bool = True,
+) -> Path | None:
     """Write ``df`` as ``results_dir/filename`` (UTF-8, '\\n' line ends, 10 significant digits).
 
     Booleans are written as ``true``/``false``. Rows computed from the reconstruction are

@@ -62,8 +62,11 @@ def _ids(values: Iterable[Any]) -> set[str]:
 
 # ---- chapter 1: data import -------------------------------------------------------------
 
+
 def _near_threshold(res: Any, p: Mapping[str, Any]) -> set[str]:
-    if res.near_threshold.empty and not res.applies("Exercise: replicates near the response threshold"):
+    if res.near_threshold.empty and not res.applies(
+        "Exercise: replicates near the response threshold"
+    ):
         raise NotApplicable("no drug has replicate wells to compare")
     return _ids(res.near_threshold["culture_id"])
 
@@ -84,6 +87,7 @@ def _carriers_needed(res: Any, p: Mapping[str, Any]) -> int:
 
 
 # ---- chapter 2: response classification -------------------------------------------------
+
 
 def _classes_at(res: Any, threshold: float) -> pd.Series:
     from netcomp.stats.response import classify
@@ -124,6 +128,7 @@ def _wilcoxon_floor(res: Any, p: Mapping[str, Any]) -> int:
 
 # ---- chapter 3: biomarker association ---------------------------------------------------
 
+
 def _ex_row(table: Any, column: str, value: float, out: str) -> float:
     if table is None or len(table) == 0:
         raise NotApplicable("the chapter has no HRAS table for this cohort")
@@ -158,6 +163,7 @@ def _power_n_001(res: Any, p: Mapping[str, Any]) -> int:
 
 # ---- chapter 4: literature context ------------------------------------------------------
 
+
 def _lit_change_plus10(res: Any, p: Mapping[str, Any]) -> set[str]:
     from netcomp.stats.response import classify
 
@@ -182,6 +188,7 @@ def _lit_spread(res: Any, p: Mapping[str, Any]) -> float:
 
 # ---- chapter 5: statistics for very small cohorts --------------------------------------
 
+
 def _counts(res: Any) -> Any:
     if res.counts is None:
         raise NotApplicable("the cohort's 2x2 table cannot be formed")
@@ -199,19 +206,22 @@ def _power_rate_02(res: Any, p: Mapping[str, Any]) -> float:
     from netcomp.stats import smallsample as ss
 
     c = _counts(res)
-    return float(ss.rejection_probability(c.n1, c.n2, res.rate1, 0.2,
-                                          float(p["alpha"]), alternative="two-sided"))
+    return float(
+        ss.rejection_probability(
+            c.n1, c.n2, res.rate1, 0.2, float(p["alpha"]), alternative="two-sided"
+        )
+    )
 
 
 def _fwer_15(res: Any, p: Mapping[str, Any]) -> float:
     from netcomp.stats import smallsample as ss
 
     c = _counts(res)
-    return float(ss.null_screen_exact(c.n1, c.n2, np.full(15, res.pooled),
-                                      float(p["alpha"])).fwer)
+    return float(ss.null_screen_exact(c.n1, c.n2, np.full(15, res.pooled), float(p["alpha"])).fwer)
 
 
 # ---- replication (the book's chapter 4) -------------------------------------------------
+
 
 def _journal_table() -> Any:
     from netcomp.chapters.replication import version_table
@@ -232,8 +242,12 @@ def _rep_p_positive_strength_1(res: Any, p: Mapping[str, Any]) -> float:
     counts, journal = _cohort_counts(res), _journal_table()
     prior_r = rep.published_prior(journal.x1, journal.n1, 1.0)
     prior_nr = rep.published_prior(journal.x2, journal.n2, 1.0)
-    return rep.prob_greater(prior_r.a + counts.x1, prior_r.b + counts.n1 - counts.x1,
-                            prior_nr.a + counts.x2, prior_nr.b + counts.n2 - counts.x2)
+    return rep.prob_greater(
+        prior_r.a + counts.x1,
+        prior_r.b + counts.n1 - counts.x1,
+        prior_nr.a + counts.x2,
+        prior_nr.b + counts.n2 - counts.x2,
+    )
 
 
 def _rep_second_lab_stratified(res: Any, p: Mapping[str, Any]) -> float:
@@ -267,122 +281,247 @@ def book_numbers() -> dict[str, int]:
     from netcomp.book.build import chapter_notebooks
 
     order = [p.name for p in chapter_notebooks()]
-    return {module: order.index(nb) + 1 for module, nb in CHAPTER_NOTEBOOKS.items()
-            if nb in order}
+    return {module: order.index(nb) + 1 for module, nb in CHAPTER_NOTEBOOKS.items() if nb in order}
 
 
-_SET = "a set of culture IDs, e.g. {\"NET01\", \"NET02\"} (set() for none)"
+_SET = 'a set of culture IDs, e.g. {"NET01", "NET02"} (set() for none)'
 
 #: The exercises in book order; ``exercise_id`` "k" is the k-th exercise of its chapter.
 _EXERCISES: list[Exercise] = [
-    Exercise("1", "ex-data-import-1", "data_import", _SET, "set", _near_threshold,
-             "compare |mean inhibition - threshold| with 2 x SD / sqrt(number of wells), "
-             "for every drug, not only lenvatinib"),
-    Exercise("2", "ex-data-import-2", "data_import",
-             "the number of cultures overexpressing the candidate gene at the looser cut-off",
-             "count", _gene_at_looser,
-             "overexpressed(cohort.expression_matrix(), looser cut-off) gives True/False per "
-             "culture and gene: sum the candidate gene's column"),
-    Exercise("3", "ex-data-import-3", "data_import",
-             "the smallest number of carriers (all responders) whose p-value reaches alpha",
-             "count", _carriers_needed,
-             "tabulate fisher_exact_2x2(k, 0, 6 - k, 5) for k = 1..6 and find the first "
-             "p-value at or below alpha"),
-    Exercise("1", "ex-resp-1", "response",
-             "the set of cultures whose class differs at 25% from the chapter's threshold",
-             "set", _change_at_25,
-             "classify the same inhibition values at both thresholds and keep the cultures "
-             "whose True/False differs (remember: strictly above the threshold)"),
-    Exercise("2", "ex-resp-2", "response",
-             "the set of cultures whose class depends on the well kept", "set", _well_changes,
-             "classify each well on its own and compare with the class from the mean; a "
-             "culture counts when any well disagrees"),
-    Exercise("3", "ex-resp-3", "response",
-             "the set of cultures that respond to the chapter's drug and to no comparator",
-             "set", _drug_only,
-             "pivot result.results to one column per drug, then keep responders to the drug "
-             "with no True among the comparators"),
-    Exercise("4", "ex-resp-4", "response",
-             "the smallest number of values with which the test can reach p <= alpha",
-             "count", _wilcoxon_floor,
-             "with n values all of one sign the exact two-sided p is 2 / 2**n"),
-    Exercise("1", "ex-assoc-1", "association",
-             "the two-sided Fisher p-value of the HRAS table at a 25% threshold", "number",
-             _p_at_25,
-             "reclassify at 25%, rebuild the 2x2 table of HRAS overexpression against the new "
-             "classes and use the two-sided test", abs_tol=5e-4, rel_tol=1e-3),
-    Exercise("2", "ex-assoc-2", "association",
-             "the two-sided Fisher p-value of the HRAS table at a cut-off of 1.5", "number",
-             _p_at_cutoff_15,
-             "keep the chapter's classes; a culture is overexpressing when its fold change is "
-             "at or above 1.5", abs_tol=5e-4, rel_tol=1e-3),
-    Exercise("3", "ex-assoc-3", "association",
-             "HRAS's Benjamini-Hochberg q-value over the overexpression tests only",
-             "number", _q_expression_only,
-             "pass only the expression matrix (and the chapter's cut-off) to "
-             "association_screen, then read HRAS's q_value", abs_tol=5e-4, rel_tol=1e-3),
-    Exercise("4", "ex-assoc-4", "association",
-             "the number of cultures at which the two-sided power first reaches 80% at "
-             "alpha = 0.01", "count", _power_n_001,
-             "use the chapter's power assumptions with alpha 0.01 and twice power_max_n; the "
-             "answer is a total number of cultures"),
-    Exercise("1", "ex-literature-1", "literature",
-             "the set of cultures that change class at a threshold 10 points higher", "set",
-             _lit_change_plus10,
-             "classify the cultures' inhibition at threshold + 10 and compare with the "
-             "chapter's threshold"),
-    Exercise("2", "ex-literature-2", "literature",
-             "the set of TALENT cohorts (panNET, GI-NET, total) whose 99% lower bound stays "
-             "above sunitinib's rate", "set", _lit_above_99,
-             "use talent_intervals with methods=[CI_METHOD] and alpha=0.01, and compare each "
-             "ci_low_pct with sunitinib's ORR in percent"),
-    Exercise("3", "ex-literature-3", "literature",
-             "how many percentage points the four methods' lower bounds span for the "
-             "cultures' responder rate", "number", _lit_spread,
-             "compute proportion_ci(responders, cultures, method) for each of the four "
-             "methods and take max(low) - min(low), in percent", abs_tol=0.05, rel_tol=1e-3),
-    Exercise("1", "ex-smallcohort-1", "smallsample",
-             "how often Fisher's test rejects at alpha = 0.01 with the margins fixed",
-             "number", _size_001,
-             "sum the null probabilities of the tables with the observed margins whose "
-             "Fisher p-value is at most 0.01", abs_tol=5e-4, rel_tol=1e-3),
-    Exercise("2", "ex-smallcohort-2", "smallsample",
-             "the exact two-sided probability that p <= alpha when the non-responders' share "
-             "is 0.2", "number", _power_rate_02,
-             "rejection_probability(n1, n2, responders' rate, 0.2, alpha, "
-             "alternative='two-sided') is exact: no simulation needed", abs_tol=5e-4,
-             rel_tol=1e-3),
-    Exercise("3", "ex-smallcohort-3", "smallsample",
-             "the family-wise error rate of 15 independent null features at alpha", "number",
-             _fwer_15,
-             "null_screen_exact with 15 features, each with the pooled share of the observed "
-             "feature", abs_tol=5e-4, rel_tol=1e-3),
-    Exercise("1", "ex-replication-1", "replication",
-             "P(difference > 0) with the journal article's counts as prior at "
-             "prior_strength 1", "number", _rep_p_positive_strength_1,
-             "weight both published priors fully (published_prior(x, n, 1.0)) and read "
-             "p_positive of beta_difference on the cohort's table: it is exact, not drawn",
-             abs_tol=5e-4, rel_tol=1e-3),
-    Exercise("2", "ex-replication-2", "replication",
-             "the exact stratified one-sided p-value of the journal table and the second "
-             "laboratory's table", "number", _rep_second_lab_stratified,
-             "give the journal article's table and the second laboratory's table as two "
-             "strata to rep.exact_stratified and read p_greater (one-sided)",
-             abs_tol=5e-4, rel_tol=1e-3),
-    Exercise("3", "ex-replication-3", "replication",
-             "the exact stratified one-sided p-value of the journal table and this cohort's "
-             "table, by enumeration", "number", _rep_cohort_stratified,
-             "sum the products of the two hypergeometric probabilities over the pairs of "
-             "tables whose responders with the feature add up to at least the observed total",
-             abs_tol=5e-4, rel_tol=1e-3),
+    Exercise(
+        "1",
+        "ex-data-import-1",
+        "data_import",
+        _SET,
+        "set",
+        _near_threshold,
+        "compare |mean inhibition - threshold| with 2 x SD / sqrt(number of wells), "
+        "for every drug, not only lenvatinib",
+    ),
+    Exercise(
+        "2",
+        "ex-data-import-2",
+        "data_import",
+        "the number of cultures overexpressing the candidate gene at the looser cut-off",
+        "count",
+        _gene_at_looser,
+        "overexpressed(cohort.expression_matrix(), looser cut-off) gives True/False per "
+        "culture and gene: sum the candidate gene's column",
+    ),
+    Exercise(
+        "3",
+        "ex-data-import-3",
+        "data_import",
+        "the smallest number of carriers (all responders) whose p-value reaches alpha",
+        "count",
+        _carriers_needed,
+        "tabulate fisher_exact_2x2(k, 0, 6 - k, 5) for k = 1..6 and find the first "
+        "p-value at or below alpha",
+    ),
+    Exercise(
+        "1",
+        "ex-resp-1",
+        "response",
+        "the set of cultures whose class differs at 25% from the chapter's threshold",
+        "set",
+        _change_at_25,
+        "classify the same inhibition values at both thresholds and keep the cultures "
+        "whose True/False differs (remember: strictly above the threshold)",
+    ),
+    Exercise(
+        "2",
+        "ex-resp-2",
+        "response",
+        "the set of cultures whose class depends on the well kept",
+        "set",
+        _well_changes,
+        "classify each well on its own and compare with the class from the mean; a "
+        "culture counts when any well disagrees",
+    ),
+    Exercise(
+        "3",
+        "ex-resp-3",
+        "response",
+        "the set of cultures that respond to the chapter's drug and to no comparator",
+        "set",
+        _drug_only,
+        "pivot result.results to one column per drug, then keep responders to the drug "
+        "with no True among the comparators",
+    ),
+    Exercise(
+        "4",
+        "ex-resp-4",
+        "response",
+        "the smallest number of values with which the test can reach p <= alpha",
+        "count",
+        _wilcoxon_floor,
+        "with n values all of one sign the exact two-sided p is 2 / 2**n",
+    ),
+    Exercise(
+        "1",
+        "ex-assoc-1",
+        "association",
+        "the two-sided Fisher p-value of the HRAS table at a 25% threshold",
+        "number",
+        _p_at_25,
+        "reclassify at 25%, rebuild the 2x2 table of HRAS overexpression against the new "
+        "classes and use the two-sided test",
+        abs_tol=5e-4,
+        rel_tol=1e-3,
+    ),
+    Exercise(
+        "2",
+        "ex-assoc-2",
+        "association",
+        "the two-sided Fisher p-value of the HRAS table at a cut-off of 1.5",
+        "number",
+        _p_at_cutoff_15,
+        "keep the chapter's classes; a culture is overexpressing when its fold change is "
+        "at or above 1.5",
+        abs_tol=5e-4,
+        rel_tol=1e-3,
+    ),
+    Exercise(
+        "3",
+        "ex-assoc-3",
+        "association",
+        "HRAS's Benjamini-Hochberg q-value over the overexpression tests only",
+        "number",
+        _q_expression_only,
+        "pass only the expression matrix (and the chapter's cut-off) to "
+        "association_screen, then read HRAS's q_value",
+        abs_tol=5e-4,
+        rel_tol=1e-3,
+    ),
+    Exercise(
+        "4",
+        "ex-assoc-4",
+        "association",
+        "the number of cultures at which the two-sided power first reaches 80% at alpha = 0.01",
+        "count",
+        _power_n_001,
+        "use the chapter's power assumptions with alpha 0.01 and twice power_max_n; the "
+        "answer is a total number of cultures",
+    ),
+    Exercise(
+        "1",
+        "ex-literature-1",
+        "literature",
+        "the set of cultures that change class at a threshold 10 points higher",
+        "set",
+        _lit_change_plus10,
+        "classify the cultures' inhibition at threshold + 10 and compare with the "
+        "chapter's threshold",
+    ),
+    Exercise(
+        "2",
+        "ex-literature-2",
+        "literature",
+        "the set of TALENT cohorts (panNET, GI-NET, total) whose 99% lower bound stays "
+        "above sunitinib's rate",
+        "set",
+        _lit_above_99,
+        "use talent_intervals with methods=[CI_METHOD] and alpha=0.01, and compare each "
+        "ci_low_pct with sunitinib's ORR in percent",
+    ),
+    Exercise(
+        "3",
+        "ex-literature-3",
+        "literature",
+        "how many percentage points the four methods' lower bounds span for the "
+        "cultures' responder rate",
+        "number",
+        _lit_spread,
+        "compute proportion_ci(responders, cultures, method) for each of the four "
+        "methods and take max(low) - min(low), in percent",
+        abs_tol=0.05,
+        rel_tol=1e-3,
+    ),
+    Exercise(
+        "1",
+        "ex-smallcohort-1",
+        "smallsample",
+        "how often Fisher's test rejects at alpha = 0.01 with the margins fixed",
+        "number",
+        _size_001,
+        "sum the null probabilities of the tables with the observed margins whose "
+        "Fisher p-value is at most 0.01",
+        abs_tol=5e-4,
+        rel_tol=1e-3,
+    ),
+    Exercise(
+        "2",
+        "ex-smallcohort-2",
+        "smallsample",
+        "the exact two-sided probability that p <= alpha when the non-responders' share is 0.2",
+        "number",
+        _power_rate_02,
+        "rejection_probability(n1, n2, responders' rate, 0.2, alpha, "
+        "alternative='two-sided') is exact: no simulation needed",
+        abs_tol=5e-4,
+        rel_tol=1e-3,
+    ),
+    Exercise(
+        "3",
+        "ex-smallcohort-3",
+        "smallsample",
+        "the family-wise error rate of 15 independent null features at alpha",
+        "number",
+        _fwer_15,
+        "null_screen_exact with 15 features, each with the pooled share of the observed feature",
+        abs_tol=5e-4,
+        rel_tol=1e-3,
+    ),
+    Exercise(
+        "1",
+        "ex-replication-1",
+        "replication",
+        "P(difference > 0) with the journal article's counts as prior at prior_strength 1",
+        "number",
+        _rep_p_positive_strength_1,
+        "weight both published priors fully (published_prior(x, n, 1.0)) and read "
+        "p_positive of beta_difference on the cohort's table: it is exact, not drawn",
+        abs_tol=5e-4,
+        rel_tol=1e-3,
+    ),
+    Exercise(
+        "2",
+        "ex-replication-2",
+        "replication",
+        "the exact stratified one-sided p-value of the journal table and the second "
+        "laboratory's table",
+        "number",
+        _rep_second_lab_stratified,
+        "give the journal article's table and the second laboratory's table as two "
+        "strata to rep.exact_stratified and read p_greater (one-sided)",
+        abs_tol=5e-4,
+        rel_tol=1e-3,
+    ),
+    Exercise(
+        "3",
+        "ex-replication-3",
+        "replication",
+        "the exact stratified one-sided p-value of the journal table and this cohort's "
+        "table, by enumeration",
+        "number",
+        _rep_cohort_stratified,
+        "sum the products of the two hypergeometric probabilities over the pairs of "
+        "tables whose responders with the feature add up to at least the observed total",
+        abs_tol=5e-4,
+        rel_tol=1e-3,
+    ),
 ]
 
 
 def _numbered() -> dict[str, Exercise]:
     numbers = book_numbers()
-    return {f"{numbers[e.chapter]}.{e.exercise_id}": replace(
-        e, exercise_id=f"{numbers[e.chapter]}.{e.exercise_id}")
-        for e in _EXERCISES if e.chapter in numbers}
+    return {
+        f"{numbers[e.chapter]}.{e.exercise_id}": replace(
+            e, exercise_id=f"{numbers[e.chapter]}.{e.exercise_id}"
+        )
+        for e in _EXERCISES
+        if e.chapter in numbers
+    }
 
 
 #: Self-check id ("chapter.exercise", as the book numbers them) -> exercise.
@@ -434,8 +573,9 @@ def is_right(exercise: Exercise, answer: Any, expected: Any) -> tuple[bool, str]
     if exercise.kind == "count":
         ok = value == int(expected)
     else:
-        ok = math.isclose(value, float(expected), rel_tol=exercise.rel_tol,
-                          abs_tol=exercise.abs_tol)
+        ok = math.isclose(
+            value, float(expected), rel_tol=exercise.rel_tol, abs_tol=exercise.abs_tol
+        )
     return (True, "right") if ok else (False, exercise.hint)
 
 

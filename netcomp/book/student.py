@@ -51,8 +51,9 @@ ANSWERS: dict[str, str] = {
     "ex-literature-1": 'set(rows[-1]["changed class"]) if rows else None  # 10 points higher',
     "ex-literature-2": "still_above",
     "ex-literature-3": 'spread.get("primary cultures")',
-    "ex-smallcohort-1": ('None if sizes.empty else '
-                         'sizes.set_index("test").loc["fisher", "size, margins fixed"]'),
+    "ex-smallcohort-1": (
+        'None if sizes.empty else sizes.set_index("test").loc["fisher", "size, margins fixed"]'
+    ),
     "ex-smallcohort-2": 'power.get("two-sided")',
     "ex-smallcohort-3": 'screen.get("family-wise error rate")',
     "ex-replication-1": 'rows[-1]["P(difference > 0)"] if rows else None  # strength 1',
@@ -90,7 +91,9 @@ _PLUMBING_CALLS = {"glue", "write_results", "glue_all", "write_notices", "glue_f
 _PLUMBING_ARGUMENTS = {"table_caption"}
 _PLUMBING_IMPORTS = {"glue", "write_results", "show_figure"}
 #: Sections of the book about building and rerunning it: not part of the student edition.
-_BOOK_ONLY = re.compile(r"^(## (Rerun this chapter|Results files?)|```\{admonition\} Download and rerun)")
+_BOOK_ONLY = re.compile(
+    r"^(## (Rerun this chapter|Results files?)|```\{admonition\} Download and rerun)"
+)
 STUDENT_README = """# netcomp: student edition
 
 One notebook per chapter of the netcomp book (lenvatinib and HRAS in GEP-NET primary
@@ -128,17 +131,20 @@ def student_zip(path: str | Path) -> Path:
         provenance.set_current_status(status)
     return target
 
+
 START_NOTE = (
     "The first code cell holds the chapter's parameters; `data_dir` is the cohort folder the "
     "notebook reads (by default the bundled reconstruction, which holds synthetic values, "
     "not the study's measurements). Run the cells from the top. Under each exercise, put your "
-    "answer in `answer` and run the cell: `check(...)` says *right* or *not yet* with a hint.")
+    "answer in `answer` and run the cell: `check(...)` says *right* or *not yet* with a hint."
+)
 EXERCISES_INTRO = (
     "## Exercises\n\n"
     "Write your answer in the cell under each exercise and run it. `check(...)` compares it "
     "with the answer computed from the cohort in `data_dir` (the first code cell) and says "
     "*right*, or *not yet* with a hint; it never shows the answer. Exercises without a check "
-    "ask for an explanation: write it in words, then compare with your teacher's solution.")
+    "ask for an explanation: write it in words, then compare with your teacher's solution."
+)
 _FENCE = re.compile(r"^(`{3,})\{([\w:-]+)\}\s*(.*)$")
 
 
@@ -165,11 +171,17 @@ def _drop_plumbing_arguments(code: str) -> str:
             if _call_name(kw.value) in _PLUMBING_ARGUMENTS:
                 prev = before[len(node.args) + k - 1] if len(node.args) + k else None
                 end = _offset(starts, kw.end_lineno, kw.end_col_offset)
-                start = (_offset(starts, prev.end_lineno, prev.end_col_offset)
-                         if prev is not None else _offset(starts, kw.lineno, kw.col_offset))
+                start = (
+                    _offset(starts, prev.end_lineno, prev.end_col_offset)
+                    if prev is not None
+                    else _offset(starts, kw.lineno, kw.col_offset)
+                )
                 if prev is None:  # the first argument: drop it and the comma after it
-                    end = data.index(b",", end) + 1 if b"," in data[end:data.index(b")", end)] \
+                    end = (
+                        data.index(b",", end) + 1
+                        if b"," in data[end : data.index(b")", end)]
                         else end
+                    )
                 cuts.append((start, end))
     for start, end in sorted(cuts, reverse=True):
         data = data[:start] + data[end:]
@@ -190,7 +202,8 @@ def strip_plumbing(code: str) -> str:
     edits: list[tuple[int, int, str]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and all(
-                a.name in _PLUMBING_IMPORTS for a in node.names):
+            a.name in _PLUMBING_IMPORTS for a in node.names
+        ):
             edits.append((node.lineno, node.end_lineno or node.lineno, ""))
             continue
         if not isinstance(node, (ast.Expr, ast.Assign)):
@@ -199,19 +212,25 @@ def strip_plumbing(code: str) -> str:
         name = _call_name(value)
         indent = " " * node.col_offset
         if isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id == "NOTEBOOK" for t in node.targets):
+            isinstance(t, ast.Name) and t.id == "NOTEBOOK" for t in node.targets
+        ):
             edits.append((node.lineno, node.end_lineno or node.lineno, ""))
         elif name in _PLUMBING_CALLS:
             edits.append((node.lineno, node.end_lineno or node.lineno, ""))
         elif name == "show_figure" and isinstance(node, ast.Expr) and isinstance(value, ast.Call):
             fig = ast.get_source_segment(code, value.args[0]) if value.args else "None"
-            edits.append((node.lineno, node.end_lineno or node.lineno,
-                          f"{indent}display({fig})\n{indent}plt.close({fig})"))
+            edits.append(
+                (
+                    node.lineno,
+                    node.end_lineno or node.lineno,
+                    f"{indent}display({fig})\n{indent}plt.close({fig})",
+                )
+            )
     lines = code.split("\n")
     for start, end, new in sorted(edits, reverse=True):
         first = lines[start - 1]
-        indent = first[:len(first) - len(first.lstrip())]
-        lines[start - 1:end] = [new] if new else [f"{indent}pass"]
+        indent = first[: len(first) - len(first.lstrip())]
+        lines[start - 1 : end] = [new] if new else [f"{indent}pass"]
     out = "\n".join(lines)
     ast.parse(out)
     # drop the "pass" lines that are not needed
@@ -219,7 +238,7 @@ def strip_plumbing(code: str) -> str:
     result: list[str] = []
     for i, line in enumerate(kept):
         if line.strip() == "pass":
-            trial = "\n".join(result + kept[i + 1:])
+            trial = "\n".join(result + kept[i + 1 :])
             try:
                 ast.parse(trial)
                 continue
@@ -250,16 +269,21 @@ def plain_markdown(text: str, values: Mapping[str, Any], numbers: Mapping[str, s
     """MyST of the book as plain Markdown for Jupyter: roles resolved, directives simplified."""
     text = re.sub(r"\{glue:(?:text|md)\}`([^`]+)`", _Glue(values), text)
     text = re.sub(r"\{(?:term|doc|ref)\}`([^`<]+?)\s*<[^`>]+>`", r"\1", text)
-    text = re.sub(r"\{ref\}`([^`]+)`",
-                  lambda m: f"Exercise {numbers[m.group(1)]}" if m.group(1) in numbers
-                  else m.group(1), text)
+    text = re.sub(
+        r"\{ref\}`([^`]+)`",
+        lambda m: f"Exercise {numbers[m.group(1)]}" if m.group(1) in numbers else m.group(1),
+        text,
+    )
     text = re.sub(r"\{term\}`([^`]+)`", r"\1", text)
     text = re.sub(r"\{doc\}`(?:\.\./book/)?([^`]+)`", r"the chapter *\1*", text)
     text = re.sub(r"\s*\{cite:[pt]\}`([^`]+)`", lambda m: f" [{m.group(1)}]", text)
     out: list[str] = []
     for line in text.split("\n"):
-        if re.match(r"^\([\w-]+\)=\s*$", line) or line.startswith(":class:") \
-                or line.startswith(":label:"):
+        if (
+            re.match(r"^\([\w-]+\)=\s*$", line)
+            or line.startswith(":class:")
+            or line.startswith(":label:")
+        ):
             continue
         fence = _FENCE.match(line)
         if fence:
@@ -291,8 +315,14 @@ def _split_solutions(text: str) -> list[tuple[str, str]]:
                 i += 1
             body.append(ticks)
             i += 1
-            parts.append(({"exercise": "exercise", "solution-start": "start",
-                           "solution-end": "end"}[kind], "\n".join(body)))
+            parts.append(
+                (
+                    {"exercise": "exercise", "solution-start": "start", "solution-end": "end"}[
+                        kind
+                    ],
+                    "\n".join(body),
+                )
+            )
             continue
         buf.append(lines[i])
         i += 1
@@ -302,8 +332,11 @@ def _split_solutions(text: str) -> list[tuple[str, str]]:
 
 
 def _cell(kind: str, source: str, tags: list[str] | None = None) -> dict[str, Any]:
-    cell: dict[str, Any] = {"cell_type": kind, "metadata": {"tags": tags} if tags else {},
-                            "source": source}
+    cell: dict[str, Any] = {
+        "cell_type": kind,
+        "metadata": {"tags": tags} if tags else {},
+        "source": source,
+    }
     if kind == "code":
         cell.update(outputs=[], execution_count=None)
     return cell
@@ -315,10 +348,12 @@ def _parameters(code: str, data_dir: Path | None) -> str:
     lines = ["from netcomp.data.provenance import BUNDLED_COHORT", ""]
     for line in code.split("\n"):
         if line.startswith("data_dir ="):
-            line = (f"data_dir = {str(data_dir)!r}  # the cohort folder this notebook reads"
-                    if data_dir is not None else
-                    "data_dir = str(BUNDLED_COHORT)  # the bundled reconstruction; or your "
-                    "cohort folder's path")
+            line = (
+                f"data_dir = {str(data_dir)!r}  # the cohort folder this notebook reads"
+                if data_dir is not None
+                else "data_dir = str(BUNDLED_COHORT)  # the bundled reconstruction; or your "
+                "cohort folder's path"
+            )
         elif re.match(r"^\w+ = \"\.\./data/", line):
             name, _, rest = line.partition(" = ")
             rel = rest.strip().split('"')[1].removeprefix("../data/")
@@ -360,8 +395,13 @@ def student_notebook(notebook: str, data_dir: Path | None, solutions: bool) -> d
                 continue
             if "parameters" in tags:
                 cells.append(_cell("code", _parameters(source, data_dir), ["parameters"]))
-                cells.append(_cell("code", "import matplotlib.pyplot as plt\nfrom IPython.display import display\n\n"
-                                   "from netcomp.book.selfcheck import check"))
+                cells.append(
+                    _cell(
+                        "code",
+                        "import matplotlib.pyplot as plt\nfrom IPython.display import display\n\n"
+                        "from netcomp.book.selfcheck import check",
+                    )
+                )
                 cells.append(_cell("markdown", START_NOTE))
                 continue
             code = strip_plumbing(source)
@@ -383,8 +423,13 @@ def student_notebook(notebook: str, data_dir: Path | None, solutions: bool) -> d
                 in_solution = False
                 check_id = BY_LABEL.get(current)
                 if solutions and check_id is not None:  # the solution's answer, checked
-                    cells.insert(code_end, _cell("code", f"answer = {ANSWERS[current]}\n"
-                                                         f"check({check_id!r}, answer, data_dir)"))
+                    cells.insert(
+                        code_end,
+                        _cell(
+                            "code",
+                            f"answer = {ANSWERS[current]}\ncheck({check_id!r}, answer, data_dir)",
+                        ),
+                    )
             elif kind == "exercise":
                 label = re.search(r":label:\s*(\S+)", body)
                 fence = _FENCE.match(body.split("\n")[0])
@@ -392,8 +437,9 @@ def student_notebook(notebook: str, data_dir: Path | None, solutions: bool) -> d
                     raise ValueError(f"{notebook}: an exercise without a :label: or a title")
                 current, title = label.group(1), fence.group(3).strip()
                 text = plain_markdown("\n".join(body.split("\n")[1:]), values, numbers)
-                cells.append(_cell("markdown", f"### Exercise {numbers[current]}: {title}\n\n"
-                                   f"{text}"))
+                cells.append(
+                    _cell("markdown", f"### Exercise {numbers[current]}: {title}\n\n{text}")
+                )
                 if not solutions:
                     cells.extend(_answer_cells(current))
             elif in_solution:
@@ -401,8 +447,12 @@ def student_notebook(notebook: str, data_dir: Path | None, solutions: bool) -> d
                     cells.append(_cell("markdown", plain_markdown(body, values, numbers)))
             elif body.strip():
                 cells.append(_cell("markdown", plain_markdown(body, values, numbers)))
-    nb = {"cells": cells, "metadata": copy.deepcopy(book.get("metadata", {})),
-          "nbformat": 4, "nbformat_minor": 5}
+    nb = {
+        "cells": cells,
+        "metadata": copy.deepcopy(book.get("metadata", {})),
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     nb["metadata"].pop("netcomp", None)
     for i, cell in enumerate(cells):
         cell["id"] = f"student-{i:03d}"
@@ -412,15 +462,23 @@ def student_notebook(notebook: str, data_dir: Path | None, solutions: bool) -> d
 def _answer_cells(label: str) -> list[dict[str, Any]]:
     check_id = BY_LABEL.get(label)
     if check_id is None:
-        return [_cell("markdown", "*Your answer (in words, or code below):*"),
-                _cell("code", "# your answer\n")]
+        return [
+            _cell("markdown", "*Your answer (in words, or code below):*"),
+            _cell("code", "# your answer\n"),
+        ]
     exercise = EXERCISES[check_id]
-    return [_cell("code", f"# your answer: {exercise.answer}\nanswer = None\n\n"
-                          f"check({check_id!r}, answer, data_dir)")]
+    return [
+        _cell(
+            "code",
+            f"# your answer: {exercise.answer}\nanswer = None\n\n"
+            f"check({check_id!r}, answer, data_dir)",
+        )
+    ]
 
 
-def write_student(out_dir: str | Path, data_dir: str | Path | None = None,
-                  with_solutions: bool = False) -> list[Path]:
+def write_student(
+    out_dir: str | Path, data_dir: str | Path | None = None, with_solutions: bool = False
+) -> list[Path]:
     """Write the student edition into ``out_dir`` (and ``out_dir/solutions`` when asked)."""
     from netcomp.data.cohort import load_cohort
 
@@ -430,14 +488,17 @@ def write_student(out_dir: str | Path, data_dir: str | Path | None = None,
     ours = set(CHAPTERS) | {"solutions", "README.md"}
     foreign = sorted(p.name for p in out.iterdir() if p.name not in ours) if out.exists() else []
     if foreign:
-        raise FileExistsError(f"{out} holds files this command did not write "
-                              f"({', '.join(foreign[:3])}): choose a new or empty folder")
+        raise FileExistsError(
+            f"{out} holds files this command did not write "
+            f"({', '.join(foreign[:3])}): choose a new or empty folder"
+        )
     data = Path(data_dir).resolve() if data_dir is not None else None
     load_cohort(data or BUNDLED_COHORT)  # an invalid cohort stops here with its full report
     out.mkdir(parents=True, exist_ok=True)
     readme = out / "README.md"
-    where = (f"`{data}`" if data is not None else
-             "the bundled cohort of the installed netcomp package")
+    where = (
+        f"`{data}`" if data is not None else "the bundled cohort of the installed netcomp package"
+    )
     readme.write_text(STUDENT_README.format(data=where), encoding="utf-8")
     written: list[Path] = [readme]
     editions = [(out, False)] + ([(out / "solutions", True)] if with_solutions else [])
@@ -446,7 +507,6 @@ def write_student(out_dir: str | Path, data_dir: str | Path | None = None,
         for notebook in CHAPTERS:
             path = folder / notebook
             nb = student_notebook(notebook, data, solutions)
-            path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n",
-                            encoding="utf-8")
+            path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
             written.append(path)
     return written

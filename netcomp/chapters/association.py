@@ -67,7 +67,6 @@ S_EX2 = "Exercise: another overexpression cut-off"
 S_EX3 = "Exercise: which tests form the family"
 
 
-
 @dataclass
 class AssociationChapter(ChapterResult):
     """Everything chapter 3 shows. Fields are None (or empty) where a section does not apply."""
@@ -155,12 +154,15 @@ def culture_phrase(ids: Sequence[str], limit: int = MAX_LISTED) -> str:
 
 
 def _counts_phrase(table: BinaryAssociation, gene: str = GENE) -> str:
-    return (f"{table.a} of the {table.a + table.c} responders and {table.b} of the "
-            f"{table.b + table.d} non-responders overexpress {gene}")
+    return (
+        f"{table.a} of the {table.a + table.c} responders and {table.b} of the "
+        f"{table.b + table.d} non-responders overexpress {gene}"
+    )
 
 
-def classify_cohort(cohort: Cohort, drug: str, threshold_pct: float,
-                    concentration_um: float | None = None) -> tuple[pd.Series | None, str]:
+def classify_cohort(
+    cohort: Cohort, drug: str, threshold_pct: float, concentration_um: float | None = None
+) -> tuple[pd.Series | None, str]:
     """Response classes of the cultures that received ``drug`` and ``""``, or None and why.
 
     Cultures without a measurement for the drug are left out (they have no class); an
@@ -171,20 +173,30 @@ def classify_cohort(cohort: Cohort, drug: str, threshold_pct: float,
     with_drug = set(viability.loc[viability["drug"].astype(str) == drug, "culture_id"].astype(str))
     ids = [c for c in cohort.culture_ids if c in with_drug]
     if not ids:
-        return None, (f"no culture has a viability measurement for {drug} (drugs in the data: "
-                      f"{', '.join(cohort.drugs)})")
+        return None, (
+            f"no culture has a viability measurement for {drug} (drugs in the data: "
+            f"{', '.join(cohort.drugs)})"
+        )
     try:
-        rows = viability[viability["culture_id"].astype(str).isin(ids)
-                         & (viability["drug"].astype(str) == drug)]
-        classes = response.responder_classes(rows, drug, threshold_pct, concentration_um,
-                                              cultures=ids)
+        rows = viability[
+            viability["culture_id"].astype(str).isin(ids) & (viability["drug"].astype(str) == drug)
+        ]
+        classes = response.responder_classes(
+            rows, drug, threshold_pct, concentration_um, cultures=ids
+        )
     except ValueError as err:
         return None, str(err)
     return classes, ""
 
 
-def class_reason(classes: pd.Series | None, why: str, drug: str, threshold_pct: float,
-                 minimum: int = MIN_PER_CLASS, what: str = "") -> str:
+def class_reason(
+    classes: pd.Series | None,
+    why: str,
+    drug: str,
+    threshold_pct: float,
+    minimum: int = MIN_PER_CLASS,
+    what: str = "",
+) -> str:
     """Why the tests of association do not apply ("" when both classes are large enough)."""
     if classes is None:
         return f"the cultures could not be sorted into response classes: {why}"
@@ -195,21 +207,28 @@ def class_reason(classes: pd.Series | None, why: str, drug: str, threshold_pct: 
     among = f" among the {what}" if what else ""
     counts = f"{_plural(n_resp, 'responder')} and {_plural(n_non, 'non-responder')}{among}"
     if n_resp == 0 or n_non == 0:
-        return (f"at a {threshold_pct:g}% threshold for {drug} every culture is in one class "
-                f"({counts}), so there are no two classes to compare")
-    return (f"a response class has fewer than {minimum} cultures ({counts}); with a single "
-            "culture in a class every test of association is degenerate")
+        return (
+            f"at a {threshold_pct:g}% threshold for {drug} every culture is in one class "
+            f"({counts}), so there are no two classes to compare"
+        )
+    return (
+        f"a response class has fewer than {minimum} cultures ({counts}); with a single "
+        "culture in a class every test of association is degenerate"
+    )
 
 
-CLASS_REMEDY = ("choose another response_threshold_pct, drug or concentration_um, or add "
-                "cultures, so that each response class has at least two cultures")
+CLASS_REMEDY = (
+    "choose another response_threshold_pct, drug or concentration_um, or add "
+    "cultures, so that each response class has at least two cultures"
+)
 
 
 # --------------------------------------------------------------------------- compute
 
 
-def compute(cohort: Cohort, params: Mapping[str, Any] | None = None,
-            exercises: bool = True) -> AssociationChapter:
+def compute(
+    cohort: Cohort, params: Mapping[str, Any] | None = None, exercises: bool = True
+) -> AssociationChapter:
     """Compute chapter 3 for ``cohort`` with the book's parameters (defaults filled in).
 
     Never raises for a cohort that passed validation: sections that do not apply get a
@@ -220,8 +239,15 @@ def compute(cohort: Cohort, params: Mapping[str, Any] | None = None,
     drug, thr = p["drug"], float(p["response_threshold_pct"])
     cutoff, alpha, fdr = float(p["overexpression_fold_change"]), float(p["alpha"]), float(p["fdr"])
     v = res.values
-    v.update({"assoc_drug": drug, "assoc_threshold": thr, "assoc_cutoff": cutoff,
-              "assoc_alpha": alpha, "assoc_fdr": fdr})
+    v.update(
+        {
+            "assoc_drug": drug,
+            "assoc_threshold": thr,
+            "assoc_cutoff": cutoff,
+            "assoc_alpha": alpha,
+            "assoc_fdr": fdr,
+        }
+    )
 
     if p["concentration_um"] is None and drug in cohort.drugs:
         # resolve the default once: every later classification uses the same concentration
@@ -250,8 +276,11 @@ def compute(cohort: Cohort, params: Mapping[str, Any] | None = None,
         exercise_cutoffs(res, expression, (1.5, 3.0))
         exercise_family(res, expression)
         exercise_power(res, 0.01)
-    res.tables["associations"] = (association.results_table(res.screen) if res.screen is not None
-                                  else pd.DataFrame(columns=list(association.RESULT_COLUMNS)))
+    res.tables["associations"] = (
+        association.results_table(res.screen)
+        if res.screen is not None
+        else pd.DataFrame(columns=list(association.RESULT_COLUMNS))
+    )
     res.tables["hras_tests"] = res.hras_tests
     res.tables["versions"] = res.versions
     return res
@@ -263,30 +292,45 @@ def _classes_section(res: AssociationChapter, cohort: Cohort, why: str) -> None:
     classes = res.classes
     if classes is None:
         res.n_responders = res.n_nonresponders = 0
-        res.notice(S_CLASSES, class_reason(None, why, drug, thr),
-                   "name a drug of the data in the drug parameter and, for a dose series, a "
-                   "concentration every culture received in concentration_um")
-        sentence = (f"The cultures could not be sorted into responders and non-responders to "
-                    f"{drug}, so the tests of this chapter do not apply (see the note).")
+        res.notice(
+            S_CLASSES,
+            class_reason(None, why, drug, thr),
+            "name a drug of the data in the drug parameter and, for a dose series, a "
+            "concentration every culture received in concentration_um",
+        )
+        sentence = (
+            f"The cultures could not be sorted into responders and non-responders to "
+            f"{drug}, so the tests of this chapter do not apply (see the note)."
+        )
     else:
         res.n_responders = int(classes.sum())
         res.n_nonresponders = int(classes.size - res.n_responders)
-        sentence = (f"With {drug} and a threshold of {thr:g}% survival inhibition, "
-                    f"{res.n_responders} of the {classes.size} cultures are responders and "
-                    f"{res.n_nonresponders} are non-responders.")
+        sentence = (
+            f"With {drug} and a threshold of {thr:g}% survival inhibition, "
+            f"{res.n_responders} of the {classes.size} cultures are responders and "
+            f"{res.n_nonresponders} are non-responders."
+        )
         classified = set(classes.index)
         left_out = [c for c in cohort.culture_ids if c not in classified]
         if left_out:
-            sentence += (f" {_plural(len(left_out), 'culture')} "
-                         f"{_verb(len(left_out), 'has', 'have')} no measurement for {drug} and no "
-                         f"class: {culture_phrase(left_out)}.")
+            sentence += (
+                f" {_plural(len(left_out), 'culture')} "
+                f"{_verb(len(left_out), 'has', 'have')} no measurement for {drug} and no "
+                f"class: {culture_phrase(left_out)}."
+            )
         reason = class_reason(classes, why, drug, thr)
         if reason:
             res.notice(S_CLASSES, reason, CLASS_REMEDY)
     res.tests_apply = res.applies(S_CLASSES)
     n_classified = 0 if classes is None else int(classes.size)
-    v.update({"assoc_n_cultures": n_classified, "assoc_n_resp": res.n_responders,
-              "assoc_n_non": res.n_nonresponders, "assoc_classes_sentence": sentence})
+    v.update(
+        {
+            "assoc_n_cultures": n_classified,
+            "assoc_n_resp": res.n_responders,
+            "assoc_n_non": res.n_nonresponders,
+            "assoc_classes_sentence": sentence,
+        }
+    )
 
 
 def _missing_section(res: AssociationChapter, expression: pd.DataFrame) -> None:
@@ -305,8 +349,10 @@ def _clinical_section(res: AssociationChapter, cohort: Cohort) -> None:
     if not res.tests_apply:
         res.notice(S_CLINICAL, res.notices_for(S_CLASSES)[0].reason, CLASS_REMEDY)
         _not_applicable(res, names)
-        v["assoc_clinical_verdict"] = ("The clinical variables are not tested in this cohort, "
-                                       "because its cultures do not form two response classes.")
+        v["assoc_clinical_verdict"] = (
+            "The clinical variables are not tested in this cohort, "
+            "because its cultures do not form two response classes."
+        )
         return
     classes = res.classified()
     clinical = association.clinical_associations(cohort.cultures, classes)
@@ -314,14 +360,17 @@ def _clinical_section(res: AssociationChapter, cohort: Cohort) -> None:
     res.tables["clinical"] = clinical
     ki67 = cohort.cultures.set_index("culture_id").loc[list(classes.index), "ki67_pct"].dropna()
     n_tied = int(ki67.duplicated(keep=False).sum())
-    v["assoc_ki67_ties"] = (f"{n_tied} cultures share a value with another culture" if n_tied
-                            else "no two cultures share a value, so the exact test would also "
-                            "apply")
+    v["assoc_ki67_ties"] = (
+        f"{n_tied} cultures share a value with another culture"
+        if n_tied
+        else "no two cultures share a value, so the exact test would also apply"
+    )
     k67 = clinical[clinical["feature"] == "ki67_pct"]
     if not k67.empty and "normal approximation" in str(k67["test"].iloc[0]):
         v["assoc_ki67_assignments"] = (
             f"{math.comb(int(classes.size), res.n_responders):,} ways here, too many, so the "
-            "tie-corrected normal approximation is used instead")
+            "tie-corrected normal approximation is used instead"
+        )
     else:
         v["assoc_ki67_assignments"] = f"{math.comb(int(classes.size), res.n_responders):,} ways"
     tested = clinical.dropna(subset=["p_value"])
@@ -330,16 +379,22 @@ def _clinical_section(res: AssociationChapter, cohort: Cohort) -> None:
         verdict = "No clinical variable could be tested in this cohort."
     elif below.empty:
         smallest = tested.iloc[int(np.argmin(tested["p_value"].to_numpy(dtype=float)))]
-        verdict = (f"In this cohort no clinical variable reaches p ≤ {alpha:g} (smallest p = "
-                   f"{fmt_p(smallest['p_value'], 3)}, {smallest['feature']}).")
+        verdict = (
+            f"In this cohort no clinical variable reaches p ≤ {alpha:g} (smallest p = "
+            f"{fmt_p(smallest['p_value'], 3)}, {smallest['feature']})."
+        )
     else:
-        verdict = (f"In this cohort {', '.join(below['feature'])} reach(es) p ≤ {alpha:g}, "
-                   "unlike the study.")
+        verdict = (
+            f"In this cohort {', '.join(below['feature'])} reach(es) p ≤ {alpha:g}, "
+            "unlike the study."
+        )
     if res.reconstruction and not tested.empty:
-        verdict += (" The reconstruction's grades, sites, Ki67 values and syndromic status were "
-                    "drawn to agree with the study's statement that none is associated, so this "
-                    "agreement is built in; only the study's own per-culture records could "
-                    "test it.")
+        verdict += (
+            " The reconstruction's grades, sites, Ki67 values and syndromic status were "
+            "drawn to agree with the study's statement that none is associated, so this "
+            "agreement is built in; only the study's own per-culture records could "
+            "test it."
+        )
     v["assoc_clinical_verdict"] = verdict
 
 
@@ -352,19 +407,26 @@ def _hras_section(res: AssociationChapter, expression: pd.DataFrame) -> None:
         reason = res.notices_for(S_CLASSES)[0].reason
         res.notice(S_HRAS, reason, CLASS_REMEDY)
     elif GENE not in expression.columns:
-        res.notice(S_HRAS, f"{GENE} is not in expression.csv (measured genes: "
-                   f"{culture_phrase(list(map(str, expression.columns)))})",
-                   f"add the {GENE} fold change of each culture to expression.csv")
+        res.notice(
+            S_HRAS,
+            f"{GENE} is not in expression.csv (measured genes: "
+            f"{culture_phrase(list(map(str, expression.columns)))})",
+            f"add the {GENE} fold change of each culture to expression.csv",
+        )
     elif not expression[GENE].reindex(res.classes.index).notna().any():
-        res.notice(S_HRAS, f"{GENE} was not measured in any culture with a response class",
-                   f"add the {GENE} fold change of the classified cultures to expression.csv")
+        res.notice(
+            S_HRAS,
+            f"{GENE} was not measured in any culture with a response class",
+            f"add the {GENE} fold change of the classified cultures to expression.csv",
+        )
     else:
         res.hras = association.fold_change_by_class(expression, res.classes, GENE, cutoff)
         over = res.hras_over()
         res.hras_table = association.binary_association(over, res.classified().loc[over.index])
     if res.hras is None:
-        res.notice(S_HRAS_TEST, res.notices_for(S_HRAS)[0].reason,
-                   res.notices_for(S_HRAS)[0].remedy)
+        res.notice(
+            S_HRAS_TEST, res.notices_for(S_HRAS)[0].reason, res.notices_for(S_HRAS)[0].remedy
+        )
         _not_applicable(res, (*test_names, "assoc_hras_detail_words", "assoc_hras_or_sentence"))
         v["assoc_hras_table_sentence"] = f"There is no {GENE} table for this cohort."
         v["assoc_hras_p_sentence"] = f"Fisher's test of {GENE} does not apply to this cohort."
@@ -377,14 +439,21 @@ def _hras_section(res: AssociationChapter, expression: pd.DataFrame) -> None:
         v["assoc_hras_table_sentence"] += (
             f" {_plural(len(classes) - measured, 'classified culture')} "
             f"{_verb(len(classes) - measured, 'has', 'have')} no {GENE} fold change "
-            f"and {_verb(len(classes) - measured, 'is', 'are')} left out.")
-    reason = class_reason(classes.loc[res.hras_over().index], "", drug, thr,
-                          what=f"cultures with an {GENE} fold change")
+            f"and {_verb(len(classes) - measured, 'is', 'are')} left out."
+        )
+    reason = class_reason(
+        classes.loc[res.hras_over().index],
+        "",
+        drug,
+        thr,
+        what=f"cultures with an {GENE} fold change",
+    )
     if reason:
         res.notice(S_HRAS_TEST, reason, CLASS_REMEDY)
         _not_applicable(res, (*test_names, "assoc_hras_or_sentence"))
-        v["assoc_hras_p_sentence"] = (f"Fisher's test of {GENE} does not apply to this cohort "
-                                      "(see the note).")
+        v["assoc_hras_p_sentence"] = (
+            f"Fisher's test of {GENE} does not apply to this cohort (see the note)."
+        )
         return
     res.hras_ci = association.conditional_odds_ratio(table.table, float(p["confidence"]))
     v["assoc_hras_p2"] = table.p_value
@@ -392,7 +461,8 @@ def _hras_section(res: AssociationChapter, expression: pd.DataFrame) -> None:
     v["assoc_hras_or_sentence"] = association.odds_ratio_sentence(res.hras_ci)
     v["assoc_hras_p_sentence"] = (
         f"In this cohort the two-sided p is {fmt_p(table.p_value, 4)} and the one-sided p is "
-        f"{fmt_p(table.p_greater, 4)}. {v['assoc_hras_or_sentence']}")
+        f"{fmt_p(table.p_greater, 4)}. {v['assoc_hras_or_sentence']}"
+    )
 
 
 def hras_applies(res: AssociationChapter) -> bool:
@@ -409,28 +479,39 @@ def _published_versions() -> tuple[pd.DataFrame, str]:
 def _published_section(res: AssociationChapter) -> None:
     v = res.values
     pub_a, pub_n_resp, pub_b, pub_n_non = association.PUBLISHED_HRAS
-    tests = association.count_tests(pub_a, pub_n_resp, pub_b, pub_n_non,
-                                    published_p=association.PUBLISHED_P)
+    tests = association.count_tests(
+        pub_a, pub_n_resp, pub_b, pub_n_non, published_p=association.PUBLISHED_P
+    )
     res.hras_tests = tests
     table, sentence = _published_versions()
     res.versions = table.copy()
     v["assoc_versions_sentence"] = sentence
     closest = tests.iloc[int((tests["p_value"] - association.PUBLISHED_P).abs().argmin())]
-    fisher2 = tests[(tests["test"] == "Fisher exact")
-                    & (tests["sided"] == "two-sided")]["p_value"].iloc[0]
-    res.away = association.one_culture_away(pub_a, pub_n_resp, pub_b, pub_n_non,
-                                            association.PUBLISHED_P)
-    v.update({
-        "assoc_pub_p": association.PUBLISHED_P,
-        "assoc_pub_counts": (f"{pub_a}/{pub_n_resp} responders vs {pub_b}/{pub_n_non} "
-                             "non-responders overexpressing HRAS"),
-        "assoc_pub_sentence": association.published_match_sentence(tests, association.PUBLISHED_P),
-        "assoc_pub_closest": (f"{closest['test']}, {closest['sided']}: "
-                              f"p = {closest['p_value']:.4f}"),
-        "assoc_pub_fisher2": float(fisher2),
-        "assoc_away_sentence": association.one_culture_away_sentence(res.away,
-                                                                     association.PUBLISHED_P),
-    })
+    fisher2 = tests[(tests["test"] == "Fisher exact") & (tests["sided"] == "two-sided")][
+        "p_value"
+    ].iloc[0]
+    res.away = association.one_culture_away(
+        pub_a, pub_n_resp, pub_b, pub_n_non, association.PUBLISHED_P
+    )
+    v.update(
+        {
+            "assoc_pub_p": association.PUBLISHED_P,
+            "assoc_pub_counts": (
+                f"{pub_a}/{pub_n_resp} responders vs {pub_b}/{pub_n_non} "
+                "non-responders overexpressing HRAS"
+            ),
+            "assoc_pub_sentence": association.published_match_sentence(
+                tests, association.PUBLISHED_P
+            ),
+            "assoc_pub_closest": (
+                f"{closest['test']}, {closest['sided']}: p = {closest['p_value']:.4f}"
+            ),
+            "assoc_pub_fisher2": float(fisher2),
+            "assoc_away_sentence": association.one_culture_away_sentence(
+                res.away, association.PUBLISHED_P
+            ),
+        }
+    )
 
 
 def _fragility_section(res: AssociationChapter) -> None:
@@ -444,10 +525,8 @@ def _fragility_section(res: AssociationChapter) -> None:
     t = res.hras_association()
     res.fragility_two = robustness.fragility_index(t.a, t.b, t.c, t.d, alpha, "two-sided")
     res.fragility_one = robustness.fragility_index(t.a, t.b, t.c, t.d, alpha, "greater")
-    v["assoc_frag_two"] = robustness.fragility_sentence(res.fragility_two,
-                                                        f"{GENE} overexpression")
-    v["assoc_frag_one"] = robustness.fragility_sentence(res.fragility_one,
-                                                        f"{GENE} overexpression")
+    v["assoc_frag_two"] = robustness.fragility_sentence(res.fragility_two, f"{GENE} overexpression")
+    v["assoc_frag_one"] = robustness.fragility_sentence(res.fragility_one, f"{GENE} overexpression")
 
 
 def _loo_section(res: AssociationChapter) -> None:
@@ -460,76 +539,115 @@ def _loo_section(res: AssociationChapter) -> None:
     over = res.hras_over()
     res.loo = robustness.leave_one_out(over, res.classified().loc[over.index])
     v["assoc_loo_sentence"] = robustness.leave_one_out_sentence(
-        res.loo, res.hras_association().p_value, alpha)
+        res.loo, res.hras_association().p_value, alpha
+    )
 
 
 def _grid_section(res: AssociationChapter, cohort: Cohort, expression: pd.DataFrame) -> None:
     v, p = res.values, res.params
     alpha = float(p["alpha"])
-    thresholds = robustness.scan_values(p["threshold_min_pct"], p["threshold_max_pct"],
-                                        p["threshold_step_pct"])
+    thresholds = robustness.scan_values(
+        p["threshold_min_pct"], p["threshold_max_pct"], p["threshold_step_pct"]
+    )
     cutoffs = robustness.scan_values(p["cutoff_min"], p["cutoff_max"], p["cutoff_step"])
-    v.update({"assoc_thr_min": float(thresholds[0]), "assoc_thr_max": float(thresholds[-1]),
-              "assoc_cut_min": float(cutoffs[0]), "assoc_cut_max": float(cutoffs[-1])})
+    v.update(
+        {
+            "assoc_thr_min": float(thresholds[0]),
+            "assoc_thr_max": float(thresholds[-1]),
+            "assoc_cut_min": float(cutoffs[0]),
+            "assoc_cut_max": float(cutoffs[-1]),
+        }
+    )
     if res.hras is None:
         note = res.notices_for(S_HRAS)[0]
         res.notice(S_GRID, note.reason, note.remedy)
         v["assoc_grid_sentence"] = "The grid is not computed for this cohort."
         return
     inhibition = response.inhibition_table(
-        cohort.viability[cohort.viability["culture_id"].astype(str).isin(set(res.classified().index))],
-        [p["drug"]], p["concentration_um"]).set_index("culture_id")["inhibition_pct"]
+        cohort.viability[
+            cohort.viability["culture_id"].astype(str).isin(set(res.classified().index))
+        ],
+        [p["drug"]],
+        p["concentration_um"],
+    ).set_index("culture_id")["inhibition_pct"]
     fold = expression[GENE]
-    res.grid = robustness.fisher_p_by_threshold_and_cutoff(inhibition, fold, thresholds,
-                                                           cutoffs)
-    res.grid_one = robustness.fisher_p_by_threshold_and_cutoff(inhibition, fold, thresholds,
-                                                               cutoffs, alternative="greater")
-    testable = res.grid["p_value"].notna() & (res.grid["n_responders"] >= MIN_PER_CLASS) & (
-        res.grid["n_nonresponders"] >= MIN_PER_CLASS)
+    res.grid = robustness.fisher_p_by_threshold_and_cutoff(inhibition, fold, thresholds, cutoffs)
+    res.grid_one = robustness.fisher_p_by_threshold_and_cutoff(
+        inhibition, fold, thresholds, cutoffs, alternative="greater"
+    )
+    testable = (
+        res.grid["p_value"].notna()
+        & (res.grid["n_responders"] >= MIN_PER_CLASS)
+        & (res.grid["n_nonresponders"] >= MIN_PER_CLASS)
+    )
     if not testable.any():
-        res.notice(S_GRID, f"no threshold between {thresholds[0]:g}% and {thresholds[-1]:g}% "
-                   f"gives two response classes of at least {MIN_PER_CLASS} cultures with an "
-                   f"{GENE} fold change",
-                   "widen threshold_min_pct and threshold_max_pct, or add cultures")
+        res.notice(
+            S_GRID,
+            f"no threshold between {thresholds[0]:g}% and {thresholds[-1]:g}% "
+            f"gives two response classes of at least {MIN_PER_CLASS} cultures with an "
+            f"{GENE} fold change",
+            "widen threshold_min_pct and threshold_max_pct, or add cultures",
+        )
         v["assoc_grid_sentence"] = "No combination of the grid can be tested in this cohort."
         res.grid = res.grid_one = None
         return
     requested = [
         int(np.floor((p[hi] - p[lo]) / p[step] + 1e-9)) + 1
-        for lo, hi, step in (("threshold_min_pct", "threshold_max_pct", "threshold_step_pct"),
-                             ("cutoff_min", "cutoff_max", "cutoff_step"))]
+        for lo, hi, step in (
+            ("threshold_min_pct", "threshold_max_pct", "threshold_step_pct"),
+            ("cutoff_min", "cutoff_max", "cutoff_step"),
+        )
+    ]
     res.partitions = robustness.grid_partitions(res.grid, res.grid_one)
     sentence = robustness.partition_sentence(res.partitions, len(res.grid), alpha, MIN_PER_CLASS)
     parts, cut_used = res.partitions, float(p["overexpression_fold_change"])
-    chosen = parts[(parts["threshold_from"] <= thr_used(res))
-                   & (parts["threshold_to"] >= thr_used(res))
-                   & (parts["cutoff_from"] <= cut_used) & (parts["cutoff_to"] >= cut_used)]
+    chosen = parts[
+        (parts["threshold_from"] <= thr_used(res))
+        & (parts["threshold_to"] >= thr_used(res))
+        & (parts["cutoff_from"] <= cut_used)
+        & (parts["cutoff_to"] >= cut_used)
+    ]
     if len(chosen) == 1:
         row = chosen.iloc[0]
-        sentence += (f" The chapter's own choice falls in the partition given by thresholds "
-                     f"{_span(row['threshold_from'], row['threshold_to'], '%')} and cut-offs "
-                     f"{_span(row['cutoff_from'], row['cutoff_to'], '')} of the grid.")
+        sentence += (
+            f" The chapter's own choice falls in the partition given by thresholds "
+            f"{_span(row['threshold_from'], row['threshold_to'], '%')} and cut-offs "
+            f"{_span(row['cutoff_from'], row['cutoff_to'], '')} of the grid."
+        )
     if res.reconstruction:
-        sentence += (" In the reconstruction these partitions follow from synthetic values "
-                     "placed to give the published counts at a 15% threshold and a cut-off of "
-                     "2; only the study's own measurements would show how far its cultures "
-                     "really lie from either line.")
-    res.tables["partitions"] = pd.DataFrame({
-        "Thresholds giving it": [_span(low, high, "%") for low, high in
-                                 zip(parts["threshold_from"], parts["threshold_to"], strict=True)],
-        "Cut-offs giving it": [_span(low, high, "") for low, high in
-                               zip(parts["cutoff_from"], parts["cutoff_to"], strict=True)],
-        "Grid points": parts["n_points"].to_numpy(),
-        f"{GENE} overexpressed: responders vs non-responders": [
-            f"{r.a}/{r.n_responders} vs {r.b}/{r.n_nonresponders}" for r in parts.itertuples()],
-        "Fisher p, two-sided": parts["p_two_sided"].to_numpy(),
-        "Fisher p, one-sided (greater)": parts["p_one_sided"].to_numpy(),
-    })
-    res.formats["partitions"] = {"Fisher p, two-sided": "{:.4f}",
-                                 "Fisher p, one-sided (greater)": "{:.4f}"}
+        sentence += (
+            " In the reconstruction these partitions follow from synthetic values "
+            "placed to give the published counts at a 15% threshold and a cut-off of "
+            "2; only the study's own measurements would show how far its cultures "
+            "really lie from either line."
+        )
+    res.tables["partitions"] = pd.DataFrame(
+        {
+            "Thresholds giving it": [
+                _span(low, high, "%")
+                for low, high in zip(parts["threshold_from"], parts["threshold_to"], strict=True)
+            ],
+            "Cut-offs giving it": [
+                _span(low, high, "")
+                for low, high in zip(parts["cutoff_from"], parts["cutoff_to"], strict=True)
+            ],
+            "Grid points": parts["n_points"].to_numpy(),
+            f"{GENE} overexpressed: responders vs non-responders": [
+                f"{r.a}/{r.n_responders} vs {r.b}/{r.n_nonresponders}" for r in parts.itertuples()
+            ],
+            "Fisher p, two-sided": parts["p_two_sided"].to_numpy(),
+            "Fisher p, one-sided (greater)": parts["p_one_sided"].to_numpy(),
+        }
+    )
+    res.formats["partitions"] = {
+        "Fisher p, two-sided": "{:.4f}",
+        "Fisher p, one-sided (greater)": "{:.4f}",
+    }
     if requested[0] > len(thresholds) or requested[1] > len(cutoffs):
-        sentence += (f" (The steps asked for more than {robustness.MAX_SCAN_POINTS} values on "
-                     "an axis, so they were widened to fit.)")
+        sentence += (
+            f" (The steps asked for more than {robustness.MAX_SCAN_POINTS} values on "
+            "an axis, so they were widened to fit.)"
+        )
     v["assoc_grid_sentence"] = sentence
 
 
@@ -554,27 +672,40 @@ def _uncertainty_section(res: AssociationChapter, cohort: Cohort) -> None:
         return
     thr = thr_used(res)
     over = res.hras_over()
-    inh = response.inhibition_table(
-        cohort.viability[cohort.viability["culture_id"].astype(str).isin(set(over.index))],
-        [p["drug"]], p["concentration_um"]).set_index("culture_id").loc[list(over.index)]
-    prob = robustness.responder_probability(inh["inhibition_pct"], inh["inhibition_sd"],
-                                            inh["n_replicates"], thr)
+    inh = (
+        response.inhibition_table(
+            cohort.viability[cohort.viability["culture_id"].astype(str).isin(set(over.index))],
+            [p["drug"]],
+            p["concentration_um"],
+        )
+        .set_index("culture_id")
+        .loc[list(over.index)]
+    )
+    prob = robustness.responder_probability(
+        inh["inhibition_pct"], inh["inhibition_sd"], inh["n_replicates"], thr
+    )
     n = inh["n_replicates"].to_numpy(float)
     sd = inh["inhibition_sd"].to_numpy(float)
     usable = (n >= 2) & (sd > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        half = np.where(usable, stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n),
-                        np.nan)
+        half = np.where(usable, stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n), np.nan)
     mean = inh["inhibition_pct"].to_numpy(float)
-    probs = pd.DataFrame({
-        "culture_id": list(inh.index), "inhibition_pct": mean,
-        "n_replicates": inh["n_replicates"].to_numpy(int),
-        "ci_low": mean - half, "ci_high": mean + half, "p_responder": prob,
-        "responder": res.classified().loc[inh.index].to_numpy(bool),
-        "overexpressed": over.loc[inh.index].to_numpy(bool)})
+    probs = pd.DataFrame(
+        {
+            "culture_id": list(inh.index),
+            "inhibition_pct": mean,
+            "n_replicates": inh["n_replicates"].to_numpy(int),
+            "ci_low": mean - half,
+            "ci_high": mean + half,
+            "p_responder": prob,
+            "responder": res.classified().loc[inh.index].to_numpy(bool),
+            "overexpressed": over.loc[inh.index].to_numpy(bool),
+        }
+    )
     res.class_probs = probs
-    tables = robustness.class_uncertainty(pd.Series(prob, index=inh.index), over, alpha,
-                                          MIN_PER_CLASS)
+    tables = robustness.class_uncertainty(
+        pd.Series(prob, index=inh.index), over, alpha, MIN_PER_CLASS
+    )
     res.class_tables = tables
     t = res.hras_association()
     p_obs = float(tables.loc[(tables["a"] == t.a) & (tables["c"] == t.c), "probability"].sum())
@@ -589,9 +720,13 @@ def _uncertainty_section(res: AssociationChapter, cohort: Cohort) -> None:
         "the true mean lies around the observed mean with a Student t spread (n - 1 degrees "
         "of freedom: the t-interval read as a distribution); the cultures are independent, "
         f"and {GENE} status is taken as measured without error"
-        + (f"; {_plural(single, 'culture')} with one well or identical wells "
-           f"{_verb(single, 'keeps the class of its', 'keep the class of their')} mean"
-           if single else ""))
+        + (
+            f"; {_plural(single, 'culture')} with one well or identical wells "
+            f"{_verb(single, 'keeps the class of its', 'keep the class of their')} mean"
+            if single
+            else ""
+        )
+    )
     sentence = (
         f"{_plural(len(crossing), 'culture')} {_verb(len(crossing), 'has', 'have')} a 95% "
         f"t-interval that crosses the {thr:g}% "
@@ -600,36 +735,67 @@ def _uncertainty_section(res: AssociationChapter, cohort: Cohort) -> None:
         f"to the {GENE} table, the observed table has probability {p_obs:.1%}; the two-sided "
         f"Fisher p is below {alpha:g} with probability {p_two:.1%} and the one-sided p with "
         f"probability {p_one:.1%}"
-        + (f" (with probability {p_none:.1%} a class has fewer than {MIN_PER_CLASS} cultures "
-           "and there is no test)" if p_none >= 0.0005 else "")
+        + (
+            f" (with probability {p_none:.1%} a class has fewer than {MIN_PER_CLASS} cultures "
+            "and there is no test)"
+            if p_none >= 0.0005
+            else ""
+        )
         + f". The distribution is exact: all {len(tables):,} tables with a probability above "
-        "10⁻¹² are listed, with no simulation.")
+        "10⁻¹² are listed, with no simulation."
+    )
     if res.reconstruction:
-        sentence += (" The wells here are reconstructed, so this shows how the uncertainty "
-                     "is carried through, not how certain the study's classes were; the "
-                     "study's own well measurements would settle that.")
-    v.update({"assoc_unc_sentence": sentence, "assoc_unc_p_two": p_two,
-              "assoc_unc_p_one": p_one, "assoc_unc_p_obs": p_obs})
+        sentence += (
+            " The wells here are reconstructed, so this shows how the uncertainty "
+            "is carried through, not how certain the study's classes were; the "
+            "study's own well measurements would settle that."
+        )
+    v.update(
+        {
+            "assoc_unc_sentence": sentence,
+            "assoc_unc_p_two": p_two,
+            "assoc_unc_p_one": p_one,
+            "assoc_unc_p_obs": p_obs,
+        }
+    )
     res.tables["class_probs"] = probs.assign(
         responder=probs["responder"].map({True: "responder", False: "non-responder"}),
-        overexpressed=probs["overexpressed"].map({True: "yes", False: "no"})).rename(columns={
-            "culture_id": "Culture", "inhibition_pct": "Survival inhibition (%)",
-            "n_replicates": "Wells", "ci_low": "95% t-interval low (%)",
-            "ci_high": "95% t-interval high (%)", "p_responder": "P(responder)",
-            "responder": "Class from the mean", "overexpressed": f"{GENE} overexpressed"})
-    res.formats["class_probs"] = {"Survival inhibition (%)": "{:.1f}",
-                                  "95% t-interval low (%)": "{:.1f}",
-                                  "95% t-interval high (%)": "{:.1f}", "P(responder)": "{:.4f}"}
+        overexpressed=probs["overexpressed"].map({True: "yes", False: "no"}),
+    ).rename(
+        columns={
+            "culture_id": "Culture",
+            "inhibition_pct": "Survival inhibition (%)",
+            "n_replicates": "Wells",
+            "ci_low": "95% t-interval low (%)",
+            "ci_high": "95% t-interval high (%)",
+            "p_responder": "P(responder)",
+            "responder": "Class from the mean",
+            "overexpressed": f"{GENE} overexpressed",
+        }
+    )
+    res.formats["class_probs"] = {
+        "Survival inhibition (%)": "{:.1f}",
+        "95% t-interval low (%)": "{:.1f}",
+        "95% t-interval high (%)": "{:.1f}",
+        "P(responder)": "{:.4f}",
+    }
     top = tables.head(8)
-    res.tables["class_tables"] = pd.DataFrame({
-        f"{GENE} overexpressed: responders vs non-responders": [
-            f"{a}/{a + c} vs {b}/{b + d}"
-            for a, b, c, d in zip(top["a"], top["b"], top["c"], top["d"], strict=True)],
-        "Probability": top["probability"].to_numpy(),
-        "Fisher p, two-sided": top["p_two_sided"].to_numpy(),
-        "Fisher p, one-sided (greater)": top["p_one_sided"].to_numpy()})
-    res.formats["class_tables"] = {"Probability": "{:.4f}", "Fisher p, two-sided": "{:.4f}",
-                                   "Fisher p, one-sided (greater)": "{:.4f}"}
+    res.tables["class_tables"] = pd.DataFrame(
+        {
+            f"{GENE} overexpressed: responders vs non-responders": [
+                f"{a}/{a + c} vs {b}/{b + d}"
+                for a, b, c, d in zip(top["a"], top["b"], top["c"], top["d"], strict=True)
+            ],
+            "Probability": top["probability"].to_numpy(),
+            "Fisher p, two-sided": top["p_two_sided"].to_numpy(),
+            "Fisher p, one-sided (greater)": top["p_one_sided"].to_numpy(),
+        }
+    )
+    res.formats["class_tables"] = {
+        "Probability": "{:.4f}",
+        "Fisher p, two-sided": "{:.4f}",
+        "Fisher p, one-sided (greater)": "{:.4f}",
+    }
 
 
 def _orderings(n: int) -> str:
@@ -639,8 +805,7 @@ def _orderings(n: int) -> str:
     return f"{n}! (more than 10^{int(math.lgamma(n + 1) / math.log(10))})"
 
 
-def _correlation_section(res: AssociationChapter, cohort: Cohort,
-                         expression: pd.DataFrame) -> None:
+def _correlation_section(res: AssociationChapter, cohort: Cohort, expression: pd.DataFrame) -> None:
     v, p = res.values, res.params
     if res.hras is None:
         note = res.notices_for(S_HRAS)[0]
@@ -650,29 +815,43 @@ def _correlation_section(res: AssociationChapter, cohort: Cohort,
     ids = list(res.hras["culture_id"])
     inh = response.inhibition_table(
         cohort.viability[cohort.viability["culture_id"].astype(str).isin(set(ids))],
-        [p["drug"]], p["concentration_um"]).set_index("culture_id")["inhibition_pct"]
+        [p["drug"]],
+        p["concentration_um"],
+    ).set_index("culture_id")["inhibition_pct"]
     fold = expression[GENE].reindex(ids)
     x_all = inh.reindex(ids)
     ok = x_all.notna() & fold.notna() & (fold > 0)
     x, y = x_all[ok].to_numpy(float), np.log2(fold[ok].to_numpy(float))
     if x.size < 3 or np.unique(x).size < 2 or np.unique(y).size < 2:
-        res.notice(S_CORRELATION, "fewer than three cultures with both a survival inhibition "
-                   f"and an {GENE} fold change, or no variation in one of them",
-                   f"measure {p['drug']} and {GENE} in more cultures")
+        res.notice(
+            S_CORRELATION,
+            "fewer than three cultures with both a survival inhibition "
+            f"and an {GENE} fold change, or no variation in one of them",
+            f"measure {p['drug']} and {GENE} in more cultures",
+        )
         v["assoc_corr_sentence"] = "Not computed for this cohort."
         return
     seed = int(p["seed"])
-    sp, pe = (robustness.correlation_permutation_test(x, y, m, seed=seed)
-              for m in ("spearman", "pearson"))
+    sp, pe = (
+        robustness.correlation_permutation_test(x, y, m, seed=seed) for m in ("spearman", "pearson")
+    )
     rows = []
     for t in (sp, pe):
-        how = (f"exact: all {_orderings(t.n)} orderings" if t.exact else
-               f"Monte Carlo: {t.n_resamples:,} random orderings, standard error "
-               f"{t.mc_se:.4f}")
-        rows.append({"Correlation": "Spearman (ranks)" if t.method == "spearman" else
-                     f"Pearson (inhibition vs log2 {GENE} fold change)",
-                     "r": t.statistic, "p, two-sided (permutation)": t.p_value,
-                     "Null distribution": how})
+        how = (
+            f"exact: all {_orderings(t.n)} orderings"
+            if t.exact
+            else f"Monte Carlo: {t.n_resamples:,} random orderings, standard error {t.mc_se:.4f}"
+        )
+        rows.append(
+            {
+                "Correlation": "Spearman (ranks)"
+                if t.method == "spearman"
+                else f"Pearson (inhibition vs log2 {GENE} fold change)",
+                "r": t.statistic,
+                "p, two-sided (permutation)": t.p_value,
+                "Null distribution": how,
+            }
+        )
     res.correlations = pd.DataFrame(rows)
     res.tables["correlations"] = res.correlations
     res.formats["correlations"] = {"r": "{:.3f}", "p, two-sided (permutation)": "{:.4f}"}
@@ -680,23 +859,35 @@ def _correlation_section(res: AssociationChapter, cohort: Cohort,
         f"Over the {sp.n} cultures, Spearman's r is {sp.statistic:.2f} (two-sided permutation "
         f"p = {fmt_p(sp.p_value, 3)}) and Pearson's r on the log2 fold change is "
         f"{pe.statistic:.2f} (p = {fmt_p(pe.p_value, 3)})"
-        + ("." if sp.exact else
-           f"; each p is estimated from {sp.n_resamples:,} random orderings (Monte Carlo "
-           f"standard error at most {max(sp.mc_se, pe.mc_se):.3f}), because listing all "
-           f"{_orderings(sp.n)} orderings would take too long."))
+        + (
+            "."
+            if sp.exact
+            else f"; each p is estimated from {sp.n_resamples:,} random orderings (Monte Carlo "
+            f"standard error at most {max(sp.mc_se, pe.mc_se):.3f}), because listing all "
+            f"{_orderings(sp.n)} orderings would take too long."
+        )
+    )
     sentence += (
         " Could the published p = .048 come from such a test? With 11 cultures a correlation "
         "has 39,916,800 orderings, so its permutation p can take almost any value, .048 "
         "included; but computing it needs each culture's measurements, which are not "
         "available here, and the study reports .048 beside the dichotomised counts (4 of 6 "
         "against 0 of 5), for which no standard test gives .048 (see above). The published "
-        "design alone cannot say.")
+        "design alone cannot say."
+    )
     if res.reconstruction:
-        sentence += (" The reconstruction's values were drawn only to match the published "
-                     "counts, so its correlation says nothing about the study's; the study's "
-                     "per-culture inhibitions and fold changes would settle it.")
-    v.update({"assoc_corr_sentence": sentence, "assoc_corr_spearman_p": sp.p_value,
-              "assoc_corr_pearson_p": pe.p_value})
+        sentence += (
+            " The reconstruction's values were drawn only to match the published "
+            "counts, so its correlation says nothing about the study's; the study's "
+            "per-culture inhibitions and fold changes would settle it."
+        )
+    v.update(
+        {
+            "assoc_corr_sentence": sentence,
+            "assoc_corr_spearman_p": sp.p_value,
+            "assoc_corr_pearson_p": pe.p_value,
+        }
+    )
 
 
 def _power_section(res: AssociationChapter, cohort: Cohort) -> None:
@@ -707,38 +898,59 @@ def _power_section(res: AssociationChapter, cohort: Cohort) -> None:
     """
     v, p = res.values, res.params
     assumptions = power_engine.PowerAssumptions.from_params(p)
-    design = ((res.n_responders, res.n_nonresponders)
-              if res.n_responders and res.n_nonresponders else None)
+    design = (
+        (res.n_responders, res.n_nonresponders)
+        if res.n_responders and res.n_nonresponders
+        else None
+    )
     res.plan = power_engine.plan_power(assumptions, design)
     res.curves = res.plan.curve
     n_cohort = res.n_responders + res.n_nonresponders
     res.observed_n = n_cohort if design is not None and n_cohort <= assumptions.max_n else None
-    res.needed = {alt: res.plan.needed(power_engine.PLANNING, alt)[0]
-                  for alt in ("greater", "two-sided")}
+    res.needed = {
+        alt: res.plan.needed(power_engine.PLANNING, alt)[0] for alt in ("greater", "two-sided")
+    }
     feature = f"{GENE} overexpression"
-    v.update({
-        "assoc_pow_p1": assumptions.rate_responders,
-        "assoc_pow_p0": assumptions.rate_nonresponders,
-        "assoc_pow_assumptions": power_engine.assumptions_sentence(
-            assumptions, feature, assumptions.follows_published()),
-        "assoc_pow_sentence": power_engine.planning_statement(res.plan, feature),
-    })
+    v.update(
+        {
+            "assoc_pow_p1": assumptions.rate_responders,
+            "assoc_pow_p0": assumptions.rate_nonresponders,
+            "assoc_pow_assumptions": power_engine.assumptions_sentence(
+                assumptions, feature, assumptions.follows_published()
+            ),
+            "assoc_pow_sentence": power_engine.planning_statement(res.plan, feature),
+        }
+    )
 
 
 #: Columns of ``results/hras_mutation.csv`` (the ledger reads ``p_value``).
 MUTATION_COLUMNS: tuple[str, ...] = (
-    "feature", "test", "overexpressed_mutated", "overexpressed", "other_mutated", "other",
+    "feature",
+    "test",
+    "overexpressed_mutated",
+    "overexpressed",
+    "other_mutated",
+    "other",
     "p_value",
 )
 
 
 def mutation_results(mut: association.BinaryAssociation) -> pd.DataFrame:
     """The overexpression-vs-mutation test as one row (``results/hras_mutation.csv``)."""
-    return pd.DataFrame([{
-        "feature": GENE, "test": "Fisher exact, two-sided (overexpressed vs mutated)",
-        "overexpressed_mutated": mut.a, "overexpressed": mut.a + mut.b,
-        "other_mutated": mut.c, "other": mut.c + mut.d, "p_value": mut.p_value,
-    }], columns=list(MUTATION_COLUMNS))
+    return pd.DataFrame(
+        [
+            {
+                "feature": GENE,
+                "test": "Fisher exact, two-sided (overexpressed vs mutated)",
+                "overexpressed_mutated": mut.a,
+                "overexpressed": mut.a + mut.b,
+                "other_mutated": mut.c,
+                "other": mut.c + mut.d,
+                "p_value": mut.p_value,
+            }
+        ],
+        columns=list(MUTATION_COLUMNS),
+    )
 
 
 def _mutation_section(res: AssociationChapter, cohort: Cohort) -> None:
@@ -760,8 +972,10 @@ def _mutation_section(res: AssociationChapter, cohort: Cohort) -> None:
         reason = f"no culture with an {GENE} fold change carries an {GENE} mutation"
         remedy = f"add cultures with an {GENE} mutation; with none, the test cannot inform"
     elif over.all() or not over.any():
-        reason = (f"{'every' if over.all() else 'no'} culture overexpresses {GENE} at the "
-                  "cut-off, so there are no two groups to compare")
+        reason = (
+            f"{'every' if over.all() else 'no'} culture overexpresses {GENE} at the "
+            "cut-off, so there are no two groups to compare"
+        )
         remedy = "choose another overexpression_fold_change"
     if reason:
         res.notice(S_MUTATION, reason, remedy)
@@ -775,8 +989,13 @@ def _mutation_section(res: AssociationChapter, cohort: Cohort) -> None:
         f"{mut.a} of the {mut.a + mut.b} cultures that overexpress {GENE} carry an {GENE} "
         f"mutation, against {mut.c} of the {mut.c + mut.d} that do not (Fisher's exact test, "
         f"two-sided, p = {fmt_p(mut.p_value, 3)})."
-        + (" The reconstruction places no HRAS mutation in an overexpressing culture because "
-           "the study says so, so this agrees by construction." if res.reconstruction else ""))
+        + (
+            " The reconstruction places no HRAS mutation in an overexpressing culture because "
+            "the study says so, so this agrees by construction."
+            if res.reconstruction
+            else ""
+        )
+    )
 
 
 def _screen_section(res: AssociationChapter, cohort: Cohort, expression: pd.DataFrame) -> None:
@@ -788,52 +1007,75 @@ def _screen_section(res: AssociationChapter, cohort: Cohort, expression: pd.Data
         note = res.notices_for(S_CLASSES)[0]
         res.notice(S_SCREEN, note.reason, note.remedy)
         _not_applicable(res, hras_names)
-        v.update({
-            "assoc_m_tests": 0, "assoc_m_detail": NOT_APPLICABLE, "assoc_n_sig": 0,
-            "assoc_n_disc": 0, "assoc_expected_fp": 0.0, "assoc_table_rows": NOT_APPLICABLE,
-            "assoc_vacuous": NOT_APPLICABLE, "assoc_hras_q_words": NOT_APPLICABLE,
-            "assoc_hras_mw_words": NOT_APPLICABLE,
-            "assoc_screen_sentence": "The screen is not run for this cohort (see the note).",
-            "assoc_bh_sentence": "No test of the screen applies to this cohort.",
-            "assoc_hras_screen_sentence": f"{GENE} is not ranked in this cohort.",
-            "assoc_hras_mw_sentence": f"For {GENE} it is not computed in this cohort.",
-        })
+        v.update(
+            {
+                "assoc_m_tests": 0,
+                "assoc_m_detail": NOT_APPLICABLE,
+                "assoc_n_sig": 0,
+                "assoc_n_disc": 0,
+                "assoc_expected_fp": 0.0,
+                "assoc_table_rows": NOT_APPLICABLE,
+                "assoc_vacuous": NOT_APPLICABLE,
+                "assoc_hras_q_words": NOT_APPLICABLE,
+                "assoc_hras_mw_words": NOT_APPLICABLE,
+                "assoc_screen_sentence": "The screen is not run for this cohort (see the note).",
+                "assoc_bh_sentence": "No test of the screen applies to this cohort.",
+                "assoc_hras_screen_sentence": f"{GENE} is not ranked in this cohort.",
+                "assoc_hras_mw_sentence": f"For {GENE} it is not computed in this cohort.",
+            }
+        )
         return
     mutations = cohort.mutation_matrix()
-    screen = association.association_screen(res.classified(), cohort.cultures, expression,
-                                            mutations, cutoff, clinical=res.clinical)
+    screen = association.association_screen(
+        res.classified(), cohort.cultures, expression, mutations, cutoff, clinical=res.clinical
+    )
     res.screen = screen
     if association.mutated_genes(mutations).shape[1] == 0:
-        res.notice(S_SCREEN_MUTATIONS,
-                   "no culture carries a detected mutation in a panel gene, so the screen has "
-                   "no mutation tests" if cohort.mutations.empty else
-                   "no classified culture carries a detected mutation in a panel gene",
-                   "add the detected mutations of the cultures to mutations.csv")
+        res.notice(
+            S_SCREEN_MUTATIONS,
+            "no culture carries a detected mutation in a panel gene, so the screen has "
+            "no mutation tests"
+            if cohort.mutations.empty
+            else "no classified culture carries a detected mutation in a panel gene",
+            "add the detected mutations of the cultures to mutations.csv",
+        )
     res.ranks = association.mann_whitney_screen(expression, res.classified())
     by_kind = screen["kind"].value_counts()
     m = int(len(screen))
     n_vacuous = int(((screen["kind"] == "expression") & screen["statistic"].isna()).sum())
-    vacuous = (f"{n_vacuous} of the genes are overexpressed in no culture (or in all), so their "
-               "test cannot show anything (p = 1); they keep their row so that every measured "
-               "gene is listed." if n_vacuous else
-               "Every gene is overexpressed in some cultures and not in others, so every test "
-               "can inform.")
+    vacuous = (
+        f"{n_vacuous} of the genes are overexpressed in no culture (or in all), so their "
+        "test cannot show anything (p = 1); they keep their row so that every measured "
+        "gene is listed."
+        if n_vacuous
+        else "Every gene is overexpressed in some cultures and not in others, so every test "
+        "can inform."
+    )
     n_sig = int(significant(screen["p_value"], alpha).sum())
     n_disc = int(significant(screen["q_value"], fdr).sum())
-    detail = ", ".join(f"{int(by_kind.get(k, 0))} {k}" for k in ("clinical", "expression",
-                                                                 "mutation"))
-    v.update({
-        "assoc_m_tests": m, "assoc_m_detail": detail, "assoc_vacuous": vacuous,
-        "assoc_expected_fp": float(m * alpha), "assoc_n_sig": n_sig, "assoc_n_disc": n_disc,
-    })
-    tarone = association.tarone_bh(screen["p_value"].to_numpy(float),
-                                   screen["min_p"].to_numpy(float), fdr)
+    detail = ", ".join(
+        f"{int(by_kind.get(k, 0))} {k}" for k in ("clinical", "expression", "mutation")
+    )
+    v.update(
+        {
+            "assoc_m_tests": m,
+            "assoc_m_detail": detail,
+            "assoc_vacuous": vacuous,
+            "assoc_expected_fp": float(m * alpha),
+            "assoc_n_sig": n_sig,
+            "assoc_n_disc": n_disc,
+        }
+    )
+    tarone = association.tarone_bh(
+        screen["p_value"].to_numpy(float), screen["min_p"].to_numpy(float), fdr
+    )
     res.tarone = tarone
     screen["q_tarone"] = tarone.q_value
     n_family, n_disc_t = int(tarone.in_family.sum()), int(tarone.discovery.sum())
     changes = n_disc_t != n_disc
-    v.update({"assoc_tarone_k": tarone.k, "assoc_tarone_m": n_family,
-              "assoc_tarone_n_disc": n_disc_t})
+    v.update(
+        {"assoc_tarone_k": tarone.k, "assoc_tarone_m": n_family, "assoc_tarone_n_disc": n_disc_t}
+    )
     v["assoc_bh_sentence"] = (
         f"All {m} tests form one family. {_plural(n_sig, 'test')} "
         f"{_verb(n_sig, 'has', 'have')} p ≤ {alpha:g} and {n_disc} "
@@ -842,21 +1084,31 @@ def _screen_section(res: AssociationChapter, cohort: Cohort, expression: pd.Data
         f"only the {_plural(n_family, 'test')} whose smallest attainable p-value is at most "
         f"{fdr:g}/{tarone.k} (Tarone's K = {tarone.k}) and applies Benjamini-Hochberg to them "
         f"alone; it finds {n_disc_t} discover{'y' if n_disc_t == 1 else 'ies'} at "
-        f"{fdr:g}, " + ("which changes the answer, so both are shown." if changes else
-                        "the same answer as plain BH, whose q-values are kept as the "
-                        "main column because they need no attainable-value computation; the "
-                        "Tarone-BH q-values are shown beside them."))
+        f"{fdr:g}, "
+        + (
+            "which changes the answer, so both are shown."
+            if changes
+            else "the same answer as plain BH, whose q-values are kept as the "
+            "main column because they need no attainable-value computation; the "
+            "Tarone-BH q-values are shown beside them."
+        )
+    )
     v["assoc_screen_sentence"] = (
         f"That is {m} tests: {detail}. {vacuous} With that many tests, some small p-values are "
         f"expected by chance alone: if nothing were associated, up to about {m * alpha:.1f} "
-        f"tests would reach p ≤ {alpha:g} (fewer with exact tests, which are conservative).")
+        f"tests would reach p ≤ {alpha:g} (fewer with exact tests, which are conservative)."
+    )
     shown = screen.head(SHOWN_ROWS).merge(
-        res.ranks[["feature", "p_value", "method"]].rename(columns={"p_value": "mw_p",
-                                                                    "method": "mw_method"})
-        .assign(kind="expression"), on=["feature", "kind"], how="left")
+        res.ranks[["feature", "p_value", "method"]]
+        .rename(columns={"p_value": "mw_p", "method": "mw_method"})
+        .assign(kind="expression"),
+        on=["feature", "kind"],
+        how="left",
+    )
     res.tables["screen_shown"] = shown
-    v["assoc_table_rows"] = ("all of them" if len(shown) == len(screen)
-                             else f"the first {len(shown)} of {len(screen)}")
+    v["assoc_table_rows"] = (
+        "all of them" if len(shown) == len(screen) else f"the first {len(shown)} of {len(screen)}"
+    )
     row = screen[(screen["feature"] == GENE) & (screen["kind"] == "expression")]
     if row.empty or res.hras is None:
         _not_applicable(res, hras_names)
@@ -872,41 +1124,64 @@ def _screen_section(res: AssociationChapter, cohort: Cohort, expression: pd.Data
     q_t = float(screen.loc[row.index[0], "q_tarone"])
     capped = " (Benjamini-Hochberg's adjusted value reached its cap of 1)" if q >= 1 else ""
     tarone_words = (
-        f" With Gilbert's Tarone-BH its q-value is {q_t:.2f}" if np.isfinite(q_t) else
-        f" Tarone-BH leaves {GENE} out of its family: its smallest attainable p is above "
-        f"{fdr:g}/{res.tarone.k}")
+        f" With Gilbert's Tarone-BH its q-value is {q_t:.2f}"
+        if np.isfinite(q_t)
+        else f" Tarone-BH leaves {GENE} out of its family: its smallest attainable p is above "
+        f"{fdr:g}/{res.tarone.k}"
+    )
     v["assoc_hras_q_t"] = q_t if np.isfinite(q_t) else NOT_APPLICABLE
     v["assoc_hras_q_words"] = (
         f"A q-value is an adjusted p-value: the smallest false discovery rate at which "
         f"{GENE} would count as a discovery. {GENE}'s is {q:.2f}{capped}, so at a false "
         f"discovery rate of {fdr:g} the screen cannot single it out; that is not an "
-        "estimate of the share of false reports." + tarone_words
-        + (", which does not change this." if not (np.isfinite(q_t) and significant(q_t, fdr))
-           else f", which makes it a discovery at {fdr:g}.")
-        if not significant(q, fdr) else
-        f"{GENE} stays a discovery at a false discovery rate of {fdr:g} (q = {q:.2f})."
-        + tarone_words + ".")
+        "estimate of the share of false reports."
+        + tarone_words
+        + (
+            ", which does not change this."
+            if not (np.isfinite(q_t) and significant(q_t, fdr))
+            else f", which makes it a discovery at {fdr:g}."
+        )
+        if not significant(q, fdr)
+        else f"{GENE} stays a discovery at a false discovery rate of {fdr:g} (q = {q:.2f})."
+        + tarone_words
+        + "."
+    )
     v["assoc_hras_screen_sentence"] = (
         f"For {GENE}, the p-value of {fmt_p(float(hras_row['p_value']), 4)} is number {rank} "
-        f"of {m} in the ranking of all tests. {v['assoc_hras_q_words']}")
+        f"of {m} in the ranking of all tests. {v['assoc_hras_q_words']}"
+    )
     mw_row = res.ranks.loc[res.ranks["feature"] == GENE].iloc[0]
     mw = float(mw_row["p_value"])
     if np.isfinite(mw):
         v["assoc_hras_mw"] = mw
-        where = ("in this reconstruction, whose values were drawn to give the published "
-                 "counts at a cut-off of 2 and nothing more, " if res.reconstruction else
-                 "in this cohort, ")
+        where = (
+            "in this reconstruction, whose values were drawn to give the published "
+            "counts at a cut-off of 2 and nothing more, "
+            if res.reconstruction
+            else "in this cohort, "
+        )
         v["assoc_hras_mw_words"] = (
             f"{where}the fold changes of the two classes are not clearly different without a "
             "cut-off, so any difference rests on where the line is drawn"
-            + ("; the study's own fold changes would show whether that holds for the real "
-               "cultures." if res.reconstruction else ".") if not significant(mw, alpha) else
-            f"{where}the fold changes of the two classes differ without any cut-off too"
-            + ("; the study's own fold changes would show whether that holds for the real "
-               "cultures." if res.reconstruction else "."))
+            + (
+                "; the study's own fold changes would show whether that holds for the real "
+                "cultures."
+                if res.reconstruction
+                else "."
+            )
+            if not significant(mw, alpha)
+            else f"{where}the fold changes of the two classes differ without any cut-off too"
+            + (
+                "; the study's own fold changes would show whether that holds for the real "
+                "cultures."
+                if res.reconstruction
+                else "."
+            )
+        )
         v["assoc_hras_mw_sentence"] = (
             f"For {GENE} it gives p = {fmt_p(mw, 3)}, {mw_row['method']}: "
-            f"{v['assoc_hras_mw_words']}")
+            f"{v['assoc_hras_mw_words']}"
+        )
     else:
         v["assoc_hras_mw"] = NOT_APPLICABLE
         v["assoc_hras_mw_words"] = NOT_APPLICABLE
@@ -916,8 +1191,9 @@ def _screen_section(res: AssociationChapter, cohort: Cohort, expression: pd.Data
 # --------------------------------------------------------------------------- exercises
 
 
-def exercise_thresholds(res: AssociationChapter, cohort: Cohort, expression: pd.DataFrame,
-                         thresholds: Sequence[float]) -> None:
+def exercise_thresholds(
+    res: AssociationChapter, cohort: Cohort, expression: pd.DataFrame, thresholds: Sequence[float]
+) -> None:
     """Exercise 1: the HRAS table and Fisher p-values at other response thresholds."""
     v, p = res.values, res.params
     base = res.notices_for(S_HRAS)
@@ -938,12 +1214,16 @@ def exercise_thresholds(res: AssociationChapter, cohort: Cohort, expression: pd.
         table = association.binary_association(over, classes.loc[over.index])
         status = {True: "overexpressed", False: "not overexpressed"}
         before = res.classified().reindex(classes.index)
-        changed = list(classes.index[before.notna().to_numpy()
-                                     & (classes.to_numpy() != before.fillna(False).to_numpy())])
+        changed = list(
+            classes.index[
+                before.notna().to_numpy() & (classes.to_numpy() != before.fillna(False).to_numpy())
+            ]
+        )
         moved_parts = [
             f"{c} (now {'a responder' if classes[c] else 'a non-responder'}, {GENE} "
             f"{status[bool(over[c])] if c in over.index else 'not measured'})"
-            for c in changed[:MAX_LISTED]]
+            for c in changed[:MAX_LISTED]
+        ]
         moved = ", ".join(moved_parts) or "none"
         if len(changed) > MAX_LISTED:
             moved += f" and {len(changed) - MAX_LISTED} more"
@@ -951,28 +1231,46 @@ def exercise_thresholds(res: AssociationChapter, cohort: Cohort, expression: pd.
         testable = min(n_resp, n_non) >= MIN_PER_CLASS
         p2 = table.p_value if testable else np.nan
         p1 = table.p_greater if testable else np.nan
-        rows.append({"threshold (%)": thr, "cultures that change class": moved,
-                     "overexpressed: responders vs non-responders":
-                         f"{table.a}/{n_resp} vs {table.b}/{n_non}",
-                     "p, two-sided": p2, "p, one-sided": p1})
-        tail = (f"(two-sided p = {fmt_p(p2, 3)}, one-sided p = {fmt_p(p1, 3)})" if testable else
-                "(a class has fewer than two cultures, so no test)")
+        rows.append(
+            {
+                "threshold (%)": thr,
+                "cultures that change class": moved,
+                "overexpressed: responders vs non-responders": f"{table.a}/{n_resp} vs {table.b}/{n_non}",
+                "p, two-sided": p2,
+                "p, one-sided": p1,
+            }
+        )
+        tail = (
+            f"(two-sided p = {fmt_p(p2, 3)}, one-sided p = {fmt_p(p1, 3)})"
+            if testable
+            else "(a class has fewer than two cultures, so no test)"
+        )
         sentences.append(
             f"At {thr:g}%, the cultures that change class are: {moved}. {GENE} is "
             f"overexpressed in {table.a} of {n_resp} responders and {table.b} of {n_non} "
-            f"non-responders {tail}.")
-    res.ex1 = pd.DataFrame(rows, columns=["threshold (%)", "cultures that change class",
-                                          "overexpressed: responders vs non-responders",
-                                          "p, two-sided", "p, one-sided"])
+            f"non-responders {tail}."
+        )
+    res.ex1 = pd.DataFrame(
+        rows,
+        columns=[
+            "threshold (%)",
+            "cultures that change class",
+            "overexpressed: responders vs non-responders",
+            "p, two-sided",
+            "p, one-sided",
+        ],
+    )
     v["assoc_ex1_sentence"] = " ".join(sentences)
     t = res.hras_association()
-    p_part = (f"; two-sided p = {fmt_p(t.p_value, 3)}" if hras_applies(res) else "")
-    v["assoc_ex1_reference"] = (f"(With the chapter's threshold the table is "
-                                f"{_counts_phrase(t)}{p_part}.)")
+    p_part = f"; two-sided p = {fmt_p(t.p_value, 3)}" if hras_applies(res) else ""
+    v["assoc_ex1_reference"] = (
+        f"(With the chapter's threshold the table is {_counts_phrase(t)}{p_part}.)"
+    )
 
 
-def exercise_cutoffs(res: AssociationChapter, expression: pd.DataFrame,
-                      cutoffs: Sequence[float]) -> None:
+def exercise_cutoffs(
+    res: AssociationChapter, expression: pd.DataFrame, cutoffs: Sequence[float]
+) -> None:
     """Exercise 2: the HRAS table at other overexpression cut-offs."""
     v = res.values
     base = res.notices_for(S_HRAS)
@@ -988,24 +1286,39 @@ def exercise_cutoffs(res: AssociationChapter, expression: pd.DataFrame,
         over = hras.set_index("culture_id")["overexpressed"]
         table = association.binary_association(over, classes.loc[over.index])
         changed = hras[hras["overexpressed"].to_numpy() != over0.loc[hras["culture_id"]].to_numpy()]
-        parts = [f"{r.culture_id} ({'responder' if r.responder else 'non-responder'}, fold "
-                 f"change {r.fold_change:.2f})" for r in changed.head(MAX_LISTED).itertuples()]
+        parts = [
+            f"{r.culture_id} ({'responder' if r.responder else 'non-responder'}, fold "
+            f"change {r.fold_change:.2f})"
+            for r in changed.head(MAX_LISTED).itertuples()
+        ]
         moved = ", ".join(parts) or "none"
         if len(changed) > MAX_LISTED:
             moved += f" and {len(changed) - MAX_LISTED} more"
         n_resp, n_non = table.a + table.c, table.b + table.d
         p2 = table.p_value if testable else np.nan
-        rows.append({"cut-off": cut, "cultures that change status": moved,
-                     "overexpressed: responders vs non-responders":
-                         f"{table.a}/{n_resp} vs {table.b}/{n_non}", "p, two-sided": p2})
+        rows.append(
+            {
+                "cut-off": cut,
+                "cultures that change status": moved,
+                "overexpressed: responders vs non-responders": f"{table.a}/{n_resp} vs {table.b}/{n_non}",
+                "p, two-sided": p2,
+            }
+        )
         tail = f" (two-sided p = {fmt_p(p2, 3)})" if testable else ""
         sentences.append(
             f"With a cut-off of {cut:g}, the cultures that change status are: {moved}. {GENE} "
             f"is overexpressed in {table.a} of {n_resp} responders and {table.b} of {n_non} "
-            f"non-responders{tail}.")
-    res.ex2 = pd.DataFrame(rows, columns=["cut-off", "cultures that change status",
-                                          "overexpressed: responders vs non-responders",
-                                          "p, two-sided"])
+            f"non-responders{tail}."
+        )
+    res.ex2 = pd.DataFrame(
+        rows,
+        columns=[
+            "cut-off",
+            "cultures that change status",
+            "overexpressed: responders vs non-responders",
+            "p, two-sided",
+        ],
+    )
     v["assoc_ex2_sentence"] = " ".join(sentences)
 
 
@@ -1015,7 +1328,7 @@ def exercise_family(res: AssociationChapter, expression: pd.DataFrame) -> None:
     fdr = float(p["fdr"])
     names = ("assoc_ex3_m", "assoc_ex3_q", "assoc_ex3_n_disc")
     if res.screen is None or expression.shape[1] == 0:
-        note = (res.notices_for(S_SCREEN) or res.notices_for(S_CLASSES))
+        note = res.notices_for(S_SCREEN) or res.notices_for(S_CLASSES)
         if note:
             res.notice(S_EX3, note[0].reason, note[0].remedy)
         else:
@@ -1024,8 +1337,11 @@ def exercise_family(res: AssociationChapter, expression: pd.DataFrame) -> None:
         v["assoc_ex3_verdict"] = NOT_APPLICABLE
         v["assoc_ex3_sentence"] = "This exercise does not apply to this cohort (see the note)."
         return
-    ex3 = association.association_screen(res.classified(), expression_matrix=expression,
-                                         cutoff=float(p["overexpression_fold_change"]))
+    ex3 = association.association_screen(
+        res.classified(),
+        expression_matrix=expression,
+        cutoff=float(p["overexpression_fold_change"]),
+    )
     res.ex3 = ex3
     m, n_disc = int(len(ex3)), int(significant(ex3["q_value"], fdr).sum())
     v["assoc_ex3_m"], v["assoc_ex3_n_disc"] = m, n_disc
@@ -1035,19 +1351,22 @@ def exercise_family(res: AssociationChapter, expression: pd.DataFrame) -> None:
         v["assoc_ex3_verdict"] = f"{GENE} is not in this family: it was not measured."
         v["assoc_ex3_sentence"] = (
             f"With only the {m} overexpression tests in the family, {_plural(n_disc, 'test')} "
-            f"{_verb(n_disc, 'has', 'have')} q ≤ {fdr:g}. {v['assoc_ex3_verdict']}")
+            f"{_verb(n_disc, 'has', 'have')} q ≤ {fdr:g}. {v['assoc_ex3_verdict']}"
+        )
         return
     q = float(row["q_value"].iloc[0])
     v["assoc_ex3_q"] = q
     v["assoc_ex3_verdict"] = (
         f"{GENE} is a discovery at a false discovery rate of {fdr:g} in this smaller family."
-        if significant(q, fdr) else
-        f"Even in this smaller family {GENE} is not a discovery at a false discovery rate of "
-        f"{fdr:g}.")
+        if significant(q, fdr)
+        else f"Even in this smaller family {GENE} is not a discovery at a false discovery rate of "
+        f"{fdr:g}."
+    )
     v["assoc_ex3_sentence"] = (
         f"With only the {m} overexpression tests in the family, {GENE}'s q-value is {q:.2f} "
         f"(over all {v['assoc_m_tests']} tests: {v['assoc_hras_q']:.2f}), and "
-        f"{_plural(n_disc, 'test')} {_verb(n_disc, 'has', 'have')} q ≤ {fdr:g}. {v['assoc_ex3_verdict']}")
+        f"{_plural(n_disc, 'test')} {_verb(n_disc, 'has', 'have')} q ≤ {fdr:g}. {v['assoc_ex3_verdict']}"
+    )
 
 
 def exercise_power(res: AssociationChapter, ex_alpha: float) -> None:
@@ -1058,14 +1377,21 @@ def exercise_power(res: AssociationChapter, ex_alpha: float) -> None:
     plan = power_engine.plan_power(wider, extra_alphas=[ex_alpha], alternatives=("two-sided",))
     res.ex4_curves = plan.curve[plan.curve["scenario"] == power_engine.PLANNING]
     res.ex4_sizes = plan.sizes[plan.sizes["scenario"] == power_engine.PLANNING]
-    res.ex4_needed = {f"alpha = {a:g}": plan.needed(power_engine.PLANNING, "two-sided", a)[0]
-                      for a in (base.alpha, ex_alpha)}
+    res.ex4_needed = {
+        f"alpha = {a:g}": plan.needed(power_engine.PLANNING, "two-sided", a)[0]
+        for a in (base.alpha, ex_alpha)
+    }
     new = res.ex4_needed[f"alpha = {ex_alpha:g}"]
     chapter = res.ex4_needed[f"alpha = {base.alpha:g}"]
     v["assoc_ex4_alpha"] = ex_alpha
     v["assoc_ex4_max_n"] = wider.max_n
-    v["assoc_ex4_needed"] = (f"{new} cultures" if new is not None else
-                             f"more than {wider.max_n} cultures (no size searched reaches it)")
-    v["assoc_ex4_needed_chapter"] = (f"{chapter} cultures" if chapter is not None else
-                                     f"more than {wider.max_n} cultures (no size searched "
-                                     "reaches it)")
+    v["assoc_ex4_needed"] = (
+        f"{new} cultures"
+        if new is not None
+        else f"more than {wider.max_n} cultures (no size searched reaches it)"
+    )
+    v["assoc_ex4_needed_chapter"] = (
+        f"{chapter} cultures"
+        if chapter is not None
+        else f"more than {wider.max_n} cultures (no size searched reaches it)"
+    )

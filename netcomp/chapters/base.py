@@ -21,12 +21,19 @@ class Notice:
     remedy: str
 
     def __str__(self) -> str:
-        return (f"{self.section}: this section does not apply because {self.reason}; "
-                f"to enable it, {self.remedy}.")
+        return (
+            f"{self.section}: this section does not apply because {self.reason}; "
+            f"to enable it, {self.remedy}."
+        )
 
     def as_dict(self) -> dict[str, str]:
-        return {"chapter": self.chapter, "section": self.section, "reason": self.reason,
-                "remedy": self.remedy, "text": str(self)}
+        return {
+            "chapter": self.chapter,
+            "section": self.section,
+            "reason": self.reason,
+            "remedy": self.remedy,
+            "text": str(self),
+        }
 
 
 @dataclass
@@ -71,8 +78,9 @@ class ChapterResult:
         out = Path(results_dir)
         out.mkdir(parents=True, exist_ok=True)
         path = out / f"notices-{self.chapter}.json"
-        path.write_text(json.dumps([n.as_dict() for n in self.notices], indent=1) + "\n",
-                        encoding="utf-8")
+        path.write_text(
+            json.dumps([n.as_dict() for n in self.notices], indent=1) + "\n", encoding="utf-8"
+        )
         return path
 
 

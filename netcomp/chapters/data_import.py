@@ -85,18 +85,24 @@ def optional_columns_sentence(cultures: pd.DataFrame) -> str:
     if "sex" in cultures.columns:
         counts = cultures["sex"].replace({"nan": np.nan, "": np.nan}).dropna().value_counts()
         given = ", ".join(f"{int(n)} {clip(v, 20)}" for v, n in sorted(counts.items()))
-        parts.append(f"sex is given for {int(counts.sum())} of {len(cultures)} cultures"
-                     + (f" ({given})" if given else ""))
+        parts.append(
+            f"sex is given for {int(counts.sum())} of {len(cultures)} cultures"
+            + (f" ({given})" if given else "")
+        )
     if "age_years" in cultures.columns:
         age = pd.to_numeric(cultures["age_years"], errors="coerce").dropna()
         if len(age):
-            parts.append(f"age at surgery for {len(age)} (median {float(age.median()):.0f} "
-                         f"years, range {float(age.min()):.0f} to {float(age.max()):.0f})")
+            parts.append(
+                f"age at surgery for {len(age)} (median {float(age.median()):.0f} "
+                f"years, range {float(age.min()):.0f} to {float(age.max()):.0f})"
+            )
         else:
             parts.append("the age column is present but empty")
     if not parts:
-        return ("The optional columns sex and age_years are not in this cohort's "
-                "cultures file, so the table leaves them out.")
+        return (
+            "The optional columns sex and age_years are not in this cohort's "
+            "cultures file, so the table leaves them out."
+        )
     return "Of the optional columns, " + "; ".join(parts) + "."
 
 
@@ -112,23 +118,30 @@ def _replicates(result: DataImportChapter, viability: pd.DataFrame) -> None:
             "mean viability, so the spread of replicates cannot be computed",
             "measure each culture and drug in at least two replicate wells",
         )
-        result.values.update(median_cv=NOT_APPLICABLE, max_cv=NOT_APPLICABLE,
-                             max_cv_where=NOT_APPLICABLE)
+        result.values.update(
+            median_cv=NOT_APPLICABLE, max_cv=NOT_APPLICABLE, max_cv_where=NOT_APPLICABLE
+        )
         result.values["di_replicate_sentence"] = (
             "With a single replicate well per measurement (or a zero mean), this cohort gives "
-            "no coefficient of variation: the spread of its replicates is unknown.")
+            "no coefficient of variation: the spread of its replicates is unknown."
+        )
         return
     worst = defined.iloc[int(np.argmax(defined["cv_pct"].to_numpy(dtype=float)))]
     median_cv = float(defined["cv_pct"].median())
     where = f"{clip(worst['culture_id'], 40)}, {clip(worst['drug'], 40)}"
     result.values.update(median_cv=median_cv, max_cv=float(worst["cv_pct"]), max_cv_where=where)
     skipped = len(reps) - len(defined)
-    note = (f" ({_plural(skipped, 'measurement')} with a single well or a zero mean "
-            "have no CV and are left out)" if skipped else "")
+    note = (
+        f" ({_plural(skipped, 'measurement')} with a single well or a zero mean "
+        "have no CV and are left out)"
+        if skipped
+        else ""
+    )
     result.values["di_replicate_sentence"] = (
         f"The median coefficient of variation (standard deviation over mean) across cultures "
         f"and drugs is {median_cv:.1f}%, and the largest is {float(worst['cv_pct']):.1f}% "
-        f"({where}){note}.")
+        f"({where}){note}."
+    )
 
 
 def _mutations(result: DataImportChapter, cohort: Cohort) -> None:
@@ -143,19 +156,23 @@ def _mutations(result: DataImportChapter, cohort: Cohort) -> None:
             "found none)",
         )
         result.values["di_mutation_grid_sentence"] = (
-            "No culture carries a detected mutation, so no grid is drawn.")
+            "No culture carries a detected mutation, so no grid is drawn."
+        )
     else:
         result.values["di_mutation_grid_sentence"] = (
-            "The grid shows each gene mutated in at least one culture.")
+            "The grid shows each gene mutated in at least one culture."
+        )
 
 
 def _expression(result: DataImportChapter, matrix: pd.DataFrame, gene: str) -> None:
     """Genes of the heat map: lenvatinib-related ones, the candidate, then others (capped)."""
     measured = list(matrix.columns)
     if not measured:
-        result.notice(SECTION_EXPRESSION, "the expression file holds no measurement",
-                      "add the tumour/healthy fold change of each culture and gene to "
-                      "expression.csv")
+        result.notice(
+            SECTION_EXPRESSION,
+            "the expression file holds no measurement",
+            "add the tumour/healthy fold change of each culture and gene to expression.csv",
+        )
         result.values["di_expression_sentence"] = "No gene expression was measured."
         result.log2_fc = pd.DataFrame(index=matrix.index)
         return
@@ -164,43 +181,61 @@ def _expression(result: DataImportChapter, matrix: pd.DataFrame, gene: str) -> N
     others = [g for g in measured if g not in related and g not in candidate]
     room = max(0, MAX_HEATMAP_GENES - len(related) - len(candidate))
     shown = related + candidate + others[:room]
-    groups = {name: tuple(g for g in genes if g in shown)
-              for name, genes in LENVATINIB_GENE_GROUPS.items()}
+    groups = {
+        name: tuple(g for g in genes if g in shown)
+        for name, genes in LENVATINIB_GENE_GROUPS.items()
+    }
     groups["candidate"] = tuple(candidate)
     result.gene_groups = {k: genes for k, genes in groups.items() if genes}
     result.log2_fc = log2_fold_change(matrix, tuple(shown))
     n_rel = "none" if not related else ("one" if len(related) == 1 else str(len(related)))
-    sentence = (f"{_plural(len(measured), 'gene was', 'genes were')} measured, {n_rel} of "
-                f"them among the lenvatinib-related genes named above; the heat map shows ")
+    sentence = (
+        f"{_plural(len(measured), 'gene was', 'genes were')} measured, {n_rel} of "
+        f"them among the lenvatinib-related genes named above; the heat map shows "
+    )
     if len(shown) == len(measured):
         sentence += {1: "it.", 2: "both."}.get(len(measured), f"all {len(measured)}.")
     else:
-        sentence += ("the lenvatinib-related genes" if related else "")
-        sentence += ((", " if related else "") + f"the candidate gene {clip(gene, 40)}"
-                     if candidate else "")
-        sentence += ((" and " if related or candidate else "")
-                     + f"the first {room} other genes in alphabetical order" if room else "")
+        sentence += "the lenvatinib-related genes" if related else ""
+        sentence += (
+            (", " if related else "") + f"the candidate gene {clip(gene, 40)}" if candidate else ""
+        )
+        sentence += (
+            (" and " if related or candidate else "")
+            + f"the first {room} other genes in alphabetical order"
+            if room
+            else ""
+        )
         sentence += f" ({len(shown)} of {len(measured)})."
     n_missing = int(matrix.isna().to_numpy().sum())
     if n_missing:
-        sentence += (f" {_plural(n_missing, 'culture and gene pair')} "
-                     f"{'was' if n_missing == 1 else 'were'} not measured and "
-                     f"{'is' if n_missing == 1 else 'are'} left blank.")
+        sentence += (
+            f" {_plural(n_missing, 'culture and gene pair')} "
+            f"{'was' if n_missing == 1 else 'were'} not measured and "
+            f"{'is' if n_missing == 1 else 'are'} left blank."
+        )
     result.values["di_expression_sentence"] = sentence
 
 
-def _exercise_near_threshold(result: DataImportChapter, viability: pd.DataFrame,
-                             threshold: float) -> None:
+def _exercise_near_threshold(
+    result: DataImportChapter, viability: pd.DataFrame, threshold: float
+) -> None:
     pieces, skipped = [], []
     for drug in sorted(viability["drug"].unique()):
         try:
             pieces.append(inhibition_table(viability, [drug]))
         except ValueError:
             skipped.append(drug)
-    columns = ["culture_id", "drug", "concentration_um", "n_replicates", "inhibition_pct",
-               "inhibition_sd", "standard_error"]
-    table = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(
-        columns=columns[:-1])
+    columns = [
+        "culture_id",
+        "drug",
+        "concentration_um",
+        "n_replicates",
+        "inhibition_pct",
+        "inhibition_sd",
+        "standard_error",
+    ]
+    table = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=columns[:-1])
     table["standard_error"] = table["inhibition_sd"] / table["n_replicates"] ** 0.5
     with_se = table[table["standard_error"].notna()]
     distance = (with_se["inhibition_pct"] - threshold).abs()
@@ -209,65 +244,94 @@ def _exercise_near_threshold(result: DataImportChapter, viability: pd.DataFrame,
     result.values["di_ex1_threshold"] = float(threshold)
     result.values["di_ex1_n_close"] = len(close)
     result.values["di_ex1_n_all"] = len(with_se)
-    which = ", ".join(f"{clip(r.culture_id, 40)} ({clip(r.drug, 40)})"
-                      for r in close.head(30).itertuples())
+    which = ", ".join(
+        f"{clip(r.culture_id, 40)} ({clip(r.drug, 40)})" for r in close.head(30).itertuples()
+    )
     if len(close) > 30:
         which += f" and {len(close) - 30} more"
     result.values["di_ex1_which"] = which or "none"
     if with_se.empty:
-        why = ("every culture and drug was measured in a single replicate well, so no "
-               "standard error exists" if table.size else
-               "no drug was tested at one concentration shared by all its cultures")
-        result.notice(SECTION_EX1, why,
-                      "measure each culture and drug in at least two replicate wells at a "
-                      "concentration every culture received")
+        why = (
+            "every culture and drug was measured in a single replicate well, so no "
+            "standard error exists"
+            if table.size
+            else "no drug was tested at one concentration shared by all its cultures"
+        )
+        result.notice(
+            SECTION_EX1,
+            why,
+            "measure each culture and drug in at least two replicate wells at a "
+            "concentration every culture received",
+        )
         result.values["di_ex1_sentence"] = (
             "This cohort gives no culture and drug mean with a standard error, so none can be "
-            "placed against the threshold.")
+            "placed against the threshold."
+        )
     elif close.empty:
         result.values["di_ex1_sentence"] = (
             f"None of the {len(with_se)} culture and drug means lies within two standard "
-            f"errors of the {threshold:g}% threshold.")
+            f"errors of the {threshold:g}% threshold."
+        )
     else:
         result.values["di_ex1_sentence"] = (
             f"{len(close)} of the {len(with_se)} culture and drug means lie within two "
-            f"standard errors of the {threshold:g}% threshold: {result.values['di_ex1_which']}.")
+            f"standard errors of the {threshold:g}% threshold: {result.values['di_ex1_which']}."
+        )
     if skipped:
         result.values["di_ex1_sentence"] += (
             f" ({_list_words([clip(d, 40) for d in skipped])} left out: no concentration "
-            "was tested in all of its cultures.)")
+            "was tested in all of its cultures.)"
+        )
 
 
-def _exercise_cutoffs(result: DataImportChapter, matrix: pd.DataFrame, cutoff: float,
-                      gene: str) -> None:
+def _exercise_cutoffs(
+    result: DataImportChapter, matrix: pd.DataFrame, cutoff: float, gene: str
+) -> None:
     looser = LOOSER_CUTOFF if LOOSER_CUTOFF < cutoff else round(0.75 * cutoff, 6)
     result.values["di_ex2_looser"] = float(looser)
     if matrix.shape[1] == 0:
-        result.notice(SECTION_EX2, "the expression file holds no measurement",
-                      "add fold changes to expression.csv")
-        result.cutoff_counts = pd.DataFrame(columns=["gene", "cultures_at_cutoff",
-                                                     "cultures_at_looser_cutoff", "gained"])
-        result.values.update(di_ex2_total_at=0, di_ex2_total_looser=0,
-                             di_ex2_top_gene=NOT_APPLICABLE, di_ex2_top_gain=NOT_APPLICABLE,
-                             di_ex2_hras_at=NOT_APPLICABLE, di_ex2_hras_looser=NOT_APPLICABLE)
+        result.notice(
+            SECTION_EX2,
+            "the expression file holds no measurement",
+            "add fold changes to expression.csv",
+        )
+        result.cutoff_counts = pd.DataFrame(
+            columns=["gene", "cultures_at_cutoff", "cultures_at_looser_cutoff", "gained"]
+        )
+        result.values.update(
+            di_ex2_total_at=0,
+            di_ex2_total_looser=0,
+            di_ex2_top_gene=NOT_APPLICABLE,
+            di_ex2_top_gain=NOT_APPLICABLE,
+            di_ex2_hras_at=NOT_APPLICABLE,
+            di_ex2_hras_looser=NOT_APPLICABLE,
+        )
         result.values["di_ex2_top_sentence"] = "No gene was measured, so none gains cultures."
         result.values["di_ex2_gene_sentence"] = f"{gene} was not measured."
         return
     at_cutoff = overexpressed(matrix, cutoff).sum().astype("int64")
     at_looser = overexpressed(matrix, looser).sum().astype("int64")
-    table = pd.DataFrame({"gene": at_cutoff.index.astype(str),
-                          "cultures_at_cutoff": at_cutoff.to_numpy(),
-                          "cultures_at_looser_cutoff": at_looser.to_numpy()})
+    table = pd.DataFrame(
+        {
+            "gene": at_cutoff.index.astype(str),
+            "cultures_at_cutoff": at_cutoff.to_numpy(),
+            "cultures_at_looser_cutoff": at_looser.to_numpy(),
+        }
+    )
     table["gained"] = table["cultures_at_looser_cutoff"] - table["cultures_at_cutoff"]
     table = table.sort_values(["gained", "gene"], ascending=[False, True]).reset_index(drop=True)
     result.cutoff_counts = table
     top = table.iloc[0]
-    result.values.update(di_ex2_total_at=int(at_cutoff.sum()),
-                         di_ex2_total_looser=int(at_looser.sum()),
-                         di_ex2_top_gene=str(top["gene"]), di_ex2_top_gain=int(top["gained"]))
+    result.values.update(
+        di_ex2_total_at=int(at_cutoff.sum()),
+        di_ex2_total_looser=int(at_looser.sum()),
+        di_ex2_top_gene=str(top["gene"]),
+        di_ex2_top_gain=int(top["gained"]),
+    )
     if int(top["gained"]) > 0:
         result.values["di_ex2_top_sentence"] = (
-            f"{top['gene']} gains the most cultures ({int(top['gained'])}).")
+            f"{top['gene']} gains the most cultures ({int(top['gained'])})."
+        )
     else:
         result.values["di_ex2_top_sentence"] = "No gene gains a culture at the looser cut-off."
     if gene in set(table["gene"]):
@@ -276,21 +340,25 @@ def _exercise_cutoffs(result: DataImportChapter, matrix: pd.DataFrame, cutoff: f
         result.values.update(di_ex2_hras_at=n_at, di_ex2_hras_looser=n_looser)
         result.values["di_ex2_gene_sentence"] = (
             f"{gene} is overexpressed in {_plural(n_at, 'culture')} at the book's cut-off and "
-            f"in {n_looser} at the looser one.")
+            f"in {n_looser} at the looser one."
+        )
     else:
         result.values.update(di_ex2_hras_at=NOT_APPLICABLE, di_ex2_hras_looser=NOT_APPLICABLE)
         result.values["di_ex2_gene_sentence"] = (
             f"The candidate gene {gene} was not measured in this cohort, so its count cannot "
-            "be given (set the gene parameter to a measured gene).")
+            "be given (set the gene parameter to a measured gene)."
+        )
 
 
-def study_design_pvalues(n_responders: int = STUDY_RESPONDERS,
-                         n_nonresponders: int = STUDY_NONRESPONDERS) -> pd.DataFrame:
+def study_design_pvalues(
+    n_responders: int = STUDY_RESPONDERS, n_nonresponders: int = STUDY_NONRESPONDERS
+) -> pd.DataFrame:
     """Two-sided Fisher p-values when k = 1..n responders and no non-responder carry a feature."""
     carriers = np.arange(1, n_responders + 1)
     _, p = fisher_exact_2x2(carriers, 0, n_responders - carriers, n_nonresponders)
-    return pd.DataFrame({"responders_carrying": carriers, "non_responders_carrying": 0,
-                         "two_sided_p": p})
+    return pd.DataFrame(
+        {"responders_carrying": carriers, "non_responders_carrying": 0, "two_sided_p": p}
+    )
 
 
 def _exercise_panel(result: DataImportChapter, cohort: Cohort, alpha: float) -> None:
@@ -300,28 +368,37 @@ def _exercise_panel(result: DataImportChapter, cohort: Cohort, alpha: float) -> 
     reach = design.loc[significant(design["two_sided_p"], alpha), "responders_carrying"]
     per_gene = result.mutation_grid.sum(axis=0)
     v = result.values
-    v.update(di_ex3_n_resp=STUDY_RESPONDERS, di_ex3_n_non=STUDY_NONRESPONDERS,
-             di_ex3_alpha=float(alpha), di_ex3_p1=float(p[0]),
-             di_ex3_p_four=float(p[STUDY_HRAS_CARRIERS - 1]),
-             di_ex3_p_five=float(p[STUDY_HRAS_CARRIERS_CONFERENCE - 1]),
-             di_ex3_n_mutated=int(len(per_gene)), di_ex3_n_single=int((per_gene == 1).sum()),
-             di_ex3_max=int(per_gene.to_numpy().max(initial=0)))
+    v.update(
+        di_ex3_n_resp=STUDY_RESPONDERS,
+        di_ex3_n_non=STUDY_NONRESPONDERS,
+        di_ex3_alpha=float(alpha),
+        di_ex3_p1=float(p[0]),
+        di_ex3_p_four=float(p[STUDY_HRAS_CARRIERS - 1]),
+        di_ex3_p_five=float(p[STUDY_HRAS_CARRIERS_CONFERENCE - 1]),
+        di_ex3_n_mutated=int(len(per_gene)),
+        di_ex3_n_single=int((per_gene == 1).sum()),
+        di_ex3_max=int(per_gene.to_numpy().max(initial=0)),
+    )
     if reach.empty:
-        v.update(di_ex3_needed=NOT_APPLICABLE, di_ex3_p_needed=NOT_APPLICABLE,
-                 di_ex3_n_reach=0)
+        v.update(di_ex3_needed=NOT_APPLICABLE, di_ex3_p_needed=NOT_APPLICABLE, di_ex3_n_reach=0)
         v["di_ex3_needed_sentence"] = (
             f"Even with all {STUDY_RESPONDERS} responders and no non-responder carrying it, "
             f"the smallest p-value is {float(p[-1]):.3f}, above the significance level of "
-            f"{alpha:g}: no gene can reach it in a study of this size.")
+            f"{alpha:g}: no gene can reach it in a study of this size."
+        )
         v["di_ex3_reach_sentence"] = "so none can reach significance"
         return
     needed = int(reach.iloc[0])
-    v.update(di_ex3_needed=needed, di_ex3_p_needed=float(p[needed - 1]),
-             di_ex3_n_reach=int((per_gene >= needed).sum()))
+    v.update(
+        di_ex3_needed=needed,
+        di_ex3_p_needed=float(p[needed - 1]),
+        di_ex3_n_reach=int((per_gene >= needed).sum()),
+    )
     v["di_ex3_needed_sentence"] = (
         f"Only when at least {needed} responders, and no non-responder, carry the mutation "
         f"does the p-value reach the significance level of {alpha:g} "
-        f"(p = {float(p[needed - 1]):.3f}).")
+        f"(p = {float(p[needed - 1]):.3f})."
+    )
     v["di_ex3_reach_sentence"] = f"{v['di_ex3_n_reach']} in {needed} or more"
 
 
@@ -354,7 +431,8 @@ def _versions(result: DataImportChapter) -> None:
         f"HRAS in the {conference.label.lower()}, {journal.responders_high} of "
         f"{journal.n_responders} in the {journal.label.lower()}. Only the conference "
         f"abstract states the {conference.threshold_pct:g}% response threshold; only the "
-        "journal article reports a p-value (.048).")
+        "journal article reports a p-value (.048)."
+    )
 
 
 def compute(cohort: Cohort, params: Mapping[str, Any] | None = None) -> DataImportChapter:
@@ -366,18 +444,20 @@ def compute(cohort: Cohort, params: Mapping[str, Any] | None = None) -> DataImpo
     v.update({k: int(n) for k, n in counts.items()})
     bundled = is_reconstruction(cohort)
     result.reconstructed = bundled
-    v["data_origin"] = ("the bundled reconstructed cohort" if bundled
-                        else "a user-supplied cohort")
+    v["data_origin"] = "the bundled reconstructed cohort" if bundled else "a user-supplied cohort"
     v["di_facts_sentence"] = (
         "This build reads the bundled reconstruction, so the table below describes its data."
-        if bundled else
-        "This build reads a user-supplied cohort: the table below describes the bundled "
-        "reconstruction and the published study, not the data of this build.")
+        if bundled
+        else "This build reads a user-supplied cohort: the table below describes the bundled "
+        "reconstruction and the published study, not the data of this build."
+    )
     v["di_recon_note"] = (
         "These are the reconstruction's synthetic values: they show how the check works, "
         "not what the study's cultures did; only the study's per-culture measurements "
-        "could settle that." if bundled else
-        "These values are those of the cohort this book was built from.")
+        "could settle that."
+        if bundled
+        else "These values are those of the cohort this book was built from."
+    )
     _versions(result)
     v["n_warnings"] = len(cohort.report.warnings)
     result.report_summary = cohort.report.summary(Path(cohort.report.source).name)

@@ -78,9 +78,11 @@ class SmallSampleChapter(ChapterResult):
         """Subtitle of the p-value figure: the design and the number of simulated studies."""
         if self.counts is None:
             return ""
-        return (f"{_count(self.counts.n1, 'responder')}, "
-                f"{_count(self.counts.n2, 'non-responder')}; "
-                f"{self.params['n_simulations']} simulated studies per scenario")
+        return (
+            f"{_count(self.counts.n1, 'responder')}, "
+            f"{_count(self.counts.n2, 'non-responder')}; "
+            f"{self.params['n_simulations']} simulated studies per scenario"
+        )
 
 
 # --------------------------------------------------------------------------- formatting
@@ -115,8 +117,12 @@ def _classify(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, Any]) 
 
     def block(reason: str, remedy: str, sections: tuple[str, ...] = dependent) -> None:
         for section in sections:
-            why = (f"the power of this cohort's own design and of its observed shares needs "
-                   f"the cohort's 2x2 table, and {reason}" if section == POWER else reason)
+            why = (
+                f"the power of this cohort's own design and of its observed shares needs "
+                f"the cohort's 2x2 table, and {reason}"
+                if section == POWER
+                else reason
+            )
             result.notice(section, why, remedy)
 
     try:
@@ -127,38 +133,53 @@ def _classify(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, Any]) 
         result.values["sc_concentration"] = f"{conc:g} µM"
     except ValueError as exc:
         drugs = ", ".join(sorted(cohort.viability["drug"].unique()))
-        block(f"no culture can be classified for {drug}: {exc}",
-              f"set the drug parameter to a drug of viability.csv ({drugs}) or choose a "
-              "concentration every culture received", (*dependent, PANEL))
+        block(
+            f"no culture can be classified for {drug}: {exc}",
+            f"set the drug parameter to a drug of viability.csv ({drugs}) or choose a "
+            "concentration every culture received",
+            (*dependent, PANEL),
+        )
         result.values["sc_concentration"] = NOT_APPLICABLE
         return
     expression = cohort.expression_matrix()
     if gene not in expression.columns:
         genes = ", ".join(map(str, expression.columns[:20]))
-        block(f"the gene {gene} is not in expression.csv (genes measured: {genes})",
-              "set the gene parameter to a measured gene or add its fold changes to "
-              "expression.csv")
+        block(
+            f"the gene {gene} is not in expression.csv (genes measured: {genes})",
+            "set the gene parameter to a measured gene or add its fold changes to expression.csv",
+        )
         return
     result.fold_change = expression[gene]
     measured = result.fold_change.reindex(result.classes.index).notna()
     if not measured.any():
-        block(f"no classified culture has a measured {gene} fold change",
-              f"add {gene} fold changes of the cultures treated with {drug} to expression.csv")
+        block(
+            f"no classified culture has a measured {gene} fold change",
+            f"add {gene} fold changes of the cultures treated with {drug} to expression.csv",
+        )
         return
     counts = ss.feature_counts(result.classes, result.fold_change, p["overexpression_fold_change"])
     if counts.n1 == 0 or counts.n2 == 0:
-        n, (has, lacks) = counts.n1 + counts.n2, (
-            ("responder", "non-responder") if counts.n2 == 0 else ("non-responder", "responder"))
-        who = (f"the only culture with a measured {gene} fold change is a {has}" if n == 1 else
-               f"all {n} cultures with a measured {gene} fold change are {has}s")
+        n, (has, lacks) = (
+            counts.n1 + counts.n2,
+            (("responder", "non-responder") if counts.n2 == 0 else ("non-responder", "responder")),
+        )
+        who = (
+            f"the only culture with a measured {gene} fold change is a {has}"
+            if n == 1
+            else f"all {n} cultures with a measured {gene} fold change are {has}s"
+        )
         spread = result.inhibition.reindex(result.classes.index[measured.to_numpy()])
-        spread_text = (f"its survival inhibition is {spread.iloc[0]:.1f}%" if n == 1 else
-                       f"the survival inhibition of these cultures ranges from "
-                       f"{spread.min():.1f}% to {spread.max():.1f}%")
-        block(f"{who} (a responder has a survival inhibition strictly above "
-              f"{p['response_threshold_pct']:g}%), so there is no {lacks} to compare with",
-              f"change response_threshold_pct ({spread_text}) or add cultures of the missing "
-              "class")
+        spread_text = (
+            f"its survival inhibition is {spread.iloc[0]:.1f}%"
+            if n == 1
+            else f"the survival inhibition of these cultures ranges from "
+            f"{spread.min():.1f}% to {spread.max():.1f}%"
+        )
+        block(
+            f"{who} (a responder has a survival inhibition strictly above "
+            f"{p['response_threshold_pct']:g}%), so there is no {lacks} to compare with",
+            f"change response_threshold_pct ({spread_text}) or add cultures of the missing class",
+        )
         return
     result.counts = counts
     result.pooled = counts.pooled_rate
@@ -172,49 +193,87 @@ def _assumptions(result: SmallSampleChapter) -> ss.PowerAssumptions:
 
 def _table_section(result: SmallSampleChapter, p: Mapping[str, Any]) -> None:
     v, counts = result.values, result.counts
-    setting = (f"With a response threshold of {p['response_threshold_pct']:g}% survival "
-               f"inhibition and an overexpression cut-off of "
-               f"{p['overexpression_fold_change']:g}-fold")
+    setting = (
+        f"With a response threshold of {p['response_threshold_pct']:g}% survival "
+        f"inhibition and an overexpression cut-off of "
+        f"{p['overexpression_fold_change']:g}-fold"
+    )
     if counts is None:
-        v["sc_table_sentence"] = (f"{setting}, the table of {p['gene']} overexpression by "
-                                  f"response to {p['drug']} cannot be formed for this cohort "
-                                  "(see the note above); the sections that need it say so.")
-        for key in ("sc_x1", "sc_n1", "sc_x2", "sc_n2", "sc_n", "sc_rate1", "sc_rate2",
-                    "sc_pooled"):
+        v["sc_table_sentence"] = (
+            f"{setting}, the table of {p['gene']} overexpression by "
+            f"response to {p['drug']} cannot be formed for this cohort "
+            "(see the note above); the sections that need it say so."
+        )
+        for key in (
+            "sc_x1",
+            "sc_n1",
+            "sc_x2",
+            "sc_n2",
+            "sc_n",
+            "sc_rate1",
+            "sc_rate2",
+            "sc_pooled",
+        ):
             v[key] = NOT_APPLICABLE
         return
     result.tables["counts"] = ss.counts_frame(counts, f"{p['gene']} overexpressed")
     classes = result.classes
     assert classes is not None  # classified before the table is formed
     left_out = int(classes.size - counts.n1 - counts.n2)
-    note = (f" ({left_out} classified culture{'s' if left_out != 1 else ''} without a measured "
-            f"{p['gene']} fold change {'are' if left_out != 1 else 'is'} left out.)"
-            if left_out else "")
-    where = (", a reconstructed value: the study's abstracts state no concentration"
-             if result.reconstruction else "")
+    note = (
+        f" ({left_out} classified culture{'s' if left_out != 1 else ''} without a measured "
+        f"{p['gene']} fold change {'are' if left_out != 1 else 'is'} left out.)"
+        if left_out
+        else ""
+    )
+    where = (
+        ", a reconstructed value: the study's abstracts state no concentration"
+        if result.reconstruction
+        else ""
+    )
     v["sc_table_sentence"] = (
         f"{setting}, {counts.x1} of {_count(counts.n1, 'responder')} to {p['drug']} (at "
         f"{v['sc_concentration']}{where}) and {counts.x2} of {_count(counts.n2, 'non-responder')} "
         f"overexpress {p['gene']}.{note} Four numbers; every section below is about what they "
         "can support."
     )
-    v.update({"sc_x1": counts.x1, "sc_n1": counts.n1, "sc_x2": counts.x2, "sc_n2": counts.n2,
-              "sc_n": counts.n1 + counts.n2, "sc_rate1": 100 * counts.rate1,
-              "sc_rate2": 100 * counts.rate2, "sc_pooled": 100 * counts.pooled_rate})
+    v.update(
+        {
+            "sc_x1": counts.x1,
+            "sc_n1": counts.n1,
+            "sc_x2": counts.x2,
+            "sc_n2": counts.n2,
+            "sc_n": counts.n1 + counts.n2,
+            "sc_rate1": 100 * counts.rate1,
+            "sc_rate2": 100 * counts.rate2,
+            "sc_pooled": 100 * counts.pooled_rate,
+        }
+    )
 
 
 def _exact_section(result: SmallSampleChapter, p: Mapping[str, Any]) -> None:
     v, counts, alpha = result.values, result.counts, p["alpha"]
-    keys = ("sc_min_expected", "sc_cells_below_5", "sc_n_tables", "sc_p_fisher",
-            "sc_p_fisher_one", "sc_p_chi", "sc_p_yates", "sc_csize_fisher", "sc_csize_chi",
-            "sc_usize_fisher", "sc_usize_chi")
+    keys = (
+        "sc_min_expected",
+        "sc_cells_below_5",
+        "sc_n_tables",
+        "sc_p_fisher",
+        "sc_p_fisher_one",
+        "sc_p_chi",
+        "sc_p_yates",
+        "sc_csize_fisher",
+        "sc_csize_chi",
+        "sc_usize_fisher",
+        "sc_usize_chi",
+    )
     if counts is None:
         v.update(dict.fromkeys(keys, NOT_APPLICABLE))
         v["sc_expected_sentence"] = "For this cohort the table cannot be formed (see the note)."
         v["sc_tables_sentence"] = "none can be listed for this cohort"
         v["sc_exact_p_sentence"] = "The tests cannot be run on this cohort (see the note above)."
-        v["sc_test_size_sentence"] = ("For this cohort these rates cannot be computed, since "
-                                      "its table cannot be formed.")
+        v["sc_test_size_sentence"] = (
+            "For this cohort these rates cannot be computed, since its table cannot be formed."
+        )
         return
     tables = ss.tables_with_margins(counts)
     result.margins = tables
@@ -223,20 +282,23 @@ def _exact_section(result: SmallSampleChapter, p: Mapping[str, Any]) -> None:
     expected = ss.expected_counts(counts.table)
     below = int((expected < 5).sum())
     pooled = counts.pooled_rate
-    v.update({
-        "sc_min_expected": float(expected.min()), "sc_cells_below_5": below,
-        "sc_n_tables": len(tables),
-        "sc_p_fisher": float(observed["p_fisher"]),
-        "sc_p_fisher_one": float(observed["p_fisher_greater"]),
-        "sc_p_chi": float(observed["p_chi_square"]),
-        "sc_p_yates": float(observed["p_chi_square_yates"]),
-        "sc_csize_fisher": 100 * ss.conditional_size(tables, "p_fisher", alpha),
-        "sc_csize_chi": 100 * ss.conditional_size(tables, "p_chi_square", alpha),
-        "sc_usize_fisher": 100 * ss.rejection_probability(counts.n1, counts.n2, pooled, pooled,
-                                                          alpha, "fisher"),
-        "sc_usize_chi": 100 * ss.rejection_probability(counts.n1, counts.n2, pooled, pooled,
-                                                       alpha, "chi-square"),
-    })
+    v.update(
+        {
+            "sc_min_expected": float(expected.min()),
+            "sc_cells_below_5": below,
+            "sc_n_tables": len(tables),
+            "sc_p_fisher": float(observed["p_fisher"]),
+            "sc_p_fisher_one": float(observed["p_fisher_greater"]),
+            "sc_p_chi": float(observed["p_chi_square"]),
+            "sc_p_yates": float(observed["p_chi_square_yates"]),
+            "sc_csize_fisher": 100 * ss.conditional_size(tables, "p_fisher", alpha),
+            "sc_csize_chi": 100 * ss.conditional_size(tables, "p_chi_square", alpha),
+            "sc_usize_fisher": 100
+            * ss.rejection_probability(counts.n1, counts.n2, pooled, pooled, alpha, "fisher"),
+            "sc_usize_chi": 100
+            * ss.rejection_probability(counts.n1, counts.n2, pooled, pooled, alpha, "chi-square"),
+        }
+    )
     v["sc_expected_sentence"] = (
         f"Here the smallest expected count is {expected.min():.2f}, and {below} of the 4 cells "
         f"fall{'s' if below == 1 else ''} below 5."
@@ -244,8 +306,11 @@ def _exact_section(result: SmallSampleChapter, p: Mapping[str, Any]) -> None:
     shown = len(result.tables["margins"])
     v["sc_tables_sentence"] = (
         f"{len(tables)} table{'s are' if len(tables) != 1 else ' is'} possible here"
-        + (f" (the table below lists the {shown} nearest the observed one)"
-           if shown < len(tables) else "")
+        + (
+            f" (the table below lists the {shown} nearest the observed one)"
+            if shown < len(tables)
+            else ""
+        )
     )
     v["sc_exact_p_sentence"] = (
         f"For the observed table Fisher's test gives p = {_p(v['sc_p_fisher'])} two-sided (the "
@@ -265,11 +330,18 @@ def _exact_section(result: SmallSampleChapter, p: Mapping[str, Any]) -> None:
     )
 
 
-def _pvalue_section(result: SmallSampleChapter, p: Mapping[str, Any],
-                    rng: np.random.Generator) -> list[ss.PowerCheck]:
+def _pvalue_section(
+    result: SmallSampleChapter, p: Mapping[str, Any], rng: np.random.Generator
+) -> list[ss.PowerCheck]:
     v, counts, alpha = result.values, result.counts, p["alpha"]
-    keys = ("sc_pow_two", "sc_pow_two_sim", "sc_size_two", "sc_size_two_sim", "sc_pow_one",
-            "sc_median_p")
+    keys = (
+        "sc_pow_two",
+        "sc_pow_two_sim",
+        "sc_size_two",
+        "sc_size_two_sim",
+        "sc_pow_one",
+        "sc_median_p",
+    )
     if counts is None:
         v.update(dict.fromkeys(keys, NOT_APPLICABLE))
         v["sc_design_sentence"] = "not applicable: this cohort's table cannot be formed"
@@ -288,29 +360,61 @@ def _pvalue_section(result: SmallSampleChapter, p: Mapping[str, Any],
     checks = [
         ss.check_from_p_values(
             f"P(p <= alpha), {name}, Fisher two-sided",
-            sim_p.loc[sim_p["scenario"] == name, "p_value"].to_numpy(), n1, n2, a, b, alpha,
+            sim_p.loc[sim_p["scenario"] == name, "p_value"].to_numpy(),
+            n1,
+            n2,
+            a,
+            b,
+            alpha,
         )
         for name, (a, b) in scenarios.items()
     ]
-    checks.append(ss.check_power(f"P(p <= alpha), {ss.PLANNING}, Fisher one-sided (greater)",
-                                 n1, n2, r1, r2, alpha, p["n_simulations"], rng,
-                                 alternative="greater"))
-    checks.append(ss.check_power("P(p <= alpha), no effect, Pearson chi-square (two-sided)", n1,
-                                 n2, pooled, pooled, alpha, p["n_simulations"], rng,
-                                 test="chi-square"))
+    checks.append(
+        ss.check_power(
+            f"P(p <= alpha), {ss.PLANNING}, Fisher one-sided (greater)",
+            n1,
+            n2,
+            r1,
+            r2,
+            alpha,
+            p["n_simulations"],
+            rng,
+            alternative="greater",
+        )
+    )
+    checks.append(
+        ss.check_power(
+            "P(p <= alpha), no effect, Pearson chi-square (two-sided)",
+            n1,
+            n2,
+            pooled,
+            pooled,
+            alpha,
+            p["n_simulations"],
+            rng,
+            test="chi-square",
+        )
+    )
     median = float(sim_p.loc[sim_p["scenario"] == ss.PLANNING, "p_value"].median())
-    v.update({"sc_pow_two": 100 * checks[0].exact, "sc_pow_two_sim": 100 * checks[0].simulated,
-              "sc_size_two": 100 * checks[1].exact, "sc_size_two_sim": 100 * checks[1].simulated,
-              "sc_pow_one": 100 * checks[2].exact, "sc_median_p": median})
+    v.update(
+        {
+            "sc_pow_two": 100 * checks[0].exact,
+            "sc_pow_two_sim": 100 * checks[0].simulated,
+            "sc_size_two": 100 * checks[1].exact,
+            "sc_size_two_sim": 100 * checks[1].simulated,
+            "sc_pow_one": 100 * checks[2].exact,
+            "sc_median_p": median,
+        }
+    )
     v["sc_design_sentence"] = f"{_count(n1, 'responder')} and {_count(n2, 'non-responder')}"
     v["sc_pooled_sentence"] = f"here {100 * pooled:.1f}%"
     power = checks[0].exact
     verdict = (
-        "the same biology, tested again at this size, would often look \"not significant\": "
+        'the same biology, tested again at this size, would often look "not significant": '
         "a p-value near .05 at this size is weak evidence for replication, and a "
         "non-significant p-value for another gene is weak evidence of no effect."
-        if power < p["target_power"] else
-        f"a repetition of this size would usually be significant again (power at least "
+        if power < p["target_power"]
+        else f"a repetition of this size would usually be significant again (power at least "
         f"{100 * p['target_power']:g}%)."
     )
     v["sc_pvalue_sentence"] = (
@@ -322,24 +426,34 @@ def _pvalue_section(result: SmallSampleChapter, p: Mapping[str, Any],
         f"two-sided p-values is {_p(median)}. In other words {verdict}"
     )
     size = checks[1].exact
-    relation = ("far below" if size < alpha / 2 else "below" if size < alpha
-                else "at or above")
+    relation = "far below" if size < alpha / 2 else "below" if size < alpha else "at or above"
     v["sc_pvalue_null_sentence"] = (
         f"Without any effect the two-sided test rejects with probability {v['sc_size_two']:.2f}% "
         f"(simulated: {v['sc_size_two_sim']:.2f}%), {relation} the nominal {100 * alpha:g}%."
     )
     return checks
 
-def _multiple_section(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, Any],
-                      rng: np.random.Generator) -> list[ss.PowerCheck]:
+
+def _multiple_section(
+    result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, Any], rng: np.random.Generator
+) -> list[ss.PowerCheck]:
     v, counts, alpha, fdr = result.values, result.counts, p["alpha"], p["fdr"]
     n_panel = len(cohort.panel)
     v["sc_n_panel"] = n_panel
     v["sc_fdr"] = fdr
     v["sc_bonf_level"] = alpha / n_panel
     v["sc_bh_level"] = fdr / n_panel
-    keys = ("sc_size_feature", "sc_expected_fp", "sc_mean_fp_sim", "sc_fwer", "sc_fwer_sim",
-            "sc_any_bonf", "sc_any_bh", "sc_bonf_sentence", "sc_bh_min_calls")
+    keys = (
+        "sc_size_feature",
+        "sc_expected_fp",
+        "sc_mean_fp_sim",
+        "sc_fwer",
+        "sc_fwer_sim",
+        "sc_any_bonf",
+        "sc_any_bh",
+        "sc_bonf_sentence",
+        "sc_bh_min_calls",
+    )
     if counts is None:
         v.update(dict.fromkeys(keys, NOT_APPLICABLE))
         v["sc_feature_share"] = "as common as the gene's overexpression (not measurable here)"
@@ -353,19 +467,22 @@ def _multiple_section(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str
     result.screen_exact, result.screen_simulated = exact, simulated
     result.calls = ss.call_distribution(simulated)
     smallest = ss.smallest_p_value(n1, n2)
-    v.update({
-        "sc_size_feature": 100 * float(exact.size_per_feature[0]),
-        "sc_expected_fp": exact.expected_false_positives,
-        "sc_mean_fp_sim": float(simulated["unadjusted"].mean()),
-        "sc_fwer": 100 * exact.fwer,
-        "sc_fwer_sim": 100 * float((simulated["unadjusted"] > 0).mean()),
-        "sc_any_bonf": 100 * float((simulated["bonferroni"] > 0).mean()),
-        "sc_any_bh": 100 * float((simulated["benjamini_hochberg"] > 0).mean()),
-        "sc_bonf_sentence": ss.bonferroni_reach_sentence(smallest, n_panel, alpha),
-        "sc_bh_min_calls": ss.bh_minimum_calls(smallest, n_panel, fdr),
-    })
-    v["sc_feature_share"] = (f"as common as {p['gene']} overexpression "
-                             f"({100 * pooled:.1f}% of cultures)")
+    v.update(
+        {
+            "sc_size_feature": 100 * float(exact.size_per_feature[0]),
+            "sc_expected_fp": exact.expected_false_positives,
+            "sc_mean_fp_sim": float(simulated["unadjusted"].mean()),
+            "sc_fwer": 100 * exact.fwer,
+            "sc_fwer_sim": 100 * float((simulated["unadjusted"] > 0).mean()),
+            "sc_any_bonf": 100 * float((simulated["bonferroni"] > 0).mean()),
+            "sc_any_bh": 100 * float((simulated["benjamini_hochberg"] > 0).mean()),
+            "sc_bonf_sentence": ss.bonferroni_reach_sentence(smallest, n_panel, alpha),
+            "sc_bh_min_calls": ss.bh_minimum_calls(smallest, n_panel, fdr),
+        }
+    )
+    v["sc_feature_share"] = (
+        f"as common as {p['gene']} overexpression ({100 * pooled:.1f}% of cultures)"
+    )
     size = float(exact.size_per_feature[0])
     relation = "less than" if size < alpha else "at least"
     why = ", because the test is conservative" if size < alpha else ""
@@ -404,11 +521,16 @@ def _panel_section(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, A
     n1, n2 = int(classes.sum()), int((~classes).sum())
     if n1 == 0 or n2 == 0:
         has, lacks = ("responder", "non-responder") if n2 == 0 else ("non-responder", "responder")
-        who = (f"the only classified culture is a {has}" if n1 + n2 == 1
-               else f"every classified culture is a {has}")
-        result.notice(PANEL, f"{who}, so a mutation cannot be compared between the classes (no "
-                      f"{lacks})", "change response_threshold_pct or add cultures of the missing "
-                      "class")
+        who = (
+            f"the only classified culture is a {has}"
+            if n1 + n2 == 1
+            else f"every classified culture is a {has}"
+        )
+        result.notice(
+            PANEL,
+            f"{who}, so a mutation cannot be compared between the classes (no {lacks})",
+            "change response_threshold_pct or add cultures of the missing class",
+        )
         v.update(dict.fromkeys(keys, NOT_APPLICABLE))
         v["sc_panel_sentence"] = "This part does not apply to this cohort (see the note above)."
         return
@@ -418,18 +540,27 @@ def _panel_section(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, A
     needed = ss.min_carriers_for_significance(n1, n2, alpha)
     mutated = int((carriers > 0).sum())
     testable = int(significant(min_p, alpha).sum())
-    v.update({"sc_n_mutated": mutated, "sc_n_testable": testable,
-              "sc_min_carriers": needed if needed is not None else NOT_APPLICABLE,
-              "sc_panel_expected_fp": panel_exact.expected_false_positives})
-    which = ("none" if mutated == 0 else f"only {mutated}" if mutated < n_panel / 2
-             else str(mutated))
-    need = (f"a feature needs at least {needed} carriers before any split of them can reach "
-            f"two-sided Fisher p ≤ {alpha:g}" if needed is not None else
-            f"no number of carriers can reach two-sided Fisher p ≤ {alpha:g}, whatever their "
-            "split")
-    cohort_is = ("In the reconstruction, whose mutations are synthetic (the study reports only "
-                 "that no mutation went with response, not which cultures carry which), "
-                 if result.reconstruction else "In this cohort ")
+    v.update(
+        {
+            "sc_n_mutated": mutated,
+            "sc_n_testable": testable,
+            "sc_min_carriers": needed if needed is not None else NOT_APPLICABLE,
+            "sc_panel_expected_fp": panel_exact.expected_false_positives,
+        }
+    )
+    which = "none" if mutated == 0 else f"only {mutated}" if mutated < n_panel / 2 else str(mutated)
+    need = (
+        f"a feature needs at least {needed} carriers before any split of them can reach "
+        f"two-sided Fisher p ≤ {alpha:g}"
+        if needed is not None
+        else f"no number of carriers can reach two-sided Fisher p ≤ {alpha:g}, whatever their split"
+    )
+    cohort_is = (
+        "In the reconstruction, whose mutations are synthetic (the study reports only "
+        "that no mutation went with response, not which cultures carry which), "
+        if result.reconstruction
+        else "In this cohort "
+    )
     v["sc_panel_sentence"] = (
         f"{cohort_is}{which} of the {n_panel} panel genes carry a mutation in any "
         f"classified culture, and a gene mutated in few cultures cannot give a small p-value "
@@ -441,12 +572,13 @@ def _panel_section(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, A
     )
 
 
-def _power_section(result: SmallSampleChapter, p: Mapping[str, Any],
-                   rng: np.random.Generator) -> list[ss.PowerCheck]:
+def _power_section(
+    result: SmallSampleChapter, p: Mapping[str, Any], rng: np.random.Generator
+) -> list[ss.PowerCheck]:
     """The book's power plan (:func:`netcomp.stats.smallsample.plan_power`), checked by simulation."""
     v, counts, a = result.values, result.counts, _assumptions(result)
     feature = f"{p['gene']} overexpression"
-    face = ({ss.FACE_VALUE: (counts.rate1, counts.rate2)} if counts is not None else {})
+    face = {ss.FACE_VALUE: (counts.rate1, counts.rate2)} if counts is not None else {}
     plan = ss.plan_power(a, None if counts is None else (counts.n1, counts.n2), face)
     result.plan = plan
     result.scenarios_plan = {**a.scenarios(), **face}
@@ -457,11 +589,18 @@ def _power_section(result: SmallSampleChapter, p: Mapping[str, Any],
     checks = ss.sample_size_checks(plan, p["n_simulations"], rng)
     v["sc_power_points_agree"] = int(result.power_simulated["agrees"].sum())
     v["sc_power_points"] = len(result.power_simulated)
-    v.update({"sc_cr1": 100 * a.cautious_rate_responders,
-              "sc_cr2": 100 * a.cautious_rate_nonresponders,
-              "sc_pr1": 100 * a.rate_responders, "sc_pr2": 100 * a.rate_nonresponders,
-              "sc_target": 100 * a.target, "sc_power_max_n": a.max_n,
-              "sc_share": 100 * a.responder_share, "sc_check_every": CHECK_EVERY})
+    v.update(
+        {
+            "sc_cr1": 100 * a.cautious_rate_responders,
+            "sc_cr2": 100 * a.cautious_rate_nonresponders,
+            "sc_pr1": 100 * a.rate_responders,
+            "sc_pr2": 100 * a.rate_nonresponders,
+            "sc_target": 100 * a.target,
+            "sc_power_max_n": a.max_n,
+            "sc_share": 100 * a.responder_share,
+            "sc_check_every": CHECK_EVERY,
+        }
+    )
     v["sc_assumptions_sentence"] = ss.assumptions_sentence(a, feature, a.follows_published())
     v["sc_power_statement"] = ss.planning_statement(plan, feature)
 
@@ -471,12 +610,16 @@ def _power_section(result: SmallSampleChapter, p: Mapping[str, Any],
 
     for key, scenario in (("plan", ss.PLANNING), ("cau", ss.CAUTIOUS), ("face", ss.FACE_VALUE)):
         for side, alternative in (("one", "greater"), ("two", "two-sided")):
-            v[f"sc_n_{key}_{side}"] = (needed(scenario, alternative)
-                                       if scenario in result.scenarios_plan else NOT_APPLICABLE)
+            v[f"sc_n_{key}_{side}"] = (
+                needed(scenario, alternative)
+                if scenario in result.scenarios_plan
+                else NOT_APPLICABLE
+            )
     if counts is None:
         v["sc_face_value_sentence"] = (
             "This cohort's own shares cannot be set beside them, since its 2x2 table cannot be "
-            "formed (see the note above).")
+            "formed (see the note above)."
+        )
         return checks
     v["sc_face_value_sentence"] = (
         f"Taking this cohort's observed shares at face value ({100 * counts.rate1:.1f}% of "
@@ -490,29 +633,44 @@ def _power_section(result: SmallSampleChapter, p: Mapping[str, Any],
     return checks
 
 
-
 def _effect_section(result: SmallSampleChapter, p: Mapping[str, Any]) -> None:
     v, counts, conf = result.values, result.counts, p["confidence"]
     v["sc_conf"] = 100 * conf
     v["sc_half_tail"] = 50 * (1 - conf)
-    keys = ("sc_rd", "sc_rd_low", "sc_rd_high", "sc_or_low", "sc_tail", "sc_haldane",
-            "sc_haldane_low", "sc_haldane_high")
+    keys = (
+        "sc_rd",
+        "sc_rd_low",
+        "sc_rd_high",
+        "sc_or_low",
+        "sc_tail",
+        "sc_haldane",
+        "sc_haldane_low",
+        "sc_haldane_high",
+    )
     if counts is None:
         v.update(dict.fromkeys(keys, NOT_APPLICABLE))
         v["sc_rd_sentence"] = "No effect size can be computed for this cohort (see the note above)."
         v["sc_or_sentence"] = "no estimate can be computed for this cohort"
         v["sc_tail_sentence"] = "no check is possible on this cohort"
-        v["sc_haldane_sentence"] = ("The Haldane-Anscombe workaround (0.5 added to every cell) "
-                                    "cannot be computed either.")
+        v["sc_haldane_sentence"] = (
+            "The Haldane-Anscombe workaround (0.5 added to every cell) cannot be computed either."
+        )
         return
     rd, conditional, haldane = intervals = ss.effect_intervals(counts, conf)
     effects = ss.intervals_table(intervals)
     result.effects = effects
     result.tables["effects"] = effects
-    v.update({"sc_rd": 100 * rd.estimate, "sc_rd_low": 100 * rd.low, "sc_rd_high": 100 * rd.high,
-              "sc_or_sentence": odds_ratio_clause(conditional),
-              "sc_haldane": haldane.estimate, "sc_haldane_low": haldane.low,
-              "sc_haldane_high": haldane.high})
+    v.update(
+        {
+            "sc_rd": 100 * rd.estimate,
+            "sc_rd_low": 100 * rd.low,
+            "sc_rd_high": 100 * rd.high,
+            "sc_or_sentence": odds_ratio_clause(conditional),
+            "sc_haldane": haldane.estimate,
+            "sc_haldane_low": haldane.low,
+            "sc_haldane_high": haldane.high,
+        }
+    )
     v["sc_rd_sentence"] = (
         f"The risk difference is {100 * rd.estimate:.1f} percentage points, with a {100 * conf:g}% "
         f"interval from {100 * rd.low:.1f} to {100 * rd.high:.1f}."
@@ -520,13 +678,13 @@ def _effect_section(result: SmallSampleChapter, p: Mapping[str, Any]) -> None:
     if conditional.low > 0 and math.isfinite(conditional.low):
         tail = ss.tail_probability_at_odds_ratio(counts, conditional.low)
         v["sc_or_low"], v["sc_tail"] = conditional.low, 100 * tail
-        v["sc_tail_sentence"] = (f"check on this cohort: {100 * tail:.2f}% at the lower end, "
-                                 f"{conditional.low:.2f}")
+        v["sc_tail_sentence"] = (
+            f"check on this cohort: {100 * tail:.2f}% at the lower end, {conditional.low:.2f}"
+        )
     else:
         v["sc_or_low"] = conditional.low if math.isfinite(conditional.low) else NOT_APPLICABLE
         v["sc_tail"] = NOT_APPLICABLE
-        v["sc_tail_sentence"] = ("no check on this cohort: its interval has no lower end "
-                                 "above 0")
+        v["sc_tail_sentence"] = "no check on this cohort: its interval has no lower end above 0"
     v["sc_haldane_sentence"] = (
         f"A common workaround adds 0.5 to every cell (Haldane-Anscombe), giving a finite odds "
         f"ratio of {haldane.estimate:.1f} (interval {haldane.low:.2f} to {haldane.high:.1f})."
@@ -543,17 +701,24 @@ def compute(cohort: Cohort, params: Mapping[str, Any] | None = None) -> SmallSam
     that do not apply get a notice; every glued value is a finite number or a sentence.
     """
     p = chapter_params(params)
-    result = SmallSampleChapter(chapter=CHAPTER, params=p,
-                                reconstruction=is_reconstruction(cohort))
+    result = SmallSampleChapter(chapter=CHAPTER, params=p, reconstruction=is_reconstruction(cohort))
     result.assumptions = ss.PowerAssumptions.from_params(p)
     result.rate1 = result.assumptions.rate_responders
     result.rate2 = result.assumptions.rate_nonresponders
     rng = np.random.default_rng(p["seed"])
     v = result.values
-    v.update({"sc_drug": p["drug"], "sc_gene": p["gene"], "sc_cutoff": p["overexpression_fold_change"],
-              "sc_threshold": p["response_threshold_pct"], "sc_alpha": p["alpha"],
-              "sc_alpha_pct": 100 * p["alpha"], "sc_n_sim": p["n_simulations"],
-              "sc_seed": p["seed"]})
+    v.update(
+        {
+            "sc_drug": p["drug"],
+            "sc_gene": p["gene"],
+            "sc_cutoff": p["overexpression_fold_change"],
+            "sc_threshold": p["response_threshold_pct"],
+            "sc_alpha": p["alpha"],
+            "sc_alpha_pct": 100 * p["alpha"],
+            "sc_n_sim": p["n_simulations"],
+            "sc_seed": p["seed"],
+        }
+    )
     _classify(result, cohort, p)
     _table_section(result, p)
     _exact_section(result, p)

@@ -44,8 +44,11 @@ class Cohort:
             table = getattr(self, spec.name)
             columns = [c for c in spec.column_names if c in table.columns]
             h.update(spec.filename.encode() + b"\0")
-            h.update(table[columns].to_csv(index=False, float_format="%.10g",
-                                           lineterminator="\n").encode())
+            h.update(
+                table[columns]
+                .to_csv(index=False, float_format="%.10g", lineterminator="\n")
+                .encode()
+            )
         h.update(b"\0".join(g.encode() for g in sorted(self.panel)))
         return h.hexdigest()
 

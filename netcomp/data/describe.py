@@ -53,8 +53,13 @@ def replicate_summary(viability: pd.DataFrame) -> pd.DataFrame:
     """
     keys = ["culture_id", "drug", "concentration_um"]
     g = viability.groupby(keys, sort=True)["viability_pct"]
-    out = g.agg(n_replicates="count", mean_viability_pct="mean", sd_viability_pct="std",
-                min_viability_pct="min", max_viability_pct="max").reset_index()
+    out = g.agg(
+        n_replicates="count",
+        mean_viability_pct="mean",
+        sd_viability_pct="std",
+        min_viability_pct="min",
+        max_viability_pct="max",
+    ).reset_index()
     out["cv_pct"] = 100.0 * out["sd_viability_pct"] / out["mean_viability_pct"].replace(0, np.nan)
     return out
 
@@ -67,9 +72,11 @@ def site_grade_counts(cultures: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def log2_fold_change(expression_matrix: pd.DataFrame, genes: tuple[str, ...] = LENVATINIB_GENES
-                     ) -> pd.DataFrame:
+def log2_fold_change(
+    expression_matrix: pd.DataFrame, genes: tuple[str, ...] = LENVATINIB_GENES
+) -> pd.DataFrame:
     """log2 of the fold change for the requested genes that were measured (cultures x genes)."""
     present = expression_matrix[[g for g in genes if g in expression_matrix.columns]]
-    return pd.DataFrame(np.log2(present.to_numpy(dtype=float)), index=present.index,
-                        columns=present.columns)
+    return pd.DataFrame(
+        np.log2(present.to_numpy(dtype=float)), index=present.index, columns=present.columns
+    )

@@ -20,24 +20,28 @@ def data_dictionary() -> pd.DataFrame:
     rows = []
     for spec in contract.TABLES:
         for col in spec.columns:
-            rows.append({
-                "file": spec.filename,
-                "column": col.name,
-                "required": "yes" if col.required else "optional",
-                "meaning": col.description,
-                "unit": col.unit or "",
-                "allowed values": _literals(col.rule()),
-                "example": col.example,
-            })
-    rows.append({
-        "file": contract.PANEL_FILENAME,
-        "column": "(one gene per line)",
-        "required": "yes",
-        "meaning": "Genes the mutation panel assays; mutations.csv may only name these.",
-        "unit": "",
-        "allowed values": "HGNC gene symbols, one per line",
-        "example": "MEN1",
-    })
+            rows.append(
+                {
+                    "file": spec.filename,
+                    "column": col.name,
+                    "required": "yes" if col.required else "optional",
+                    "meaning": col.description,
+                    "unit": col.unit or "",
+                    "allowed values": _literals(col.rule()),
+                    "example": col.example,
+                }
+            )
+    rows.append(
+        {
+            "file": contract.PANEL_FILENAME,
+            "column": "(one gene per line)",
+            "required": "yes",
+            "meaning": "Genes the mutation panel assays; mutations.csv may only name these.",
+            "unit": "",
+            "allowed values": "HGNC gene symbols, one per line",
+            "example": "MEN1",
+        }
+    )
     return pd.DataFrame(rows)
 
 
@@ -56,10 +60,14 @@ def dictionary_markdown() -> str:
     ]
     for spec in contract.TABLES:
         keys = ", ".join(f"`{k}`" for k in spec.unique)
-        lines += [f"## `{spec.filename}`", "", f"{spec.row_meaning[0].upper()}"
-                  f"{spec.row_meaning[1:]}; unique key: {keys}.", "",
-                  "| column | required | meaning | unit | allowed values | example |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            f"## `{spec.filename}`",
+            "",
+            f"{spec.row_meaning[0].upper()}{spec.row_meaning[1:]}; unique key: {keys}.",
+            "",
+            "| column | required | meaning | unit | allowed values | example |",
+            "|---|---|---|---|---|---|",
+        ]
         for col in spec.columns:
             rule = _literals(col.rule()).replace("|", "\\|")
             lines.append(
@@ -67,9 +75,13 @@ def dictionary_markdown() -> str:
                 f" | {col.unit} | {rule} | `{col.example}` |"
             )
         lines.append("")
-    lines += [f"## `{contract.PANEL_FILENAME}`", "",
-              "The genes the mutation panel assays, one HGNC symbol per line. A culture with no",
-              "row in `mutations.csv` carries no detected mutation in these genes.", ""]
+    lines += [
+        f"## `{contract.PANEL_FILENAME}`",
+        "",
+        "The genes the mutation panel assays, one HGNC symbol per line. A culture with no",
+        "row in `mutations.csv` carries no detected mutation in these genes.",
+        "",
+    ]
     lines += policy_markdown()
     return "\n".join(lines)
 
@@ -130,8 +142,7 @@ def policy_markdown() -> list[str]:
         "- A workbook must be a real `.xlsx` file (a zip archive): a CSV renamed `.xlsx`, an",
         "  old `.xls`, a password-protected or damaged workbook is refused with the reason.",
         "  Sheet names are matched ignoring case; other sheets are ignored.",
-        "- Optional columns never block a build. `sex` accepts, ignoring case: "
-        + sexes + ";",
+        "- Optional columns never block a build. `sex` accepts, ignoring case: " + sexes + ";",
         "  it is normalised to `female`, `male` or `unknown`. Any other `sex` value, and an",
         "  `age_years` that is not a number or outside 0-120, is a warning and the value is",
         "  ignored.",

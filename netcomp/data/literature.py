@@ -39,8 +39,11 @@ SEEDS_DIR = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 COHORTS: tuple[str, ...] = ("panNET", "GI-NET", "total")
 
 #: The cohorts as a sentence names them.
-COHORT_NAMES: dict[str, str] = {"panNET": "the panNET cohort", "GI-NET": "the GI-NET cohort",
-                                "total": "all patients"}
+COHORT_NAMES: dict[str, str] = {
+    "panNET": "the panNET cohort",
+    "GI-NET": "the GI-NET cohort",
+    "total": "all patients",
+}
 
 #: Interval methods compared, with the label shown to readers.
 INTERVAL_METHODS: dict[str, str] = {
@@ -236,7 +239,9 @@ def proportion_ci(
         return max(0.0, float(ci.low)), min(1.0, float(ci.high))
     sm_method = {"clopper_pearson": "beta", "wilson": "wilson", "jeffreys": "jeffreys"}.get(method)
     if sm_method is None:
-        raise ValueError(f"unknown interval method {method!r}; choose from {', '.join(INTERVAL_METHODS)}")
+        raise ValueError(
+            f"unknown interval method {method!r}; choose from {', '.join(INTERVAL_METHODS)}"
+        )
     low, high = proportion_confint(k, m, alpha=alpha, method=sm_method)
     return float(low), float(high)
 
@@ -256,22 +261,35 @@ def rounded_percent(count: int, denominator: int, decimals: int) -> float:
 # --------------------------------------------------------------------------- TALENT
 
 
-def _rows_by_key(talent: pd.DataFrame, variables: Iterable[str]) -> dict[tuple[str, str], list[int]]:
+def _rows_by_key(
+    talent: pd.DataFrame, variables: Iterable[str]
+) -> dict[tuple[str, str], list[int]]:
     """Positions of the rows of ``variables``, keyed by (variable, cohort): one pass, not one per key."""
     keep = talent["variable"].isin(list(variables)).to_numpy()
     out: dict[tuple[str, str], list[int]] = {}
-    for pos, var, cohort in zip(keep.nonzero()[0], talent["variable"].to_numpy()[keep],
-                                talent["cohort"].to_numpy()[keep], strict=True):
+    for pos, var, cohort in zip(
+        keep.nonzero()[0],
+        talent["variable"].to_numpy()[keep],
+        talent["cohort"].to_numpy()[keep],
+        strict=True,
+    ):
         out.setdefault((str(var), str(cohort)), []).append(int(pos))
     return out
 
 
-def _talent_count(talent: pd.DataFrame, variable: str, cohort: str,
-                  index: dict[tuple[str, str], list[int]] | None = None) -> int:
+def _talent_count(
+    talent: pd.DataFrame,
+    variable: str,
+    cohort: str,
+    index: dict[tuple[str, str], list[int]] | None = None,
+) -> int:
     positions = (index if index is not None else _rows_by_key(talent, [variable])).get(
-        (variable, cohort), [])
+        (variable, cohort), []
+    )
     if len(positions) != 1 or pd.isna(talent["count"].iloc[positions[0]]):
-        raise ValueError(f"talent.csv needs exactly one count for {variable!r} in cohort {cohort!r}")
+        raise ValueError(
+            f"talent.csv needs exactly one count for {variable!r} in cohort {cohort!r}"
+        )
     return int(talent["count"].iloc[positions[0]])
 
 
@@ -282,8 +300,17 @@ def talent_endpoint_counts(talent: pd.DataFrame) -> pd.DataFrame:
     disease; the denominator is the patients with a tumour assessment (Table 2's first
     row). Published rates and CIs come along for comparison.
     """
-    index = _rows_by_key(talent, ["complete_response", "partial_response", "stable_disease",
-                                  "tumour_assessment", "orr", "dcr"])
+    index = _rows_by_key(
+        talent,
+        [
+            "complete_response",
+            "partial_response",
+            "stable_disease",
+            "tumour_assessment",
+            "orr",
+            "dcr",
+        ],
+    )
     rows = []
     for cohort in COHORTS:
         cr = _talent_count(talent, "complete_response", cohort, index)
@@ -382,7 +409,9 @@ def interval_comparison_table(intervals: pd.DataFrame, decimals: int = 1) -> pd.
     rows = []
     keys = intervals.loc[:, ["cohort", "endpoint"]].drop_duplicates()
     for key in keys.itertuples(index=False):
-        sel = intervals[(intervals["cohort"] == key.cohort) & (intervals["endpoint"] == key.endpoint)]
+        sel = intervals[
+            (intervals["cohort"] == key.cohort) & (intervals["endpoint"] == key.endpoint)
+        ]
         first = sel.iloc[0]
         row = {
             "cohort": key.cohort,
@@ -395,7 +424,9 @@ def interval_comparison_table(intervals: pd.DataFrame, decimals: int = 1) -> pd.
             low = round_half_up(rec["ci_low_pct"], decimals)
             high = round_half_up(rec["ci_high_pct"], decimals)
             mark = " ✓" if rec["match"] else ""
-            row[INTERVAL_METHODS.get(rec["method"], rec["method"])] = f"{low:.{decimals}f}-{high:.{decimals}f}{mark}"
+            row[INTERVAL_METHODS.get(rec["method"], rec["method"])] = (
+                f"{low:.{decimals}f}-{high:.{decimals}f}{mark}"
+            )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -404,7 +435,9 @@ def talent_value(talent: pd.DataFrame, variable: str, cohort: str, field: str = 
     """One number of ``talent.csv`` (e.g. the partial responses of the panNET cohort)."""
     rows = talent[(talent["variable"] == variable) & (talent["cohort"] == cohort)]
     if len(rows) != 1:
-        raise ValueError(f"talent.csv has {len(rows)} rows for {variable!r} in cohort {cohort!r}, expected 1")
+        raise ValueError(
+            f"talent.csv has {len(rows)} rows for {variable!r} in cohort {cohort!r}, expected 1"
+        )
     return float(rows[field].iloc[0])
 
 
@@ -444,9 +477,10 @@ def percentage_check(talent: pd.DataFrame) -> pd.DataFrame:
         table.loc[sel, "count"] = [counts[(endpoint, c)] for c in table.loc[sel, "cohort"]]
     # percentages the results text gives for both cohorts together: Table 3's counts summed
     sel = table["section"] == AE_TEXT_SECTION
-    table.loc[sel, "count"] = [table3_total(talent, var, grade)
-                               for var, grade in zip(table.loc[sel, "variable"],
-                                                     table.loc[sel, "ae_grade"], strict=True)]
+    table.loc[sel, "count"] = [
+        table3_total(talent, var, grade)
+        for var, grade in zip(table.loc[sel, "variable"], table.loc[sel, "ae_grade"], strict=True)
+    ]
     sel = table["published_pct"].notna() & table["count"].notna() & table["denominator"].notna()
     checked = table.loc[sel].reset_index(drop=True)
     recomputed, rounded, match, why = [], [], [], []
@@ -476,8 +510,12 @@ AE_TEXT_SECTION = "adverse_events_text"
 
 def table3_total(talent: pd.DataFrame, variable: str, grade: str) -> int:
     """Patients of both cohorts with one Table 3 event at one grade (the panNET + GI-NET counts)."""
-    rows = talent[(talent["table"] == "3") & (talent["variable"] == variable)
-                  & (talent["ae_grade"] == grade) & talent["cohort"].isin(["panNET", "GI-NET"])]
+    rows = talent[
+        (talent["table"] == "3")
+        & (talent["variable"] == variable)
+        & (talent["ae_grade"] == grade)
+        & talent["cohort"].isin(["panNET", "GI-NET"])
+    ]
     if len(rows) != 2:
         raise ValueError(f"Table 3 needs one {variable!r} count per cohort at grade {grade!r}")
     return int(rows["count"].sum())
@@ -504,7 +542,9 @@ def adverse_events(talent: pd.DataFrame) -> pd.DataFrame:
     totals = out.groupby("event", sort=False)["count"].sum()
     rank = {e: i for i, e in enumerate(sorted(totals.index, key=lambda e: (-totals[e], e)))}
     out["_rank"] = out["event"].map(rank)
-    out = out.sort_values(["_rank", "cohort", "grade"], ascending=[True, False, True], kind="stable")
+    out = out.sort_values(
+        ["_rank", "cohort", "grade"], ascending=[True, False, True], kind="stable"
+    )
     cols = ["event", "cohort", "grade", "count", "denominator", "pct", "published_pct"]
     return out.loc[:, cols].reset_index(drop=True)
 
@@ -533,7 +573,9 @@ def implied_events(pct: float, n: int, decimals: int) -> int | None:
     return hits[0] if len(hits) == 1 else None
 
 
-def trial_orr_table(trials: pd.DataFrame, method: str = "wilson_cc", alpha: float = 0.05) -> pd.DataFrame:
+def trial_orr_table(
+    trials: pd.DataFrame, method: str = "wilson_cc", alpha: float = 0.05
+) -> pd.DataFrame:
     """ORR of every trial that reports one, with a CI where counts allow.
 
     ``count_basis`` says where the counts come from: "reported counts" (events and
@@ -570,15 +612,20 @@ def trial_orr_table(trials: pd.DataFrame, method: str = "wilson_cc", alpha: floa
                 "ci_low_pct": low,
                 "ci_high_pct": high,
                 "is_talent": rec["trial_id"].startswith("talent"),
-                "source": sources.readable(rec["source_2"] if rec["source_2"]
-                                           and rec["source"] != rec["source_2"] else rec["source"]),
+                "source": sources.readable(
+                    rec["source_2"]
+                    if rec["source_2"] and rec["source"] != rec["source_2"]
+                    else rec["source"]
+                ),
             }
         )
     out = pd.DataFrame(rows)
     out["events"] = out["events"].astype("Int64")
     out["n"] = out["n"].astype("Int64")
     out["_talent"] = ~out["is_talent"]
-    out = out.sort_values(["_talent", "orr_pct", "label"], ascending=[True, False, True], kind="stable")
+    out = out.sort_values(
+        ["_talent", "orr_pct", "label"], ascending=[True, False, True], kind="stable"
+    )
     return out.drop(columns="_talent").reset_index(drop=True)
 
 
@@ -624,12 +671,16 @@ def approved_therapies(trials: pd.DataFrame) -> pd.DataFrame:
                 "drug": drug,
                 "class": group["drug_class"].iloc[0],
                 "indication (as the sources state it)": "; ".join(
-                    dict.fromkeys(group["approval_indication"])),
+                    dict.fromkeys(group["approval_indication"])
+                ),
                 "status": "; ".join(dict.fromkeys(group["approval_status"])),
-                "pivotal trial": ", ".join(pivotal["trial"]) if len(pivotal) else "not named in the sources",
+                "pivotal trial": ", ".join(pivotal["trial"])
+                if len(pivotal)
+                else "not named in the sources",
                 "key result": " | ".join(results) if results else "not given in the sources",
-                "source": "; ".join(dict.fromkeys(sources.readable(f)
-                                                  for f in group["approval_source"])),
+                "source": "; ".join(
+                    dict.fromkeys(sources.readable(f) for f in group["approval_source"])
+                ),
             }
         )
     return pd.DataFrame(rows)
@@ -669,15 +720,19 @@ def single_stage_rule(n: int, p0: float, p1: float, alpha: float = 0.05) -> Sing
     ``alpha``; its power is P(X >= r | p1). ``r = n + 1`` (never reject) when no ``r`` works.
     """
     if int(n) != n or n < 1 or not 0 < p0 < p1 < 1 or not 0 < alpha < 1:
-        raise ValueError(f"need n >= 1 and 0 < p0 < p1 < 1, 0 < alpha < 1; got {n}, {p0}, {p1}, {alpha}")
+        raise ValueError(
+            f"need n >= 1 and 0 < p0 < p1 < 1, 0 < alpha < 1; got {n}, {p0}, {p1}, {alpha}"
+        )
     n = int(n)
     r = next((r for r in range(n + 1) if significant(binomial_tail(r, n, p0), alpha)), n + 1)
-    return SingleStageRule(n, float(p0), float(p1), float(alpha), r,
-                           binomial_tail(r, n, p0), binomial_tail(r, n, p1))
+    return SingleStageRule(
+        n, float(p0), float(p1), float(alpha), r, binomial_tail(r, n, p0), binomial_tail(r, n, p1)
+    )
 
 
-def smallest_single_stage_n(p0: float, p1: float, alpha: float = 0.05, power: float = 0.9,
-                            n_max: int = 2000) -> SingleStageRule:
+def smallest_single_stage_n(
+    p0: float, p1: float, alpha: float = 0.05, power: float = 0.9, n_max: int = 2000
+) -> SingleStageRule:
     """The smallest ``n`` whose exact single-stage rule reaches ``power`` at ``p1`` (A'Hern's design)."""
     for n in range(1, n_max + 1):
         rule = single_stage_rule(n, p0, p1, alpha)
@@ -702,6 +757,7 @@ def talent_design(talent: pd.DataFrame) -> pd.DataFrame:
     the rule, and the exact one-sided binomial p against the null rate over the patients
     assessed.
     """
+
     def design(variable: str) -> float:
         return talent_value(talent, variable, "total", "value")
 
@@ -716,26 +772,30 @@ def talent_design(talent: pd.DataFrame) -> pd.DataFrame:
     for cohort in COHORTS[:2]:
         k, assessed = int(orr["events"].loc[cohort]), int(orr["n"].loc[cohort])
         rule_assessed = single_stage_rule(assessed, p0, p1, alpha)
-        rows.append({
-            "cohort": cohort,
-            "design_n": n_design,
-            "null_rate_pct": 100 * p0,
-            "alternative_rate_pct": 100 * p1,
-            "alpha_one_sided": alpha,
-            "design_power_pct": 100 * power,
-            "rule_min_responses": rule.min_responses,
-            "rule_size": rule.size,
-            "rule_power_pct": 100 * rule.power,
-            "exact_min_n": smallest.n,
-            "exact_min_n_rule": smallest.min_responses,
-            "enrolled": int(talent_value(talent, "enrolled", cohort)),
-            "assessed": assessed,
-            "responses": k,
-            "rule_min_responses_assessed": rule_assessed.min_responses,
-            "meets_rule": bool(k >= rule.min_responses and k >= rule_assessed.min_responses),
-            "p_one_sided": float(stats.binomtest(k, assessed, p0, alternative="greater").pvalue),
-            "test": DESIGN_TEST,
-        })
+        rows.append(
+            {
+                "cohort": cohort,
+                "design_n": n_design,
+                "null_rate_pct": 100 * p0,
+                "alternative_rate_pct": 100 * p1,
+                "alpha_one_sided": alpha,
+                "design_power_pct": 100 * power,
+                "rule_min_responses": rule.min_responses,
+                "rule_size": rule.size,
+                "rule_power_pct": 100 * rule.power,
+                "exact_min_n": smallest.n,
+                "exact_min_n_rule": smallest.min_responses,
+                "enrolled": int(talent_value(talent, "enrolled", cohort)),
+                "assessed": assessed,
+                "responses": k,
+                "rule_min_responses_assessed": rule_assessed.min_responses,
+                "meets_rule": bool(k >= rule.min_responses and k >= rule_assessed.min_responses),
+                "p_one_sided": float(
+                    stats.binomtest(k, assessed, p0, alternative="greater").pvalue
+                ),
+                "test": DESIGN_TEST,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -760,18 +820,27 @@ def text_checks(talent: pd.DataFrame) -> pd.DataFrame:
     sizes = {c: int(talent_value(talent, "tumour_assessment", c, "denominator")) for c in COHORTS}
     for cohort in COHORTS:
         enrolled = talent_value(talent, "enrolled", cohort)
-        rows.append({"check": "enrolled", "cohort": cohort, "where": "abstract",
-                     "published": enrolled, "computed": float(sizes[cohort]),
-                     "compared_with": "cohort size in the header of Table 2",
-                     "agrees": bool(enrolled == sizes[cohort]),
-                     "explanation": "" if enrolled == sizes[cohort] else "differs"})
+        rows.append(
+            {
+                "check": "enrolled",
+                "cohort": cohort,
+                "where": "abstract",
+                "published": enrolled,
+                "computed": float(sizes[cohort]),
+                "compared_with": "cohort size in the header of Table 2",
+                "agrees": bool(enrolled == sizes[cohort]),
+                "explanation": "" if enrolled == sizes[cohort] else "differs",
+            }
+        )
 
     # dose modifications: the abstract's "reductions or interruptions" against the results'
     # reductions and interruptions (percentages of 111 without counts: the counts they imply)
     n_all = sizes["total"]
     either = talent_value(talent, "dose_reduction_or_interruption", "total", "published_pct")
-    parts = {v: talent_value(talent, v, "total", "published_pct")
-             for v in ("dose_reduction", "dose_interruption")}
+    parts = {
+        v: talent_value(talent, v, "total", "published_pct")
+        for v in ("dose_reduction", "dose_interruption")
+    }
     k_either = implied_events(either, n_all, 1)
     k_reduced = implied_events(parts["dose_reduction"], n_all, 1)
     k_interrupted = implied_events(parts["dose_interruption"], n_all, 1)
@@ -781,19 +850,32 @@ def text_checks(talent: pd.DataFrame) -> pd.DataFrame:
     else:
         low, high = max(k_reduced, k_interrupted), min(n_all, k_reduced + k_interrupted)
         agrees, computed = low <= k_either <= high, 100 * k_either / n_all
-        why = (f"{_fmt_num(either)}% is {k_either} of {n_all} patients; the results' "
-               f"{_fmt_num(parts['dose_reduction'])}% ({k_reduced}) with a reduction "
-               f"and {_fmt_num(parts['dose_interruption'])}% ({k_interrupted}) with an "
-               f"interruption allow between {low} and {high} with either")
-    rows.append({"check": "dose_reduction_or_interruption", "cohort": "total", "where": "abstract",
-                 "published": either, "computed": computed,
-                 "compared_with": "results: dose reduction and interruption shares",
-                 "agrees": bool(agrees), "explanation": why})
+        why = (
+            f"{_fmt_num(either)}% is {k_either} of {n_all} patients; the results' "
+            f"{_fmt_num(parts['dose_reduction'])}% ({k_reduced}) with a reduction "
+            f"and {_fmt_num(parts['dose_interruption'])}% ({k_interrupted}) with an "
+            f"interruption allow between {low} and {high} with either"
+        )
+    rows.append(
+        {
+            "check": "dose_reduction_or_interruption",
+            "cohort": "total",
+            "where": "abstract",
+            "published": either,
+            "computed": computed,
+            "compared_with": "results: dose reduction and interruption shares",
+            "agrees": bool(agrees),
+            "explanation": why,
+        }
+    )
 
     # the discussion's survival figures against the results'
-    results = {(v, c): talent_value(talent, v, c, "value")
-               for v in ("pfs_median", "os_median") for c in COHORTS
-               if len(talent[(talent["variable"] == v) & (talent["cohort"] == c)]) == 1}
+    results = {
+        (v, c): talent_value(talent, v, c, "value")
+        for v in ("pfs_median", "os_median")
+        for c in COHORTS
+        if len(talent[(talent["variable"] == v) & (talent["cohort"] == c)]) == 1
+    }
     for variable, reference, label in (
         ("pfs_median_discussion", "pfs_median", "median PFS"),
         ("os_median_discussion", "os_median", "median OS"),
@@ -802,21 +884,36 @@ def text_checks(talent: pd.DataFrame) -> pd.DataFrame:
         for rec in talent[talent["variable"] == variable].to_dict("records"):
             ref = results.get((reference, rec["cohort"]), np.nan)
             agrees = bool(rec["value"] == ref)
-            same = [COHORT_NAMES[c] for (v, c), x in results.items()
-                    if v == reference and x == rec["value"]]
+            same = [
+                COHORT_NAMES[c]
+                for (v, c), x in results.items()
+                if v == reference and x == rec["value"]
+            ]
             if agrees:
                 why = ""
             elif same:
-                why = (f"the results give {_fmt_num(ref)} months for this cohort; "
-                       f"{_fmt_num(rec['value'])} is the {label} of {' and '.join(same)}")
+                why = (
+                    f"the results give {_fmt_num(ref)} months for this cohort; "
+                    f"{_fmt_num(rec['value'])} is the {label} of {' and '.join(same)}"
+                )
             else:
-                why = (f"the results give {_fmt_num(ref)} months for this cohort; "
-                       f"{_fmt_num(rec['value'])} matches no {label} in the results, and the "
-                       "article does not say what it measures")
-            rows.append({"check": variable, "cohort": rec["cohort"], "where": "discussion",
-                         "published": float(rec["value"]), "computed": float(ref),
-                         "compared_with": f"results: {label}", "agrees": agrees,
-                         "explanation": why})
+                why = (
+                    f"the results give {_fmt_num(ref)} months for this cohort; "
+                    f"{_fmt_num(rec['value'])} matches no {label} in the results, and the "
+                    "article does not say what it measures"
+                )
+            rows.append(
+                {
+                    "check": variable,
+                    "cohort": rec["cohort"],
+                    "where": "discussion",
+                    "published": float(rec["value"]),
+                    "computed": float(ref),
+                    "compared_with": f"results: {label}",
+                    "agrees": agrees,
+                    "explanation": why,
+                }
+            )
     out = pd.DataFrame(rows)
     out["agrees"] = out["agrees"].astype(bool)
     return out
@@ -866,15 +963,19 @@ def invitro_vs_talent(
         )
     out = pd.DataFrame(rows)
     methods = [method] + [talent_method] * (len(out) - 1)
-    ci = [proportion_ci(int(k), int(n), m, alpha)
-          for k, n, m in zip(out["events"], out["n"], methods, strict=True)]
+    ci = [
+        proportion_ci(int(k), int(n), m, alpha)
+        for k, n, m in zip(out["events"], out["n"], methods, strict=True)
+    ]
     out["rate_pct"] = 100 * out["events"] / out["n"]
     out["ci_low_pct"] = [100 * lo for lo, _ in ci]
     out["ci_high_pct"] = [100 * hi for _, hi in ci]
     out["method"] = methods
     level = f"{1 - alpha:.0%}"
-    out["interval"] = [f"{level} {INTERVAL_METHODS[m]}" + (" (as published)" if i and m == "wilson_cc" else "")
-                       for i, m in enumerate(methods)]
+    out["interval"] = [
+        f"{level} {INTERVAL_METHODS[m]}" + (" (as published)" if i and m == "wilson_cc" else "")
+        for i, m in enumerate(methods)
+    ]
     return out
 
 
@@ -897,7 +998,11 @@ def normalise_whitespace(text: str) -> str:
 def numbers_in(text: str) -> set[float]:
     """Numbers written in ``text``, as digits or as words up to twenty."""
     found = {float(m) for m in re.findall(r"\d+(?:\.\d+)?", text)}
-    found |= {_NUMBER_WORDS[w.lower()] for w in re.findall(r"[A-Za-z]+", text) if w.lower() in _NUMBER_WORDS}
+    found |= {
+        _NUMBER_WORDS[w.lower()]
+        for w in re.findall(r"[A-Za-z]+", text)
+        if w.lower() in _NUMBER_WORDS
+    }
     return found
 
 
@@ -945,10 +1050,19 @@ def verify_locators(
         for c in text_columns:
             wanted += re.findall(r"\d+(?:\.\d+)?", str(rec.get(c, "") or ""))
         missing = [w for w in wanted if float(w) not in near]
-        rows.append({"row": i, "n_locators": n_loc, "locators_found": found, "missing_numbers": ", ".join(missing)})
+        rows.append(
+            {
+                "row": i,
+                "n_locators": n_loc,
+                "locators_found": found,
+                "missing_numbers": ", ".join(missing),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def read_raw(path: str | Path) -> pd.DataFrame:
     """A curated literature CSV exactly as written (all text), for provenance checks."""
-    return pd.read_csv(Path(path), dtype=str, keep_default_na=False, encoding="utf-8").astype(object)
+    return pd.read_csv(Path(path), dtype=str, keep_default_na=False, encoding="utf-8").astype(
+        object
+    )

@@ -45,8 +45,10 @@ STATUS_COLUMN = "data_status"
 #: The label drawn inside every figure computed from the reconstruction.
 FIGURE_LABEL = "Reconstructed data (synthetic)"
 #: Longer wording for figure metadata (SVG/PNG Description) and provenance JSON.
-DESCRIPTION = ("Computed from the bundled reconstructed cohort: synthetic values generated to "
-               "satisfy the study's published aggregates, not the study's measurements.")
+DESCRIPTION = (
+    "Computed from the bundled reconstructed cohort: synthetic values generated to "
+    "satisfy the study's published aggregates, not the study's measurements."
+)
 
 #: SHA-256 of each file ``netcomp reconstruct`` writes (tests/test_stamping.py regenerates
 #: the files and checks these values).
@@ -58,9 +60,7 @@ RECONSTRUCTION_SHA256: dict[str, str] = {
     "viability.csv": "efac06c66bb97e0e9e44ab9450a11ceb68d7d41d9c30ef185d5007ae38f4885a",
 }
 #: SHA-256 of the reconstruction's canonical content (see ``Cohort.content_digest``).
-RECONSTRUCTION_CONTENT_SHA256 = (
-    "35a841bf3b4031e80f5916e854e8841b2a07d26324e0000811cd3f61a4131742"
-)
+RECONSTRUCTION_CONTENT_SHA256 = "35a841bf3b4031e80f5916e854e8841b2a07d26324e0000811cd3f61a4131742"
 #: Cohorts larger than this (all files together) cannot be the reconstruction: their content
 #: is not compared, so a large user cohort is never read twice.
 _CONTENT_CHECK_MAX_BYTES = 1_000_000
@@ -147,7 +147,7 @@ def mark_published(result: object) -> None:
     """
     values = list(vars(result).values()) if hasattr(result, "__dict__") else [result]
     for value in values:
-        for item in (value.values() if isinstance(value, dict) else [value]):
+        for item in value.values() if isinstance(value, dict) else [value]:
             attrs = getattr(item, "attrs", None)
             if isinstance(attrs, dict) and hasattr(item, "to_csv"):
                 attrs[STATUS_ATTR] = PUBLISHED
@@ -159,7 +159,7 @@ NOTEBOOK_BANNER = (
     "This page was built from the bundled **reconstructed cohort**: synthetic per-culture "
     "values generated to satisfy the study's published aggregates, not the study's "
     "measurements. Every value computed from the cultures describes the reconstruction (its "
-    "figures are labelled \"Reconstructed data (synthetic)\"); agreeing with the study shows "
+    'figures are labelled "Reconstructed data (synthetic)"); agreeing with the study shows '
     "only that the reconstruction was built to agree. Numbers quoted from publications are "
     "the publications' own.\n```\n"
 )
@@ -177,12 +177,14 @@ def stamp_notebook(path: str | Path, status: str) -> None:
     meta["data_status"] = status
     if status == RECONSTRUCTED:
         meta["data_description"] = DESCRIPTION
-        banner = {"cell_type": "markdown", "id": "netcomp-data-status",
-                  "metadata": {"tags": ["netcomp-data-status"]},
-                  "source": NOTEBOOK_BANNER.splitlines(keepends=True)}
+        banner = {
+            "cell_type": "markdown",
+            "id": "netcomp-data-status",
+            "metadata": {"tags": ["netcomp-data-status"]},
+            "source": NOTEBOOK_BANNER.splitlines(keepends=True),
+        }
         cells = nb.setdefault("cells", [])
-        if not any("netcomp-data-status" in c.get("metadata", {}).get("tags", [])
-                   for c in cells):
+        if not any("netcomp-data-status" in c.get("metadata", {}).get("tags", []) for c in cells):
             _insert_banner(cells, banner)
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
@@ -193,17 +195,23 @@ def _insert_banner(cells: list[dict], banner: dict) -> None:
         if cell.get("cell_type") != "markdown":
             continue
         source = cell.get("source", "")
-        lines = (source if isinstance(source, list) else [source])
+        lines = source if isinstance(source, list) else [source]
         lines = "".join(lines).splitlines(keepends=True)
         title = next((j for j, ln in enumerate(lines) if ln.startswith("# ")), None)
         if title is None:
             break
-        head, rest = lines[: title + 1], lines[title + 1:]
+        head, rest = lines[: title + 1], lines[title + 1 :]
         cell["source"] = head
         new = [banner]
         if "".join(rest).strip():
-            new.append({"cell_type": "markdown", "id": "netcomp-after-title", "metadata": {},
-                        "source": rest})
-        cells[i + 1:i + 1] = new
+            new.append(
+                {
+                    "cell_type": "markdown",
+                    "id": "netcomp-after-title",
+                    "metadata": {},
+                    "source": rest,
+                }
+            )
+        cells[i + 1 : i + 1] = new
         return
     cells.insert(0, banner)

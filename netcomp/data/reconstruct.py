@@ -40,10 +40,20 @@ OVEREXPRESSION_FC = 2.0
 
 #: Lenvatinib-related genes (multikinase-inhibitor targets) and the RAS genes.
 EXPRESSION_GENES = (
-    "FLT1", "KDR", "FLT4",  # VEGFR1-3
-    "FGFR1", "FGFR2", "FGFR3", "FGFR4",
-    "PDGFRA", "PDGFRB", "KIT", "RET",
-    "HRAS", "KRAS", "NRAS",
+    "FLT1",
+    "KDR",
+    "FLT4",  # VEGFR1-3
+    "FGFR1",
+    "FGFR2",
+    "FGFR3",
+    "FGFR4",
+    "PDGFRA",
+    "PDGFRB",
+    "KIT",
+    "RET",
+    "HRAS",
+    "KRAS",
+    "NRAS",
 )
 
 #: A 161-gene cancer panel (reconstructed: the study's exact gene list is not public).
@@ -107,8 +117,16 @@ HRAS_VARIANT = ("NET06", "HRAS", "p.Q61R")
 def _draw(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     clin = pd.DataFrame(
         CLINICAL,
-        columns=["culture_id", "site", "grade", "ki67_pct", "syndromic", "sex", "age_years",
-                 "responder"],
+        columns=[
+            "culture_id",
+            "site",
+            "grade",
+            "ki67_pct",
+            "syndromic",
+            "sex",
+            "age_years",
+            "responder",
+        ],
     )
     # --- viability: mean inhibition per culture and drug, then replicates around it
     rows = []
@@ -123,8 +141,15 @@ def _draw(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
             noise = rng.normal(0.0, 3.0, N_REPLICATES)
             noise -= noise.mean()  # replicates average exactly to the drawn mean
             for rep, e in enumerate(noise, start=1):
-                rows.append((cid, drug, CONCENTRATIONS_UM[drug], rep,
-                             round(max(100.0 - inhibition + e, 0.0), 1)))
+                rows.append(
+                    (
+                        cid,
+                        drug,
+                        CONCENTRATIONS_UM[drug],
+                        rep,
+                        round(max(100.0 - inhibition + e, 0.0), 1),
+                    )
+                )
     viability = pd.DataFrame(
         rows, columns=["culture_id", "drug", "concentration_um", "replicate", "viability_pct"]
     )
@@ -133,8 +158,11 @@ def _draw(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     for cid in clin["culture_id"]:
         for gene in EXPRESSION_GENES:
             if gene == "HRAS":
-                log2 = (rng.uniform(1.15, 2.2) if cid in HRAS_OVEREXPRESSING
-                        else rng.uniform(-0.8, 0.85))
+                log2 = (
+                    rng.uniform(1.15, 2.2)
+                    if cid in HRAS_OVEREXPRESSING
+                    else rng.uniform(-0.8, 0.85)
+                )
             else:
                 log2 = rng.normal(0.0, 0.7)
             expr_rows.append((cid, gene, round(float(2.0**log2), 3)))
@@ -152,11 +180,18 @@ def _draw(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
             mut_rows.append((cid, gene, variant, round(float(rng.uniform(0.12, 0.58)), 2)))
     mut_rows.append((*HRAS_VARIANT, round(float(rng.uniform(0.2, 0.5)), 2)))
     mutations = pd.DataFrame(mut_rows, columns=["culture_id", "gene", "variant", "vaf"])
-    mutations = mutations.drop_duplicates(["culture_id", "gene"]).sort_values(
-        ["culture_id", "gene"]).reset_index(drop=True)
+    mutations = (
+        mutations.drop_duplicates(["culture_id", "gene"])
+        .sort_values(["culture_id", "gene"])
+        .reset_index(drop=True)
+    )
     cultures = clin.drop(columns="responder")
-    return {"cultures": cultures, "viability": viability, "expression": expression,
-            "mutations": mutations}
+    return {
+        "cultures": cultures,
+        "viability": viability,
+        "expression": expression,
+        "mutations": mutations,
+    }
 
 
 def check_published_facts(tables: dict[str, pd.DataFrame]) -> list[str]:
@@ -190,7 +225,8 @@ def check_published_facts(tables: dict[str, pd.DataFrame]) -> list[str]:
         failures.append("no HRAS mutation in HRAS-overexpressing cultures")
     for gene in fc.columns.drop("HRAS"):
         table = pd.crosstab(over[gene], responder).reindex(
-            index=[False, True], columns=[False, True], fill_value=0)
+            index=[False, True], columns=[False, True], fill_value=0
+        )
         if stats.fisher_exact(table.to_numpy())[1] <= 0.05:
             failures.append(f"{gene} overexpression not associated with response")
         if stats.mannwhitneyu(fc.loc[responder, gene], fc.loc[~responder, gene]).pvalue <= 0.05:
@@ -199,7 +235,8 @@ def check_published_facts(tables: dict[str, pd.DataFrame]) -> list[str]:
     for mutated_gene, carriers in mutated.items():
         has = pd.Series([c in carriers for c in ids], index=ids)
         table = pd.crosstab(has, responder).reindex(
-            index=[False, True], columns=[False, True], fill_value=0)
+            index=[False, True], columns=[False, True], fill_value=0
+        )
         if stats.fisher_exact(table.to_numpy())[1] <= 0.05:
             failures.append(f"{mutated_gene} mutation not associated with response")
     ki67 = cultures.set_index("culture_id")["ki67_pct"].reindex(ids)
@@ -238,14 +275,18 @@ def _refuse_foreign_folder(out: Path) -> None:
     entries = {p.name for p in out.iterdir()}
     if not entries:
         return
-    ours = {*(f"{name}.csv" for name in ("cultures", "viability", "expression", "mutations")),
-            "panel.txt", MARKER}
+    ours = {
+        *(f"{name}.csv" for name in ("cultures", "viability", "expression", "mutations")),
+        "panel.txt",
+        MARKER,
+    }
     marker = out / MARKER
     if marker.is_file() and not marker.is_symlink() and entries <= ours:
         return
     raise FileExistsError(
         f"{out} already holds files that 'netcomp reconstruct' did not write; nothing was "
-        "written (your files are untouched). Give a new or empty folder")
+        "written (your files are untouched). Give a new or empty folder"
+    )
 
 
 def write_cohort(out_dir: str | Path, seed: int = SEED) -> Path:
@@ -261,14 +302,18 @@ def write_cohort(out_dir: str | Path, seed: int = SEED) -> Path:
     _refuse_foreign_folder(out)
     tables = generate_cohort(seed)  # before anything is created: a failure leaves no folder
     out.mkdir(parents=True, exist_ok=True)
-    files = {f"{name}.csv": df.to_csv(index=False, lineterminator="\n", float_format="%.10g")
-             for name, df in tables.items()}
+    files = {
+        f"{name}.csv": df.to_csv(index=False, lineterminator="\n", float_format="%.10g")
+        for name, df in tables.items()
+    }
     files["panel.txt"] = "\n".join(sorted(PANEL)) + "\n"
     from netcomp.data.provenance import BUNDLED_COHORT
 
     if out.resolve() != BUNDLED_COHORT.resolve():
-        files[MARKER] = f"written by 'netcomp reconstruct' (seed {seed}); a later run may " \
-                        "overwrite this folder\n"
+        files[MARKER] = (
+            f"written by 'netcomp reconstruct' (seed {seed}); a later run may "
+            "overwrite this folder\n"
+        )
     for name, text in files.items():
         part = out / f".{name}.netcomp-part"
         part.unlink(missing_ok=True)

@@ -120,10 +120,17 @@ class ValidationReport:
         if n <= contract.MAX_PROBLEMS_PER_COLUMN:
             self.problems.append(problem)
 
-    def add_many(self, file: str, column: str | None, lines: Iterable[int | None],
-                 values: Iterable[str | None], message: str | Callable[[str], str],
-                 rule: str | None = None, severity: str = "error", total: int | None = None,
-                 ) -> None:
+    def add_many(
+        self,
+        file: str,
+        column: str | None,
+        lines: Iterable[int | None],
+        values: Iterable[str | None],
+        message: str | Callable[[str], str],
+        rule: str | None = None,
+        severity: str = "error",
+        total: int | None = None,
+    ) -> None:
         """Record one problem per (line, value), listing only up to the per-column limit.
 
         ``message`` may be a function of the value; it is called for listed values only, so
@@ -136,8 +143,11 @@ class ValidationReport:
             if listed >= room:
                 break
             text = message(value or "") if callable(message) else message
-            self.problems.append(Problem(file, text, line=line, column=column, value=value,
-                                         rule=rule, severity=severity))
+            self.problems.append(
+                Problem(
+                    file, text, line=line, column=column, value=value, rule=rule, severity=severity
+                )
+            )
             listed += 1
         self._counts[key] = self._counts.get(key, 0) + (listed if total is None else total)
 
@@ -146,12 +156,18 @@ class ValidationReport:
             hidden = n - contract.MAX_PROBLEMS_PER_COLUMN
             if hidden > 0:
                 where = f"column '{clip(column)}'" if column is not None else "this file"
-                self.problems.append(Problem(
-                    file, f"{hidden} more {severity}{'' if hidden == 1 else 's'} in {where} "
-                    f"not listed ({n} in total, "
-                    f"the first {contract.MAX_PROBLEMS_PER_COLUMN} are shown above); fix "
-                    "those and validate again", column=column, severity=severity,
-                    more=hidden))
+                self.problems.append(
+                    Problem(
+                        file,
+                        f"{hidden} more {severity}{'' if hidden == 1 else 's'} in {where} "
+                        f"not listed ({n} in total, "
+                        f"the first {contract.MAX_PROBLEMS_PER_COLUMN} are shown above); fix "
+                        "those and validate again",
+                        column=column,
+                        severity=severity,
+                        more=hidden,
+                    )
+                )
         self._counts = {}
 
     def summary(self, label: str | None = None) -> str:
@@ -218,9 +234,26 @@ def identifier_column_reason(name: str) -> str | None:
             if word in _NAME_WORDS and qualified:
                 continue
             return f"'{word}'"
-    for word in ("surname", "firstname", "lastname", "fullname", "patientname", "birthdate",
-                 "dateofbirth", "codicefiscale", "cognome", "telefono", "indirizzo", "nascita",
-                 "telephone", "email", "address", "postcode", "zipcode", "passport"):
+    for word in (
+        "surname",
+        "firstname",
+        "lastname",
+        "fullname",
+        "patientname",
+        "birthdate",
+        "dateofbirth",
+        "codicefiscale",
+        "cognome",
+        "telefono",
+        "indirizzo",
+        "nascita",
+        "telephone",
+        "email",
+        "address",
+        "postcode",
+        "zipcode",
+        "passport",
+    ):
         if word in glued:
             return f"'{word}'"
     return None
@@ -231,25 +264,41 @@ def identifier_columns(columns: list[str]) -> list[str]:
     return [c for c in columns if identifier_column_reason(c) is not None]
 
 
-_MONTHS = (r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|gen|mag|giu|lug|ago|set|ott|"
-           r"dic|gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|"
-           r"novembre|dicembre)[a-z]*\.?")
+_MONTHS = (
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|gen|mag|giu|lug|ago|set|ott|"
+    r"dic|gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|"
+    r"novembre|dicembre)[a-z]*\.?"
+)
 _VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("e-mail address", re.compile(
-        r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")),
-    ("codice fiscale", re.compile(
-        r"(?<![A-Za-z0-9])[A-Za-z]{6}[0-9LMNPQRSTUVlmnpqrstuv]{2}[ABCDEHLMPRSTabcdehlmprst]"
-        r"[0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{3}[A-Za-z]"
-        r"(?![A-Za-z0-9])")),
-    ("calendar date (possible date of birth)", re.compile(
-        r"(?<!\d)(?:(?:19|20)\d\d[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])"
-        r"|(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)\d\d"
-        r"|(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])/(?:19|20)\d\d"
-        r"|(?:0?[1-9]|[12]\d|3[01])\s*" + _MONTHS + r"\s*(?:19|20)\d\d)(?!\d)",
-        re.IGNORECASE)),
+    (
+        "e-mail address",
+        re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
+    ),
+    (
+        "codice fiscale",
+        re.compile(
+            r"(?<![A-Za-z0-9])[A-Za-z]{6}[0-9LMNPQRSTUVlmnpqrstuv]{2}[ABCDEHLMPRSTabcdehlmprst]"
+            r"[0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{3}[A-Za-z]"
+            r"(?![A-Za-z0-9])"
+        ),
+    ),
+    (
+        "calendar date (possible date of birth)",
+        re.compile(
+            r"(?<!\d)(?:(?:19|20)\d\d[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])"
+            r"|(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)\d\d"
+            r"|(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])/(?:19|20)\d\d"
+            r"|(?:0?[1-9]|[12]\d|3[01])\s*" + _MONTHS + r"\s*(?:19|20)\d\d)(?!\d)",
+            re.IGNORECASE,
+        ),
+    ),
     ("social security number", re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)")),
-    ("national insurance number", re.compile(
-        r"(?<![A-Za-z0-9])[A-CEGHJ-PR-TW-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])")),
+    (
+        "national insurance number",
+        re.compile(
+            r"(?<![A-Za-z0-9])[A-CEGHJ-PR-TW-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])"
+        ),
+    ),
 )
 #: Phone numbers: an international prefix (+ or 00); or a leading 0 (a trunk prefix, in
 #: brackets or followed by a separator, or 9+ digits written together); or an Italian mobile
@@ -259,7 +308,8 @@ _PHONE = re.compile(
     r"|\(0\d{1,4}\)[\s/-]?\d{3,4}(?:[\s-]?\d{2,4}){0,2}"
     r"|0\d{1,4}[\s/-]\d{3,4}(?:[\s-]?\d{2,4}){0,2}"
     r"|0\d{8,11}"
-    r"|3\d{2}[\s/-]\d{3}[\s-]?\d{3,4})(?![\w.,])")
+    r"|3\d{2}[\s/-]\d{3}[\s-]?\d{3,4})(?![\w.,])"
+)
 _NHS = re.compile(r"\d{3}[ -]?\d{3}[ -]?\d{4}")
 
 
@@ -320,24 +370,46 @@ class RawTable:
 def _decode(raw: bytes, label: str, report: ValidationReport) -> str | None:
     """Bytes of a text file -> str, or ``None`` with an error naming the line and the fix."""
     if raw.startswith(b"\xef\xbb\xbf"):
-        report.add(Problem(
-            label, "file starts with a UTF-8 byte-order mark (BOM), as Excel writes it; it was "
-            "read correctly, but save as plain 'CSV UTF-8' without BOM to silence this",
-            line=1, severity="warning"))
+        report.add(
+            Problem(
+                label,
+                "file starts with a UTF-8 byte-order mark (BOM), as Excel writes it; it was "
+                "read correctly, but save as plain 'CSV UTF-8' without BOM to silence this",
+                line=1,
+                severity="warning",
+            )
+        )
         raw = raw[3:]
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        report.add(Problem(label, "file is UTF-16 text ('Unicode text'); save it as "
-                           "'CSV UTF-8 (comma delimited)'", line=1, rule="UTF-8 encoding"))
+        report.add(
+            Problem(
+                label,
+                "file is UTF-16 text ('Unicode text'); save it as 'CSV UTF-8 (comma delimited)'",
+                line=1,
+                rule="UTF-8 encoding",
+            )
+        )
         return None
     if raw.startswith(b"PK\x03\x04"):
-        report.add(Problem(label, "file is a zip archive (an Excel workbook renamed?), not "
-                           "text: save the sheet as 'CSV UTF-8', or give the .xlsx workbook",
-                           rule="UTF-8 text"))
+        report.add(
+            Problem(
+                label,
+                "file is a zip archive (an Excel workbook renamed?), not "
+                "text: save the sheet as 'CSV UTF-8', or give the .xlsx workbook",
+                rule="UTF-8 text",
+            )
+        )
         return None
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        report.add(Problem(label, "file contains NUL bytes: it is not a text (CSV) file",
-                           line=line, rule="UTF-8 text"))
+        report.add(
+            Problem(
+                label,
+                "file contains NUL bytes: it is not a text (CSV) file",
+                line=line,
+                rule="UTF-8 text",
+            )
+        )
         return None
     try:
         return raw.decode("utf-8")
@@ -348,14 +420,19 @@ def _decode(raw: bytes, label: str, report: ValidationReport) -> str | None:
         try:
             raw_line.decode("utf-8")
         except UnicodeDecodeError as exc:
-            bad_lines.append((number, raw_line, raw_line[exc.start: exc.start + 1]))
+            bad_lines.append((number, raw_line, raw_line[exc.start : exc.start + 1]))
     report.add_many(
-        label, None, [n for n, _, _ in bad_lines],
+        label,
+        None,
+        [n for n, _, _ in bad_lines],
         [text.decode("cp1252", errors="replace").strip() for _, text, _ in bad_lines],
-        lambda _v: "not UTF-8 text: this line has characters in another encoding (probably "
-                   "Latin-1/Windows-1252, as 'CSV (comma delimited)' or older Excel save it); "
-                   "save the file as 'CSV UTF-8 (comma delimited)'",
-        rule="UTF-8 encoding")
+        lambda _v: (
+            "not UTF-8 text: this line has characters in another encoding (probably "
+            "Latin-1/Windows-1252, as 'CSV (comma delimited)' or older Excel save it); "
+            "save the file as 'CSV UTF-8 (comma delimited)'"
+        ),
+        rule="UTF-8 encoding",
+    )
     return None
 
 
@@ -368,10 +445,15 @@ def _read_bytes(path: Path, label: str, report: ValidationReport) -> bytes | Non
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            report.add(Problem(label, f"is {size / 1024**2:,.0f} MB; netcomp reads files of at "
-                               f"most {MAX_FILE_BYTES // 1024**2:,} MB: is this the right file? "
-                               "Keep only the cultures and genes you analyse",
-                               rule=f"at most {MAX_FILE_BYTES // 1024**2:,} MB per file"))
+            report.add(
+                Problem(
+                    label,
+                    f"is {size / 1024**2:,.0f} MB; netcomp reads files of at "
+                    f"most {MAX_FILE_BYTES // 1024**2:,} MB: is this the right file? "
+                    "Keep only the cultures and genes you analyse",
+                    rule=f"at most {MAX_FILE_BYTES // 1024**2:,} MB per file",
+                )
+            )
             return None
         return path.read_bytes()
     except OSError as exc:
@@ -379,8 +461,11 @@ def _read_bytes(path: Path, label: str, report: ValidationReport) -> bytes | Non
         return None
 
 
-def _csv_records(text: str, label: str, report: ValidationReport,
-                 ) -> list[tuple[int, list[str]]] | None:
+def _csv_records(
+    text: str,
+    label: str,
+    report: ValidationReport,
+) -> list[tuple[int, list[str]]] | None:
     """Non-blank CSV records with the editor line each starts on (quoted newlines counted)."""
     reader = csv.reader(io.StringIO(text, newline=""))
     records: list[tuple[int, list[str]]] = []
@@ -392,19 +477,30 @@ def _csv_records(text: str, label: str, report: ValidationReport,
             if any(stripped):
                 records.append((start, stripped))
     except csv.Error as exc:
-        report.add(Problem(label, f"cannot be read as CSV: {clip(exc)}", line=previous + 1,
-                           rule="comma-separated values"))
+        report.add(
+            Problem(
+                label,
+                f"cannot be read as CSV: {clip(exc)}",
+                line=previous + 1,
+                rule="comma-separated values",
+            )
+        )
         return None
     return records
 
 
-def _split_row_hint(fields: list[str], width: int, kinds: list[str]) -> tuple[str, str | None,
-                                                                             str | None]:
+def _split_row_hint(
+    fields: list[str], width: int, kinds: list[str]
+) -> tuple[str, str | None, str | None]:
     """Explain a row with too many values: most often an unquoted decimal comma."""
     extra = len(fields) - width
-    candidates = [i for i in range(len(fields) - 1)
-                  if len(fields[i]) + len(fields[i + 1]) <= 40
-                  and re.fullmatch(r"[+-]?\d+", fields[i]) and re.fullmatch(r"\d+", fields[i + 1])]
+    candidates = [
+        i
+        for i in range(len(fields) - 1)
+        if len(fields[i]) + len(fields[i + 1]) <= 40
+        and re.fullmatch(r"[+-]?\d+", fields[i])
+        and re.fullmatch(r"\d+", fields[i + 1])
+    ]
     if extra == 1:
         plausible = [i for i in candidates if i < width and kinds[i] in ("number", "unknown")]
         candidates = plausible or candidates
@@ -412,39 +508,62 @@ def _split_row_hint(fields: list[str], width: int, kinds: list[str]) -> tuple[st
         candidates = sorted(candidates, key=lambda i: (kinds[i] != "number", -i))
     base = f"row has {len(fields)} values but the header has {width} columns"
     if not candidates:
-        return base + ": remove the extra values, or quote a value that contains a comma", \
-            None, None
+        return (
+            base + ": remove the extra values, or quote a value that contains a comma",
+            None,
+            None,
+        )
     shown = [f"{fields[i]},{fields[i + 1]}" for i in candidates[:3]]
     first = shown[0]
     a, b = first.split(",")
     if len(b) == 3:
-        hint = (f"'{first}' is ambiguous: {a}{b} with a thousands separator, or {a}.{b} with a "
-                "decimal comma? Write the number without a comma, with a decimal point")
+        hint = (
+            f"'{first}' is ambiguous: {a}{b} with a thousands separator, or {a}.{b} with a "
+            "decimal comma? Write the number without a comma, with a decimal point"
+        )
     else:
         hint = f"{first} means {a}.{b} — use a decimal point"
     others = (" (" + " or ".join(repr(s) for s in shown) + "?)") if len(shown) > 1 else ""
     column = None
     if len(candidates) == 1 and candidates[0] < width:
         column = str(candidates[0])
-    return (f"{base}: a number written with a decimal comma splits the row{others}; {hint}",
-            column, first)
+    return (
+        f"{base}: a number written with a decimal comma splits the row{others}; {hint}",
+        column,
+        first,
+    )
 
 
-def _frame_from_records(records: list[tuple[int, list[str]]], label: str, spec: TableSpec | None,
-                        report: ValidationReport) -> RawTable | None:
+def _frame_from_records(
+    records: list[tuple[int, list[str]]],
+    label: str,
+    spec: TableSpec | None,
+    report: ValidationReport,
+) -> RawTable | None:
     """Header + rows -> a text frame indexed by line; header and row-shape problems reported."""
     if not records:
-        report.add(Problem(label, "file is empty; it needs a header row"
-                           + ("" if spec is contract.MUTATIONS else " and at least one data row"),
-                           rule="header row + data rows"))
+        report.add(
+            Problem(
+                label,
+                "file is empty; it needs a header row"
+                + ("" if spec is contract.MUTATIONS else " and at least one data row"),
+                rule="header row + data rows",
+            )
+        )
         return None
     header_line, header = records[0]
     if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
         sep = "semicolon" if ";" in header[0] else "tab"
-        report.add(Problem(
-            label, f"file is {sep}-separated; netcomp reads comma-separated files: save it as "
-            "'CSV UTF-8 (comma delimited)' with '.' as the decimal point", line=header_line,
-            value=header[0], rule="comma-separated values"))
+        report.add(
+            Problem(
+                label,
+                f"file is {sep}-separated; netcomp reads comma-separated files: save it as "
+                "'CSV UTF-8 (comma delimited)' with '.' as the decimal point",
+                line=header_line,
+                value=header[0],
+                rule="comma-separated values",
+            )
+        )
         return None
     full_width = len(header)
     while header and header[-1] == "":
@@ -468,9 +587,16 @@ def _frame_from_records(records: list[tuple[int, list[str]]], label: str, spec: 
                 n = width
             if n > width:
                 message, column, value = _split_row_hint(fields[:n], width, kinds)
-                report.add(Problem(label, message, line=line,
-                                   column=header[int(column)] if column is not None else None,
-                                   value=value, rule="one value per column; decimal point '.'"))
+                report.add(
+                    Problem(
+                        label,
+                        message,
+                        line=line,
+                        column=header[int(column)] if column is not None else None,
+                        value=value,
+                        rule="one value per column; decimal point '.'",
+                    )
+                )
                 continue
             fields = fields[:width]
         elif n < width:
@@ -478,33 +604,59 @@ def _frame_from_records(records: list[tuple[int, list[str]]], label: str, spec: 
             continue
         rows.append(fields)
         lines.append(line)
-    report.add_many(label, None, [line for line, _ in short], [None] * len(short),
-                    lambda _v: "row has fewer values than the header has columns "
-                    f"({width}); fill in the missing values (leave a cell empty with ',,')",
-                    rule="one value per column")
-    frame = pd.DataFrame(rows, columns=range(width), index=pd.Index(lines, dtype="int64"),
-                         dtype=object)
+    report.add_many(
+        label,
+        None,
+        [line for line, _ in short],
+        [None] * len(short),
+        lambda _v: (
+            "row has fewer values than the header has columns "
+            f"({width}); fill in the missing values (leave a cell empty with ',,')"
+        ),
+        rule="one value per column",
+    )
+    frame = pd.DataFrame(
+        rows, columns=range(width), index=pd.Index(lines, dtype="int64"), dtype=object
+    )
     if not rows:
         frame = pd.DataFrame({i: pd.Series(dtype=object) for i in range(width)})
     for i in sorted(unnamed_used):
-        report.add(Problem(label, f"column {i + 1} has values but no name in the header "
-                           "row; give it a name or delete it", line=header_line,
-                           rule="every column has a name"))
+        report.add(
+            Problem(
+                label,
+                f"column {i + 1} has values but no name in the header "
+                "row; give it a name or delete it",
+                line=header_line,
+                rule="every column has a name",
+            )
+        )
     keep: dict[int, str] = {}
     seen: dict[str, int] = {}
     for i, name in enumerate(header):
         if name == "":
             if frame[i].ne("").any():
-                report.add(Problem(label, f"column {i + 1} has values but no name in the header "
-                                   "row; give it a name or delete it", line=header_line,
-                                   rule="every column has a name"))
+                report.add(
+                    Problem(
+                        label,
+                        f"column {i + 1} has values but no name in the header "
+                        "row; give it a name or delete it",
+                        line=header_line,
+                        rule="every column has a name",
+                    )
+                )
             continue
         if name in seen:
-            report.add(Problem(
-                label, f"column name '{clip(name)}' appears twice (columns {seen[name] + 1} and "
-                f"{i + 1}); a table reader would silently rename the second to '{clip(name)}.1': "
-                "delete or rename one of them", line=header_line, column=name,
-                rule="column names are unique"))
+            report.add(
+                Problem(
+                    label,
+                    f"column name '{clip(name)}' appears twice (columns {seen[name] + 1} and "
+                    f"{i + 1}); a table reader would silently rename the second to '{clip(name)}.1': "
+                    "delete or rename one of them",
+                    line=header_line,
+                    column=name,
+                    rule="column names are unique",
+                )
+            )
             continue
         seen[name] = i
         keep[i] = name
@@ -512,8 +664,9 @@ def _frame_from_records(records: list[tuple[int, list[str]]], label: str, spec: 
     return RawTable(label, frame, header_line)
 
 
-def _read_csv_table(path: Path, label: str, spec: TableSpec | None,
-                    report: ValidationReport) -> RawTable | None:
+def _read_csv_table(
+    path: Path, label: str, spec: TableSpec | None, report: ValidationReport
+) -> RawTable | None:
     raw = _read_bytes(path, label, report)
     if raw is None:
         return None
@@ -548,30 +701,52 @@ def _open_workbook(path: Path, report: ValidationReport) -> dict[str, list[tuple
     if raw is None:
         return {}
     if raw.startswith(b"\xd0\xcf\x11\xe0"):
-        report.add(Problem(label, "this is an old Excel 97-2003 (.xls) or a password-protected "
-                           "workbook; save it as an unprotected Excel workbook (.xlsx)",
-                           rule=".xlsx workbook"))
+        report.add(
+            Problem(
+                label,
+                "this is an old Excel 97-2003 (.xls) or a password-protected "
+                "workbook; save it as an unprotected Excel workbook (.xlsx)",
+                rule=".xlsx workbook",
+            )
+        )
         return {}
     if not raw.startswith(b"PK\x03\x04"):
         what = "text (a CSV file renamed?)" if raw[:200].isascii() else "not a workbook"
-        report.add(Problem(label, f"is not an .xlsx workbook: its content is {what}; an .xlsx "
-                           "file is a zip archive. Save it from the spreadsheet as 'Excel "
-                           "workbook (.xlsx)', or give a folder of CSV files",
-                           rule=".xlsx workbook"))
+        report.add(
+            Problem(
+                label,
+                f"is not an .xlsx workbook: its content is {what}; an .xlsx "
+                "file is a zip archive. Save it from the spreadsheet as 'Excel "
+                "workbook (.xlsx)', or give a folder of CSV files",
+                rule=".xlsx workbook",
+            )
+        )
         return {}
     import openpyxl
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, EOFError) as exc:
-        report.add(Problem(label, "cannot be opened as an .xlsx workbook (damaged or not "
-                           f"saved by a spreadsheet: {clip(exc)}); save it again as 'Excel "
-                           "workbook (.xlsx)'", rule=".xlsx workbook"))
+        report.add(
+            Problem(
+                label,
+                "cannot be opened as an .xlsx workbook (damaged or not "
+                f"saved by a spreadsheet: {clip(exc)}); save it again as 'Excel "
+                "workbook (.xlsx)'",
+                rule=".xlsx workbook",
+            )
+        )
         return {}
     except Exception as exc:  # openpyxl raises its own types for broken XML inside the zip
-        report.add(Problem(label, "cannot be opened as an .xlsx workbook "
-                           f"({type(exc).__name__}: {clip(exc)}); save it again as 'Excel "
-                           "workbook (.xlsx)'", rule=".xlsx workbook"))
+        report.add(
+            Problem(
+                label,
+                "cannot be opened as an .xlsx workbook "
+                f"({type(exc).__name__}: {clip(exc)}); save it again as 'Excel "
+                "workbook (.xlsx)'",
+                rule=".xlsx workbook",
+            )
+        )
         return {}
     sheets: dict[str, list[tuple[int, list[str]]]] = {}
     try:
@@ -588,12 +763,18 @@ def _open_workbook(path: Path, report: ValidationReport) -> dict[str, list[tuple
                 if last:
                     records.append((number, [_cell_text(v) for v in row[:last]]))
             width = max((len(cells) for _, cells in records), default=0)
-            sheets[str(ws.title)] = [(n, cells + [""] * (width - len(cells)))
-                                     for n, cells in records]
+            sheets[str(ws.title)] = [
+                (n, cells + [""] * (width - len(cells))) for n, cells in records
+            ]
     except Exception as exc:  # a damaged sheet inside a readable zip
-        report.add(Problem(label, f"a sheet cannot be read ({type(exc).__name__}: {clip(exc)});"
-                           " save the workbook again as 'Excel workbook (.xlsx)'",
-                           rule=".xlsx workbook"))
+        report.add(
+            Problem(
+                label,
+                f"a sheet cannot be read ({type(exc).__name__}: {clip(exc)});"
+                " save the workbook again as 'Excel workbook (.xlsx)'",
+                rule=".xlsx workbook",
+            )
+        )
     finally:
         book.close()
     return sheets
@@ -633,7 +814,8 @@ def _load_sources(path: Path, report: ValidationReport) -> _Sources:
             src.labels[spec.filename] = f"{path.name}, sheet '{title or spec.name}'"
             if title is not None:
                 src.tables[spec.filename] = _frame_from_records(
-                    sheets[title], src.labels[spec.filename], spec, report)
+                    sheets[title], src.labels[spec.filename], spec, report
+                )
         title = _find_sheet(sheets, "panel")
         src.labels[contract.PANEL_FILENAME] = f"{path.name}, sheet '{title or 'panel'}'"
         if title is not None:
@@ -648,10 +830,15 @@ def _load_sources(path: Path, report: ValidationReport) -> _Sources:
         if others:
             shown = ", ".join(repr(clip(t, 40)) for t in others[:10])
             more = f" and {len(others) - 10} more" if len(others) > 10 else ""
-            report.add(Problem(path.name, f"sheet(s) {shown}{more} are not part of the data "
-                               "contract and are not read; rename a sheet if it holds one of "
-                               "cultures, viability, expression, mutations or panel",
-                               severity="warning"))
+            report.add(
+                Problem(
+                    path.name,
+                    f"sheet(s) {shown}{more} are not part of the data "
+                    "contract and are not read; rename a sheet if it holds one of "
+                    "cultures, viability, expression, mutations or panel",
+                    severity="warning",
+                )
+            )
         return src
     for spec in contract.TABLES:
         src.labels[spec.filename] = spec.filename
@@ -663,13 +850,13 @@ def _load_sources(path: Path, report: ValidationReport) -> _Sources:
     if panel.is_file():
         raw = _read_bytes(panel, contract.PANEL_FILENAME, report)
         text = _decode(raw, contract.PANEL_FILENAME, report) if raw is not None else None
-        src.panel = [] if text is None else list(
-            enumerate(re.split(r"\r\n|\r|\n", text), start=1))
+        src.panel = [] if text is None else list(enumerate(re.split(r"\r\n|\r|\n", text), start=1))
     return src
 
 
-def _read_panel_lines(lines: list[tuple[int, str]], name: str,
-                      report: ValidationReport) -> tuple[str, ...]:
+def _read_panel_lines(
+    lines: list[tuple[int, str]], name: str, report: ValidationReport
+) -> tuple[str, ...]:
     genes: list[str] = []
     seen: dict[str, int] = {}
     pattern = re.compile(contract.GENE_PATTERN)
@@ -678,26 +865,48 @@ def _read_panel_lines(lines: list[tuple[int, str]], name: str,
         if not gene or gene.startswith("#"):
             continue
         if not pattern.match(gene):
-            report.add(Problem(name, "not a gene symbol", line=i, column="gene", value=gene,
-                               rule="HGNC symbol, upper case, one per line"))
+            report.add(
+                Problem(
+                    name,
+                    "not a gene symbol",
+                    line=i,
+                    column="gene",
+                    value=gene,
+                    rule="HGNC symbol, upper case, one per line",
+                )
+            )
             continue
         if gene in seen:
-            report.add(Problem(name, f"gene listed twice (first on line {seen[gene]})", line=i,
-                               column="gene", value=gene, severity="warning"))
+            report.add(
+                Problem(
+                    name,
+                    f"gene listed twice (first on line {seen[gene]})",
+                    line=i,
+                    column="gene",
+                    value=gene,
+                    severity="warning",
+                )
+            )
             continue
         seen[gene] = i
         genes.append(gene)
     if not genes:
-        report.add(Problem(name, "the panel lists no genes; write one gene symbol per line",
-                           rule="one gene symbol per line"))
+        report.add(
+            Problem(
+                name,
+                "the panel lists no genes; write one gene symbol per line",
+                rule="one gene symbol per line",
+            )
+        )
     return tuple(genes)
 
 
 # --------------------------------------------------------------------------- columns
 
 
-def _screen_identifiers(raw: RawTable, spec: TableSpec, report: ValidationReport,
-                        allow_identifiers: bool) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+def _screen_identifiers(
+    raw: RawTable, spec: TableSpec, report: ValidationReport, allow_identifiers: bool
+) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
     """Refuse (or drop) identifier columns; flag identifier-looking values.
 
     Returns the frame without dropped columns and, per contract column, the mask of cells
@@ -711,14 +920,23 @@ def _screen_identifiers(raw: RawTable, spec: TableSpec, report: ValidationReport
         if reason is None:
             continue
         drop.append(col)
-        report.add(Problem(
-            label, f"column '{clip(col)}' looks like a direct patient identifier (its name has "
-            f"{reason}); netcomp refuses it to protect patients: remove the column (use "
-            "pseudonymised culture_id codes)"
-            + (", or it is dropped because --allow-identifiers was given"
-               if allow_identifiers else ", or pass --allow-identifiers to drop it and go on"),
-            line=raw.header_line, column=col, rule="no direct identifiers",
-            severity="warning" if allow_identifiers else "error"))
+        report.add(
+            Problem(
+                label,
+                f"column '{clip(col)}' looks like a direct patient identifier (its name has "
+                f"{reason}); netcomp refuses it to protect patients: remove the column (use "
+                "pseudonymised culture_id codes)"
+                + (
+                    ", or it is dropped because --allow-identifiers was given"
+                    if allow_identifiers
+                    else ", or pass --allow-identifiers to drop it and go on"
+                ),
+                line=raw.header_line,
+                column=col,
+                rule="no direct identifiers",
+                severity="warning" if allow_identifiers else "error",
+            )
+        )
     flagged: dict[str, pd.Series] = {}
     for col in df.columns:
         if col in drop:
@@ -733,20 +951,39 @@ def _screen_identifiers(raw: RawTable, spec: TableSpec, report: ValidationReport
         first_line = int(df.index[hit.to_numpy()][0])
         if spec_col is None and allow_identifiers:
             drop.append(col)
-            report.add(Problem(
-                label, f"column '{clip(col)}' holds values that look like direct identifiers "
-                f"(first on line {first_line}: {kinds[hit].iloc[0]}); it is dropped because "
-                "--allow-identifiers was given", line=raw.header_line, column=col,
-                rule="no direct identifiers", severity="warning"))
+            report.add(
+                Problem(
+                    label,
+                    f"column '{clip(col)}' holds values that look like direct identifiers "
+                    f"(first on line {first_line}: {kinds[hit].iloc[0]}); it is dropped because "
+                    "--allow-identifiers was given",
+                    line=raw.header_line,
+                    column=col,
+                    rule="no direct identifiers",
+                    severity="warning",
+                )
+            )
             continue
-        fix = ("replace it with a pseudonymised code" if spec_col is not None else
-               "remove the column or the value, or pass --allow-identifiers to drop this column")
+        fix = (
+            "replace it with a pseudonymised code"
+            if spec_col is not None
+            else "remove the column or the value, or pass --allow-identifiers to drop this column"
+        )
         sub = kinds[hit].iloc[: contract.MAX_PROBLEMS_PER_COLUMN]
-        texts = [f"value looks like a direct patient identifier ({kind}; the value is not "
-                 f"repeated here): {fix}" for kind in sub]
-        report.add_many(label, col, sub.index.tolist(), [None] * len(sub),
-                        _one_by_one(texts), rule="no direct identifiers",
-                        total=int(hit.sum()))
+        texts = [
+            f"value looks like a direct patient identifier ({kind}; the value is not "
+            f"repeated here): {fix}"
+            for kind in sub
+        ]
+        report.add_many(
+            label,
+            col,
+            sub.index.tolist(),
+            [None] * len(sub),
+            _one_by_one(texts),
+            rule="no direct identifiers",
+            total=int(hit.sum()),
+        )
         if spec_col is not None:
             flagged[col] = hit
     if drop:
@@ -771,13 +1008,17 @@ def _number_message(value: str) -> str:
     if len(value) <= 40 and _COMMA_NUMBER.fullmatch(value):
         a, b = value.split(",")
         if len(b) == 3:
-            return (f"'{value}' is ambiguous: {a}{b} with a thousands separator, or {a}.{b} "
-                    "with a decimal comma? Write the number without a comma, with a decimal "
-                    "point")
+            return (
+                f"'{value}' is ambiguous: {a}{b} with a thousands separator, or {a}.{b} "
+                "with a decimal comma? Write the number without a comma, with a decimal "
+                "point"
+            )
         return f"decimal comma: {value} means {a}.{b} — use a decimal point, e.g. {a}.{b}"
     if _NON_FINITE.fullmatch(value):
-        return "not a finite number (infinity and NaN are not data values; leave the cell " \
-               "empty only if the column is optional)"
+        return (
+            "not a finite number (infinity and NaN are not data values; leave the cell "
+            "empty only if the column is optional)"
+        )
     return "not a number"
 
 
@@ -788,8 +1029,14 @@ def _fullmatch(s: pd.Series, pattern: str) -> pd.Series:
     return s.map(verdict).astype(bool)
 
 
-def _check_column(df: pd.DataFrame, out: pd.DataFrame, col: Column, label: str,
-                  report: ValidationReport, skip: pd.Series | None) -> pd.Series:
+def _check_column(
+    df: pd.DataFrame,
+    out: pd.DataFrame,
+    col: Column,
+    label: str,
+    report: ValidationReport,
+    skip: pd.Series | None,
+) -> pd.Series:
     """Check one column against its rule; return the mask of cells that passed."""
     s = df[col.name].astype(str)
     lines = df.index
@@ -803,10 +1050,21 @@ def _check_column(df: pd.DataFrame, out: pd.DataFrame, col: Column, label: str,
         arr = mask.to_numpy()
         if not arr.any():
             return
-        msg = message if not ignored else (
-            (lambda v: message(v) + ignored) if callable(message) else message + ignored)
-        report.add_many(label, col.name, lines[arr].tolist(), s[arr].tolist(), msg, rule=rule,
-                        severity=severity, total=int(arr.sum()))
+        msg = (
+            message
+            if not ignored
+            else ((lambda v: message(v) + ignored) if callable(message) else message + ignored)
+        )
+        report.add_many(
+            label,
+            col.name,
+            lines[arr].tolist(),
+            s[arr].tolist(),
+            msg,
+            rule=rule,
+            severity=severity,
+            total=int(arr.sum()),
+        )
 
     if col.required:
         report_mask(empty, "required value is empty")
@@ -817,8 +1075,14 @@ def _check_column(df: pd.DataFrame, out: pd.DataFrame, col: Column, label: str,
         not_number = ~empty & values.isna()
         report_mask(not_number, _number_message)
         infinite = pd.Series(np.isinf(values.to_numpy()), index=df.index)
-        report_mask(infinite, lambda v: _number_message(v) if _NON_FINITE.fullmatch(v)
-                    else "not a finite number (too large)")
+        report_mask(
+            infinite,
+            lambda v: (
+                _number_message(v)
+                if _NON_FINITE.fullmatch(v)
+                else "not a finite number (too large)"
+            ),
+        )
         values = values.where(~infinite)
         bad |= not_number | infinite
         if col.kind == "integer":
@@ -838,8 +1102,7 @@ def _check_column(df: pd.DataFrame, out: pd.DataFrame, col: Column, label: str,
     if col.name == "sex":
         mapped = s.str.lower().map(contract.SEX_ALIASES)
         unknown = ~empty & mapped.isna()
-        report_mask(unknown, lambda v: "not a recognised sex value" + _did_you_mean(
-            v, col.allowed))
+        report_mask(unknown, lambda v: "not a recognised sex value" + _did_you_mean(v, col.allowed))
         out[col.name] = mapped.where(~unknown, "").fillna("")
         return ~unknown & ~empty
     if col.allowed:
@@ -854,8 +1117,9 @@ def _check_column(df: pd.DataFrame, out: pd.DataFrame, col: Column, label: str,
     return ~bad & ~empty
 
 
-def _check_table(raw: RawTable, spec: TableSpec, report: ValidationReport,
-                 allow_identifiers: bool) -> pd.DataFrame | None:
+def _check_table(
+    raw: RawTable, spec: TableSpec, report: ValidationReport, allow_identifiers: bool
+) -> pd.DataFrame | None:
     """All checks of one file; the contract columns as a typed frame (index = line)."""
     label = raw.label
     df, flagged = _screen_identifiers(raw, spec, report, allow_identifiers)
@@ -863,36 +1127,59 @@ def _check_table(raw: RawTable, spec: TableSpec, report: ValidationReport,
     for col in missing:
         close = difflib.get_close_matches(col, [str(c) for c in df.columns], n=1)
         hint = f"; found '{clip(close[0])}': rename it to '{col}'" if close else ""
-        report.add(Problem(label, f"required column '{col}' is missing{hint}",
-                           line=raw.header_line, column=col,
-                           rule="columns: " + ", ".join(spec.required_columns)))
+        report.add(
+            Problem(
+                label,
+                f"required column '{col}' is missing{hint}",
+                line=raw.header_line,
+                column=col,
+                rule="columns: " + ", ".join(spec.required_columns),
+            )
+        )
     known = set(spec.column_names)
     unknown = [col for col in df.columns if col not in known]
     limit = contract.MAX_PROBLEMS_PER_COLUMN
     for col in unknown[:limit]:
-        report.add(Problem(
-            label, f"unknown column '{clip(col)}' is kept out of the analysis "
-            f"(known columns: {', '.join(spec.column_names)})", line=raw.header_line,
-            column=col, severity="warning"))
+        report.add(
+            Problem(
+                label,
+                f"unknown column '{clip(col)}' is kept out of the analysis "
+                f"(known columns: {', '.join(spec.column_names)})",
+                line=raw.header_line,
+                column=col,
+                severity="warning",
+            )
+        )
     if len(unknown) > limit:  # a wide export: one line, not one per column
         rest = unknown[limit:]
         named = ", ".join(repr(clip(c, 30)) for c in rest[:5])
-        report.add(Problem(
-            label, f"{len(rest)} more unknown columns ({named}, ...) are kept out of the "
-            f"analysis ({len(unknown)} in total); is this the right file?",
-            line=raw.header_line, severity="warning", more=len(rest)))
+        report.add(
+            Problem(
+                label,
+                f"{len(rest)} more unknown columns ({named}, ...) are kept out of the "
+                f"analysis ({len(unknown)} in total); is this the right file?",
+                line=raw.header_line,
+                severity="warning",
+                more=len(rest),
+            )
+        )
     if missing:
         return None
     if df.empty and spec is not contract.MUTATIONS:
-        report.add(Problem(label, "file has a header but no data rows", line=raw.header_line + 1,
-                           rule="at least one row"))
+        report.add(
+            Problem(
+                label,
+                "file has a header but no data rows",
+                line=raw.header_line + 1,
+                rule="at least one row",
+            )
+        )
         return None
     present = [c for c in spec.columns if c.name in df.columns]
     out = pd.DataFrame(index=df.index)
     good: dict[str, pd.Series] = {}
     for column in present:
-        good[column.name] = _check_column(df, out, column, label, report,
-                                          flagged.get(column.name))
+        good[column.name] = _check_column(df, out, column, label, report, flagged.get(column.name))
     out = out[[c.name for c in present]]
     keys = [k for k in spec.unique if k in out.columns]
     if keys and len(out) > 1:
@@ -909,21 +1196,30 @@ def _check_table(raw: RawTable, spec: TableSpec, report: ValidationReport,
                 same = group.index[group.to_numpy() == group.loc[line]].tolist()
                 others = ", ".join([str(x) for x in same if x != line][:5])
                 values.append(", ".join(str(df.at[line, k]) for k in keys))
-                messages.append(f"duplicate row: the combination of ({key_text}) must be "
-                                f"unique; the same values are on "
-                                f"line{'' if len(same) == 2 else 's'} {others}")
+                messages.append(
+                    f"duplicate row: the combination of ({key_text}) must be "
+                    f"unique; the same values are on "
+                    f"line{'' if len(same) == 2 else 's'} {others}"
+                )
             texts = iter(messages)
-            report.add_many(label, keys[0] if len(keys) == 1 else None, listed, values,
-                            lambda _v: next(texts), rule=f"unique ({key_text})",
-                            total=int(dup.sum()))
+            report.add_many(
+                label,
+                keys[0] if len(keys) == 1 else None,
+                listed,
+                values,
+                lambda _v: next(texts),
+                rule=f"unique ({key_text})",
+                total=int(dup.sum()),
+            )
     return out
 
 
 # --------------------------------------------------------------------------- cross-file rules
 
 
-def _cross_file_problems(report: ValidationReport, frames: dict[str, pd.DataFrame],
-                         labels: dict[str, str]) -> None:
+def _cross_file_problems(
+    report: ValidationReport, frames: dict[str, pd.DataFrame], labels: dict[str, str]
+) -> None:
     cultures = frames.get("cultures")
     if cultures is None:
         return
@@ -939,36 +1235,53 @@ def _cross_file_problems(report: ValidationReport, frames: dict[str, pd.DataFram
         unknown = ids.ne("") & ~ids.isin(known)
         arr = unknown.to_numpy()
         if arr.any():
+
             def message(cid: str) -> str:
                 close = difflib.get_close_matches(cid, sorted_known, n=1)
                 hint = f"; did you mean '{close[0]}'?" if close else ""
                 return f"culture_id is not listed in {cultures_label}{hint}"
 
-            report.add_many(label, "culture_id", df.index[arr].tolist(), ids[arr].tolist(),
-                            message, rule=f"culture_id must appear in {cultures_label}",
-                            total=int(arr.sum()))
+            report.add_many(
+                label,
+                "culture_id",
+                df.index[arr].tolist(),
+                ids[arr].tolist(),
+                message,
+                rule=f"culture_id must appear in {cultures_label}",
+                total=int(arr.sum()),
+            )
     viability = frames.get("viability")
     if viability is not None:
         ids = cultures["culture_id"].astype(str)
         missing = ids.ne("") & ~ids.isin(set(viability["culture_id"].astype(str)))
         arr = missing.to_numpy()
         vlabel = labels.get("viability.csv", "viability.csv")
-        report.add_many(cultures_label, "culture_id", cultures.index[arr].tolist(),
-                        ids[arr].tolist(),
-                        f"culture has no viability measurement in {vlabel}; add its "
-                        "measurements or remove the culture",
-                        rule="every culture has viability data", total=int(arr.sum()))
+        report.add_many(
+            cultures_label,
+            "culture_id",
+            cultures.index[arr].tolist(),
+            ids[arr].tolist(),
+            f"culture has no viability measurement in {vlabel}; add its "
+            "measurements or remove the culture",
+            rule="every culture has viability data",
+            total=int(arr.sum()),
+        )
     mutations = frames.get("mutations")
     if mutations is not None and report.panel and not mutations.empty:
         genes = mutations["gene"].astype(str)
         outside = genes.ne("") & ~genes.isin(set(report.panel))
         arr = outside.to_numpy()
-        report.add_many(labels["mutations.csv"], "gene", mutations.index[arr].tolist(),
-                        genes[arr].tolist(),
-                        f"gene is not in {labels.get(contract.PANEL_FILENAME, 'panel.txt')}: "
-                        "a mutation can only be reported for a gene the panel assays (add it "
-                        "to the panel or fix the symbol)", rule="gene listed in the panel",
-                        total=int(arr.sum()))
+        report.add_many(
+            labels["mutations.csv"],
+            "gene",
+            mutations.index[arr].tolist(),
+            genes[arr].tolist(),
+            f"gene is not in {labels.get(contract.PANEL_FILENAME, 'panel.txt')}: "
+            "a mutation can only be reported for a gene the panel assays (add it "
+            "to the panel or fix the symbol)",
+            rule="gene listed in the panel",
+            total=int(arr.sum()),
+        )
 
 
 # --------------------------------------------------------------------------- entry points
@@ -990,11 +1303,21 @@ def validate_cohort(path: str | Path, allow_identifiers: bool = False) -> Valida
         _validate(path, report, allow_identifiers)
     except OSError as exc:  # a folder or file the user may not read: their fix, not a bug
         where = f" ({clip(exc.filename)})" if exc.filename else ""
-        report.add(Problem(str(path), f"cannot be read: {exc.strerror or exc}{where}; make "
-                           "sure you may read the folder and every file in it (ls -l)"))
+        report.add(
+            Problem(
+                str(path),
+                f"cannot be read: {exc.strerror or exc}{where}; make "
+                "sure you may read the folder and every file in it (ls -l)",
+            )
+        )
     except Exception as exc:  # never a traceback: say what happened and where to report it
-        report.add(Problem(str(path), f"could not be checked: unexpected {type(exc).__name__}: "
-                           f"{clip(exc)} (please report this with the file that caused it)"))
+        report.add(
+            Problem(
+                str(path),
+                f"could not be checked: unexpected {type(exc).__name__}: "
+                f"{clip(exc)} (please report this with the file that caused it)",
+            )
+        )
     finally:
         if collecting:
             gc.enable()
@@ -1005,14 +1328,21 @@ def validate_cohort(path: str | Path, allow_identifiers: bool = False) -> Valida
 
 def _validate(path: Path, report: ValidationReport, allow_identifiers: bool) -> None:
     if not path.exists():
-        report.add(Problem(str(path), "folder not found: give the folder that holds "
-                           "cultures.csv, viability.csv, expression.csv, mutations.csv and "
-                           "panel.txt"))
+        report.add(
+            Problem(
+                str(path),
+                "folder not found: give the folder that holds "
+                "cultures.csv, viability.csv, expression.csv, mutations.csv and "
+                "panel.txt",
+            )
+        )
         return
     if path.is_file() and path.suffix.lower() not in WORKBOOK_SUFFIXES:
-        hint = ("an old Excel 97-2003 workbook: save it as .xlsx"
-                if path.suffix.lower() == ".xls" else
-                "expected a folder of CSV files or an .xlsx workbook")
+        hint = (
+            "an old Excel 97-2003 workbook: save it as .xlsx"
+            if path.suffix.lower() == ".xls"
+            else "expected a folder of CSV files or an .xlsx workbook"
+        )
         report.add(Problem(str(path), hint))
         return
     if not path.is_file() and not path.is_dir():
@@ -1020,8 +1350,9 @@ def _validate(path: Path, report: ValidationReport, allow_identifiers: bool) -> 
         return
     src = _load_sources(path, report)
     for filename, label in src.labels.items():
-        present = (src.panel is not None if filename == contract.PANEL_FILENAME
-                   else filename in src.tables)
+        present = (
+            src.panel is not None if filename == contract.PANEL_FILENAME else filename in src.tables
+        )
         if not present:
             what = f"sheet '{filename.rsplit('.', 1)[0]}'" if src.workbook else f"file {filename}"
             hint = ""
@@ -1033,8 +1364,13 @@ def _validate(path: Path, report: ValidationReport, allow_identifiers: bool) -> 
                     hint = f"; this folder holds the workbook '{clip(books[0])}': give its path"
             if src.workbook and src.sheet_names:
                 hint = "; sheets found: " + ", ".join(clip(n, 40) for n in src.sheet_names[:10])
-            report.add(Problem(label, f"required {what} is missing; run 'netcomp template DIR' "
-                               f"to see the expected files{hint}"))
+            report.add(
+                Problem(
+                    label,
+                    f"required {what} is missing; run 'netcomp template DIR' "
+                    f"to see the expected files{hint}",
+                )
+            )
     frames: dict[str, pd.DataFrame] = {}
     for spec in contract.TABLES:
         raw = src.tables.get(spec.filename)
@@ -1052,8 +1388,10 @@ def _validate(path: Path, report: ValidationReport, allow_identifiers: bool) -> 
 def _not_a_file_hint(file: Path) -> str:
     """Why ``file`` (present under its name but not a readable regular file) was not read."""
     if file.is_symlink() and not file.exists():
-        return f"; {file.name} is a symbolic link to {clip(str(file.readlink()))}, which " \
-               "does not exist"
+        return (
+            f"; {file.name} is a symbolic link to {clip(str(file.readlink()))}, which "
+            "does not exist"
+        )
     if file.is_dir():
         return f"; {file.name} is a folder, not a file"
     if file.exists():
@@ -1076,8 +1414,10 @@ def deidentified_copy(path: str | Path, out_dir: str | Path) -> Path:
     for spec in contract.TABLES:
         raw = src.tables.get(spec.filename)
         if raw is None:
-            raise ValueError(f"{src.labels.get(spec.filename, spec.filename)} cannot be read; "
-                             "validate the cohort first")
+            raise ValueError(
+                f"{src.labels.get(spec.filename, spec.filename)} cannot be read; "
+                "validate the cohort first"
+            )
         frame, _ = _screen_identifiers(raw, spec, ValidationReport(str(path)), True)
         frame.to_csv(out / spec.filename, index=False, lineterminator="\n")
     genes = [line.strip() for _, line in (src.panel or [])]

@@ -45,10 +45,11 @@ def _wrap_lines(label: str, width: int = 34, lines: int = 3) -> str:
     Nothing is cut unless the label needs more lines than that, so a trial's name and its
     drug stay readable at a size a page can show. "et al." stays on one line.
     """
-    parts = textwrap.wrap(label.replace("et al.", "et\u00a0al."), width=width,
-                          break_long_words=False) or [""]
+    parts = textwrap.wrap(
+        label.replace("et al.", "et\u00a0al."), width=width, break_long_words=False
+    ) or [""]
     if len(parts) > lines:
-        parts = [*parts[: lines - 1], _wrap(" ".join(parts[lines - 1:]), width)]
+        parts = [*parts[: lines - 1], _wrap(" ".join(parts[lines - 1 :]), width)]
     return "\n".join(parts)
 
 
@@ -105,12 +106,29 @@ def plot_orr_forest(orr: pd.DataFrame, title: str | None = None) -> Figure:
         Line2D([], [], color=TALENT_COLOUR, marker="D", lw=1.6, label="TALENT (lenvatinib)"),
         Line2D([], [], color=OTHER_COLOUR, marker="o", lw=0, label="other trials and studies"),
         Line2D([], [], color="0.35", lw=1.6, label="95% CI from reported counts"),
-        Line2D([], [], color="0.35", lw=1.6, ls="--", label="95% CI from counts implied by n and %"),
-        Line2D([], [], color="0.35", marker="o", markerfacecolor="white", lw=0, label="no counts given: no CI"),
+        Line2D(
+            [], [], color="0.35", lw=1.6, ls="--", label="95% CI from counts implied by n and %"
+        ),
+        Line2D(
+            [],
+            [],
+            color="0.35",
+            marker="o",
+            markerfacecolor="white",
+            lw=0,
+            label="no counts given: no CI",
+        ),
     ]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.3, -0.06), ncol=2,
-              fontsize=8.5, frameon=False, title=f"95% CI method: {ci_name}",
-              title_fontsize=8.5)
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.3, -0.06),
+        ncol=2,
+        fontsize=8.5,
+        frameon=False,
+        title=f"95% CI method: {ci_name}",
+        title_fontsize=8.5,
+    )
     ax.set_title(title or "Objective response rates of systemic therapies for GEP-NETs")
     fig.tight_layout()
     return fig
@@ -131,14 +149,26 @@ def plot_interval_methods(intervals: pd.DataFrame, title: str | None = None) -> 
     labels = []
     for i, key in enumerate(keys.itertuples(index=False)):
         yi = len(keys) - 1 - i
-        sel = intervals[(intervals["endpoint"] == key.endpoint) & (intervals["cohort"] == key.cohort)]
+        sel = intervals[
+            (intervals["endpoint"] == key.endpoint) & (intervals["cohort"] == key.cohort)
+        ]
         pub = sel.iloc[0]
-        ax.fill_betweenx([yi - 0.38, yi + 0.38], pub["published_ci_low_pct"], pub["published_ci_high_pct"],
-                         color="0.88", lw=0)
+        ax.fill_betweenx(
+            [yi - 0.38, yi + 0.38],
+            pub["published_ci_low_pct"],
+            pub["published_ci_high_pct"],
+            color="0.88",
+            lw=0,
+        )
         for off, method in zip(offsets, methods, strict=True):
             rec = sel[sel["method"] == method].iloc[0]
-            ax.plot([rec["ci_low_pct"], rec["ci_high_pct"]], [yi + off, yi + off], color=METHOD_COLOURS[method],
-                    lw=2, solid_capstyle="butt")
+            ax.plot(
+                [rec["ci_low_pct"], rec["ci_high_pct"]],
+                [yi + off, yi + off],
+                color=METHOD_COLOURS[method],
+                lw=2,
+                solid_capstyle="butt",
+            )
         ax.plot(pub["rate_pct"], yi, "|", color="black", markersize=14)
         labels.append((yi, f"{key.endpoint}, {key.cohort} ({int(pub['events'])}/{int(pub['n'])})"))
     ax.set_yticks([y for y, _ in labels])
@@ -146,9 +176,13 @@ def plot_interval_methods(intervals: pd.DataFrame, title: str | None = None) -> 
     ax.set_xlabel("Rate and 95% confidence interval (% of patients assessed)")
     ax.set_ylabel("Endpoint and cohort (events/n)")
     handles: list[Artist] = [Patch(color="0.88", label="published 95% CI")]
-    handles += [Line2D([], [], color=METHOD_COLOURS[m], lw=2, label=INTERVAL_METHODS[m]) for m in methods]
+    handles += [
+        Line2D([], [], color=METHOD_COLOURS[m], lw=2, label=INTERVAL_METHODS[m]) for m in methods
+    ]
     handles += [Line2D([], [], color="black", marker="|", lw=0, markersize=10, label="rate")]
-    ax.legend(handles=handles, fontsize=7.5, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    ax.legend(
+        handles=handles, fontsize=7.5, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False
+    )
     ax.set_title(title or "TALENT's confidence intervals: published vs recomputed")
     fig.tight_layout()
     return fig
@@ -162,16 +196,30 @@ def plot_adverse_events(ae: pd.DataFrame, title: str | None = None) -> Figure:
     """
     events = list(dict.fromkeys(ae["event"]))
     cohorts = [c for c in COHORTS if c in set(ae["cohort"])]
-    fig, axes = new_figure(8.2, 0.26 * len(events) + 1.6, ncols=len(cohorts), sharey=True, squeeze=False)
+    fig, axes = new_figure(
+        8.2, 0.26 * len(events) + 1.6, ncols=len(cohorts), sharey=True, squeeze=False
+    )
     y = np.arange(len(events))[::-1]
     xmax = 0.0
     for ax, cohort in zip(axes[0], cohorts, strict=True):
         sub = ae[ae["cohort"] == cohort]
         left = np.zeros(len(events))
         for grade in ("1-2", "3-4"):
-            pct = sub[sub["grade"] == grade].set_index("event").reindex(events)["pct"].fillna(0).to_numpy()
-            ax.barh(y, pct, left=left, color=GRADE_COLOURS[grade], height=0.72,
-                    label=f"grade {grade.replace('-', '/')}")
+            pct = (
+                sub[sub["grade"] == grade]
+                .set_index("event")
+                .reindex(events)["pct"]
+                .fillna(0)
+                .to_numpy()
+            )
+            ax.barh(
+                y,
+                pct,
+                left=left,
+                color=GRADE_COLOURS[grade],
+                height=0.72,
+                label=f"grade {grade.replace('-', '/')}",
+            )
             left = left + pct
         xmax = max(xmax, float(left.max()))
         n = int(sub["denominator"].iloc[0])
@@ -198,23 +246,31 @@ def orr_forest_text(orr: pd.DataFrame) -> FigureText:
     talent = orr[orr["is_talent"].astype(bool)]
     others = orr[~orr["is_talent"].astype(bool)]
     with_ci = int(np.isfinite(orr["ci_low_pct"].to_numpy(float)).sum())
-    caption = (f"Objective response rates of {plural(len(orr), 'trial or study', 'trials or studies')} "
-               "of systemic therapies for GEP-NETs, as the source documents report them, "
-               "highest first after TALENT (diamonds, in vermillion); a line is a 95% "
-               "confidence interval, solid from reported counts, dashed from counts implied by "
-               f"the number of patients and the printed percentage ({with_ci} rows have one). "
-               "The trials differ in patients, previous treatment and response review, so the "
-               "rates are context, not a like-for-like comparison.")
+    caption = (
+        f"Objective response rates of {plural(len(orr), 'trial or study', 'trials or studies')} "
+        "of systemic therapies for GEP-NETs, as the source documents report them, "
+        "highest first after TALENT (diamonds, in vermillion); a line is a 95% "
+        "confidence interval, solid from reported counts, dashed from counts implied by "
+        f"the number of patients and the printed percentage ({with_ci} rows have one). "
+        "The trials differ in patients, previous treatment and response review, so the "
+        "rates are context, not a like-for-like comparison."
+    )
     if len(talent):
-        rates = and_join(f"{str(label).split(', ')[-1]} {orr:g}%"
-                         for label, orr in zip(talent["label"], talent["orr_pct"], strict=True))
+        rates = and_join(
+            f"{str(label).split(', ')[-1]} {orr:g}%"
+            for label, orr in zip(talent["label"], talent["orr_pct"], strict=True)
+        )
         caption += f" TALENT: {rates}."
     if len(others):
-        caption += (f" The other rates run from {others['orr_pct'].min():g}% to "
-                    f"{others['orr_pct'].max():g}%.")
-    alt = (f"Forest plot with one row per trial ({len(orr)} rows), a marker at each response "
-           "rate from 0 to 100% and a horizontal line for its interval where there is one; "
-           "TALENT's rows at the top in vermillion.")
+        caption += (
+            f" The other rates run from {others['orr_pct'].min():g}% to "
+            f"{others['orr_pct'].max():g}%."
+        )
+    alt = (
+        f"Forest plot with one row per trial ({len(orr)} rows), a marker at each response "
+        "rate from 0 to 100% and a horizontal line for its interval where there is one; "
+        "TALENT's rows at the top in vermillion."
+    )
     return FigureText(caption, alt)
 
 
@@ -224,17 +280,23 @@ def interval_methods_text(intervals: pd.DataFrame) -> FigureText:
     keys = intervals.loc[:, ["endpoint", "cohort"]].drop_duplicates()
     matched = intervals.groupby("method")["match"].sum()
     best = str(matched.idxmax()) if len(matched) else None
-    caption = ("TALENT's published 95% confidence intervals (grey bands) for the objective "
-               "response rate (ORR) and disease control rate (DCR) of each cohort, beside the "
-               f"intervals recomputed from the counts by {plural(len(methods), 'method')} "
-               "(coloured lines); the short vertical mark is the rate. A method that "
-               "reproduces the published interval fills its band exactly.")
+    caption = (
+        "TALENT's published 95% confidence intervals (grey bands) for the objective "
+        "response rate (ORR) and disease control rate (DCR) of each cohort, beside the "
+        f"intervals recomputed from the counts by {plural(len(methods), 'method')} "
+        "(coloured lines); the short vertical mark is the rate. A method that "
+        "reproduces the published interval fills its band exactly."
+    )
     if best is not None:
-        caption += (f" {INTERVAL_METHODS[best]} reproduces {int(matched[best])} of the "
-                    f"{len(keys)} published intervals to the printed decimal.")
-    alt = (f"Interval plot with {len(keys)} rows (endpoint and cohort), each a grey band with "
-           f"{len(methods)} coloured horizontal lines over it, on a scale of 0 to 100% of "
-           "patients.")
+        caption += (
+            f" {INTERVAL_METHODS[best]} reproduces {int(matched[best])} of the "
+            f"{len(keys)} published intervals to the printed decimal."
+        )
+    alt = (
+        f"Interval plot with {len(keys)} rows (endpoint and cohort), each a grey band with "
+        f"{len(methods)} coloured horizontal lines over it, on a scale of 0 to 100% of "
+        "patients."
+    )
     return FigureText(caption, alt)
 
 
@@ -247,12 +309,16 @@ def adverse_events_text(ae: pd.DataFrame) -> FigureText:
     for cohort in cohorts:
         top = totals[cohort].idxmax()
         tops.append(f"{cohort}, {top.lower()} ({totals[cohort].max():.0f}% of patients)")
-    caption = (f"The {plural(len(events), 'most frequent adverse event')} of TALENT by "
-               "toxicity grade (CTCAE v4.03), one panel per cohort: each bar stacks the "
-               "patients with a grade 1/2 event (light blue) and a grade 3/4 event "
-               "(vermillion), as percentages recomputed from the counts of the article's "
-               f"Table 3. The most frequent event in each cohort: {'; '.join(tops)}.")
-    alt = (f"{plural(len(cohorts), 'panel')} of horizontal stacked bars, one bar per adverse "
-           f"event ({len(events)} events, most frequent at the top), split into grade 1/2 and "
-           "grade 3/4.")
+    caption = (
+        f"The {plural(len(events), 'most frequent adverse event')} of TALENT by "
+        "toxicity grade (CTCAE v4.03), one panel per cohort: each bar stacks the "
+        "patients with a grade 1/2 event (light blue) and a grade 3/4 event "
+        "(vermillion), as percentages recomputed from the counts of the article's "
+        f"Table 3. The most frequent event in each cohort: {'; '.join(tops)}."
+    )
+    alt = (
+        f"{plural(len(cohorts), 'panel')} of horizontal stacked bars, one bar per adverse "
+        f"event ({len(events)} events, most frequent at the top), split into grade 1/2 and "
+        "grade 3/4."
+    )
     return FigureText(caption, alt)

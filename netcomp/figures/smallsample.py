@@ -23,13 +23,16 @@ TEST_SERIES: tuple[tuple[str, str, str], ...] = (
     ("p_fisher", "Fisher exact, two-sided", OKABE_ITO["blue"]),
     ("p_fisher_greater", "Fisher exact, one-sided", OKABE_ITO["sky_blue"]),
     ("p_chi_square", "Pearson chi-square (two-sided)", OKABE_ITO["vermillion"]),
-    ("p_chi_square_yates", "chi-square with Yates' correction (two-sided)",
-     OKABE_ITO["orange"]),
+    ("p_chi_square_yates", "chi-square with Yates' correction (two-sided)", OKABE_ITO["orange"]),
 )
 
 #: White ground under a label drawn next to its own line, so that no line crosses it.
-_LABEL_BOX: dict[str, object] = {"boxstyle": "square,pad=0.15", "facecolor": "white",
-                                 "edgecolor": "none", "alpha": 0.9}
+_LABEL_BOX: dict[str, object] = {
+    "boxstyle": "square,pad=0.15",
+    "facecolor": "white",
+    "edgecolor": "none",
+    "alpha": 0.9,
+}
 
 #: Display names of the multiple-testing procedures.
 PROCEDURE_LABELS: dict[str, str] = {
@@ -59,9 +62,12 @@ def exact_vs_chi_square_plot(tables: pd.DataFrame, alpha: float) -> plt.Figure:
     fig, (left, right) = new_figure(10.0, 4.8, ncols=2, gridspec_kw={"width_ratios": [1, 1.6]})
     x = np.arange(len(tables))
     many = len(tables) > 6  # long labels side by side would overlap: turn them upright
-    labels = [(f"{lab} (observed)" if obs else lab) if many else
-              (lab.replace(" vs ", "\nvs ") + ("\n(observed)" if obs else ""))
-              for lab, obs in zip(tables["label"], tables["observed"], strict=True)]
+    labels = [
+        (f"{lab} (observed)" if obs else lab)
+        if many
+        else (lab.replace(" vs ", "\nvs ") + ("\n(observed)" if obs else ""))
+        for lab, obs in zip(tables["label"], tables["observed"], strict=True)
+    ]
     tick = {"fontsize": 7 if many else 8, "rotation": 90 if many else 0}
     colours = [OKABE_ITO["blue"] if obs else OKABE_ITO["grey"] for obs in tables["observed"]]
     left.bar(x, 100 * tables["probability_no_effect"], color=colours, edgecolor="black", lw=0.6)
@@ -72,13 +78,27 @@ def exact_vs_chi_square_plot(tables: pd.DataFrame, alpha: float) -> plt.Figure:
 
     width = 0.8 / len(TEST_SERIES)
     for k, (column, name, colour) in enumerate(TEST_SERIES):
-        right.bar(x + (k - (len(TEST_SERIES) - 1) / 2) * width, tables[column], width,
-                  color=colour, edgecolor="black", lw=0.4, label=name)
+        right.bar(
+            x + (k - (len(TEST_SERIES) - 1) / 2) * width,
+            tables[column],
+            width,
+            color=colour,
+            edgecolor="black",
+            lw=0.4,
+            label=name,
+        )
     right.axhline(alpha, color=OKABE_ITO["black"], ls="--", lw=1)
     # a few points above its line, on a white ground, so that no line runs through the label
-    right.annotate(f"alpha = {alpha:g}", (-0.45, alpha), xytext=(0, 3),
-                   textcoords="offset points", va="bottom", ha="left", fontsize=8,
-                   bbox=_LABEL_BOX)
+    right.annotate(
+        f"alpha = {alpha:g}",
+        (-0.45, alpha),
+        xytext=(0, 3),
+        textcoords="offset points",
+        va="bottom",
+        ha="left",
+        fontsize=8,
+        bbox=_LABEL_BOX,
+    )
     right.set_xticks(x, labels, **tick)
     values = tables[[c for c, _, _ in TEST_SERIES]].to_numpy(float)
     smallest = float(values[values > 0].min()) if (values > 0).any() else alpha
@@ -89,10 +109,18 @@ def exact_vs_chi_square_plot(tables: pd.DataFrame, alpha: float) -> plt.Figure:
     right.set_ylabel("p-value (probability, log scale)")
     right.set_title("p-value of each table, by test")
     handles, names = right.get_legend_handles_labels()
-    fig.legend(handles, names, frameon=False, fontsize=8, ncols=4, loc="lower center",
-               bbox_to_anchor=(0.5, 0))  # anchored: a tight save must not move it onto the label
-    fig.suptitle(f"Exact test or chi-square approximation with {_total(tables)} cultures",
-                 fontsize=11)
+    fig.legend(
+        handles,
+        names,
+        frameon=False,
+        fontsize=8,
+        ncols=4,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 0),
+    )  # anchored: a tight save must not move it onto the label
+    fig.suptitle(
+        f"Exact test or chi-square approximation with {_total(tables)} cultures", fontsize=11
+    )
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig
 
@@ -121,14 +149,29 @@ def p_value_distribution_plot(
         colour = SERIES_COLOURS[k % len(SERIES_COLOURS)]
         p = np.sort(simulated.loc[simulated["scenario"] == name, "p_value"].to_numpy(float))
         share = np.arange(1, p.size + 1) / p.size
-        ax.step(np.concatenate([[low], p, [1.0]]), 100 * np.concatenate([[0.0], share, [1.0]]),
-                where="post", color=colour, lw=1.6, label=f"{name}: simulated")
+        ax.step(
+            np.concatenate([[low], p, [1.0]]),
+            100 * np.concatenate([[0.0], share, [1.0]]),
+            where="post",
+            color=colour,
+            lw=1.6,
+            label=f"{name}: simulated",
+        )
         ex = exact[exact["scenario"] == name]
-        ax.plot(ex["p_value"], 100 * ex["cumulative"], "o", color=colour, mec="black", mew=0.5,
-                ms=5, label=f"{name}: exact")
+        ax.plot(
+            ex["p_value"],
+            100 * ex["cumulative"],
+            "o",
+            color=colour,
+            mec="black",
+            mew=0.5,
+            ms=5,
+            label=f"{name}: exact",
+        )
     grid = np.logspace(np.log10(low), 0, 100)
-    ax.plot(grid, 100 * grid, ":", color=OKABE_ITO["grey"], lw=1.2,
-            label="continuous test, no effect")
+    ax.plot(
+        grid, 100 * grid, ":", color=OKABE_ITO["grey"], lw=1.2, label="continuous test, no effect"
+    )
     ax.axvline(alpha, color=OKABE_ITO["black"], ls="--", lw=1)
     ax.text(alpha / 1.08, 50, f"alpha = {alpha:g}", ha="right", va="center", fontsize=8)
     ax.set_xscale("log")
@@ -155,12 +198,23 @@ def false_positive_plot(distribution: pd.DataFrame, n_features: int, expected: f
     width = 0.8 / len(procedures)
     for k, proc in enumerate(procedures):
         sub = distribution[distribution["procedure"] == proc]
-        ax.bar(sub["n_called"] + (k - (len(procedures) - 1) / 2) * width, 100 * sub["share"],
-               width, color=SERIES_COLOURS[k], edgecolor="black", lw=0.4,
-               label=PROCEDURE_LABELS.get(proc, proc))
+        ax.bar(
+            sub["n_called"] + (k - (len(procedures) - 1) / 2) * width,
+            100 * sub["share"],
+            width,
+            color=SERIES_COLOURS[k],
+            edgecolor="black",
+            lw=0.4,
+            label=PROCEDURE_LABELS.get(proc, proc),
+        )
     ax.axvline(expected, color=OKABE_ITO["black"], ls="--", lw=1)
-    ax.text(expected, ax.get_ylim()[1] * 0.97, f" expected (unadjusted): {expected:.2f}",
-            fontsize=8, va="top")
+    ax.text(
+        expected,
+        ax.get_ylim()[1] * 0.97,
+        f" expected (unadjusted): {expected:.2f}",
+        fontsize=8,
+        va="top",
+    )
     top = int(distribution["n_called"].max())
     ax.set_xticks(range(top + 1))
     ax.set_xlabel("Features called significant in one simulated study (count)")
@@ -197,43 +251,86 @@ def power_curve_plot(
         name = f"{scenario}, alpha = {alpha:g}" if several else scenario
         for alternative in dict.fromkeys(curve["alternative"]):
             line, marker = styles[alternative]
-            sub = curve[(curve["scenario"] == scenario) & (curve["alpha"] == alpha)
-                        & (curve["alternative"] == alternative)].sort_values("n_total")
-            ax.plot(sub["n_total"], 100 * sub["power"], line, color=colour, lw=1.5,
-                    label=f"{name}, {'one-sided' if alternative != 'two-sided' else alternative}")
+            sub = curve[
+                (curve["scenario"] == scenario)
+                & (curve["alpha"] == alpha)
+                & (curve["alternative"] == alternative)
+            ].sort_values("n_total")
+            ax.plot(
+                sub["n_total"],
+                100 * sub["power"],
+                line,
+                color=colour,
+                lw=1.5,
+                label=f"{name}, {'one-sided' if alternative != 'two-sided' else alternative}",
+            )
             if simulated is not None and alpha == series[0][1]:
-                sim = simulated[(simulated["scenario"] == scenario)
-                                & (simulated["alternative"] == alternative)]
-                ax.errorbar(sim["n_total"], 100 * sim["simulated"],
-                            yerr=100 * 1.96 * sim["mc_se"], fmt=marker, color=colour,
-                            mec="black", mew=0.5, ms=4.5, capsize=2)
+                sim = simulated[
+                    (simulated["scenario"] == scenario) & (simulated["alternative"] == alternative)
+                ]
+                ax.errorbar(
+                    sim["n_total"],
+                    100 * sim["simulated"],
+                    yerr=100 * 1.96 * sim["mc_se"],
+                    fmt=marker,
+                    color=colour,
+                    mec="black",
+                    mew=0.5,
+                    ms=4.5,
+                    capsize=2,
+                )
             if sizes is not None:
-                row = sizes[(sizes["scenario"] == scenario) & (sizes["alpha"] == alpha)
-                            & (sizes["alternative"] == alternative)]
+                row = sizes[
+                    (sizes["scenario"] == scenario)
+                    & (sizes["alpha"] == alpha)
+                    & (sizes["alternative"] == alternative)
+                ]
                 if not row.empty and not pd.isna(row["n_first"].iloc[0]):
-                    ax.plot(int(row["n_first"].iloc[0]), 100 * target, "v", color=colour,
-                            mec="black", mew=0.5, ms=7, zorder=4)
+                    ax.plot(
+                        int(row["n_first"].iloc[0]),
+                        100 * target,
+                        "v",
+                        color=colour,
+                        mec="black",
+                        mew=0.5,
+                        ms=7,
+                        zorder=4,
+                    )
     ax.axhline(100 * target, color=OKABE_ITO["black"], ls=":", lw=1)
     n_max = int(curve["n_total"].max())
     # a few points above its line, on a white ground: the dotted line must not strike it out
-    ax.annotate(f"target {100 * target:g}%", (n_max, 100 * target), xytext=(0, 3),
-                textcoords="offset points", ha="right", va="bottom", fontsize=8,
-                bbox=_LABEL_BOX, zorder=5)
+    ax.annotate(
+        f"target {100 * target:g}%",
+        (n_max, 100 * target),
+        xytext=(0, 3),
+        textcoords="offset points",
+        ha="right",
+        va="bottom",
+        fontsize=8,
+        bbox=_LABEL_BOX,
+        zorder=5,
+    )
     if cohort_n is not None and cohort_n <= n_max:
-        ax.axvline(cohort_n, color=OKABE_ITO["grey"], lw=1.2,
-                   label=f"this cohort: {cohort_n} cultures")
+        ax.axvline(
+            cohort_n, color=OKABE_ITO["grey"], lw=1.2, label=f"this cohort: {cohort_n} cultures"
+        )
     ax.set_ylim(0, 103)
     ax.set_xlim(0, n_max + 1)
-    share = ("responder-balanced" if responder_share == 0.5
-             else f"{100 * responder_share:g}% responders")
+    share = (
+        "responder-balanced" if responder_share == 0.5 else f"{100 * responder_share:g}% responders"
+    )
     ax.set_xlabel(f"Cultures in the planned study, both classes ({share})")
     ax.set_ylabel("Power (%)")
-    ax.set_title("Exact power of Fisher's test by study size\n"
-                 + ("lines: exact; points: simulated (95% Monte Carlo error); "
-                    if simulated is not None else "lines: exact; ")
-                 + "triangles: first size reaching the target")
-    ax.legend(frameon=False, fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.14),
-              ncol=2)
+    ax.set_title(
+        "Exact power of Fisher's test by study size\n"
+        + (
+            "lines: exact; points: simulated (95% Monte Carlo error); "
+            if simulated is not None
+            else "lines: exact; "
+        )
+        + "triangles: first size reaching the target"
+    )
+    ax.legend(frameon=False, fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
     fig.tight_layout()
     return fig
 
@@ -270,8 +367,12 @@ def effect_size_plot(effects: pd.DataFrame) -> plt.Figure:
         high = row["high"] if np.isfinite(row["high"]) else hi
         right.plot([row["low"], high], [y, y], color=colour, lw=2.5)
         if not np.isfinite(row["high"]):
-            right.annotate("", xy=(hi, y), xytext=(hi / 1.6, y),
-                           arrowprops={"arrowstyle": "->", "color": colour, "lw": 2})
+            right.annotate(
+                "",
+                xy=(hi, y),
+                xytext=(hi / 1.6, y),
+                arrowprops={"arrowstyle": "->", "color": colour, "lw": 2},
+            )
             right.text(hi, y + 0.18, "upper bound ∞", ha="right", fontsize=8, color="#333333")
         if np.isfinite(row["estimate"]):
             right.plot(row["estimate"], y, "o", color=colour, mec="black", ms=8)
@@ -288,8 +389,10 @@ def effect_size_plot(effects: pd.DataFrame) -> plt.Figure:
     right.set_xlabel("Odds ratio (ratio, log scale; 1 = no association)")
     right.set_title(f"Odds ratio, {100 * conf:g}% CI")
     fig.suptitle("Effect sizes with their intervals", fontsize=11)
-    handles = [Line2D([], [], color="black", lw=2.5, label="confidence interval"),
-               Line2D([], [], marker="o", color="white", mec="black", ms=8, label="estimate")]
+    handles = [
+        Line2D([], [], color="black", lw=2.5, label="confidence interval"),
+        Line2D([], [], marker="o", color="white", mec="black", ms=8, label="estimate"),
+    ]
     left.legend(handles=handles, frameon=False, fontsize=8, loc="lower left")
     fig.tight_layout()
     return fig
@@ -301,47 +404,56 @@ def effect_size_plot(effects: pd.DataFrame) -> plt.Figure:
 def exact_vs_chi_square_text(tables: pd.DataFrame, alpha: float) -> FigureText:
     """Caption and alt text of :func:`exact_vs_chi_square_plot` (the same tables)."""
     obs = tables[tables["observed"].astype(bool)]
-    caption = (f"Left: every 2×2 table with the observed margins ({_total(tables)} cultures) "
-               "and its probability if the feature had no effect, the observed table in blue. "
-               "Right: the p-value each test gives each table (log scale), with alpha = "
-               f"{alpha:g} dashed. Where the bars of one table straddle the line, the tests "
-               "disagree on significance.")
+    caption = (
+        f"Left: every 2×2 table with the observed margins ({_total(tables)} cultures) "
+        "and its probability if the feature had no effect, the observed table in blue. "
+        "Right: the p-value each test gives each table (log scale), with alpha = "
+        f"{alpha:g} dashed. Where the bars of one table straddle the line, the tests "
+        "disagree on significance."
+    )
     if len(obs):
         row = obs.iloc[0]
         verdicts = [f"p = {p_words(row[col])} ({name})" for col, name, _ in TEST_SERIES]
         caption += f" For the observed table ({row['label']}): {'; '.join(verdicts)}."
-    alt = (f"Two bar charts side by side over the same {plural(len(tables), 'table')}: left, "
-           "the probability of each table under no effect; right, four bars per table, one "
-           "per test, against a dashed line at alpha.")
+    alt = (
+        f"Two bar charts side by side over the same {plural(len(tables), 'table')}: left, "
+        "the probability of each table under no effect; right, four bars per table, one "
+        "per test, against a dashed line at alpha."
+    )
     return FigureText(caption, alt)
 
 
-def p_value_distribution_text(exact: pd.DataFrame, alpha: float,
-                              n_label: str = "") -> FigureText:
+def p_value_distribution_text(exact: pd.DataFrame, alpha: float, n_label: str = "") -> FigureText:
     """Caption and alt text of :func:`p_value_distribution_plot` (the exact table)."""
     shares = []
     for name in dict.fromkeys(exact["scenario"]):
         ex = exact[exact["scenario"] == name]
         hit = ex[reaches(ex["p_value"], alpha)]
         share = float(hit["cumulative"].max()) if len(hit) else 0.0
-        shares.append(f"{100 * share:.1f}% under the {name}" if name.endswith("effect")
-                      else f"{100 * share:.1f}% ({name})")
-    caption = ("How often a study of this design gives a two-sided Fisher p-value at or below "
-               "x, for each x (log scale): steps are simulated studies, dots the exact "
-               "distribution, the dotted diagonal what a continuous test would give with no "
-               f"effect; the dashed line is alpha = {alpha:g}. Read the height of each curve "
-               f"at the dashed line: the share of studies with p ≤ {alpha:g} is "
-               f"{and_join(shares)}.")
+        shares.append(
+            f"{100 * share:.1f}% under the {name}"
+            if name.endswith("effect")
+            else f"{100 * share:.1f}% ({name})"
+        )
+    caption = (
+        "How often a study of this design gives a two-sided Fisher p-value at or below "
+        "x, for each x (log scale): steps are simulated studies, dots the exact "
+        "distribution, the dotted diagonal what a continuous test would give with no "
+        f"effect; the dashed line is alpha = {alpha:g}. Read the height of each curve "
+        f"at the dashed line: the share of studies with p ≤ {alpha:g} is "
+        f"{and_join(shares)}."
+    )
     if n_label:
         caption += f" Design: {n_label}."
-    alt = ("Cumulative step curves of simulated p-values, one per scenario, with exact values "
-           "as dots, rising from 0 to 100% between a p-value of almost 0 and 1, and a dashed "
-           "vertical line at alpha.")
+    alt = (
+        "Cumulative step curves of simulated p-values, one per scenario, with exact values "
+        "as dots, rising from 0 to 100% between a p-value of almost 0 and 1, and a dashed "
+        "vertical line at alpha."
+    )
     return FigureText(caption, alt)
 
 
-def false_positive_text(distribution: pd.DataFrame, n_features: int,
-                        expected: float) -> FigureText:
+def false_positive_text(distribution: pd.DataFrame, n_features: int, expected: float) -> FigureText:
     """Caption and alt text of :func:`false_positive_plot` (the same distribution)."""
     parts = []
     for proc in dict.fromkeys(distribution["procedure"]):
@@ -349,55 +461,77 @@ def false_positive_text(distribution: pd.DataFrame, n_features: int,
         none = float(sub.loc[sub["n_called"] == 0, "share"].sum())
         name = {"unadjusted": "unadjusted"}.get(proc, PROCEDURE_LABELS.get(proc, proc))
         parts.append(f"{name} {100 * (1 - none):.1f}%")
-    caption = (f"Simulated screens of {n_features} features with no true effect: the share of "
-               "studies (bars) in which each procedure calls 0, 1, 2, ... features significant; "
-               f"the dashed line is the exact expected number of unadjusted calls "
-               f"({expected:.2f}). Every call is a false positive. Share of studies with at "
-               f"least one: {and_join(parts)}.")
-    alt = ("Grouped bar chart of the share of simulated studies by number of features called "
-           f"significant, one bar per procedure ({plural(len(parts), 'procedure')}), with a "
-           "dashed line at the expected number.")
+    caption = (
+        f"Simulated screens of {n_features} features with no true effect: the share of "
+        "studies (bars) in which each procedure calls 0, 1, 2, ... features significant; "
+        f"the dashed line is the exact expected number of unadjusted calls "
+        f"({expected:.2f}). Every call is a false positive. Share of studies with at "
+        f"least one: {and_join(parts)}."
+    )
+    alt = (
+        "Grouped bar chart of the share of simulated studies by number of features called "
+        f"significant, one bar per procedure ({plural(len(parts), 'procedure')}), with a "
+        "dashed line at the expected number."
+    )
     return FigureText(caption, alt)
 
 
-def power_curve_text(curve: pd.DataFrame, target: float, responder_share: float,
-                     sizes: pd.DataFrame | None = None, cohort_n: int | None = None,
-                     simulated: pd.DataFrame | None = None) -> FigureText:
+def power_curve_text(
+    curve: pd.DataFrame,
+    target: float,
+    responder_share: float,
+    sizes: pd.DataFrame | None = None,
+    cohort_n: int | None = None,
+    simulated: pd.DataFrame | None = None,
+) -> FigureText:
     """Caption and alt text of :func:`power_curve_plot` (the same curves and sizes)."""
-    share = ("half responders, half non-responders" if responder_share == 0.5
-             else f"{100 * responder_share:g}% responders")
+    share = (
+        "half responders, half non-responders"
+        if responder_share == 0.5
+        else f"{100 * responder_share:g}% responders"
+    )
     several = curve["alpha"].nunique() > 1
-    caption = (f"Exact power of Fisher's test against the total size of a planned study "
-               f"({share}): colour marks the assumed effect"
-               + (" and the level alpha" if several else "")
-               + ", line style the sidedness (solid two-sided, dashed one-sided)"
-               + ("; points with error bars are simulated studies" if simulated is not None
-                  else "")
-               + f". Triangles mark the first size reaching the {100 * target:g}% target"
-               + (f"; the grey line is this cohort's {cohort_n} cultures" if cohort_n else "")
-               + ". The curves zig-zag because the test is discrete.")
+    caption = (
+        f"Exact power of Fisher's test against the total size of a planned study "
+        f"({share}): colour marks the assumed effect"
+        + (" and the level alpha" if several else "")
+        + ", line style the sidedness (solid two-sided, dashed one-sided)"
+        + ("; points with error bars are simulated studies" if simulated is not None else "")
+        + f". Triangles mark the first size reaching the {100 * target:g}% target"
+        + (f"; the grey line is this cohort's {cohort_n} cultures" if cohort_n else "")
+        + ". The curves zig-zag because the test is discrete."
+    )
     if sizes is not None and len(sizes):
         two = sizes[sizes["alternative"] == "two-sided"]
         reads = []
         for r in two.to_dict("records"):
             name = f"{r['scenario']}, alpha = {r['alpha']:g}" if several else r["scenario"]
-            reads.append(f"{int(r['n_first'])} cultures ({name})" if pd.notna(r["n_first"])
-                         else f"not within {int(curve['n_total'].max())} cultures ({name})")
+            reads.append(
+                f"{int(r['n_first'])} cultures ({name})"
+                if pd.notna(r["n_first"])
+                else f"not within {int(curve['n_total'].max())} cultures ({name})"
+            )
         if reads:
             caption += f" Two-sided, the target is first reached at {and_join(reads)}."
     if cohort_n:
         at = curve[(curve["n_total"] == cohort_n) & (curve["alternative"] == "two-sided")]
         if len(at):
-            reads = [f"{100 * r['power']:.0f}% ({r['scenario']}"
-                     + (f", alpha = {r['alpha']:g}" if several else "") + ")"
-                     for r in at.to_dict("records")]
+            reads = [
+                f"{100 * r['power']:.0f}% ({r['scenario']}"
+                + (f", alpha = {r['alpha']:g}" if several else "")
+                + ")"
+                for r in at.to_dict("records")
+            ]
             caption += f" At {cohort_n} cultures the two-sided power is {and_join(reads)}."
-    n_series = len(dict.fromkeys(zip(curve["scenario"], curve["alpha"],
-                                     curve["alternative"], strict=True)))
-    alt = (f"Line chart of power (0 to 100%) against study size (up to "
-           f"{int(curve['n_total'].max())} cultures), {plural(n_series, 'rising curve')}, a "
-           f"dotted horizontal line at the {100 * target:g}% target and triangles where each "
-           "curve first reaches it.")
+    n_series = len(
+        dict.fromkeys(zip(curve["scenario"], curve["alpha"], curve["alternative"], strict=True))
+    )
+    alt = (
+        f"Line chart of power (0 to 100%) against study size (up to "
+        f"{int(curve['n_total'].max())} cultures), {plural(n_series, 'rising curve')}, a "
+        f"dotted horizontal line at the {100 * target:g}% target and triangles where each "
+        "curve first reaches it."
+    )
     return FigureText(caption, alt)
 
 
@@ -413,16 +547,24 @@ def effect_size_text(effects: pd.DataFrame) -> FigureText:
     parts = []
     for r in effects.to_dict("records"):
         if r["measure"] == "risk difference":
-            parts.append(f"risk difference {num(r['estimate'], 100, '.0f')} points "
-                         f"({num(r['low'], 100, '.0f')} to {num(r['high'], 100, '.0f')})")
+            parts.append(
+                f"risk difference {num(r['estimate'], 100, '.0f')} points "
+                f"({num(r['low'], 100, '.0f')} to {num(r['high'], 100, '.0f')})"
+            )
         else:
-            parts.append(f"{r['measure']} {num(r['estimate'])} ({num(r['low'])} to {num(r['high'])})")
-    caption = (f"Effect sizes of the observed table with {100 * conf:g}% confidence intervals: "
-               "left, the risk difference (Newcombe interval, percentage points); right, the "
-               "odds ratios on a log scale, an arrow where a bound is infinite. The width of "
-               "an interval, more than its point, says what the cohort can show: "
-               f"{'; '.join(parts)}.")
-    alt = ("Two interval plots side by side: a risk difference with its interval on a scale "
-           "from -100 to 100 points, and odds ratios with their intervals on a logarithmic "
-           "scale with a dotted line at 1.")
+            parts.append(
+                f"{r['measure']} {num(r['estimate'])} ({num(r['low'])} to {num(r['high'])})"
+            )
+    caption = (
+        f"Effect sizes of the observed table with {100 * conf:g}% confidence intervals: "
+        "left, the risk difference (Newcombe interval, percentage points); right, the "
+        "odds ratios on a log scale, an arrow where a bound is infinite. The width of "
+        "an interval, more than its point, says what the cohort can show: "
+        f"{'; '.join(parts)}."
+    )
+    alt = (
+        "Two interval plots side by side: a risk difference with its interval on a scale "
+        "from -100 to 100 points, and odds ratios with their intervals on a logarithmic "
+        "scale with a dotted line at 1."
+    )
     return FigureText(caption, alt)

@@ -112,8 +112,16 @@ def stamp_figure(fig: plt.Figure) -> None:
     box = fig.get_tightbbox()  # inches, with the figure's own renderer
     width, height = fig.get_size_inches()
     gap = 0.06  # inches between the lowest artist and the label
-    fig.text(box.x1 / width, (box.y0 - gap) / height, provenance.FIGURE_LABEL,
-             ha="right", va="top", fontsize=7, color=LABEL_COLOUR, gid=LABEL_GID)
+    fig.text(
+        box.x1 / width,
+        (box.y0 - gap) / height,
+        provenance.FIGURE_LABEL,
+        ha="right",
+        va="top",
+        fontsize=7,
+        color=LABEL_COLOUR,
+        gid=LABEL_GID,
+    )
 
 
 def save_figure(
@@ -155,10 +163,14 @@ def save_figure(
     png_meta: dict[str, str | None] = {"Software": None}
     svg_meta: dict[str, str | None] = {"Date": None, "Creator": "netcomp"}
     if reconstructed:
-        png_meta |= {"Title": f"{name}: {provenance.FIGURE_LABEL}",
-                     "Description": provenance.DESCRIPTION}
-        svg_meta |= {"Title": f"{name}: {provenance.FIGURE_LABEL}",
-                     "Description": provenance.DESCRIPTION}
+        png_meta |= {
+            "Title": f"{name}: {provenance.FIGURE_LABEL}",
+            "Description": provenance.DESCRIPTION,
+        }
+        svg_meta |= {
+            "Title": f"{name}: {provenance.FIGURE_LABEL}",
+            "Description": provenance.DESCRIPTION,
+        }
     fig.savefig(paths["png"], bbox_inches="tight", metadata=png_meta)
     fig.savefig(paths["svg"], bbox_inches="tight", metadata=svg_meta)
     table = data.copy()
@@ -178,8 +190,9 @@ def save_figure(
 #: that does not apply to the cohort). The prose cites such figures in parentheses.
 NOT_DRAWN = "no figure: this section does not apply to this cohort"
 #: The sentence a caption ends with when the figure is drawn from the reconstruction.
-RECONSTRUCTED_SENTENCE = ("Computed from reconstructed data (synthetic, not the study's "
-                          "measurements).")
+RECONSTRUCTED_SENTENCE = (
+    "Computed from reconstructed data (synthetic, not the study's measurements)."
+)
 
 
 @dataclass(frozen=True)
@@ -201,7 +214,7 @@ def glue_name(name: str) -> str:
 
 
 def figure_label(notebook: str, name: str) -> str | None:
-    """"Figure c.k" for figure ``name`` of chapter ``notebook``; None outside the book's chapters.
+    """ "Figure c.k" for figure ``name`` of chapter ``notebook``; None outside the book's chapters.
 
     Figures are numbered in the order a run draws them (:mod:`netcomp.book.numbering`), so a
     section that does not apply leaves no gap.
@@ -217,7 +230,7 @@ def figure_label(notebook: str, name: str) -> str | None:
 
 
 def join_labels(labels: list[str]) -> str:
-    """"Figure 2.5", "Figures 2.5 and 2.6", "Figures 2.5 to 2.8" (labels in order)."""
+    """ "Figure 2.5", "Figures 2.5 and 2.6", "Figures 2.5 to 2.8" (labels in order)."""
     if not labels:
         return NOT_DRAWN
     if len(labels) == 1:
@@ -239,8 +252,9 @@ def _glue(name: str, value: str) -> None:
         glue(name, value, display=False)
 
 
-def glue_figure_labels(notebook: str, optional: tuple[str, ...] = (),
-                       groups: dict[str, str] | None = None) -> dict[str, str]:
+def glue_figure_labels(
+    notebook: str, optional: tuple[str, ...] = (), groups: dict[str, str] | None = None
+) -> dict[str, str]:
     """Glue the labels :func:`show_figure` could not: figures not drawn, groups of figures.
 
     Run once, at the end of a chapter notebook. Each figure in ``optional`` that this run
@@ -258,7 +272,8 @@ def glue_figure_labels(notebook: str, optional: tuple[str, ...] = (),
             glued[glue_name(name)] = NOT_DRAWN
     for suffix, prefix in (groups or {}).items():
         glued[glue_name(suffix)] = join_labels(
-            [label for key, label in drawn.items() if key.startswith(prefix)])
+            [label for key, label in drawn.items() if key.startswith(prefix)]
+        )
     for key, value in glued.items():
         _glue(key, value)
     return glued
@@ -307,8 +322,15 @@ def _one_line(text: str) -> str:
     return " ".join("".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in text).split())
 
 
-def figure_markdown(name: str, figures_dir: str | Path, made_by: str, notebook: str,
-                    label: str | None, text: FigureText, data_status: str | None) -> str:
+def figure_markdown(
+    name: str,
+    figures_dir: str | Path,
+    made_by: str,
+    notebook: str,
+    label: str | None,
+    text: FigureText,
+    data_status: str | None,
+) -> str:
     """The saved PNG as a MyST figure: alt text, numbered caption, provenance in small type.
 
     The caption and the alt text are escaped here (user-supplied names appear in them): the
@@ -317,12 +339,14 @@ def figure_markdown(name: str, figures_dir: str | Path, made_by: str, notebook: 
     """
     rel = Path(os.path.relpath(Path(figures_dir).resolve(), Path.cwd())).as_posix()
     alt = json.dumps(_one_line(text.alt), ensure_ascii=True)
-    return (f"`````{{figure}} {rel}/{name}.png\n"
-            f":alt: {alt}\n"
-            f":figclass: netcomp-figure\n\n"
-            f"{caption_markdown(label, text, data_status)}\n\n"
-            f"{provenance_caption(name, figures_dir, made_by, notebook)}\n"
-            f"`````\n")
+    return (
+        f"`````{{figure}} {rel}/{name}.png\n"
+        f":alt: {alt}\n"
+        f":figclass: netcomp-figure\n\n"
+        f"{caption_markdown(label, text, data_status)}\n\n"
+        f"{provenance_caption(name, figures_dir, made_by, notebook)}\n"
+        f"`````\n"
+    )
 
 
 def show_figure(
@@ -358,7 +382,8 @@ def show_figure(
         display(fig)
         display(Markdown(caption_markdown(label, words, status)))
     else:
-        display(Markdown(figure_markdown(name, figures_dir, made_by, notebook, label, words,
-                                         status)))
+        display(
+            Markdown(figure_markdown(name, figures_dir, made_by, notebook, label, words, status))
+        )
     plt.close(fig)
     return None

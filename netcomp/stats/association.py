@@ -96,7 +96,9 @@ def check_classes(responder: pd.Series, context: str = "", minimum: int = 1) -> 
     """
     if responder.isna().any():
         missing = ", ".join(map(str, responder.index[responder.isna()]))
-        raise AssociationError(f"response class is missing for {plural(int(responder.isna().sum()), 'culture')}: {missing}")
+        raise AssociationError(
+            f"response class is missing for {plural(int(responder.isna().sum()), 'culture')}: {missing}"
+        )
     values = responder.to_numpy()
     if values.dtype != bool:
         raise AssociationError(f"response classes must be True/False, got dtype {values.dtype}")
@@ -121,7 +123,9 @@ def check_classes(responder: pd.Series, context: str = "", minimum: int = 1) -> 
 
 def _check_alternative(alternative: str) -> None:
     if alternative not in _ALTERNATIVES:
-        raise ValueError(f"alternative must be one of {', '.join(_ALTERNATIVES)}, got {alternative!r}")
+        raise ValueError(
+            f"alternative must be one of {', '.join(_ALTERNATIVES)}, got {alternative!r}"
+        )
 
 
 # --------------------------------------------------------------------------- Fisher 2x2
@@ -137,9 +141,17 @@ TIE_RECHECK: float = 1e-7
 def _hypergeom_pmf_fast(k: np.ndarray, m: np.ndarray, n1: np.ndarray, n: np.ndarray) -> np.ndarray:
     """``scipy.stats.hypergeom.pmf(k, m, n1, n)`` from log-gamma functions (rel. error ~1e-12)."""
     lg = special.gammaln
-    log_p = (lg(n1 + 1) - lg(k + 1) - lg(n1 - k + 1)
-             + lg(m - n1 + 1) - lg(n - k + 1) - lg(m - n1 - n + k + 1)
-             - lg(m + 1) + lg(n + 1) + lg(m - n + 1))
+    log_p = (
+        lg(n1 + 1)
+        - lg(k + 1)
+        - lg(n1 - k + 1)
+        + lg(m - n1 + 1)
+        - lg(n - k + 1)
+        - lg(m - n1 - n + k + 1)
+        - lg(m + 1)
+        + lg(n + 1)
+        + lg(m - n + 1)
+    )
     return np.exp(log_p)
 
 
@@ -160,8 +172,11 @@ def _fisher_two_sided(x: np.ndarray, m: np.ndarray, n1: np.ndarray, n: np.ndarra
     keys = np.stack([m, n1, n], axis=1)
     uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)
-    widths = np.minimum(uniq[:, 2], uniq[:, 1]) - np.maximum(0, uniq[:, 2] - (uniq[:, 0]
-                                                                              - uniq[:, 1])) + 1
+    widths = (
+        np.minimum(uniq[:, 2], uniq[:, 1])
+        - np.maximum(0, uniq[:, 2] - (uniq[:, 0] - uniq[:, 1]))
+        + 1
+    )
     per_block = max(1, PMF_BLOCK // int(widths.max()))
     if len(uniq) <= per_block:
         return _two_sided_block(x, inverse, uniq)
@@ -169,10 +184,9 @@ def _fisher_two_sided(x: np.ndarray, m: np.ndarray, n1: np.ndarray, n: np.ndarra
     edges = np.searchsorted(inverse[order], np.arange(0, len(uniq) + per_block, per_block))
     p = np.empty(x.shape, dtype=float)
     for k, start in enumerate(range(0, len(uniq), per_block)):
-        idx = order[edges[k]:edges[k + 1]]
+        idx = order[edges[k] : edges[k + 1]]
         if idx.size:
-            p[idx] = _two_sided_block(x[idx], inverse[idx] - start,
-                                      uniq[start:start + per_block])
+            p[idx] = _two_sided_block(x[idx], inverse[idx] - start, uniq[start : start + per_block])
     return p
 
 
@@ -456,8 +470,15 @@ def mann_whitney_u(
         k = (m1 * m2 - u[sel]).astype(np.int64)
         p[sel] = np.where(k >= 0, cdf[np.clip(k, 0, None)], 0.0)
     p = np.clip(p * factor, 0.0, 1.0)
-    return {"u": u1, "p_value": p, "n1": n1, "n2": n2, "ties": has_ties,
-            "median1": out["median1"], "median2": out["median2"]}
+    return {
+        "u": u1,
+        "p_value": p,
+        "n1": n1,
+        "n2": n2,
+        "ties": has_ties,
+        "median1": out["median1"],
+        "median2": out["median2"],
+    }
 
 
 #: Most total work (sum over distinct tie patterns of cultures x class size x rank-sum range)
@@ -468,8 +489,9 @@ MWU_EXACT = "exact (enumeration, mid-ranks)"
 MWU_APPROX = "normal approximation (tie-corrected)"
 
 
-def _exact_mwu_p(x: np.ndarray, resp: np.ndarray,
-                 cache: dict[tuple[int, tuple[int, ...]], np.ndarray]) -> float:
+def _exact_mwu_p(
+    x: np.ndarray, resp: np.ndarray, cache: dict[tuple[int, tuple[int, ...]], np.ndarray]
+) -> float:
     """Two-sided exact Mann-Whitney p of one column (NaN dropped), counts cached by ties."""
     ok = ~np.isnan(x)
     x, r = x[ok], resp[ok]
@@ -513,7 +535,7 @@ def mann_whitney_screen(
         cache: dict[tuple[int, tuple[int, ...]], np.ndarray] = {}
         spent = 0
         n_all = matrix.shape[0]
-        if (n_all * (int(resp.sum()) + 1) * (n_all * (n_all + 1) + 1) <= MAX_MWU_WORK):
+        if n_all * (int(resp.sum()) + 1) * (n_all * (n_all + 1) + 1) <= MAX_MWU_WORK:
             for j in range(matrix.shape[1]):
                 n1, n2 = int(res["n1"][j]), int(res["n2"][j])
                 if n1 == 0 or n2 == 0:
@@ -527,8 +549,11 @@ def mann_whitney_screen(
                 spent += work if len(cache) > before else 0
     else:
         res = mann_whitney_u(matrix, resp, method=method, chunk_size=chunk_size)
-        labels = np.full(matrix.shape[1], "exact (no-ties distribution)" if method == "exact"
-                         else MWU_APPROX, dtype=object)
+        labels = np.full(
+            matrix.shape[1],
+            "exact (no-ties distribution)" if method == "exact" else MWU_APPROX,
+            dtype=object,
+        )
     return pd.DataFrame(
         {
             "feature": [str(f) for f in values.columns],
@@ -582,7 +607,7 @@ def ffh_table_count(rows: Sequence[int], first_col: int) -> float:
 
 
 def ffh_method(table: np.ndarray) -> str:
-    """"exact" or "Monte Carlo": how :func:`fisher_freeman_halton` computes this table's p."""
+    """ "exact" or "Monte Carlo": how :func:`fisher_freeman_halton` computes this table's p."""
     table = np.asarray(table, dtype=np.int64)
     table = table[table.sum(axis=1) > 0]
     if table.shape[0] < 2 or 0 in table.sum(axis=0):
@@ -610,8 +635,10 @@ def fisher_freeman_halton(table: np.ndarray) -> tuple[float, float]:
         return 1.0, 1.0
     rows = table.sum(axis=1)
     col = int(table[:, 0].sum())
-    log_total = special.gammaln(rows.sum() + 1) - special.gammaln(col + 1) - special.gammaln(
-        rows.sum() - col + 1
+    log_total = (
+        special.gammaln(rows.sum() + 1)
+        - special.gammaln(col + 1)
+        - special.gammaln(rows.sum() - col + 1)
     )
 
     def logprob(x: np.ndarray) -> np.ndarray:
@@ -621,10 +648,12 @@ def fisher_freeman_halton(table: np.ndarray) -> tuple[float, float]:
     observed = float(np.exp(logprob(table[:, 0])))
     if ffh_method(table) == "Monte Carlo":
         rng = np.random.default_rng(FFH_MONTE_CARLO_SEED)
-        draws = stats.multivariate_hypergeom.rvs(m=rows, n=col, size=FFH_MONTE_CARLO,
-                                                 random_state=rng)
+        draws = stats.multivariate_hypergeom.rvs(
+            m=rows, n=col, size=FFH_MONTE_CARLO, random_state=rng
+        )
         as_extreme = logprob(np.asarray(draws, dtype=np.int64)) <= (
-            logprob(table[:, 0]) + math.log1p(FFH_RELATIVE_TOLERANCE))
+            logprob(table[:, 0]) + math.log1p(FFH_RELATIVE_TOLERANCE)
+        )
         return observed, float((1 + np.count_nonzero(as_extreme)) / (1 + FFH_MONTE_CARLO))
     firsts = _tables_with_margins(rows.tolist(), col)
     probs = np.exp(logprob(firsts))
@@ -654,8 +683,9 @@ def _rank_sum_counts(doubled_ranks: np.ndarray, n1: int) -> np.ndarray:
     return ways[n1]
 
 
-def exact_mann_whitney(x: Sequence[float] | np.ndarray,
-                       y: Sequence[float] | np.ndarray) -> ExactMannWhitney:
+def exact_mann_whitney(
+    x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray
+) -> ExactMannWhitney:
     """Two-sided Mann-Whitney test of ``x`` vs ``y`` that stays exact with ties.
 
     Ranks (mid-ranks for ties) are fixed; every way of choosing which ``len(x)`` of the
@@ -681,8 +711,9 @@ def exact_mann_whitney(x: Sequence[float] | np.ndarray,
     doubled = np.rint(2.0 * ranks).astype(np.int64)
     if (n1 + n2) * (n1 + 1) * (int(doubled.sum()) + 1) > MAX_MWU_WORK:
         res = stats.mannwhitneyu(x, y, method="asymptotic")
-        return ExactMannWhitney(float(u_obs), float(res.pvalue), "normal approximation", ties,
-                                n_assign)
+        return ExactMannWhitney(
+            float(u_obs), float(res.pvalue), "normal approximation", ties, n_assign
+        )
     counts = _rank_sum_counts(doubled, n1)
     sums = np.nonzero(counts)[0]
     u_all = sums / 2.0 - n1 * (n1 + 1) / 2.0
@@ -719,8 +750,11 @@ def clinical_associations(cultures: pd.DataFrame, responder: pd.Series) -> pd.Da
                 {
                     "feature": var,
                     "kind": "clinical",
-                    "test": (f"Mann-Whitney U, two-sided, {res.method}{tie_note}" if res
-                             else "Mann-Whitney U, not testable"),
+                    "test": (
+                        f"Mann-Whitney U, two-sided, {res.method}{tie_note}"
+                        if res
+                        else "Mann-Whitney U, not testable"
+                    ),
                     "statistic": res.u if res else np.nan,
                     "p_value": res.p_value if res else np.nan,
                     "n_responders": n_resp,
@@ -735,7 +769,9 @@ def clinical_associations(cultures: pd.DataFrame, responder: pd.Series) -> pd.Da
             continue
         levels = sorted(v.astype(str).unique())
         labels = v.astype(str).to_numpy()
-        table = np.array([[np.sum(r & (labels == lv)), np.sum(~r & (labels == lv))] for lv in levels])
+        table = np.array(
+            [[np.sum(r & (labels == lv)), np.sum(~r & (labels == lv))] for lv in levels]
+        )
         detail = "; ".join(
             f"{lv.replace('_', ' ')} {t[0]}/{n_resp} vs {t[1]}/{n_non}"  # 'small intestine'
             for lv, t in zip(levels, table, strict=True)
@@ -750,11 +786,13 @@ def clinical_associations(cultures: pd.DataFrame, responder: pd.Series) -> pd.Da
             p = float(p_table)
         elif len(levels) > 2:
             stat, p = fisher_freeman_halton(table)
-            test = ("Fisher-Freeman-Halton exact, omnibus (no direction: tables no more "
-                    "likely than the observed one; statistic: probability of observed table)"
-                    if ffh_method(table) == "exact" else
-                    f"Fisher-Freeman-Halton, omnibus, Monte Carlo p from {FFH_MONTE_CARLO:,} "
-                    "tables (statistic: probability of observed table)")
+            test = (
+                "Fisher-Freeman-Halton exact, omnibus (no direction: tables no more "
+                "likely than the observed one; statistic: probability of observed table)"
+                if ffh_method(table) == "exact"
+                else f"Fisher-Freeman-Halton, omnibus, Monte Carlo p from {FFH_MONTE_CARLO:,} "
+                "tables (statistic: probability of observed table)"
+            )
         else:
             test, stat, p = "not testable (one level)", np.nan, 1.0
         rows.append(
@@ -799,7 +837,9 @@ def overexpressed(expression_matrix: pd.DataFrame, cutoff: float) -> pd.DataFram
     naming the cultures and genes.
     """
     if not np.isfinite(cutoff) or cutoff <= 0:
-        raise AssociationError(f"overexpression cut-off must be a positive fold change, got {cutoff!r}")
+        raise AssociationError(
+            f"overexpression cut-off must be a positive fold change, got {cutoff!r}"
+        )
     values = expression_matrix.to_numpy(dtype=float)
     bad = values <= 0
     if bad.any():
@@ -812,12 +852,14 @@ def overexpressed(expression_matrix: pd.DataFrame, cutoff: float) -> pd.DataFram
             f"{plural(int(bad.sum()), 'value')} <= 0, e.g. {', '.join(where)}. A ratio of 0 cannot be "
             "shown on a log scale or mean 'overexpressed'; fix the data or mark it missing."
         )
-    over = pd.DataFrame(values >= cutoff, index=expression_matrix.index,
-                        columns=expression_matrix.columns)
+    over = pd.DataFrame(
+        values >= cutoff, index=expression_matrix.index, columns=expression_matrix.columns
+    )
     missing = np.isnan(values)
     if missing.any():
-        over = over.astype("boolean").mask(pd.DataFrame(missing, index=over.index,
-                                                        columns=over.columns))
+        over = over.astype("boolean").mask(
+            pd.DataFrame(missing, index=over.index, columns=over.columns)
+        )
     return over
 
 
@@ -836,8 +878,9 @@ def bh_qvalues(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
     return q
 
 
-def fisher_min_p(n_resp: npt.ArrayLike, n_non: npt.ArrayLike,
-                 n_feature: npt.ArrayLike) -> np.ndarray:
+def fisher_min_p(
+    n_resp: npt.ArrayLike, n_non: npt.ArrayLike, n_feature: npt.ArrayLike
+) -> np.ndarray:
     """Smallest two-sided Fisher p any table with these margins can give (1 when vacuous).
 
     With the margins fixed, the two-sided p of a table is the total probability of the
@@ -846,8 +889,7 @@ def fisher_min_p(n_resp: npt.ArrayLike, n_non: npt.ArrayLike,
     support. Used by :func:`tarone_bh`: a test that can never reach a level cannot be a
     discovery at it.
     """
-    n_resp, n_non, n_feature = (np.asarray(x, dtype=np.int64) for x in (n_resp, n_non,
-                                                                          n_feature))
+    n_resp, n_non, n_feature = (np.asarray(x, dtype=np.int64) for x in (n_resp, n_non, n_feature))
     out = np.ones(n_resp.shape, dtype=float)
     keys = np.stack([n_resp, n_non, n_feature], axis=-1).reshape(-1, 3)
     flat = out.reshape(-1)
@@ -859,8 +901,7 @@ def fisher_min_p(n_resp: npt.ArrayLike, n_non: npt.ArrayLike,
             continue
         pmf = stats.hypergeom.pmf(np.arange(lo, hi + 1), n, m1, n1)
         least = min(pmf[0], pmf[-1])
-        flat[np.all(keys == key, axis=1)] = min(1.0, float(pmf[pmf <= least * FISHER_GAMMA]
-                                                           .sum()))
+        flat[np.all(keys == key, axis=1)] = min(1.0, float(pmf[pmf <= least * FISHER_GAMMA].sum()))
     return out
 
 
@@ -875,8 +916,9 @@ class TaroneBH:
     discovery: np.ndarray
 
 
-def tarone_bh(p_values: Sequence[float] | np.ndarray, min_p: Sequence[float] | np.ndarray,
-              level: float) -> TaroneBH:
+def tarone_bh(
+    p_values: Sequence[float] | np.ndarray, min_p: Sequence[float] | np.ndarray, level: float
+) -> TaroneBH:
     """Gilbert's (2005) discrete-aware FDR procedure: Benjamini-Hochberg after Tarone's screen.
 
     A discrete test whose smallest attainable p-value is above the level can never be a
@@ -933,7 +975,10 @@ def association_screen(
     elif cultures is not None:
         parts.append(clinical_associations(cultures, responder))
     for kind, matrix in (
-        ("expression", None if expression_matrix is None else overexpressed(expression_matrix, cutoff)),
+        (
+            "expression",
+            None if expression_matrix is None else overexpressed(expression_matrix, cutoff),
+        ),
         ("mutation", None if mutation_matrix is None else mutated_genes(mutation_matrix)),
     ):
         if matrix is None or matrix.shape[1] == 0:
@@ -953,8 +998,9 @@ def association_screen(
                     "detail": res["detail"],
                     "odds_ratio": res["odds_ratio"],
                     "difference": res["difference"],
-                    "min_p": fisher_min_p(res["n_responders"], res["n_nonresponders"],
-                                          _feature_count(res["detail"])),
+                    "min_p": fisher_min_p(
+                        res["n_responders"], res["n_nonresponders"], _feature_count(res["detail"])
+                    ),
                 }
             )
         )
@@ -967,8 +1013,9 @@ def association_screen(
     out["min_p"] = out["min_p"].fillna(0.0)  # clinical rows: attainable values not computed
     kind_order = out["kind"].map({"clinical": 0, "expression": 1, "mutation": 2})
     out = out.assign(_k=kind_order).sort_values(["p_value", "_k", "feature"], kind="stable")
-    cols = list(RESULT_COLUMNS) + [c for c in ("odds_ratio", "difference", "min_p")
-                                   if c in out.columns]
+    cols = list(RESULT_COLUMNS) + [
+        c for c in ("odds_ratio", "difference", "min_p") if c in out.columns
+    ]
     return out.loc[:, cols].reset_index(drop=True)
 
 
@@ -1041,25 +1088,25 @@ def table_2x2(a: int, n_resp: int, b: int, n_non: int) -> np.ndarray:
 #: How each test of :func:`count_tests` defines its p-value (the two-sided ones differ).
 COUNT_TEST_CONVENTIONS: dict[tuple[str, str], str] = {
     ("Fisher exact", "two-sided"): "sum of the probabilities of every table no more likely "
-                                   "than the observed one (margins fixed)",
+    "than the observed one (margins fixed)",
     ("Fisher exact", "one-sided (greater)"): "tables with at least as many responders with "
-                                            "the feature (margins fixed)",
+    "the feature (margins fixed)",
     ("Fisher mid-p", "one-sided (greater)"): "as Fisher one-sided, counting half the observed "
-                                            "table's probability",
+    "table's probability",
     ("Fisher mid-p", "two-sided (doubled one-sided)"): "twice the one-sided mid-p, capped at 1",
     ("Pearson chi-square", "two-sided"): "chi-square approximation (no exact distribution)",
     ("Pearson chi-square, Yates", "two-sided"): "chi-square approximation with Yates' "
-                                               "continuity correction",
+    "continuity correction",
     ("Barnard exact", "two-sided"): "unconditional (only the class sizes fixed): pooled Wald "
-                                    "statistic, |T| at least the observed, maximised over the "
-                                    "common proportion (scipy)",
+    "statistic, |T| at least the observed, maximised over the "
+    "common proportion (scipy)",
     ("Barnard exact", "one-sided (greater)"): "unconditional: pooled Wald statistic at least "
-                                             "the observed, maximised over the common "
-                                             "proportion (scipy)",
+    "the observed, maximised over the common "
+    "proportion (scipy)",
     ("Boschloo exact", "two-sided"): "unconditional, ordered by Fisher's one-sided p: scipy "
-                                     "reports twice the smaller one-sided p, capped at 1",
+    "reports twice the smaller one-sided p, capped at 1",
     ("Boschloo exact", "one-sided (greater)"): "unconditional, ordered by Fisher's one-sided "
-                                              "p, maximised over the common proportion (scipy)",
+    "p, maximised over the common proportion (scipy)",
 }
 
 
@@ -1094,8 +1141,9 @@ def count_tests(
         res = stats.boschloo_exact(table, alternative=alt)
         rows.append(("Boschloo exact", sided, float(res.statistic), float(res.pvalue)))
     out = pd.DataFrame(rows, columns=["test", "sided", "statistic", "p_value"])
-    out["convention"] = [COUNT_TEST_CONVENTIONS[(t, sd)] for t, sd in
-                         zip(out["test"], out["sided"], strict=True)]
+    out["convention"] = [
+        COUNT_TEST_CONVENTIONS[(t, sd)] for t, sd in zip(out["test"], out["sided"], strict=True)
+    ]
     if published_p is None:
         out["matches_published"] = False
     else:
@@ -1200,8 +1248,11 @@ def missing_expression_note(missing: pd.DataFrame) -> str:
 
     def short(cultures: str, limit: int = 5) -> str:
         names = cultures.split(", ")
-        return cultures if len(names) <= limit else (
-            ", ".join(names[:limit]) + f" and {len(names) - limit} more")
+        return (
+            cultures
+            if len(names) <= limit
+            else (", ".join(names[:limit]) + f" and {len(names) - limit} more")
+        )
 
     shown = list(zip(missing["gene"], missing["cultures"], strict=True))
     parts = "; ".join(f"{g} ({short(c)})" for g, c in shown[:10])
@@ -1249,14 +1300,20 @@ def odds_ratio_clause(ci: OddsRatioEstimate) -> str:
     """
     conf = f"{100 * ci.confidence:g}%"
     if np.isnan(ci.estimate):
-        return ("no estimate exists: the feature is present in every culture or in none, so "
-                "the table says nothing about the odds ratio")
+        return (
+            "no estimate exists: the feature is present in every culture or in none, so "
+            "the table says nothing about the odds ratio"
+        )
     if np.isinf(ci.high):
-        return f"the estimate is infinite and the {conf} interval runs from {ci.low:.2f} to infinity"
+        return (
+            f"the estimate is infinite and the {conf} interval runs from {ci.low:.2f} to infinity"
+        )
     if ci.low == 0:
         return f"the estimate is 0 and the {conf} interval runs from 0 to {ci.high:.2f}"
-    return (f"the estimate is {ci.estimate:.2f} with a finite {conf} interval from "
-            f"{ci.low:.2f} to {ci.high:.2f}")
+    return (
+        f"the estimate is {ci.estimate:.2f} with a finite {conf} interval from "
+        f"{ci.low:.2f} to {ci.high:.2f}"
+    )
 
 
 def one_culture_away(
@@ -1286,12 +1343,19 @@ def one_culture_away(
             continue
         _, p2 = fisher_exact_2x2(x, y, nr - x, nn - y)
         _, p1 = fisher_exact_2x2(x, y, nr - x, nn - y, alternative="greater")
-        rows.append({"change": name, "detail": f"{x}/{nr} vs {y}/{nn}",
-                     "p_two_sided": float(p2), "p_greater": float(p1)})
+        rows.append(
+            {
+                "change": name,
+                "detail": f"{x}/{nr} vs {y}/{nn}",
+                "p_two_sided": float(p2),
+                "p_greater": float(p1),
+            }
+        )
     out = pd.DataFrame(rows, columns=["change", "detail", "p_two_sided", "p_greater"])
     target = round(published_p, decimals)
     out["matches_published"] = (np.round(out["p_two_sided"].to_numpy(), decimals) == target) | (
-        np.round(out["p_greater"].to_numpy(), decimals) == target)
+        np.round(out["p_greater"].to_numpy(), decimals) == target
+    )
     return out
 
 
@@ -1299,16 +1363,20 @@ def one_culture_away_sentence(away: pd.DataFrame, published_p: float) -> str:
     """Say which tables one culture away give the published p-value, if any."""
     hits = away[away["matches_published"].astype(bool)]
     if hits.empty:
-        return (f"No table with one culture more or fewer gives p = {published_p:g} with "
-                "Fisher's test either.")
+        return (
+            f"No table with one culture more or fewer gives p = {published_p:g} with "
+            "Fisher's test either."
+        )
     parts = []
     for row in hits.to_dict("records"):
-        which = ("two-sided" if round(row["p_two_sided"], 3) == round(published_p, 3)
-                 else "one-sided")
+        which = (
+            "two-sided" if round(row["p_two_sided"], 3) == round(published_p, 3) else "one-sided"
+        )
         p = row["p_two_sided"] if which == "two-sided" else row["p_greater"]
         parts.append(f"{row['detail']} ({row['change']}), Fisher {which} p = {p:.4f}")
     return (
-        "A table one culture away does round to the published value: " + "; ".join(parts)
+        "A table one culture away does round to the published value: "
+        + "; ".join(parts)
         + ". The abstract gives no reason to think that a culture was left out or added, so "
         "this is a coincidence worth noting, not an explanation."
     )

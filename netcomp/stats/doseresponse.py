@@ -58,16 +58,18 @@ def log_logistic4(
     return bottom + (top - bottom) / (1.0 + (c / ic50) ** hill)
 
 
-def _model_log(concentration: np.ndarray, bottom: float, top: float, log_ic50: float,
-               hill: float) -> np.ndarray:
+def _model_log(
+    concentration: np.ndarray, bottom: float, top: float, log_ic50: float, hill: float
+) -> np.ndarray:
     """The same curve parameterised by log10(IC50), which is what the optimiser sees."""
     # (c / IC50) ** hill written via logs is stable for tiny and huge concentrations.
     z = hill * (np.log10(concentration) - log_ic50) * np.log(10.0)
     return bottom + (top - bottom) / (1.0 + np.exp(np.clip(z, -700, 700)))
 
 
-def _jacobian_log(concentration: np.ndarray, bottom: float, top: float, log_ic50: float,
-                  hill: float) -> np.ndarray:
+def _jacobian_log(
+    concentration: np.ndarray, bottom: float, top: float, log_ic50: float, hill: float
+) -> np.ndarray:
     """Analytic derivatives of :func:`_model_log` (columns: bottom, top, log10 IC50, hill).
 
     Given to the optimiser, they make a fit several times faster than finite differences.
@@ -144,8 +146,16 @@ def fit_log_logistic(
         warnings.simplefilter("ignore", optimize.OptimizeWarning)
         try:
             popt, pcov = optimize.curve_fit(
-                _model_log, c, y, p0=p0, bounds=(lower, upper), jac=_jacobian_log,
-                maxfev=MAX_EVALUATIONS, xtol=1e-10, ftol=1e-10, gtol=1e-10,
+                _model_log,
+                c,
+                y,
+                p0=p0,
+                bounds=(lower, upper),
+                jac=_jacobian_log,
+                maxfev=MAX_EVALUATIONS,
+                xtol=1e-10,
+                ftol=1e-10,
+                gtol=1e-10,
             )
         except (RuntimeError, ValueError, OverflowError) as err:
             raise RuntimeError(f"four-parameter fit did not converge: {err}") from err
@@ -213,7 +223,8 @@ def fit_dose_response(
         nan_params = dict.fromkeys(FIT_COLUMNS[5:-1], np.nan) | {"ic50_within_range": False}
         if n_conc < min_concentrations:
             rows.append(
-                row | {"status": f"skipped: fewer than {min_concentrations} concentrations"}
+                row
+                | {"status": f"skipped: fewer than {min_concentrations} concentrations"}
                 | nan_params
             )
             continue
@@ -255,8 +266,10 @@ def curve_points(
         conc = viability["concentration_um"].astype(float)
         keys = [viability["culture_id"].astype(str), viability["drug"].astype(str)]
         grouped = conc.groupby(keys)
-        ranges = {k: (float(lo), float(hi)) for k, lo, hi in
-                  zip(grouped.min().index, grouped.min(), grouped.max(), strict=True)}
+        ranges = {
+            k: (float(lo), float(hi))
+            for k, lo, hi in zip(grouped.min().index, grouped.min(), grouped.max(), strict=True)
+        }
     for _, fit in fits[fits["status"] == "fitted"].iterrows():
         lo = hi = np.log10(fit["ic50_um"])
         lo, hi = lo - 2, hi + 2
@@ -305,17 +318,25 @@ def area_under_curve(viability: pd.DataFrame, drugs: Sequence[str] | None = None
     if table.empty:
         return pd.DataFrame(columns=list(AUC_COLUMNS))
     means = (
-        table.assign(culture_id=table["culture_id"].astype(str), drug=table["drug"].astype(str),
-                     log_c=np.log10(table["concentration_um"].astype(float)))
-        .groupby(["culture_id", "drug", "log_c"], sort=True)["viability_pct"].mean()
+        table.assign(
+            culture_id=table["culture_id"].astype(str),
+            drug=table["drug"].astype(str),
+            log_c=np.log10(table["concentration_um"].astype(float)),
+        )
+        .groupby(["culture_id", "drug", "log_c"], sort=True)["viability_pct"]
+        .mean()
         .reset_index()
     )
     group = means.groupby(["culture_id", "drug"], sort=True)
     dx = group["log_c"].diff()
     mid = (means["viability_pct"] + group["viability_pct"].shift()) / 2.0
     means["area"] = (dx * mid).fillna(0.0)
-    out = group.agg(n_concentrations=("log_c", "size"), area=("area", "sum"),
-                    lo=("log_c", "min"), hi=("log_c", "max")).reset_index()
+    out = group.agg(
+        n_concentrations=("log_c", "size"),
+        area=("area", "sum"),
+        lo=("log_c", "min"),
+        hi=("log_c", "max"),
+    ).reset_index()
     span = out["hi"] - out["lo"]
     out["auc_pct"] = np.where(span > 0, out["area"] / span.where(span > 0, 1.0), np.nan)
     out["n_concentrations"] = out["n_concentrations"].astype("int64")
@@ -330,19 +351,21 @@ def curve_summary(fits: pd.DataFrame, auc: pd.DataFrame) -> pd.DataFrame:
     tested concentrations, else ``"AUC"`` (the IC50 would be an extrapolation, or there is
     none); ``summary`` says it in words.
     """
-    table = fits.merge(auc.loc[:, ["culture_id", "drug", "auc_pct"]], on=["culture_id", "drug"],
-                       how="left")
+    table = fits.merge(
+        auc.loc[:, ["culture_id", "drug", "auc_pct"]], on=["culture_id", "drug"], how="left"
+    )
     use_ic50 = (table["status"] == "fitted") & table["ic50_within_range"].astype(bool)
     table["measure"] = np.where(use_ic50, "IC50", "AUC")
 
     def words(row: pd.Series) -> str:
         if row["measure"] == "IC50":
-            ci = (f" (95% CI {row['ic50_ci_low_um']:.3g} to {row['ic50_ci_high_um']:.3g} µM)"
-                  if np.isfinite(row["ic50_ci_low_um"]) and np.isfinite(row["ic50_ci_high_um"])
-                  else " (no CI: too few points)")
+            ci = (
+                f" (95% CI {row['ic50_ci_low_um']:.3g} to {row['ic50_ci_high_um']:.3g} µM)"
+                if np.isfinite(row["ic50_ci_low_um"]) and np.isfinite(row["ic50_ci_high_um"])
+                else " (no CI: too few points)"
+            )
             return f"IC50 {row['ic50_um']:.3g} µM{ci}"
-        why = ("IC50 outside the tested range" if row["status"] == "fitted"
-               else "no curve fitted")
+        why = "IC50 outside the tested range" if row["status"] == "fitted" else "no curve fitted"
         auc = f"{row['auc_pct']:.1f}%" if np.isfinite(row["auc_pct"]) else "not computable"
         return f"AUC {auc} of control ({why})"
 

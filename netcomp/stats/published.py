@@ -52,31 +52,42 @@ class PublishedVersion:
     def table(self) -> np.ndarray:
         """``[[high & R, high & NR], [low & R, low & NR]]``: columns are the response classes."""
         a, b = self.responders_high, self.nonresponders_high
-        return np.array([[a, b], [self.n_responders - a, self.n_nonresponders - b]],
-                        dtype=np.int64)
+        return np.array([[a, b], [self.n_responders - a, self.n_nonresponders - b]], dtype=np.int64)
 
     def counts_text(self) -> str:
         """E.g. ``"5/6 vs 0/5"``: HRAS high among responders vs among non-responders."""
-        return (f"{self.responders_high}/{self.n_responders} vs "
-                f"{self.nonresponders_high}/{self.n_nonresponders}")
+        return (
+            f"{self.responders_high}/{self.n_responders} vs "
+            f"{self.nonresponders_high}/{self.n_nonresponders}"
+        )
 
 
 CONFERENCE_2022 = PublishedVersion(
     key="conference-2022",
     label="Conference abstract (2022)",
     citation="liverani2022asco",
-    reference=("ASCO Annual Meeting 2022, abstract e16211; J Clin Oncol "
-               "2022;40(16_suppl):e16211, doi:10.1200/JCO.2022.40.16_suppl.e16211"),
-    responders_high=5, n_responders=6, nonresponders_high=0, n_nonresponders=5,
-    threshold_pct=15.0, reported_p=None,
+    reference=(
+        "ASCO Annual Meeting 2022, abstract e16211; J Clin Oncol "
+        "2022;40(16_suppl):e16211, doi:10.1200/JCO.2022.40.16_suppl.e16211"
+    ),
+    responders_high=5,
+    n_responders=6,
+    nonresponders_high=0,
+    n_nonresponders=5,
+    threshold_pct=15.0,
+    reported_p=None,
 )
 JOURNAL_2023 = PublishedVersion(
     key="journal-2023",
     label="Journal article (2023)",
     citation="liverani2023",
     reference="Front Endocrinol 2023;13:1045038, doi:10.3389/fendo.2022.1045038 (abstract)",
-    responders_high=4, n_responders=6, nonresponders_high=0, n_nonresponders=5,
-    threshold_pct=None, reported_p=REPORTED_P,
+    responders_high=4,
+    n_responders=6,
+    nonresponders_high=0,
+    n_nonresponders=5,
+    threshold_pct=None,
+    reported_p=REPORTED_P,
 )
 #: Both versions, oldest first.
 VERSIONS: tuple[PublishedVersion, ...] = (CONFERENCE_2022, JOURNAL_2023)
@@ -85,20 +96,39 @@ VERSIONS: tuple[PublishedVersion, ...] = (CONFERENCE_2022, JOURNAL_2023)
 GROUPS_CLASSES = "groups: responders vs non-responders (HRAS high compared)"
 GROUPS_HRAS = "groups: HRAS high vs HRAS low (response compared)"
 
-FISHER_TWO = ("two-sided: sum of the probabilities of all tables no more likely than the "
-              "observed one (scipy's convention)")
+FISHER_TWO = (
+    "two-sided: sum of the probabilities of all tables no more likely than the "
+    "observed one (scipy's convention)"
+)
 FISHER_ONE = "one-sided (greater): HRAS high more often among responders"
-BARNARD_TWO = ("two-sided: Wald statistic with pooled variance, |T| at least the observed, "
-               "maximised over the common proportion (scipy's convention)")
-BOSCHLOO_TWO = ("two-sided: scipy reports twice the smaller one-sided p-value, capped at 1 "
-                "(not a separate two-sided statistic)")
-OR_SIDED = ("conditional maximum likelihood; exact two-sided 95% CI from the noncentral "
-            "hypergeometric distribution")
+BARNARD_TWO = (
+    "two-sided: Wald statistic with pooled variance, |T| at least the observed, "
+    "maximised over the common proportion (scipy's convention)"
+)
+BOSCHLOO_TWO = (
+    "two-sided: scipy reports twice the smaller one-sided p-value, capped at 1 "
+    "(not a separate two-sided statistic)"
+)
+OR_SIDED = (
+    "conditional maximum likelihood; exact two-sided 95% CI from the noncentral "
+    "hypergeometric distribution"
+)
 
 #: Columns of the machine-readable table (``results/published_versions.csv``).
 DATA_COLUMNS: tuple[str, ...] = (
-    "version_key", "version", "citation", "counts", "test_key", "test", "sided_key", "sided",
-    "p_value", "estimate", "ci_low", "ci_high", "matches_reported_p",
+    "version_key",
+    "version",
+    "citation",
+    "counts",
+    "test_key",
+    "test",
+    "sided_key",
+    "sided",
+    "p_value",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "matches_reported_p",
 )
 #: Reader-facing headers of :func:`version_tests`, in the order of :data:`DATA_COLUMNS`
 #: (``citation`` is dropped from the displayed table).
@@ -149,35 +179,76 @@ def _version_test_data(versions: tuple[PublishedVersion, ...]) -> pd.DataFrame:
     rows: list[dict[str, object]] = []
     for version in versions:
         table = version.table()
-        base: dict[str, object] = {"version_key": version.key, "version": version.label,
-                "citation": version.citation, "counts": version.counts_text()}
+        base: dict[str, object] = {
+            "version_key": version.key,
+            "version": version.label,
+            "citation": version.citation,
+            "counts": version.counts_text(),
+        }
 
-        def add(keys: tuple[str, str], test: str, sided: str, p: float,
-                _base: dict[str, object] = base) -> None:
-            rows.append({**_base, "test_key": keys[0], "test": test, "sided_key": keys[1],
-                         "sided": sided, "p_value": float(p), "estimate": np.nan,
-                         "ci_low": np.nan, "ci_high": np.nan,
-                         "matches_reported_p": _matches(float(p))})
+        def add(
+            keys: tuple[str, str], test: str, sided: str, p: float, _base: dict[str, object] = base
+        ) -> None:
+            rows.append(
+                {
+                    **_base,
+                    "test_key": keys[0],
+                    "test": test,
+                    "sided_key": keys[1],
+                    "sided": sided,
+                    "p_value": float(p),
+                    "estimate": np.nan,
+                    "ci_low": np.nan,
+                    "ci_high": np.nan,
+                    "matches_reported_p": _matches(float(p)),
+                }
+            )
 
-        add(("fisher", "one-sided (greater)"), "Fisher's exact test", FISHER_ONE,
-            stats.fisher_exact(table, alternative="greater").pvalue)
-        add(("fisher", "two-sided"), "Fisher's exact test", FISHER_TWO,
-            stats.fisher_exact(table).pvalue)
-        for key, groups, oriented in (("classes", GROUPS_CLASSES, table),
-                                      ("hras", GROUPS_HRAS, table.T)):
+        add(
+            ("fisher", "one-sided (greater)"),
+            "Fisher's exact test",
+            FISHER_ONE,
+            stats.fisher_exact(table, alternative="greater").pvalue,
+        )
+        add(
+            ("fisher", "two-sided"),
+            "Fisher's exact test",
+            FISHER_TWO,
+            stats.fisher_exact(table).pvalue,
+        )
+        for key, groups, oriented in (
+            ("classes", GROUPS_CLASSES, table),
+            ("hras", GROUPS_HRAS, table.T),
+        ):
             # scipy's unconditional tests treat the two columns as the independent groups.
-            add((f"barnard-{key}", "two-sided"), f"Barnard's exact test ({groups})",
-                BARNARD_TWO, stats.barnard_exact(oriented, alternative="two-sided").pvalue)
-            add((f"boschloo-{key}", "two-sided (doubled one-sided)"),
-                f"Boschloo's exact test ({groups})", BOSCHLOO_TWO,
-                stats.boschloo_exact(oriented, alternative="two-sided").pvalue)
+            add(
+                (f"barnard-{key}", "two-sided"),
+                f"Barnard's exact test ({groups})",
+                BARNARD_TWO,
+                stats.barnard_exact(oriented, alternative="two-sided").pvalue,
+            )
+            add(
+                (f"boschloo-{key}", "two-sided (doubled one-sided)"),
+                f"Boschloo's exact test ({groups})",
+                BOSCHLOO_TWO,
+                stats.boschloo_exact(oriented, alternative="two-sided").pvalue,
+            )
         res = stats.contingency.odds_ratio(table, kind="conditional")
         ci = res.confidence_interval(confidence_level=0.95)
-        rows.append({**base, "test_key": "odds-ratio", "test": "Odds ratio (conditional, exact)",
-                     "sided_key": "two-sided interval", "sided": OR_SIDED,
-                     "p_value": np.nan, "estimate": float(res.statistic),
-                     "ci_low": float(ci.low), "ci_high": float(ci.high),
-                     "matches_reported_p": False})
+        rows.append(
+            {
+                **base,
+                "test_key": "odds-ratio",
+                "test": "Odds ratio (conditional, exact)",
+                "sided_key": "two-sided interval",
+                "sided": OR_SIDED,
+                "p_value": np.nan,
+                "estimate": float(res.statistic),
+                "ci_low": float(ci.low),
+                "ci_high": float(ci.high),
+                "matches_reported_p": False,
+            }
+        )
     return pd.DataFrame(rows, columns=list(DATA_COLUMNS))
 
 
@@ -185,18 +256,26 @@ def versions_table(versions: tuple[PublishedVersion, ...] = VERSIONS) -> pd.Data
     """What each version states, one row per version, with reader-facing headers."""
     rows = []
     for v in versions:
-        rule = (f"survival inhibition above {v.threshold_pct:g}%" if v.threshold_pct is not None
-                else "a significant survival inhibition (no threshold stated)")
-        rows.append({
-            "Published version": v.label,
-            "Source": v.reference,
-            "Responders: rule": rule,
-            "Responders / non-responders": f"{v.n_responders} / {v.n_nonresponders}",
-            "HRAS high: responders": f"{v.responders_high} of {v.n_responders}",
-            "HRAS high: non-responders": f"{v.nonresponders_high} of {v.n_nonresponders}",
-            "Reported p-value": ("none given" if v.reported_p is None
-                                 else f"{v.reported_p:.3f}".replace("0.", ".", 1)),
-        })
+        rule = (
+            f"survival inhibition above {v.threshold_pct:g}%"
+            if v.threshold_pct is not None
+            else "a significant survival inhibition (no threshold stated)"
+        )
+        rows.append(
+            {
+                "Published version": v.label,
+                "Source": v.reference,
+                "Responders: rule": rule,
+                "Responders / non-responders": f"{v.n_responders} / {v.n_nonresponders}",
+                "HRAS high: responders": f"{v.responders_high} of {v.n_responders}",
+                "HRAS high: non-responders": f"{v.nonresponders_high} of {v.n_nonresponders}",
+                "Reported p-value": (
+                    "none given"
+                    if v.reported_p is None
+                    else f"{v.reported_p:.3f}".replace("0.", ".", 1)
+                ),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -210,13 +289,15 @@ def version_tests(versions: tuple[PublishedVersion, ...] = VERSIONS) -> pd.DataF
     is_or = data["p_value"].isna()
     estimate_text = [
         _or_text(e, lo, hi) if o else np.nan
-        for o, e, lo, hi in zip(is_or, data["estimate"], data["ci_low"], data["ci_high"],
-                                strict=True)
+        for o, e, lo, hi in zip(
+            is_or, data["estimate"], data["ci_low"], data["ci_high"], strict=True
+        )
     ]
     shown = data.assign(
         estimate_text=estimate_text,
-        gives_reported=np.where(is_or, "not a test",
-                                np.where(data["matches_reported_p"], "yes", "no")),
+        gives_reported=np.where(
+            is_or, "not a test", np.where(data["matches_reported_p"], "yes", "no")
+        ),
     )
     return shown.loc[:, list(DISPLAY_HEADERS)].rename(columns=DISPLAY_HEADERS)
 
@@ -224,8 +305,9 @@ def version_tests(versions: tuple[PublishedVersion, ...] = VERSIONS) -> pd.DataF
 def any_gives_reported(versions: tuple[PublishedVersion, ...] = VERSIONS) -> dict[str, bool]:
     """Per version label: does any test in :func:`version_test_data` give p = .048?"""
     data = version_test_data(versions)
-    return {str(k): bool(g.any()) for k, g in data.groupby("version", sort=False)[
-        "matches_reported_p"]}
+    return {
+        str(k): bool(g.any()) for k, g in data.groupby("version", sort=False)["matches_reported_p"]
+    }
 
 
 def versions_sentence(versions: tuple[PublishedVersion, ...] = VERSIONS) -> str:
@@ -234,10 +316,15 @@ def versions_sentence(versions: tuple[PublishedVersion, ...] = VERSIONS) -> str:
     parts = []
     for version in versions:
         p = data.loc[data["version"] == version.label, "p_value"]
-        parts.append(f"{version.label.lower()}, HRAS high in {version.counts_text()}: "
-                     f"p from {p.min():.4f} to {p.max():.4f}")
+        parts.append(
+            f"{version.label.lower()}, HRAS high in {version.counts_text()}: "
+            f"p from {p.min():.4f} to {p.max():.4f}"
+        )
     hits = [k for k, v in any_gives_reported(versions).items() if v]
     text = "; ".join(parts)
-    verdict = (f"None of these {len(data)} test results gives p = .048." if not hits
-               else "p = .048 is given on the table of the " + " and ".join(hits) + ".")
+    verdict = (
+        f"None of these {len(data)} test results gives p = .048."
+        if not hits
+        else "p = .048 is given on the table of the " + " and ".join(hits) + "."
+    )
     return text[0].upper() + text[1:] + ". " + verdict

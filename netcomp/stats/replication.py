@@ -66,22 +66,30 @@ def log_or_se(t: ss.TwoByTwo) -> tuple[float, float, bool]:
     return float(np.log(a * d / (b * c))), float(np.sqrt((1 / cells).sum())), corrected
 
 
-def side_by_side(studies: Sequence[tuple[str, ss.TwoByTwo]],
-                 confidence: float = 0.95) -> pd.DataFrame:
+def side_by_side(
+    studies: Sequence[tuple[str, ss.TwoByTwo]], confidence: float = 0.95
+) -> pd.DataFrame:
     """One row per study: counts, exact conditional odds ratio and risk difference, with CIs."""
     rows = []
     for label, t in studies:
         orr = ss.exact_odds_ratio(t, confidence)
         rd = ss.risk_difference(t, confidence) if t.n1 and t.n2 else None
         log_or, se, corrected = log_or_se(t)
-        rows.append({
-            "study": label, "counts": t.detail,
-            "odds_ratio": orr.estimate, "or_low": orr.low, "or_high": orr.high,
-            "risk_difference": math.nan if rd is None else rd.estimate,
-            "rd_low": math.nan if rd is None else rd.low,
-            "rd_high": math.nan if rd is None else rd.high,
-            "log_or": log_or, "se_log_or": se, "haldane": corrected,
-        })
+        rows.append(
+            {
+                "study": label,
+                "counts": t.detail,
+                "odds_ratio": orr.estimate,
+                "or_low": orr.low,
+                "or_high": orr.high,
+                "risk_difference": math.nan if rd is None else rd.estimate,
+                "rd_low": math.nan if rd is None else rd.low,
+                "rd_high": math.nan if rd is None else rd.high,
+                "log_or": log_or,
+                "se_log_or": se,
+                "haldane": corrected,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -155,21 +163,26 @@ def exact_stratified(tables: Sequence[ss.TwoByTwo], confidence: float = 0.95) ->
 
     bound = 60.0  # |log psi| searched: psi from 1e-26 to 1e26
     if support.size == 1:
-        return ExactStratified(t_obs, float(t_obs), 1.0, 1.0, math.nan, 0.0, math.inf,
-                               confidence)
-    low = 0.0 if lo_end else math.exp(optimize.brentq(
-        lambda lp: upper_tail(lp) - tail, -bound, bound, xtol=1e-12))
-    high = math.inf if hi_end else math.exp(optimize.brentq(
-        lambda lp: lower_tail(lp) - tail, -bound, bound, xtol=1e-12))
+        return ExactStratified(t_obs, float(t_obs), 1.0, 1.0, math.nan, 0.0, math.inf, confidence)
+    low = (
+        0.0
+        if lo_end
+        else math.exp(optimize.brentq(lambda lp: upper_tail(lp) - tail, -bound, bound, xtol=1e-12))
+    )
+    high = (
+        math.inf
+        if hi_end
+        else math.exp(optimize.brentq(lambda lp: lower_tail(lp) - tail, -bound, bound, xtol=1e-12))
+    )
     if lo_end:
         estimate = 0.0
     elif hi_end:
         estimate = math.inf
     else:
-        estimate = math.exp(optimize.brentq(lambda lp: mean(lp) - t_obs, -bound, bound,
-                                            xtol=1e-12))
-    return ExactStratified(t_obs, float(pmf @ support), p_two, p_greater, estimate, low, high,
-                           float(confidence))
+        estimate = math.exp(optimize.brentq(lambda lp: mean(lp) - t_obs, -bound, bound, xtol=1e-12))
+    return ExactStratified(
+        t_obs, float(pmf @ support), p_two, p_greater, estimate, low, high, float(confidence)
+    )
 
 
 def zelen_exact(tables: Sequence[ss.TwoByTwo]) -> float:
@@ -187,8 +200,9 @@ def zelen_exact(tables: Sequence[ss.TwoByTwo]) -> float:
     total = sum(g for g in grids)
     prob = np.prod(np.stack(probs), axis=0)
     t_obs = sum(t.x1 for t in tables)
-    observed = float(np.prod([p[t.x1 - int(x[0])] for (x, p), t in zip(parts, tables,
-                                                                        strict=True)]))
+    observed = float(
+        np.prod([p[t.x1 - int(x[0])] for (x, p), t in zip(parts, tables, strict=True)])
+    )
     same = total == t_obs
     cond = prob[same]
     return float(min(1.0, cond[cond <= observed * (1 + TIE_TOLERANCE)].sum() / cond.sum()))
@@ -265,8 +279,9 @@ def sceptical_p(log_or_o: float, se_o: float, log_or_r: float, se_r: float) -> S
     return Sceptical(zo, zr, c, zs, p, limit)
 
 
-def prediction_interval(log_or_o: float, se_o: float, se_r: float,
-                        confidence: float = 0.95) -> tuple[float, float]:
+def prediction_interval(
+    log_or_o: float, se_o: float, se_r: float, confidence: float = 0.95
+) -> tuple[float, float]:
     """Where the replication's log odds ratio should fall if both studies share one effect.
 
     ``theta_o -/+ z * sqrt(se_o**2 + se_r**2)``: the original's uncertainty and the
@@ -296,14 +311,21 @@ def flat_prior() -> BetaPrior:
 
 def published_prior(x: int, n: int, strength: float) -> BetaPrior:
     """Beta(1 + s x, 1 + s (n - x)): the published counts weighted by ``strength`` s."""
-    return BetaPrior(1.0 + strength * x, 1.0 + strength * (n - x),
-                     f"published {x}/{n} weighted {strength:g}")
+    return BetaPrior(
+        1.0 + strength * x, 1.0 + strength * (n - x), f"published {x}/{n} weighted {strength:g}"
+    )
 
 
 def prob_greater(a1: float, b1: float, a2: float, b2: float) -> float:
     """P(p1 > p2) for independent p1 ~ Beta(a1, b1), p2 ~ Beta(a2, b2), by numerical integration."""
-    value, _ = integrate.quad(lambda p: stats.beta.pdf(p, a1, b1) * stats.beta.cdf(p, a2, b2),
-                              0.0, 1.0, limit=200, epsabs=1e-11, epsrel=1e-10)
+    value, _ = integrate.quad(
+        lambda p: stats.beta.pdf(p, a1, b1) * stats.beta.cdf(p, a2, b2),
+        0.0,
+        1.0,
+        limit=200,
+        epsabs=1e-11,
+        epsrel=1e-10,
+    )
     return float(min(1.0, max(0.0, value)))
 
 
@@ -321,9 +343,15 @@ class BetaDifference:
     draws: np.ndarray  # Monte Carlo draws of the difference (for the figure and interval)
 
 
-def beta_difference(t: ss.TwoByTwo, prior_r: BetaPrior, prior_nr: BetaPrior, label: str,
-                    rng: np.random.Generator, draws: int = 100_000,
-                    confidence: float = 0.95) -> BetaDifference:
+def beta_difference(
+    t: ss.TwoByTwo,
+    prior_r: BetaPrior,
+    prior_nr: BetaPrior,
+    label: str,
+    rng: np.random.Generator,
+    draws: int = 100_000,
+    confidence: float = 0.95,
+) -> BetaDifference:
     """Independent beta posteriors per class and their difference.
 
     The posterior mean is exact; the interval comes from ``draws`` Monte Carlo draws (the
@@ -334,8 +362,16 @@ def beta_difference(t: ss.TwoByTwo, prior_r: BetaPrior, prior_nr: BetaPrior, lab
     diff = rng.beta(a1, b1, draws) - rng.beta(a2, b2, draws)
     tail = (1 - confidence) / 2
     low, high = np.quantile(diff, [tail, 1 - tail])
-    return BetaDifference(label, (a1, b1), (a2, b2), a1 / (a1 + b1) - a2 / (a2 + b2),
-                          float(low), float(high), prob_greater(a1, b1, a2, b2), diff)
+    return BetaDifference(
+        label,
+        (a1, b1),
+        (a2, b2),
+        a1 / (a1 + b1) - a2 / (a2 + b2),
+        float(low),
+        float(high),
+        prob_greater(a1, b1, a2, b2),
+        diff,
+    )
 
 
 # --------------------------------------------------------------------------- verdict

@@ -156,7 +156,9 @@ def _resolve_concentration(
     try:
         wanted = round(float(concentration_um), _CONC_DECIMALS)
     except (TypeError, ValueError):
-        raise ValueError(f"concentration_um must be a number (µM), got {concentration_um!r}") from None
+        raise ValueError(
+            f"concentration_um must be a number (µM), got {concentration_um!r}"
+        ) from None
     tested = sorted(rows["_conc_key"].unique())
     if wanted not in set(tested):
         raise ValueError(
@@ -198,9 +200,11 @@ class ConcentrationChoice:
             text = f"{conc}, the highest concentration tested in every culture (tested: {tested})"
         else:
             n_at = self.n_cultures - len(self.excluded)
-            text = (f"{conc}, the concentration tested in the most cultures ({n_at} of "
-                    f"{self.n_cultures}), because no concentration was tested in every "
-                    f"culture (tested: {tested})")
+            text = (
+                f"{conc}, the concentration tested in the most cultures ({n_at} of "
+                f"{self.n_cultures}), because no concentration was tested in every "
+                f"culture (tested: {tested})"
+            )
         return text
 
 
@@ -251,8 +255,7 @@ def inhibition_at(viability: pd.DataFrame, choice: ConcentrationChoice) -> pd.Da
     table = _check_viability(viability)
     key = round(choice.concentration_um, _CONC_DECIMALS)
     rows = table[(table["drug"] == choice.drug) & (table["_conc_key"] == key)]
-    return inhibition_table(rows.drop(columns="_conc_key"), [choice.drug],
-                            choice.concentration_um)
+    return inhibition_table(rows.drop(columns="_conc_key"), [choice.drug], choice.concentration_um)
 
 
 def classes_by_concentration(
@@ -267,8 +270,9 @@ def classes_by_concentration(
     threshold = check_threshold(threshold_pct)
     rows = _check_drug(_check_viability(viability), drug)
     inhib = (100.0 - rows["viability_pct"]).groupby([rows["_conc_key"], rows["culture_id"]])
-    out = pd.DataFrame({"n_replicates": inhib.size().astype("int64"),
-                        "inhibition_pct": inhib.mean()}).reset_index()
+    out = pd.DataFrame(
+        {"n_replicates": inhib.size().astype("int64"), "inhibition_pct": inhib.mean()}
+    ).reset_index()
     conc = rows.groupby("_conc_key")["concentration_um"].first()
     out.insert(0, "concentration_um", out["_conc_key"].map(conc).astype(float))
     out = out.drop(columns="_conc_key")
@@ -289,11 +293,13 @@ def concentration_summary(by_concentration: pd.DataFrame, chosen_um: float) -> p
     other = table["culture_id"].map(ref)
     table["_changed"] = other.notna() & (table["responder"] != other.fillna(False).astype(bool))
     grouped = table.groupby("_key", sort=True)
-    out = pd.DataFrame({
-        "concentration_um": grouped["concentration_um"].first(),
-        "n_cultures": grouped.size().astype("int64"),
-        "n_responders": grouped["responder"].sum().astype("int64"),
-    })
+    out = pd.DataFrame(
+        {
+            "concentration_um": grouped["concentration_um"].first(),
+            "n_cultures": grouped.size().astype("int64"),
+            "n_responders": grouped["responder"].sum().astype("int64"),
+        }
+    )
     out["n_non_responders"] = out["n_cultures"] - out["n_responders"]
     out["responder_fraction"] = out["n_responders"] / out["n_cultures"]
     out["n_changed"] = grouped["_changed"].sum().astype("int64")
@@ -478,8 +484,9 @@ def response_table(
 def _as_inhibition_series(inhibition: pd.Series | pd.DataFrame) -> pd.Series:
     """Accept a Series indexed by culture, or an inhibition table with one drug."""
     if isinstance(inhibition, pd.DataFrame):
-        drugs: list[str] = ([str(d) for d in inhibition["drug"].unique()]
-                            if "drug" in inhibition else [])
+        drugs: list[str] = (
+            [str(d) for d in inhibition["drug"].unique()] if "drug" in inhibition else []
+        )
         if len(drugs) > 1:
             raise ValueError(f"pass the inhibition of one drug, got {', '.join(drugs)}")
         return inhibition.set_index("culture_id")["inhibition_pct"].astype(float)
@@ -630,8 +637,9 @@ def compare_drugs(
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie strictly between 0 and 1, got {alpha!r}")
     if drug in comparators:
-        raise ValueError(f"{drug!r} is both the drug and a comparator; comparators: "
-                         f"{', '.join(comparators)}")
+        raise ValueError(
+            f"{drug!r} is both the drug and a comparator; comparators: {', '.join(comparators)}"
+        )
     if not comparators:
         raise ValueError("no comparator given")
     rows = []
@@ -674,7 +682,9 @@ def response_by_group(
     dropped unless listed). A culture in ``classes`` without a row in ``cultures`` is an error.
     """
     if by not in cultures.columns:
-        raise ValueError(f"cultures table has no column {by!r}; it has {', '.join(cultures.columns)}")
+        raise ValueError(
+            f"cultures table has no column {by!r}; it has {', '.join(cultures.columns)}"
+        )
     info = cultures.assign(culture_id=cultures["culture_id"].astype(str)).set_index("culture_id")
     lacking = [c for c in map(str, classes.index) if c not in info.index]
     if lacking:
@@ -706,8 +716,7 @@ def comparison_sentence(comparison: pd.DataFrame) -> str:
     parts = []
     for row in comparison.to_dict("records"):
         p = f"{row['p_value']:.3f}" if np.isfinite(row["p_value"]) else "not computable"
-        kind = ("exact permutation" if row.get("p_method", "exact") == "exact"
-                else "approximate")
+        kind = "exact permutation" if row.get("p_method", "exact") == "exact" else "approximate"
         parts.append(
             f"{row['comparator']} (median {row['median_comparator_pct']:.1f}%; "
             f"Wilcoxon {kind} p = {p} over {plural(int(row['n_pairs']), 'paired culture')})"

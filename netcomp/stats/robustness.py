@@ -75,8 +75,9 @@ class FragilityResult:
 MAX_GREEDY_STEPS: int = 50
 
 
-def _minimum_flips(table: tuple[int, int, int, int], alpha: float, alternative: str,
-                   is_significant: bool) -> int | None:
+def _minimum_flips(
+    table: tuple[int, int, int, int], alpha: float, alternative: str, is_significant: bool
+) -> int | None:
     """Fewest changes of class that change whether ``p`` is significant (None: none do).
 
     Every table reachable with the same row totals (feature status fixed) is ``(a', c')``
@@ -106,8 +107,9 @@ def _minimum_flips(table: tuple[int, int, int, int], alpha: float, alternative: 
         previous, radius = radius, radius * 2
 
 
-def _flip(table: tuple[int, int, int, int],
-          delta: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+def _flip(
+    table: tuple[int, int, int, int], delta: tuple[int, int, int, int]
+) -> tuple[int, int, int, int]:
     """``table`` after one change of class (``delta``, one of :data:`FLIPS`)."""
     return (table[0] + delta[0], table[1] + delta[1], table[2] + delta[2], table[3] + delta[3])
 
@@ -130,8 +132,17 @@ def fragility_index(
     table = (int(a), int(b), int(c), int(d))
     p0 = _p(*table, alternative)
     is_significant = significant(p0, alpha)
-    rows = [{"step": 0, "flip": "observed", "a": table[0], "b": table[1], "c": table[2],
-             "d": table[3], "p_value": p0}]
+    rows = [
+        {
+            "step": 0,
+            "flip": "observed",
+            "a": table[0],
+            "b": table[1],
+            "c": table[2],
+            "d": table[3],
+            "p_value": p0,
+        }
+    ]
     current, seen, index = table, {table}, None
     for step in range(1, min(sum(table), MAX_GREEDY_STEPS) + 1):
         candidates = []
@@ -144,16 +155,27 @@ def fragility_index(
             break
         # the (at most four) candidate tables in one vectorised call
         cells = np.array([new for _, new in candidates], dtype=np.int64).T
-        _, p_cand = fisher_exact_2x2(cells[0], cells[1], cells[2], cells[3],
-                                     alternative=alternative)
-        options = [(float(pv), name, new)
-                   for pv, (name, new) in zip(p_cand, candidates, strict=True)]
+        _, p_cand = fisher_exact_2x2(
+            cells[0], cells[1], cells[2], cells[3], alternative=alternative
+        )
+        options = [
+            (float(pv), name, new) for pv, (name, new) in zip(p_cand, candidates, strict=True)
+        ]
         # significant: move towards the largest p; not significant: the smallest
         p_new, name, new = (max if is_significant else min)(options, key=lambda o: o[0])
         seen.add(new)
         current = new
-        rows.append({"step": step, "flip": name, "a": new[0], "b": new[1], "c": new[2],
-                     "d": new[3], "p_value": p_new})
+        rows.append(
+            {
+                "step": step,
+                "flip": name,
+                "a": new[0],
+                "b": new[1],
+                "c": new[2],
+                "d": new[3],
+                "p_value": p_new,
+            }
+        )
         if significant(p_new, alpha) != is_significant:
             index = step
             break
@@ -209,8 +231,9 @@ def leave_one_out(feature: pd.Series, responder: pd.Series) -> pd.DataFrame:
 MAX_SCAN_POINTS: int = 401
 
 
-def scan_values(low: float, high: float, step: float,
-                max_points: int = MAX_SCAN_POINTS) -> np.ndarray:
+def scan_values(
+    low: float, high: float, step: float, max_points: int = MAX_SCAN_POINTS
+) -> np.ndarray:
     """The values ``low, low + step, ...`` of a sensitivity scan, never beyond ``high``.
 
     ``high`` is included when the step reaches it (to 1e-9). A step so fine that the scan
@@ -218,8 +241,9 @@ def scan_values(low: float, high: float, step: float,
     a scan's size stays bounded whatever the parameters; ``low == high`` gives one value.
     """
     if not (np.isfinite(low) and np.isfinite(high) and np.isfinite(step)) or step <= 0:
-        raise ValueError(f"a scan needs finite bounds and a positive step, got {low}, {high}, "
-                         f"{step}")
+        raise ValueError(
+            f"a scan needs finite bounds and a positive step, got {low}, {high}, {step}"
+        )
     if high < low:
         raise ValueError(f"the scan's lowest value {low:g} is above its highest {high:g}")
     count = int(np.floor((high - low) / step + 1e-9)) + 1
@@ -299,12 +323,16 @@ def leave_one_out_sentence(loo: pd.DataFrame, p_full: float, alpha: float) -> st
     """Say how far the two-sided p moves when one culture is left out."""
     p = loo["p_two_sided"].to_numpy(dtype=float)
     n_sig = int(np.sum(significant(p, alpha)))
-    text = (f"Without a single culture, the two-sided p ranges from {format_p(p.min())} to "
-            f"{format_p(p.max())} (with every culture: {format_p(p_full)}), and it falls below "
-            f"alpha in {n_sig} of the {p.size} cases.")
+    text = (
+        f"Without a single culture, the two-sided p ranges from {format_p(p.min())} to "
+        f"{format_p(p.max())} (with every culture: {format_p(p_full)}), and it falls below "
+        f"alpha in {n_sig} of the {p.size} cases."
+    )
     if p.min() < p_full < p.max():
-        text += (" Removing one culture can make the result more significant as well as less, "
-                 f"a sign of how little {p.size} cultures can settle.")
+        text += (
+            " Removing one culture can make the result more significant as well as less, "
+            f"a sign of how little {p.size} cultures can settle."
+        )
     return text
 
 
@@ -326,46 +354,80 @@ def grid_partitions(grid_two: pd.DataFrame, grid_one: pd.DataFrame | None = None
     else:
         g = g.assign(p_one_sided=np.nan)
     keys = ["n_responders", "n_over"]
-    out = g.groupby(keys, sort=False).agg(
-        threshold_from=("threshold_pct", "min"), threshold_to=("threshold_pct", "max"),
-        cutoff_from=("cutoff", "min"), cutoff_to=("cutoff", "max"),
-        n_points=("p_value", "size"), n_nonresponders=("n_nonresponders", "first"),
-        a=("a", "first"), b=("b", "first"), p_two_sided=("p_value", "first"),
-        p_one_sided=("p_one_sided", "first")).reset_index()
+    out = (
+        g.groupby(keys, sort=False)
+        .agg(
+            threshold_from=("threshold_pct", "min"),
+            threshold_to=("threshold_pct", "max"),
+            cutoff_from=("cutoff", "min"),
+            cutoff_to=("cutoff", "max"),
+            n_points=("p_value", "size"),
+            n_nonresponders=("n_nonresponders", "first"),
+            a=("a", "first"),
+            b=("b", "first"),
+            p_two_sided=("p_value", "first"),
+            p_one_sided=("p_one_sided", "first"),
+        )
+        .reset_index()
+    )
     out["c"] = out["n_responders"] - out["a"]
     out["d"] = out["n_nonresponders"] - out["b"]
-    cols = ["threshold_from", "threshold_to", "cutoff_from", "cutoff_to", "n_points",
-            "n_responders", "n_nonresponders", "a", "b", "c", "d", "p_two_sided",
-            "p_one_sided"]
-    return (out.loc[:, cols].sort_values(["threshold_from", "cutoff_from"])
-            .reset_index(drop=True))
+    cols = [
+        "threshold_from",
+        "threshold_to",
+        "cutoff_from",
+        "cutoff_to",
+        "n_points",
+        "n_responders",
+        "n_nonresponders",
+        "a",
+        "b",
+        "c",
+        "d",
+        "p_two_sided",
+        "p_one_sided",
+    ]
+    return out.loc[:, cols].sort_values(["threshold_from", "cutoff_from"]).reset_index(drop=True)
 
 
-def partition_sentence(parts: pd.DataFrame, n_points: int, alpha: float,
-                       min_per_class: int = 2) -> str:
+def partition_sentence(
+    parts: pd.DataFrame, n_points: int, alpha: float, min_per_class: int = 2
+) -> str:
     """Summarise :func:`grid_partitions` per distinct table, not per grid point."""
-    testable = parts[(parts["n_responders"] >= min_per_class)
-                     & (parts["n_nonresponders"] >= min_per_class)
-                     & parts["p_two_sided"].notna()]
+    testable = parts[
+        (parts["n_responders"] >= min_per_class)
+        & (parts["n_nonresponders"] >= min_per_class)
+        & parts["p_two_sided"].notna()
+    ]
     n2 = int(significant(testable["p_two_sided"], alpha).sum())
     n1 = int(significant(testable["p_one_sided"], alpha).sum())
-    text = (f"The {n_points:,} combinations of the grid give only {len(parts)} distinct "
-            f"partitions of the cultures (each a distinct 2x2 table); {len(testable)} of them "
-            f"leave at least {min_per_class} cultures in each class. Of those, {n2} "
-            f"{verb(n2, 'gives', 'give')} a two-sided p below alpha and {n1} a "
-            "one-sided p below alpha.")
+    text = (
+        f"The {n_points:,} combinations of the grid give only {len(parts)} distinct "
+        f"partitions of the cultures (each a distinct 2x2 table); {len(testable)} of them "
+        f"leave at least {min_per_class} cultures in each class. Of those, {n2} "
+        f"{verb(n2, 'gives', 'give')} a two-sided p below alpha and {n1} a "
+        "one-sided p below alpha."
+    )
     if len(testable) and n2 == 0:
-        text += (f" No partition makes the two-sided test significant (smallest p "
-                 f"{format_p(float(testable['p_two_sided'].min()))}).")
-    return text + (" The share of grid points below alpha would depend on where the grid "
-                   "starts and ends; the partitions do not.")
+        text += (
+            f" No partition makes the two-sided test significant (smallest p "
+            f"{format_p(float(testable['p_two_sided'].min()))})."
+        )
+    return text + (
+        " The share of grid points below alpha would depend on where the grid "
+        "starts and ends; the partitions do not."
+    )
 
 
 # --------------------------------------------------------------------------- class uncertainty
 
 
-def responder_probability(mean: np.ndarray | pd.Series, sd: np.ndarray | pd.Series,
-                          n: np.ndarray | pd.Series, threshold: float) -> np.ndarray:
+def responder_probability(
+    mean: np.ndarray | pd.Series,
+    sd: np.ndarray | pd.Series,
+    n: np.ndarray | pd.Series,
+    threshold: float,
+) -> np.ndarray:
     """Probability that a culture's true mean inhibition is above ``threshold``.
 
     Model: the wells of a culture are independent normal measurements around its true
@@ -391,8 +453,9 @@ def _poisson_binomial(probs: np.ndarray) -> np.ndarray:
     return dist
 
 
-def class_uncertainty(prob_responder: pd.Series, feature: pd.Series,
-                      alpha: float = 0.05, min_per_class: int = 2) -> pd.DataFrame:
+def class_uncertainty(
+    prob_responder: pd.Series, feature: pd.Series, alpha: float = 0.05, min_per_class: int = 2
+) -> pd.DataFrame:
     """The distribution of 2x2 tables when each culture's class is uncertain.
 
     Each culture is a responder with its own probability (``prob_responder``, from
@@ -420,11 +483,20 @@ def class_uncertainty(prob_responder: pd.Series, feature: pd.Series,
     n_resp = a + c
     n_non = b + d
     testable = (n_resp >= min_per_class) & (n_non >= min_per_class)
-    out = pd.DataFrame({"a": a, "b": b, "c": c, "d": d, "probability": prob,
-                        "p_two_sided": np.where(testable, p2, np.nan),
-                        "p_one_sided": np.where(testable, p1, np.nan)})
-    return out.sort_values(["probability", "a", "c"], ascending=[False, False, True]) \
-        .reset_index(drop=True)
+    out = pd.DataFrame(
+        {
+            "a": a,
+            "b": b,
+            "c": c,
+            "d": d,
+            "probability": prob,
+            "p_two_sided": np.where(testable, p2, np.nan),
+            "p_one_sided": np.where(testable, p1, np.nan),
+        }
+    )
+    return out.sort_values(["probability", "a", "c"], ascending=[False, False, True]).reset_index(
+        drop=True
+    )
 
 
 # --------------------------------------------------------------------------- correlation
@@ -460,9 +532,13 @@ def _pearson_rows(x: np.ndarray, ys: np.ndarray) -> np.ndarray:
         return (yc @ xc) / denom
 
 
-def correlation_permutation_test(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray,
-                                 method: str = "spearman", seed: int = 0,
-                                 n_resamples: int = CORRELATION_RESAMPLES) -> CorrelationTest:
+def correlation_permutation_test(
+    x: Sequence[float] | np.ndarray,
+    y: Sequence[float] | np.ndarray,
+    method: str = "spearman",
+    seed: int = 0,
+    n_resamples: int = CORRELATION_RESAMPLES,
+) -> CorrelationTest:
     """Two-sided permutation test of a correlation, dichotomising neither measure.
 
     ``method`` is ``"spearman"`` (Pearson on mid-ranks) or ``"pearson"``. Under the null
@@ -498,5 +574,13 @@ def correlation_permutation_test(x: Sequence[float] | np.ndarray, y: Sequence[fl
         hits += int(np.sum(np.abs(_pearson_rows(xs, shuffled)) >= abs(r_obs) - 1e-12))
         done += size
     p = (1 + hits) / (1 + n_resamples)
-    return CorrelationTest(method, r_obs, p, False, n, n_orderings, n_resamples,
-                           float(np.sqrt(p * (1 - p) / n_resamples)))
+    return CorrelationTest(
+        method,
+        r_obs,
+        p,
+        False,
+        n,
+        n_orderings,
+        n_resamples,
+        float(np.sqrt(p * (1 - p) / n_resamples)),
+    )

@@ -34,9 +34,7 @@ def significant(p: float, alpha: float) -> bool: ...
 def significant(p: np.ndarray, alpha: float) -> np.ndarray: ...
 @overload
 def significant(p: pd.Series, alpha: float) -> pd.Series: ...
-def significant(
-    p: float | np.ndarray | pd.Series, alpha: float
-) -> bool | np.ndarray | pd.Series:
+def significant(p: float | np.ndarray | pd.Series, alpha: float) -> bool | np.ndarray | pd.Series:
     """True where ``p <= alpha`` (relative tolerance :data:`P_TOLERANCE`); NaN is never significant.
 
     A float gives a bool, an array a boolean array and a Series a boolean Series on the same

@@ -88,7 +88,9 @@ def _check_test(test: str, alternative: str) -> None:
     if test not in TESTS:
         raise ValueError(f"test must be one of {', '.join(TESTS)}, got {test!r}")
     if alternative not in ALTERNATIVES:
-        raise ValueError(f"alternative must be one of {', '.join(ALTERNATIVES)}, got {alternative!r}")
+        raise ValueError(
+            f"alternative must be one of {', '.join(ALTERNATIVES)}, got {alternative!r}"
+        )
     if test != "fisher" and alternative != "two-sided":
         raise ValueError(f"the {test} test is two-sided only, got alternative={alternative!r}")
 
@@ -201,7 +203,9 @@ def chi_square_p(
     return np.where(denom > 0, stats.chi2.sf(statistic, df=1), 1.0)
 
 
-def p_value_grid(n1: int, n2: int, test: str = "fisher", alternative: str = "two-sided") -> np.ndarray:
+def p_value_grid(
+    n1: int, n2: int, test: str = "fisher", alternative: str = "two-sided"
+) -> np.ndarray:
     """p-value of every possible table: entry ``[x1, x2]`` is the p of ``x1/n1 vs x2/n2``.
 
     Fisher p-values come from :func:`fisher_grid` (the values of
@@ -265,8 +269,16 @@ def fisher_grids(n1: int, n2: int, alternatives: Sequence[str]) -> dict[str, np.
     return grids
 
 
-def _two_sided(pmf: np.ndarray, valid: np.ndarray, lo: np.ndarray, t: np.ndarray, n1: int,
-               total: int, width: int, tolerance: float) -> np.ndarray:
+def _two_sided(
+    pmf: np.ndarray,
+    valid: np.ndarray,
+    lo: np.ndarray,
+    t: np.ndarray,
+    n1: int,
+    total: int,
+    width: int,
+    tolerance: float,
+) -> np.ndarray:
     """Two-sided Fisher p-values of the work array of :func:`fisher_grids` (scipy's rule)."""
     keyed = np.where(valid, pmf, np.inf)
     order = np.argsort(keyed, axis=1, kind="stable")
@@ -336,7 +348,7 @@ def tables_near_observed(tables: pd.DataFrame, width: int = 7) -> pd.DataFrame:
     """
     where = int(np.flatnonzero(tables["observed"].to_numpy())[0])
     lo = max(0, min(where - width, len(tables) - (2 * width + 1)))
-    return tables.iloc[lo: lo + 2 * width + 1]
+    return tables.iloc[lo : lo + 2 * width + 1]
 
 
 def conditional_size(tables: pd.DataFrame, p_column: str, alpha: float) -> float:
@@ -583,12 +595,15 @@ def p_value_scenarios(
         for name, (r1, r2) in scenarios.items()
     }
     exact = pd.concat(
-        [p_value_distribution(n1, n2, r1, r2, "fisher", alternative).assign(scenario=name)
-         for name, (r1, r2) in scenarios.items()],
+        [
+            p_value_distribution(n1, n2, r1, r2, "fisher", alternative).assign(scenario=name)
+            for name, (r1, r2) in scenarios.items()
+        ],
         ignore_index=True,
     )
-    return simulated_p_value_table(simulated), exact[["scenario", "p_value", "probability",
-                                                      "cumulative"]]
+    return simulated_p_value_table(simulated), exact[
+        ["scenario", "p_value", "probability", "cumulative"]
+    ]
 
 
 # --------------------------------------------------------------------------- multiple testing
@@ -701,13 +716,15 @@ def null_screen_checks(
         n_simulations=n_sim,
     )
     # the same design, a mean instead of a proportion
-    mean = _MeanCheck(**{
-        **asdict(fwer),
-        "quantity": f"expected false positives, {exact.n_features} features, no effect",
-        "exact": exact.expected_false_positives,
-        "simulated": float(counts.mean()),
-        "mc_se": float(counts.std(ddof=1) / np.sqrt(n_sim)) if n_sim > 1 else float("nan"),
-    })
+    mean = _MeanCheck(
+        **{
+            **asdict(fwer),
+            "quantity": f"expected false positives, {exact.n_features} features, no effect",
+            "exact": exact.expected_false_positives,
+            "simulated": float(counts.mean()),
+            "mc_se": float(counts.std(ddof=1) / np.sqrt(n_sim)) if n_sim > 1 else float("nan"),
+        }
+    )
     return [fwer, mean]
 
 
@@ -723,7 +740,9 @@ def call_distribution(simulated: pd.DataFrame) -> pd.DataFrame:
     for proc in procedures:
         counts = np.bincount(simulated[proc].to_numpy(dtype=np.int64), minlength=top + 1)
         share = counts / counts.sum()
-        rows.append(pd.DataFrame({"procedure": proc, "n_called": np.arange(top + 1), "share": share}))
+        rows.append(
+            pd.DataFrame({"procedure": proc, "n_called": np.arange(top + 1), "share": share})
+        )
     return pd.concat(rows, ignore_index=True)
 
 
@@ -741,7 +760,7 @@ FACE_VALUE = "observed at face value"
 SIDEDNESS: dict[str, str] = {
     "greater": "one-sided Fisher (alternative: the feature is commoner among responders)",
     "two-sided": "two-sided Fisher (p sums every table no more likely than the observed one, "
-                 "scipy's convention)",
+    "scipy's convention)",
 }
 SHORT_SIDE: dict[str, str] = {"greater": "one-sided", "two-sided": "two-sided", "less": "one-sided"}
 
@@ -767,12 +786,17 @@ class PowerAssumptions:
     max_n: int
 
     def __post_init__(self) -> None:
-        for name in ("rate_responders", "rate_nonresponders", "cautious_rate_responders",
-                     "cautious_rate_nonresponders"):
+        for name in (
+            "rate_responders",
+            "rate_nonresponders",
+            "cautious_rate_responders",
+            "cautious_rate_nonresponders",
+        ):
             _check_probability(name, getattr(self, name))
         if not 0 < self.responder_share < 1:
-            raise ValueError(f"responder_share must lie strictly between 0 and 1, got "
-                             f"{self.responder_share!r}")
+            raise ValueError(
+                f"responder_share must lie strictly between 0 and 1, got {self.responder_share!r}"
+            )
         if not 0 < self.target < 1 or not 0 < self.alpha < 1:
             raise ValueError("alpha and the target power must lie strictly between 0 and 1")
         if int(self.max_n) < 2:
@@ -795,13 +819,17 @@ class PowerAssumptions:
     def follows_published(self) -> bool:
         """Whether the planning shares are the defaults, taken from the published study."""
         d = params.defaults()
-        return (self.rate_responders == d["power_rate_responders"]
-                and self.rate_nonresponders == d["power_rate_nonresponders"])
+        return (
+            self.rate_responders == d["power_rate_responders"]
+            and self.rate_nonresponders == d["power_rate_nonresponders"]
+        )
 
     def scenarios(self) -> dict[str, tuple[float, float]]:
         """``{name: (rate_responders, rate_nonresponders)}`` of the planning and cautious effects."""
-        return {PLANNING: (self.rate_responders, self.rate_nonresponders),
-                CAUTIOUS: (self.cautious_rate_responders, self.cautious_rate_nonresponders)}
+        return {
+            PLANNING: (self.rate_responders, self.rate_nonresponders),
+            CAUTIOUS: (self.cautious_rate_responders, self.cautious_rate_nonresponders),
+        }
 
 
 def design(n_total: int, responder_share: float) -> tuple[int, int]:
@@ -841,12 +869,34 @@ def power_by_size(
             for alpha in alphas:
                 reject = significant(grid, float(alpha)).astype(float)
                 for name, (rate1, rate2) in scenarios.items():
-                    power = (_binomial_pmf(n1, _check_probability("rate1", rate1)) @ reject
-                             @ _binomial_pmf(n2, _check_probability("rate2", rate2)))
-                    rows.append((name, alternative, float(alpha), n_total, n1, n2,
-                                 float(np.clip(power, 0.0, 1.0))))
-    return pd.DataFrame(rows, columns=["scenario", "alternative", "alpha", "n_total",
-                                       "n_responders", "n_nonresponders", "power"])
+                    power = (
+                        _binomial_pmf(n1, _check_probability("rate1", rate1))
+                        @ reject
+                        @ _binomial_pmf(n2, _check_probability("rate2", rate2))
+                    )
+                    rows.append(
+                        (
+                            name,
+                            alternative,
+                            float(alpha),
+                            n_total,
+                            n1,
+                            n2,
+                            float(np.clip(power, 0.0, 1.0)),
+                        )
+                    )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "scenario",
+            "alternative",
+            "alpha",
+            "n_total",
+            "n_responders",
+            "n_nonresponders",
+            "power",
+        ],
+    )
 
 
 def sample_sizes(curve: pd.DataFrame, target: float) -> pd.DataFrame:
@@ -861,22 +911,35 @@ def sample_sizes(curve: pd.DataFrame, target: float) -> pd.DataFrame:
     """
     rows = []
     for (scenario, alternative, _), group in curve.groupby(
-            ["scenario", "alternative", "alpha"], sort=False):
+        ["scenario", "alternative", "alpha"], sort=False
+    ):
         sub = group.sort_values("n_total")
         alpha = float(sub["alpha"].iloc[0])
         ok = sub["power"].to_numpy() >= target
-        row: dict[str, Any] = {"scenario": scenario, "alternative": alternative,
-                               "alpha": alpha, "n_first": None, "n_responders": None,
-                               "n_nonresponders": None, "power": None, "n_stable": None,
-                               "max_n": int(sub["n_total"].max())}
+        row: dict[str, Any] = {
+            "scenario": scenario,
+            "alternative": alternative,
+            "alpha": alpha,
+            "n_first": None,
+            "n_responders": None,
+            "n_nonresponders": None,
+            "power": None,
+            "n_stable": None,
+            "max_n": int(sub["n_total"].max()),
+        }
         if ok.any():
             first = sub.iloc[int(np.argmax(ok))]
-            row.update(n_first=int(first["n_total"]), n_responders=int(first["n_responders"]),
-                       n_nonresponders=int(first["n_nonresponders"]), power=float(first["power"]))
+            row.update(
+                n_first=int(first["n_total"]),
+                n_responders=int(first["n_responders"]),
+                n_nonresponders=int(first["n_nonresponders"]),
+                power=float(first["power"]),
+            )
             if ok[-1]:
                 fails = np.nonzero(~ok)[0]
-                row["n_stable"] = int(sub["n_total"].iloc[0 if fails.size == 0
-                                                          else int(fails[-1]) + 1])
+                row["n_stable"] = int(
+                    sub["n_total"].iloc[0 if fails.size == 0 else int(fails[-1]) + 1]
+                )
         rows.append(row)
     table = pd.DataFrame(rows)
     for col in ("n_first", "n_responders", "n_nonresponders", "n_stable"):
@@ -895,13 +958,16 @@ class PowerPlan:
     cohort: tuple[int, int] | None
     cohort_power: dict[str, float]
 
-    def needed(self, scenario: str = PLANNING, alternative: str = "two-sided",
-               alpha: float | None = None) -> tuple[int | None, int | None]:
+    def needed(
+        self, scenario: str = PLANNING, alternative: str = "two-sided", alpha: float | None = None
+    ) -> tuple[int | None, int | None]:
         """``(n_first, n_stable)`` total cultures for a scenario, sidedness and level."""
         alpha = self.assumptions.alpha if alpha is None else float(alpha)
-        row = self.sizes[(self.sizes["scenario"] == scenario)
-                         & (self.sizes["alternative"] == alternative)
-                         & np.isclose(self.sizes["alpha"], alpha)]
+        row = self.sizes[
+            (self.sizes["scenario"] == scenario)
+            & (self.sizes["alternative"] == alternative)
+            & np.isclose(self.sizes["alpha"], alpha)
+        ]
         if row.empty:
             raise KeyError(f"no sample size for {scenario}, {alternative}, alpha {alpha:g}")
         first, stable = row["n_first"].iloc[0], row["n_stable"].iloc[0]
@@ -925,20 +991,28 @@ def plan_power(
     a = assumptions
     scenarios = {**a.scenarios(), **(extra_scenarios or {})}
     alphas = list(dict.fromkeys([a.alpha, *map(float, extra_alphas)]))
-    curve = power_by_size(range(2, a.max_n + 1), scenarios, a.responder_share, alphas,
-                          alternatives)
+    curve = power_by_size(range(2, a.max_n + 1), scenarios, a.responder_share, alphas, alternatives)
     sizes = sample_sizes(curve, a.target)
     rates = sizes["scenario"].map({k: v[0] for k, v in scenarios.items()})
     sizes.insert(3, "rate_responders", rates.astype(float))
-    sizes.insert(4, "rate_nonresponders",
-                 sizes["scenario"].map({k: v[1] for k, v in scenarios.items()}).astype(float))
+    sizes.insert(
+        4,
+        "rate_nonresponders",
+        sizes["scenario"].map({k: v[1] for k, v in scenarios.items()}).astype(float),
+    )
     cohort_power: dict[str, float] = {}
     if cohort is not None and min(cohort) >= 1:
         cohort = (int(cohort[0]), int(cohort[1]))
         for alternative in alternatives:
             cohort_power[alternative] = rejection_probability(
-                cohort[0], cohort[1], a.rate_responders, a.rate_nonresponders, a.alpha,
-                "fisher", alternative)
+                cohort[0],
+                cohort[1],
+                a.rate_responders,
+                a.rate_nonresponders,
+                a.alpha,
+                "fisher",
+                alternative,
+            )
     else:
         cohort = None
     return PowerPlan(a, curve, sizes, cohort, cohort_power)
@@ -948,27 +1022,35 @@ def _pct(value: float) -> str:
     return f"{100 * value:.1f}%"
 
 
-def assumptions_sentence(a: PowerAssumptions, feature: str = "the feature",
-                         published: bool = False) -> str:
+def assumptions_sentence(
+    a: PowerAssumptions, feature: str = "the feature", published: bool = False
+) -> str:
     """The named assumptions in words (the same text in every chapter that reports power).
 
     ``published`` (when the shares are the defaults) adds where they come from: the
     published 4 of 6 responders, and 10% rather than the published 0 of 5 non-responders.
     """
     upper = float(stats.beta.ppf(0.975, 1, 5))  # Clopper-Pearson upper end for 0 of 5
-    source = (" (these defaults follow the published study: its 4 of 6 responders; for "
-              "non-responders 10% rather than its 0 of 5, because a true share of exactly 0 "
-              f"is implausible: 0 of 5 is compatible with a true share up to {_pct(upper)}, "
-              "the upper end of its exact 95% Clopper-Pearson interval)"
-              if published else "")
-    share = ("responder-balanced: responders and non-responders recruited in equal numbers"
-             if a.responder_share == 0.5 else
-             f"{_pct(a.responder_share)} responders, set by power_responder_share")
-    return (f"{feature} in {_pct(a.rate_responders)} of responders and "
-            f"{_pct(a.rate_nonresponders)} of non-responders{source}; Fisher's exact test at "
-            f"alpha = {a.alpha:g}, a result counting as significant when p ≤ alpha; planned "
-            f"studies {share}; power computed exactly, by enumerating every possible table, "
-            f"for every size from 2 to {a.max_n} cultures")
+    source = (
+        " (these defaults follow the published study: its 4 of 6 responders; for "
+        "non-responders 10% rather than its 0 of 5, because a true share of exactly 0 "
+        f"is implausible: 0 of 5 is compatible with a true share up to {_pct(upper)}, "
+        "the upper end of its exact 95% Clopper-Pearson interval)"
+        if published
+        else ""
+    )
+    share = (
+        "responder-balanced: responders and non-responders recruited in equal numbers"
+        if a.responder_share == 0.5
+        else f"{_pct(a.responder_share)} responders, set by power_responder_share"
+    )
+    return (
+        f"{feature} in {_pct(a.rate_responders)} of responders and "
+        f"{_pct(a.rate_nonresponders)} of non-responders{source}; Fisher's exact test at "
+        f"alpha = {a.alpha:g}, a result counting as significant when p ≤ alpha; planned "
+        f"studies {share}; power computed exactly, by enumerating every possible table, "
+        f"for every size from 2 to {a.max_n} cultures"
+    )
 
 
 def _needs(plan: PowerPlan, scenario: str, alternative: str) -> str:
@@ -979,8 +1061,9 @@ def _needs(plan: PowerPlan, scenario: str, alternative: str) -> str:
     n1, n2 = design(first, plan.assumptions.responder_share)
     text = f"{first} cultures {side} ({n1} responders and {n2} non-responders"
     if stable is None:
-        return text + (f"; power dips below the target again within the "
-                       f"{plan.assumptions.max_n} searched)")
+        return text + (
+            f"; power dips below the target again within the {plan.assumptions.max_n} searched)"
+        )
     if stable != first:
         return text + f"; power stays at or above the target from {stable} cultures on)"
     return text + ")"
@@ -998,23 +1081,34 @@ def planning_statement(plan: PowerPlan, feature: str = "the feature") -> str:
     if plan.cohort is not None:
         n1, n2 = plan.cohort
         one, two = plan.cohort_power.get("greater"), plan.cohort_power.get("two-sided")
-        powers = " and ".join(f"{_pct(v)} {side}" for v, side in ((one, "one-sided"),
-                                                                    (two, "two-sided"))
-                              if v is not None)
-        parts.append(f"Under the planning effect, a study with this cohort's design ({n1} "
-                     f"responder{'s' if n1 != 1 else ''} and {n2} non-responder"
-                     f"{'s' if n2 != 1 else ''}) would reach p ≤ {a.alpha:g} with probability "
-                     f"{powers}.")
+        powers = " and ".join(
+            f"{_pct(v)} {side}"
+            for v, side in ((one, "one-sided"), (two, "two-sided"))
+            if v is not None
+        )
+        parts.append(
+            f"Under the planning effect, a study with this cohort's design ({n1} "
+            f"responder{'s' if n1 != 1 else ''} and {n2} non-responder"
+            f"{'s' if n2 != 1 else ''}) would reach p ≤ {a.alpha:g} with probability "
+            f"{powers}."
+        )
         if two is not None and two < 0.5:
-            parts.append("Even if the effect were real and this large, a study of this size "
-                         "would miss it more often than not.")
-    balanced = ("a responder-balanced study" if a.responder_share == 0.5 else
-                f"a study with {_pct(a.responder_share)} responders")
-    parts.append(f"For {target} power, {balanced} needs {_needs(plan, PLANNING, 'greater')}, "
-                 f"or {_needs(plan, PLANNING, 'two-sided')}; under the cautious effect "
-                 f"({feature} in {_pct(a.cautious_rate_responders)} of responders and "
-                 f"{_pct(a.cautious_rate_nonresponders)} of non-responders) it needs "
-                 f"{_needs(plan, CAUTIOUS, 'greater')}, or {_needs(plan, CAUTIOUS, 'two-sided')}.")
+            parts.append(
+                "Even if the effect were real and this large, a study of this size "
+                "would miss it more often than not."
+            )
+    balanced = (
+        "a responder-balanced study"
+        if a.responder_share == 0.5
+        else f"a study with {_pct(a.responder_share)} responders"
+    )
+    parts.append(
+        f"For {target} power, {balanced} needs {_needs(plan, PLANNING, 'greater')}, "
+        f"or {_needs(plan, PLANNING, 'two-sided')}; under the cautious effect "
+        f"({feature} in {_pct(a.cautious_rate_responders)} of responders and "
+        f"{_pct(a.cautious_rate_nonresponders)} of non-responders) it needs "
+        f"{_needs(plan, CAUTIOUS, 'greater')}, or {_needs(plan, CAUTIOUS, 'two-sided')}."
+    )
     return " ".join(parts)
 
 
@@ -1030,17 +1124,39 @@ def power_checks(
     p-value up. Columns ``scenario, alternative, n_total, exact, simulated, mc_se, agrees``.
     """
     a = plan.assumptions
-    curve = plan.curve[np.isclose(plan.curve["alpha"], a.alpha)
-                       & (plan.curve["n_total"] % int(every) == 0)]
+    curve = plan.curve[
+        np.isclose(plan.curve["alpha"], a.alpha) & (plan.curve["n_total"] % int(every) == 0)
+    ]
     rows = []
     for row in curve.to_dict("records"):
         rate1, rate2 = _scenario_rates(plan, row["scenario"])
-        check = check_power("power", row["n_responders"], row["n_nonresponders"], rate1, rate2,
-                            a.alpha, n_simulations, rng, "fisher", row["alternative"])
-        rows.append((row["scenario"], row["alternative"], int(row["n_total"]), check.exact,
-                     check.simulated, check.mc_se, check.agrees))
-    return pd.DataFrame(rows, columns=["scenario", "alternative", "n_total", "exact",
-                                       "simulated", "mc_se", "agrees"])
+        check = check_power(
+            "power",
+            row["n_responders"],
+            row["n_nonresponders"],
+            rate1,
+            rate2,
+            a.alpha,
+            n_simulations,
+            rng,
+            "fisher",
+            row["alternative"],
+        )
+        rows.append(
+            (
+                row["scenario"],
+                row["alternative"],
+                int(row["n_total"]),
+                check.exact,
+                check.simulated,
+                check.mc_se,
+                check.agrees,
+            )
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["scenario", "alternative", "n_total", "exact", "simulated", "mc_se", "agrees"],
+    )
 
 
 def _scenario_rates(plan: PowerPlan, scenario: str) -> tuple[float, float]:
@@ -1048,20 +1164,31 @@ def _scenario_rates(plan: PowerPlan, scenario: str) -> tuple[float, float]:
     return float(row["rate_responders"]), float(row["rate_nonresponders"])
 
 
-def sample_size_checks(plan: PowerPlan, n_simulations: int, rng: np.random.Generator,
-                       alpha: float | None = None) -> list[PowerCheck]:
+def sample_size_checks(
+    plan: PowerPlan, n_simulations: int, rng: np.random.Generator, alpha: float | None = None
+) -> list[PowerCheck]:
     """Simulated power at each sample size the plan reached (level ``alpha``, default the plan's)."""
     alpha = plan.assumptions.alpha if alpha is None else float(alpha)
     checks = []
     reached = plan.sizes[np.isclose(plan.sizes["alpha"], alpha)].dropna(subset=["n_first"])
     for row in reached.to_dict("records"):
-        checks.append(check_power(
-            f"power at the smallest total size reaching the target ({row['scenario']}, "
-            f"{SHORT_SIDE[row['alternative']]})",
-            int(row["n_responders"]), int(row["n_nonresponders"]), row["rate_responders"],
-            row["rate_nonresponders"], alpha, n_simulations, rng, "fisher", row["alternative"],
-        ))
+        checks.append(
+            check_power(
+                f"power at the smallest total size reaching the target ({row['scenario']}, "
+                f"{SHORT_SIDE[row['alternative']]})",
+                int(row["n_responders"]),
+                int(row["n_nonresponders"]),
+                row["rate_responders"],
+                row["rate_nonresponders"],
+                alpha,
+                n_simulations,
+                rng,
+                "fisher",
+                row["alternative"],
+            )
+        )
     return checks
+
 
 # --------------------------------------------------------------------------- effect sizes
 
@@ -1085,11 +1212,22 @@ def risk_difference(counts: TwoByTwo, confidence: float = 0.95) -> Interval:
     inside [-1, 1] and behaves well with zero counts, unlike the Wald interval.
     """
     low, high = confint_proportions_2indep(
-        counts.x1, counts.n1, counts.x2, counts.n2, method="newcomb", compare="diff",
+        counts.x1,
+        counts.n1,
+        counts.x2,
+        counts.n2,
+        method="newcomb",
+        compare="diff",
         alpha=1.0 - confidence,
     )
-    return Interval("risk difference", counts.rate1 - counts.rate2, float(low), float(high),
-                    float(confidence), "Newcombe hybrid score (Wilson)")
+    return Interval(
+        "risk difference",
+        counts.rate1 - counts.rate2,
+        float(low),
+        float(high),
+        float(confidence),
+        "Newcombe hybrid score (Wilson)",
+    )
 
 
 def exact_odds_ratio(counts: TwoByTwo, confidence: float = 0.95) -> Interval:
@@ -1104,11 +1242,23 @@ def exact_odds_ratio(counts: TwoByTwo, confidence: float = 0.95) -> Interval:
     none) the odds ratio is undefined: NaN, with the interval 0 to infinity.
     """
     if not counts.has_margins:
-        return Interval("odds ratio (conditional)", math.nan, 0.0, math.inf,
-                        float(confidence), "undefined: a margin of the table is zero")
+        return Interval(
+            "odds ratio (conditional)",
+            math.nan,
+            0.0,
+            math.inf,
+            float(confidence),
+            "undefined: a margin of the table is zero",
+        )
     ci = association.conditional_odds_ratio(counts.table, confidence)
-    return Interval("odds ratio (conditional)", ci.estimate, ci.low, ci.high,
-                    float(confidence), "exact (conditional, Fisher)")
+    return Interval(
+        "odds ratio (conditional)",
+        ci.estimate,
+        ci.low,
+        ci.high,
+        float(confidence),
+        "exact (conditional, Fisher)",
+    )
 
 
 def haldane_odds_ratio(counts: TwoByTwo, confidence: float = 0.95) -> Interval:
@@ -1120,15 +1270,25 @@ def haldane_odds_ratio(counts: TwoByTwo, confidence: float = 0.95) -> Interval:
     log_or = np.log(a * d / (b * c))
     se = np.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
     z = stats.norm.ppf(0.5 + confidence / 2)
-    return Interval("odds ratio (0.5 added)", float(np.exp(log_or)), float(np.exp(log_or - z * se)),
-                    float(np.exp(log_or + z * se)), float(confidence), "Haldane-Anscombe, Woolf")
+    return Interval(
+        "odds ratio (0.5 added)",
+        float(np.exp(log_or)),
+        float(np.exp(log_or - z * se)),
+        float(np.exp(log_or + z * se)),
+        float(confidence),
+        "Haldane-Anscombe, Woolf",
+    )
 
 
-def effect_intervals(counts: TwoByTwo,
-                     confidence: float = 0.95) -> tuple[Interval, Interval, Interval]:
+def effect_intervals(
+    counts: TwoByTwo, confidence: float = 0.95
+) -> tuple[Interval, Interval, Interval]:
     """Risk difference, exact odds ratio and Haldane-Anscombe odds ratio of ``counts``."""
-    return (risk_difference(counts, confidence), exact_odds_ratio(counts, confidence),
-            haldane_odds_ratio(counts, confidence))
+    return (
+        risk_difference(counts, confidence),
+        exact_odds_ratio(counts, confidence),
+        haldane_odds_ratio(counts, confidence),
+    )
 
 
 def intervals_table(intervals: Iterable[Interval]) -> pd.DataFrame:
@@ -1175,8 +1335,10 @@ def bonferroni_reach_sentence(smallest_p: float, n_tests: int, alpha: float) -> 
     level = alpha / n_tests
     shown = f"{smallest_p:.4f}" if smallest_p >= 0.001 else f"{smallest_p:.2g}"
     if not significant(smallest_p, level):
-        return (f"is below the smallest p-value any table of this size can give "
-                f"({shown}), so Bonferroni can never call a feature here, whatever the data")
+        return (
+            f"is below the smallest p-value any table of this size can give "
+            f"({shown}), so Bonferroni can never call a feature here, whatever the data"
+        )
     return f"can be reached, since the most extreme tables give p-values down to {shown}"
 
 

@@ -30,4 +30,4 @@ def and_list(items: Iterable[str]) -> str:
 
 def format_p(p: float, digits: int = 3) -> str:
     """A p-value with ``digits`` decimals, or in scientific notation when that would show 0."""
-    return f"{p:.{digits}f}" if p >= 10.0 ** -digits or p == 0 else f"{p:.2e}"
+    return f"{p:.{digits}f}" if p >= 10.0**-digits or p == 0 else f"{p:.2e}"
