@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -124,18 +125,30 @@ def stamp_figure(fig: plt.Figure) -> None:
     )
 
 
+#: What drew a figure: the function itself (figure provenance is read from it, never typed by
+#: hand). A plain string is accepted for figures drawn outside netcomp (tests, one-off plots).
+MadeBy = Callable[..., Any] | str
+
+
+def drawn_by(made_by: MadeBy) -> str:
+    """The dotted name of the function that drew a figure: ``netcomp.figures.cohort.site_grade_bars``."""
+    if isinstance(made_by, str):
+        return made_by
+    return f"{made_by.__module__}.{made_by.__qualname__}"
+
+
 def save_figure(
     fig: plt.Figure,
     name: str,
     figures_dir: str | Path | None,
     data: pd.DataFrame,
-    made_by: str,
+    made_by: MadeBy,
     notebook: str = "",
     data_status: str | None = None,
 ) -> None:
     """Save ``fig`` as PNG and SVG with its plotted ``data`` as CSV and a provenance JSON.
 
-    ``made_by`` names the netcomp function that drew the figure. ``data_status`` defaults to
+    ``made_by`` is the netcomp function that drew the figure (its dotted name is read from it). ``data_status`` defaults to
     the mark of ``data`` (published numbers: :func:`netcomp.data.provenance.mark_published`), then
     to the status of the cohort loaded last (:func:`netcomp.data.provenance.current_status`): a
     figure of the reconstruction is stamped in the image (:func:`stamp_figure`), in the
@@ -177,7 +190,7 @@ def save_figure(
     if reconstructed:
         table[provenance.STATUS_COLUMN] = provenance.RECONSTRUCTED
     table.to_csv(paths["csv"], index=False, float_format="%.6g", lineterminator="\n")
-    record = {"figure": name, "made_by": made_by, "notebook": notebook}
+    record = {"figure": name, "made_by": drawn_by(made_by), "notebook": notebook}
     if status is not None:
         record["data_status"] = status
     if reconstructed:
@@ -286,7 +299,7 @@ def auto_alt(fig: plt.Figure) -> str:
     return "Chart: " + "; ".join(" ".join(t.split()) for t in titles) if titles else "Chart"
 
 
-def provenance_caption(name: str, figures_dir: str | Path, made_by: str, notebook: str) -> str:
+def provenance_caption(name: str, figures_dir: str | Path, made_by: MadeBy, notebook: str) -> str:
     """MyST text naming the function and notebook that drew a figure, with download links.
 
     Links are relative to the current directory, which is the notebook's folder when the
@@ -300,7 +313,7 @@ def provenance_caption(name: str, figures_dir: str | Path, made_by: str, noteboo
         for label, ext in (("PNG", "png"), ("SVG", "svg"), ("plotted data (CSV)", "csv"))
     )
     where = f" in `{notebook}`" if notebook else ""
-    module, _, function = made_by.rpartition(".")
+    module, _, function = drawn_by(made_by).rpartition(".")
     by = f"`{function}` from `{module}`" if module else f"`{function}`"
     return f"Drawn by {by}{where}. Download: {links}."
 
@@ -325,7 +338,7 @@ def _one_line(text: str) -> str:
 def figure_markdown(
     name: str,
     figures_dir: str | Path,
-    made_by: str,
+    made_by: MadeBy,
     notebook: str,
     label: str | None,
     text: FigureText,
@@ -354,7 +367,7 @@ def show_figure(
     name: str,
     figures_dir: str | Path | None,
     data: pd.DataFrame,
-    made_by: str,
+    made_by: MadeBy,
     notebook: str = "",
     data_status: str | None = None,
     text: FigureText | None = None,
