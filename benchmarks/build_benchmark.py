@@ -32,6 +32,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "benchmarks" / "_work"
 BIN = Path(sys.executable).parent
+#: The cold build may take at most this share of Jupyter Book's own execution (issue 14: no
+#: slower than the ratio measured on 2026-11-24).
+COLD_RATIO_TARGET = 0.87
 
 
 def run(cmd: list[str], cwd: Path = ROOT) -> float:
@@ -170,7 +173,8 @@ def main() -> None:
         "",
         "| ratio (same run, pair by pair) | median | target |",
         "|---|---|---|",
-        f"| netcomp cold / Jupyter Book force | {statistics.median(cold_ratio):.2f} | <= 1.0 |",
+        f"| netcomp cold / Jupyter Book force | {statistics.median(cold_ratio):.2f} "
+        f"| <= {COLD_RATIO_TARGET} |",
         f"| Jupyter Book cached rebuild / netcomp no-change rebuild | "
         f"{statistics.median(rebuild_ratio):.1f}x | >= 5x |",
         "",
@@ -178,6 +182,8 @@ def main() -> None:
         f"{'; '.join(', '.join(e) or 'nothing' for e in executed_after_param)} "
         f"({'only that chapter' if only_owner else 'NOT only that chapter'}).",
         f"No-change rebuild target (< 3 s): {'met' if med['netcomp no change'] < 3 else 'missed'}.",
+        f"Cold-build ratio target (<= {COLD_RATIO_TARGET}, the ratio measured on 2026-11-24): "
+        f"{'met' if statistics.median(cold_ratio) <= COLD_RATIO_TARGET else 'missed'}.",
         "",
     ]
     text = "\n".join(lines)
