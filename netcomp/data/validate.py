@@ -21,6 +21,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -367,54 +368,35 @@ class RawTable:
     header_line: int
 
 
-def _decode(raw: bytes, label: str, report: ValidationReport) -> str | None:
-    """Bytes of a text file -> str, or ``None`` with an error naming the line and the fix."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        report.add(
-            Problem(
-                label,
-                "file starts with a UTF-8 byte-order mark (BOM), as Excel writes it; it was "
-                "read correctly, but save as plain 'CSV UTF-8' without BOM to silence this",
-                line=1,
-                severity="warning",
-            )
-        )
-        raw = raw[3:]
+def _not_text_problem(raw: bytes, label: str) -> Problem | None:
+    """A problem if the bytes are UTF-16 text, a zip archive or binary (NUL bytes)."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        report.add(
-            Problem(
-                label,
-                "file is UTF-16 text ('Unicode text'); save it as 'CSV UTF-8 (comma delimited)'",
-                line=1,
-                rule="UTF-8 encoding",
-            )
+        return Problem(
+            label,
+            "file is UTF-16 text ('Unicode text'); save it as 'CSV UTF-8 (comma delimited)'",
+            line=1,
+            rule="UTF-8 encoding",
         )
-        return None
     if raw.startswith(b"PK\x03\x04"):
-        report.add(
-            Problem(
-                label,
-                "file is a zip archive (an Excel workbook renamed?), not "
-                "text: save the sheet as 'CSV UTF-8', or give the .xlsx workbook",
-                rule="UTF-8 text",
-            )
+        return Problem(
+            label,
+            "file is a zip archive (an Excel workbook renamed?), not "
+            "text: save the sheet as 'CSV UTF-8', or give the .xlsx workbook",
+            rule="UTF-8 text",
         )
-        return None
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        report.add(
-            Problem(
-                label,
-                "file contains NUL bytes: it is not a text (CSV) file",
-                line=line,
-                rule="UTF-8 text",
-            )
+        return Problem(
+            label,
+            "file contains NUL bytes: it is not a text (CSV) file",
+            line=line,
+            rule="UTF-8 text",
         )
-        return None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    return None
+
+
+def _report_non_utf8_lines(raw: bytes, label: str, report: ValidationReport) -> None:
+    """One error per line that is not valid UTF-8, showing it as Windows-1252 text."""
     bad_lines = []
     for number, raw_line in enumerate(raw.split(b"\n"), start=1):
         try:
@@ -433,6 +415,30 @@ def _decode(raw: bytes, label: str, report: ValidationReport) -> str | None:
         ),
         rule="UTF-8 encoding",
     )
+
+
+def _decode(raw: bytes, label: str, report: ValidationReport) -> str | None:
+    """Bytes of a text file -> str, or ``None`` with an error naming the line and the fix."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        report.add(
+            Problem(
+                label,
+                "file starts with a UTF-8 byte-order mark (BOM), as Excel writes it; it was "
+                "read correctly, but save as plain 'CSV UTF-8' without BOM to silence this",
+                line=1,
+                severity="warning",
+            )
+        )
+        raw = raw[3:]
+    problem = _not_text_problem(raw, label)
+    if problem is not None:
+        report.add(problem)
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    _report_non_utf8_lines(raw, label, report)
     return None
 
 
@@ -534,13 +540,13 @@ def _split_row_hint(
     )
 
 
-def _frame_from_records(
+def _header_problem(
     records: list[tuple[int, list[str]]],
     label: str,
     spec: TableSpec | None,
     report: ValidationReport,
-) -> RawTable | None:
-    """Header + rows -> a text frame indexed by line; header and row-shape problems reported."""
+) -> bool:
+    """Report an empty file or a semicolon/tab-separated header; ``True`` if one was found."""
     if not records:
         report.add(
             Problem(
@@ -550,7 +556,7 @@ def _frame_from_records(
                 rule="header row + data rows",
             )
         )
-        return None
+        return True
     header_line, header = records[0]
     if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
         sep = "semicolon" if ";" in header[0] else "tab"
@@ -564,26 +570,38 @@ def _frame_from_records(
                 rule="comma-separated values",
             )
         )
-        return None
-    full_width = len(header)
-    while header and header[-1] == "":
-        header = header[:-1]  # a trailing delimiter on the header row
+        return True
+    return False
+
+
+@dataclass
+class _ShapedRows:
+    """Data rows cut to the header's width, with their lines and the unnamed columns used."""
+
+    rows: list[list[str]] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    short: list[int] = field(default_factory=list)
+    unnamed_used: set[int] = field(default_factory=set)
+
+
+def _shape_rows(
+    records: list[tuple[int, list[str]]],
+    header: list[str],
+    full_width: int,
+    kinds: list[str],
+    label: str,
+    report: ValidationReport,
+) -> _ShapedRows:
+    """Cut each data row to the header's width; rows with too many values are reported."""
     width = len(header)
-    unnamed_used: set[int] = set()
-    kinds = []
-    for name in header:
-        col = next((c for c in spec.columns if c.name == name), None) if spec else None
-        kinds.append(col.kind if col else "unknown")
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    short: list[tuple[int, int]] = []
-    for line, fields in records[1:]:
+    shaped = _ShapedRows()
+    for line, fields in records:
         n = len(fields)
         if n > width:
             while n > width and fields[n - 1] == "":
                 n -= 1  # trailing delimiters (every spreadsheet row ending in a comma)
             if width < n <= full_width:  # values under empty header cells at the end
-                unnamed_used.update(i for i in range(width, n) if fields[i] != "")
+                shaped.unnamed_used.update(i for i in range(width, n) if fields[i] != "")
                 n = width
             if n > width:
                 message, column, value = _split_row_hint(fields[:n], width, kinds)
@@ -600,58 +618,45 @@ def _frame_from_records(
                 continue
             fields = fields[:width]
         elif n < width:
-            short.append((line, n))
+            shaped.short.append(line)
             continue
-        rows.append(fields)
-        lines.append(line)
-    report.add_many(
+        shaped.rows.append(fields)
+        shaped.lines.append(line)
+    return shaped
+
+
+def _unnamed_column_problem(label: str, i: int, header_line: int) -> Problem:
+    """A column with values under an empty header cell."""
+    return Problem(
         label,
-        None,
-        [line for line, _ in short],
-        [None] * len(short),
-        lambda _v: (
-            "row has fewer values than the header has columns "
-            f"({width}); fill in the missing values (leave a cell empty with ',,')"
-        ),
-        rule="one value per column",
+        f"column {i + 1} has values but no name in the header row; give it a name or delete it",
+        line=header_line,
+        rule="every column has a name",
     )
-    frame = pd.DataFrame(
-        rows, columns=range(width), index=pd.Index(lines, dtype="int64"), dtype=object
-    )
-    if not rows:
-        frame = pd.DataFrame({i: pd.Series(dtype=object) for i in range(width)})
-    for i in sorted(unnamed_used):
-        report.add(
-            Problem(
-                label,
-                f"column {i + 1} has values but no name in the header "
-                "row; give it a name or delete it",
-                line=header_line,
-                rule="every column has a name",
-            )
-        )
+
+
+def _named_columns(
+    frame: pd.DataFrame,
+    header: list[str],
+    header_line: int,
+    label: str,
+    report: ValidationReport,
+) -> dict[int, str]:
+    """Position -> name of the columns to keep; unnamed and repeated columns reported."""
     keep: dict[int, str] = {}
     seen: dict[str, int] = {}
     for i, name in enumerate(header):
         if name == "":
             if frame[i].ne("").any():
-                report.add(
-                    Problem(
-                        label,
-                        f"column {i + 1} has values but no name in the header "
-                        "row; give it a name or delete it",
-                        line=header_line,
-                        rule="every column has a name",
-                    )
-                )
+                report.add(_unnamed_column_problem(label, i, header_line))
             continue
         if name in seen:
             report.add(
                 Problem(
                     label,
                     f"column name '{clip(name)}' appears twice (columns {seen[name] + 1} and "
-                    f"{i + 1}); a table reader would silently rename the second to '{clip(name)}.1': "
-                    "delete or rename one of them",
+                    f"{i + 1}); a table reader would silently rename the second to "
+                    f"'{clip(name)}.1': delete or rename one of them",
                     line=header_line,
                     column=name,
                     rule="column names are unique",
@@ -660,6 +665,50 @@ def _frame_from_records(
             continue
         seen[name] = i
         keep[i] = name
+    return keep
+
+
+def _frame_from_records(
+    records: list[tuple[int, list[str]]],
+    label: str,
+    spec: TableSpec | None,
+    report: ValidationReport,
+) -> RawTable | None:
+    """Header + rows -> a text frame indexed by line; header and row-shape problems reported."""
+    if _header_problem(records, label, spec, report):
+        return None
+    header_line, header = records[0]
+    full_width = len(header)
+    while header and header[-1] == "":
+        header = header[:-1]  # a trailing delimiter on the header row
+    width = len(header)
+    kinds = []
+    for name in header:
+        col = next((c for c in spec.columns if c.name == name), None) if spec else None
+        kinds.append(col.kind if col else "unknown")
+    shaped = _shape_rows(records[1:], header, full_width, kinds, label, report)
+    report.add_many(
+        label,
+        None,
+        shaped.short,
+        [None] * len(shaped.short),
+        lambda _v: (
+            "row has fewer values than the header has columns "
+            f"({width}); fill in the missing values (leave a cell empty with ',,')"
+        ),
+        rule="one value per column",
+    )
+    frame = pd.DataFrame(
+        shaped.rows,
+        columns=range(width),
+        index=pd.Index(shaped.lines, dtype="int64"),
+        dtype=object,
+    )
+    if not shaped.rows:
+        frame = pd.DataFrame({i: pd.Series(dtype=object) for i in range(width)})
+    for i in sorted(shaped.unnamed_used):
+        report.add(_unnamed_column_problem(label, i, header_line))
+    keep = _named_columns(frame, header, header_line, label, report)
     frame = frame[list(keep)].rename(columns=keep)
     return RawTable(label, frame, header_line)
 
@@ -694,38 +743,33 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def _open_workbook(path: Path, report: ValidationReport) -> dict[str, list[tuple[int, list[str]]]]:
-    """Every sheet of a workbook as records (sheet row, cell texts); problems reported."""
-    label = path.name
-    raw = _read_bytes(path, label, report)
-    if raw is None:
-        return {}
+def _not_xlsx_problem(raw: bytes, label: str) -> Problem | None:
+    """A problem if the bytes are an old .xls / protected workbook or not a zip archive."""
     if raw.startswith(b"\xd0\xcf\x11\xe0"):
-        report.add(
-            Problem(
-                label,
-                "this is an old Excel 97-2003 (.xls) or a password-protected "
-                "workbook; save it as an unprotected Excel workbook (.xlsx)",
-                rule=".xlsx workbook",
-            )
+        return Problem(
+            label,
+            "this is an old Excel 97-2003 (.xls) or a password-protected "
+            "workbook; save it as an unprotected Excel workbook (.xlsx)",
+            rule=".xlsx workbook",
         )
-        return {}
     if not raw.startswith(b"PK\x03\x04"):
         what = "text (a CSV file renamed?)" if raw[:200].isascii() else "not a workbook"
-        report.add(
-            Problem(
-                label,
-                f"is not an .xlsx workbook: its content is {what}; an .xlsx "
-                "file is a zip archive. Save it from the spreadsheet as 'Excel "
-                "workbook (.xlsx)', or give a folder of CSV files",
-                rule=".xlsx workbook",
-            )
+        return Problem(
+            label,
+            f"is not an .xlsx workbook: its content is {what}; an .xlsx "
+            "file is a zip archive. Save it from the spreadsheet as 'Excel "
+            "workbook (.xlsx)', or give a folder of CSV files",
+            rule=".xlsx workbook",
         )
-        return {}
+    return None
+
+
+def _load_workbook(raw: bytes, label: str, report: ValidationReport) -> Any | None:
+    """The openpyxl workbook (read-only, cached values), or ``None`` with the problem reported."""
     import openpyxl
 
     try:
-        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        return openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, EOFError) as exc:
         report.add(
             Problem(
@@ -736,7 +780,7 @@ def _open_workbook(path: Path, report: ValidationReport) -> dict[str, list[tuple
                 rule=".xlsx workbook",
             )
         )
-        return {}
+        return None
     except Exception as exc:  # openpyxl raises its own types for broken XML inside the zip
         report.add(
             Problem(
@@ -747,25 +791,43 @@ def _open_workbook(path: Path, report: ValidationReport) -> dict[str, list[tuple
                 rule=".xlsx workbook",
             )
         )
+        return None
+
+
+def _sheet_records(ws: Any) -> list[tuple[int, list[str]]]:
+    """Non-blank rows of a sheet as (sheet row, cell texts), padded to the widest row."""
+    # the stored used range of a sheet often spans every row and column a user ever
+    # formatted (up to 1,048,576 x 16,384): read the cells that exist, not the range
+    if hasattr(ws, "reset_dimensions"):
+        ws.reset_dimensions()
+    records = []
+    for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+        last = len(row)
+        while last and (row[last - 1] is None or row[last - 1] == ""):
+            last -= 1
+        if last:
+            records.append((number, [_cell_text(v) for v in row[:last]]))
+    width = max((len(cells) for _, cells in records), default=0)
+    return [(n, cells + [""] * (width - len(cells))) for n, cells in records]
+
+
+def _open_workbook(path: Path, report: ValidationReport) -> dict[str, list[tuple[int, list[str]]]]:
+    """Every sheet of a workbook as records (sheet row, cell texts); problems reported."""
+    label = path.name
+    raw = _read_bytes(path, label, report)
+    if raw is None:
+        return {}
+    problem = _not_xlsx_problem(raw, label)
+    if problem is not None:
+        report.add(problem)
+        return {}
+    book = _load_workbook(raw, label, report)
+    if book is None:
         return {}
     sheets: dict[str, list[tuple[int, list[str]]]] = {}
     try:
         for ws in book.worksheets:
-            # the stored used range of a sheet often spans every row and column a user ever
-            # formatted (up to 1,048,576 x 16,384): read the cells that exist, not the range
-            if hasattr(ws, "reset_dimensions"):
-                ws.reset_dimensions()
-            records = []
-            for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
-                last = len(row)
-                while last and (row[last - 1] is None or row[last - 1] == ""):
-                    last -= 1
-                if last:
-                    records.append((number, [_cell_text(v) for v in row[:last]]))
-            width = max((len(cells) for _, cells in records), default=0)
-            sheets[str(ws.title)] = [
-                (n, cells + [""] * (width - len(cells))) for n, cells in records
-            ]
+            sheets[str(ws.title)] = _sheet_records(ws)
     except Exception as exc:  # a damaged sheet inside a readable zip
         report.add(
             Problem(
@@ -904,25 +966,19 @@ def _read_panel_lines(
 # --------------------------------------------------------------------------- columns
 
 
-def _screen_identifiers(
-    raw: RawTable, spec: TableSpec, report: ValidationReport, allow_identifiers: bool
-) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
-    """Refuse (or drop) identifier columns; flag identifier-looking values.
-
-    Returns the frame without dropped columns and, per contract column, the mask of cells
-    already reported as identifiers (so they are not reported twice).
-    """
-    df, label = raw.frame, raw.label
-    known = set(spec.column_names)
-    drop: list[str] = []
-    for col in df.columns:
+def _identifier_named_columns(
+    raw: RawTable, report: ValidationReport, allow_identifiers: bool
+) -> list[str]:
+    """Columns whose name marks a direct identifier, each reported (an error unless allowed)."""
+    named: list[str] = []
+    for col in raw.frame.columns:
         reason = identifier_column_reason(col)
         if reason is None:
             continue
-        drop.append(col)
+        named.append(col)
         report.add(
             Problem(
-                label,
+                raw.label,
                 f"column '{clip(col)}' looks like a direct patient identifier (its name has "
                 f"{reason}); netcomp refuses it to protect patients: remove the column (use "
                 "pseudonymised culture_id codes)"
@@ -937,6 +993,75 @@ def _screen_identifiers(
                 severity="warning" if allow_identifiers else "error",
             )
         )
+    return named
+
+
+def _identifier_values(
+    raw: RawTable,
+    col: str,
+    spec_col: Column | None,
+    report: ValidationReport,
+    allow_identifiers: bool,
+) -> tuple[bool, pd.Series | None]:
+    """Report identifier-looking values in one text column.
+
+    Returns (drop the column?, mask of the cells reported); the mask is ``None`` when nothing
+    was found or the column is dropped.
+    """
+    df, label = raw.frame, raw.label
+    kinds = _identifier_hits(df[col])
+    hit = kinds.notna()
+    if not hit.any():
+        return False, None
+    first_line = int(df.index[hit.to_numpy()][0])
+    if spec_col is None and allow_identifiers:
+        report.add(
+            Problem(
+                label,
+                f"column '{clip(col)}' holds values that look like direct identifiers "
+                f"(first on line {first_line}: {kinds[hit].iloc[0]}); it is dropped because "
+                "--allow-identifiers was given",
+                line=raw.header_line,
+                column=col,
+                rule="no direct identifiers",
+                severity="warning",
+            )
+        )
+        return True, None
+    fix = (
+        "replace it with a pseudonymised code"
+        if spec_col is not None
+        else "remove the column or the value, or pass --allow-identifiers to drop this column"
+    )
+    sub = kinds[hit].iloc[: contract.MAX_PROBLEMS_PER_COLUMN]
+    texts = [
+        f"value looks like a direct patient identifier ({kind}; the value is not "
+        f"repeated here): {fix}"
+        for kind in sub
+    ]
+    report.add_many(
+        label,
+        col,
+        sub.index.tolist(),
+        [None] * len(sub),
+        _one_by_one(texts),
+        rule="no direct identifiers",
+        total=int(hit.sum()),
+    )
+    return False, hit
+
+
+def _screen_identifiers(
+    raw: RawTable, spec: TableSpec, report: ValidationReport, allow_identifiers: bool
+) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """Refuse (or drop) identifier columns; flag identifier-looking values.
+
+    Returns the frame without dropped columns and, per contract column, the mask of cells
+    already reported as identifiers (so they are not reported twice).
+    """
+    df, label = raw.frame, raw.label
+    known = set(spec.column_names)
+    drop = _identifier_named_columns(raw, report, allow_identifiers)
     flagged: dict[str, pd.Series] = {}
     for col in df.columns:
         if col in drop:
@@ -944,47 +1069,10 @@ def _screen_identifiers(
         spec_col = spec.column(col) if col in known else None
         if spec_col is not None and (spec_col.kind != "text"):
             continue
-        kinds = _identifier_hits(df[col])
-        hit = kinds.notna()
-        if not hit.any():
-            continue
-        first_line = int(df.index[hit.to_numpy()][0])
-        if spec_col is None and allow_identifiers:
+        dropped, hit = _identifier_values(raw, col, spec_col, report, allow_identifiers)
+        if dropped:
             drop.append(col)
-            report.add(
-                Problem(
-                    label,
-                    f"column '{clip(col)}' holds values that look like direct identifiers "
-                    f"(first on line {first_line}: {kinds[hit].iloc[0]}); it is dropped because "
-                    "--allow-identifiers was given",
-                    line=raw.header_line,
-                    column=col,
-                    rule="no direct identifiers",
-                    severity="warning",
-                )
-            )
-            continue
-        fix = (
-            "replace it with a pseudonymised code"
-            if spec_col is not None
-            else "remove the column or the value, or pass --allow-identifiers to drop this column"
-        )
-        sub = kinds[hit].iloc[: contract.MAX_PROBLEMS_PER_COLUMN]
-        texts = [
-            f"value looks like a direct patient identifier ({kind}; the value is not "
-            f"repeated here): {fix}"
-            for kind in sub
-        ]
-        report.add_many(
-            label,
-            col,
-            sub.index.tolist(),
-            [None] * len(sub),
-            _one_by_one(texts),
-            rule="no direct identifiers",
-            total=int(hit.sum()),
-        )
-        if spec_col is not None:
+        elif spec_col is not None and hit is not None:
             flagged[col] = hit
     if drop:
         if allow_identifiers:
@@ -1029,18 +1117,12 @@ def _fullmatch(s: pd.Series, pattern: str) -> pd.Series:
     return s.map(verdict).astype(bool)
 
 
-def _check_column(
-    df: pd.DataFrame,
-    out: pd.DataFrame,
-    col: Column,
-    label: str,
-    report: ValidationReport,
-    skip: pd.Series | None,
-) -> pd.Series:
-    """Check one column against its rule; return the mask of cells that passed."""
-    s = df[col.name].astype(str)
-    lines = df.index
-    empty = s.eq("")
+MaskReporter = Callable[[pd.Series, "str | Callable[[str], str]"], None]
+
+
+def _mask_reporter(s: pd.Series, col: Column, label: str, report: ValidationReport) -> MaskReporter:
+    """A function reporting the cells of a mask with a message (optional columns: warnings)."""
+    lines = s.index
     optional = not col.required
     severity = "warning" if optional else "error"
     ignored = "; the value is ignored" if optional else ""
@@ -1066,37 +1148,58 @@ def _check_column(
             total=int(arr.sum()),
         )
 
+    return report_mask
+
+
+def _check_numbers(
+    s: pd.Series, empty: pd.Series, col: Column, report_mask: MaskReporter
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Parse a number column; returns (values, cells that failed, cells out of range)."""
+    # pandas' C parser accepts exactly NUMBER_RE plus inf/infinity (any case)
+    values = pd.to_numeric(s.where(~empty), errors="coerce").astype("float64")
+    not_number = ~empty & values.isna()
+    report_mask(not_number, _number_message)
+    infinite = pd.Series(np.isinf(values.to_numpy()), index=s.index)
+    report_mask(
+        infinite,
+        lambda v: (
+            _number_message(v) if _NON_FINITE.fullmatch(v) else "not a finite number (too large)"
+        ),
+    )
+    values = values.where(~infinite)
+    bad = not_number | infinite
+    if col.kind == "integer":
+        frac = values.notna() & (values % 1 != 0)
+        report_mask(frac, "not a whole number")
+        values = values.where(~frac)
+        bad |= frac
+    out_of_range = pd.Series(False, index=s.index)
+    if col.minimum is not None:
+        out_of_range |= (values < col.minimum) if col.min_inclusive else (values <= col.minimum)
+    if col.maximum is not None:
+        out_of_range |= (values > col.maximum) if col.max_inclusive else (values >= col.maximum)
+    report_mask(out_of_range, "value out of range")
+    bad |= out_of_range
+    return values, bad, out_of_range
+
+
+def _check_column(
+    df: pd.DataFrame,
+    out: pd.DataFrame,
+    col: Column,
+    label: str,
+    report: ValidationReport,
+    skip: pd.Series | None,
+) -> pd.Series:
+    """Check one column against its rule; return the mask of cells that passed."""
+    s = df[col.name].astype(str)
+    empty = s.eq("")
+    optional = not col.required
+    report_mask = _mask_reporter(s, col, label, report)
     if col.required:
         report_mask(empty, "required value is empty")
-    bad = pd.Series(False, index=df.index)
     if col.kind in ("number", "integer"):
-        # pandas' C parser accepts exactly NUMBER_RE plus inf/infinity (any case)
-        values = pd.to_numeric(s.where(~empty), errors="coerce").astype("float64")
-        not_number = ~empty & values.isna()
-        report_mask(not_number, _number_message)
-        infinite = pd.Series(np.isinf(values.to_numpy()), index=df.index)
-        report_mask(
-            infinite,
-            lambda v: (
-                _number_message(v)
-                if _NON_FINITE.fullmatch(v)
-                else "not a finite number (too large)"
-            ),
-        )
-        values = values.where(~infinite)
-        bad |= not_number | infinite
-        if col.kind == "integer":
-            frac = values.notna() & (values % 1 != 0)
-            report_mask(frac, "not a whole number")
-            values = values.where(~frac)
-            bad |= frac
-        out_of_range = pd.Series(False, index=df.index)
-        if col.minimum is not None:
-            out_of_range |= (values < col.minimum) if col.min_inclusive else (values <= col.minimum)
-        if col.maximum is not None:
-            out_of_range |= (values > col.maximum) if col.max_inclusive else (values >= col.maximum)
-        report_mask(out_of_range, "value out of range")
-        bad |= out_of_range
+        values, bad, out_of_range = _check_numbers(s, empty, col, report_mask)
         out[col.name] = values.where(~(bad if optional else out_of_range))
         return ~bad & ~empty
     if col.name == "sex":
@@ -1105,6 +1208,7 @@ def _check_column(
         report_mask(unknown, lambda v: "not a recognised sex value" + _did_you_mean(v, col.allowed))
         out[col.name] = mapped.where(~unknown, "").fillna("")
         return ~unknown & ~empty
+    bad = pd.Series(False, index=df.index)
     if col.allowed:
         bad = ~empty & ~s.isin(col.allowed)
         report_mask(bad, lambda v: "unknown value" + _did_you_mean(v, col.allowed))
@@ -1117,12 +1221,11 @@ def _check_column(
     return ~bad & ~empty
 
 
-def _check_table(
-    raw: RawTable, spec: TableSpec, report: ValidationReport, allow_identifiers: bool
-) -> pd.DataFrame | None:
-    """All checks of one file; the contract columns as a typed frame (index = line)."""
+def _column_set_problems(
+    raw: RawTable, df: pd.DataFrame, spec: TableSpec, report: ValidationReport
+) -> list[str]:
+    """Report missing required and unknown columns; return the missing ones."""
     label = raw.label
-    df, flagged = _screen_identifiers(raw, spec, report, allow_identifiers)
     missing = [c for c in spec.required_columns if c not in df.columns]
     for col in missing:
         close = difflib.get_close_matches(col, [str(c) for c in df.columns], n=1)
@@ -1163,7 +1266,59 @@ def _check_table(
                 more=len(rest),
             )
         )
-    if missing:
+    return missing
+
+
+def _duplicate_rows(
+    df: pd.DataFrame,
+    out: pd.DataFrame,
+    good: dict[str, pd.Series],
+    spec: TableSpec,
+    label: str,
+    report: ValidationReport,
+) -> None:
+    """Report rows repeating the table's unique key (among cells that passed their checks)."""
+    keys = [k for k in spec.unique if k in out.columns]
+    if not keys or len(out) <= 1:
+        return
+    usable = np.logical_and.reduce([good[k].to_numpy() for k in keys])
+    sub = out.loc[usable, keys]
+    dup = sub.duplicated(keep=False)
+    if not dup.any():
+        return
+    dups = sub[dup]
+    group = dups.groupby(keys, sort=False).ngroup()
+    key_text = ", ".join(keys)
+    listed = dups.index[: contract.MAX_PROBLEMS_PER_COLUMN].tolist()
+    values, messages = [], []
+    for line in listed:
+        same = group.index[group.to_numpy() == group.loc[line]].tolist()
+        others = ", ".join([str(x) for x in same if x != line][:5])
+        values.append(", ".join(str(df.at[line, k]) for k in keys))
+        messages.append(
+            f"duplicate row: the combination of ({key_text}) must be "
+            f"unique; the same values are on "
+            f"line{'' if len(same) == 2 else 's'} {others}"
+        )
+    texts = iter(messages)
+    report.add_many(
+        label,
+        keys[0] if len(keys) == 1 else None,
+        listed,
+        values,
+        lambda _v: next(texts),
+        rule=f"unique ({key_text})",
+        total=int(dup.sum()),
+    )
+
+
+def _check_table(
+    raw: RawTable, spec: TableSpec, report: ValidationReport, allow_identifiers: bool
+) -> pd.DataFrame | None:
+    """All checks of one file; the contract columns as a typed frame (index = line)."""
+    label = raw.label
+    df, flagged = _screen_identifiers(raw, spec, report, allow_identifiers)
+    if _column_set_problems(raw, df, spec, report):
         return None
     if df.empty and spec is not contract.MUTATIONS:
         report.add(
@@ -1181,51 +1336,28 @@ def _check_table(
     for column in present:
         good[column.name] = _check_column(df, out, column, label, report, flagged.get(column.name))
     out = out[[c.name for c in present]]
-    keys = [k for k in spec.unique if k in out.columns]
-    if keys and len(out) > 1:
-        usable = np.logical_and.reduce([good[k].to_numpy() for k in keys])
-        sub = out.loc[usable, keys]
-        dup = sub.duplicated(keep=False)
-        if dup.any():
-            dups = sub[dup]
-            group = dups.groupby(keys, sort=False).ngroup()
-            key_text = ", ".join(keys)
-            listed = dups.index[: contract.MAX_PROBLEMS_PER_COLUMN].tolist()
-            values, messages = [], []
-            for line in listed:
-                same = group.index[group.to_numpy() == group.loc[line]].tolist()
-                others = ", ".join([str(x) for x in same if x != line][:5])
-                values.append(", ".join(str(df.at[line, k]) for k in keys))
-                messages.append(
-                    f"duplicate row: the combination of ({key_text}) must be "
-                    f"unique; the same values are on "
-                    f"line{'' if len(same) == 2 else 's'} {others}"
-                )
-            texts = iter(messages)
-            report.add_many(
-                label,
-                keys[0] if len(keys) == 1 else None,
-                listed,
-                values,
-                lambda _v: next(texts),
-                rule=f"unique ({key_text})",
-                total=int(dup.sum()),
-            )
+    _duplicate_rows(df, out, good, spec, label, report)
     return out
 
 
 # --------------------------------------------------------------------------- cross-file rules
 
 
-def _cross_file_problems(
-    report: ValidationReport, frames: dict[str, pd.DataFrame], labels: dict[str, str]
+def _unknown_culture_ids(
+    report: ValidationReport,
+    frames: dict[str, pd.DataFrame],
+    labels: dict[str, str],
+    known: set[str],
+    cultures_label: str,
 ) -> None:
-    cultures = frames.get("cultures")
-    if cultures is None:
-        return
-    cultures_label = labels.get("cultures.csv", "cultures.csv")
-    known = set(cultures["culture_id"].astype(str)) - {""}
+    """Report culture ids of the measurement tables that cultures.csv does not list."""
     sorted_known = sorted(known)
+
+    def message(cid: str) -> str:
+        close = difflib.get_close_matches(cid, sorted_known, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return f"culture_id is not listed in {cultures_label}{hint}"
+
     for name in ("viability", "expression", "mutations"):
         df = frames.get(name)
         if df is None or df.empty:
@@ -1235,12 +1367,6 @@ def _cross_file_problems(
         unknown = ids.ne("") & ~ids.isin(known)
         arr = unknown.to_numpy()
         if arr.any():
-
-            def message(cid: str) -> str:
-                close = difflib.get_close_matches(cid, sorted_known, n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                return f"culture_id is not listed in {cultures_label}{hint}"
-
             report.add_many(
                 label,
                 "culture_id",
@@ -1250,6 +1376,18 @@ def _cross_file_problems(
                 rule=f"culture_id must appear in {cultures_label}",
                 total=int(arr.sum()),
             )
+
+
+def _cross_file_problems(
+    report: ValidationReport, frames: dict[str, pd.DataFrame], labels: dict[str, str]
+) -> None:
+    """Rules across files: known culture ids, viability for every culture, genes in the panel."""
+    cultures = frames.get("cultures")
+    if cultures is None:
+        return
+    cultures_label = labels.get("cultures.csv", "cultures.csv")
+    known = set(cultures["culture_id"].astype(str)) - {""}
+    _unknown_culture_ids(report, frames, labels, known, cultures_label)
     viability = frames.get("viability")
     if viability is not None:
         ids = cultures["culture_id"].astype(str)
@@ -1326,6 +1464,37 @@ def validate_cohort(path: str | Path, allow_identifiers: bool = False) -> Valida
     return report
 
 
+def _missing_source_hint(path: Path, src: _Sources, filename: str) -> str:
+    """What to add to 'required file is missing': a near file, a workbook, the sheets found."""
+    hint = ""
+    if not src.workbook and path.is_dir():
+        hint = _not_a_file_hint(path / filename)
+        books = sorted(p.name for p in path.glob("*.xlsx"))
+        if books:
+            hint = f"; this folder holds the workbook '{clip(books[0])}': give its path"
+    if src.workbook and src.sheet_names:
+        hint = "; sheets found: " + ", ".join(clip(n, 40) for n in src.sheet_names[:10])
+    return hint
+
+
+def _report_missing_sources(path: Path, src: _Sources, report: ValidationReport) -> None:
+    """One error per required file (or sheet) that the cohort lacks."""
+    for filename, label in src.labels.items():
+        present = (
+            src.panel is not None if filename == contract.PANEL_FILENAME else filename in src.tables
+        )
+        if not present:
+            what = f"sheet '{filename.rsplit('.', 1)[0]}'" if src.workbook else f"file {filename}"
+            hint = _missing_source_hint(path, src, filename)
+            report.add(
+                Problem(
+                    label,
+                    f"required {what} is missing; run 'netcomp template DIR' "
+                    f"to see the expected files{hint}",
+                )
+            )
+
+
 def _validate(path: Path, report: ValidationReport, allow_identifiers: bool) -> None:
     if not path.exists():
         report.add(
@@ -1349,28 +1518,7 @@ def _validate(path: Path, report: ValidationReport, allow_identifiers: bool) -> 
         report.add(Problem(str(path), "expected a folder of CSV files or an .xlsx workbook"))
         return
     src = _load_sources(path, report)
-    for filename, label in src.labels.items():
-        present = (
-            src.panel is not None if filename == contract.PANEL_FILENAME else filename in src.tables
-        )
-        if not present:
-            what = f"sheet '{filename.rsplit('.', 1)[0]}'" if src.workbook else f"file {filename}"
-            hint = ""
-            if not src.workbook and path.is_dir():
-                hint = _not_a_file_hint(path / filename)
-            if not src.workbook and path.is_dir():
-                books = sorted(p.name for p in path.glob("*.xlsx"))
-                if books:
-                    hint = f"; this folder holds the workbook '{clip(books[0])}': give its path"
-            if src.workbook and src.sheet_names:
-                hint = "; sheets found: " + ", ".join(clip(n, 40) for n in src.sheet_names[:10])
-            report.add(
-                Problem(
-                    label,
-                    f"required {what} is missing; run 'netcomp template DIR' "
-                    f"to see the expected files{hint}",
-                )
-            )
+    _report_missing_sources(path, src, report)
     frames: dict[str, pd.DataFrame] = {}
     for spec in contract.TABLES:
         raw = src.tables.get(spec.filename)
