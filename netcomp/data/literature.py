@@ -264,7 +264,7 @@ def rounded_percent(count: int, denominator: int, decimals: int) -> float:
 def _rows_by_key(
     talent: pd.DataFrame, variables: Iterable[str]
 ) -> dict[tuple[str, str], list[int]]:
-    """Positions of the rows of ``variables``, keyed by (variable, cohort): one pass, not one per key."""
+    """Positions of the rows of ``variables``, keyed by (variable, cohort), found in one pass."""
     keep = talent["variable"].isin(list(variables)).to_numpy()
     out: dict[tuple[str, str], list[int]] = {}
     for pos, var, cohort in zip(
@@ -418,7 +418,10 @@ def interval_comparison_table(intervals: pd.DataFrame, decimals: int = 1) -> pd.
             "endpoint": key.endpoint,
             "events/n": f"{int(first['events'])}/{int(first['n'])}",
             "rate (%)": f"{round_half_up(first['rate_pct'], decimals):.{decimals}f}",
-            "published 95% CI": f"{first['published_ci_low_pct']:.{decimals}f}-{first['published_ci_high_pct']:.{decimals}f}",
+            "published 95% CI": (
+                f"{first['published_ci_low_pct']:.{decimals}f}"
+                f"-{first['published_ci_high_pct']:.{decimals}f}"
+            ),
         }
         for rec in sel.to_dict("records"):
             low = round_half_up(rec["ci_low_pct"], decimals)
@@ -452,7 +455,10 @@ def explain_mismatch(count: int, denominator: int, published: float, decimals: i
         return ""
     exact = Fraction(100 * int(count), int(denominator))
     if round_half_up(rounded_percent(count, denominator, d + 1), d) == published:
-        return f"rounded twice ({float(exact):.{d + 2}f} -> {float(exact):.{d + 1}f} -> {published:.{d}f})"
+        return (
+            f"rounded twice ({float(exact):.{d + 2}f} -> {float(exact):.{d + 1}f}"
+            f" -> {published:.{d}f})"
+        )
     if float(math.floor(exact * 10**d)) / 10**d == published:
         return "truncated instead of rounded"
     for other in range(int(denominator) - 3, int(denominator) + 4):
@@ -691,7 +697,7 @@ def approved_therapies(trials: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class SingleStageRule:
-    """An exact single-stage phase II rule: call the drug active when ``min_responses`` of ``n`` respond.
+    """Exact single-stage phase II rule: the drug is active if ``min_responses`` of ``n`` respond.
 
     ``size`` is the one-sided type I error P(X >= min_responses | p0) and ``power``
     P(X >= min_responses | p1), both exact binomial tail sums.
@@ -733,7 +739,7 @@ def single_stage_rule(n: int, p0: float, p1: float, alpha: float = 0.05) -> Sing
 def smallest_single_stage_n(
     p0: float, p1: float, alpha: float = 0.05, power: float = 0.9, n_max: int = 2000
 ) -> SingleStageRule:
-    """The smallest ``n`` whose exact single-stage rule reaches ``power`` at ``p1`` (A'Hern's design)."""
+    """The smallest ``n`` whose exact single-stage rule reaches ``power`` at ``p1`` (A'Hern)."""
     for n in range(1, n_max + 1):
         rule = single_stage_rule(n, p0, p1, alpha)
         if rule.power >= power:
@@ -806,18 +812,9 @@ def _fmt_num(value: float) -> str:
     return f"{value:g}"
 
 
-def text_checks(talent: pd.DataFrame) -> pd.DataFrame:
-    """Numbers the abstract and discussion restate, checked against the results and tables.
-
-    One row per statement: ``check``, ``cohort``, ``where`` (the part of the article that
-    states it), ``published``, ``computed`` (the value the results or tables give, or that
-    the statement's own percentage implies), ``compared_with``, ``agrees`` and
-    ``explanation``. Rows: enrolment (abstract) against the cohort sizes of Table 2; the
-    share needing dose reductions or interruptions (abstract) against the results' shares
-    of each; the discussion's survival figures against the results'.
-    """
+def _enrolment_checks(talent: pd.DataFrame, sizes: dict[str, int]) -> list[dict[str, object]]:
+    """The abstract's enrolment per cohort against the cohort sizes in Table 2's header."""
     rows = []
-    sizes = {c: int(talent_value(talent, "tumour_assessment", c, "denominator")) for c in COHORTS}
     for cohort in COHORTS:
         enrolled = talent_value(talent, "enrolled", cohort)
         rows.append(
@@ -832,10 +829,14 @@ def text_checks(talent: pd.DataFrame) -> pd.DataFrame:
                 "explanation": "" if enrolled == sizes[cohort] else "differs",
             }
         )
+    return rows
 
-    # dose modifications: the abstract's "reductions or interruptions" against the results'
-    # reductions and interruptions (percentages of 111 without counts: the counts they imply)
-    n_all = sizes["total"]
+
+def _dose_modification_check(talent: pd.DataFrame, n_all: int) -> dict[str, object]:
+    """The abstract's "reductions or interruptions" against the results' shares of each.
+
+    The results give percentages of ``n_all`` without counts: the counts they imply are used.
+    """
     either = talent_value(talent, "dose_reduction_or_interruption", "total", "published_pct")
     parts = {
         v: talent_value(talent, v, "total", "published_pct")
@@ -856,26 +857,27 @@ def text_checks(talent: pd.DataFrame) -> pd.DataFrame:
             f"and {_fmt_num(parts['dose_interruption'])}% ({k_interrupted}) with an "
             f"interruption allow between {low} and {high} with either"
         )
-    rows.append(
-        {
-            "check": "dose_reduction_or_interruption",
-            "cohort": "total",
-            "where": "abstract",
-            "published": either,
-            "computed": computed,
-            "compared_with": "results: dose reduction and interruption shares",
-            "agrees": bool(agrees),
-            "explanation": why,
-        }
-    )
+    return {
+        "check": "dose_reduction_or_interruption",
+        "cohort": "total",
+        "where": "abstract",
+        "published": either,
+        "computed": computed,
+        "compared_with": "results: dose reduction and interruption shares",
+        "agrees": bool(agrees),
+        "explanation": why,
+    }
 
-    # the discussion's survival figures against the results'
+
+def _survival_checks(talent: pd.DataFrame) -> list[dict[str, object]]:
+    """The discussion's survival figures against the results' medians."""
     results = {
         (v, c): talent_value(talent, v, c, "value")
         for v in ("pfs_median", "os_median")
         for c in COHORTS
         if len(talent[(talent["variable"] == v) & (talent["cohort"] == c)]) == 1
     }
+    rows = []
     for variable, reference, label in (
         ("pfs_median_discussion", "pfs_median", "median PFS"),
         ("os_median_discussion", "os_median", "median OS"),
@@ -914,6 +916,23 @@ def text_checks(talent: pd.DataFrame) -> pd.DataFrame:
                     "explanation": why,
                 }
             )
+    return rows
+
+
+def text_checks(talent: pd.DataFrame) -> pd.DataFrame:
+    """Numbers the abstract and discussion restate, checked against the results and tables.
+
+    One row per statement: ``check``, ``cohort``, ``where`` (the part of the article that
+    states it), ``published``, ``computed`` (the value the results or tables give, or that
+    the statement's own percentage implies), ``compared_with``, ``agrees`` and
+    ``explanation``. Rows: enrolment (abstract) against the cohort sizes of Table 2; the
+    share needing dose reductions or interruptions (abstract) against the results' shares
+    of each; the discussion's survival figures against the results'.
+    """
+    sizes = {c: int(talent_value(talent, "tumour_assessment", c, "denominator")) for c in COHORTS}
+    rows = _enrolment_checks(talent, sizes)
+    rows.append(_dose_modification_check(talent, sizes["total"]))
+    rows.extend(_survival_checks(talent))
     out = pd.DataFrame(rows)
     out["agrees"] = out["agrees"].astype(bool)
     return out
