@@ -172,44 +172,42 @@ def resolve_comparators(
 # --------------------------------------------------------------------------- sections
 
 
-def _classification(res: ResponseChapter, cohort: Cohort) -> None:
-    drug, thr = res.drug, res.threshold
-    inh = res.drug_inhibition
-    classes = res.classes
-    measured = set(cohort.viability.loc[cohort.viability["drug"] == drug, "culture_id"])
-    never = [c for c in cohort.culture_ids if c not in measured]
-    responders = inh[inh["inhibition_pct"] > thr]
-    non = inh[inh["inhibition_pct"] <= thr]
-    n_resp, n_non = int(classes.sum()), int((~classes).sum())
-    if drug == STUDY_DRUG and thr == STUDY_THRESHOLD and res.reconstruction:
-        study = (
+def _study_note(drug: str, thr: float, reconstruction: bool) -> str:
+    """How this cohort's counts relate to the study's (its drug and threshold, or others)."""
+    if drug == STUDY_DRUG and thr == STUDY_THRESHOLD and reconstruction:
+        return (
             f"these are the {STUDY_RESPONDERS} and {STUDY_NONRESPONDERS} the study "
             f"reported with the same rule, by construction: the reconstruction's values "
             "were drawn to give those counts, so they confirm nothing; the study's own "
             "measurements would show how far each culture lies from the threshold"
         )
-    elif drug == STUDY_DRUG and thr == STUDY_THRESHOLD:
-        study = (
+    if drug == STUDY_DRUG and thr == STUDY_THRESHOLD:
+        return (
             f"the study reported {STUDY_RESPONDERS} and {STUDY_NONRESPONDERS} in its "
             f"{STUDY_RESPONDERS + STUDY_NONRESPONDERS} cultures with the same rule"
         )
-    elif drug == STUDY_DRUG:
-        study = (
+    if drug == STUDY_DRUG:
+        return (
             f"the study's {STUDY_RESPONDERS} and {STUDY_NONRESPONDERS} used a threshold of "
             f"{STUDY_THRESHOLD:g}%, not {thr:g}%"
         )
-    else:
-        study = (
-            f"the study's counts ({STUDY_RESPONDERS} and {STUDY_NONRESPONDERS}) concern "
-            f"{STUDY_DRUG}, not {drug}"
-        )
-    choice = res.choice
+    return (
+        f"the study's counts ({STUDY_RESPONDERS} and {STUDY_NONRESPONDERS}) concern "
+        f"{STUDY_DRUG}, not {drug}"
+    )
+
+
+def _coverage_note(res: ResponseChapter, cohort: Cohort) -> str:
+    """Which cultures were classified: all, or how many lacked the drug or its concentration."""
+    drug, classes, choice = res.drug, res.classes, res.choice
     assert choice is not None  # chosen before the classes are computed
+    measured = set(cohort.viability.loc[cohort.viability["drug"] == drug, "culture_id"])
+    never = [c for c in cohort.culture_ids if c not in measured]
     excluded = list(choice.excluded)
-    coverage = (
-        f"Every culture of the cohort was classified for {drug}."
-        if not never and not excluded
-        else f"{len(classes)} of the {_plural(len(cohort.culture_ids), 'culture')} in the "
+    if not never and not excluded:
+        return f"Every culture of the cohort was classified for {drug}."
+    return (
+        f"{len(classes)} of the {_plural(len(cohort.culture_ids), 'culture')} in the "
         "cohort were classified"
         + (f"; {len(never)} had no {drug} measurement at all ({_names(never)})" if never else "")
         + (
@@ -219,39 +217,11 @@ def _classification(res: ResponseChapter, cohort: Cohort) -> None:
         )
         + "."
     )
-    n_all = len(classes)
-    sentence = (
-        f"With this rule, {n_resp} of the {_plural(n_all, 'culture')} "
-        f"{'is a responder' if n_resp == 1 else 'are responders'} ({_names(responders['culture_id'])}) "
-        f"and {n_non} {'is a non-responder' if n_non == 1 else 'are non-responders'} "
-        f"({_names(non['culture_id'])}); {study}."
-    )
-    n_reps = sorted(inh["n_replicates"].unique())
-    res.values.update(
-        {
-            "resp_drug": drug,
-            "resp_conc_note": choice.note()
-            + (
-                " in the reconstruction (a reconstructed value: the study's abstracts give no "
-                "concentration)"
-                if res.reconstruction
-                else ""
-            ),
-            "resp_threshold": float(thr),
-            "resp_n_cultures": int(len(classes)),
-            "resp_n_responders": n_resp,
-            "resp_n_non_responders": n_non,
-            "resp_responders": _names(responders["culture_id"]),
-            "resp_non_responders": _names(non["culture_id"]),
-            "resp_study_note": study,
-            "resp_class_sentence": sentence,
-            "resp_coverage_note": coverage,
-            "resp_replicates": (
-                f"{n_reps[0]}" if len(n_reps) == 1 else f"{n_reps[0]} to {n_reps[-1]}"
-            ),
-            "resp_alpha": float(res.alpha),
-        }
-    )
+
+
+def _classes_table(res: ResponseChapter) -> None:
+    """The table of each culture's inhibition, t-test and class (reader column names)."""
+    inh, classes = res.drug_inhibition, res.classes
     table = inh.assign(**{"class": classes.reindex(inh["culture_id"]).map(CLASS_WORDS).to_numpy()})
     res.tables["classes"] = table[
         [
@@ -283,6 +253,55 @@ def _classification(res: ResponseChapter, cohort: Cohort) -> None:
         "t": "{:.2f}",
         "p (t-test vs 0, two-sided)": "{:.2g}",
     }
+
+
+def _classification(res: ResponseChapter, cohort: Cohort) -> None:
+    """The classes at the chapter's threshold: their counts, names and sentences, and table."""
+    drug, thr = res.drug, res.threshold
+    inh = res.drug_inhibition
+    classes = res.classes
+    responders = inh[inh["inhibition_pct"] > thr]
+    non = inh[inh["inhibition_pct"] <= thr]
+    n_resp, n_non = int(classes.sum()), int((~classes).sum())
+    study = _study_note(drug, thr, res.reconstruction)
+    choice = res.choice
+    assert choice is not None  # chosen before the classes are computed
+    coverage = _coverage_note(res, cohort)
+    n_all = len(classes)
+    sentence = (
+        f"With this rule, {n_resp} of the {_plural(n_all, 'culture')} "
+        f"{'is a responder' if n_resp == 1 else 'are responders'} "
+        f"({_names(responders['culture_id'])}) "
+        f"and {n_non} {'is a non-responder' if n_non == 1 else 'are non-responders'} "
+        f"({_names(non['culture_id'])}); {study}."
+    )
+    n_reps = sorted(inh["n_replicates"].unique())
+    res.values.update(
+        {
+            "resp_drug": drug,
+            "resp_conc_note": choice.note()
+            + (
+                " in the reconstruction (a reconstructed value: the study's abstracts give no "
+                "concentration)"
+                if res.reconstruction
+                else ""
+            ),
+            "resp_threshold": float(thr),
+            "resp_n_cultures": int(len(classes)),
+            "resp_n_responders": n_resp,
+            "resp_n_non_responders": n_non,
+            "resp_responders": _names(responders["culture_id"]),
+            "resp_non_responders": _names(non["culture_id"]),
+            "resp_study_note": study,
+            "resp_class_sentence": sentence,
+            "resp_coverage_note": coverage,
+            "resp_replicates": (
+                f"{n_reps[0]}" if len(n_reps) == 1 else f"{n_reps[0]} to {n_reps[-1]}"
+            ),
+            "resp_alpha": float(res.alpha),
+        }
+    )
+    _classes_table(res)
 
 
 def _replicate_tests(res: ResponseChapter) -> None:
@@ -336,75 +355,69 @@ def _replicate_tests(res: ResponseChapter) -> None:
     res.values["resp_significance_sentence"] = sentence + "."
 
 
-def _comparison(
-    res: ResponseChapter, requested: Sequence[str] | None, available: Sequence[str]
+def _no_comparison(
+    res: ResponseChapter,
+    requested: Sequence[str] | None,
+    unpaired: Sequence[str],
+    available: Sequence[str],
 ) -> None:
+    """The notice and sentences when no comparator can be paired with the drug."""
     drug = res.drug
-    median_drug = float(res.drug_inhibition["inhibition_pct"].median())
-    res.values["resp_median_drug"] = median_drug
-    comps = list(res.comparators)
-    have = set(res.drug_inhibition["culture_id"])
-    n_pairs = {
-        c: len(have & set(res.inhibition.loc[res.inhibition["drug"] == c, "culture_id"]))
-        for c in comps
-    }
-    unpaired = [c for c in comps if n_pairs[c] == 0]
-    comps = [c for c in comps if n_pairs[c] > 0]
-    res.comparators = comps
-    if not comps:
-        if requested is not None and not response.drug_list(requested):
-            reason = "the comparators parameter is an empty list, so no drug was chosen"
-            remedy = (
-                "list the drugs to compare with in comparators, or set it to null to "
-                "compare with every other drug in the data"
-            )
-        elif unpaired:
-            reason = (
-                f"no culture was measured with both {drug} and "
-                f"{' or '.join(unpaired)} at the chosen concentrations"
-            )
-            remedy = f"measure {drug} and the comparator in the same cultures"
-        else:
-            reason = (
-                f"{drug} is the only drug measured in this cohort"
-                if len(available) <= 1
-                else f"the only other drug named is {drug} itself"
-            )
-            remedy = "measure at least one standard agent in the same cultures (viability.csv)"
-        res.notice(SECTION_COMPARATORS, reason, remedy)
-        res.values.update(
-            {
-                "resp_comparison": f"none in this cohort, because {reason}",
-                "resp_median_verdict": "therefore not compared with any other drug",
-                "resp_ties_note": "No paired test was run.",
-            }
+    if requested is not None and not response.drug_list(requested):
+        reason = "the comparators parameter is an empty list, so no drug was chosen"
+        remedy = (
+            "list the drugs to compare with in comparators, or set it to null to "
+            "compare with every other drug in the data"
         )
-        res.comparison = pd.DataFrame()
-        res.paired = pd.DataFrame()
-        return
-    comparison = response.compare_drugs(res.inhibition, drug, comps, res.alpha)
-    res.comparison = comparison
-    res.paired = response.paired_inhibition(res.inhibition, [drug, *comps], complete=False)
-    sentence = response.comparison_sentence(comparison)
-    if unpaired:
-        sentence += f" ({', '.join(unpaired)}: no culture measured with both drugs, not compared)"
-    higher = comparison["drug_median_ge"].astype(bool)
-    if higher.all():
-        verdict = "higher than or equal to that of every comparator"
-        if drug == STUDY_DRUG and res.reconstruction:
-            verdict += (
-                ". The study reports the same, but here the agreement is built in: the "
-                "reconstruction's values were drawn to satisfy that published "
-                "statement, so only the study's own per-culture measurements could "
-                "test it"
-            )
-        elif drug == STUDY_DRUG:
-            verdict += ", in line with the study's statement"
+    elif unpaired:
+        reason = (
+            f"no culture was measured with both {drug} and "
+            f"{' or '.join(unpaired)} at the chosen concentrations"
+        )
+        remedy = f"measure {drug} and the comparator in the same cultures"
     else:
+        reason = (
+            f"{drug} is the only drug measured in this cohort"
+            if len(available) <= 1
+            else f"the only other drug named is {drug} itself"
+        )
+        remedy = "measure at least one standard agent in the same cultures (viability.csv)"
+    res.notice(SECTION_COMPARATORS, reason, remedy)
+    res.values.update(
+        {
+            "resp_comparison": f"none in this cohort, because {reason}",
+            "resp_median_verdict": "therefore not compared with any other drug",
+            "resp_ties_note": "No paired test was run.",
+        }
+    )
+    res.comparison = pd.DataFrame()
+    res.paired = pd.DataFrame()
+
+
+def _median_verdict(res: ResponseChapter, comparison: pd.DataFrame) -> str:
+    """Whether the drug's median inhibition is at least every comparator's, against the study."""
+    drug = res.drug
+    higher = comparison["drug_median_ge"].astype(bool)
+    if not higher.all():
         lower = ", ".join(comparison.loc[~higher, "comparator"])
-        verdict = f"lower than that of {lower}" + (
+        return f"lower than that of {lower}" + (
             ", which does not match the study's statement" if drug == STUDY_DRUG else ""
         )
+    verdict = "higher than or equal to that of every comparator"
+    if drug == STUDY_DRUG and res.reconstruction:
+        verdict += (
+            ". The study reports the same, but here the agreement is built in: the "
+            "reconstruction's values were drawn to satisfy that published "
+            "statement, so only the study's own per-culture measurements could "
+            "test it"
+        )
+    elif drug == STUDY_DRUG:
+        verdict += ", in line with the study's statement"
+    return verdict
+
+
+def _ties_note(comparison: pd.DataFrame) -> str:
+    """How each paired test's p-value was computed: exact with mid-ranks, or approximate."""
     exact = comparison["p_method"] == "exact"
     tied = comparison.loc[
         comparison["tied_differences"].astype(bool) & exact, "comparator"
@@ -438,9 +451,12 @@ def _comparison(
             f" With {', '.join(untestable)} every paired difference is zero, so the "
             "test has nothing to rank."
         )
-    res.values.update(
-        {"resp_comparison": sentence, "resp_median_verdict": verdict, "resp_ties_note": ties}
-    )
+    return ties
+
+
+def _comparison_table(res: ResponseChapter, comparison: pd.DataFrame) -> None:
+    """The paired comparisons as shown (reader column names, null distribution spelled out)."""
+    drug = res.drug
     shown = comparison.assign(
         p_method=comparison["p_method"].map(
             {
@@ -481,6 +497,41 @@ def _comparison(
         "W = min(T+, T−)": "{:.1f}",
         "p (two-sided)": "{:.3f}",
     }
+
+
+def _comparison(
+    res: ResponseChapter, requested: Sequence[str] | None, available: Sequence[str]
+) -> None:
+    """The paired comparison of the drug with each comparator measured in the same cultures."""
+    drug = res.drug
+    median_drug = float(res.drug_inhibition["inhibition_pct"].median())
+    res.values["resp_median_drug"] = median_drug
+    comps = list(res.comparators)
+    have = set(res.drug_inhibition["culture_id"])
+    n_pairs = {
+        c: len(have & set(res.inhibition.loc[res.inhibition["drug"] == c, "culture_id"]))
+        for c in comps
+    }
+    unpaired = [c for c in comps if n_pairs[c] == 0]
+    comps = [c for c in comps if n_pairs[c] > 0]
+    res.comparators = comps
+    if not comps:
+        _no_comparison(res, requested, unpaired, available)
+        return
+    comparison = response.compare_drugs(res.inhibition, drug, comps, res.alpha)
+    res.comparison = comparison
+    res.paired = response.paired_inhibition(res.inhibition, [drug, *comps], complete=False)
+    sentence = response.comparison_sentence(comparison)
+    if unpaired:
+        sentence += f" ({', '.join(unpaired)}: no culture measured with both drugs, not compared)"
+    res.values.update(
+        {
+            "resp_comparison": sentence,
+            "resp_median_verdict": _median_verdict(res, comparison),
+            "resp_ties_note": _ties_note(comparison),
+        }
+    )
+    _comparison_table(res, comparison)
 
 
 def _threshold_scan(res: ResponseChapter, p: Mapping[str, Any]) -> None:
@@ -528,7 +579,43 @@ def _groups(res: ResponseChapter, cohort: Cohort) -> None:
         res.formats[key] = {"Fraction responding": "{:.2f}"}
 
 
+def _concentration_tables(res: ResponseChapter, changing: pd.Series) -> None:
+    """The counts at each concentration, and each culture's inhibition and class at each."""
+    summary = res.concentration_summary
+    res.tables["concentrations"] = summary.assign(
+        chosen=summary["chosen"].map({True: "chapter's", False: ""})
+    ).rename(
+        columns={
+            "concentration_um": "Concentration (µM)",
+            "n_cultures": "Cultures tested",
+            "n_responders": "Responders",
+            "n_non_responders": "Non-responders",
+            "responder_fraction": "Fraction responding",
+            "n_changed": "Class differs from the chapter's concentration",
+            "chosen": "Used",
+        }
+    )
+    res.formats["concentrations"] = {"Concentration (µM)": "{:g}", "Fraction responding": "{:.2f}"}
+    cells = res.by_concentration.assign(
+        cell=[
+            f"{v:.1f} {'R' if r else 'N'}"
+            for v, r in zip(
+                res.by_concentration["inhibition_pct"],
+                res.by_concentration["responder"],
+                strict=True,
+            )
+        ]
+    )
+    per_culture = cells.pivot(index="culture_id", columns="concentration_um", values="cell")
+    per_culture.columns = [f"{c:g} µM" for c in per_culture.columns]
+    per_culture.insert(
+        0, "Class changes", changing.reindex(per_culture.index).map({True: "yes", False: "no"})
+    )
+    res.tables["concentration_classes"] = per_culture.reset_index(names="Culture")
+
+
 def _concentrations(res: ResponseChapter, viability: pd.DataFrame) -> None:
+    """The classes at every tested concentration of the drug (a notice if only one)."""
     drug, choice = res.drug, res.choice
     assert choice is not None  # chosen before the classes are computed
     res.by_concentration = response.classes_by_concentration(viability, drug, res.threshold)
@@ -563,64 +650,27 @@ def _concentrations(res: ResponseChapter, viability: pd.DataFrame) -> None:
         f"concentrations ({_names(list(changing.index[changing]))}). The chapter classifies "
         f"at {choice.concentration_um:g} µM (marked in the table and the figure)."
     )
-    res.tables["concentrations"] = summary.assign(
-        chosen=summary["chosen"].map({True: "chapter's", False: ""})
-    ).rename(
-        columns={
-            "concentration_um": "Concentration (µM)",
-            "n_cultures": "Cultures tested",
-            "n_responders": "Responders",
-            "n_non_responders": "Non-responders",
-            "responder_fraction": "Fraction responding",
-            "n_changed": "Class differs from the chapter's concentration",
-            "chosen": "Used",
-        }
-    )
-    res.formats["concentrations"] = {"Concentration (µM)": "{:g}", "Fraction responding": "{:.2f}"}
-    cells = res.by_concentration.assign(
-        cell=[
-            f"{v:.1f} {'R' if r else 'N'}"
-            for v, r in zip(
-                res.by_concentration["inhibition_pct"],
-                res.by_concentration["responder"],
-                strict=True,
-            )
-        ]
-    )
-    per_culture = cells.pivot(index="culture_id", columns="concentration_um", values="cell")
-    per_culture.columns = [f"{c:g} µM" for c in per_culture.columns]
-    per_culture.insert(
-        0, "Class changes", changing.reindex(per_culture.index).map({True: "yes", False: "no"})
-    )
-    res.tables["concentration_classes"] = per_culture.reset_index(names="Culture")
+    _concentration_tables(res, changing)
 
 
-def _dose_response(res: ResponseChapter, viability: pd.DataFrame, drugs: Sequence[str]) -> None:
-    n_conc = (
-        viability.assign(_k=viability["concentration_um"].round(9))
-        .groupby(["drug", "culture_id"])["_k"]
-        .nunique()
+def _no_dose_series(res: ResponseChapter, most: pd.Series) -> None:
+    """The notice and note when no drug has a dose series long enough to fit a curve."""
+    top = int(most.max()) if len(most) else 0
+    reason = (
+        f"no drug was tested at {doseresponse.MIN_CONCENTRATIONS} or more "
+        f"concentrations in a culture (at most {top})"
     )
-    most = n_conc.groupby(level="drug").max()
-    dose_drugs = [d for d in drugs if most.get(d, 0) >= doseresponse.MIN_CONCENTRATIONS]
-    if not dose_drugs:
-        top = int(most.max()) if len(most) else 0
-        reason = (
-            f"no drug was tested at {doseresponse.MIN_CONCENTRATIONS} or more "
-            f"concentrations in a culture (at most {top})"
-        )
-        res.notice(
-            SECTION_DOSE,
-            reason,
-            f"measure a drug at {doseresponse.MIN_CONCENTRATIONS} or more concentrations "
-            "per culture (a dose series) in viability.csv",
-        )
-        res.values["resp_dose_note"] = f"In this cohort {reason}, so no curve is fitted."
-        return
-    fits = doseresponse.fit_dose_response(viability, drugs=dose_drugs)
-    auc = doseresponse.area_under_curve(viability, dose_drugs)
-    res.fits = doseresponse.curve_summary(fits, auc)
-    res.curves = doseresponse.curve_points(fits, viability)
+    res.notice(
+        SECTION_DOSE,
+        reason,
+        f"measure a drug at {doseresponse.MIN_CONCENTRATIONS} or more concentrations "
+        "per culture (a dose series) in viability.csv",
+    )
+    res.values["resp_dose_note"] = f"In this cohort {reason}, so no curve is fitted."
+
+
+def _dose_note(res: ResponseChapter, dose_drugs: Sequence[str]) -> str:
+    """How many pairs were fitted, skipped or failed, and where the AUC replaces the IC50."""
     status = res.fits["status"]
     n_fit = int((status == "fitted").sum())
     n_skip = int(status.str.startswith("skipped").sum())
@@ -645,7 +695,12 @@ def _dose_response(res: ResponseChapter, viability: pd.DataFrame, drugs: Sequenc
         if n_auc
         else "Every fitted IC50 lies within the tested concentrations."
     )
-    res.values["resp_dose_note"] = note
+    return note
+
+
+def _dose_table(res: ResponseChapter) -> None:
+    """The fitted pairs as shown: IC50 with its interval, or the AUC where the IC50 extrapolates."""
+    status = res.fits["status"]
     # the pairs not fitted for want of concentrations are counted in the note, not listed
     # row by row (a cohort with one dose series would list every other pair as "skipped")
     res.tables["dose"] = res.fits.loc[
@@ -690,13 +745,33 @@ def _dose_response(res: ResponseChapter, viability: pd.DataFrame, drugs: Sequenc
     }
 
 
+def _dose_response(res: ResponseChapter, viability: pd.DataFrame, drugs: Sequence[str]) -> None:
+    """Dose-response curves for every drug with a dose series (a notice if none has one)."""
+    n_conc = (
+        viability.assign(_k=viability["concentration_um"].round(9))
+        .groupby(["drug", "culture_id"])["_k"]
+        .nunique()
+    )
+    most = n_conc.groupby(level="drug").max()
+    dose_drugs = [d for d in drugs if most.get(d, 0) >= doseresponse.MIN_CONCENTRATIONS]
+    if not dose_drugs:
+        _no_dose_series(res, most)
+        return
+    fits = doseresponse.fit_dose_response(viability, drugs=dose_drugs)
+    auc = doseresponse.area_under_curve(viability, dose_drugs)
+    res.fits = doseresponse.curve_summary(fits, auc)
+    res.curves = doseresponse.curve_points(fits, viability)
+    res.values["resp_dose_note"] = _dose_note(res, dose_drugs)
+    _dose_table(res)
+
+
 # --------------------------------------------------------------------------- exercises
 
 
-def _exercises(res: ResponseChapter, viability: pd.DataFrame) -> None:
-    drug, thr = res.drug, res.threshold
+def _exercise_thresholds(res: ResponseChapter) -> None:
+    """Exercise 1: the classes at stricter thresholds, and which cultures change class."""
+    thr = res.threshold
     inh = res.drug_inhibition.set_index("culture_id")["inhibition_pct"]
-    # 1: stricter thresholds
     classes = {f"Class at {thr:g}% (chapter)": res.classes}
     sentences = []
     for new_thr in EX1_THRESHOLDS:
@@ -720,7 +795,11 @@ def _exercises(res: ResponseChapter, viability: pd.DataFrame) -> None:
     res.tables["ex1"] = ex1.reset_index(names="Culture")
     res.formats["ex1"] = {"Survival inhibition (%)": "{:.1f}"}
 
-    # 2: one well instead of several
+
+def _exercise_wells(res: ResponseChapter, viability: pd.DataFrame) -> None:
+    """Exercise 2: the class from one well instead of the mean, and who would change class."""
+    drug, thr = res.drug, res.threshold
+    inh = res.drug_inhibition.set_index("culture_id")["inhibition_pct"]
     key = round(res.concentration_um, 9)
     rows = viability[(viability["drug"] == drug) & (viability["concentration_um"].round(9) == key)]
     wells = (
@@ -769,8 +848,10 @@ def _exercises(res: ResponseChapter, viability: pd.DataFrame) -> None:
         if c.endswith("(%)") or c.startswith("Distance")
     }
 
-    # 3: responders to the drug only, and to no drug
-    comps = list(res.comparators)
+
+def _exercise_only(res: ResponseChapter) -> None:
+    """Exercise 3: the cultures that respond to the drug only, and those that respond to none."""
+    drug, comps = res.drug, list(res.comparators)
     ex3_drugs = [drug, *comps]
     wide = (
         res.results[res.results["drug"].isin(ex3_drugs)]
@@ -799,19 +880,20 @@ def _exercises(res: ResponseChapter, viability: pd.DataFrame) -> None:
             "no comparator drug is available for this cohort",
             "measure at least one other drug in the same cultures",
         )
+    everyone = (
+        "every culture responds to at least one drug"
+        if comps
+        else (f"every culture responds to {drug}")
+    )
     conc = res.results.drop_duplicates("drug").set_index("drug")["concentration_um"]
     res.values.update(
         {
             "resp_ex3_only_sentence": only_sentence,
             "resp_ex3_none_sentence": (
-                (
-                    "every culture responds to at least one drug"
-                    if comps
-                    else f"every culture responds to {drug}"
-                )
+                everyone
                 if none.empty
-                else f"{_plural(len(none), 'culture')} {'responds' if len(none) == 1 else 'respond'} "
-                f"to no drug: {_names(list(none))}"
+                else f"{_plural(len(none), 'culture')} "
+                f"{'responds' if len(none) == 1 else 'respond'} to no drug: {_names(list(none))}"
             ),
             "resp_ex3_conc": ", ".join(f"{d} at {conc[d]:g} µM" for d in ex3_drugs),
         }
@@ -821,7 +903,9 @@ def _exercises(res: ResponseChapter, viability: pd.DataFrame) -> None:
     ex3["Responds to no drug"] = np.where(wide.index.isin(none), "yes", "")
     res.tables["ex3"] = ex3.reset_index(names="Culture")
 
-    # 4: the floor of a rank test
+
+def _exercise_rank_floor(res: ResponseChapter) -> None:
+    """Exercise 4: the smallest p-value a signed-rank test can give with n values."""
     rows4 = []
     for n in range(2, 21):
         p_min = float(stats.wilcoxon(np.arange(1.0, n + 1), method="exact").pvalue)
@@ -854,6 +938,14 @@ def _exercises(res: ResponseChapter, viability: pd.DataFrame) -> None:
     )
     res.tables["ex4"] = ex4.head(10)
     res.formats["ex4"] = {"Smallest two-sided p": "{:.4g}", "2 / 2^n": "{:.4g}"}
+
+
+def _exercises(res: ResponseChapter, viability: pd.DataFrame) -> None:
+    """The four exercises' tables and sentences, in the chapter's order."""
+    _exercise_thresholds(res)
+    _exercise_wells(res, viability)
+    _exercise_only(res)
+    _exercise_rank_floor(res)
 
 
 # --------------------------------------------------------------------------- compute
