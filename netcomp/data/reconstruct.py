@@ -114,21 +114,8 @@ VARIANT_POOL = (
 HRAS_VARIANT = ("NET06", "HRAS", "p.Q61R")
 
 
-def _draw(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
-    clin = pd.DataFrame(
-        CLINICAL,
-        columns=[
-            "culture_id",
-            "site",
-            "grade",
-            "ki67_pct",
-            "syndromic",
-            "sex",
-            "age_years",
-            "responder",
-        ],
-    )
-    # --- viability: mean inhibition per culture and drug, then replicates around it
+def _draw_viability(rng: np.random.Generator, clin: pd.DataFrame) -> pd.DataFrame:
+    """Mean inhibition per culture and drug, then replicates around it."""
     rows = []
     for cid, responder in zip(clin["culture_id"], clin["responder"], strict=True):
         lenva = rng.uniform(19.0, 52.0) if responder else rng.uniform(-4.0, 12.0)
@@ -150,10 +137,13 @@ def _draw(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
                         round(max(100.0 - inhibition + e, 0.0), 1),
                     )
                 )
-    viability = pd.DataFrame(
+    return pd.DataFrame(
         rows, columns=["culture_id", "drug", "concentration_um", "replicate", "viability_pct"]
     )
-    # --- expression: log2 fold changes around 0; HRAS set by the published split
+
+
+def _draw_expression(rng: np.random.Generator, clin: pd.DataFrame) -> pd.DataFrame:
+    """Log2 fold changes around 0; HRAS set by the published split."""
     expr_rows = []
     for cid in clin["culture_id"]:
         for gene in EXPRESSION_GENES:
@@ -166,8 +156,11 @@ def _draw(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
             else:
                 log2 = rng.normal(0.0, 0.7)
             expr_rows.append((cid, gene, round(float(2.0**log2), 3)))
-    expression = pd.DataFrame(expr_rows, columns=["culture_id", "gene", "fold_change"])
-    # --- mutations: 0-3 typical variants per culture
+    return pd.DataFrame(expr_rows, columns=["culture_id", "gene", "fold_change"])
+
+
+def _draw_mutations(rng: np.random.Generator, clin: pd.DataFrame) -> pd.DataFrame:
+    """0-3 typical variants per culture, plus the one HRAS variant."""
     mut_rows = []
     for cid, site, grade in zip(clin["culture_id"], clin["site"], clin["grade"], strict=True):
         pool = [v for v in VARIANT_POOL if v[2] is None or site in v[2]]
@@ -180,11 +173,31 @@ def _draw(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
             mut_rows.append((cid, gene, variant, round(float(rng.uniform(0.12, 0.58)), 2)))
     mut_rows.append((*HRAS_VARIANT, round(float(rng.uniform(0.2, 0.5)), 2)))
     mutations = pd.DataFrame(mut_rows, columns=["culture_id", "gene", "variant", "vaf"])
-    mutations = (
+    return (
         mutations.drop_duplicates(["culture_id", "gene"])
         .sort_values(["culture_id", "gene"])
         .reset_index(drop=True)
     )
+
+
+def _draw(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
+    """One draw of the four cohort tables (viability, expression, mutations in this order)."""
+    clin = pd.DataFrame(
+        CLINICAL,
+        columns=[
+            "culture_id",
+            "site",
+            "grade",
+            "ki67_pct",
+            "syndromic",
+            "sex",
+            "age_years",
+            "responder",
+        ],
+    )
+    viability = _draw_viability(rng, clin)
+    expression = _draw_expression(rng, clin)
+    mutations = _draw_mutations(rng, clin)
     cultures = clin.drop(columns="responder")
     return {
         "cultures": cultures,
@@ -194,12 +207,19 @@ def _draw(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     }
 
 
-def check_published_facts(tables: dict[str, pd.DataFrame]) -> list[str]:
-    """Return the published facts the tables violate (empty list: all hold)."""
+def _fisher_p(has: pd.Series, responder: pd.Series) -> float:
+    """Two-sided p of Fisher's exact test of ``has`` against response (2 x 2 table)."""
+    table = pd.crosstab(has, responder).reindex(
+        index=[False, True], columns=[False, True], fill_value=0
+    )
+    return float(stats.fisher_exact(table.to_numpy())[1])
+
+
+def _response_failures(
+    cultures: pd.DataFrame, viab: pd.DataFrame, ids: list[str]
+) -> tuple[list[str], pd.Series]:
+    """Facts about the cultures and their response; returns (failures, responder mask)."""
     failures: list[str] = []
-    cultures, viab = tables["cultures"], tables["viability"]
-    expr, muts = tables["expression"], tables["mutations"]
-    ids = cultures["culture_id"].tolist()
     if len(ids) != 11:
         failures.append("11 cultures")
     if cultures["site"].nunique() < 3 or cultures["grade"].nunique() < 2:
@@ -215,6 +235,14 @@ def check_published_facts(tables: dict[str, pd.DataFrame]) -> list[str]:
     # a responder must respond clearly enough to be called so after rounding
     if ((lenva - THRESHOLD_PCT).abs() < 1.0).any():
         failures.append("no culture within 1 point of the threshold")
+    return failures, responder
+
+
+def _expression_failures(
+    expr: pd.DataFrame, muts: pd.DataFrame, ids: list[str], responder: pd.Series
+) -> list[str]:
+    """Facts about expression: the HRAS split, no HRAS mutation there, no other gene associated."""
+    failures: list[str] = []
     fc = expr.pivot(index="culture_id", columns="gene", values="fold_change").reindex(ids)
     over = fc >= OVEREXPRESSION_FC
     hras = over["HRAS"]
@@ -224,20 +252,24 @@ def check_published_facts(tables: dict[str, pd.DataFrame]) -> list[str]:
     if hras_mut & set(hras[hras].index):
         failures.append("no HRAS mutation in HRAS-overexpressing cultures")
     for gene in fc.columns.drop("HRAS"):
-        table = pd.crosstab(over[gene], responder).reindex(
-            index=[False, True], columns=[False, True], fill_value=0
-        )
-        if stats.fisher_exact(table.to_numpy())[1] <= 0.05:
+        if _fisher_p(over[gene], responder) <= 0.05:
             failures.append(f"{gene} overexpression not associated with response")
         if stats.mannwhitneyu(fc.loc[responder, gene], fc.loc[~responder, gene]).pvalue <= 0.05:
             failures.append(f"{gene} fold change not associated with response")
+    return failures
+
+
+def check_published_facts(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Return the published facts the tables violate (empty list: all hold)."""
+    cultures, viab = tables["cultures"], tables["viability"]
+    expr, muts = tables["expression"], tables["mutations"]
+    ids = cultures["culture_id"].tolist()
+    failures, responder = _response_failures(cultures, viab, ids)
+    failures += _expression_failures(expr, muts, ids, responder)
     mutated = muts.groupby("gene")["culture_id"].apply(set)
     for mutated_gene, carriers in mutated.items():
         has = pd.Series([c in carriers for c in ids], index=ids)
-        table = pd.crosstab(has, responder).reindex(
-            index=[False, True], columns=[False, True], fill_value=0
-        )
-        if stats.fisher_exact(table.to_numpy())[1] <= 0.05:
+        if _fisher_p(has, responder) <= 0.05:
             failures.append(f"{mutated_gene} mutation not associated with response")
     ki67 = cultures.set_index("culture_id")["ki67_pct"].reindex(ids)
     if stats.mannwhitneyu(ki67[responder], ki67[~responder]).pvalue <= 0.05:
