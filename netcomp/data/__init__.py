@@ -1,1 +1,4 @@
-"""The data's path in: the contract, validation, loading, the reconstruction, provenance and the curated literature."""
+"""The data's path in.
+
+The contract, validation, loading, the reconstruction, provenance and the curated literature.
+"""

@@ -69,7 +69,7 @@ class Cohort:
         return provenance.RECONSTRUCTED if self.reconstructed else provenance.USER_SUPPLIED
 
     def expression_matrix(self) -> pd.DataFrame:
-        """Fold change as a cultures x genes table (index ``culture_id``); NaN where not measured."""
+        """Fold change as a cultures x genes table (index ``culture_id``); NaN if not measured."""
         wide = self.expression.pivot(index="culture_id", columns="gene", values="fold_change")
         wide = wide.reindex(self.culture_ids)
         wide.columns.name = None

@@ -1,4 +1,4 @@
-"""The data dictionary and the empty cohort template, both derived from :mod:`netcomp.data.contract`."""
+"""The data dictionary and the empty cohort template, derived from :mod:`netcomp.data.contract`."""
 
 from __future__ import annotations
 
@@ -86,13 +86,12 @@ def dictionary_markdown() -> str:
     return "\n".join(lines)
 
 
-def policy_markdown() -> list[str]:
-    """How files are read and what is refused: identifiers, numbers, spreadsheet quirks."""
+def _identifier_policy() -> list[str]:
+    """Markdown lines: which column names and values count as direct identifiers, and why."""
     words = ", ".join(f"`{w}`" for w in contract.IDENTIFIER_WORDS)
     phrases = ", ".join(f"`{p}`" for p in contract.IDENTIFIER_PHRASES)
     whole = ", ".join(f"`{w}`" for w in contract.IDENTIFIER_WHOLE_NAMES)
     kinds = "; ".join(contract.IDENTIFIER_VALUE_KINDS)
-    sexes = ", ".join(f"`{k}`" for k in contract.SEX_ALIASES)
     return [
         "## Direct identifiers",
         "",
@@ -118,6 +117,13 @@ def policy_markdown() -> list[str]:
         "them. Identifier-looking *values* in a contract column stay errors: replace them",
         "with pseudonymised codes.",
         "",
+    ]
+
+
+def _reading_policy() -> list[str]:
+    """Markdown lines: how files are read (ids, numbers, lines, encodings, workbooks)."""
+    sexes = ", ".join(f"`{k}`" for k in contract.SEX_ALIASES)
+    return [
         "## How files are read",
         "",
         "- `culture_id`: 1-40 characters, letters, digits, `.`, `_` or `-`, starting with a",
@@ -151,6 +157,11 @@ def policy_markdown() -> list[str]:
         "  one more line gives the total. An offending value is quoted up to 80 characters.",
         "",
     ]
+
+
+def policy_markdown() -> list[str]:
+    """How files are read and what is refused: identifiers, numbers, spreadsheet quirks."""
+    return _identifier_policy() + _reading_policy()
 
 
 def write_template(out_dir: str | Path) -> Path:

@@ -76,7 +76,7 @@ def file_checksums(path: str | Path) -> dict[str, str]:
 
 
 def files_are_reconstruction(path: str | Path) -> bool:
-    """True when the cohort files at ``path`` are byte for byte what ``netcomp reconstruct`` writes."""
+    """True when the cohort files at ``path`` are exactly what ``netcomp reconstruct`` writes."""
     return file_checksums(path) == RECONSTRUCTION_SHA256
 
 
