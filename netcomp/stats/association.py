@@ -97,7 +97,8 @@ def check_classes(responder: pd.Series, context: str = "", minimum: int = 1) -> 
     if responder.isna().any():
         missing = ", ".join(map(str, responder.index[responder.isna()]))
         raise AssociationError(
-            f"response class is missing for {plural(int(responder.isna().sum()), 'culture')}: {missing}"
+            "response class is missing for "
+            f"{plural(int(responder.isna().sum()), 'culture')}: {missing}"
         )
     values = responder.to_numpy()
     if values.dtype != bool:
@@ -108,15 +109,16 @@ def check_classes(responder: pd.Series, context: str = "", minimum: int = 1) -> 
         where = f" ({context})" if context else ""
         raise AssociationError(
             f"every culture is in one class{where}: {plural(n_resp, 'responder')} and "
-            f"{plural(n_non, 'non-responder')}. A test of association compares the two classes, so both need "
-            "at least one culture; choose another threshold or drug."
+            f"{plural(n_non, 'non-responder')}. A test of association compares the two "
+            "classes, so both need at least one culture; choose another threshold or drug."
         )
     if n_resp < minimum or n_non < minimum:
         where = f" ({context})" if context else ""
         raise AssociationError(
             f"too few cultures in a response class{where}: {plural(n_resp, 'responder')} and "
-            f"{plural(n_non, 'non-responder')}; the association chapter needs at least {minimum} in each "
-            "class. Choose another threshold, drug or concentration, or add cultures."
+            f"{plural(n_non, 'non-responder')}; the association chapter needs at least "
+            f"{minimum} in each class. Choose another threshold, drug or concentration, "
+            "or add cultures."
         )
     return n_resp, n_non
 
@@ -283,7 +285,10 @@ def fisher_exact_2x2(
 
 
 def _presence(features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
-    """Bool arrays ``(present, tested)`` of a cultures x features table; ``tested`` None if complete."""
+    """Bool arrays ``(present, tested)`` of a cultures x features table.
+
+    ``tested`` is None when every cell was tested.
+    """
     if all(isinstance(dt, np.dtype) and dt.kind == "b" for dt in features.dtypes):
         return features.to_numpy(dtype=bool), None
     values = features.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
@@ -383,6 +388,78 @@ def _sorted_median(srt: np.ndarray, member: np.ndarray) -> np.ndarray:
     return np.where(k > 0, (picks[0] + picks[1]) / 2.0, np.nan)
 
 
+def _mwu_rank_block(block: np.ndarray, resp: np.ndarray, pos: np.ndarray) -> dict[str, np.ndarray]:
+    """U1, class sizes, tie term and class medians of each row of ``block`` (genes x cultures).
+
+    Mid-ranks come from one stable sort per row; NaN values are left out of their row.
+    """
+    n_obs = block.shape[1]
+    order = np.argsort(block, axis=1)
+    srt = np.take_along_axis(block, order, axis=1)
+    valid = ~np.isnan(srt)
+    in_resp = resp[order] & valid
+    n1 = np.count_nonzero(in_resp, axis=1).astype(float)
+    n2 = np.count_nonzero(valid, axis=1) - n1
+    same = srt[:, 1:] == srt[:, :-1]  # NaN never equals NaN
+    if same.any():
+        new_group = np.ones(srt.shape, dtype=bool)
+        new_group[:, 1:] = ~same
+        end_group = np.ones(srt.shape, dtype=bool)
+        end_group[:, :-1] = ~same
+        first = np.maximum.accumulate(np.where(new_group, pos, 0.0), axis=1)
+        last = np.minimum.accumulate(np.where(end_group, pos, n_obs)[:, ::-1], axis=1)[:, ::-1]
+        rank = (first + last) / 2.0 + 1.0
+        ties = last - first + 1.0
+        tie_term = np.sum(np.where(valid, ties**2 - 1.0, 0.0), axis=1)
+    else:
+        rank = np.broadcast_to(pos + 1.0, srt.shape)
+        tie_term = np.zeros(srt.shape[0])
+    r1 = np.sum(np.where(in_resp, rank, 0.0), axis=1)
+    return {
+        "u": r1 - n1 * (n1 + 1) / 2.0,
+        "n1": n1,
+        "n2": n2,
+        "tie_term": tie_term,
+        "median1": _sorted_median(srt, in_resp),
+        "median2": _sorted_median(srt, valid & ~in_resp),
+    }
+
+
+def _mwu_p_values(
+    u1: np.ndarray,
+    n1: np.ndarray,
+    n2: np.ndarray,
+    exact: np.ndarray,
+    tie_term: np.ndarray,
+    alternative: str,
+    use_continuity: bool,
+) -> np.ndarray:
+    """P-values of U1 per column: exact null distribution where ``exact``, else normal."""
+    u2 = n1 * n2 - u1
+    if alternative == "greater":
+        u, factor = u1, 1.0
+    elif alternative == "less":
+        u, factor = u2, 1.0
+    else:
+        u, factor = np.maximum(u1, u2), 2.0
+    p = np.full(u1.shape, np.nan)
+    asym = ~exact & (n1 > 0) & (n2 > 0)
+    if asym.any():
+        nn = n1[asym] + n2[asym]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s = np.sqrt(n1[asym] * n2[asym] / 12.0 * ((nn + 1) - tie_term[asym] / (nn * (nn - 1))))
+            z = (u[asym] - n1[asym] * n2[asym] / 2.0 - (0.5 if use_continuity else 0.0)) / s
+        p[asym] = special.ndtr(-z)
+    ex = exact & (n1 > 0) & (n2 > 0)
+    for m1, m2 in {(int(x), int(y)) for x, y in zip(n1[ex], n2[ex], strict=True)}:
+        sel = ex & (n1 == m1) & (n2 == m2)
+        cdf = _mwu_exact_cdf(min(m1, m2), max(m1, m2))
+        # P(U >= u) = P(U <= m1*m2 - u) by symmetry, as scipy computes it
+        k = (m1 * m2 - u[sel]).astype(np.int64)
+        p[sel] = np.where(k >= 0, cdf[np.clip(k, 0, None)], 0.0)
+    return np.clip(p * factor, 0.0, 1.0)
+
+
 def mann_whitney_u(
     values: np.ndarray,
     responder: np.ndarray,
@@ -416,63 +493,17 @@ def mann_whitney_u(
     for start in range(0, n_genes, chunk_size):
         sl = slice(start, min(start + chunk_size, n_genes))
         block = np.ascontiguousarray(values[:, sl].T)  # genes x cultures: sort along rows
-        order = np.argsort(block, axis=1)
-        srt = np.take_along_axis(block, order, axis=1)
-        valid = ~np.isnan(srt)
-        in_resp = resp[order] & valid
-        n1 = np.count_nonzero(in_resp, axis=1).astype(float)
-        n2 = np.count_nonzero(valid, axis=1) - n1
-        same = srt[:, 1:] == srt[:, :-1]  # NaN never equals NaN
-        if same.any():
-            new_group = np.ones(srt.shape, dtype=bool)
-            new_group[:, 1:] = ~same
-            end_group = np.ones(srt.shape, dtype=bool)
-            end_group[:, :-1] = ~same
-            first = np.maximum.accumulate(np.where(new_group, pos, 0.0), axis=1)
-            last = np.minimum.accumulate(np.where(end_group, pos, n_obs)[:, ::-1], axis=1)[:, ::-1]
-            rank = (first + last) / 2.0 + 1.0
-            ties = last - first + 1.0
-            out["tie_term"][sl] = np.sum(np.where(valid, ties**2 - 1.0, 0.0), axis=1)
-        else:
-            rank = np.broadcast_to(pos + 1.0, srt.shape)
-            out["tie_term"][sl] = 0.0
-        r1 = np.sum(np.where(in_resp, rank, 0.0), axis=1)
-        out["u"][sl] = r1 - n1 * (n1 + 1) / 2.0
-        out["n1"][sl], out["n2"][sl] = n1, n2
-        out["median1"][sl] = _sorted_median(srt, in_resp)
-        out["median2"][sl] = _sorted_median(srt, valid & ~in_resp)
+        for key, column in _mwu_rank_block(block, resp, pos).items():
+            out[key][sl] = column
     u1, n1, n2, tie_term = out["u"], out["n1"], out["n2"], out["tie_term"]
-    u2 = n1 * n2 - u1
-    if alternative == "greater":
-        u, factor = u1, 1.0
-    elif alternative == "less":
-        u, factor = u2, 1.0
-    else:
-        u, factor = np.maximum(u1, u2), 2.0
     has_ties = tie_term > 0
     if method == "auto":
         exact = ~(((n1 > 8) & (n2 > 8)) | has_ties)
     else:
         exact = np.full(n_genes, method == "exact")
-    p = np.full(n_genes, np.nan)
-    asym = ~exact & (n1 > 0) & (n2 > 0)
-    if asym.any():
-        nn = n1[asym] + n2[asym]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            s = np.sqrt(n1[asym] * n2[asym] / 12.0 * ((nn + 1) - tie_term[asym] / (nn * (nn - 1))))
-            z = (u[asym] - n1[asym] * n2[asym] / 2.0 - (0.5 if use_continuity else 0.0)) / s
-        p[asym] = special.ndtr(-z)
-    ex = exact & (n1 > 0) & (n2 > 0)
-    for m1, m2 in {(int(x), int(y)) for x, y in zip(n1[ex], n2[ex], strict=True)}:
-        sel = ex & (n1 == m1) & (n2 == m2)
-        cdf = _mwu_exact_cdf(min(m1, m2), max(m1, m2))
-        # P(U >= u) = P(U <= m1*m2 - u) by symmetry, as scipy computes it
-        k = (m1 * m2 - u[sel]).astype(np.int64)
-        p[sel] = np.where(k >= 0, cdf[np.clip(k, 0, None)], 0.0)
-    p = np.clip(p * factor, 0.0, 1.0)
     return {
         "u": u1,
-        "p_value": p,
+        "p_value": _mwu_p_values(u1, n1, n2, exact, tie_term, alternative, use_continuity),
         "n1": n1,
         "n2": n2,
         "ties": has_ties,
@@ -722,6 +753,72 @@ def exact_mann_whitney(
     return ExactMannWhitney(float(u_obs), min(1.0, p), "exact (enumeration)", ties, n_assign)
 
 
+def _ki67_row(var: str, vals: np.ndarray, r: np.ndarray) -> dict[str, object]:
+    """Result row of a continuous clinical variable: exact Mann-Whitney U, two-sided."""
+    n_resp, n_non = int(r.sum()), int((~r).sum())
+    res = exact_mann_whitney(vals[r], vals[~r]) if n_resp and n_non else None
+    tie_note = ", mid-ranks for ties" if res is not None and res.ties else ""
+    return {
+        "feature": var,
+        "kind": "clinical",
+        "test": (
+            f"Mann-Whitney U, two-sided, {res.method}{tie_note}"
+            if res
+            else "Mann-Whitney U, not testable"
+        ),
+        "statistic": res.u if res else np.nan,
+        "p_value": res.p_value if res else np.nan,
+        "n_responders": n_resp,
+        "n_nonresponders": n_non,
+        "detail": (
+            f"median {np.median(vals[r]):g} vs {np.median(vals[~r]):g} %"
+            if n_resp and n_non
+            else ""
+        ),
+    }
+
+
+def _categorical_row(var: str, v: pd.Series, r: np.ndarray) -> dict[str, object]:
+    """Result row of a categorical variable: Fisher (two levels) or Fisher-Freeman-Halton."""
+    n_resp, n_non = int(r.sum()), int((~r).sum())
+    levels = sorted(v.astype(str).unique())
+    labels = v.astype(str).to_numpy()
+    table = np.array([[np.sum(r & (labels == lv)), np.sum(~r & (labels == lv))] for lv in levels])
+    detail = "; ".join(
+        f"{lv.replace('_', ' ')} {t[0]}/{n_resp} vs {t[1]}/{n_non}"  # 'small intestine'
+        for lv, t in zip(levels, table, strict=True)
+    )
+    if len(levels) == 2:
+        # present = the second level for yes/no ("yes"), else the first level
+        present = levels.index("yes") if "yes" in levels else 0
+        (a, b), (c, d) = table[present], table[1 - present]
+        odds, p_table = fisher_exact_2x2(a, b, c, d)
+        test, stat = "Fisher exact, two-sided (statistic: sample odds ratio)", float(odds)
+        detail = f"{levels[present].replace('_', ' ')} {a}/{n_resp} vs {b}/{n_non}"
+        p = float(p_table)
+    elif len(levels) > 2:
+        stat, p = fisher_freeman_halton(table)
+        test = (
+            "Fisher-Freeman-Halton exact, omnibus (no direction: tables no more "
+            "likely than the observed one; statistic: probability of observed table)"
+            if ffh_method(table) == "exact"
+            else f"Fisher-Freeman-Halton, omnibus, Monte Carlo p from {FFH_MONTE_CARLO:,} "
+            "tables (statistic: probability of observed table)"
+        )
+    else:
+        test, stat, p = "not testable (one level)", np.nan, 1.0
+    return {
+        "feature": var,
+        "kind": "clinical",
+        "test": test,
+        "statistic": stat,
+        "p_value": p,
+        "n_responders": n_resp,
+        "n_nonresponders": n_non,
+        "detail": detail,
+    }
+
+
 def clinical_associations(cultures: pd.DataFrame, responder: pd.Series) -> pd.DataFrame:
     """Grade, site, syndromic status and Ki67 against response, each with an exact test.
 
@@ -741,72 +838,10 @@ def clinical_associations(cultures: pd.DataFrame, responder: pd.Series) -> pd.Da
         col = info.loc[common, var]
         known = col.notna().to_numpy()
         r, v = resp[known], col[known]
-        n_resp, n_non = int(r.sum()), int((~r).sum())
         if var == "ki67_pct":
-            vals = v.to_numpy(dtype=float)
-            res = exact_mann_whitney(vals[r], vals[~r]) if n_resp and n_non else None
-            tie_note = ", mid-ranks for ties" if res is not None and res.ties else ""
-            rows.append(
-                {
-                    "feature": var,
-                    "kind": "clinical",
-                    "test": (
-                        f"Mann-Whitney U, two-sided, {res.method}{tie_note}"
-                        if res
-                        else "Mann-Whitney U, not testable"
-                    ),
-                    "statistic": res.u if res else np.nan,
-                    "p_value": res.p_value if res else np.nan,
-                    "n_responders": n_resp,
-                    "n_nonresponders": n_non,
-                    "detail": (
-                        f"median {np.median(vals[r]):g} vs {np.median(vals[~r]):g} %"
-                        if n_resp and n_non
-                        else ""
-                    ),
-                }
-            )
-            continue
-        levels = sorted(v.astype(str).unique())
-        labels = v.astype(str).to_numpy()
-        table = np.array(
-            [[np.sum(r & (labels == lv)), np.sum(~r & (labels == lv))] for lv in levels]
-        )
-        detail = "; ".join(
-            f"{lv.replace('_', ' ')} {t[0]}/{n_resp} vs {t[1]}/{n_non}"  # 'small intestine'
-            for lv, t in zip(levels, table, strict=True)
-        )
-        if len(levels) == 2:
-            # present = the second level for yes/no ("yes"), else the first level
-            present = levels.index("yes") if "yes" in levels else 0
-            (a, b), (c, d) = table[present], table[1 - present]
-            odds, p_table = fisher_exact_2x2(a, b, c, d)
-            test, stat = "Fisher exact, two-sided (statistic: sample odds ratio)", float(odds)
-            detail = f"{levels[present].replace('_', ' ')} {a}/{n_resp} vs {b}/{n_non}"
-            p = float(p_table)
-        elif len(levels) > 2:
-            stat, p = fisher_freeman_halton(table)
-            test = (
-                "Fisher-Freeman-Halton exact, omnibus (no direction: tables no more "
-                "likely than the observed one; statistic: probability of observed table)"
-                if ffh_method(table) == "exact"
-                else f"Fisher-Freeman-Halton, omnibus, Monte Carlo p from {FFH_MONTE_CARLO:,} "
-                "tables (statistic: probability of observed table)"
-            )
+            rows.append(_ki67_row(var, v.to_numpy(dtype=float), r))
         else:
-            test, stat, p = "not testable (one level)", np.nan, 1.0
-        rows.append(
-            {
-                "feature": var,
-                "kind": "clinical",
-                "test": test,
-                "statistic": stat,
-                "p_value": p,
-                "n_responders": n_resp,
-                "n_nonresponders": n_non,
-                "detail": detail,
-            }
-        )
+            rows.append(_categorical_row(var, v, r))
     return pd.DataFrame(rows, columns=[c for c in RESULT_COLUMNS if c != "q_value"])
 
 
@@ -849,8 +884,9 @@ def overexpressed(expression_matrix: pd.DataFrame, cutoff: float) -> pd.DataFram
         ][:10]
         raise AssociationError(
             f"fold change must be a positive ratio (tumour / healthy tissue); found "
-            f"{plural(int(bad.sum()), 'value')} <= 0, e.g. {', '.join(where)}. A ratio of 0 cannot be "
-            "shown on a log scale or mean 'overexpressed'; fix the data or mark it missing."
+            f"{plural(int(bad.sum()), 'value')} <= 0, e.g. {', '.join(where)}. A ratio of 0 "
+            "cannot be shown on a log scale or mean 'overexpressed'; fix the data or mark it "
+            "missing."
         )
     over = pd.DataFrame(
         values >= cutoff, index=expression_matrix.index, columns=expression_matrix.columns
@@ -951,6 +987,30 @@ def _feature_count(detail: pd.Series) -> np.ndarray:
     return (parts[0] + parts[1]).to_numpy()
 
 
+def _binary_feature_rows(
+    kind: str, what: str, matrix: pd.DataFrame, responder: pd.Series
+) -> pd.DataFrame:
+    """Fisher's exact test (two-sided) of every binary feature column against response."""
+    res = fisher_screen(matrix, responder)
+    return pd.DataFrame(
+        {
+            "feature": res["feature"],
+            "kind": kind,
+            "test": f"Fisher exact, two-sided ({what}; statistic: sample odds ratio)",
+            "statistic": res["odds_ratio"],
+            "p_value": res["p_value"],
+            "n_responders": res["n_responders"],
+            "n_nonresponders": res["n_nonresponders"],
+            "detail": res["detail"],
+            "odds_ratio": res["odds_ratio"],
+            "difference": res["difference"],
+            "min_p": fisher_min_p(
+                res["n_responders"], res["n_nonresponders"], _feature_count(res["detail"])
+            ),
+        }
+    )
+
+
 def association_screen(
     responder: pd.Series,
     cultures: pd.DataFrame | None = None,
@@ -983,27 +1043,8 @@ def association_screen(
     ):
         if matrix is None or matrix.shape[1] == 0:
             continue
-        res = fisher_screen(matrix, responder)
         what = f"fold change >= {cutoff:g}" if kind == "expression" else "mutated"
-        parts.append(
-            pd.DataFrame(
-                {
-                    "feature": res["feature"],
-                    "kind": kind,
-                    "test": f"Fisher exact, two-sided ({what}; statistic: sample odds ratio)",
-                    "statistic": res["odds_ratio"],
-                    "p_value": res["p_value"],
-                    "n_responders": res["n_responders"],
-                    "n_nonresponders": res["n_nonresponders"],
-                    "detail": res["detail"],
-                    "odds_ratio": res["odds_ratio"],
-                    "difference": res["difference"],
-                    "min_p": fisher_min_p(
-                        res["n_responders"], res["n_nonresponders"], _feature_count(res["detail"])
-                    ),
-                }
-            )
-        )
+        parts.append(_binary_feature_rows(kind, what, matrix, responder))
     if not parts:
         raise AssociationError("nothing to test: give cultures, expression or mutations")
     out = pd.concat([p for p in parts if len(p)], ignore_index=True)
@@ -1068,7 +1109,9 @@ class OddsRatioCI:
 
 
 def conditional_odds_ratio(table: np.ndarray, confidence: float = 0.95) -> OddsRatioCI:
-    """Conditional maximum-likelihood odds ratio and exact CI (``scipy.stats.contingency.odds_ratio``).
+    """Conditional maximum-likelihood odds ratio and exact CI.
+
+    As ``scipy.stats.contingency.odds_ratio`` computes them.
 
     With a zero cell the estimate is 0 or infinite and one bound of the interval is too:
     the finite bound is still informative (the data rule out odds ratios beyond it).
@@ -1119,8 +1162,8 @@ def count_tests(
     two-sided as twice the one-sided), Pearson chi-square with and without Yates'
     correction, Barnard's and Boschloo's unconditional exact tests (two-sided and
     one-sided). ``matches_published`` says whether the p-value rounds to ``published_p``
-    at ``decimals`` places. Columns: ``test, sided, statistic, p_value, convention, matches_published``
-    (``convention`` says how each test defines its p-value).
+    at ``decimals`` places. Columns: ``test, sided, statistic, p_value, convention,
+    matches_published`` (``convention`` says how each test defines its p-value).
     """
     table = table_2x2(a, n_resp, b, n_non)
     hyper = stats.hypergeom(int(table.sum()), int(table[0].sum()), int(table[:, 0].sum()))
