@@ -166,6 +166,86 @@ def version_test_data(versions: tuple[PublishedVersion, ...] = VERSIONS) -> pd.D
     return _version_test_data(tuple(versions)).copy()
 
 
+def _p_row(
+    base: dict[str, object], keys: tuple[str, str], test: str, sided: str, p: float
+) -> dict[str, object]:
+    """One p-value row of :func:`_version_test_data` (no estimate or interval)."""
+    return {
+        **base,
+        "test_key": keys[0],
+        "test": test,
+        "sided_key": keys[1],
+        "sided": sided,
+        "p_value": float(p),
+        "estimate": np.nan,
+        "ci_low": np.nan,
+        "ci_high": np.nan,
+        "matches_reported_p": _matches(float(p)),
+    }
+
+
+def _version_p_rows(table: np.ndarray, base: dict[str, object]) -> list[dict[str, object]]:
+    """Fisher's test (one- and two-sided), Barnard's and Boschloo's under both sampling models."""
+    rows = [
+        _p_row(
+            base,
+            ("fisher", "one-sided (greater)"),
+            "Fisher's exact test",
+            FISHER_ONE,
+            stats.fisher_exact(table, alternative="greater").pvalue,
+        ),
+        _p_row(
+            base,
+            ("fisher", "two-sided"),
+            "Fisher's exact test",
+            FISHER_TWO,
+            stats.fisher_exact(table).pvalue,
+        ),
+    ]
+    for key, groups, oriented in (
+        ("classes", GROUPS_CLASSES, table),
+        ("hras", GROUPS_HRAS, table.T),
+    ):
+        # scipy's unconditional tests treat the two columns as the independent groups.
+        rows.append(
+            _p_row(
+                base,
+                (f"barnard-{key}", "two-sided"),
+                f"Barnard's exact test ({groups})",
+                BARNARD_TWO,
+                stats.barnard_exact(oriented, alternative="two-sided").pvalue,
+            )
+        )
+        rows.append(
+            _p_row(
+                base,
+                (f"boschloo-{key}", "two-sided (doubled one-sided)"),
+                f"Boschloo's exact test ({groups})",
+                BOSCHLOO_TWO,
+                stats.boschloo_exact(oriented, alternative="two-sided").pvalue,
+            )
+        )
+    return rows
+
+
+def _odds_ratio_row(table: np.ndarray, base: dict[str, object]) -> dict[str, object]:
+    """The conditional odds ratio with its exact 95% confidence interval (no p-value)."""
+    res = stats.contingency.odds_ratio(table, kind="conditional")
+    ci = res.confidence_interval(confidence_level=0.95)
+    return {
+        **base,
+        "test_key": "odds-ratio",
+        "test": "Odds ratio (conditional, exact)",
+        "sided_key": "two-sided interval",
+        "sided": OR_SIDED,
+        "p_value": np.nan,
+        "estimate": float(res.statistic),
+        "ci_low": float(ci.low),
+        "ci_high": float(ci.high),
+        "matches_reported_p": False,
+    }
+
+
 @cache
 def _version_test_data(versions: tuple[PublishedVersion, ...]) -> pd.DataFrame:
     """Every test of every version's table, machine-readable (columns :data:`DATA_COLUMNS`).
@@ -185,70 +265,8 @@ def _version_test_data(versions: tuple[PublishedVersion, ...]) -> pd.DataFrame:
             "citation": version.citation,
             "counts": version.counts_text(),
         }
-
-        def add(
-            keys: tuple[str, str], test: str, sided: str, p: float, _base: dict[str, object] = base
-        ) -> None:
-            rows.append(
-                {
-                    **_base,
-                    "test_key": keys[0],
-                    "test": test,
-                    "sided_key": keys[1],
-                    "sided": sided,
-                    "p_value": float(p),
-                    "estimate": np.nan,
-                    "ci_low": np.nan,
-                    "ci_high": np.nan,
-                    "matches_reported_p": _matches(float(p)),
-                }
-            )
-
-        add(
-            ("fisher", "one-sided (greater)"),
-            "Fisher's exact test",
-            FISHER_ONE,
-            stats.fisher_exact(table, alternative="greater").pvalue,
-        )
-        add(
-            ("fisher", "two-sided"),
-            "Fisher's exact test",
-            FISHER_TWO,
-            stats.fisher_exact(table).pvalue,
-        )
-        for key, groups, oriented in (
-            ("classes", GROUPS_CLASSES, table),
-            ("hras", GROUPS_HRAS, table.T),
-        ):
-            # scipy's unconditional tests treat the two columns as the independent groups.
-            add(
-                (f"barnard-{key}", "two-sided"),
-                f"Barnard's exact test ({groups})",
-                BARNARD_TWO,
-                stats.barnard_exact(oriented, alternative="two-sided").pvalue,
-            )
-            add(
-                (f"boschloo-{key}", "two-sided (doubled one-sided)"),
-                f"Boschloo's exact test ({groups})",
-                BOSCHLOO_TWO,
-                stats.boschloo_exact(oriented, alternative="two-sided").pvalue,
-            )
-        res = stats.contingency.odds_ratio(table, kind="conditional")
-        ci = res.confidence_interval(confidence_level=0.95)
-        rows.append(
-            {
-                **base,
-                "test_key": "odds-ratio",
-                "test": "Odds ratio (conditional, exact)",
-                "sided_key": "two-sided interval",
-                "sided": OR_SIDED,
-                "p_value": np.nan,
-                "estimate": float(res.statistic),
-                "ci_low": float(ci.low),
-                "ci_high": float(ci.high),
-                "matches_reported_p": False,
-            }
-        )
+        rows.extend(_version_p_rows(table, base))
+        rows.append(_odds_ratio_row(table, base))
     return pd.DataFrame(rows, columns=list(DATA_COLUMNS))
 
 
