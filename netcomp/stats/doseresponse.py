@@ -100,18 +100,10 @@ class CurveFit:
         return log_logistic4(concentration, self.bottom, self.top, self.ic50, self.hill)
 
 
-def fit_log_logistic(
-    concentration: Sequence[float] | np.ndarray,
-    viability_pct: Sequence[float] | np.ndarray,
-    confidence: float = 0.95,
-) -> CurveFit:
-    """Fit the four-parameter log-logistic curve by least squares (``curve_fit``).
-
-    All replicate points are used. Raises ``ValueError`` with fewer than
-    :data:`MIN_CONCENTRATIONS` distinct positive concentrations, and ``RuntimeError`` when
-    the optimiser does not converge. The CI is NaN when the residual degrees of freedom
-    are zero or the covariance cannot be estimated.
-    """
+def _checked_points(
+    concentration: Sequence[float] | np.ndarray, viability_pct: Sequence[float] | np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Concentrations, values and distinct concentrations; ``ValueError`` if unfit to fit."""
     c = np.asarray(concentration, dtype=float)
     y = np.asarray(viability_pct, dtype=float)
     if c.shape != y.shape or c.ndim != 1:
@@ -124,6 +116,13 @@ def fit_log_logistic(
             f"a four-parameter curve needs at least {MIN_CONCENTRATIONS} concentrations, "
             f"got {levels.size}: {', '.join(f'{v:g}' for v in levels)} µM"
         )
+    return c, y, levels
+
+
+def _start_and_bounds(
+    c: np.ndarray, y: np.ndarray, levels: np.ndarray
+) -> tuple[list[float], list[float], list[float]]:
+    """Starting values and bounds (bottom, top, log10 IC50, Hill) read off the level means."""
     means = np.array([y[c == lv].mean() for lv in levels])
     top0, bottom0 = float(means[0]), float(means[-1])
     if top0 <= bottom0:  # no decline: start from a flat-ish curve
@@ -142,6 +141,38 @@ def fit_log_logistic(
         log_ic50_0,
         1.0,
     ]
+    return p0, lower, upper
+
+
+def _ic50_interval(
+    log_ic50: float, pcov: np.ndarray, dof: int, confidence: float
+) -> tuple[float, float, float]:
+    """(low, high) t-interval of the IC50 from the log10 IC50's standard error, and that SE."""
+    se = float(np.sqrt(pcov[2, 2])) if np.isfinite(pcov[2, 2]) and pcov[2, 2] >= 0 else np.nan
+    if dof > 0 and np.isfinite(se):
+        half = float(stats.t.ppf(0.5 + confidence / 2.0, dof)) * se
+        with np.errstate(over="ignore"):  # an unbounded interval becomes (0, inf)
+            low = float(np.power(10.0, log_ic50 - half))
+            high = float(np.power(10.0, log_ic50 + half))
+    else:
+        low = high = np.nan
+    return low, high, se
+
+
+def fit_log_logistic(
+    concentration: Sequence[float] | np.ndarray,
+    viability_pct: Sequence[float] | np.ndarray,
+    confidence: float = 0.95,
+) -> CurveFit:
+    """Fit the four-parameter log-logistic curve by least squares (``curve_fit``).
+
+    All replicate points are used. Raises ``ValueError`` with fewer than
+    :data:`MIN_CONCENTRATIONS` distinct positive concentrations, and ``RuntimeError`` when
+    the optimiser does not converge. The CI is NaN when the residual degrees of freedom
+    are zero or the covariance cannot be estimated.
+    """
+    c, y, levels = _checked_points(concentration, viability_pct)
+    p0, lower, upper = _start_and_bounds(c, y, levels)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optimize.OptimizeWarning)
         try:
@@ -160,15 +191,7 @@ def fit_log_logistic(
         except (RuntimeError, ValueError, OverflowError) as err:
             raise RuntimeError(f"four-parameter fit did not converge: {err}") from err
     bottom, top, log_ic50, hill = map(float, popt)
-    dof = c.size - 4
-    se = float(np.sqrt(pcov[2, 2])) if np.isfinite(pcov[2, 2]) and pcov[2, 2] >= 0 else np.nan
-    if dof > 0 and np.isfinite(se):
-        half = float(stats.t.ppf(0.5 + confidence / 2.0, dof)) * se
-        with np.errstate(over="ignore"):  # an unbounded interval becomes (0, inf)
-            low = float(np.power(10.0, log_ic50 - half))
-            high = float(np.power(10.0, log_ic50 + half))
-    else:
-        low = high = np.nan
+    low, high, se = _ic50_interval(log_ic50, pcov, c.size - 4, confidence)
     return CurveFit(
         bottom=bottom,
         top=top,
@@ -180,6 +203,43 @@ def fit_log_logistic(
         n_points=int(c.size),
         n_concentrations=int(levels.size),
     )
+
+
+def _fit_row(
+    culture: object, drug: object, grp: pd.DataFrame, min_concentrations: int
+) -> dict[str, object]:
+    """One row of :func:`fit_dose_response`: fitted, skipped or failed, for one pair."""
+    c = grp["concentration_um"].to_numpy(float)
+    y = grp["viability_pct"].to_numpy(float)
+    n_conc = int(np.unique(c).size)
+    row: dict[str, object] = {
+        "culture_id": str(culture),
+        "drug": str(drug),
+        "n_concentrations": n_conc,
+        "n_points": int(c.size),
+    }
+    nan_params = dict.fromkeys(FIT_COLUMNS[5:-1], np.nan) | {"ic50_within_range": False}
+    if n_conc < min_concentrations:
+        return (
+            row
+            | {"status": f"skipped: fewer than {min_concentrations} concentrations"}
+            | nan_params
+        )
+    try:
+        fit = fit_log_logistic(c, y)
+    except (RuntimeError, ValueError, OverflowError) as err:
+        return row | {"status": f"failed: {err}"} | nan_params
+    return row | {
+        "status": "fitted",
+        "bottom_pct": fit.bottom,
+        "top_pct": fit.top,
+        "hill": fit.hill,
+        "ic50_um": fit.ic50,
+        "ic50_ci_low_um": fit.ic50_ci_low,
+        "ic50_ci_high_um": fit.ic50_ci_high,
+        "log10_ic50_se": fit.log10_ic50_se,
+        "ic50_within_range": bool(c.min() <= fit.ic50 <= c.max()),
+    }
 
 
 def fit_dose_response(
@@ -209,44 +269,10 @@ def fit_dose_response(
                 f"{', '.join(sorted(viability['drug'].unique()))}"
             )
         table = viability[viability["drug"].isin(list(drugs))]
-    rows = []
-    for (culture, drug), grp in table.groupby(["culture_id", "drug"], sort=True):
-        c = grp["concentration_um"].to_numpy(float)
-        y = grp["viability_pct"].to_numpy(float)
-        n_conc = int(np.unique(c).size)
-        row: dict[str, object] = {
-            "culture_id": str(culture),
-            "drug": str(drug),
-            "n_concentrations": n_conc,
-            "n_points": int(c.size),
-        }
-        nan_params = dict.fromkeys(FIT_COLUMNS[5:-1], np.nan) | {"ic50_within_range": False}
-        if n_conc < min_concentrations:
-            rows.append(
-                row
-                | {"status": f"skipped: fewer than {min_concentrations} concentrations"}
-                | nan_params
-            )
-            continue
-        try:
-            fit = fit_log_logistic(c, y)
-        except (RuntimeError, ValueError, OverflowError) as err:
-            rows.append(row | {"status": f"failed: {err}"} | nan_params)
-            continue
-        rows.append(
-            row
-            | {
-                "status": "fitted",
-                "bottom_pct": fit.bottom,
-                "top_pct": fit.top,
-                "hill": fit.hill,
-                "ic50_um": fit.ic50,
-                "ic50_ci_low_um": fit.ic50_ci_low,
-                "ic50_ci_high_um": fit.ic50_ci_high,
-                "log10_ic50_se": fit.log10_ic50_se,
-                "ic50_within_range": bool(c.min() <= fit.ic50 <= c.max()),
-            }
-        )
+    rows = [
+        _fit_row(culture, drug, grp, min_concentrations)
+        for (culture, drug), grp in table.groupby(["culture_id", "drug"], sort=True)
+    ]
     out = pd.DataFrame(rows, columns=list(FIT_COLUMNS))
     return out.astype({"culture_id": str, "drug": str, "status": str})
 
