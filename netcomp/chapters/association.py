@@ -6,8 +6,8 @@ of the published counts, the robustness checks (fragility, leave-one-out, thresh
 cut-off grid, exact power from the book's one power engine shared with chapter 5), HRAS
 overexpression against HRAS mutation, the screen of every gene with Benjamini-Hochberg
 q-values, and the exercises. The analysis itself lives in
-:mod:`netcomp.stats.association` and :mod:`netcomp.stats.robustness`; this module decides what applies
-to a cohort and says so: a section that cannot be computed (an empty response class, HRAS
+:mod:`netcomp.stats.association` and :mod:`netcomp.stats.robustness`; this module decides what
+applies to a cohort and says so: a section that cannot be computed (an empty response class, HRAS
 not measured, no mutations ...) gets a :class:`~netcomp.chapters.base.Notice` instead of
 an exception, and its glued values become sentences that read correctly.
 """
@@ -398,11 +398,8 @@ def _clinical_section(res: AssociationChapter, cohort: Cohort) -> None:
     v["assoc_clinical_verdict"] = verdict
 
 
-def _hras_section(res: AssociationChapter, expression: pd.DataFrame) -> None:
-    v, p = res.values, res.params
-    drug, thr = p["drug"], float(p["response_threshold_pct"])
-    cutoff = float(p["overexpression_fold_change"])
-    test_names = ("assoc_hras_p2", "assoc_hras_p1")
+def _hras_measured(res: AssociationChapter, expression: pd.DataFrame, cutoff: float) -> None:
+    """The HRAS fold changes by class and its table, or the notice saying why there are none."""
     if res.classes is None:
         reason = res.notices_for(S_CLASSES)[0].reason
         res.notice(S_HRAS, reason, CLASS_REMEDY)
@@ -423,6 +420,14 @@ def _hras_section(res: AssociationChapter, expression: pd.DataFrame) -> None:
         res.hras = association.fold_change_by_class(expression, res.classes, GENE, cutoff)
         over = res.hras_over()
         res.hras_table = association.binary_association(over, res.classified().loc[over.index])
+
+
+def _hras_section(res: AssociationChapter, expression: pd.DataFrame) -> None:
+    """The HRAS table by class and Fisher's test of it (notices when either does not apply)."""
+    v, p = res.values, res.params
+    drug, thr = p["drug"], float(p["response_threshold_pct"])
+    test_names = ("assoc_hras_p2", "assoc_hras_p1")
+    _hras_measured(res, expression, float(p["overexpression_fold_change"]))
     if res.hras is None:
         res.notice(
             S_HRAS_TEST, res.notices_for(S_HRAS)[0].reason, res.notices_for(S_HRAS)[0].remedy
@@ -543,7 +548,87 @@ def _loo_section(res: AssociationChapter) -> None:
     )
 
 
+def _grid_untestable(res: AssociationChapter, thresholds: np.ndarray) -> bool:
+    """True (with a notice) when no point of the grid gives two classes large enough to test."""
+    assert res.grid is not None
+    testable = (
+        res.grid["p_value"].notna()
+        & (res.grid["n_responders"] >= MIN_PER_CLASS)
+        & (res.grid["n_nonresponders"] >= MIN_PER_CLASS)
+    )
+    if testable.any():
+        return False
+    res.notice(
+        S_GRID,
+        f"no threshold between {thresholds[0]:g}% and {thresholds[-1]:g}% "
+        f"gives two response classes of at least {MIN_PER_CLASS} cultures with an "
+        f"{GENE} fold change",
+        "widen threshold_min_pct and threshold_max_pct, or add cultures",
+    )
+    res.values["assoc_grid_sentence"] = "No combination of the grid can be tested in this cohort."
+    res.grid = res.grid_one = None
+    return True
+
+
+def _grid_choice_sentence(res: AssociationChapter) -> str:
+    """Which partition the chapter's own threshold and cut-off fall in (and, if reconstructed,
+    what the partitions rest on)."""
+    parts, cut_used = res.partitions, float(res.params["overexpression_fold_change"])
+    assert parts is not None
+    sentence = ""
+    chosen = parts[
+        (parts["threshold_from"] <= thr_used(res))
+        & (parts["threshold_to"] >= thr_used(res))
+        & (parts["cutoff_from"] <= cut_used)
+        & (parts["cutoff_to"] >= cut_used)
+    ]
+    if len(chosen) == 1:
+        row = chosen.iloc[0]
+        sentence += (
+            f" The chapter's own choice falls in the partition given by thresholds "
+            f"{_span(row['threshold_from'], row['threshold_to'], '%')} and cut-offs "
+            f"{_span(row['cutoff_from'], row['cutoff_to'], '')} of the grid."
+        )
+    if res.reconstruction:
+        sentence += (
+            " In the reconstruction these partitions follow from synthetic values "
+            "placed to give the published counts at a 15% threshold and a cut-off of "
+            "2; only the study's own measurements would show how far its cultures "
+            "really lie from either line."
+        )
+    return sentence
+
+
+def _partitions_table(res: AssociationChapter) -> None:
+    """The grid's partitions as shown: the thresholds and cut-offs giving each table, its p."""
+    parts = res.partitions
+    assert parts is not None
+    res.tables["partitions"] = pd.DataFrame(
+        {
+            "Thresholds giving it": [
+                _span(low, high, "%")
+                for low, high in zip(parts["threshold_from"], parts["threshold_to"], strict=True)
+            ],
+            "Cut-offs giving it": [
+                _span(low, high, "")
+                for low, high in zip(parts["cutoff_from"], parts["cutoff_to"], strict=True)
+            ],
+            "Grid points": parts["n_points"].to_numpy(),
+            f"{GENE} overexpressed: responders vs non-responders": [
+                f"{r.a}/{r.n_responders} vs {r.b}/{r.n_nonresponders}" for r in parts.itertuples()
+            ],
+            "Fisher p, two-sided": parts["p_two_sided"].to_numpy(),
+            "Fisher p, one-sided (greater)": parts["p_one_sided"].to_numpy(),
+        }
+    )
+    res.formats["partitions"] = {
+        "Fisher p, two-sided": "{:.4f}",
+        "Fisher p, one-sided (greater)": "{:.4f}",
+    }
+
+
 def _grid_section(res: AssociationChapter, cohort: Cohort, expression: pd.DataFrame) -> None:
+    """Fisher's p over a grid of thresholds and cut-offs, summarised by partitions."""
     v, p = res.values, res.params
     alpha = float(p["alpha"])
     thresholds = robustness.scan_values(
@@ -575,21 +660,7 @@ def _grid_section(res: AssociationChapter, cohort: Cohort, expression: pd.DataFr
     res.grid_one = robustness.fisher_p_by_threshold_and_cutoff(
         inhibition, fold, thresholds, cutoffs, alternative="greater"
     )
-    testable = (
-        res.grid["p_value"].notna()
-        & (res.grid["n_responders"] >= MIN_PER_CLASS)
-        & (res.grid["n_nonresponders"] >= MIN_PER_CLASS)
-    )
-    if not testable.any():
-        res.notice(
-            S_GRID,
-            f"no threshold between {thresholds[0]:g}% and {thresholds[-1]:g}% "
-            f"gives two response classes of at least {MIN_PER_CLASS} cultures with an "
-            f"{GENE} fold change",
-            "widen threshold_min_pct and threshold_max_pct, or add cultures",
-        )
-        v["assoc_grid_sentence"] = "No combination of the grid can be tested in this cohort."
-        res.grid = res.grid_one = None
+    if _grid_untestable(res, thresholds):
         return
     requested = [
         int(np.floor((p[hi] - p[lo]) / p[step] + 1e-9)) + 1
@@ -600,49 +671,8 @@ def _grid_section(res: AssociationChapter, cohort: Cohort, expression: pd.DataFr
     ]
     res.partitions = robustness.grid_partitions(res.grid, res.grid_one)
     sentence = robustness.partition_sentence(res.partitions, len(res.grid), alpha, MIN_PER_CLASS)
-    parts, cut_used = res.partitions, float(p["overexpression_fold_change"])
-    chosen = parts[
-        (parts["threshold_from"] <= thr_used(res))
-        & (parts["threshold_to"] >= thr_used(res))
-        & (parts["cutoff_from"] <= cut_used)
-        & (parts["cutoff_to"] >= cut_used)
-    ]
-    if len(chosen) == 1:
-        row = chosen.iloc[0]
-        sentence += (
-            f" The chapter's own choice falls in the partition given by thresholds "
-            f"{_span(row['threshold_from'], row['threshold_to'], '%')} and cut-offs "
-            f"{_span(row['cutoff_from'], row['cutoff_to'], '')} of the grid."
-        )
-    if res.reconstruction:
-        sentence += (
-            " In the reconstruction these partitions follow from synthetic values "
-            "placed to give the published counts at a 15% threshold and a cut-off of "
-            "2; only the study's own measurements would show how far its cultures "
-            "really lie from either line."
-        )
-    res.tables["partitions"] = pd.DataFrame(
-        {
-            "Thresholds giving it": [
-                _span(low, high, "%")
-                for low, high in zip(parts["threshold_from"], parts["threshold_to"], strict=True)
-            ],
-            "Cut-offs giving it": [
-                _span(low, high, "")
-                for low, high in zip(parts["cutoff_from"], parts["cutoff_to"], strict=True)
-            ],
-            "Grid points": parts["n_points"].to_numpy(),
-            f"{GENE} overexpressed: responders vs non-responders": [
-                f"{r.a}/{r.n_responders} vs {r.b}/{r.n_nonresponders}" for r in parts.itertuples()
-            ],
-            "Fisher p, two-sided": parts["p_two_sided"].to_numpy(),
-            "Fisher p, one-sided (greater)": parts["p_one_sided"].to_numpy(),
-        }
-    )
-    res.formats["partitions"] = {
-        "Fisher p, two-sided": "{:.4f}",
-        "Fisher p, one-sided (greater)": "{:.4f}",
-    }
+    sentence += _grid_choice_sentence(res)
+    _partitions_table(res)
     if requested[0] > len(thresholds) or requested[1] > len(cutoffs):
         sentence += (
             f" (The steps asked for more than {robustness.MAX_SCAN_POINTS} values on "
@@ -660,16 +690,15 @@ def _span(low: float, high: float, unit: str) -> str:
     return f"{low:g}{unit}" if low == high else f"{low:g}{unit} to {high:g}{unit}"
 
 
-def _uncertainty_section(res: AssociationChapter, cohort: Cohort) -> None:
-    v, p = res.values, res.params
-    alpha = float(p["alpha"])
-    names = ("assoc_unc_model", "assoc_unc_p_two", "assoc_unc_p_one", "assoc_unc_p_obs")
-    if not hras_applies(res):
-        note = res.notices_for(S_HRAS_TEST)[0]
-        res.notice(S_UNCERTAINTY, note.reason, note.remedy)
-        _not_applicable(res, names)
-        v["assoc_unc_sentence"] = f"Not computed: Fisher's test of {GENE} does not apply here."
-        return
+def _class_probabilities(
+    res: AssociationChapter, cohort: Cohort
+) -> tuple[pd.DataFrame, pd.Series, int]:
+    """Each culture's mean inhibition, 95% t-interval and probability of being a responder.
+
+    Returns the table, the probabilities by culture and the number of cultures with one well
+    or identical wells (which keep the class of their mean).
+    """
+    p = res.params
     thr = thr_used(res)
     over = res.hras_over()
     inh = (
@@ -702,20 +731,12 @@ def _uncertainty_section(res: AssociationChapter, cohort: Cohort) -> None:
             "overexpressed": over.loc[inh.index].to_numpy(bool),
         }
     )
-    res.class_probs = probs
-    tables = robustness.class_uncertainty(
-        pd.Series(prob, index=inh.index), over, alpha, MIN_PER_CLASS
-    )
-    res.class_tables = tables
-    t = res.hras_association()
-    p_obs = float(tables.loc[(tables["a"] == t.a) & (tables["c"] == t.c), "probability"].sum())
-    p_two = float(tables.loc[significant(tables["p_two_sided"], alpha), "probability"].sum())
-    p_one = float(tables.loc[significant(tables["p_one_sided"], alpha), "probability"].sum())
-    p_none = float(tables.loc[tables["p_two_sided"].isna(), "probability"].sum())
-    crossing = probs[(probs["ci_low"] <= thr) & (probs["ci_high"] > thr)]
-    unsure = probs[(probs["p_responder"] > 0.025) & (probs["p_responder"] < 0.975)]
-    single = int((~usable).sum())
-    v["assoc_unc_model"] = (
+    return probs, pd.Series(prob, index=inh.index), int((~usable).sum())
+
+
+def _uncertainty_model(single: int) -> str:
+    """The model under which the class probabilities are computed, in words."""
+    return (
         "each culture's wells are independent normal measurements around its true mean, so "
         "the true mean lies around the observed mean with a Student t spread (n - 1 degrees "
         "of freedom: the t-interval read as a distribution); the cultures are independent, "
@@ -727,11 +748,24 @@ def _uncertainty_section(res: AssociationChapter, cohort: Cohort) -> None:
             else ""
         )
     )
+
+
+def _uncertainty_values(res: AssociationChapter, probs: pd.DataFrame, tables: pd.DataFrame) -> None:
+    """How likely the observed table and a significant Fisher p are, given the wells' spread."""
+    v, alpha, thr = res.values, float(res.params["alpha"]), thr_used(res)
+    t = res.hras_association()
+    p_obs = float(tables.loc[(tables["a"] == t.a) & (tables["c"] == t.c), "probability"].sum())
+    p_two = float(tables.loc[significant(tables["p_two_sided"], alpha), "probability"].sum())
+    p_one = float(tables.loc[significant(tables["p_one_sided"], alpha), "probability"].sum())
+    p_none = float(tables.loc[tables["p_two_sided"].isna(), "probability"].sum())
+    crossing = probs[(probs["ci_low"] <= thr) & (probs["ci_high"] > thr)]
+    unsure = probs[(probs["p_responder"] > 0.025) & (probs["p_responder"] < 0.975)]
     sentence = (
         f"{_plural(len(crossing), 'culture')} {_verb(len(crossing), 'has', 'have')} a 95% "
         f"t-interval that crosses the {thr:g}% "
         f"threshold ({culture_phrase(list(crossing['culture_id']))}), and {len(unsure)} "
-        f"{_verb(len(unsure), 'has', 'have')} a probability of being a responder between 2.5% and 97.5%. Carried through "
+        f"{_verb(len(unsure), 'has', 'have')} a probability of being a responder between "
+        f"2.5% and 97.5%. Carried through "
         f"to the {GENE} table, the observed table has probability {p_obs:.1%}; the two-sided "
         f"Fisher p is below {alpha:g} with probability {p_two:.1%} and the one-sided p with "
         f"probability {p_one:.1%}"
@@ -758,6 +792,10 @@ def _uncertainty_section(res: AssociationChapter, cohort: Cohort) -> None:
             "assoc_unc_p_obs": p_obs,
         }
     )
+
+
+def _uncertainty_tables(res: AssociationChapter, probs: pd.DataFrame, tables: pd.DataFrame) -> None:
+    """The class probabilities and the most likely HRAS tables as shown."""
     res.tables["class_probs"] = probs.assign(
         responder=probs["responder"].map({True: "responder", False: "non-responder"}),
         overexpressed=probs["overexpressed"].map({True: "yes", False: "no"}),
@@ -798,6 +836,26 @@ def _uncertainty_section(res: AssociationChapter, cohort: Cohort) -> None:
     }
 
 
+def _uncertainty_section(res: AssociationChapter, cohort: Cohort) -> None:
+    """The wells' spread carried through to the HRAS table: exact class and table probabilities."""
+    v, p = res.values, res.params
+    alpha = float(p["alpha"])
+    names = ("assoc_unc_model", "assoc_unc_p_two", "assoc_unc_p_one", "assoc_unc_p_obs")
+    if not hras_applies(res):
+        note = res.notices_for(S_HRAS_TEST)[0]
+        res.notice(S_UNCERTAINTY, note.reason, note.remedy)
+        _not_applicable(res, names)
+        v["assoc_unc_sentence"] = f"Not computed: Fisher's test of {GENE} does not apply here."
+        return
+    probs, prob, single = _class_probabilities(res, cohort)
+    res.class_probs = probs
+    tables = robustness.class_uncertainty(prob, res.hras_over(), alpha, MIN_PER_CLASS)
+    res.class_tables = tables
+    v["assoc_unc_model"] = _uncertainty_model(single)
+    _uncertainty_values(res, probs, tables)
+    _uncertainty_tables(res, probs, tables)
+
+
 def _orderings(n: int) -> str:
     """``n!`` in words: exact up to 20 cultures, then its order of magnitude."""
     if n <= 20:
@@ -805,13 +863,16 @@ def _orderings(n: int) -> str:
     return f"{n}! (more than 10^{int(math.lgamma(n + 1) / math.log(10))})"
 
 
-def _correlation_section(res: AssociationChapter, cohort: Cohort, expression: pd.DataFrame) -> None:
+def _correlation_data(
+    res: AssociationChapter, cohort: Cohort, expression: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Inhibition and log2 HRAS fold change of the cultures with both, or None with a notice."""
     v, p = res.values, res.params
     if res.hras is None:
         note = res.notices_for(S_HRAS)[0]
         res.notice(S_CORRELATION, note.reason, note.remedy)
         v["assoc_corr_sentence"] = "Not computed for this cohort."
-        return
+        return None
     ids = list(res.hras["culture_id"])
     inh = response.inhibition_table(
         cohort.viability[cohort.viability["culture_id"].astype(str).isin(set(ids))],
@@ -830,13 +891,16 @@ def _correlation_section(res: AssociationChapter, cohort: Cohort, expression: pd
             f"measure {p['drug']} and {GENE} in more cultures",
         )
         v["assoc_corr_sentence"] = "Not computed for this cohort."
-        return
-    seed = int(p["seed"])
-    sp, pe = (
-        robustness.correlation_permutation_test(x, y, m, seed=seed) for m in ("spearman", "pearson")
-    )
+        return None
+    return x, y
+
+
+def _correlation_table(
+    res: AssociationChapter, tests: Sequence[robustness.CorrelationTest]
+) -> None:
+    """Spearman's and Pearson's r with their permutation p and how it was computed."""
     rows = []
-    for t in (sp, pe):
+    for t in tests:
         how = (
             f"exact: all {_orderings(t.n)} orderings"
             if t.exact
@@ -855,6 +919,12 @@ def _correlation_section(res: AssociationChapter, cohort: Cohort, expression: pd
     res.correlations = pd.DataFrame(rows)
     res.tables["correlations"] = res.correlations
     res.formats["correlations"] = {"r": "{:.3f}", "p, two-sided (permutation)": "{:.4f}"}
+
+
+def _correlation_sentence(
+    res: AssociationChapter, sp: robustness.CorrelationTest, pe: robustness.CorrelationTest
+) -> str:
+    """Both correlations in words, and why they cannot recover the published p = .048."""
     sentence = (
         f"Over the {sp.n} cultures, Spearman's r is {sp.statistic:.2f} (two-sided permutation "
         f"p = {fmt_p(sp.p_value, 3)}) and Pearson's r on the log2 fold change is "
@@ -881,9 +951,23 @@ def _correlation_section(res: AssociationChapter, cohort: Cohort, expression: pd
             "counts, so its correlation says nothing about the study's; the study's "
             "per-culture inhibitions and fold changes would settle it."
         )
-    v.update(
+    return sentence
+
+
+def _correlation_section(res: AssociationChapter, cohort: Cohort, expression: pd.DataFrame) -> None:
+    """Spearman and Pearson correlation of inhibition with HRAS, by exact or sampled permutation."""
+    data = _correlation_data(res, cohort, expression)
+    if data is None:
+        return
+    x, y = data
+    seed = int(res.params["seed"])
+    sp, pe = (
+        robustness.correlation_permutation_test(x, y, m, seed=seed) for m in ("spearman", "pearson")
+    )
+    _correlation_table(res, (sp, pe))
+    res.values.update(
         {
-            "assoc_corr_sentence": sentence,
+            "assoc_corr_sentence": _correlation_sentence(res, sp, pe),
             "assoc_corr_spearman_p": sp.p_value,
             "assoc_corr_pearson_p": pe.p_value,
         }
@@ -998,32 +1082,178 @@ def _mutation_section(res: AssociationChapter, cohort: Cohort) -> None:
     )
 
 
+def _screen_not_run(res: AssociationChapter, hras_names: Sequence[str]) -> None:
+    """The notice and placeholder values when the cohort has no two classes to screen."""
+    note = res.notices_for(S_CLASSES)[0]
+    res.notice(S_SCREEN, note.reason, note.remedy)
+    _not_applicable(res, hras_names)
+    res.values.update(
+        {
+            "assoc_m_tests": 0,
+            "assoc_m_detail": NOT_APPLICABLE,
+            "assoc_n_sig": 0,
+            "assoc_n_disc": 0,
+            "assoc_expected_fp": 0.0,
+            "assoc_table_rows": NOT_APPLICABLE,
+            "assoc_vacuous": NOT_APPLICABLE,
+            "assoc_hras_q_words": NOT_APPLICABLE,
+            "assoc_hras_mw_words": NOT_APPLICABLE,
+            "assoc_screen_sentence": "The screen is not run for this cohort (see the note).",
+            "assoc_bh_sentence": "No test of the screen applies to this cohort.",
+            "assoc_hras_screen_sentence": f"{GENE} is not ranked in this cohort.",
+            "assoc_hras_mw_sentence": f"For {GENE} it is not computed in this cohort.",
+        }
+    )
+
+
+def _vacuous_sentence(screen: pd.DataFrame) -> str:
+    """Whether some expression tests cannot inform (gene overexpressed in none or all)."""
+    n_vacuous = int(((screen["kind"] == "expression") & screen["statistic"].isna()).sum())
+    if n_vacuous:
+        return (
+            f"{n_vacuous} of the genes are overexpressed in no culture (or in all), so their "
+            "test cannot show anything (p = 1); they keep their row so that every measured "
+            "gene is listed."
+        )
+    return (
+        "Every gene is overexpressed in some cultures and not in others, so every test can inform."
+    )
+
+
+def _tarone_values(res: AssociationChapter, screen: pd.DataFrame, n_sig: int, n_disc: int) -> None:
+    """Gilbert's Tarone-BH beside plain BH: its family, discoveries and the sentence."""
+    v, p = res.values, res.params
+    alpha, fdr, m = float(p["alpha"]), float(p["fdr"]), int(len(screen))
+    tarone = association.tarone_bh(
+        screen["p_value"].to_numpy(float), screen["min_p"].to_numpy(float), fdr
+    )
+    res.tarone = tarone
+    screen["q_tarone"] = tarone.q_value
+    n_family, n_disc_t = int(tarone.in_family.sum()), int(tarone.discovery.sum())
+    changes = n_disc_t != n_disc
+    v.update(
+        {"assoc_tarone_k": tarone.k, "assoc_tarone_m": n_family, "assoc_tarone_n_disc": n_disc_t}
+    )
+    v["assoc_bh_sentence"] = (
+        f"All {m} tests form one family. {_plural(n_sig, 'test')} "
+        f"{_verb(n_sig, 'has', 'have')} p ≤ {alpha:g} and {n_disc} "
+        f"{_verb(n_disc, 'has', 'have')} q ≤ {fdr:g}. Many of these tests are discrete and "
+        "cannot reach small "
+        "p-values at all: Gilbert's Tarone-BH procedure, which accounts for that, keeps "
+        f"only the {_plural(n_family, 'test')} whose smallest attainable p-value is at most "
+        f"{fdr:g}/{tarone.k} (Tarone's K = {tarone.k}) and applies Benjamini-Hochberg to them "
+        f"alone; it finds {n_disc_t} discover{'y' if n_disc_t == 1 else 'ies'} at "
+        f"{fdr:g}, "
+        + (
+            "which changes the answer, so both are shown."
+            if changes
+            else "the same answer as plain BH, whose q-values are kept as the "
+            "main column because they need no attainable-value computation; the "
+            "Tarone-BH q-values are shown beside them."
+        )
+    )
+
+
+def _hras_q_words(q: float, q_t: float, fdr: float, k: int) -> str:
+    """What HRAS's q-value (plain BH and Tarone-BH) says at the false discovery rate."""
+    capped = " (Benjamini-Hochberg's adjusted value reached its cap of 1)" if q >= 1 else ""
+    tarone_words = (
+        f" With Gilbert's Tarone-BH its q-value is {q_t:.2f}"
+        if np.isfinite(q_t)
+        else f" Tarone-BH leaves {GENE} out of its family: its smallest attainable p is above "
+        f"{fdr:g}/{k}"
+    )
+    if significant(q, fdr):
+        return (
+            f"{GENE} stays a discovery at a false discovery rate of {fdr:g} (q = {q:.2f})."
+            + tarone_words
+            + "."
+        )
+    return (
+        f"A q-value is an adjusted p-value: the smallest false discovery rate at which "
+        f"{GENE} would count as a discovery. {GENE}'s is {q:.2f}{capped}, so at a false "
+        f"discovery rate of {fdr:g} the screen cannot single it out; that is not an "
+        "estimate of the share of false reports."
+        + tarone_words
+        + (
+            ", which does not change this."
+            if not (np.isfinite(q_t) and significant(q_t, fdr))
+            else f", which makes it a discovery at {fdr:g}."
+        )
+    )
+
+
+def _hras_rank_check(res: AssociationChapter) -> None:
+    """HRAS's fold changes compared between the classes without a cut-off (Mann-Whitney)."""
+    v, alpha = res.values, float(res.params["alpha"])
+    assert res.ranks is not None
+    mw_row = res.ranks.loc[res.ranks["feature"] == GENE].iloc[0]
+    mw = float(mw_row["p_value"])
+    if not np.isfinite(mw):
+        v["assoc_hras_mw"] = NOT_APPLICABLE
+        v["assoc_hras_mw_words"] = NOT_APPLICABLE
+        v["assoc_hras_mw_sentence"] = f"For {GENE} it cannot be computed in this cohort."
+        return
+    v["assoc_hras_mw"] = mw
+    where = (
+        "in this reconstruction, whose values were drawn to give the published "
+        "counts at a cut-off of 2 and nothing more, "
+        if res.reconstruction
+        else "in this cohort, "
+    )
+    finding = (
+        "the fold changes of the two classes are not clearly different without a "
+        "cut-off, so any difference rests on where the line is drawn"
+        if not significant(mw, alpha)
+        else "the fold changes of the two classes differ without any cut-off too"
+    )
+    tail = (
+        "; the study's own fold changes would show whether that holds for the real cultures."
+        if res.reconstruction
+        else "."
+    )
+    v["assoc_hras_mw_words"] = where + finding + tail
+    v["assoc_hras_mw_sentence"] = (
+        f"For {GENE} it gives p = {fmt_p(mw, 3)}, {mw_row['method']}: {v['assoc_hras_mw_words']}"
+    )
+
+
+def _hras_in_screen(
+    res: AssociationChapter, screen: pd.DataFrame, hras_names: Sequence[str]
+) -> None:
+    """Where HRAS ranks in the screen, its q-values, and the check without a cut-off."""
+    v, fdr, m = res.values, float(res.params["fdr"]), int(len(screen))
+    row = screen[(screen["feature"] == GENE) & (screen["kind"] == "expression")]
+    if row.empty or res.hras is None:
+        _not_applicable(res, hras_names)
+        v["assoc_hras_q_words"] = v["assoc_hras_mw_words"] = NOT_APPLICABLE
+        v["assoc_hras_screen_sentence"] = f"{GENE} is not in this screen: it was not measured."
+        v["assoc_hras_mw_sentence"] = f"{GENE} was not measured, so it has no such check."
+        return
+    assert res.tarone is not None
+    hras_row = row.iloc[0]
+    rank = int((screen["p_value"] < hras_row["p_value"]).sum()) + 1
+    q = float(hras_row["q_value"])
+    v["assoc_hras_rank"] = f"{rank} of {m}"
+    v["assoc_hras_q"] = q
+    q_t = float(screen.loc[row.index[0], "q_tarone"])
+    v["assoc_hras_q_t"] = q_t if np.isfinite(q_t) else NOT_APPLICABLE
+    v["assoc_hras_q_words"] = _hras_q_words(q, q_t, fdr, res.tarone.k)
+    v["assoc_hras_screen_sentence"] = (
+        f"For {GENE}, the p-value of {fmt_p(float(hras_row['p_value']), 4)} is number {rank} "
+        f"of {m} in the ranking of all tests. {v['assoc_hras_q_words']}"
+    )
+    _hras_rank_check(res)
+
+
 def _screen_section(res: AssociationChapter, cohort: Cohort, expression: pd.DataFrame) -> None:
+    """The screen of every clinical, expression and mutation feature, with BH and Tarone-BH."""
     v, p = res.values, res.params
     alpha, fdr = float(p["alpha"]), float(p["fdr"])
     cutoff = float(p["overexpression_fold_change"])
     hras_names = ("assoc_hras_rank", "assoc_hras_q", "assoc_hras_mw")
     if not res.tests_apply:
-        note = res.notices_for(S_CLASSES)[0]
-        res.notice(S_SCREEN, note.reason, note.remedy)
-        _not_applicable(res, hras_names)
-        v.update(
-            {
-                "assoc_m_tests": 0,
-                "assoc_m_detail": NOT_APPLICABLE,
-                "assoc_n_sig": 0,
-                "assoc_n_disc": 0,
-                "assoc_expected_fp": 0.0,
-                "assoc_table_rows": NOT_APPLICABLE,
-                "assoc_vacuous": NOT_APPLICABLE,
-                "assoc_hras_q_words": NOT_APPLICABLE,
-                "assoc_hras_mw_words": NOT_APPLICABLE,
-                "assoc_screen_sentence": "The screen is not run for this cohort (see the note).",
-                "assoc_bh_sentence": "No test of the screen applies to this cohort.",
-                "assoc_hras_screen_sentence": f"{GENE} is not ranked in this cohort.",
-                "assoc_hras_mw_sentence": f"For {GENE} it is not computed in this cohort.",
-            }
-        )
+        _screen_not_run(res, hras_names)
         return
     mutations = cohort.mutation_matrix()
     screen = association.association_screen(
@@ -1042,15 +1272,7 @@ def _screen_section(res: AssociationChapter, cohort: Cohort, expression: pd.Data
     res.ranks = association.mann_whitney_screen(expression, res.classified())
     by_kind = screen["kind"].value_counts()
     m = int(len(screen))
-    n_vacuous = int(((screen["kind"] == "expression") & screen["statistic"].isna()).sum())
-    vacuous = (
-        f"{n_vacuous} of the genes are overexpressed in no culture (or in all), so their "
-        "test cannot show anything (p = 1); they keep their row so that every measured "
-        "gene is listed."
-        if n_vacuous
-        else "Every gene is overexpressed in some cultures and not in others, so every test "
-        "can inform."
-    )
+    vacuous = _vacuous_sentence(screen)
     n_sig = int(significant(screen["p_value"], alpha).sum())
     n_disc = int(significant(screen["q_value"], fdr).sum())
     detail = ", ".join(
@@ -1066,33 +1288,7 @@ def _screen_section(res: AssociationChapter, cohort: Cohort, expression: pd.Data
             "assoc_n_disc": n_disc,
         }
     )
-    tarone = association.tarone_bh(
-        screen["p_value"].to_numpy(float), screen["min_p"].to_numpy(float), fdr
-    )
-    res.tarone = tarone
-    screen["q_tarone"] = tarone.q_value
-    n_family, n_disc_t = int(tarone.in_family.sum()), int(tarone.discovery.sum())
-    changes = n_disc_t != n_disc
-    v.update(
-        {"assoc_tarone_k": tarone.k, "assoc_tarone_m": n_family, "assoc_tarone_n_disc": n_disc_t}
-    )
-    v["assoc_bh_sentence"] = (
-        f"All {m} tests form one family. {_plural(n_sig, 'test')} "
-        f"{_verb(n_sig, 'has', 'have')} p ≤ {alpha:g} and {n_disc} "
-        f"{_verb(n_disc, 'has', 'have')} q ≤ {fdr:g}. Many of these tests are discrete and cannot reach small "
-        "p-values at all: Gilbert's Tarone-BH procedure, which accounts for that, keeps "
-        f"only the {_plural(n_family, 'test')} whose smallest attainable p-value is at most "
-        f"{fdr:g}/{tarone.k} (Tarone's K = {tarone.k}) and applies Benjamini-Hochberg to them "
-        f"alone; it finds {n_disc_t} discover{'y' if n_disc_t == 1 else 'ies'} at "
-        f"{fdr:g}, "
-        + (
-            "which changes the answer, so both are shown."
-            if changes
-            else "the same answer as plain BH, whose q-values are kept as the "
-            "main column because they need no attainable-value computation; the "
-            "Tarone-BH q-values are shown beside them."
-        )
-    )
+    _tarone_values(res, screen, n_sig, n_disc)
     v["assoc_screen_sentence"] = (
         f"That is {m} tests: {detail}. {vacuous} With that many tests, some small p-values are "
         f"expected by chance alone: if nothing were associated, up to about {m * alpha:.1f} "
@@ -1109,86 +1305,63 @@ def _screen_section(res: AssociationChapter, cohort: Cohort, expression: pd.Data
     v["assoc_table_rows"] = (
         "all of them" if len(shown) == len(screen) else f"the first {len(shown)} of {len(screen)}"
     )
-    row = screen[(screen["feature"] == GENE) & (screen["kind"] == "expression")]
-    if row.empty or res.hras is None:
-        _not_applicable(res, hras_names)
-        v["assoc_hras_q_words"] = v["assoc_hras_mw_words"] = NOT_APPLICABLE
-        v["assoc_hras_screen_sentence"] = f"{GENE} is not in this screen: it was not measured."
-        v["assoc_hras_mw_sentence"] = f"{GENE} was not measured, so it has no such check."
-        return
-    hras_row = row.iloc[0]
-    rank = int((screen["p_value"] < hras_row["p_value"]).sum()) + 1
-    q = float(hras_row["q_value"])
-    v["assoc_hras_rank"] = f"{rank} of {m}"
-    v["assoc_hras_q"] = q
-    q_t = float(screen.loc[row.index[0], "q_tarone"])
-    capped = " (Benjamini-Hochberg's adjusted value reached its cap of 1)" if q >= 1 else ""
-    tarone_words = (
-        f" With Gilbert's Tarone-BH its q-value is {q_t:.2f}"
-        if np.isfinite(q_t)
-        else f" Tarone-BH leaves {GENE} out of its family: its smallest attainable p is above "
-        f"{fdr:g}/{res.tarone.k}"
-    )
-    v["assoc_hras_q_t"] = q_t if np.isfinite(q_t) else NOT_APPLICABLE
-    v["assoc_hras_q_words"] = (
-        f"A q-value is an adjusted p-value: the smallest false discovery rate at which "
-        f"{GENE} would count as a discovery. {GENE}'s is {q:.2f}{capped}, so at a false "
-        f"discovery rate of {fdr:g} the screen cannot single it out; that is not an "
-        "estimate of the share of false reports."
-        + tarone_words
-        + (
-            ", which does not change this."
-            if not (np.isfinite(q_t) and significant(q_t, fdr))
-            else f", which makes it a discovery at {fdr:g}."
-        )
-        if not significant(q, fdr)
-        else f"{GENE} stays a discovery at a false discovery rate of {fdr:g} (q = {q:.2f})."
-        + tarone_words
-        + "."
-    )
-    v["assoc_hras_screen_sentence"] = (
-        f"For {GENE}, the p-value of {fmt_p(float(hras_row['p_value']), 4)} is number {rank} "
-        f"of {m} in the ranking of all tests. {v['assoc_hras_q_words']}"
-    )
-    mw_row = res.ranks.loc[res.ranks["feature"] == GENE].iloc[0]
-    mw = float(mw_row["p_value"])
-    if np.isfinite(mw):
-        v["assoc_hras_mw"] = mw
-        where = (
-            "in this reconstruction, whose values were drawn to give the published "
-            "counts at a cut-off of 2 and nothing more, "
-            if res.reconstruction
-            else "in this cohort, "
-        )
-        v["assoc_hras_mw_words"] = (
-            f"{where}the fold changes of the two classes are not clearly different without a "
-            "cut-off, so any difference rests on where the line is drawn"
-            + (
-                "; the study's own fold changes would show whether that holds for the real "
-                "cultures."
-                if res.reconstruction
-                else "."
-            )
-            if not significant(mw, alpha)
-            else f"{where}the fold changes of the two classes differ without any cut-off too"
-            + (
-                "; the study's own fold changes would show whether that holds for the real "
-                "cultures."
-                if res.reconstruction
-                else "."
-            )
-        )
-        v["assoc_hras_mw_sentence"] = (
-            f"For {GENE} it gives p = {fmt_p(mw, 3)}, {mw_row['method']}: "
-            f"{v['assoc_hras_mw_words']}"
-        )
-    else:
-        v["assoc_hras_mw"] = NOT_APPLICABLE
-        v["assoc_hras_mw_words"] = NOT_APPLICABLE
-        v["assoc_hras_mw_sentence"] = f"For {GENE} it cannot be computed in this cohort."
+    _hras_in_screen(res, screen, hras_names)
 
 
 # --------------------------------------------------------------------------- exercises
+
+
+def _class_changes(res: AssociationChapter, classes: pd.Series, over: pd.Series) -> str:
+    """The cultures whose class differs from the chapter's: new class and HRAS status."""
+    status = {True: "overexpressed", False: "not overexpressed"}
+    before = res.classified().reindex(classes.index)
+    changed = list(
+        classes.index[
+            before.notna().to_numpy() & (classes.to_numpy() != before.fillna(False).to_numpy())
+        ]
+    )
+    moved_parts = [
+        f"{c} (now {'a responder' if classes[c] else 'a non-responder'}, {GENE} "
+        f"{status[bool(over[c])] if c in over.index else 'not measured'})"
+        for c in changed[:MAX_LISTED]
+    ]
+    moved = ", ".join(moved_parts) or "none"
+    if len(changed) > MAX_LISTED:
+        moved += f" and {len(changed) - MAX_LISTED} more"
+    return moved
+
+
+def _ex1_at(
+    res: AssociationChapter, expression: pd.DataFrame, classes: pd.Series, thr: float
+) -> tuple[dict[str, Any], str]:
+    """Exercise 1 at one threshold: its table row and its sentence."""
+    cutoff = float(res.params["overexpression_fold_change"])
+    hras = association.fold_change_by_class(expression, classes, GENE, cutoff)
+    over = hras.set_index("culture_id")["overexpressed"]
+    table = association.binary_association(over, classes.loc[over.index])
+    moved = _class_changes(res, classes, over)
+    n_resp, n_non = table.a + table.c, table.b + table.d
+    testable = min(n_resp, n_non) >= MIN_PER_CLASS
+    p2 = table.p_value if testable else np.nan
+    p1 = table.p_greater if testable else np.nan
+    row = {
+        "threshold (%)": thr,
+        "cultures that change class": moved,
+        "overexpressed: responders vs non-responders": (f"{table.a}/{n_resp} vs {table.b}/{n_non}"),
+        "p, two-sided": p2,
+        "p, one-sided": p1,
+    }
+    tail = (
+        f"(two-sided p = {fmt_p(p2, 3)}, one-sided p = {fmt_p(p1, 3)})"
+        if testable
+        else "(a class has fewer than two cultures, so no test)"
+    )
+    sentence = (
+        f"At {thr:g}%, the cultures that change class are: {moved}. {GENE} is "
+        f"overexpressed in {table.a} of {n_resp} responders and {table.b} of {n_non} "
+        f"non-responders {tail}."
+    )
+    return row, sentence
 
 
 def exercise_thresholds(
@@ -1202,54 +1375,15 @@ def exercise_thresholds(
         v["assoc_ex1_sentence"] = "This exercise does not apply to this cohort (see the note)."
         v["assoc_ex1_reference"] = f"(The chapter has no {GENE} table for this cohort.)"
         return
-    cutoff = float(p["overexpression_fold_change"])
     rows, sentences = [], []
     for thr in thresholds:
         classes, why = classify_cohort(cohort, p["drug"], thr, p["concentration_um"])
         if classes is None:
             sentences.append(f"At {thr:g}% the cultures cannot be classified: {why}.")
             continue
-        hras = association.fold_change_by_class(expression, classes, GENE, cutoff)
-        over = hras.set_index("culture_id")["overexpressed"]
-        table = association.binary_association(over, classes.loc[over.index])
-        status = {True: "overexpressed", False: "not overexpressed"}
-        before = res.classified().reindex(classes.index)
-        changed = list(
-            classes.index[
-                before.notna().to_numpy() & (classes.to_numpy() != before.fillna(False).to_numpy())
-            ]
-        )
-        moved_parts = [
-            f"{c} (now {'a responder' if classes[c] else 'a non-responder'}, {GENE} "
-            f"{status[bool(over[c])] if c in over.index else 'not measured'})"
-            for c in changed[:MAX_LISTED]
-        ]
-        moved = ", ".join(moved_parts) or "none"
-        if len(changed) > MAX_LISTED:
-            moved += f" and {len(changed) - MAX_LISTED} more"
-        n_resp, n_non = table.a + table.c, table.b + table.d
-        testable = min(n_resp, n_non) >= MIN_PER_CLASS
-        p2 = table.p_value if testable else np.nan
-        p1 = table.p_greater if testable else np.nan
-        rows.append(
-            {
-                "threshold (%)": thr,
-                "cultures that change class": moved,
-                "overexpressed: responders vs non-responders": f"{table.a}/{n_resp} vs {table.b}/{n_non}",
-                "p, two-sided": p2,
-                "p, one-sided": p1,
-            }
-        )
-        tail = (
-            f"(two-sided p = {fmt_p(p2, 3)}, one-sided p = {fmt_p(p1, 3)})"
-            if testable
-            else "(a class has fewer than two cultures, so no test)"
-        )
-        sentences.append(
-            f"At {thr:g}%, the cultures that change class are: {moved}. {GENE} is "
-            f"overexpressed in {table.a} of {n_resp} responders and {table.b} of {n_non} "
-            f"non-responders {tail}."
-        )
+        row, sentence = _ex1_at(res, expression, classes, thr)
+        rows.append(row)
+        sentences.append(sentence)
     res.ex1 = pd.DataFrame(
         rows,
         columns=[
@@ -1300,7 +1434,9 @@ def exercise_cutoffs(
             {
                 "cut-off": cut,
                 "cultures that change status": moved,
-                "overexpressed: responders vs non-responders": f"{table.a}/{n_resp} vs {table.b}/{n_non}",
+                "overexpressed: responders vs non-responders": (
+                    f"{table.a}/{n_resp} vs {table.b}/{n_non}"
+                ),
                 "p, two-sided": p2,
             }
         )
@@ -1365,7 +1501,8 @@ def exercise_family(res: AssociationChapter, expression: pd.DataFrame) -> None:
     v["assoc_ex3_sentence"] = (
         f"With only the {m} overexpression tests in the family, {GENE}'s q-value is {q:.2f} "
         f"(over all {v['assoc_m_tests']} tests: {v['assoc_hras_q']:.2f}), and "
-        f"{_plural(n_disc, 'test')} {_verb(n_disc, 'has', 'have')} q ≤ {fdr:g}. {v['assoc_ex3_verdict']}"
+        f"{_plural(n_disc, 'test')} {_verb(n_disc, 'has', 'have')} q ≤ {fdr:g}. "
+        f"{v['assoc_ex3_verdict']}"
     )
 
 
