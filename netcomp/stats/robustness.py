@@ -114,6 +114,41 @@ def _flip(
     return (table[0] + delta[0], table[1] + delta[1], table[2] + delta[2], table[3] + delta[3])
 
 
+def _step_row(
+    step: int, flip: str, table: tuple[int, int, int, int], p_value: float
+) -> dict[str, object]:
+    """One row of :attr:`FragilityResult.steps`: the step, its flip, the table and its p."""
+    a, b, c, d = table
+    return {"step": step, "flip": flip, "a": a, "b": b, "c": c, "d": d, "p_value": p_value}
+
+
+def _greedy_flip(
+    current: tuple[int, int, int, int],
+    seen: set[tuple[int, int, int, int]],
+    alternative: str,
+    is_significant: bool,
+) -> tuple[float, str, tuple[int, int, int, int]] | None:
+    """The next flip of :func:`fragility_index`: (p-value, flip name, table), or ``None``.
+
+    Among the flips to tables not seen yet, the one with the largest Fisher p-value when the
+    result is significant, the smallest when it is not.
+    """
+    candidates = []
+    for name, delta in FLIPS:
+        new = _flip(current, delta)
+        if min(new) < 0 or new in seen:
+            continue
+        candidates.append((name, new))
+    if not candidates:
+        return None
+    # the (at most four) candidate tables in one vectorised call
+    cells = np.array([new for _, new in candidates], dtype=np.int64).T
+    _, p_cand = fisher_exact_2x2(cells[0], cells[1], cells[2], cells[3], alternative=alternative)
+    options = [(float(pv), name, new) for pv, (name, new) in zip(p_cand, candidates, strict=True)]
+    # significant: move towards the largest p; not significant: the smallest
+    return (max if is_significant else min)(options, key=lambda o: o[0])
+
+
 def fragility_index(
     a: int, b: int, c: int, d: int, alpha: float = 0.05, alternative: str = "two-sided"
 ) -> FragilityResult:
@@ -132,50 +167,16 @@ def fragility_index(
     table = (int(a), int(b), int(c), int(d))
     p0 = _p(*table, alternative)
     is_significant = significant(p0, alpha)
-    rows = [
-        {
-            "step": 0,
-            "flip": "observed",
-            "a": table[0],
-            "b": table[1],
-            "c": table[2],
-            "d": table[3],
-            "p_value": p0,
-        }
-    ]
+    rows = [_step_row(0, "observed", table, p0)]
     current, seen, index = table, {table}, None
     for step in range(1, min(sum(table), MAX_GREEDY_STEPS) + 1):
-        candidates = []
-        for name, delta in FLIPS:
-            new = _flip(current, delta)
-            if min(new) < 0 or new in seen:
-                continue
-            candidates.append((name, new))
-        if not candidates:
+        chosen = _greedy_flip(current, seen, alternative, is_significant)
+        if chosen is None:
             break
-        # the (at most four) candidate tables in one vectorised call
-        cells = np.array([new for _, new in candidates], dtype=np.int64).T
-        _, p_cand = fisher_exact_2x2(
-            cells[0], cells[1], cells[2], cells[3], alternative=alternative
-        )
-        options = [
-            (float(pv), name, new) for pv, (name, new) in zip(p_cand, candidates, strict=True)
-        ]
-        # significant: move towards the largest p; not significant: the smallest
-        p_new, name, new = (max if is_significant else min)(options, key=lambda o: o[0])
+        p_new, name, new = chosen
         seen.add(new)
         current = new
-        rows.append(
-            {
-                "step": step,
-                "flip": name,
-                "a": new[0],
-                "b": new[1],
-                "c": new[2],
-                "d": new[3],
-                "p_value": p_new,
-            }
-        )
+        rows.append(_step_row(step, name, new, p_new))
         if significant(p_new, alpha) != is_significant:
             index = step
             break
@@ -309,7 +310,10 @@ def fragility_sentence(res: FragilityResult, feature: str = "the feature") -> st
     cultures = "a single culture" if n == 1 else f"{n} cultures"
     goal = "lose" if res.significant else "reach"
     name = "fragility index" if res.significant else "reverse fragility index"
-    text = f"{head} Changing the response class of {cultures} is enough to {goal} significance ({name} {n})"
+    text = (
+        f"{head} Changing the response class of {cultures} is enough to {goal} "
+        f"significance ({name} {n})"
+    )
     if res.index is not None and len(res.steps) > 1:
         first = str(res.steps["flip"].iloc[1]).replace("the feature", feature)
         if res.index == 1:
