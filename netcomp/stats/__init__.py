@@ -1,1 +1,1 @@
-"""Statistics: exact tests, intervals, power, robustness, response classes and dose-response fits."""
+"""Statistics: exact tests, intervals, power, robustness, response classes, dose-response fits."""

@@ -323,6 +323,36 @@ def _replicate_ttest(mean: np.ndarray, sd: np.ndarray, n: np.ndarray) -> tuple[n
     return t, p
 
 
+def _drug_inhibition(
+    table: pd.DataFrame, drug: str, concentration_um: float | Mapping[str, float] | None
+) -> pd.DataFrame:
+    """Per culture: replicates, mean and SD of inhibition for one drug at its concentration."""
+    conc = _resolve_concentration(table, drug, concentration_um)
+    rows = table[table["drug"] == drug]
+    at_conc = rows[rows["_conc_key"] == round(conc, _CONC_DECIMALS)]
+    lacking = sorted(set(rows["culture_id"]) - set(at_conc["culture_id"]))
+    if lacking:
+        raise ValueError(
+            f"culture(s) {_fmt_list(lacking)} received {drug!r} but not at {conc:g} µM; "
+            f"choose a concentration every culture received (tested overall: "
+            f"{_fmt_conc(sorted(rows['_conc_key'].unique()))})"
+        )
+    inhib = 100.0 - at_conc["viability_pct"]
+    grouped = inhib.groupby(at_conc["culture_id"], sort=True)
+    summary = pd.DataFrame(
+        {
+            "n_replicates": grouped.size().astype("int64"),
+            "inhibition_pct": grouped.mean(),
+            "inhibition_sd": grouped.std(ddof=1),
+        }
+    )
+    summary.index.name = "culture_id"
+    summary = summary.reset_index()
+    summary.insert(1, "drug", drug)
+    summary.insert(2, "concentration_um", conc)
+    return summary
+
+
 def inhibition_table(
     viability: pd.DataFrame,
     drugs: Sequence[str] | None = None,
@@ -349,32 +379,7 @@ def inhibition_table(
         drug_list = list(drugs) if drugs is not None else sorted(table["drug"].unique())
     if not drug_list:
         raise ValueError("no drug requested")
-    pieces = []
-    for drug in drug_list:
-        conc = _resolve_concentration(table, drug, concentration_um)
-        rows = table[table["drug"] == drug]
-        at_conc = rows[rows["_conc_key"] == round(conc, _CONC_DECIMALS)]
-        lacking = sorted(set(rows["culture_id"]) - set(at_conc["culture_id"]))
-        if lacking:
-            raise ValueError(
-                f"culture(s) {_fmt_list(lacking)} received {drug!r} but not at {conc:g} µM; "
-                f"choose a concentration every culture received (tested overall: "
-                f"{_fmt_conc(sorted(rows['_conc_key'].unique()))})"
-            )
-        inhib = 100.0 - at_conc["viability_pct"]
-        grouped = inhib.groupby(at_conc["culture_id"], sort=True)
-        summary = pd.DataFrame(
-            {
-                "n_replicates": grouped.size().astype("int64"),
-                "inhibition_pct": grouped.mean(),
-                "inhibition_sd": grouped.std(ddof=1),
-            }
-        )
-        summary.index.name = "culture_id"
-        summary = summary.reset_index()
-        summary.insert(1, "drug", drug)
-        summary.insert(2, "concentration_um", conc)
-        pieces.append(summary)
+    pieces = [_drug_inhibition(table, drug, concentration_um) for drug in drug_list]
     out = pd.concat(pieces, ignore_index=True)
     t, p = _replicate_ttest(
         out["inhibition_pct"].to_numpy(float),
@@ -631,8 +636,9 @@ def compare_drugs(
     says which). Differences are rounded to 1e-9 before ranking so that float noise does
     not break ties. Reports medians of each drug, the median paired difference and whether
     ``drug``'s median is >= the comparator's; ``significant`` is ``p <= alpha``
-    (:func:`netcomp.stats.significance.significant`; never for an undefined p). ``tied_differences`` flags tied absolute
-    differences (handled exactly by the mid-rank enumeration).
+    (:func:`netcomp.stats.significance.significant`; never for an undefined p).
+    ``tied_differences`` flags tied absolute differences (handled exactly by the mid-rank
+    enumeration).
     """
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie strictly between 0 and 1, got {alpha!r}")
@@ -725,7 +731,10 @@ def comparison_sentence(comparison: pd.DataFrame) -> str:
 
 
 def culture_list(table: pd.DataFrame, value: str = "inhibition_pct") -> str:
-    """``"NET03 (12.1%), NET07 (18.0%)"`` from rows with ``culture_id`` and ``value``; "none" if empty."""
+    """``"NET03 (12.1%), NET07 (18.0%)"`` from rows with ``culture_id`` and ``value``.
+
+    "none" if the table is empty.
+    """
     if table.empty:
         return "none"
     return ", ".join(f"{row.culture_id} ({getattr(row, value):.1f}%)" for row in table.itertuples())
