@@ -100,7 +100,7 @@ def _check_test(test: str, alternative: str) -> None:
 
 @dataclass(frozen=True)
 class TwoByTwo:
-    """A binary feature in two groups: ``x1`` of ``n1`` responders, ``x2`` of ``n2`` non-responders."""
+    """A binary feature by class: ``x1`` of ``n1`` responders, ``x2`` of ``n2`` non-responders."""
 
     x1: int
     n1: int
@@ -767,7 +767,7 @@ SHORT_SIDE: dict[str, str] = {"greater": "one-sided", "two-sided": "two-sided", 
 
 @dataclass(frozen=True)
 class PowerAssumptions:
-    """The book's one set of power assumptions (parameters ``power_*``, ``alpha``, ``target_power``).
+    """The book's one set of power assumptions (``power_*``, ``alpha``, ``target_power``).
 
     ``rate_*`` is the planning effect: the true share of responders and of non-responders
     with the feature; ``cautious_rate_*`` a smaller effect. A planned study samples
@@ -825,7 +825,7 @@ class PowerAssumptions:
         )
 
     def scenarios(self) -> dict[str, tuple[float, float]]:
-        """``{name: (rate_responders, rate_nonresponders)}`` of the planning and cautious effects."""
+        """``{name: (rate_responders, rate_nonresponders)}`` of planning and cautious effects."""
         return {
             PLANNING: (self.rate_responders, self.rate_nonresponders),
             CAUTIOUS: (self.cautious_rate_responders, self.cautious_rate_nonresponders),
@@ -950,7 +950,10 @@ def sample_sizes(curve: pd.DataFrame, target: float) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class PowerPlan:
-    """Exact power curves, sample sizes and the power of one cohort's design, under one set of assumptions."""
+    """Exact power curves, sample sizes and the power of one cohort's design.
+
+    All under one set of assumptions.
+    """
 
     assumptions: PowerAssumptions
     curve: pd.DataFrame
@@ -1167,7 +1170,7 @@ def _scenario_rates(plan: PowerPlan, scenario: str) -> tuple[float, float]:
 def sample_size_checks(
     plan: PowerPlan, n_simulations: int, rng: np.random.Generator, alpha: float | None = None
 ) -> list[PowerCheck]:
-    """Simulated power at each sample size the plan reached (level ``alpha``, default the plan's)."""
+    """Simulated power at each sample size the plan reached (level ``alpha``, default: plan's)."""
     alpha = plan.assumptions.alpha if alpha is None else float(alpha)
     checks = []
     reached = plan.sizes[np.isclose(plan.sizes["alpha"], alpha)].dropna(subset=["n_first"])
