@@ -148,7 +148,8 @@ def locator_status(check: pd.DataFrame | None) -> str:
     )
 
 
-def _talent_values(result: LiteratureChapter) -> None:
+def _endpoint_values(result: LiteratureChapter) -> None:
+    """TALENT's patients, response and disease-control rates per cohort, and its median PFS."""
     talent, v = result.talent, result.values
     counts = lit.talent_endpoint_counts(talent)
     result.endpoint_counts = counts
@@ -165,7 +166,11 @@ def _talent_values(result: LiteratureChapter) -> None:
         v[f"lit_dcr_{key}"] = float(_endpoint_row(counts, "DCR", cohort)["published_rate_pct"])
     v["lit_pfs_total"] = lit.talent_value(talent, "pfs_median", "total", "value")
 
-    intervals = lit.talent_intervals(talent)
+
+def _interval_values(result: LiteratureChapter) -> None:
+    """TALENT's published intervals recomputed by each method, and which method reproduces them."""
+    v = result.values
+    intervals = lit.talent_intervals(result.talent)
     result.intervals = intervals
     result.tables["talent_intervals"] = intervals
     result.interval_table = lit.interval_comparison_table(intervals)
@@ -181,7 +186,11 @@ def _talent_values(result: LiteratureChapter) -> None:
         else "no single method reproduces all of them"
     )
 
-    pct = lit.percentage_check(talent)
+
+def _percentage_values(result: LiteratureChapter) -> None:
+    """TALENT's printed percentages recomputed from their counts, mismatches explained."""
+    v = result.values
+    pct = lit.percentage_check(result.talent)
     result.percentages = pct
     result.tables["talent_percentages"] = pct
     why = pct.loc[~pct["match"], "explanation"]
@@ -203,8 +212,10 @@ def _talent_values(result: LiteratureChapter) -> None:
         for r in in_text.to_dict("records")
     )
 
-    _design_values(result)
 
+def _adverse_values(result: LiteratureChapter) -> None:
+    """TALENT's adverse events: the most frequent, the top grade 3-4 per cohort, discontinuation."""
+    talent, v = result.talent, result.values
     ae = lit.adverse_events(talent)
     result.adverse = ae
     events = list(dict.fromkeys(ae["event"]))
@@ -219,8 +230,17 @@ def _talent_values(result: LiteratureChapter) -> None:
     )
 
 
+def _talent_values(result: LiteratureChapter) -> None:
+    """Every TALENT number the chapter shows, recomputed and checked, in the page's order."""
+    _endpoint_values(result)
+    _interval_values(result)
+    _percentage_values(result)
+    _design_values(result)
+    _adverse_values(result)
+
+
 def _endpoint_row(counts: pd.DataFrame, endpoint: str, cohort: str) -> pd.Series:
-    """The row of :func:`netcomp.data.literature.talent_endpoint_counts` for one endpoint and cohort."""
+    """One endpoint and cohort's row of :func:`netcomp.data.literature.talent_endpoint_counts`."""
     return counts[(counts["endpoint"] == endpoint) & (counts["cohort"] == cohort)].iloc[0]
 
 
@@ -231,6 +251,69 @@ def _short_reason(explanation: str) -> str:
 
 def _p_text(p: float) -> str:
     return f"{p:.2g}" if p < 0.001 else f"{p:.3f}"
+
+
+def _rule_values(result: LiteratureChapter, design: pd.DataFrame, r: int) -> None:
+    """Each cohort's responses against TALENT's exact rule (r responses needed), in words."""
+    v = result.values
+    sentences = []
+    for rec, key in zip(design.to_dict("records"), ("pan", "gi"), strict=True):
+        v[f"lit_rule_responses_{key}"] = int(rec["responses"])
+        v[f"lit_rule_assessed_{key}"] = int(rec["assessed"])
+        v[f"lit_rule_p_{key}"] = float(rec["p_one_sided"])
+        v[f"lit_rule_meets_{key}"] = "yes" if rec["meets_rule"] else "no"
+        if rec["meets_rule"]:
+            extra = int(rec["responses"]) - r
+            verdict = (
+                f"{extra} more than the {r} the rule needs"
+                if extra
+                else f"exactly the {r} the rule needs"
+            )
+        else:
+            short = r - int(rec["responses"])
+            verdict = (
+                f"{'one' if short == 1 else short} short of the {r} the rule needs: by the trial's "
+                "own design, this cohort does not show a response rate above "
+                f"{float(rec['null_rate_pct']):g}%"
+            )
+        sentences.append(
+            f"The {rec['cohort']} cohort had {int(rec['responses'])} responses among "
+            f"{int(rec['assessed'])} patients assessed ({int(rec['enrolled'])} enrolled), "
+            f"{verdict} "
+            f"(exact binomial test, one-sided, against {float(rec['null_rate_pct']):g}%: "
+            f"p = {_p_text(float(rec['p_one_sided']))})."
+        )
+    v["lit_rule_sentence"] = " ".join(sentences)
+
+
+def _text_check_values(result: LiteratureChapter) -> None:
+    """The numbers TALENT's text restates, checked against its results and tables."""
+    talent, v = result.talent, result.values
+    checks = lit.text_checks(talent)
+    result.text_checks = checks
+    result.tables["talent_text_checks"] = checks
+    # the page names each restated number as talent.csv labels it, not by its variable name
+    labels = talent.drop_duplicates("variable").set_index("variable")["label"]
+    shown = checks.copy()
+    shown["check"] = [str(labels.get(c, c)) for c in shown["check"]]
+    result.text_checks_table = shown.rename(
+        columns={"check": "restated number", "compared_with": "compared with"}
+    )
+    v["lit_text_checked"] = int(len(checks))
+    v["lit_text_disagree"] = int((~checks["agrees"]).sum())
+    v["lit_follow_up"] = lit.talent_value(talent, "follow_up_median", "total", "value")
+    off = checks[(checks["where"] == "discussion") & ~checks["agrees"]]
+    v["lit_text_discussion_sentence"] = (
+        "; ".join(
+            f"{r['cohort']} {r['compared_with'].removeprefix('results: ')}: {r['published']:g} "
+            f"months in the discussion, {r['computed']:g} in the results"
+            for r in off.to_dict("records")
+        )
+        or "none"
+    )
+    dose = checks[checks["check"] == "dose_reduction_or_interruption"].iloc[0]
+    v["lit_dose_any_pct"] = float(dose["published"])
+    v["lit_dose_sentence"] = str(dose["explanation"])
 
 
 def _design_values(result: LiteratureChapter) -> None:
@@ -259,81 +342,13 @@ def _design_values(result: LiteratureChapter) -> None:
         else f"the smallest such design has {int(first['exact_min_n'])} patients per cohort, "
         f"not the article's {n}"
     )
-    sentences = []
-    for rec, key in zip(design.to_dict("records"), ("pan", "gi"), strict=True):
-        v[f"lit_rule_responses_{key}"] = int(rec["responses"])
-        v[f"lit_rule_assessed_{key}"] = int(rec["assessed"])
-        v[f"lit_rule_p_{key}"] = float(rec["p_one_sided"])
-        v[f"lit_rule_meets_{key}"] = "yes" if rec["meets_rule"] else "no"
-        if rec["meets_rule"]:
-            extra = int(rec["responses"]) - r
-            verdict = (
-                f"{extra} more than the {r} the rule needs"
-                if extra
-                else f"exactly the {r} the rule needs"
-            )
-        else:
-            short = r - int(rec["responses"])
-            verdict = (
-                f"{'one' if short == 1 else short} short of the {r} the rule needs: by the trial's "
-                "own design, this cohort does not show a response rate above "
-                f"{float(rec['null_rate_pct']):g}%"
-            )
-        sentences.append(
-            f"The {rec['cohort']} cohort had {int(rec['responses'])} responses among "
-            f"{int(rec['assessed'])} patients assessed ({int(rec['enrolled'])} enrolled), {verdict} "
-            f"(exact binomial test, one-sided, against {float(rec['null_rate_pct']):g}%: "
-            f"p = {_p_text(float(rec['p_one_sided']))})."
-        )
-    v["lit_rule_sentence"] = " ".join(sentences)
-
-    checks = lit.text_checks(talent)
-    result.text_checks = checks
-    result.tables["talent_text_checks"] = checks
-    # the page names each restated number as talent.csv labels it, not by its variable name
-    labels = talent.drop_duplicates("variable").set_index("variable")["label"]
-    shown = checks.copy()
-    shown["check"] = [str(labels.get(c, c)) for c in shown["check"]]
-    result.text_checks_table = shown.rename(
-        columns={"check": "restated number", "compared_with": "compared with"}
-    )
-    v["lit_text_checked"] = int(len(checks))
-    v["lit_text_disagree"] = int((~checks["agrees"]).sum())
-    v["lit_follow_up"] = lit.talent_value(talent, "follow_up_median", "total", "value")
-    off = checks[(checks["where"] == "discussion") & ~checks["agrees"]]
-    v["lit_text_discussion_sentence"] = (
-        "; ".join(
-            f"{r['cohort']} {r['compared_with'].removeprefix('results: ')}: {r['published']:g} "
-            f"months in the discussion, {r['computed']:g} in the results"
-            for r in off.to_dict("records")
-        )
-        or "none"
-    )
-    dose = checks[checks["check"] == "dose_reduction_or_interruption"].iloc[0]
-    v["lit_dose_any_pct"] = float(dose["published"])
-    v["lit_dose_sentence"] = str(dose["explanation"])
+    _rule_values(result, design, r)
+    _text_check_values(result)
 
 
-def _trial_values(result: LiteratureChapter) -> None:
-    trials, v = result.trials, result.values
-    orr = lit.trial_orr_table(trials, method=CI_METHOD)
-    result.orr = orr
-    v.update(
-        lit_orr_rows=int(len(orr)),
-        lit_orr_reported=int((orr["count_basis"] == "reported counts").sum()),
-        lit_orr_implied=int((orr["count_basis"] == "implied by n and %").sum()),
-        lit_orr_nocounts=int((orr["count_basis"] == "no counts").sum()),
-    )
-    benchmark = float(trials.loc[trials["trial_id"] == "raymond_sunitinib", "orr_pct"].iloc[0])
-    v["lit_sunitinib_orr"] = benchmark
-    approved = lit.approved_therapies(trials)
-    result.approved = approved
-    # lit.approved_therapies names each document as a reader knows it (netcomp.book.sources)
-    result.approved_table = approved
-    result.tables["approved_therapies"] = approved
-    v["lit_n_approved"] = int(len(approved))
-
-    # exercise 2: TALENT's ORR intervals at 95% and 99% against sunitinib's rate
+def _orr_levels(result: LiteratureChapter, benchmark: float) -> None:
+    """Exercise 2: TALENT's ORR intervals at 95% and 99% against sunitinib's rate."""
+    v = result.values
     levels = []
     for level_alpha in (0.05, 0.01):
         ci = lit.talent_intervals(result.talent, methods=[CI_METHOD], alpha=level_alpha)
@@ -350,7 +365,10 @@ def _trial_values(result: LiteratureChapter) -> None:
         for cohort, key in TALENT_KEYS:
             v[f"ex_lit2_{name}_{key}"] = float(low[cohort])
 
-    # exercise 4: single-arm studies whose n and printed ORR fit no count, or several
+
+def _count_rows(result: LiteratureChapter) -> None:
+    """Exercise 4: single-arm studies whose n and printed ORR fit no count, or several."""
+    trials, v = result.trials, result.values
     single_arm = trials[
         trials["orr_pct"].notna()
         & trials["n"].notna()
@@ -385,6 +403,29 @@ def _trial_values(result: LiteratureChapter) -> None:
     result.count_rows = pd.DataFrame(rows)
     v["ex_lit4_several"] = "; ".join(several) or "none of these studies"
     v["ex_lit4_none"] = "; ".join(none) or "none of these studies"
+
+
+def _trial_values(result: LiteratureChapter) -> None:
+    """The other trials: their ORR intervals, the approved therapies, exercises 2 and 4."""
+    trials, v = result.trials, result.values
+    orr = lit.trial_orr_table(trials, method=CI_METHOD)
+    result.orr = orr
+    v.update(
+        lit_orr_rows=int(len(orr)),
+        lit_orr_reported=int((orr["count_basis"] == "reported counts").sum()),
+        lit_orr_implied=int((orr["count_basis"] == "implied by n and %").sum()),
+        lit_orr_nocounts=int((orr["count_basis"] == "no counts").sum()),
+    )
+    benchmark = float(trials.loc[trials["trial_id"] == "raymond_sunitinib", "orr_pct"].iloc[0])
+    v["lit_sunitinib_orr"] = benchmark
+    approved = lit.approved_therapies(trials)
+    result.approved = approved
+    # lit.approved_therapies names each document as a reader knows it (netcomp.book.sources)
+    result.approved_table = approved
+    result.tables["approved_therapies"] = approved
+    v["lit_n_approved"] = int(len(approved))
+    _orr_levels(result, benchmark)
+    _count_rows(result)
 
 
 # --------------------------------------------------------------------------- the cultures
@@ -437,70 +478,46 @@ def _classify(
     return None
 
 
-def _invitro(result: LiteratureChapter, cohort: Cohort, p: Mapping[str, Any]) -> None:
+def _invitro_not_classified(result: LiteratureChapter, why_not: str) -> None:
+    """The notices and placeholder values when the cultures cannot be classified."""
     v = result.values
-    drug, threshold = str(p["drug"]), check_threshold(p["response_threshold_pct"])
-    v["lit_drug"] = clip(drug, 40)
-    v["lit_threshold"] = float(threshold)
-    bundled = is_reconstruction(cohort)
-    v["lit_vitro_data"] = "the reconstruction" if bundled else "this build's cohort"
-    population = (
-        "primary cultures (reconstructed cohort)"
-        if bundled
-        else "primary cultures (this build's cohort)"
+    result.notice(
+        SECTION_INVITRO,
+        why_not,
+        "set the drug parameter to a drug measured in every culture at a shared "
+        "concentration (for TALENT's comparison: lenvatinib)",
     )
-    why_not = _classify(result, cohort, drug, threshold, p["concentration_um"])
-    talent_total = v["lit_orr_total"]
-    if why_not is not None:
-        result.notice(
-            SECTION_INVITRO,
-            why_not,
-            "set the drug parameter to a drug measured in every culture at a shared "
-            "concentration (for TALENT's comparison: lenvatinib)",
-        )
-        result.notice(SECTION_EX1, why_not, "classify the cultures first (see above)")
-        for key in ("events", "n", "rate", "low", "high"):
-            v[f"lit_vitro_{key}"] = NOT_APPLICABLE
-        v["lit_vitro_sentence"] = (
-            f"This build cannot classify the cultures: {why_not}. TALENT's objective response "
-            f"rate was {talent_total:.1f}%."
-        )
-        return
-    classes = result.classes
-    assert classes is not None
-    table = lit.invitro_vs_talent(
-        classes, result.talent, threshold, method=INVITRO_METHOD, population=population
+    result.notice(SECTION_EX1, why_not, "classify the cultures first (see above)")
+    for key in ("events", "n", "rate", "low", "high"):
+        v[f"lit_vitro_{key}"] = NOT_APPLICABLE
+    v["lit_vitro_sentence"] = (
+        f"This build cannot classify the cultures: {why_not}. TALENT's objective response "
+        f"rate was {v['lit_orr_total']:.1f}%."
     )
-    vitro = table.iloc[0]
+
+
+def _invitro_rate(drug: str, vitro: pd.Series, bundled: bool) -> str:
+    """The cultures' response rate in words (in the reconstruction: what it cannot show)."""
     k, n = int(vitro["events"]), int(vitro["n"])
-    v.update(
-        lit_vitro_events=k,
-        lit_vitro_n=n,
-        lit_vitro_rate=float(vitro["rate_pct"]),
-        lit_vitro_low=float(vitro["ci_low_pct"]),
-        lit_vitro_high=float(vitro["ci_high_pct"]),
-    )
-    talent_ci = table.iloc[-1]
-    talent_text = (
-        f"{talent_total:.1f}% of TALENT's patients (95% CI "
-        f"{float(talent_ci['ci_low_pct']):.1f} to {float(talent_ci['ci_high_pct']):.1f}%, "
-        f"{lit.INTERVAL_METHODS[CI_METHOD]}, as published)"
-    )
     if bundled:
-        rate = (
+        return (
             f"In the reconstruction, {k} of {n} cultures count as responders to "
             f"{clip(drug, 40)} ({_ci_text(vitro)}). The reconstruction was built to "
             "reproduce the study's published counts, so this rate restates the publication "
             "rather than measuring anything; the study's per-culture measurements would be "
             "needed for the cultures' own rate"
         )
-    else:
-        rate = f"{k} of {n} cultures responded to {clip(drug, 40)} ({_ci_text(vitro)})"
-    wide = (
-        " With so few cultures the interval is wide."
-        if float(vitro["ci_high_pct"]) - float(vitro["ci_low_pct"]) > 30
-        else ""
-    )
+    return f"{k} of {n} cultures responded to {clip(drug, 40)} ({_ci_text(vitro)})"
+
+
+def _invitro_comparison(
+    result: LiteratureChapter, table: pd.DataFrame, drug: str, threshold: float, rate: str
+) -> None:
+    """The cultures' rate beside TALENT's, or the notice why the two cannot be set side by side."""
+    v = result.values
+    talent_total = v["lit_orr_total"]
+    vitro, talent_ci = table.iloc[0], table.iloc[-1]
+    k, n = int(vitro["events"]), int(vitro["n"])
     if drug != TALENT_DRUG:
         result.notice(
             SECTION_INVITRO,
@@ -529,11 +546,54 @@ def _invitro(result: LiteratureChapter, cohort: Cohort, p: Mapping[str, Any]) ->
             f"{talent_total:.1f}% is left out."
         )
     else:
+        talent_text = (
+            f"{talent_total:.1f}% of TALENT's patients (95% CI "
+            f"{float(talent_ci['ci_low_pct']):.1f} to {float(talent_ci['ci_high_pct']):.1f}%, "
+            f"{lit.INTERVAL_METHODS[CI_METHOD]}, as published)"
+        )
+        wide = (
+            " With so few cultures the interval is wide."
+            if float(vitro["ci_high_pct"]) - float(vitro["ci_low_pct"]) > 30
+            else ""
+        )
         result.invitro = table
         result.tables["invitro_vs_talent"] = table
         v["lit_vitro_sentence"] = (
             f"{rate}. Beside it: an objective response in {talent_text}.{wide}"
         )
+
+
+def _invitro(result: LiteratureChapter, cohort: Cohort, p: Mapping[str, Any]) -> None:
+    """The cultures' response rate with its interval, beside TALENT's clinical one."""
+    v = result.values
+    drug, threshold = str(p["drug"]), check_threshold(p["response_threshold_pct"])
+    v["lit_drug"] = clip(drug, 40)
+    v["lit_threshold"] = float(threshold)
+    bundled = is_reconstruction(cohort)
+    v["lit_vitro_data"] = "the reconstruction" if bundled else "this build's cohort"
+    population = (
+        "primary cultures (reconstructed cohort)"
+        if bundled
+        else "primary cultures (this build's cohort)"
+    )
+    why_not = _classify(result, cohort, drug, threshold, p["concentration_um"])
+    if why_not is not None:
+        _invitro_not_classified(result, why_not)
+        return
+    classes = result.classes
+    assert classes is not None
+    table = lit.invitro_vs_talent(
+        classes, result.talent, threshold, method=INVITRO_METHOD, population=population
+    )
+    vitro = table.iloc[0]
+    v.update(
+        lit_vitro_events=int(vitro["events"]),
+        lit_vitro_n=int(vitro["n"]),
+        lit_vitro_rate=float(vitro["rate_pct"]),
+        lit_vitro_low=float(vitro["ci_low_pct"]),
+        lit_vitro_high=float(vitro["ci_high_pct"]),
+    )
+    _invitro_comparison(result, table, drug, threshold, _invitro_rate(drug, vitro, bundled))
 
 
 def _exercise_thresholds(result: LiteratureChapter, p: Mapping[str, Any]) -> None:
@@ -579,7 +639,8 @@ def _exercise_thresholds(result: LiteratureChapter, p: Mapping[str, Any]) -> Non
     last = rows[-1]
     where = " in the reconstruction" if v.get("lit_vitro_data") == "the reconstruction" else ""
     v["ex_lit1_sentence"] = (
-        f"At {last['threshold (%)']:g}%{where}, {last['responders']} of {last['cultures']} cultures "
+        f"At {last['threshold (%)']:g}%{where}, {last['responders']} of {last['cultures']} "
+        "cultures "
         f"are responders ({last['rate (%)']:.1f}%, {INVITRO_CI} "
         f"{last['exact (Clopper-Pearson) 95% CI low (%)']:.1f} to "
         f"{last['exact (Clopper-Pearson) 95% CI high (%)']:.1f}%)."
