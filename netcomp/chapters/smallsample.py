@@ -12,7 +12,7 @@ chapter's order, so a rebuild gives the same numbers.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,21 +110,26 @@ def _clean(value: Any) -> Any:
 # --------------------------------------------------------------------------- sections
 
 
-def _classify(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, Any]) -> None:
-    """Responder classes and the gene's fold change; notices when either is missing."""
-    drug, gene = p["drug"], p["gene"]
-    dependent = (TABLE, EXACT, PVALUE, MULTIPLE, POWER, EFFECT)
+def _block(
+    result: SmallSampleChapter,
+    reason: str,
+    remedy: str,
+    sections: tuple[str, ...] = (TABLE, EXACT, PVALUE, MULTIPLE, POWER, EFFECT),
+) -> None:
+    """A notice for every section that needs the cohort's 2x2 table (by default)."""
+    for section in sections:
+        why = (
+            f"the power of this cohort's own design and of its observed shares needs "
+            f"the cohort's 2x2 table, and {reason}"
+            if section == POWER
+            else reason
+        )
+        result.notice(section, why, remedy)
 
-    def block(reason: str, remedy: str, sections: tuple[str, ...] = dependent) -> None:
-        for section in sections:
-            why = (
-                f"the power of this cohort's own design and of its observed shares needs "
-                f"the cohort's 2x2 table, and {reason}"
-                if section == POWER
-                else reason
-            )
-            result.notice(section, why, remedy)
 
+def _classes_of(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, Any]) -> bool:
+    """Classify the cultures (True), or record why they cannot be classified (False)."""
+    drug = p["drug"]
     try:
         inhibition = inhibition_table(cohort.viability, [drug], p["concentration_um"])
         result.inhibition = inhibition.set_index("culture_id")["inhibition_pct"].sort_index()
@@ -133,18 +138,59 @@ def _classify(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, Any]) 
         result.values["sc_concentration"] = f"{conc:g} µM"
     except ValueError as exc:
         drugs = ", ".join(sorted(cohort.viability["drug"].unique()))
-        block(
+        _block(
+            result,
             f"no culture can be classified for {drug}: {exc}",
             f"set the drug parameter to a drug of viability.csv ({drugs}) or choose a "
             "concentration every culture received",
-            (*dependent, PANEL),
+            (TABLE, EXACT, PVALUE, MULTIPLE, POWER, EFFECT, PANEL),
         )
         result.values["sc_concentration"] = NOT_APPLICABLE
+        return False
+    return True
+
+
+def _single_class(
+    result: SmallSampleChapter, counts: ss.TwoByTwo, measured: pd.Series, p: Mapping[str, Any]
+) -> None:
+    """The notices when every culture with a fold change falls in one class."""
+    assert result.classes is not None and result.inhibition is not None
+    gene = p["gene"]
+    n, (has, lacks) = (
+        counts.n1 + counts.n2,
+        (("responder", "non-responder") if counts.n2 == 0 else ("non-responder", "responder")),
+    )
+    who = (
+        f"the only culture with a measured {gene} fold change is a {has}"
+        if n == 1
+        else f"all {n} cultures with a measured {gene} fold change are {has}s"
+    )
+    spread = result.inhibition.reindex(result.classes.index[measured.to_numpy()])
+    spread_text = (
+        f"its survival inhibition is {spread.iloc[0]:.1f}%"
+        if n == 1
+        else f"the survival inhibition of these cultures ranges from "
+        f"{spread.min():.1f}% to {spread.max():.1f}%"
+    )
+    _block(
+        result,
+        f"{who} (a responder has a survival inhibition strictly above "
+        f"{p['response_threshold_pct']:g}%), so there is no {lacks} to compare with",
+        f"change response_threshold_pct ({spread_text}) or add cultures of the missing class",
+    )
+
+
+def _classify(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, Any]) -> None:
+    """Responder classes and the gene's fold change; notices when either is missing."""
+    drug, gene = p["drug"], p["gene"]
+    if not _classes_of(result, cohort, p):
         return
+    assert result.classes is not None
     expression = cohort.expression_matrix()
     if gene not in expression.columns:
         genes = ", ".join(map(str, expression.columns[:20]))
-        block(
+        _block(
+            result,
             f"the gene {gene} is not in expression.csv (genes measured: {genes})",
             "set the gene parameter to a measured gene or add its fold changes to expression.csv",
         )
@@ -152,34 +198,15 @@ def _classify(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, Any]) 
     result.fold_change = expression[gene]
     measured = result.fold_change.reindex(result.classes.index).notna()
     if not measured.any():
-        block(
+        _block(
+            result,
             f"no classified culture has a measured {gene} fold change",
             f"add {gene} fold changes of the cultures treated with {drug} to expression.csv",
         )
         return
     counts = ss.feature_counts(result.classes, result.fold_change, p["overexpression_fold_change"])
     if counts.n1 == 0 or counts.n2 == 0:
-        n, (has, lacks) = (
-            counts.n1 + counts.n2,
-            (("responder", "non-responder") if counts.n2 == 0 else ("non-responder", "responder")),
-        )
-        who = (
-            f"the only culture with a measured {gene} fold change is a {has}"
-            if n == 1
-            else f"all {n} cultures with a measured {gene} fold change are {has}s"
-        )
-        spread = result.inhibition.reindex(result.classes.index[measured.to_numpy()])
-        spread_text = (
-            f"its survival inhibition is {spread.iloc[0]:.1f}%"
-            if n == 1
-            else f"the survival inhibition of these cultures ranges from "
-            f"{spread.min():.1f}% to {spread.max():.1f}%"
-        )
-        block(
-            f"{who} (a responder has a survival inhibition strictly above "
-            f"{p['response_threshold_pct']:g}%), so there is no {lacks} to compare with",
-            f"change response_threshold_pct ({spread_text}) or add cultures of the missing class",
-        )
+        _single_class(result, counts, measured, p)
         return
     result.counts = counts
     result.pooled = counts.pooled_rate
@@ -251,7 +278,47 @@ def _table_section(result: SmallSampleChapter, p: Mapping[str, Any]) -> None:
     )
 
 
+def _exact_sentences(
+    result: SmallSampleChapter, tables: pd.DataFrame, expected: np.ndarray, alpha: float
+) -> None:
+    """The expected counts, the possible tables, the tests' p-values and their true sizes."""
+    v, counts = result.values, result.counts
+    assert counts is not None
+    below = int((expected < 5).sum())
+    pooled = counts.pooled_rate
+    v["sc_expected_sentence"] = (
+        f"Here the smallest expected count is {expected.min():.2f}, and {below} of the 4 cells "
+        f"fall{'s' if below == 1 else ''} below 5."
+    )
+    shown = len(result.tables["margins"])
+    v["sc_tables_sentence"] = (
+        f"{len(tables)} table{'s are' if len(tables) != 1 else ' is'} possible here"
+        + (
+            f" (the table below lists the {shown} nearest the observed one)"
+            if shown < len(tables)
+            else ""
+        )
+    )
+    v["sc_exact_p_sentence"] = (
+        f"For the observed table Fisher's test gives p = {_p(v['sc_p_fisher'])} two-sided (the "
+        f"probability of every table with these margins no more likely than the observed one, "
+        f"scipy's convention) and p = {_p(v['sc_p_fisher_one'])} one-sided (alternative: the "
+        f"feature is commoner among responders); Pearson's chi-square, two-sided by "
+        f"construction (the upper tail of its 1-degree-of-freedom statistic), gives p = "
+        f"{_p(v['sc_p_chi'])} and, with Yates' continuity correction, p = {_p(v['sc_p_yates'])}."
+    )
+    v["sc_test_size_sentence"] = (
+        f"With the margins fixed, the chi-square test does so with probability "
+        f"{v['sc_csize_chi']:.1f}%, against the {100 * alpha:g}% it promises, while Fisher's "
+        f"two-sided test does so with probability {v['sc_csize_fisher']:.1f}%. Letting the "
+        f"number of cultures with the feature vary as well (each culture carries it with the "
+        f"pooled probability {100 * pooled:.1f}%), the rates are {v['sc_usize_chi']:.1f}% for "
+        f"the chi-square test and {v['sc_usize_fisher']:.1f}% for Fisher's."
+    )
+
+
 def _exact_section(result: SmallSampleChapter, p: Mapping[str, Any]) -> None:
+    """Fisher's and the chi-square test on the cohort's table, and their true sizes."""
     v, counts, alpha = result.values, result.counts, p["alpha"]
     keys = (
         "sc_min_expected",
@@ -280,12 +347,11 @@ def _exact_section(result: SmallSampleChapter, p: Mapping[str, Any]) -> None:
     result.tables["margins"] = ss.tables_near_observed(tables)
     observed = tables[tables["observed"]].iloc[0]
     expected = ss.expected_counts(counts.table)
-    below = int((expected < 5).sum())
     pooled = counts.pooled_rate
     v.update(
         {
             "sc_min_expected": float(expected.min()),
-            "sc_cells_below_5": below,
+            "sc_cells_below_5": int((expected < 5).sum()),
             "sc_n_tables": len(tables),
             "sc_p_fisher": float(observed["p_fisher"]),
             "sc_p_fisher_one": float(observed["p_fisher_greater"]),
@@ -299,64 +365,21 @@ def _exact_section(result: SmallSampleChapter, p: Mapping[str, Any]) -> None:
             * ss.rejection_probability(counts.n1, counts.n2, pooled, pooled, alpha, "chi-square"),
         }
     )
-    v["sc_expected_sentence"] = (
-        f"Here the smallest expected count is {expected.min():.2f}, and {below} of the 4 cells "
-        f"fall{'s' if below == 1 else ''} below 5."
-    )
-    shown = len(result.tables["margins"])
-    v["sc_tables_sentence"] = (
-        f"{len(tables)} table{'s are' if len(tables) != 1 else ' is'} possible here"
-        + (
-            f" (the table below lists the {shown} nearest the observed one)"
-            if shown < len(tables)
-            else ""
-        )
-    )
-    v["sc_exact_p_sentence"] = (
-        f"For the observed table Fisher's test gives p = {_p(v['sc_p_fisher'])} two-sided (the "
-        f"probability of every table with these margins no more likely than the observed one, "
-        f"scipy's convention) and p = {_p(v['sc_p_fisher_one'])} one-sided (alternative: the "
-        f"feature is commoner among responders); Pearson's chi-square, two-sided by "
-        f"construction (the upper tail of its 1-degree-of-freedom statistic), gives p = "
-        f"{_p(v['sc_p_chi'])} and, with Yates' continuity correction, p = {_p(v['sc_p_yates'])}."
-    )
-    v["sc_test_size_sentence"] = (
-        f"With the margins fixed, the chi-square test does so with probability "
-        f"{v['sc_csize_chi']:.1f}%, against the {100 * alpha:g}% it promises, while Fisher's "
-        f"two-sided test does so with probability {v['sc_csize_fisher']:.1f}%. Letting the number of "
-        f"cultures with the feature vary as well (each culture carries it with the pooled "
-        f"probability {100 * pooled:.1f}%), the rates are {v['sc_usize_chi']:.1f}% for the "
-        f"chi-square test and {v['sc_usize_fisher']:.1f}% for Fisher's."
-    )
+    _exact_sentences(result, tables, expected, alpha)
 
 
-def _pvalue_section(
-    result: SmallSampleChapter, p: Mapping[str, Any], rng: np.random.Generator
+def _p_value_checks(
+    counts: ss.TwoByTwo,
+    planning: ss.PowerAssumptions,
+    sim_p: pd.DataFrame,
+    scenarios: Mapping[str, tuple[float, float]],
+    p: Mapping[str, Any],
+    rng: np.random.Generator,
 ) -> list[ss.PowerCheck]:
-    v, counts, alpha = result.values, result.counts, p["alpha"]
-    keys = (
-        "sc_pow_two",
-        "sc_pow_two_sim",
-        "sc_size_two",
-        "sc_size_two_sim",
-        "sc_pow_one",
-        "sc_median_p",
-    )
-    if counts is None:
-        v.update(dict.fromkeys(keys, NOT_APPLICABLE))
-        v["sc_design_sentence"] = "not applicable: this cohort's table cannot be formed"
-        v["sc_pooled_sentence"] = "not applicable to this cohort"
-        v["sc_pvalue_sentence"] = "No simulation was run for this cohort (see the note above)."
-        v["sc_pvalue_null_sentence"] = "The rate without an effect cannot be computed either."
-        return []
-    planning = _assumptions(result)
+    """Exact rejection rates checked by simulation: each scenario two-sided, the planning
+    effect one-sided, and the chi-square test without an effect (in that order)."""
+    alpha = p["alpha"]
     n1, n2, pooled = counts.n1, counts.n2, counts.pooled_rate
-    r1, r2 = planning.rate_responders, planning.rate_nonresponders
-    scenarios = {ss.PLANNING: (r1, r2), "no effect": (pooled, pooled)}
-    sim_p, exact_p = ss.p_value_scenarios(n1, n2, scenarios, p["n_simulations"], rng)
-    result.p_simulated, result.p_exact = sim_p, exact_p
-    planned = exact_p[exact_p["scenario"] == ss.PLANNING]
-    result.tables["p_exact_planning"] = planned.head(DISTRIBUTION_ROWS)
     checks = [
         ss.check_from_p_values(
             f"P(p <= alpha), {name}, Fisher two-sided",
@@ -374,8 +397,8 @@ def _pvalue_section(
             f"P(p <= alpha), {ss.PLANNING}, Fisher one-sided (greater)",
             n1,
             n2,
-            r1,
-            r2,
+            planning.rate_responders,
+            planning.rate_nonresponders,
             alpha,
             p["n_simulations"],
             rng,
@@ -395,19 +418,14 @@ def _pvalue_section(
             test="chi-square",
         )
     )
-    median = float(sim_p.loc[sim_p["scenario"] == ss.PLANNING, "p_value"].median())
-    v.update(
-        {
-            "sc_pow_two": 100 * checks[0].exact,
-            "sc_pow_two_sim": 100 * checks[0].simulated,
-            "sc_size_two": 100 * checks[1].exact,
-            "sc_size_two_sim": 100 * checks[1].simulated,
-            "sc_pow_one": 100 * checks[2].exact,
-            "sc_median_p": median,
-        }
-    )
-    v["sc_design_sentence"] = f"{_count(n1, 'responder')} and {_count(n2, 'non-responder')}"
-    v["sc_pooled_sentence"] = f"here {100 * pooled:.1f}%"
+    return checks
+
+
+def _pvalue_sentences(
+    result: SmallSampleChapter, checks: Sequence[ss.PowerCheck], median: float, p: Mapping[str, Any]
+) -> None:
+    """What a repetition of the study would likely show, with and without an effect."""
+    v, alpha = result.values, p["alpha"]
     power = checks[0].exact
     verdict = (
         'the same biology, tested again at this size, would often look "not significant": '
@@ -431,12 +449,92 @@ def _pvalue_section(
         f"Without any effect the two-sided test rejects with probability {v['sc_size_two']:.2f}% "
         f"(simulated: {v['sc_size_two_sim']:.2f}%), {relation} the nominal {100 * alpha:g}%."
     )
+
+
+def _pvalue_section(
+    result: SmallSampleChapter, p: Mapping[str, Any], rng: np.random.Generator
+) -> list[ss.PowerCheck]:
+    """The distribution of the p-value a repetition would give, exact and simulated."""
+    v, counts = result.values, result.counts
+    keys = (
+        "sc_pow_two",
+        "sc_pow_two_sim",
+        "sc_size_two",
+        "sc_size_two_sim",
+        "sc_pow_one",
+        "sc_median_p",
+    )
+    if counts is None:
+        v.update(dict.fromkeys(keys, NOT_APPLICABLE))
+        v["sc_design_sentence"] = "not applicable: this cohort's table cannot be formed"
+        v["sc_pooled_sentence"] = "not applicable to this cohort"
+        v["sc_pvalue_sentence"] = "No simulation was run for this cohort (see the note above)."
+        v["sc_pvalue_null_sentence"] = "The rate without an effect cannot be computed either."
+        return []
+    planning = _assumptions(result)
+    n1, n2, pooled = counts.n1, counts.n2, counts.pooled_rate
+    r1, r2 = planning.rate_responders, planning.rate_nonresponders
+    scenarios = {ss.PLANNING: (r1, r2), "no effect": (pooled, pooled)}
+    sim_p, exact_p = ss.p_value_scenarios(n1, n2, scenarios, p["n_simulations"], rng)
+    result.p_simulated, result.p_exact = sim_p, exact_p
+    planned = exact_p[exact_p["scenario"] == ss.PLANNING]
+    result.tables["p_exact_planning"] = planned.head(DISTRIBUTION_ROWS)
+    checks = _p_value_checks(counts, planning, sim_p, scenarios, p, rng)
+    median = float(sim_p.loc[sim_p["scenario"] == ss.PLANNING, "p_value"].median())
+    v.update(
+        {
+            "sc_pow_two": 100 * checks[0].exact,
+            "sc_pow_two_sim": 100 * checks[0].simulated,
+            "sc_size_two": 100 * checks[1].exact,
+            "sc_size_two_sim": 100 * checks[1].simulated,
+            "sc_pow_one": 100 * checks[2].exact,
+            "sc_median_p": median,
+        }
+    )
+    v["sc_design_sentence"] = f"{_count(n1, 'responder')} and {_count(n2, 'non-responder')}"
+    v["sc_pooled_sentence"] = f"here {100 * pooled:.1f}%"
+    _pvalue_sentences(result, checks, median, p)
     return checks
+
+
+def _multiple_sentences(
+    result: SmallSampleChapter,
+    exact: ss.NullScreen,
+    simulated: pd.DataFrame,
+    n_panel: int,
+    p: Mapping[str, Any],
+) -> None:
+    """The false positives of a null screen, and what Bonferroni and BH make of them."""
+    v, alpha, fdr = result.values, p["alpha"], p["fdr"]
+    size = float(exact.size_per_feature[0])
+    relation = "less than" if size < alpha else "at least"
+    why = ", because the test is conservative" if size < alpha else ""
+    v["sc_screen_sentence"] = (
+        f"With Fisher's two-sided test, each such feature has a {100 * size:.2f}% chance of a "
+        f"false positive ({relation} "
+        f"{100 * alpha:g}%{why}). Over {n_panel} features that makes "
+        f"{exact.expected_false_positives:.2f} false positives per study on average (simulated: "
+        f"{v['sc_mean_fp_sim']:.2f}) and a {v['sc_fwer']:.1f}% chance of at least one "
+        f"(simulated: {v['sc_fwer_sim']:.1f}%)."
+    )
+    any_bh = v["sc_any_bh"] / 100
+    within = any_bh <= fdr + 4 * ss.monte_carlo_se(fdr, len(simulated))
+    v["sc_correction_sentence"] = (
+        f"Bonferroni's level, p ≤ {alpha / n_panel:.5f}, {v['sc_bonf_sentence']}; it called a "
+        f"feature in {v['sc_any_bonf']:.1f}% of the simulated studies. Benjamini-Hochberg is "
+        f"less strict: it calls the k smallest p-values when the k-th is at most k × {fdr:g} / "
+        f"{n_panel}. Starting from {fdr / n_panel:.5f} for the smallest, that needs at least "
+        f"{v['sc_bh_min_calls']} feature{'s' if v['sc_bh_min_calls'] != 1 else ''} at the most "
+        f"extreme p-value possible at once. When no feature has an effect every call is false, "
+        f"so the false discovery rate is the chance of any call: {v['sc_any_bh']:.1f}% of the "
+        f"simulated studies, {'within' if within else 'compared with'} the promised {fdr:g}."
+    )
 
 
 def _multiple_section(
     result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, Any], rng: np.random.Generator
 ) -> list[ss.PowerCheck]:
+    """A screen of the whole panel with no effect anywhere: false positives and corrections."""
     v, counts, alpha, fdr = result.values, result.counts, p["alpha"], p["fdr"]
     n_panel = len(cohort.panel)
     v["sc_n_panel"] = n_panel
@@ -483,30 +581,23 @@ def _multiple_section(
     v["sc_feature_share"] = (
         f"as common as {p['gene']} overexpression ({100 * pooled:.1f}% of cultures)"
     )
-    size = float(exact.size_per_feature[0])
-    relation = "less than" if size < alpha else "at least"
-    why = ", because the test is conservative" if size < alpha else ""
-    v["sc_screen_sentence"] = (
-        f"With Fisher's two-sided test, each such feature has a {100 * size:.2f}% chance of a "
-        f"false positive ({relation} "
-        f"{100 * alpha:g}%{why}). Over {n_panel} features that makes "
-        f"{exact.expected_false_positives:.2f} false positives per study on average (simulated: "
-        f"{v['sc_mean_fp_sim']:.2f}) and a {v['sc_fwer']:.1f}% chance of at least one "
-        f"(simulated: {v['sc_fwer_sim']:.1f}%)."
-    )
-    any_bh = v["sc_any_bh"] / 100
-    within = any_bh <= fdr + 4 * ss.monte_carlo_se(fdr, len(simulated))
-    v["sc_correction_sentence"] = (
-        f"Bonferroni's level, p ≤ {alpha / n_panel:.5f}, {v['sc_bonf_sentence']}; it called a "
-        f"feature in {v['sc_any_bonf']:.1f}% of the simulated studies. Benjamini-Hochberg is "
-        f"less strict: it calls the k smallest p-values when the k-th is at most k × {fdr:g} / "
-        f"{n_panel}. Starting from {fdr / n_panel:.5f} for the smallest, that needs at least "
-        f"{v['sc_bh_min_calls']} feature{'s' if v['sc_bh_min_calls'] != 1 else ''} at the most "
-        f"extreme p-value possible at once. When no feature has an effect every call is false, "
-        f"so the false discovery rate is the chance of any call: {v['sc_any_bh']:.1f}% of the "
-        f"simulated studies, {'within' if within else 'compared with'} the promised {fdr:g}."
-    )
+    _multiple_sentences(result, exact, simulated, n_panel, p)
     return ss.null_screen_checks(exact, simulated, n1, n2, pooled)
+
+
+def _panel_one_class(result: SmallSampleChapter, n1: int, n2: int) -> None:
+    """The notice when every classified culture falls in one class (no mutation comparison)."""
+    has, lacks = ("responder", "non-responder") if n2 == 0 else ("non-responder", "responder")
+    who = (
+        f"the only classified culture is a {has}"
+        if n1 + n2 == 1
+        else f"every classified culture is a {has}"
+    )
+    result.notice(
+        PANEL,
+        f"{who}, so a mutation cannot be compared between the classes (no {lacks})",
+        "change response_threshold_pct or add cultures of the missing class",
+    )
 
 
 def _panel_section(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, Any]) -> None:
@@ -520,17 +611,7 @@ def _panel_section(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, A
         return
     n1, n2 = int(classes.sum()), int((~classes).sum())
     if n1 == 0 or n2 == 0:
-        has, lacks = ("responder", "non-responder") if n2 == 0 else ("non-responder", "responder")
-        who = (
-            f"the only classified culture is a {has}"
-            if n1 + n2 == 1
-            else f"every classified culture is a {has}"
-        )
-        result.notice(
-            PANEL,
-            f"{who}, so a mutation cannot be compared between the classes (no {lacks})",
-            "change response_threshold_pct or add cultures of the missing class",
-        )
+        _panel_one_class(result, n1, n2)
         v.update(dict.fromkeys(keys, NOT_APPLICABLE))
         v["sc_panel_sentence"] = "This part does not apply to this cohort (see the note above)."
         return
@@ -575,7 +656,7 @@ def _panel_section(result: SmallSampleChapter, cohort: Cohort, p: Mapping[str, A
 def _power_section(
     result: SmallSampleChapter, p: Mapping[str, Any], rng: np.random.Generator
 ) -> list[ss.PowerCheck]:
-    """The book's power plan (:func:`netcomp.stats.smallsample.plan_power`), checked by simulation."""
+    """The book's power plan (:func:`netcomp.stats.smallsample.plan_power`), simulation-checked."""
     v, counts, a = result.values, result.counts, _assumptions(result)
     feature = f"{p['gene']} overexpression"
     face = {ss.FACE_VALUE: (counts.rate1, counts.rate2)} if counts is not None else {}
