@@ -99,29 +99,21 @@ def _p(value: float) -> str:
 # --------------------------------------------------------------------------- the cohort's table
 
 
-def _cohort_table(res: ReplicationChapter, cohort: Cohort) -> None:
-    """Classify the cultures (as the biomarker chapter does), count the gene's overexpression by class."""
-    p, v = res.params, res.values
-    drug, gene = p["drug"], p["replication_gene"]
-    thr, cutoff = float(p["response_threshold_pct"]), float(p["overexpression_fold_change"])
+def _block(res: ReplicationChapter, reason: str, remedy: str) -> None:
+    """A notice for every section that needs the cohort's table, and the table's sentence."""
+    for section in DEPENDENT:
+        res.notice(section, reason, remedy)
+    res.values["rep_table_sentence"] = (
+        f"The cohort's table of {res.params['replication_gene']} overexpression by response "
+        "cannot be compared with the published counts (see the "
+        "note above)."
+    )
 
-    def block(reason: str, remedy: str) -> None:
-        for section in DEPENDENT:
-            res.notice(section, reason, remedy)
-        v["rep_table_sentence"] = (
-            f"The cohort's table of {gene} overexpression by response "
-            "cannot be compared with the published counts (see the "
-            "note above)."
-        )
 
-    if drug != PUBLISHED_DRUG:
-        block(
-            f"the book's drug is {drug}, while the published counts are responses to "
-            f"{PUBLISHED_DRUG}: a table for another drug tests another hypothesis, not the "
-            "published one",
-            f"set the drug parameter to {PUBLISHED_DRUG} (the cohort must have measured it)",
-        )
-        return
+def _classes(res: ReplicationChapter, cohort: Cohort) -> pd.Series | None:
+    """The cultures' response classes at the book's concentration (None, with notices, if not)."""
+    p = res.params
+    drug, thr = p["drug"], float(p["response_threshold_pct"])
     conc = p["concentration_um"]
     if conc is None and drug in cohort.drugs:
         try:
@@ -130,16 +122,38 @@ def _cohort_table(res: ReplicationChapter, cohort: Cohort) -> None:
             pass  # classify_cohort reports why
     classes, why = classify_cohort(cohort, drug, thr, conc)
     if classes is None:
-        block(
+        _block(
+            res,
             f"the cultures could not be sorted into response classes: {why}",
             "choose another response_threshold_pct or concentration_um, or add cultures",
         )
+    return classes
+
+
+def _cohort_table(res: ReplicationChapter, cohort: Cohort) -> None:
+    """Classify the cultures (as the biomarker chapter does), count the gene's overexpression
+    by class."""
+    p, v = res.params, res.values
+    drug, gene = p["drug"], p["replication_gene"]
+    thr, cutoff = float(p["response_threshold_pct"]), float(p["overexpression_fold_change"])
+    if drug != PUBLISHED_DRUG:
+        _block(
+            res,
+            f"the book's drug is {drug}, while the published counts are responses to "
+            f"{PUBLISHED_DRUG}: a table for another drug tests another hypothesis, not the "
+            "published one",
+            f"set the drug parameter to {PUBLISHED_DRUG} (the cohort must have measured it)",
+        )
+        return
+    classes = _classes(res, cohort)
+    if classes is None:
         return
     expression = cohort.expression_matrix()
     try:
         by_class = association.fold_change_by_class(expression, classes, gene, cutoff)
     except association.AssociationError as err:
-        block(
+        _block(
+            res,
             f"{err}",
             "set replication_gene to a measured gene, or add its fold changes to expression.csv",
         )
@@ -151,7 +165,8 @@ def _cohort_table(res: ReplicationChapter, cohort: Cohort) -> None:
     )
     if counts.n1 == 0 or counts.n2 == 0:
         missing = "responder" if counts.n1 == 0 else "non-responder"
-        block(
+        _block(
+            res,
             f"no culture with a measured {gene} fold change is a {missing} at a {thr:g}% "
             f"threshold ({plural(counts.n1, 'responder')}, "
             f"{plural(counts.n2, 'non-responder')}), so there "
@@ -242,7 +257,8 @@ def _combined_section(res: ReplicationChapter) -> None:
     first = res.combined.iloc[-1]
     res.values["rep_combined_sentence"] = (
         f"Taking the {first['version'].lower()} and this cohort as two strata, the exact "
-        f"conditional common odds ratio is {_or_text(first['exact_or'], first['exact_low'], first['exact_high'])} "
+        "conditional common odds ratio is "
+        f"{_or_text(first['exact_or'], first['exact_low'], first['exact_high'])} "
         f"with exact two-sided p = {_p(first['p_exact_two_sided'])}; the Mantel-Haenszel "
         f"estimate is {_or_text(first['mh_or'], first['mh_low'], first['mh_high'])}. Zelen's "
         f"exact test of one common odds ratio gives p = {_p(first['p_zelen'])} (Breslow-Day, "
@@ -273,7 +289,39 @@ def display_combined(combined: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _measures_sentence(last: pd.Series, conf: float) -> str:
+    """The replication measures against one published version, in words."""
+    haldane = (
+        "; 0.5 was added to every cell of "
+        + " and of ".join(
+            w
+            for w, f in (
+                ("the published table", last["haldane_original"]),
+                ("the cohort's table", last["haldane_cohort"]),
+            )
+            if f
+        )
+        + " because it has a zero cell (Haldane's correction), so the log odds ratio "
+        "is finite"
+        if last["haldane_original"] or last["haldane_cohort"]
+        else ""
+    )
+    return (
+        f"Against the {last['version'].lower()}: the cohort's log odds ratio is "
+        f"{last['log_or_cohort']:.2f} (standard error {last['se_cohort']:.2f}), the "
+        f"published one {last['log_or_original']:.2f} ({last['se_original']:.2f}){haldane}. "
+        f"The {100 * conf:g}% prediction interval for the cohort's log odds ratio runs from "
+        f"{last['pi_low']:.2f} to {last['pi_high']:.2f} (odds ratio "
+        f"{math.exp(last['pi_low']):.2f} to {math.exp(last['pi_high']):.1f}); the cohort's "
+        f"value lies {'inside' if last['inside'] else 'outside'} it. The sceptical p-value "
+        f"is {_p(last['p_sceptical'])} (one-sided); no replication, however large, can bring "
+        f"it below the published table's own one-sided p-value on the same (normal) scale, "
+        f"{_p(last['p_sceptical_limit'])}."
+    )
+
+
 def _measures_section(res: ReplicationChapter) -> None:
+    """Prediction interval, sceptical p-value and verdict against every published version."""
     if res.counts is None:
         return
     conf = float(res.params["confidence"])
@@ -311,34 +359,7 @@ def _measures_section(res: ReplicationChapter) -> None:
     res.measures = pd.DataFrame(rows)
     res.tables["measures"] = res.measures
     res.tables["verdicts"] = verdict_table(res.counts, conf, res.reconstruction)
-    last = res.measures.iloc[-1]
-    haldane = (
-        "; 0.5 was added to every cell of "
-        + " and of ".join(
-            w
-            for w, f in (
-                ("the published table", last["haldane_original"]),
-                ("the cohort's table", last["haldane_cohort"]),
-            )
-            if f
-        )
-        + " because it has a zero cell (Haldane's correction), so the log odds ratio "
-        "is finite"
-        if last["haldane_original"] or last["haldane_cohort"]
-        else ""
-    )
-    res.values["rep_measures_sentence"] = (
-        f"Against the {last['version'].lower()}: the cohort's log odds ratio is "
-        f"{last['log_or_cohort']:.2f} (standard error {last['se_cohort']:.2f}), the "
-        f"published one {last['log_or_original']:.2f} ({last['se_original']:.2f}){haldane}. "
-        f"The {100 * conf:g}% prediction interval for the cohort's log odds ratio runs from "
-        f"{last['pi_low']:.2f} to {last['pi_high']:.2f} (odds ratio "
-        f"{math.exp(last['pi_low']):.2f} to {math.exp(last['pi_high']):.1f}); the cohort's "
-        f"value lies {'inside' if last['inside'] else 'outside'} it. The sceptical p-value "
-        f"is {_p(last['p_sceptical'])} (one-sided); no replication, however large, can bring "
-        f"it below the published table's own one-sided p-value on the same (normal) scale, "
-        f"{_p(last['p_sceptical_limit'])}."
-    )
+    res.values["rep_measures_sentence"] = _measures_sentence(res.measures.iloc[-1], conf)
 
 
 def verdict_table(counts: ss.TwoByTwo, confidence: float, reconstruction: bool) -> pd.DataFrame:
