@@ -52,7 +52,8 @@ SECTION_EX2 = "Exercise: how much does the overexpression cut-off matter?"
 #: The published design the third exercise reasons about (6 responders, 5 non-responders;
 #: HRAS overexpressed in 4 of the 6 responders and none of the non-responders).
 STUDY_RESPONDERS, STUDY_NONRESPONDERS, STUDY_HRAS_CARRIERS = 6, 5, 4
-#: The conference abstract's count of responders with high HRAS (5 of 6; see netcomp.stats.published).
+#: The conference abstract's count of responders with high HRAS (5 of 6; see
+#: netcomp.stats.published).
 STUDY_HRAS_CARRIERS_CONFERENCE = 5
 #: The looser overexpression cut-off of the second exercise (when below the chapter's).
 LOOSER_CUTOFF = 1.5
@@ -217,9 +218,43 @@ def _expression(result: DataImportChapter, matrix: pd.DataFrame, gene: str) -> N
     result.values["di_expression_sentence"] = sentence
 
 
+def _near_threshold_sentence(
+    result: DataImportChapter, table: pd.DataFrame, with_se: pd.DataFrame, close: pd.DataFrame
+) -> str:
+    """How many means lie within two standard errors of the threshold (a notice if none has one)."""
+    threshold = result.values["di_ex1_threshold"]
+    if with_se.empty:
+        why = (
+            "every culture and drug was measured in a single replicate well, so no "
+            "standard error exists"
+            if table.size
+            else "no drug was tested at one concentration shared by all its cultures"
+        )
+        result.notice(
+            SECTION_EX1,
+            why,
+            "measure each culture and drug in at least two replicate wells at a "
+            "concentration every culture received",
+        )
+        return (
+            "This cohort gives no culture and drug mean with a standard error, so none can be "
+            "placed against the threshold."
+        )
+    if close.empty:
+        return (
+            f"None of the {len(with_se)} culture and drug means lies within two standard "
+            f"errors of the {threshold:g}% threshold."
+        )
+    return (
+        f"{len(close)} of the {len(with_se)} culture and drug means lie within two "
+        f"standard errors of the {threshold:g}% threshold: {result.values['di_ex1_which']}."
+    )
+
+
 def _exercise_near_threshold(
     result: DataImportChapter, viability: pd.DataFrame, threshold: float
 ) -> None:
+    """Exercise 1: the culture and drug means within two standard errors of the threshold."""
     pieces, skipped = [], []
     for drug in sorted(viability["drug"].unique()):
         try:
@@ -250,33 +285,7 @@ def _exercise_near_threshold(
     if len(close) > 30:
         which += f" and {len(close) - 30} more"
     result.values["di_ex1_which"] = which or "none"
-    if with_se.empty:
-        why = (
-            "every culture and drug was measured in a single replicate well, so no "
-            "standard error exists"
-            if table.size
-            else "no drug was tested at one concentration shared by all its cultures"
-        )
-        result.notice(
-            SECTION_EX1,
-            why,
-            "measure each culture and drug in at least two replicate wells at a "
-            "concentration every culture received",
-        )
-        result.values["di_ex1_sentence"] = (
-            "This cohort gives no culture and drug mean with a standard error, so none can be "
-            "placed against the threshold."
-        )
-    elif close.empty:
-        result.values["di_ex1_sentence"] = (
-            f"None of the {len(with_se)} culture and drug means lies within two standard "
-            f"errors of the {threshold:g}% threshold."
-        )
-    else:
-        result.values["di_ex1_sentence"] = (
-            f"{len(close)} of the {len(with_se)} culture and drug means lie within two "
-            f"standard errors of the {threshold:g}% threshold: {result.values['di_ex1_which']}."
-        )
+    result.values["di_ex1_sentence"] = _near_threshold_sentence(result, table, with_se, close)
     if skipped:
         result.values["di_ex1_sentence"] += (
             f" ({_list_words([clip(d, 40) for d in skipped])} left out: no concentration "
@@ -284,30 +293,54 @@ def _exercise_near_threshold(
         )
 
 
+def _no_expression(result: DataImportChapter, gene: str) -> None:
+    """The notice and placeholder values of exercise 2 when nothing was measured."""
+    result.notice(
+        SECTION_EX2,
+        "the expression file holds no measurement",
+        "add fold changes to expression.csv",
+    )
+    result.cutoff_counts = pd.DataFrame(
+        columns=["gene", "cultures_at_cutoff", "cultures_at_looser_cutoff", "gained"]
+    )
+    result.values.update(
+        di_ex2_total_at=0,
+        di_ex2_total_looser=0,
+        di_ex2_top_gene=NOT_APPLICABLE,
+        di_ex2_top_gain=NOT_APPLICABLE,
+        di_ex2_hras_at=NOT_APPLICABLE,
+        di_ex2_hras_looser=NOT_APPLICABLE,
+    )
+    result.values["di_ex2_top_sentence"] = "No gene was measured, so none gains cultures."
+    result.values["di_ex2_gene_sentence"] = f"{gene} was not measured."
+
+
+def _gene_at_cutoffs(result: DataImportChapter, table: pd.DataFrame, gene: str) -> None:
+    """The candidate gene's count at both cut-offs (or why it cannot be given)."""
+    if gene in set(table["gene"]):
+        row = table[table["gene"] == gene].iloc[0]
+        n_at, n_looser = int(row["cultures_at_cutoff"]), int(row["cultures_at_looser_cutoff"])
+        result.values.update(di_ex2_hras_at=n_at, di_ex2_hras_looser=n_looser)
+        result.values["di_ex2_gene_sentence"] = (
+            f"{gene} is overexpressed in {_plural(n_at, 'culture')} at the book's cut-off and "
+            f"in {n_looser} at the looser one."
+        )
+    else:
+        result.values.update(di_ex2_hras_at=NOT_APPLICABLE, di_ex2_hras_looser=NOT_APPLICABLE)
+        result.values["di_ex2_gene_sentence"] = (
+            f"The candidate gene {gene} was not measured in this cohort, so its count cannot "
+            "be given (set the gene parameter to a measured gene)."
+        )
+
+
 def _exercise_cutoffs(
     result: DataImportChapter, matrix: pd.DataFrame, cutoff: float, gene: str
 ) -> None:
+    """Exercise 2: how many cultures each gene gains at a looser overexpression cut-off."""
     looser = LOOSER_CUTOFF if LOOSER_CUTOFF < cutoff else round(0.75 * cutoff, 6)
     result.values["di_ex2_looser"] = float(looser)
     if matrix.shape[1] == 0:
-        result.notice(
-            SECTION_EX2,
-            "the expression file holds no measurement",
-            "add fold changes to expression.csv",
-        )
-        result.cutoff_counts = pd.DataFrame(
-            columns=["gene", "cultures_at_cutoff", "cultures_at_looser_cutoff", "gained"]
-        )
-        result.values.update(
-            di_ex2_total_at=0,
-            di_ex2_total_looser=0,
-            di_ex2_top_gene=NOT_APPLICABLE,
-            di_ex2_top_gain=NOT_APPLICABLE,
-            di_ex2_hras_at=NOT_APPLICABLE,
-            di_ex2_hras_looser=NOT_APPLICABLE,
-        )
-        result.values["di_ex2_top_sentence"] = "No gene was measured, so none gains cultures."
-        result.values["di_ex2_gene_sentence"] = f"{gene} was not measured."
+        _no_expression(result, gene)
         return
     at_cutoff = overexpressed(matrix, cutoff).sum().astype("int64")
     at_looser = overexpressed(matrix, looser).sum().astype("int64")
@@ -334,20 +367,7 @@ def _exercise_cutoffs(
         )
     else:
         result.values["di_ex2_top_sentence"] = "No gene gains a culture at the looser cut-off."
-    if gene in set(table["gene"]):
-        row = table[table["gene"] == gene].iloc[0]
-        n_at, n_looser = int(row["cultures_at_cutoff"]), int(row["cultures_at_looser_cutoff"])
-        result.values.update(di_ex2_hras_at=n_at, di_ex2_hras_looser=n_looser)
-        result.values["di_ex2_gene_sentence"] = (
-            f"{gene} is overexpressed in {_plural(n_at, 'culture')} at the book's cut-off and "
-            f"in {n_looser} at the looser one."
-        )
-    else:
-        result.values.update(di_ex2_hras_at=NOT_APPLICABLE, di_ex2_hras_looser=NOT_APPLICABLE)
-        result.values["di_ex2_gene_sentence"] = (
-            f"The candidate gene {gene} was not measured in this cohort, so its count cannot "
-            "be given (set the gene parameter to a measured gene)."
-        )
+    _gene_at_cutoffs(result, table, gene)
 
 
 def study_design_pvalues(
