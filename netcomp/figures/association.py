@@ -8,10 +8,14 @@ Each function takes a tidy table from :mod:`netcomp.stats.association` or
 
 from __future__ import annotations
 
+from typing import cast
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.colors import BoundaryNorm
+from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
@@ -36,6 +40,63 @@ def _class_colour(responder: bool) -> str:
     return CLASS_COLOURS["responder" if responder else "non-responder"]
 
 
+def _strip_class(ax: plt.Axes, sub: pd.DataFrame, pos: float, resp: bool, cutoff: float) -> None:
+    """One class's cultures as points spread sideways, labelled, with the count over cut-off."""
+    k = len(sub)
+    # zig-zag: values next to each other go to opposite sides of the class's centre and
+    # each label points outwards, so neighbours in value never share a label's space
+    side = np.where(np.arange(k) % 2 == 0, -1.0, 1.0)
+    level = np.arange(k) // 2 + 1
+    offsets = side * level * (0.26 / max(1, (k + 1) // 2))
+    size = 46
+    if k > MAX_LABELLED:  # many cultures: a fixed pseudo-random spread, smaller points
+        offsets = np.random.default_rng(k).uniform(-0.28, 0.28, size=k)
+        size = 18
+    y = sub["fold_change"].to_numpy(float)
+    ax.scatter(
+        pos + offsets,
+        y,
+        s=size,
+        color=_class_colour(resp),
+        edgecolor="black",
+        linewidth=0.6 if k <= MAX_LABELLED else 0.3,
+        zorder=3,
+        alpha=0.85,
+    )
+    labels: list[str] = sub["culture_id"].astype(str).tolist() if k <= MAX_LABELLED else []
+    for x0, y0, label, sd in zip(pos + offsets, y, labels, side, strict=False):
+        ax.annotate(
+            label,
+            (x0, y0),
+            xytext=(7 * sd, -3),
+            textcoords="offset points",
+            fontsize=7,
+            color="#333333",
+            ha="left" if sd > 0 else "right",
+        )
+    n_over = int(np.sum(y >= cutoff))
+    ax.text(
+        pos,
+        1.02,
+        f"{n_over} of {k} at or above cut-off",
+        transform=ax.get_xaxis_transform(),
+        ha="center",
+        va="bottom",
+        fontsize=9,
+    )
+
+
+def _log2_fold_change_axis(ax: plt.Axes, values: np.ndarray, cutoff: float) -> None:
+    """A base-2 log axis spanning the values, the cut-off and 1, ticked at powers of 2."""
+    ax.set_yscale("log", base=2)
+    values = values[np.isfinite(values) & (values > 0)]
+    lo = min(values.min() if values.size else 1.0, cutoff, 1.0) / 1.4
+    hi = max(values.max() if values.size else 1.0, cutoff, 1.0) * 1.4
+    ax.set_ylim(lo, hi)
+    ticks = [2.0**k for k in range(int(np.floor(np.log2(lo))), int(np.ceil(np.log2(hi))) + 1)]
+    ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
+
+
 def fold_change_strip_plot(data: pd.DataFrame, cutoff: float, gene: str = "HRAS") -> plt.Figure:
     """Each culture's fold change of ``gene`` by response class, with the cut-off line.
 
@@ -48,58 +109,10 @@ def fold_change_strip_plot(data: pd.DataFrame, cutoff: float, gene: str = "HRAS"
     positions = {True: 0.0, False: 1.0}
     for resp, pos in positions.items():
         sub = data[data["responder"].astype(bool) == resp].sort_values("fold_change")
-        k = len(sub)
-        # zig-zag: values next to each other go to opposite sides of the class's centre and
-        # each label points outwards, so neighbours in value never share a label's space
-        side = np.where(np.arange(k) % 2 == 0, -1.0, 1.0)
-        level = np.arange(k) // 2 + 1
-        offsets = side * level * (0.26 / max(1, (k + 1) // 2))
-        size = 46
-        if k > MAX_LABELLED:  # many cultures: a fixed pseudo-random spread, smaller points
-            offsets = np.random.default_rng(k).uniform(-0.28, 0.28, size=k)
-            size = 18
-        y = sub["fold_change"].to_numpy(float)
-        ax.scatter(
-            pos + offsets,
-            y,
-            s=size,
-            color=_class_colour(resp),
-            edgecolor="black",
-            linewidth=0.6 if k <= MAX_LABELLED else 0.3,
-            zorder=3,
-            alpha=0.85,
-        )
-        labels: list[str] = sub["culture_id"].astype(str).tolist() if k <= MAX_LABELLED else []
-        for x0, y0, label, sd in zip(pos + offsets, y, labels, side, strict=False):
-            ax.annotate(
-                label,
-                (x0, y0),
-                xytext=(7 * sd, -3),
-                textcoords="offset points",
-                fontsize=7,
-                color="#333333",
-                ha="left" if sd > 0 else "right",
-            )
-        n_over = int(np.sum(y >= cutoff))
-        ax.text(
-            pos,
-            1.02,
-            f"{n_over} of {k} at or above cut-off",
-            transform=ax.get_xaxis_transform(),
-            ha="center",
-            va="bottom",
-            fontsize=9,
-        )
+        _strip_class(ax, sub, pos, resp, cutoff)
     ax.axhline(cutoff, color=OKABE_ITO["black"], ls="--", lw=1)
     ax.axhline(1.0, color=OKABE_ITO["grey"], ls=":", lw=1)
-    ax.set_yscale("log", base=2)
-    values = data["fold_change"].to_numpy(float)
-    values = values[np.isfinite(values) & (values > 0)]
-    lo = min(values.min() if values.size else 1.0, cutoff, 1.0) / 1.4
-    hi = max(values.max() if values.size else 1.0, cutoff, 1.0) * 1.4
-    ax.set_ylim(lo, hi)
-    ticks = [2.0**k for k in range(int(np.floor(np.log2(lo))), int(np.ceil(np.log2(hi))) + 1)]
-    ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
+    _log2_fold_change_axis(ax, data["fold_change"].to_numpy(float), cutoff)
     ax.set_xticks(
         [0, 1],
         [
@@ -124,6 +137,81 @@ def fold_change_strip_plot(data: pd.DataFrame, cutoff: float, gene: str = "HRAS"
     return fig
 
 
+def _contingency_header(
+    ax: plt.Axes,
+    counts: dict[tuple[bool, bool], int],
+    cols: list[tuple[bool, float]],
+    widths: tuple[float, float, float],
+) -> None:
+    """The header row: one coloured cell per class with its size, then "Total"."""
+    x_total, cell_w, total_w = widths
+    for resp, x in cols:
+        ax.add_patch(Rectangle((x, 0), cell_w, 1, color=_class_colour(resp), alpha=0.9))
+        n = counts[(True, resp)] + counts[(False, resp)]
+        ax.text(
+            x + cell_w / 2,
+            0.5,
+            f"{CLASS_LABELS[resp]}s\n(n={n})",
+            ha="center",
+            va="center",
+            color="white",
+            fontsize=9,
+            fontweight="bold",
+        )
+    ax.text(
+        x_total + total_w / 2, 0.5, "Total", ha="center", va="center", fontsize=9, fontweight="bold"
+    )
+
+
+def _contingency_row(
+    ax: plt.Axes,
+    counts: dict[tuple[bool, bool], int],
+    cols: list[tuple[bool, float]],
+    widths: tuple[float, float, float],
+    row: tuple[bool, int, str],
+) -> None:
+    """One row of the table: its label, each class's count as "k" and "k of n", the total."""
+    x_total, cell_w, total_w = widths
+    present, y, label = row
+    label_w = cols[0][1]  # the first class's column starts where the labels end
+    ax.text(label_w - 0.08, y + 0.5, label, ha="right", va="center", fontsize=9)
+    total = counts[(present, True)] + counts[(present, False)]
+    for resp, x in cols:
+        k = counts[(present, resp)]
+        n = counts[(True, resp)] + counts[(False, resp)]
+        ax.add_patch(
+            Rectangle(
+                (x, y),
+                cell_w,
+                1,
+                facecolor=_class_colour(resp),
+                alpha=0.12,
+                edgecolor="black",
+                lw=0.8,
+            )
+        )
+        ax.text(
+            x + cell_w / 2,
+            y + 0.42,
+            f"{k}",
+            ha="center",
+            va="center",
+            fontsize=18,
+            fontweight="bold",
+        )
+        ax.text(
+            x + cell_w / 2,
+            y + 0.8,
+            f"{k} of {n}",
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="#333333",
+        )
+    ax.add_patch(Rectangle((x_total, y), total_w, 1, facecolor="white", edgecolor="black", lw=0.8))
+    ax.text(x_total + total_w / 2, y + 0.5, f"{total}", ha="center", va="center", fontsize=12)
+
+
 def contingency_figure(
     table: pd.DataFrame,
     present_label: str = "HRAS overexpressed",
@@ -145,65 +233,78 @@ def contingency_figure(
     ax.axis("off")
     cols = [(True, label_w), (False, label_w + cell_w)]
     x_total = label_w + 2 * cell_w
-    for resp, x in cols:
-        ax.add_patch(Rectangle((x, 0), cell_w, 1, color=_class_colour(resp), alpha=0.9))
-        n = counts[(True, resp)] + counts[(False, resp)]
-        ax.text(
-            x + cell_w / 2,
-            0.5,
-            f"{CLASS_LABELS[resp]}s\n(n={n})",
-            ha="center",
-            va="center",
-            color="white",
-            fontsize=9,
-            fontweight="bold",
-        )
-    ax.text(
-        x_total + total_w / 2, 0.5, "Total", ha="center", va="center", fontsize=9, fontweight="bold"
-    )
+    _contingency_header(ax, counts, cols, (x_total, cell_w, total_w))
     for present, y in ((True, 1), (False, 2)):
         label = present_label if present else absent_label
-        ax.text(label_w - 0.08, y + 0.5, label, ha="right", va="center", fontsize=9)
-        total = counts[(present, True)] + counts[(present, False)]
-        for resp, x in cols:
-            k = counts[(present, resp)]
-            n = counts[(True, resp)] + counts[(False, resp)]
-            ax.add_patch(
-                Rectangle(
-                    (x, y),
-                    cell_w,
-                    1,
-                    facecolor=_class_colour(resp),
-                    alpha=0.12,
-                    edgecolor="black",
-                    lw=0.8,
-                )
-            )
-            ax.text(
-                x + cell_w / 2,
-                y + 0.42,
-                f"{k}",
-                ha="center",
-                va="center",
-                fontsize=18,
-                fontweight="bold",
-            )
-            ax.text(
-                x + cell_w / 2,
-                y + 0.8,
-                f"{k} of {n}",
-                ha="center",
-                va="center",
-                fontsize=8,
-                color="#333333",
-            )
-        ax.add_patch(
-            Rectangle((x_total, y), total_w, 1, facecolor="white", edgecolor="black", lw=0.8)
-        )
-        ax.text(x_total + total_w / 2, y + 0.5, f"{total}", ha="center", va="center", fontsize=12)
+        _contingency_row(ax, counts, cols, (x_total, cell_w, total_w), (present, y, label))
     ax.set_title(f"{title} (number of cultures)", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def _volcano_points(ax: plt.Axes, data: pd.DataFrame) -> None:
+    """One marker per tested feature: circles for overexpression, triangles for mutation."""
+    markers = {"expression": "o", "mutation": "^"}
+    names = {"expression": "Overexpression", "mutation": "Mutation"}
+    for i, kind in enumerate(("expression", "mutation")):
+        sub = data[data["kind"] == kind]
+        if sub.empty:
+            continue
+        ax.scatter(
+            sub["difference"],
+            sub["minus_log10_p"],
+            marker=markers[kind],
+            s=38,
+            color=SERIES_COLOURS[2 + i],
+            edgecolor="black",
+            linewidth=0.5,
+            alpha=0.85,
+            label=f"{names[kind]} ({len(sub)} tests)",
+            zorder=3,
+        )
+
+
+def _volcano_labels(
+    ax: plt.Axes, data: pd.DataFrame, label_top: int, highlight: tuple[str, ...]
+) -> None:
+    """Label the ``label_top`` smallest p-values and the highlighted genes (in bold)."""
+    top = data.nsmallest(label_top, "p_value")
+    extra = data[data["feature"].isin(highlight) & (data["kind"] == "expression")]
+    labelled = pd.concat([top, extra]).drop_duplicates(["feature", "kind"])
+    labelled = labelled.assign(
+        tag=[
+            f if k == "expression" else f"{f} (mut.)"
+            for f, k in zip(labelled["feature"], labelled["kind"], strict=True)
+        ],
+        key=pd.Series(
+            list(
+                zip(
+                    labelled["difference"].round(6),
+                    labelled["minus_log10_p"].round(6),
+                    strict=True,
+                )
+            ),
+            index=labelled.index,
+            dtype=object,
+        ),
+    )
+    # features at the same point share one label instead of overprinting each other
+    for key, group in labelled.groupby("key", sort=False):
+        x, y = cast("tuple[float, float]", key)
+        tags = group["tag"].tolist()
+        text = ", ".join(tags[:4]) + (f" +{len(tags) - 4}" if len(tags) > 4 else "")
+        bold = any(
+            (f in highlight) and (k == "expression")
+            for f, k in zip(group["feature"], group["kind"], strict=True)
+        )
+        ax.annotate(
+            text,
+            (x, y),
+            xytext=(5, 4),
+            textcoords="offset points",
+            fontsize=8,
+            fontweight="bold" if bold else "normal",
+        )
 
 
 def volcano_plot(
@@ -224,24 +325,7 @@ def volcano_plot(
     # p can underflow to 0 in large cohorts: draw it at the smallest positive double
     data["minus_log10_p"] = -np.log10(np.maximum(data["p_value"].to_numpy(float), 1e-300))
     fig, ax = new_figure(6.4, 4.4)
-    markers = {"expression": "o", "mutation": "^"}
-    names = {"expression": "Overexpression", "mutation": "Mutation"}
-    for i, kind in enumerate(("expression", "mutation")):
-        sub = data[data["kind"] == kind]
-        if sub.empty:
-            continue
-        ax.scatter(
-            sub["difference"],
-            sub["minus_log10_p"],
-            marker=markers[kind],
-            s=38,
-            color=SERIES_COLOURS[2 + i],
-            edgecolor="black",
-            linewidth=0.5,
-            alpha=0.85,
-            label=f"{names[kind]} ({len(sub)} tests)",
-            zorder=3,
-        )
+    _volcano_points(ax, data)
     ax.axhline(-np.log10(alpha), color=OKABE_ITO["black"], ls="--", lw=1, label=f"p = {alpha:g}")
     passing = screen.loc[significant(screen["q_value"], fdr), "p_value"]
     if len(passing):
@@ -253,34 +337,7 @@ def volcano_plot(
             label=f"BH q = {fdr:g}",
         )
     ax.axvline(0, color=OKABE_ITO["grey"], lw=0.6)
-    top = data.nsmallest(label_top, "p_value")
-    extra = data[data["feature"].isin(highlight) & (data["kind"] == "expression")]
-    labelled = pd.concat([top, extra]).drop_duplicates(["feature", "kind"])
-    labelled = labelled.assign(
-        tag=[
-            f if k == "expression" else f"{f} (mut.)"
-            for f, k in zip(labelled["feature"], labelled["kind"], strict=True)
-        ],
-        key=list(
-            zip(labelled["difference"].round(6), labelled["minus_log10_p"].round(6), strict=True)
-        ),
-    )
-    # features at the same point share one label instead of overprinting each other
-    for (x, y), group in labelled.groupby("key", sort=False):
-        tags = group["tag"].tolist()
-        text = ", ".join(tags[:4]) + (f" +{len(tags) - 4}" if len(tags) > 4 else "")
-        bold = any(
-            (f in highlight) and (k == "expression")
-            for f, k in zip(group["feature"], group["kind"], strict=True)
-        )
-        ax.annotate(
-            text,
-            (x, y),
-            xytext=(5, 4),
-            textcoords="offset points",
-            fontsize=8,
-            fontweight="bold" if bold else "normal",
-        )
+    _volcano_labels(ax, data, label_top, highlight)
     ymax = max(float(data["minus_log10_p"].max()) if len(data) else 1.0, -np.log10(alpha))
     ax.set_ylim(-0.05, ymax * 1.25 + 0.1)
     ax.set_xlim(-105, 105)
@@ -300,6 +357,41 @@ def volcano_plot(
     return fig
 
 
+def _p_value_image(ax: plt.Axes, grid: pd.DataFrame, bounds: list[float]) -> AxesImage:
+    """The grid of p-values in bands of ``bounds``; grey where a class is empty."""
+    wide = grid.pivot(index="threshold_pct", columns="cutoff", values="p_value").sort_index()
+    thr = wide.index.to_numpy(float)
+    cut = wide.columns.to_numpy(float)
+    cmap = plt.get_cmap(SEQUENTIAL_CMAP, len(bounds) - 1).copy()
+    cmap.set_bad("#DDDDDD")
+    norm = BoundaryNorm(bounds, cmap.N)
+    dx = (cut[1] - cut[0]) / 2 if cut.size > 1 else 0.05
+    dy = (thr[1] - thr[0]) / 2 if thr.size > 1 else 0.5
+    return ax.imshow(
+        np.ma.masked_invalid(wide.to_numpy(float)),
+        origin="lower",
+        aspect="auto",
+        cmap=cmap,
+        norm=norm,
+        extent=(cut[0] - dx, cut[-1] + dx, thr[0] - dy, thr[-1] + dy),
+    )
+
+
+def _heatmap_legend(ax: plt.Axes, grid: pd.DataFrame, no_dots: bool, dots: Artist) -> None:
+    """A legend of what the heat map shows: the dots, the chosen point, empty classes."""
+    # the legend lists only what the figure shows: no dot entry without a dot, no grey entry
+    # without a grey cell
+    shown = [
+        (h, lab)
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True)
+        if not (no_dots and h is dots)
+    ]
+    if not np.isfinite(grid["p_value"].to_numpy(float)).all():
+        shown.append((Patch(color="#DDDDDD"), "A class is empty"))
+    if shown:
+        ax.legend(*zip(*shown, strict=True), frameon=True, fontsize=8, loc="upper right")
+
+
 def p_value_heatmap(
     grid: pd.DataFrame,
     alpha: float = 0.05,
@@ -313,24 +405,9 @@ def p_value_heatmap(
     dot; grey cells have an empty class (no test). ``chosen``
     = ``(threshold, cutoff)`` marks the chapter's own choice.
     """
-    wide = grid.pivot(index="threshold_pct", columns="cutoff", values="p_value").sort_index()
-    thr = wide.index.to_numpy(float)
-    cut = wide.columns.to_numpy(float)
     fig, ax = new_figure(6.6, 4.8)
     bounds = [0.0, 0.001, 0.01, 0.05, 0.1, 0.2, 0.5, 1.0]
-    cmap = plt.get_cmap(SEQUENTIAL_CMAP, len(bounds) - 1).copy()
-    cmap.set_bad("#DDDDDD")
-    norm = BoundaryNorm(bounds, cmap.N)
-    dx = (cut[1] - cut[0]) / 2 if cut.size > 1 else 0.05
-    dy = (thr[1] - thr[0]) / 2 if thr.size > 1 else 0.5
-    image = ax.imshow(
-        np.ma.masked_invalid(wide.to_numpy(float)),
-        origin="lower",
-        aspect="auto",
-        cmap=cmap,
-        norm=norm,
-        extent=(cut[0] - dx, cut[-1] + dx, thr[0] - dy, thr[-1] + dy),
-    )
+    image = _p_value_image(ax, grid, bounds)
     sig = grid[significant(grid["p_value"], alpha)]
     dots = ax.scatter(
         sig["cutoff"],
@@ -359,31 +436,13 @@ def p_value_heatmap(
     ax.set_xlabel(f"{gene} overexpression cut-off (fold change, ratio)")
     ax.set_ylabel("Response threshold (% survival inhibition)")
     ax.set_title(f"{gene} vs response: p-value over the analyst's two choices")
-    # the legend lists only what the figure shows: no dot entry without a dot, no grey entry
-    # without a grey cell
-    shown = [
-        (h, lab)
-        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True)
-        if not (sig.empty and h is dots)
-    ]
-    if not np.isfinite(grid["p_value"].to_numpy(float)).all():
-        shown.append((Patch(color="#DDDDDD"), "A class is empty"))
-    if shown:
-        ax.legend(*zip(*shown, strict=True), frameon=True, fontsize=8, loc="upper right")
+    _heatmap_legend(ax, grid, sig.empty, dots)
     fig.tight_layout()
     return fig
 
 
-def leave_one_out_plot(
-    loo: pd.DataFrame, alpha: float = 0.05, full: tuple[float, float] | None = None
-) -> plt.Figure:
-    """p-values with each culture left out (two-sided and one-sided), one row per culture.
-
-    ``loo`` is :func:`netcomp.stats.robustness.leave_one_out`; ``full`` = (two-sided,
-    one-sided) p-values with every culture, drawn as vertical lines. With more than
-    :data:`MAX_LABELLED` cultures there is one row per kind of culture (class and feature),
-    since leaving out any culture of the same kind gives the same table.
-    """
+def _leave_one_out_rows(loo: pd.DataFrame) -> pd.DataFrame:
+    """One row per culture, or per kind of culture (class, feature) beyond MAX_LABELLED."""
     data = loo.reset_index(drop=True)
     grouped = len(data) > MAX_LABELLED
     if grouped:
@@ -397,6 +456,39 @@ def leave_one_out_plot(
             .reset_index()
         )
         data["culture_id"] = [f"any of {n}" for n in data["culture_id"]]
+    return data
+
+
+def _leave_one_out_legend(ax: plt.Axes) -> None:
+    """The legend under the plot: the drawn series and the two class colours."""
+    handles, labels = ax.get_legend_handles_labels()
+    handles += [
+        Patch(color=CLASS_COLOURS["responder"]),
+        Patch(color=CLASS_COLOURS["non-responder"]),
+    ]
+    labels += ["Left-out culture: responder", "Left-out culture: non-responder"]
+    ax.legend(
+        handles,
+        labels,
+        frameon=False,
+        fontsize=7,
+        loc="upper center",
+        bbox_to_anchor=(0.4, -0.14),
+        ncol=2,
+    )
+
+
+def leave_one_out_plot(
+    loo: pd.DataFrame, alpha: float = 0.05, full: tuple[float, float] | None = None
+) -> plt.Figure:
+    """p-values with each culture left out (two-sided and one-sided), one row per culture.
+
+    ``loo`` is :func:`netcomp.stats.robustness.leave_one_out`; ``full`` = (two-sided,
+    one-sided) p-values with every culture, drawn as vertical lines. With more than
+    :data:`MAX_LABELLED` cultures there is one row per kind of culture (class and feature),
+    since leaving out any culture of the same kind gives the same table.
+    """
+    data = _leave_one_out_rows(loo)
     fig, ax = new_figure(6.4, max(0.32 * len(data) + 2.6, 5.0))
     y = np.arange(len(data))[::-1]
     ax.scatter(
@@ -434,21 +526,7 @@ def leave_one_out_plot(
     ax.set_xlabel("p-value without this culture (Fisher exact)")
     ax.set_ylabel("Culture left out (class, feature)")
     ax.set_title("Leave-one-out p-values")
-    handles, labels = ax.get_legend_handles_labels()
-    handles += [
-        Patch(color=CLASS_COLOURS["responder"]),
-        Patch(color=CLASS_COLOURS["non-responder"]),
-    ]
-    labels += ["Left-out culture: responder", "Left-out culture: non-responder"]
-    ax.legend(
-        handles,
-        labels,
-        frameon=False,
-        fontsize=7,
-        loc="upper center",
-        bbox_to_anchor=(0.4, -0.14),
-        ncol=2,
-    )
+    _leave_one_out_legend(ax)
     fig.tight_layout()
     return fig
 

@@ -73,35 +73,20 @@ def _study_label(study: str) -> str:
     return study
 
 
-def replication_plot(
-    forest: pd.DataFrame,
-    posteriors: list[BetaDifference],
-    priors: list[tuple[BetaPrior, BetaPrior]],
-    gene: str,
-    confidence: float = 0.95,
-) -> plt.Figure:
-    """Top: log odds ratios (Haldane-corrected where a cell is zero); bottom: posteriors.
-
-    The forest's rows take the height they need (not half the figure); its labels are
-    9-point and wrapped, and both legends sit under their panels, so the figure keeps the
-    page's width and its text stays readable when the page scales it down.
-    """
-    top_height = 0.5 * len(forest) + 1.3
-    fig, (left, right) = new_figure(
-        7.2, top_height + 5.4, nrows=2, gridspec_kw={"height_ratios": [top_height, 3.6]}
-    )
+def _forest_panel(ax: plt.Axes, forest: pd.DataFrame, gene: str, confidence: float) -> None:
+    """Top panel: each study's log odds ratio with its interval; prediction intervals in grey."""
     y = np.arange(len(forest))[::-1]
-    for yi, r in zip(y, forest.itertuples(), strict=True):
-        pi = r.kind == "prediction interval"
+    for yi, r in zip(y, forest.to_dict("records"), strict=True):
+        pi = r["kind"] == "prediction interval"
         colour = (
             OKABE_ITO["grey"]
             if pi
             else OKABE_ITO["vermillion"]
-            if r.study == "This cohort"
+            if r["study"] == "This cohort"
             else OKABE_ITO["blue"]
         )
-        left.plot(
-            [r.low, r.high],
+        ax.plot(
+            [r["low"], r["high"]],
             [yi, yi],
             color=colour,
             lw=6 if pi else 2.5,
@@ -109,18 +94,18 @@ def replication_plot(
             solid_capstyle="butt",
         )
         if not pi:
-            left.plot(r.log_or, yi, "o", color=colour, mec="black", ms=8)
-    left.axvline(0, color="black", ls=":", lw=1)
-    left.set_yticks(y, [_study_label(str(s)) for s in forest["study"]], fontsize=9)
-    left.set_ylim(-0.6, len(forest) - 0.4)
-    left.set_ylabel("Study")
-    left.set_xlabel(
+            ax.plot(r["log_or"], yi, "o", color=colour, mec="black", ms=8)
+    ax.axvline(0, color="black", ls=":", lw=1)
+    ax.set_yticks(y, [_study_label(str(s)) for s in forest["study"]], fontsize=9)
+    ax.set_ylim(-0.6, len(forest) - 0.4)
+    ax.set_ylabel("Study")
+    ax.set_xlabel(
         "log odds ratio (0 = no association; 0.5 added to every cell\nof a table with a zero cell)"
     )
-    left.set_title(
+    ax.set_title(
         f"{gene} overexpression and response: log odds ratios, {100 * confidence:g}% intervals"
     )
-    left.legend(
+    ax.legend(
         handles=[
             Line2D(
                 [],
@@ -149,11 +134,16 @@ def replication_plot(
         bbox_to_anchor=(0.4, -0.42),
     )
 
+
+def _posterior_panel(
+    ax: plt.Axes, posteriors: list[BetaDifference], priors: list[tuple[BetaPrior, BetaPrior]]
+) -> None:
+    """Bottom panel: the posterior (solid) and prior (dashed) difference under each prior."""
     bins = np.linspace(-1, 1, 81)
     for i, (post, (pr, pn)) in enumerate(zip(posteriors, priors, strict=True)):
         colour = COLOURS[i % len(COLOURS)]
         dens, edges = np.histogram(post.draws, bins=bins, density=True)
-        right.plot(
+        ax.plot(
             0.5 * (edges[1:] + edges[:-1]),
             dens,
             color=colour,
@@ -161,7 +151,7 @@ def replication_plot(
             label=f"posterior, {post.label}",
         )
         dens, _ = np.histogram(_prior_difference(pr, pn), bins=bins, density=True)
-        right.plot(
+        ax.plot(
             0.5 * (edges[1:] + edges[:-1]),
             dens,
             color=colour,
@@ -169,14 +159,35 @@ def replication_plot(
             ls="--",
             label=f"prior, {post.label}",
         )
-    right.axvline(0, color="black", ls=":", lw=1)
-    right.set_xlim(-1, 1)
-    right.set_xlabel("Share overexpressing the gene: responders minus non-responders")
-    right.set_ylabel("Density")
-    right.set_title("Difference in overexpression: prior (dashed) and posterior")
-    right.legend(
+    ax.axvline(0, color="black", ls=":", lw=1)
+    ax.set_xlim(-1, 1)
+    ax.set_xlabel("Share overexpressing the gene: responders minus non-responders")
+    ax.set_ylabel("Density")
+    ax.set_title("Difference in overexpression: prior (dashed) and posterior")
+    ax.legend(
         frameon=False, fontsize=8.5, loc="upper center", ncols=2, bbox_to_anchor=(0.45, -0.16)
     )
+
+
+def replication_plot(
+    forest: pd.DataFrame,
+    posteriors: list[BetaDifference],
+    priors: list[tuple[BetaPrior, BetaPrior]],
+    gene: str,
+    confidence: float = 0.95,
+) -> plt.Figure:
+    """Top: log odds ratios (Haldane-corrected where a cell is zero); bottom: posteriors.
+
+    The forest's rows take the height they need (not half the figure); its labels are
+    9-point and wrapped, and both legends sit under their panels, so the figure keeps the
+    page's width and its text stays readable when the page scales it down.
+    """
+    top_height = 0.5 * len(forest) + 1.3
+    fig, (left, right) = new_figure(
+        7.2, top_height + 5.4, nrows=2, gridspec_kw={"height_ratios": [top_height, 3.6]}
+    )
+    _forest_panel(left, forest, gene, confidence)
+    _posterior_panel(right, posteriors, priors)
     if not math.isfinite(float(forest[["low", "high"]].to_numpy().max())):
         left.set_xlim(-10, 10)
     fig.tight_layout()

@@ -8,6 +8,8 @@ is left to :func:`netcomp.figures.style.save_figure`, called with the same table
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -52,33 +54,27 @@ def _plain_log_ticks(axis: Axis) -> None:
     axis.set_minor_formatter(ticker.NullFormatter())
 
 
-def exact_vs_chi_square_plot(tables: pd.DataFrame, alpha: float) -> plt.Figure:
-    """Tables sharing the observed margins: their chance under no effect and each test's p-value.
-
-    ``tables`` comes from :func:`netcomp.stats.smallsample.tables_with_margins`. Left: how likely
-    each table is if the feature has no effect. Right: the p-value every test gives it,
-    with the significance level as a dashed line.
-    """
-    fig, (left, right) = new_figure(10.0, 4.8, ncols=2, gridspec_kw={"width_ratios": [1, 1.6]})
+def _table_probability_panel(
+    ax: plt.Axes, tables: pd.DataFrame, labels: list[str], tick: dict[str, Any]
+) -> None:
+    """Left panel: each table's probability under no effect, the observed one in blue."""
     x = np.arange(len(tables))
-    many = len(tables) > 6  # long labels side by side would overlap: turn them upright
-    labels = [
-        (f"{lab} (observed)" if obs else lab)
-        if many
-        else (lab.replace(" vs ", "\nvs ") + ("\n(observed)" if obs else ""))
-        for lab, obs in zip(tables["label"], tables["observed"], strict=True)
-    ]
-    tick = {"fontsize": 7 if many else 8, "rotation": 90 if many else 0}
     colours = [OKABE_ITO["blue"] if obs else OKABE_ITO["grey"] for obs in tables["observed"]]
-    left.bar(x, 100 * tables["probability_no_effect"], color=colours, edgecolor="black", lw=0.6)
-    left.set_xticks(x, labels, **tick)
-    left.set_xlabel("Table (with feature: responders vs non-responders)")
-    left.set_ylabel("Probability under no effect (%)")
-    left.set_title("Tables with the observed margins")
+    ax.bar(x, 100 * tables["probability_no_effect"], color=colours, edgecolor="black", lw=0.6)
+    ax.set_xticks(x, labels, **tick)
+    ax.set_xlabel("Table (with feature: responders vs non-responders)")
+    ax.set_ylabel("Probability under no effect (%)")
+    ax.set_title("Tables with the observed margins")
 
+
+def _table_pvalue_panel(
+    ax: plt.Axes, tables: pd.DataFrame, labels: list[str], tick: dict[str, Any], alpha: float
+) -> None:
+    """Right panel: each test's p-value per table (log scale), the level as a dashed line."""
+    x = np.arange(len(tables))
     width = 0.8 / len(TEST_SERIES)
     for k, (column, name, colour) in enumerate(TEST_SERIES):
-        right.bar(
+        ax.bar(
             x + (k - (len(TEST_SERIES) - 1) / 2) * width,
             tables[column],
             width,
@@ -87,9 +83,9 @@ def exact_vs_chi_square_plot(tables: pd.DataFrame, alpha: float) -> plt.Figure:
             lw=0.4,
             label=name,
         )
-    right.axhline(alpha, color=OKABE_ITO["black"], ls="--", lw=1)
+    ax.axhline(alpha, color=OKABE_ITO["black"], ls="--", lw=1)
     # a few points above its line, on a white ground, so that no line runs through the label
-    right.annotate(
+    ax.annotate(
         f"alpha = {alpha:g}",
         (-0.45, alpha),
         xytext=(0, 3),
@@ -99,15 +95,35 @@ def exact_vs_chi_square_plot(tables: pd.DataFrame, alpha: float) -> plt.Figure:
         fontsize=8,
         bbox=_LABEL_BOX,
     )
-    right.set_xticks(x, labels, **tick)
+    ax.set_xticks(x, labels, **tick)
     values = tables[[c for c, _, _ in TEST_SERIES]].to_numpy(float)
     smallest = float(values[values > 0].min()) if (values > 0).any() else alpha
-    right.set_yscale("log")
-    _plain_log_ticks(right.yaxis)
-    right.set_ylim(max(min(smallest, alpha) / 2, 1e-300), 1.6)
-    right.set_xlabel("Table (with feature: responders vs non-responders)")
-    right.set_ylabel("p-value (probability, log scale)")
-    right.set_title("p-value of each table, by test")
+    ax.set_yscale("log")
+    _plain_log_ticks(ax.yaxis)
+    ax.set_ylim(max(min(smallest, alpha) / 2, 1e-300), 1.6)
+    ax.set_xlabel("Table (with feature: responders vs non-responders)")
+    ax.set_ylabel("p-value (probability, log scale)")
+    ax.set_title("p-value of each table, by test")
+
+
+def exact_vs_chi_square_plot(tables: pd.DataFrame, alpha: float) -> plt.Figure:
+    """Tables sharing the observed margins: their chance under no effect and each test's p-value.
+
+    ``tables`` comes from :func:`netcomp.stats.smallsample.tables_with_margins`. Left: how likely
+    each table is if the feature has no effect. Right: the p-value every test gives it,
+    with the significance level as a dashed line.
+    """
+    fig, (left, right) = new_figure(10.0, 4.8, ncols=2, gridspec_kw={"width_ratios": [1, 1.6]})
+    many = len(tables) > 6  # long labels side by side would overlap: turn them upright
+    labels = [
+        (f"{lab} (observed)" if obs else lab)
+        if many
+        else (lab.replace(" vs ", "\nvs ") + ("\n(observed)" if obs else ""))
+        for lab, obs in zip(tables["label"], tables["observed"], strict=True)
+    ]
+    tick = {"fontsize": 7 if many else 8, "rotation": 90 if many else 0}
+    _table_probability_panel(left, tables, labels, tick)
+    _table_pvalue_panel(right, tables, labels, tick, alpha)
     handles, names = right.get_legend_handles_labels()
     fig.legend(
         handles,
@@ -225,32 +241,74 @@ def false_positive_plot(distribution: pd.DataFrame, n_features: int, expected: f
     return fig
 
 
-def power_curve_plot(
+_POWER_STYLES = {"two-sided": ("-", "o"), "greater": ("--", "s"), "less": (":", "^")}
+
+
+def _simulated_power_points(
+    ax: plt.Axes,
+    simulated: pd.DataFrame,
+    scenario: str,
+    alternative: str,
+    colour: str,
+    marker: str,
+) -> None:
+    """Simulated power of one scenario and sidedness, with 95% Monte Carlo error bars."""
+    sim = simulated[(simulated["scenario"] == scenario) & (simulated["alternative"] == alternative)]
+    ax.errorbar(
+        sim["n_total"],
+        100 * sim["simulated"],
+        yerr=100 * 1.96 * sim["mc_se"],
+        fmt=marker,
+        color=colour,
+        mec="black",
+        mew=0.5,
+        ms=4.5,
+        capsize=2,
+    )
+
+
+def _first_size_marker(
+    ax: plt.Axes,
+    sizes: pd.DataFrame,
+    key: tuple[str, float, str],
+    target: float,
+    colour: str,
+) -> None:
+    """A triangle on the target line at the first size reaching it (scenario, alpha, sided)."""
+    scenario, alpha, alternative = key
+    row = sizes[
+        (sizes["scenario"] == scenario)
+        & (sizes["alpha"] == alpha)
+        & (sizes["alternative"] == alternative)
+    ]
+    if not row.empty and not pd.isna(row["n_first"].iloc[0]):
+        ax.plot(
+            int(row["n_first"].iloc[0]),
+            100 * target,
+            "v",
+            color=colour,
+            mec="black",
+            mew=0.5,
+            ms=7,
+            zorder=4,
+        )
+
+
+def _power_series(
+    ax: plt.Axes,
     curve: pd.DataFrame,
     target: float,
-    responder_share: float,
-    simulated: pd.DataFrame | None = None,
-    sizes: pd.DataFrame | None = None,
-    cohort_n: int | None = None,
-) -> plt.Figure:
-    """Exact power of Fisher's test against the total size of a planned study.
-
-    ``curve`` is :func:`netcomp.stats.smallsample.power_by_size` (``scenario, alternative, alpha,
-    n_total, power``); colour marks the assumed effect (and the level, when the curve has
-    several), line style the sidedness. ``simulated`` (:func:`netcomp.stats.smallsample.power_checks`)
-    adds simulated points with 95% Monte Carlo error bars; ``sizes``
-    (:func:`netcomp.stats.smallsample.sample_sizes`) marks each first size reaching ``target`` on
-    the target line; ``cohort_n`` marks the size of the data at hand.
-    """
-    fig, ax = new_figure(7.2, 4.8)
-    styles = {"two-sided": ("-", "o"), "greater": ("--", "s"), "less": (":", "^")}
+    simulated: pd.DataFrame | None,
+    sizes: pd.DataFrame | None,
+) -> None:
+    """One exact power line per scenario, level and sidedness, with its points and marker."""
     several = curve["alpha"].nunique() > 1
     series = list(dict.fromkeys(zip(curve["scenario"], curve["alpha"], strict=True)))
     for k, (scenario, alpha) in enumerate(series):
         colour = SERIES_COLOURS[k % len(SERIES_COLOURS)]
         name = f"{scenario}, alpha = {alpha:g}" if several else scenario
         for alternative in dict.fromkeys(curve["alternative"]):
-            line, marker = styles[alternative]
+            line, marker = _POWER_STYLES[alternative]
             sub = curve[
                 (curve["scenario"] == scenario)
                 & (curve["alpha"] == alpha)
@@ -265,39 +323,14 @@ def power_curve_plot(
                 label=f"{name}, {'one-sided' if alternative != 'two-sided' else alternative}",
             )
             if simulated is not None and alpha == series[0][1]:
-                sim = simulated[
-                    (simulated["scenario"] == scenario) & (simulated["alternative"] == alternative)
-                ]
-                ax.errorbar(
-                    sim["n_total"],
-                    100 * sim["simulated"],
-                    yerr=100 * 1.96 * sim["mc_se"],
-                    fmt=marker,
-                    color=colour,
-                    mec="black",
-                    mew=0.5,
-                    ms=4.5,
-                    capsize=2,
-                )
+                _simulated_power_points(ax, simulated, scenario, alternative, colour, marker)
             if sizes is not None:
-                row = sizes[
-                    (sizes["scenario"] == scenario)
-                    & (sizes["alpha"] == alpha)
-                    & (sizes["alternative"] == alternative)
-                ]
-                if not row.empty and not pd.isna(row["n_first"].iloc[0]):
-                    ax.plot(
-                        int(row["n_first"].iloc[0]),
-                        100 * target,
-                        "v",
-                        color=colour,
-                        mec="black",
-                        mew=0.5,
-                        ms=7,
-                        zorder=4,
-                    )
+                _first_size_marker(ax, sizes, (scenario, alpha, alternative), target, colour)
+
+
+def _target_line(ax: plt.Axes, target: float, n_max: int) -> None:
+    """The target power as a dotted line, labelled at its right end."""
     ax.axhline(100 * target, color=OKABE_ITO["black"], ls=":", lw=1)
-    n_max = int(curve["n_total"].max())
     # a few points above its line, on a white ground: the dotted line must not strike it out
     ax.annotate(
         f"target {100 * target:g}%",
@@ -310,6 +343,30 @@ def power_curve_plot(
         bbox=_LABEL_BOX,
         zorder=5,
     )
+
+
+def power_curve_plot(
+    curve: pd.DataFrame,
+    target: float,
+    responder_share: float,
+    simulated: pd.DataFrame | None = None,
+    sizes: pd.DataFrame | None = None,
+    cohort_n: int | None = None,
+) -> plt.Figure:
+    """Exact power of Fisher's test against the total size of a planned study.
+
+    ``curve`` is :func:`netcomp.stats.smallsample.power_by_size` (``scenario, alternative,
+    alpha, n_total, power``); colour marks the assumed effect (and the level, when the curve
+    has several), line style the sidedness. ``simulated``
+    (:func:`netcomp.stats.smallsample.power_checks`) adds simulated points with 95% Monte
+    Carlo error bars; ``sizes`` (:func:`netcomp.stats.smallsample.sample_sizes`) marks each
+    first size reaching ``target`` on the target line; ``cohort_n`` marks the size of the
+    data at hand.
+    """
+    fig, ax = new_figure(7.2, 4.8)
+    _power_series(ax, curve, target, simulated, sizes)
+    n_max = int(curve["n_total"].max())
+    _target_line(ax, target, n_max)
     if cohort_n is not None and cohort_n <= n_max:
         ax.axvline(
             cohort_n, color=OKABE_ITO["grey"], lw=1.2, label=f"this cohort: {cohort_n} cultures"
@@ -335,6 +392,55 @@ def power_curve_plot(
     return fig
 
 
+def _risk_difference_panel(ax: plt.Axes, rd: pd.DataFrame, conf: float) -> None:
+    """Left panel: the risk difference (percentage points) with its Newcombe interval."""
+    for row in rd.to_dict("records"):
+        ax.plot([100 * row["low"], 100 * row["high"]], [0, 0], color=OKABE_ITO["blue"], lw=2.5)
+        ax.plot(100 * row["estimate"], 0, "o", color=OKABE_ITO["blue"], mec="black", ms=8)
+    ax.axvline(0, color=OKABE_ITO["grey"], ls=":", lw=1)
+    ax.set_xlim(-100, 100)
+    ax.set_yticks([0], ["risk difference\n(Newcombe)"])
+    ax.set_ylim(-1, 1)
+    ax.set_ylabel("Measure")
+    ax.set_xlabel("Responders minus non-responders with the feature (percentage points)")
+    ax.set_title(f"Risk difference, {100 * conf:g}% CI")
+
+
+def _odds_ratio_panel(ax: plt.Axes, odds: pd.DataFrame, conf: float) -> None:
+    """Right panel: odds ratios (log scale); an infinite bound runs off the right edge."""
+    finite = np.concatenate([odds[["estimate", "low", "high"]].to_numpy(float).ravel(), [1.0]])
+    finite = finite[np.isfinite(finite) & (finite > 0)]
+    lo, hi = finite.min() / 3, finite.max() * 3
+    colours = [OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["green"]]
+    for i, row in enumerate(odds.to_dict("records")):
+        y = -i
+        colour = colours[i % len(colours)]
+        high = row["high"] if np.isfinite(row["high"]) else hi
+        ax.plot([row["low"], high], [y, y], color=colour, lw=2.5)
+        if not np.isfinite(row["high"]):
+            ax.annotate(
+                "",
+                xy=(hi, y),
+                xytext=(hi / 1.6, y),
+                arrowprops={"arrowstyle": "->", "color": colour, "lw": 2},
+            )
+            ax.text(hi, y + 0.18, "upper bound ∞", ha="right", fontsize=8, color="#333333")
+        if np.isfinite(row["estimate"]):
+            ax.plot(row["estimate"], y, "o", color=colour, mec="black", ms=8)
+        else:
+            label = "no estimate" if np.isnan(row["estimate"]) else "estimate ∞"
+            ax.text(hi, y - 0.3, label, ha="right", fontsize=8, color="#333333")
+    ax.axvline(1, color=OKABE_ITO["grey"], ls=":", lw=1)
+    ax.set_xscale("log")
+    _plain_log_ticks(ax.xaxis)
+    ax.set_xlim(lo, hi * 1.05)
+    ax.set_ylim(-len(odds) + 0.4, 0.6)
+    ax.set_yticks([-i for i in range(len(odds))], odds["measure"].tolist())
+    ax.set_ylabel("Estimator")
+    ax.set_xlabel("Odds ratio (ratio, log scale; 1 = no association)")
+    ax.set_title(f"Odds ratio, {100 * conf:g}% CI")
+
+
 def effect_size_plot(effects: pd.DataFrame) -> plt.Figure:
     """Estimates with confidence intervals: risk difference (left), odds ratios (right, log).
 
@@ -345,49 +451,8 @@ def effect_size_plot(effects: pd.DataFrame) -> plt.Figure:
     rd = effects[effects["measure"] == "risk difference"]
     odds = effects[effects["measure"] != "risk difference"].reset_index(drop=True)
     conf = float(effects["confidence"].iloc[0])
-
-    for row in rd.to_dict("records"):
-        left.plot([100 * row["low"], 100 * row["high"]], [0, 0], color=OKABE_ITO["blue"], lw=2.5)
-        left.plot(100 * row["estimate"], 0, "o", color=OKABE_ITO["blue"], mec="black", ms=8)
-    left.axvline(0, color=OKABE_ITO["grey"], ls=":", lw=1)
-    left.set_xlim(-100, 100)
-    left.set_yticks([0], ["risk difference\n(Newcombe)"])
-    left.set_ylim(-1, 1)
-    left.set_ylabel("Measure")
-    left.set_xlabel("Responders minus non-responders with the feature (percentage points)")
-    left.set_title(f"Risk difference, {100 * conf:g}% CI")
-
-    finite = np.concatenate([odds[["estimate", "low", "high"]].to_numpy(float).ravel(), [1.0]])
-    finite = finite[np.isfinite(finite) & (finite > 0)]
-    lo, hi = finite.min() / 3, finite.max() * 3
-    colours = [OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["green"]]
-    for i, row in enumerate(odds.to_dict("records")):
-        y = -i
-        colour = colours[i % len(colours)]
-        high = row["high"] if np.isfinite(row["high"]) else hi
-        right.plot([row["low"], high], [y, y], color=colour, lw=2.5)
-        if not np.isfinite(row["high"]):
-            right.annotate(
-                "",
-                xy=(hi, y),
-                xytext=(hi / 1.6, y),
-                arrowprops={"arrowstyle": "->", "color": colour, "lw": 2},
-            )
-            right.text(hi, y + 0.18, "upper bound ∞", ha="right", fontsize=8, color="#333333")
-        if np.isfinite(row["estimate"]):
-            right.plot(row["estimate"], y, "o", color=colour, mec="black", ms=8)
-        else:
-            label = "no estimate" if np.isnan(row["estimate"]) else "estimate ∞"
-            right.text(hi, y - 0.3, label, ha="right", fontsize=8, color="#333333")
-    right.axvline(1, color=OKABE_ITO["grey"], ls=":", lw=1)
-    right.set_xscale("log")
-    _plain_log_ticks(right.xaxis)
-    right.set_xlim(lo, hi * 1.05)
-    right.set_ylim(-len(odds) + 0.4, 0.6)
-    right.set_yticks([-i for i in range(len(odds))], odds["measure"].tolist())
-    right.set_ylabel("Estimator")
-    right.set_xlabel("Odds ratio (ratio, log scale; 1 = no association)")
-    right.set_title(f"Odds ratio, {100 * conf:g}% CI")
+    _risk_difference_panel(left, rd, conf)
+    _odds_ratio_panel(right, odds, conf)
     fig.suptitle("Effect sizes with their intervals", fontsize=11)
     handles = [
         Line2D([], [], color="black", lw=2.5, label="confidence interval"),
