@@ -12,6 +12,7 @@ import textwrap
 import numpy as np
 import pandas as pd
 from matplotlib.artist import Artist
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -53,20 +54,8 @@ def _wrap_lines(label: str, width: int = 34, lines: int = 3) -> str:
     return "\n".join(parts)
 
 
-def plot_orr_forest(orr: pd.DataFrame, title: str | None = None) -> Figure:
-    """Forest-style plot of objective response rates with their CIs where counts allow.
-
-    ``orr`` is :func:`netcomp.data.literature.trial_orr_table`. TALENT's cohorts are drawn in
-    their own colour; CIs from reported counts are solid, CIs from counts implied by n and
-    % are dashed, and rows without counts show the point only. Each row's label (the trial
-    and, in brackets, its drug) is wrapped over up to three lines rather than cut, in 9-point
-    type.
-    """
-    if orr.empty:
-        raise ValueError("no trial reports an objective response rate")
-    n_rows = len(orr)
-    fig, ax = new_figure(7.4, 0.46 * n_rows + 2.4)
-    y = np.arange(n_rows)[::-1]
+def _orr_rows(ax: Axes, orr: pd.DataFrame, y: np.ndarray) -> None:
+    """Each row's rate, its CI (solid: reported counts, dashed: implied) and its events/n."""
     for yi, rec in zip(y, orr.to_dict("records"), strict=True):
         colour = TALENT_COLOUR if rec["is_talent"] else OTHER_COLOUR
         if np.isfinite(rec["ci_low_pct"]):
@@ -83,7 +72,10 @@ def plot_orr_forest(orr: pd.DataFrame, title: str | None = None) -> Figure:
         )
         size = f"{rec['events']}/{rec['n']}" if pd.notna(rec["n"]) else ""
         ax.text(102, yi, size, va="center", fontsize=9, color="0.3")
-    ax.text(102, n_rows - 0.5, "events/n", fontsize=9, color="0.3", va="bottom")
+
+
+def _orr_labels(ax: Axes, orr: pd.DataFrame, y: np.ndarray) -> None:
+    """Row labels (trial, and its drug in brackets when not named), TALENT's in bold colour."""
     ax.set_yticks(y)
     names = [
         lbl if str(drug).lower() in lbl.lower() else f"{lbl} [{drug}]"
@@ -94,12 +86,10 @@ def plot_orr_forest(orr: pd.DataFrame, title: str | None = None) -> Figure:
         if talent:
             tick.set_color(TALENT_COLOUR)
             tick.set_fontweight("bold")
-    ax.set_xlim(0, 100)
-    ax.set_ylim(-0.7, n_rows)
-    ax.set_xlabel("Objective response rate (% of patients)")
-    ax.set_ylabel("Trial or study (as reported by the sources)")
-    ax.grid(axis="x", color="0.9", lw=0.6)
-    ax.set_axisbelow(True)
+
+
+def _orr_legend(ax: Axes, orr: pd.DataFrame) -> None:
+    """The legend under the plot, titled with the CI method."""
     method = next((m for m in orr["method"] if m), "")
     ci_name = INTERVAL_METHODS.get(method, method)
     handles = [
@@ -129,6 +119,32 @@ def plot_orr_forest(orr: pd.DataFrame, title: str | None = None) -> Figure:
         title=f"95% CI method: {ci_name}",
         title_fontsize=8.5,
     )
+
+
+def plot_orr_forest(orr: pd.DataFrame, title: str | None = None) -> Figure:
+    """Forest-style plot of objective response rates with their CIs where counts allow.
+
+    ``orr`` is :func:`netcomp.data.literature.trial_orr_table`. TALENT's cohorts are drawn in
+    their own colour; CIs from reported counts are solid, CIs from counts implied by n and
+    % are dashed, and rows without counts show the point only. Each row's label (the trial
+    and, in brackets, its drug) is wrapped over up to three lines rather than cut, in 9-point
+    type.
+    """
+    if orr.empty:
+        raise ValueError("no trial reports an objective response rate")
+    n_rows = len(orr)
+    fig, ax = new_figure(7.4, 0.46 * n_rows + 2.4)
+    y = np.arange(n_rows)[::-1]
+    _orr_rows(ax, orr, y)
+    ax.text(102, n_rows - 0.5, "events/n", fontsize=9, color="0.3", va="bottom")
+    _orr_labels(ax, orr, y)
+    ax.set_xlim(0, 100)
+    ax.set_ylim(-0.7, n_rows)
+    ax.set_xlabel("Objective response rate (% of patients)")
+    ax.set_ylabel("Trial or study (as reported by the sources)")
+    ax.grid(axis="x", color="0.9", lw=0.6)
+    ax.set_axisbelow(True)
+    _orr_legend(ax, orr)
     ax.set_title(title or "Objective response rates of systemic therapies for GEP-NETs")
     fig.tight_layout()
     return fig

@@ -1,8 +1,9 @@
 """Figures of the response-classification chapter.
 
-Each function takes the tidy tables of :mod:`netcomp.stats.response` / :mod:`netcomp.stats.doseresponse`
-and returns a matplotlib Figure drawn in the book's style (colour-blind-safe class colours,
-labelled axes with units, a title). Saving is left to :func:`netcomp.figures.style.save_figure`.
+Each function takes the tidy tables of :mod:`netcomp.stats.response` /
+:mod:`netcomp.stats.doseresponse` and returns a matplotlib Figure drawn in the book's style
+(colour-blind-safe class colours, labelled axes with units, a title). Saving is left to
+:func:`netcomp.figures.style.save_figure`.
 Each ``*_text`` function gives the caption and alt text of the figure of the same data.
 """
 
@@ -81,6 +82,49 @@ def waterfall_plot(inhibition: pd.DataFrame, threshold_pct: float, drug: str) ->
     return fig
 
 
+def _paired_panel(
+    ax: plt.Axes, sub: pd.DataFrame, drug: str, comp: str, threshold_pct: float | None
+) -> None:
+    """One panel: a line per culture from ``drug`` to ``comp``, medians as black bars."""
+    for _, row in sub.iterrows():
+        colour = (
+            _class_colour(row[drug] > threshold_pct)
+            if threshold_pct is not None
+            else OKABE_ITO["grey"]
+        )
+        ax.plot([0, 1], [row[drug], row[comp]], color=colour, alpha=0.8, lw=1.2, marker="o", ms=4)
+    for pos, col in enumerate([drug, comp]):
+        med = float(np.median(sub[col]))
+        ax.plot(
+            [pos - 0.18, pos + 0.18],
+            [med, med],
+            color=OKABE_ITO["black"],
+            lw=3,
+            solid_capstyle="butt",
+        )
+    if threshold_pct is not None:
+        ax.axhline(threshold_pct, color=OKABE_ITO["black"], ls="--", lw=0.8)
+    ax.axhline(0, color="#444444", lw=0.6)
+    ax.set_xticks([0, 1], [drug, comp])
+    ax.set_xlim(-0.4, 1.4)
+    ax.set_xlabel("Drug")
+
+
+def _paired_title(drug: str, comp: str, comparison: pd.DataFrame | None) -> str:
+    """A panel's title, with the Wilcoxon p-value (exact or approximate) when one was given."""
+    title = f"{drug} vs {comp}"
+    if comparison is not None:
+        hit = comparison[comparison["comparator"] == comp]
+        if not hit.empty and np.isfinite(hit["p_value"].iloc[0]):
+            kind = (
+                "exact"
+                if hit.get("p_method", pd.Series(["exact"])).iloc[0] == "exact"
+                else "approx."
+            )
+            title += f"\nWilcoxon {kind} p = {hit['p_value'].iloc[0]:.3g}"
+    return title
+
+
 def paired_plot(
     paired: pd.DataFrame,
     drug: str,
@@ -110,41 +154,8 @@ def paired_plot(
         row[0].set_ylabel(INHIBITION_LABEL)
     for ax, comp in zip(axes, comparators, strict=False):
         sub = paired.loc[:, ["culture_id", drug, comp]].dropna()
-        for _, row in sub.iterrows():
-            colour = (
-                _class_colour(row[drug] > threshold_pct)
-                if threshold_pct is not None
-                else OKABE_ITO["grey"]
-            )
-            ax.plot(
-                [0, 1], [row[drug], row[comp]], color=colour, alpha=0.8, lw=1.2, marker="o", ms=4
-            )
-        for pos, col in enumerate([drug, comp]):
-            med = float(np.median(sub[col]))
-            ax.plot(
-                [pos - 0.18, pos + 0.18],
-                [med, med],
-                color=OKABE_ITO["black"],
-                lw=3,
-                solid_capstyle="butt",
-            )
-        if threshold_pct is not None:
-            ax.axhline(threshold_pct, color=OKABE_ITO["black"], ls="--", lw=0.8)
-        ax.axhline(0, color="#444444", lw=0.6)
-        ax.set_xticks([0, 1], [drug, comp])
-        ax.set_xlim(-0.4, 1.4)
-        ax.set_xlabel("Drug")
-        title = f"{drug} vs {comp}"
-        if comparison is not None:
-            hit = comparison[comparison["comparator"] == comp]
-            if not hit.empty and np.isfinite(hit["p_value"].iloc[0]):
-                kind = (
-                    "exact"
-                    if hit.get("p_method", pd.Series(["exact"])).iloc[0] == "exact"
-                    else "approx."
-                )
-                title += f"\nWilcoxon {kind} p = {hit['p_value'].iloc[0]:.3g}"
-        ax.set_title(title)
+        _paired_panel(ax, sub, drug, comp, threshold_pct)
+        ax.set_title(_paired_title(drug, comp, comparison))
     handles = [Line2D([], [], color=OKABE_ITO["black"], lw=3, label="Median")]
     if threshold_pct is not None:
         handles = _class_legend(threshold_pct) + handles

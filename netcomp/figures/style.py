@@ -131,7 +131,10 @@ MadeBy = Callable[..., Any] | str
 
 
 def drawn_by(made_by: MadeBy) -> str:
-    """The dotted name of the function that drew a figure: ``netcomp.figures.cohort.site_grade_bars``."""
+    """The dotted name of the function that drew a figure.
+
+    For example ``netcomp.figures.cohort.site_grade_bars``.
+    """
     if isinstance(made_by, str):
         return made_by
     return f"{made_by.__module__}.{made_by.__qualname__}"
@@ -148,15 +151,15 @@ def save_figure(
 ) -> None:
     """Save ``fig`` as PNG and SVG with its plotted ``data`` as CSV and a provenance JSON.
 
-    ``made_by`` is the netcomp function that drew the figure (its dotted name is read from it). ``data_status`` defaults to
-    the mark of ``data`` (published numbers: :func:`netcomp.data.provenance.mark_published`), then
-    to the status of the cohort loaded last (:func:`netcomp.data.provenance.current_status`): a
-    figure of the reconstruction is stamped in the image (:func:`stamp_figure`), in the
-    PNG and SVG metadata (Title, Description), in its CSV (a ``data_status`` column) and
-    its JSON. The label is drawn even when nothing is saved, so the figure shown on the page
-    carries it too. Nothing is written when ``figures_dir`` is None (interactive use,
-    tests). Returns None, so that a notebook cell ending with this call shows only the
-    figure.
+    ``made_by`` is the netcomp function that drew the figure (its dotted name is read from
+    it). ``data_status`` defaults to the mark of ``data`` (published numbers:
+    :func:`netcomp.data.provenance.mark_published`), then to the status of the cohort loaded
+    last (:func:`netcomp.data.provenance.current_status`): a figure of the reconstruction is
+    stamped in the image (:func:`stamp_figure`), in the PNG and SVG metadata (Title,
+    Description), in its CSV (a ``data_status`` column) and its JSON. The label is drawn
+    even when nothing is saved, so the figure shown on the page carries it too. Nothing is
+    written when ``figures_dir`` is None (interactive use, tests). Returns None, so that a
+    notebook cell ending with this call shows only the figure.
     """
     status = provenance.status_for(data, data_status)
     reconstructed = status == provenance.RECONSTRUCTED

@@ -19,7 +19,7 @@ __all__ = ["and_join", "p_words", "plural", "reaches", "site_words", "upper_firs
 
 
 def and_join(items: Iterable[object], limit: int = 6) -> str:
-    """``"a"``, ``"a and b"``, ``"a, b and c"``; beyond ``limit`` items, ``"a, b, ... and 4 more"``."""
+    """``"a"``, ``"a and b"``, ``"a, b and c"``; beyond ``limit``: ``"a, b, ... and 4 more"``."""
     words = [str(i) for i in items]
     if len(words) > limit:
         words = [*words[: limit - 1], f"{len(words) - (limit - 1)} more"]
