@@ -26,7 +26,7 @@ gene, a culture id). Show them only through :func:`findings_html` /
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -310,45 +310,70 @@ def detectable_sentence(n1: int, n2: int, rate2: float, alpha: float, target: fl
 # --------------------------------------------------------------------------- chapter 1
 
 
+def _data_import_reconstructed(result: Any) -> list[str]:
+    """Chapter 1 on the reconstruction: what it is, the versions, the tests of their counts."""
+    v = result.values
+    tests = result.version_tests
+    ranges = []
+    for label, sub in tests.dropna(subset=["p_value"]).groupby("version", sort=False):
+        ps = sub["p_value"].astype(float)
+        name, year = str(label).rsplit(" (", 1)
+        ranges.append(
+            (
+                f"{name.lower()}'s counts ({year.rstrip(')')})",
+                f"from {ps.min():.4f} to {ps.max():.4f}",
+            )
+        )
+    hits = int(tests["matches_reported_p"].fillna(False).astype(bool).sum())
+    n_results = int(tests["p_value"].notna().sum())
+    given = (
+        f"none of these {n_results} results is .048"
+        if hits == 0
+        else f"{hits} of these {n_results} results {'is' if hits == 1 else 'are'} .048"
+    )
+    spans = [f"on the {where} the standard exact tests give p {span}" for where, span in ranges[:1]]
+    spans += [f"on the {where} {span}" for where, span in ranges[1:]]
+    text = ", ".join(spans)
+    return _fit(
+        [
+            reconstruction_sentence(int(v["n_cultures"])),
+            versions_sentence(),
+            f"{text[0].upper()}{text[1:]}: {given}.",
+            (
+                f"The bundled files pass every check of the data contract ("
+                f"{_n(int(v['n_warnings']), 'warning')}, no error): the code runs on a cohort "
+                "of the published shape and size."
+            ),
+        ]
+    )
+
+
+def _overexpression_finding(result: Any) -> str | None:
+    """How many measured genes are overexpressed in some culture, and the most often one."""
+    v, cutoffs = result.values, result.cutoff_counts
+    if cutoffs is None or cutoffs.empty:
+        return None
+    over = cutoffs[cutoffs["cultures_at_cutoff"] > 0]
+    cut = float(v["di_fc_cutoff"])
+    if over.empty:
+        return (
+            f"None of the {_n(len(cutoffs), 'gene')} measured is overexpressed "
+            f"(fold change ≥ {cut:g}) in any culture."
+        )
+    top = over.sort_values(["cultures_at_cutoff", "gene"], ascending=[False, True]).iloc[0]
+    return (
+        f"Of the {_n(len(cutoffs), 'gene')} measured, {len(over)} "
+        f"{'is' if len(over) == 1 else 'are'} overexpressed (fold change ≥ {cut:g}) in "
+        f"at least one culture; the most often is {top['gene']} (in "
+        f"{_n(int(top['cultures_at_cutoff']), 'culture')})."
+    )
+
+
 def data_import_findings(result: Any) -> list[str]:
-    """Key findings of the data-import chapter (:class:`~netcomp.chapters.data_import.DataImportChapter`)."""
+    """Key findings of chapter 1 (:class:`~netcomp.chapters.data_import.DataImportChapter`)."""
     v = result.values
     if result.reconstructed:
-        tests = result.version_tests
-        ranges = []
-        for label, sub in tests.dropna(subset=["p_value"]).groupby("version", sort=False):
-            ps = sub["p_value"].astype(float)
-            name, year = str(label).rsplit(" (", 1)
-            ranges.append(
-                (
-                    f"{name.lower()}'s counts ({year.rstrip(')')})",
-                    f"from {ps.min():.4f} to {ps.max():.4f}",
-                )
-            )
-        hits = int(tests["matches_reported_p"].fillna(False).astype(bool).sum())
-        n_results = int(tests["p_value"].notna().sum())
-        given = (
-            f"none of these {n_results} results is .048"
-            if hits == 0
-            else f"{hits} of these {n_results} results {'is' if hits == 1 else 'are'} .048"
-        )
-        spans = [
-            f"on the {where} the standard exact tests give p {span}" for where, span in ranges[:1]
-        ]
-        spans += [f"on the {where} {span}" for where, span in ranges[1:]]
-        text = ", ".join(spans)
-        return _fit(
-            [
-                reconstruction_sentence(int(v["n_cultures"])),
-                versions_sentence(),
-                f"{text[0].upper()}{text[1:]}: {given}.",
-                (
-                    f"The bundled files pass every check of the data contract ("
-                    f"{_n(int(v['n_warnings']), 'warning')}, no error): the code runs on a cohort of "
-                    "the published shape and size."
-                ),
-            ]
-        )
+        return _data_import_reconstructed(result)
     findings: list[str | None] = [
         (
             f"This build reads a user-supplied cohort of {_n(int(v['n_cultures']), 'culture')} "
@@ -363,23 +388,9 @@ def data_import_findings(result: Any) -> list[str]:
             f"{_pct(float(v['median_cv']))}; the largest is {_pct(float(v['max_cv']))} "
             f"({v['max_cv_where']})."
         )
-    cutoffs = result.cutoff_counts
-    if cutoffs is not None and not cutoffs.empty:
-        over = cutoffs[cutoffs["cultures_at_cutoff"] > 0]
-        cut = float(v["di_fc_cutoff"])
-        if over.empty:
-            findings.append(
-                f"None of the {_n(len(cutoffs), 'gene')} measured is overexpressed "
-                f"(fold change ≥ {cut:g}) in any culture."
-            )
-        else:
-            top = over.sort_values(["cultures_at_cutoff", "gene"], ascending=[False, True]).iloc[0]
-            findings.append(
-                f"Of the {_n(len(cutoffs), 'gene')} measured, {len(over)} "
-                f"{'is' if len(over) == 1 else 'are'} overexpressed (fold change ≥ {cut:g}) in "
-                f"at least one culture; the most often is {top['gene']} (in "
-                f"{_n(int(top['cultures_at_cutoff']), 'culture')})."
-            )
+    over = _overexpression_finding(result)
+    if over is not None:
+        findings.append(over)
     n_variants = v.get("n_variants")
     if _is_number(n_variants):
         findings.append(
@@ -405,8 +416,47 @@ def _comparison_parts(comparison: pd.DataFrame) -> list[str]:
     ]
 
 
+def _response_reconstructed(
+    result: Any, spread: str, medians: str | None, wells: str | None
+) -> list[str]:
+    """Chapter 2 on the reconstruction: its classes and medians restate the publication."""
+    v = result.values
+    drug, thr = result.drug, float(result.threshold)
+    n, k = int(v["resp_n_cultures"]), int(v["resp_n_responders"])
+    ver = published.VERSIONS
+    same = len({(x.n_responders, x.n_nonresponders) for x in ver}) == 1
+    published_counts = (
+        f"the {ver[0].n_responders} responders and "
+        f"{ver[0].n_nonresponders} non-responders both published versions "
+        "report"
+        if same
+        else "the published counts"
+    )
+    return _fit(
+        [
+            (
+                f"With the study's rule (survival inhibition strictly above {thr:g}%), {k} of "
+                f"the {n} reconstructed cultures respond to {drug}: {published_counts}. The "
+                "reconstruction was drawn to give these counts, so they confirm nothing."
+            ),
+            (
+                f"{medians}. The study states the same ordering of "
+                "medians, and this agreement too is built into the reconstruction."
+                if medians
+                else None
+            ),
+            (
+                f"How many cultures change class as the threshold moves depends on the "
+                f"per-culture values, which here are synthetic ({spread}); only the study's "
+                f"own measurements could show how close its cultures lie to {thr:g}%."
+            ),
+            wells,
+        ]
+    )
+
+
 def response_findings(result: Any) -> list[str]:
-    """Key findings of the response chapter (:class:`~netcomp.chapters.response.ResponseChapter`)."""
+    """Key findings of chapter 2 (:class:`~netcomp.chapters.response.ResponseChapter`)."""
     v = result.values
     drug, thr = result.drug, float(result.threshold)
     n, k = int(v["resp_n_cultures"]), int(v["resp_n_responders"])
@@ -437,36 +487,7 @@ def response_findings(result: Any) -> list[str]:
         else None
     )
     if result.reconstruction:
-        ver = published.VERSIONS
-        same = len({(x.n_responders, x.n_nonresponders) for x in ver}) == 1
-        published_counts = (
-            f"the {ver[0].n_responders} responders and "
-            f"{ver[0].n_nonresponders} non-responders both published versions "
-            "report"
-            if same
-            else "the published counts"
-        )
-        return _fit(
-            [
-                (
-                    f"With the study's rule (survival inhibition strictly above {thr:g}%), {k} of the "
-                    f"{n} reconstructed cultures respond to {drug}: {published_counts}. The "
-                    "reconstruction was drawn to give these counts, so they confirm nothing."
-                ),
-                (
-                    f"{medians}. The study states the same ordering of "
-                    "medians, and this agreement too is built into the reconstruction."
-                    if medians
-                    else None
-                ),
-                (
-                    f"How many cultures change class as the threshold moves depends on the "
-                    f"per-culture values, which here are synthetic ({spread}); only the study's own "
-                    f"measurements could show how close its cultures lie to {thr:g}%."
-                ),
-                wells,
-            ]
-        )
+        return _response_reconstructed(result, spread, medians, wells)
     flips = int(v["resp_n_flips"])
     near = (
         f"{_n(flips, 'culture')} {'lies' if flips == 1 else 'lie'} within "
@@ -537,76 +558,120 @@ def fragility_phrase(one: Any, two: Any) -> str | None:
     )
 
 
-def association_findings(result: Any) -> list[str]:
-    """Key findings of the biomarker chapter (:class:`~netcomp.chapters.association.AssociationChapter`)."""
+def _association_power(result: Any, alpha: float) -> str | None:
+    """The power of the cohort's own design under the planning effect (None: not computed)."""
+    plan = result.plan
+    if plan is None or plan.cohort is None or not plan.cohort_power:
+        return None
+    a = plan.assumptions
+    n1, n2 = plan.cohort
+    needed = result.needed.get("two-sided")
+    power = (
+        f"Power: if {_share(a.rate_responders)} of responders and "
+        f"{_share(a.rate_nonresponders)} of non-responders overexpressed HRAS, a "
+        f"study with {_n(n1, 'responder')} and {_n(n2, 'non-responder')} would reach "
+        f"two-sided p ≤ {alpha:g} only {_pct(100 * plan.cohort_power['two-sided'])} "
+        f"of the time ({_pct(100 * plan.cohort_power['greater'])} one-sided); "
+        f"{100 * a.target:g}% power needs "
+        + (f"{needed} cultures." if needed else f"more than {a.max_n} cultures.")
+    )
+    if power and plan.cohort_power["two-sided"] >= a.target:
+        power = power.replace(" only ", " ")
+    return power
+
+
+def _association_reconstructed(
+    result: Any, applies: bool, frag: str | None, power: str | None
+) -> list[str]:
+    """Chapter 3 on the reconstruction: .048 not reproduced, the versions, what n can show."""
+    t, ci = result.hras_table, result.hras_ci
+    j = published.JOURNAL_2023
+    counts = (
+        f"HRAS overexpressed in {j.responders_high} of {j.n_responders} responders "
+        f"and {j.nonresponders_high} of {j.n_nonresponders} non-responders"
+    )
+    versions = result.versions
+    conf = published.CONFERENCE_2022
+    fisher = versions[
+        (versions["Published version"] == conf.label) & (versions["Test"] == "Fisher's exact test")
+    ]
+    conf_p = _list(
+        [
+            f"{r['Sidedness and convention'].split(':')[0]} p = {float(r['p-value']):.4f}"
+            for _, r in fisher.iterrows()
+        ]
+    )
+    thin = None
+    if applies and _journal_counts(t) and ci is not None:
+        thin = (
+            f"On these counts (which the reconstruction reproduces) the exact "
+            f"{100 * ci.confidence:g}% interval of the odds ratio runs from "
+            f"{_ratio(ci.low)} to {_ratio(ci.high)}" + (f", and {frag}." if frag else ".")
+        )
+    return _fit(
+        [
+            not_reproduced_sentence(result.hras_tests, counts),
+            (
+                f"The two published versions disagree on the count: {_version_label(conf)} "
+                f"reports {conf.responders_high} of {conf.n_responders} responders with high "
+                f"HRAS, where Fisher's exact test gives {conf_p}."
+                if conf_p
+                else versions_sentence()
+            ),
+            thin,
+            power,
+            (
+                "The clinical variables, the screen of every gene and the mutation check run "
+                "on the reconstruction's synthetic values: they show the methods, not the "
+                "study's cultures."
+            ),
+        ]
+    )
+
+
+def _screen_finding(result: Any, alpha: float) -> str | None:
+    """The screen's counts of small p- and q-values, and HRAS's rank in it."""
     v, p = result.values, result.params
+    if result.screen is None or not _is_number(v.get("assoc_m_tests")):
+        return None
+    q = v.get("assoc_hras_q")
+    return (
+        f"Of the {v['assoc_m_tests']} tests of the screen, {v['assoc_n_sig']} "
+        f"{'has' if v['assoc_n_sig'] == 1 else 'have'} p < {alpha:g} and "
+        f"{v['assoc_n_disc']} a q-value ≤ {float(p['fdr']):g} (Benjamini-Hochberg)"
+        + (f"; HRAS ranks {v['assoc_hras_rank']} ({_q_is(float(q))})." if _is_number(q) else ".")
+    )
+
+
+def _clinical_finding(result: Any, alpha: float) -> str | None:
+    """Whether any clinical variable goes with response, and the smallest p."""
+    if result.clinical is None or result.clinical.empty:
+        return None
+    clinical = result.clinical.dropna(subset=["p_value"])
+    if clinical.empty:
+        return None
+    low = clinical.loc[clinical["p_value"].astype(float).idxmin()]
+    n_sig = int(significant(clinical["p_value"].astype(float), alpha).sum())
+    name = CLINICAL_NAMES.get(str(low["feature"]), str(low["feature"]))
+    return (
+        f"No clinical variable goes with response at p ≤ {alpha:g}"
+        if n_sig == 0
+        else f"{_n(n_sig, 'clinical variable')} {'goes' if n_sig == 1 else 'go'} with "
+        f"response at p ≤ {alpha:g}"
+    ) + f" (smallest p = {float(low['p_value']):.3f}, {name}; exact tests)."
+
+
+def association_findings(result: Any) -> list[str]:
+    """Key findings of chapter 3 (:class:`~netcomp.chapters.association.AssociationChapter`)."""
+    p = result.params
     alpha = float(p["alpha"])
     t = result.hras_table
     applies = t is not None and result.applies("Fisher's exact test of HRAS")
-    power = None
-    plan = result.plan
-    if plan is not None and plan.cohort is not None and plan.cohort_power:
-        a = plan.assumptions
-        n1, n2 = plan.cohort
-        needed = result.needed.get("two-sided")
-        power = (
-            f"Power: if {_share(a.rate_responders)} of responders and "
-            f"{_share(a.rate_nonresponders)} of non-responders overexpressed HRAS, a "
-            f"study with {_n(n1, 'responder')} and {_n(n2, 'non-responder')} would reach "
-            f"two-sided p ≤ {alpha:g} only {_pct(100 * plan.cohort_power['two-sided'])} "
-            f"of the time ({_pct(100 * plan.cohort_power['greater'])} one-sided); "
-            f"{100 * a.target:g}% power needs "
-            + (f"{needed} cultures." if needed else f"more than {a.max_n} cultures.")
-        )
-        if power and plan.cohort_power["two-sided"] >= a.target:
-            power = power.replace(" only ", " ")
+    power = _association_power(result, alpha)
     frag = fragility_phrase(result.fragility_one, result.fragility_two)
     ci = result.hras_ci
     if result.reconstruction:
-        tests = result.hras_tests
-        j = published.JOURNAL_2023
-        counts = (
-            f"HRAS overexpressed in {j.responders_high} of {j.n_responders} responders "
-            f"and {j.nonresponders_high} of {j.n_nonresponders} non-responders"
-        )
-        versions = result.versions
-        conf = published.CONFERENCE_2022
-        fisher = versions[
-            (versions["Published version"] == conf.label)
-            & (versions["Test"] == "Fisher's exact test")
-        ]
-        conf_p = _list(
-            [
-                f"{r['Sidedness and convention'].split(':')[0]} p = {float(r['p-value']):.4f}"
-                for _, r in fisher.iterrows()
-            ]
-        )
-        thin = None
-        if applies and _journal_counts(t) and ci is not None:
-            thin = (
-                f"On these counts (which the reconstruction reproduces) the exact "
-                f"{100 * ci.confidence:g}% interval of the odds ratio runs from "
-                f"{_ratio(ci.low)} to {_ratio(ci.high)}" + (f", and {frag}." if frag else ".")
-            )
-        return _fit(
-            [
-                not_reproduced_sentence(tests, counts),
-                (
-                    f"The two published versions disagree on the count: {_version_label(conf)} "
-                    f"reports {conf.responders_high} of {conf.n_responders} responders with high HRAS, "
-                    f"where Fisher's exact test gives {conf_p}."
-                    if conf_p
-                    else versions_sentence()
-                ),
-                thin,
-                power,
-                (
-                    "The clinical variables, the screen of every gene and the mutation check run on "
-                    "the reconstruction's synthetic values: they show the methods, not the study's "
-                    "cultures."
-                ),
-            ]
-        )
+        return _association_reconstructed(result, applies, frag, power)
     findings: list[str | None] = []
     why = _reason(result, "Fisher's exact test of HRAS")
     if why:
@@ -624,33 +689,8 @@ def association_findings(result: Any) -> list[str]:
         )
         if frag:
             findings.append(f"{frag[0].upper()}{frag[1:]} (alpha = {alpha:g}).")
-    if result.screen is not None and _is_number(v.get("assoc_m_tests")):
-        q = v.get("assoc_hras_q")
-        findings.append(
-            f"Of the {v['assoc_m_tests']} tests of the screen, {v['assoc_n_sig']} "
-            f"{'has' if v['assoc_n_sig'] == 1 else 'have'} p < {alpha:g} and "
-            f"{v['assoc_n_disc']} a q-value ≤ {float(p['fdr']):g} (Benjamini-Hochberg)"
-            + (
-                f"; HRAS ranks {v['assoc_hras_rank']} ({_q_is(float(q))})."
-                if _is_number(q)
-                else "."
-            )
-        )
-    if result.clinical is not None and not result.clinical.empty:
-        clinical = result.clinical.dropna(subset=["p_value"])
-        if not clinical.empty:
-            low = clinical.loc[clinical["p_value"].astype(float).idxmin()]
-            n_sig = int(significant(clinical["p_value"].astype(float), alpha).sum())
-            name = CLINICAL_NAMES.get(str(low["feature"]), str(low["feature"]))
-            findings.append(
-                (
-                    f"No clinical variable goes with response at p ≤ {alpha:g}"
-                    if n_sig == 0
-                    else f"{_n(n_sig, 'clinical variable')} {'goes' if n_sig == 1 else 'go'} with "
-                    f"response at p ≤ {alpha:g}"
-                )
-                + f" (smallest p = {float(low['p_value']):.3f}, {name}; exact tests)."
-            )
+    findings.append(_screen_finding(result, alpha))
+    findings.append(_clinical_finding(result, alpha))
     findings.append(power)
     findings.append(_notices_sentence(result))
     return _fit(findings)
@@ -660,7 +700,7 @@ def association_findings(result: Any) -> list[str]:
 
 
 def literature_findings(result: Any) -> list[str]:
-    """Key findings of the literature chapter (:class:`~netcomp.chapters.literature.LiteratureChapter`)."""
+    """Key findings of chapter 4 (:class:`~netcomp.chapters.literature.LiteratureChapter`)."""
     v = result.values
     findings: list[str | None] = [
         (
@@ -722,20 +762,9 @@ def literature_findings(result: Any) -> list[str]:
 # --------------------------------------------------------------------------- chapter 5
 
 
-def smallsample_findings(result: Any) -> list[str]:
-    """Key findings of the small-cohorts chapter (:class:`~netcomp.chapters.smallsample.SmallSampleChapter`)."""
+def _tests_finding(result: Any) -> str:
+    """The four tests of the cohort's table (on the published counts: whether one gives .048)."""
     v, p, counts = result.values, result.params, result.counts
-    alpha = float(p["alpha"])
-    if counts is None:
-        why = _reason(result, "the 2x2 table")
-        return _fit(
-            [
-                f"The table of {p['gene']} overexpression by response cannot be formed for this "
-                "cohort" + (f": {why}" if why else "") + ". None of the chapter's tests, power "
-                "calculations or effect sizes apply.",
-                _notices_sentence(result),
-            ]
-        )
     n1, n2 = counts.n1, counts.n2
     gene = p["gene"]
     tests = {
@@ -757,38 +786,44 @@ def smallsample_findings(result: Any) -> list[str]:
     )
     if journal:
         hit = any(round(float(pv), P_DECIMALS) == published.REPORTED_P for pv in tests.values())
-        first = (
+        return (
             f"On the published counts ({counts.x1} of {n1} responders and {counts.x2} of "
             f"{n2} non-responders overexpress {gene}; the reconstruction reproduces them) "
             f"{listed}. "
             + ("One of them gives the reported .048." if hit else "None gives the reported .048.")
         )
-    else:
-        first = (
-            f"In this cohort {counts.x1} of {_n(n1, 'responder')} and {counts.x2} of "
-            f"{_n(n2, 'non-responder')} overexpress {gene}: {listed}. "
-            f"The risk difference is {float(v['sc_rd']):.1f} percentage points "
-            f"({v['sc_conf']:g}% interval {float(v['sc_rd_low']):.1f} to "
-            f"{float(v['sc_rd_high']):.1f})."
-        )
+    return (
+        f"In this cohort {counts.x1} of {_n(n1, 'responder')} and {counts.x2} of "
+        f"{_n(n2, 'non-responder')} overexpress {gene}: {listed}. "
+        f"The risk difference is {float(v['sc_rd']):.1f} percentage points "
+        f"({v['sc_conf']:g}% interval {float(v['sc_rd_low']):.1f} to "
+        f"{float(v['sc_rd_high']):.1f})."
+    )
+
+
+def _chi_square_finding(v: Mapping[str, Any], alpha: float) -> str:
+    """Whether the chi-square approximation fits the table, and its true size."""
     min_expected = float(v["sc_min_expected"])
     chi = float(v["sc_csize_chi"])
     if min_expected < 5:
         level = "more than" if chi > 100 * alpha else "within"
-        chi_sentence = (
+        return (
             f"The chi-square test does not fit: expected counts as low as {min_expected:.2f} "
             f"({v['sc_cells_below_5']} of 4 cells below 5); with no effect and the margins "
             f"fixed it rejects {chi:.1f}% of the time, {level} the {100 * alpha:g}% it "
             f"promises (Fisher's exact test: {float(v['sc_csize_fisher']):.1f}%)."
         )
-    else:
-        chi_sentence = (
-            f"Every expected count is at least 5 (smallest {min_expected:.2f}), so "
-            "the chi-square approximation is usable here; the exact test remains "
-            "the safer choice."
-        )
-    a = result.assumptions
-    size = f"n = {n1 + n2}"
+    return (
+        f"Every expected count is at least 5 (smallest {min_expected:.2f}), so "
+        "the chi-square approximation is usable here; the exact test remains "
+        "the safer choice."
+    )
+
+
+def _smallsample_power(result: Any, alpha: float) -> str:
+    """What the cohort's size can show under the planning effect."""
+    v, gene, counts, a = result.values, result.params["gene"], result.counts, result.assumptions
+    size = f"n = {counts.n1 + counts.n2}"
     power = (
         f"What {size} can show: even if {_share(a.rate_responders)} of responders "
         f"and {_share(a.rate_nonresponders)} of non-responders overexpressed {gene}, a "
@@ -799,7 +834,11 @@ def smallsample_findings(result: Any) -> list[str]:
     )
     if float(v["sc_pow_two"]) >= 100 * a.target:
         power = power.replace("even if", "if").replace(" only ", " ")
-    detect = detectable_sentence(n1, n2, a.rate_nonresponders, alpha, a.target)
+    return power
+
+
+def _null_screen_finding(v: Mapping[str, Any], n1: int, n2: int, alpha: float) -> str:
+    """The false positives of a panel screen at this size, and whether Bonferroni can call."""
     from netcomp.stats import smallsample as ss
 
     n_panel = int(v["sc_n_panel"])
@@ -811,12 +850,38 @@ def smallsample_findings(result: Any) -> list[str]:
         if not significant(smallest, bonferroni_level)
         else ""
     )
-    screen = (
+    return (
         f"Screening {n_panel} panel genes at this size with no real effect gives "
         f"{float(v['sc_expected_fp']):.2f} false positives per study on average "
         f"({_pct(float(v['sc_fwer']))} chance of at least one){bonferroni}."
     )
-    return _fit([first, chi_sentence, power, detect, screen])
+
+
+def smallsample_findings(result: Any) -> list[str]:
+    """Key findings of chapter 5 (:class:`~netcomp.chapters.smallsample.SmallSampleChapter`)."""
+    v, p, counts = result.values, result.params, result.counts
+    alpha = float(p["alpha"])
+    if counts is None:
+        why = _reason(result, "the 2x2 table")
+        return _fit(
+            [
+                f"The table of {p['gene']} overexpression by response cannot be formed for this "
+                "cohort" + (f": {why}" if why else "") + ". None of the chapter's tests, power "
+                "calculations or effect sizes apply.",
+                _notices_sentence(result),
+            ]
+        )
+    a = result.assumptions
+    detect = detectable_sentence(counts.n1, counts.n2, a.rate_nonresponders, alpha, a.target)
+    return _fit(
+        [
+            _tests_finding(result),
+            _chi_square_finding(v, alpha),
+            _smallsample_power(result, alpha),
+            detect,
+            _null_screen_finding(v, counts.n1, counts.n2, alpha),
+        ]
+    )
 
 
 # --------------------------------------------------------------------------- chapter 6
@@ -835,59 +900,82 @@ VERDICT_MEANING = {
 }
 
 
-def replication_findings(result: Any) -> list[str]:
-    """Key findings of the replication chapter (:class:`~netcomp.chapters.replication.ReplicationChapter`)."""
-    v, p = result.values, result.params
-    gene = p["replication_gene"]
-    plan = result.plan
+def _replication_size(result: Any) -> str | None:
+    """How many cultures an informative replication needs, under both assumptions."""
+    v, p, plan = result.values, result.params, result.plan
     a = plan.assumptions if plan is not None else None
-    size = None
-    if a is not None:
-        conf = 100 * float(p["confidence"])
-        size = (
-            f"An informative replication (an exact {conf:g}% interval of the odds ratio "
-            f"above 1, with probability {100 * a.target:g}%) needs {v['rep_n_planning']} "
-            f"cultures if {_share(a.rate_responders)} of responders and "
-            f"{_share(a.rate_nonresponders)} of non-responders overexpress the gene, "
-            f"{v['rep_n_cautious']} if {_share(a.cautious_rate_responders)} and "
-            f"{_share(a.cautious_rate_nonresponders)}."
-        )
-    if result.reconstruction:
-        own = None
-        if plan is not None and plan.cohort_power and plan.cohort is not None:
-            n1, n2 = plan.cohort
-            chance = plan.cohort_power["greater"]
-            own = (
-                f"A new cohort of the published size ({_n(n1, 'responder')}, "
-                f"{_n(n2, 'non-responder')}) would get there "
-                f"{'only ' if chance < plan.assumptions.target else ''}{100 * chance:.0f}% of the time "
-                "under the first assumption"
-                + (
-                    ": a study of that size would more often than not leave the question open."
-                    if chance < 0.5
-                    else "."
-                )
+    if a is None:
+        return None
+    conf = 100 * float(p["confidence"])
+    return (
+        f"An informative replication (an exact {conf:g}% interval of the odds ratio "
+        f"above 1, with probability {100 * a.target:g}%) needs {v['rep_n_planning']} "
+        f"cultures if {_share(a.rate_responders)} of responders and "
+        f"{_share(a.rate_nonresponders)} of non-responders overexpress the gene, "
+        f"{v['rep_n_cautious']} if {_share(a.cautious_rate_responders)} and "
+        f"{_share(a.cautious_rate_nonresponders)}."
+    )
+
+
+def _replication_reconstructed(result: Any, size: str | None) -> list[str]:
+    """Chapter 6 on the reconstruction: no verdict, which version, what a new cohort needs."""
+    v, plan = result.values, result.plan
+    own = None
+    if plan is not None and plan.cohort_power and plan.cohort is not None:
+        n1, n2 = plan.cohort
+        chance = plan.cohort_power["greater"]
+        own = (
+            f"A new cohort of the published size ({_n(n1, 'responder')}, "
+            f"{_n(n2, 'non-responder')}) would get there "
+            f"{'only ' if chance < plan.assumptions.target else ''}{100 * chance:.0f}% of the "
+            "time under the first assumption"
+            + (
+                ": a study of that size would more often than not leave the question open."
+                if chance < 0.5
+                else "."
             )
-        return _fit(
-            [
-                (
-                    "No replication verdict: the bundled cohort is the reconstruction of the original "
-                    "study, so setting it beside the published counts compares the study with "
-                    "itself."
-                ),
-                (
-                    "The two published versions differ on the responders' count ("
-                    + " against ".join(
-                        f"{x.responders_high} of {x.n_responders} in {_version_label(x)}"
-                        for x in published.VERSIONS
-                    )
-                    + f"), so a replication must say which it tests; this build compares with the "
-                    f"{v['rep_versions']}, as the parameter replication_version sets."
-                ),
-                size,
-                own,
-            ]
         )
+    return _fit(
+        [
+            (
+                "No replication verdict: the bundled cohort is the reconstruction of the "
+                "original study, so setting it beside the published counts compares the study "
+                "with itself."
+            ),
+            (
+                "The two published versions differ on the responders' count ("
+                + " against ".join(
+                    f"{x.responders_high} of {x.n_responders} in {_version_label(x)}"
+                    for x in published.VERSIONS
+                )
+                + f"), so a replication must say which it tests; this build compares with the "
+                f"{v['rep_versions']}, as the parameter replication_version sets."
+            ),
+            size,
+            own,
+        ]
+    )
+
+
+def _combined_finding(result: Any) -> str | None:
+    """The stratified analysis of the cohort with the published table, if run."""
+    if result.combined is None or result.combined.empty:
+        return None
+    row = result.combined.iloc[-1]
+    return (
+        f"Combined with the {row['version'].lower()} as two strata, the exact common odds "
+        f"ratio test gives {_p_is(float(row['p_exact_two_sided']))} (two-sided), and "
+        f"Zelen's exact test of one common odds ratio gives {_p_is(float(row['p_zelen']))}."
+    )
+
+
+def replication_findings(result: Any) -> list[str]:
+    """Key findings of chapter 6 (:class:`~netcomp.chapters.replication.ReplicationChapter`)."""
+    p = result.params
+    gene = p["replication_gene"]
+    size = _replication_size(result)
+    if result.reconstruction:
+        return _replication_reconstructed(result, size)
     if result.counts is None:
         why = _reason(result, "The cohort's table")
         return _fit(
@@ -905,8 +993,8 @@ def replication_findings(result: Any) -> list[str]:
             f"In this cohort {c.x1} of {_n(c.n1, 'responder')} and {c.x2} of "
             f"{_n(c.n2, 'non-responder')} overexpress {gene}: the exact conditional odds ratio "
             f"is {_ratio(float(cohort_row['odds_ratio'])).replace('infinity', 'infinite')}, "
-            f"{100 * float(p['confidence']):g}% interval {_ratio(float(cohort_row['or_low']))} to "
-            f"{_ratio(float(cohort_row['or_high']))}."
+            f"{100 * float(p['confidence']):g}% interval {_ratio(float(cohort_row['or_low']))} "
+            f"to {_ratio(float(cohort_row['or_high']))}."
         ),
     ]
     for label, word in result.verdicts.items():
@@ -914,13 +1002,7 @@ def replication_findings(result: Any) -> list[str]:
         findings.append(
             f"Verdict against the {label.lower()}: “{word}”" + (f": {meaning}." if meaning else ".")
         )
-    if result.combined is not None and not result.combined.empty:
-        row = result.combined.iloc[-1]
-        findings.append(
-            f"Combined with the {row['version'].lower()} as two strata, the exact common odds "
-            f"ratio test gives {_p_is(float(row['p_exact_two_sided']))} (two-sided), and "
-            f"Zelen's exact test of one common odds ratio gives {_p_is(float(row['p_zelen']))}."
-        )
+    findings.append(_combined_finding(result))
     if result.posteriors:
         flat = result.posteriors[0]
         findings.append(
@@ -1074,6 +1156,93 @@ def _power_sentence(
     return text
 
 
+def _published_findings(folder: Path) -> list[str | None]:
+    """From the reconstruction's results: .048 not reproduced, and the versions' disagreement."""
+    findings: list[str | None] = []
+    tests = _read(folder, "hras_tests.csv")
+    versions = _read(folder, "published_versions.csv")
+    j = published.JOURNAL_2023
+    if tests is not None and {"test", "sided", "p_value"} <= set(tests.columns):
+        findings.append(
+            not_reproduced_sentence(
+                tests,
+                f"HRAS high in {j.responders_high} of {j.n_responders} responders, "
+                f"{j.nonresponders_high} of {j.n_nonresponders} non-responders",
+            )
+        )
+    if versions is not None and {"version", "counts"} <= set(versions.columns):
+        pairs = versions.drop_duplicates("version")[["version", "counts"]]
+        parsed: list[tuple[str, int, int, int, int]] = []
+        for version, text in zip(pairs["version"], pairs["counts"], strict=True):
+            counts = _counts_of(text)
+            if counts is not None:
+                parsed.append((_label_of(version), *counts))
+        if pairs["counts"].nunique() > 1 and len(parsed) == len(pairs):
+            findings.append(disagreement_sentence(parsed))
+    return findings
+
+
+def _reconstructed_size(folder: Path) -> int:
+    """The number of cultures in the reconstruction's results (the published one if absent)."""
+    j = published.JOURNAL_2023
+    response = _read(folder, "response.csv")
+    return (
+        int(response["culture_id"].nunique())
+        if response is not None and "culture_id" in response.columns
+        else j.n_responders + j.n_nonresponders
+    )
+
+
+def _user_response_finding(folder: Path, p: dict[str, Any]) -> str | None:
+    """How many of a user's cultures respond to the book's drug (None: no such results)."""
+    response = _read(folder, "response.csv")
+    if response is None or not {"drug", "responder", "culture_id"} <= set(response.columns):
+        return None
+    drug = str(p["drug"])
+    rows = response[response["drug"].astype(str) == drug]
+    if rows.empty:
+        return None
+    k = int(rows["responder"].astype(str).str.lower().eq("true").sum())
+    conc = float(rows["concentration_um"].iloc[0]) if "concentration_um" in rows else None
+    return (
+        f"This book was built from a user-supplied cohort: {k} of "
+        f"{_n(rows['culture_id'].nunique(), 'culture')} respond to {drug}"
+        + (f" at {conc:g} µM" if conc is not None and math.isfinite(conc) else "")
+        + f" (survival inhibition strictly above {float(p['response_threshold_pct']):g}%)."
+    )
+
+
+def _user_hras_finding(folder: Path) -> str | None:
+    """HRAS overexpression against response in a user's screen results (None: not tested)."""
+    assoc = _read(folder, "associations.csv")
+    if assoc is None or not {"feature", "kind", "p_value", "detail"} <= set(assoc.columns):
+        return None
+    row = assoc[
+        (assoc["feature"].astype(str) == "HRAS") & (assoc["kind"].astype(str) == "expression")
+    ]
+    if row.empty:
+        return None
+    r = row.iloc[0]
+    q = float(r["q_value"]) if "q_value" in r and pd.notna(r["q_value"]) else None
+    return (
+        f"HRAS overexpression: {_counts_words(r['detail'])} "
+        f"(Fisher's exact test, two-sided, {_p_is(float(r['p_value']))}"
+        + (f"; {_q_is(q)} among the {len(assoc)} tests of the screen" if q is not None else "")
+        + ")."
+    )
+
+
+def _user_verdicts_finding(folder: Path) -> str | None:
+    """The replication verdicts of a user's cohort (None: no verdicts written)."""
+    verdicts = _read(folder, "replication_verdicts.csv")
+    if verdicts is None or not {"version", "verdict"} <= set(verdicts.columns):
+        return None
+    parts = "; ".join(
+        f"against the {str(r['version']).lower()}: “{r['verdict']}”" for _, r in verdicts.iterrows()
+    )
+    return f"Does the published HRAS finding replicate here? {parts[:1].upper()}{parts[1:]}."
+
+
 def front_page_findings(results_dir: str | Path, params: dict[str, Any] | None = None) -> list[str]:
     """The front page's key findings, read from the results files of a build.
 
@@ -1092,80 +1261,17 @@ def front_page_findings(results_dir: str | Path, params: dict[str, Any] | None =
     ledger = _read(folder, "ledger.csv")
     own, size = _power_rows(_read(folder, "small_cohorts.csv"))
     gene = str(p.get("gene", "the gene"))
-    findings: list[str | None] = []
     if _reconstructed(folder):
-        tests = _read(folder, "hras_tests.csv")
-        versions = _read(folder, "published_versions.csv")
-        j = published.JOURNAL_2023
-        if tests is not None and {"test", "sided", "p_value"} <= set(tests.columns):
-            findings.append(
-                not_reproduced_sentence(
-                    tests,
-                    f"HRAS high in {j.responders_high} of {j.n_responders} responders, "
-                    f"{j.nonresponders_high} of {j.n_nonresponders} non-responders",
-                )
-            )
-        if versions is not None and {"version", "counts"} <= set(versions.columns):
-            pairs = versions.drop_duplicates("version")[["version", "counts"]]
-            parsed: list[tuple[str, int, int, int, int]] = []
-            for version, text in zip(pairs["version"], pairs["counts"], strict=True):
-                counts = _counts_of(text)
-                if counts is not None:
-                    parsed.append((_label_of(version), *counts))
-            if pairs["counts"].nunique() > 1 and len(parsed) == len(pairs):
-                findings.append(disagreement_sentence(parsed))
+        findings = _published_findings(folder)
         findings.append(_power_sentence(own, size, p, gene))
         findings.append(_ledger_sentence(ledger))
-        response = _read(folder, "response.csv")
-        n = (
-            int(response["culture_id"].nunique())
-            if response is not None and "culture_id" in response.columns
-            else j.n_responders + j.n_nonresponders
-        )
-        findings.append(reconstruction_sentence(n))
+        findings.append(reconstruction_sentence(_reconstructed_size(folder)))
         return _fit(findings)
-    response = _read(folder, "response.csv")
-    if response is not None and {"drug", "responder", "culture_id"} <= set(response.columns):
-        drug = str(p["drug"])
-        rows = response[response["drug"].astype(str) == drug]
-        if not rows.empty:
-            k = int(rows["responder"].astype(str).str.lower().eq("true").sum())
-            conc = float(rows["concentration_um"].iloc[0]) if "concentration_um" in rows else None
-            findings.append(
-                f"This book was built from a user-supplied cohort: {k} of "
-                f"{_n(rows['culture_id'].nunique(), 'culture')} respond to {drug}"
-                + (f" at {conc:g} µM" if conc is not None and math.isfinite(conc) else "")
-                + f" (survival inhibition strictly above {float(p['response_threshold_pct']):g}%)."
-            )
-    if not findings:
-        findings.append("This book was built from a user-supplied cohort.")
-    assoc = _read(folder, "associations.csv")
-    if assoc is not None and {"feature", "kind", "p_value", "detail"} <= set(assoc.columns):
-        row = assoc[
-            (assoc["feature"].astype(str) == "HRAS") & (assoc["kind"].astype(str) == "expression")
-        ]
-        if not row.empty:
-            r = row.iloc[0]
-            q = float(r["q_value"]) if "q_value" in r and pd.notna(r["q_value"]) else None
-            findings.append(
-                f"HRAS overexpression: {_counts_words(r['detail'])} "
-                f"(Fisher's exact test, two-sided, {_p_is(float(r['p_value']))}"
-                + (
-                    f"; {_q_is(q)} among the {len(assoc)} tests of the screen"
-                    if q is not None
-                    else ""
-                )
-                + ")."
-            )
-    verdicts = _read(folder, "replication_verdicts.csv")
-    if verdicts is not None and {"version", "verdict"} <= set(verdicts.columns):
-        parts = "; ".join(
-            f"against the {str(r['version']).lower()}: “{r['verdict']}”"
-            for _, r in verdicts.iterrows()
-        )
-        findings.append(
-            f"Does the published HRAS finding replicate here? {parts[:1].upper()}{parts[1:]}."
-        )
+    findings = [_user_response_finding(folder, p)]
+    if not any(findings):
+        findings = ["This book was built from a user-supplied cohort."]
+    findings.append(_user_hras_finding(folder))
+    findings.append(_user_verdicts_finding(folder))
     findings.append(_power_sentence(own, size, p, gene))
     findings.append(_ledger_sentence(ledger))
     return _fit(findings)
