@@ -315,6 +315,40 @@ def _reader_columns(table: pd.DataFrame) -> list[str]:
     return found
 
 
+def _unique_headers(columns: Any, headers: Mapping[str, str] | None) -> dict[str, str]:
+    """Reader headers of ``columns``; two columns under one header keep their own names."""
+    names = reader_headers(columns, headers)
+    shown = list(names.values())
+    if len(set(shown)) < len(shown):
+        twice = {h for h in shown if shown.count(h) > 1}
+        names = {c: (c if h in twice else h) for c, h in names.items()}
+    return names
+
+
+def _reader_formatted(
+    table: pd.DataFrame, formats: Mapping[str, str] | str | None, digits: int
+) -> list[str]:
+    """Columns shown in reader form: booleans (yes/no), infinities (∞), tiny p-values.
+
+    A float column whose positive values are too small for its decimals reads "< 0.001";
+    every other value keeps the column's own format.
+    """
+    reader = _reader_columns(table)
+    specs = formats if isinstance(formats, Mapping) else {}
+    for name in table.columns:
+        spec = formats if isinstance(formats, str) else specs.get(name)
+        places = _decimals(spec, digits)
+        if (
+            name not in reader
+            and places is not None
+            and places >= SMALL_DECIMALS
+            and pd.api.types.is_float_dtype(table[name])
+            and ((table[name] > 0) & (table[name] < 0.5 * 10.0**-places)).any()
+        ):
+            reader.append(name)
+    return reader
+
+
 def show_table(
     df: pd.DataFrame,
     formats: Mapping[str, str] | str | None = None,
@@ -333,15 +367,11 @@ def show_table(
     unnumbered table). Columns show under :func:`reader_headers` (``headers``, else
     :data:`COLUMN_HEADERS`, in :func:`sentence_case`). ``code`` names columns of literal
     values a reader types (file columns, parameter names): a one-token cell is shown in code
-    font, and in a cell holding `backtick` spans those spans are. At most :data:`MAX_TABLE_ROWS` rows are
-    shown, with a note giving the total.
+    font, and in a cell holding `backtick` spans those spans are. At most
+    :data:`MAX_TABLE_ROWS` rows are shown, with a note giving the total.
     """
     table = df.reset_index(drop=True)
-    names = reader_headers(table.columns, headers)
-    shown = list(names.values())
-    if len(set(shown)) < len(shown):  # two columns under one header: keep their own names
-        twice = {h for h in shown if shown.count(h) > 1}
-        names = {c: (c if h in twice else h) for c, h in names.items()}
+    names = _unique_headers(table.columns, headers)
     table = table.rename(columns=names)
     if isinstance(formats, Mapping):
         formats = {names.get(k, k): v for k, v in formats.items()}
@@ -362,22 +392,9 @@ def show_table(
                 k: v for k, v in formats.items() if k in table.columns
             }
             style = style.format(wanted, escape="html", na_rep=na_rep)
-    # booleans read yes/no and infinities ∞, in the column's own format otherwise
-    reader = _reader_columns(table)
     specs = formats if isinstance(formats, Mapping) else {}
     digits = pd.get_option("styler.format.precision") if precision is None else precision
-    for name in table.columns:  # and p-values too small for their decimals read "< 0.001"
-        spec = formats if isinstance(formats, str) else specs.get(name)
-        places = _decimals(spec, digits)
-        if (
-            name not in reader
-            and places is not None
-            and places >= SMALL_DECIMALS
-            and pd.api.types.is_float_dtype(table[name])
-            and ((table[name] > 0) & (table[name] < 0.5 * 10.0**-places)).any()
-        ):
-            reader.append(name)
-    for name in reader:
+    for name in _reader_formatted(table, formats, digits):
         spec = formats if isinstance(formats, str) else specs.get(name)
         style = style.format(
             _reader_value(spec, digits), subset=[name], escape="html", na_rep=na_rep
