@@ -1,1 +1,5 @@
-"""Making the book: parameters, pre-flight, build, cache, numbering, ledger, key findings, display, PDF and student edition."""
+"""Making the book.
+
+Parameters, pre-flight, build, cache, numbering, ledger, key findings, display, PDF and the
+student edition.
+"""

@@ -169,6 +169,43 @@ class PrintedBook:
     overflow: dict[str, list[str]] = field(default_factory=dict)
 
 
+def _print_page(page: Any, url: str, rel: str, writer: Any, overflow: dict[str, list[str]]) -> None:
+    """Lay out one page for print, note what overflows, and append its PDF with an outline entry."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.emulate_media(media="screen")
+    page.goto(url, wait_until="load")
+    page.evaluate(PREPARE_JS)
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": PRINT_WIDTH_PX, "height": 1100})
+    wide = page.evaluate(OVERFLOW_JS, PRINT_WIDTH_PX)
+    if wide:
+        overflow[rel] = wide
+    title = page.title()
+    data = page.pdf(
+        format="A4",
+        print_background=True,
+        display_header_footer=True,
+        header_template="<span></span>",
+        footer_template=FOOTER,
+        margin={"top": "14mm", "bottom": "16mm", "left": "14mm", "right": "14mm"},
+    )
+    from pypdf import PdfReader
+
+    start = len(writer.pages)
+    writer.append(PdfReader(io.BytesIO(data)))
+    writer.add_outline_item(title=title.split(" \u2014 ")[0].strip() or rel, page_number=start)
+
+
+def _write_pdf(writer: Any, target: Path) -> None:
+    """Write the joined PDF with its metadata, atomically (a ``.partial`` file, then renamed)."""
+    writer.add_metadata({"/Title": _book_title(), "/Creator": "netcomp (Chromium, pypdf)"})
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    with open(partial, "wb") as sink:
+        writer.write(sink)
+    partial.replace(target)
+
+
 def print_book(
     html_dir: Path, target: Path | None = None, pages: list[str] | None = None
 ) -> PrintedBook:
@@ -180,7 +217,7 @@ def print_book(
     reported in the result.
     """
     t0 = time.perf_counter()
-    from pypdf import PdfReader, PdfWriter
+    from pypdf import PdfWriter
 
     html_dir = Path(html_dir).resolve()
     target = Path(target) if target else html_dir / PDF_NAME
@@ -202,37 +239,10 @@ def print_book(
             page = context.new_page()
             overflow: dict[str, list[str]] = {}
             for rel in pages:
-                page.set_viewport_size({"width": 1280, "height": 900})
-                page.emulate_media(media="screen")
-                page.goto(base + rel, wait_until="load")
-                page.evaluate(PREPARE_JS)
-                page.emulate_media(media="print")
-                page.set_viewport_size({"width": PRINT_WIDTH_PX, "height": 1100})
-                wide = page.evaluate(OVERFLOW_JS, PRINT_WIDTH_PX)
-                if wide:
-                    overflow[rel] = wide
-                title = page.title()
-                data = page.pdf(
-                    format="A4",
-                    print_background=True,
-                    display_header_footer=True,
-                    header_template="<span></span>",
-                    footer_template=FOOTER,
-                    margin={"top": "14mm", "bottom": "16mm", "left": "14mm", "right": "14mm"},
-                )
-                start = len(writer.pages)
-                writer.append(PdfReader(io.BytesIO(data)))
-                writer.add_outline_item(
-                    title=title.split(" \u2014 ")[0].strip() or rel, page_number=start
-                )
+                _print_page(page, base + rel, rel, writer, overflow)
         finally:
             browser.close()
-    writer.add_metadata({"/Title": _book_title(), "/Creator": "netcomp (Chromium, pypdf)"})
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
-    with open(partial, "wb") as sink:
-        writer.write(sink)
-    partial.replace(target)
+    _write_pdf(writer, target)
     if target.parent == html_dir:
         link_from_front_page(html_dir, target, pages[0])
     return PrintedBook(target, len(writer.pages), time.perf_counter() - t0, overflow)
@@ -272,7 +282,7 @@ def _book_title() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m netcomp.book.pdf OUT``: print the book built in OUT to OUT/html/netcomp-book.pdf."""
+    """``python -m netcomp.book.pdf OUT``: print the book in OUT to OUT/html/netcomp-book.pdf."""
     parser = argparse.ArgumentParser(prog="python -m netcomp.book.pdf", description=main.__doc__)
     parser.add_argument(
         "out",
