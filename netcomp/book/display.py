@@ -349,6 +349,18 @@ def _reader_formatted(
     return reader
 
 
+def _with_formats(
+    style: Styler, table: pd.DataFrame, formats: Mapping[str, str] | str, na_rep: str
+) -> Styler:
+    """``style`` with one format for every cell, or each named column's own format."""
+    if isinstance(formats, str):
+        return style.format(formats, escape="html", na_rep=na_rep)
+    wanted: dict[Any, str | Callable[[object], str] | None] = {
+        k: v for k, v in formats.items() if k in table.columns
+    }
+    return style.format(wanted, escape="html", na_rep=na_rep)
+
+
 def show_table(
     df: pd.DataFrame,
     formats: Mapping[str, str] | str | None = None,
@@ -385,13 +397,7 @@ def show_table(
         .format_index(escape="html", axis=1)
     )
     if formats:
-        if isinstance(formats, str):
-            style = style.format(formats, escape="html", na_rep=na_rep)
-        else:
-            wanted: dict[Any, str | Callable[[object], str] | None] = {
-                k: v for k, v in formats.items() if k in table.columns
-            }
-            style = style.format(wanted, escape="html", na_rep=na_rep)
+        style = _with_formats(style, table, formats, na_rep)
     specs = formats if isinstance(formats, Mapping) else {}
     digits = pd.get_option("styler.format.precision") if precision is None else precision
     for name in _reader_formatted(table, formats, digits):
