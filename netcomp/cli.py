@@ -1,4 +1,6 @@
-"""Command-line interface: ``netcomp build | check | validate | template | student | params | reconstruct``.
+"""Command-line interface.
+
+``netcomp build | check | validate | template | student | params | reconstruct``.
 
 No user error shows a Python traceback: a problem with the user's files, folders or
 parameters prints what is wrong and what to do (exit 1); a malformed command line prints the
@@ -264,7 +266,7 @@ def _add_checks(sub: _Subparsers) -> None:
 
 
 def _add_others(sub: _Subparsers) -> None:
-    """``netcomp template``, ``student``, ``params`` and ``reconstruct``: they write files or YAML."""
+    """``netcomp template``, ``student``, ``params``, ``reconstruct``: they write files or YAML."""
     t = sub.add_parser("template", help="write an empty cohort folder with a data dictionary")
     t.add_argument("dir", help="folder to create (must not exist or be empty)")
     t.set_defaults(func=_cmd_template)

@@ -1,4 +1,4 @@
-"""Direct identifiers: refused by column name and by value, dropped only with --allow-identifiers."""
+"""Direct identifiers: refused by column name and value, dropped only with --allow-identifiers."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ def _check(folder: Path, spec: CohortSpec = SPEC, **values) -> PreflightReport:
 
 
 def _class_counts(folder: Path, drug: str, conc: float, threshold: float) -> tuple[int, int]:
-    """Responders and non-responders straight from the CSV (independent of netcomp.stats.response)."""
+    """Responders and non-responders read from the CSV (independent of netcomp.stats.response)."""
     v = pd.read_csv(folder / "viability.csv")
     v = v[(v["drug"] == drug) & (v["concentration_um"].round(9) == round(conc, 9))]
     inhibition = 100.0 - v.groupby("culture_id")["viability_pct"].mean()

@@ -1,7 +1,8 @@
 """Tables as a journal prints them: numbered captions, human headers, no raw Python values.
 
-Unit tests of :func:`netcomp.book.display.show_table` and :func:`netcomp.book.display.table_caption`,
-then one pass over every table of the session's built book.
+Unit tests of :func:`netcomp.book.display.show_table` and
+:func:`netcomp.book.display.table_caption`, then one pass over every table of the session's
+built book.
 """
 
 from __future__ import annotations
@@ -247,6 +248,15 @@ def _tables(page: Path) -> list[dict[str, object]]:
     return found
 
 
+def _header_and_cell_problems(rel: str, table: dict) -> list[str]:
+    """Identifier headers, and cells holding a Python value, list or "(s)" plural."""
+    problems = [f"{rel}: header {h!r}" for h in table["headers"] if IDENTIFIER.search(h)]
+    for cell in table["cells"]:
+        if PYTHON_VALUE.match(cell) or PYTHON_LIST.search(cell) or "(s)" in cell:
+            problems.append(f"{rel}: cell {cell[:60]!r}")
+    return problems
+
+
 def test_every_table_of_the_book_reads_as_a_journal_prints_it(built_book: Path):
     """Chapter tables are numbered c.1, c.2, ... in page order with a caption; no table of
     any page has an identifier as a header or a Python value, list or "(s)" plural in a
@@ -266,12 +276,7 @@ def test_every_table_of_the_book_reads_as_a_journal_prints_it(built_book: Path):
             if table["solution"]:
                 continue
             seen += 1
-            for header in table["headers"]:
-                if IDENTIFIER.search(header):
-                    problems.append(f"{rel}: header {header!r}")
-            for cell in table["cells"]:
-                if PYTHON_VALUE.match(cell) or PYTHON_LIST.search(cell) or "(s)" in cell:
-                    problems.append(f"{rel}: cell {cell[:60]!r}")
+            problems += _header_and_cell_problems(rel, table)
             if page.parent.name == "notebooks" and page.stem in chapters:
                 number += 1
                 match = LABEL.match(str(table["caption"]))
