@@ -1,4 +1,4 @@
-"""Association tests of netcomp.stats.association against independent scipy/statsmodels computations."""
+"""Association tests of netcomp.stats.association against independent scipy/statsmodels results."""
 
 from __future__ import annotations
 

@@ -550,7 +550,7 @@ def test_bundled_correlation_permutation_and_words(bundled, bundled_cohort):
 
 
 def test_site_levels_read_as_words_in_the_clinical_table():
-    """The clinical table's detail says 'small intestine', as the figures do (data: small_intestine)."""
+    """The clinical table says 'small intestine', as the figures do (the data: small_intestine)."""
     from netcomp.data.cohort import load_cohort
 
     result = ch.compute(load_cohort(), {})

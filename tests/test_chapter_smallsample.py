@@ -1,4 +1,4 @@
-"""The small-cohorts chapter's compute(): values against scipy, notices on odd cohorts, any shape."""
+"""The small-cohorts chapter's compute(): values against scipy, notices on odd data, any shape."""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ slips, blanks and stray text.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pandas as pd
 import pandera.pandas as pa
@@ -33,6 +34,51 @@ def _number_ok(value: str) -> bool:
         return False
 
 
+def _number_rules(col: Column) -> list[Callable[[pd.Series], pd.Series]]:
+    """A number column's value rules: it parses, and lies in range (whole, if integer)."""
+
+    def parses(s: pd.Series) -> pd.Series:
+        return s.map(_number_ok)
+
+    def in_range(s: pd.Series) -> pd.Series:
+        ok = s.map(_number_ok)
+        x = s.where(ok, "nan").astype(float)
+        if col.kind == "integer":
+            ok &= x % 1 == 0
+        if col.minimum is not None:
+            ok &= (x >= col.minimum) if col.min_inclusive else (x > col.minimum)
+        if col.maximum is not None:
+            ok &= (x <= col.maximum) if col.max_inclusive else (x < col.maximum)
+        return ok
+
+    return [parses, in_range]
+
+
+def _value_rules(col: Column) -> list[Callable[[pd.Series], pd.Series]]:
+    """The rules a filled cell of ``col`` must pass (each named after what it checks)."""
+    if col.kind in ("number", "integer"):
+        return _number_rules(col)
+    if col.name == "sex":
+
+        def known_sex(s: pd.Series) -> pd.Series:
+            return s.str.lower().isin(list(contract.SEX_ALIASES))
+
+        return [known_sex]
+    if col.allowed:
+
+        def allowed(s: pd.Series) -> pd.Series:
+            return s.isin(list(col.allowed))
+
+        return [allowed]
+    if col.pattern:
+
+        def pattern(s: pd.Series) -> pd.Series:
+            return s.str.fullmatch(col.pattern).astype(bool)
+
+        return [pattern]
+    return []
+
+
 def _column_schema(col: Column) -> pa.Column:
     """One contract column as a pandera column over raw cell text ('' = empty)."""
     checks: list[pa.Check] = []
@@ -42,41 +88,7 @@ def _column_schema(col: Column) -> pa.Column:
     def filled(check):  # an empty optional cell is not judged by the value rules
         return pa.Check(lambda s, check=check: (s == "") | check(s), name=check.__name__)
 
-    if col.kind in ("number", "integer"):
-
-        def parses(s: pd.Series) -> pd.Series:
-            return s.map(_number_ok)
-
-        def in_range(s: pd.Series) -> pd.Series:
-            ok = s.map(_number_ok)
-            x = s.where(ok, "nan").astype(float)
-            if col.kind == "integer":
-                ok &= x % 1 == 0
-            if col.minimum is not None:
-                ok &= (x >= col.minimum) if col.min_inclusive else (x > col.minimum)
-            if col.maximum is not None:
-                ok &= (x <= col.maximum) if col.max_inclusive else (x < col.maximum)
-            return ok
-
-        checks += [filled(parses), filled(in_range)]
-    elif col.name == "sex":
-
-        def known_sex(s: pd.Series) -> pd.Series:
-            return s.str.lower().isin(list(contract.SEX_ALIASES))
-
-        checks.append(filled(known_sex))
-    elif col.allowed:
-
-        def allowed(s: pd.Series) -> pd.Series:
-            return s.isin(list(col.allowed))
-
-        checks.append(filled(allowed))
-    elif col.pattern:
-
-        def pattern(s: pd.Series) -> pd.Series:
-            return s.str.fullmatch(col.pattern).astype(bool)
-
-        checks.append(filled(pattern))
+    checks += [filled(rule) for rule in _value_rules(col)]
     return pa.Column(str, checks=checks, required=col.required)
 
 

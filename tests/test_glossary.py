@@ -246,7 +246,7 @@ def test_gated_solutions_are_closed_and_contain_code(notebook):
     assert not problems, "; ".join(problems)
 
 
-# --------------------------------------------------------------------------- coverage of the methods
+# ---------------------------------------------------------------------- coverage of the methods
 
 #: Methods the chapters name without explaining them in place: each needs a glossary entry.
 METHODS = (

@@ -1,4 +1,4 @@
-"""netcomp.stats.smallsample against independent computations: scipy loops, hand values, simulation."""
+"""netcomp.stats.smallsample against independent results: scipy loops, hand values, simulation."""
 
 from __future__ import annotations
 

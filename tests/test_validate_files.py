@@ -540,18 +540,8 @@ def _broken(draw: st.DrawFn) -> tuple[int, list[tuple[str, str, int, int, str]]]
     return seed, edits
 
 
-def _apply(folder: Path, edit: tuple[str, str, int, int, str]) -> None:
-    op, name, a, b, junk = edit
-    path = folder / name
-    if not path.is_file():
-        return
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return
-    lines = text.split("\n")
-    i = a % max(1, len(lines))
+def _edit_lines(lines: list[str], op: str, i: int, b: int, junk: str) -> list[str]:
+    """The file's lines after a line-level edit (a cell, a row, the header)."""
     if op == "cell" and lines[i]:
         cells = lines[i].split(",")
         cells[b % len(cells)] = junk.replace("\n", " ")
@@ -562,38 +552,50 @@ def _apply(folder: Path, edit: tuple[str, str, int, int, str]) -> None:
         lines.insert(i, "" if b % 2 else ",,,")
     elif op == "trailing":
         lines = [line + "," for line in lines]
-    elif op == "rename_header":
+    elif op in ("rename_header", "dup_header"):
         cells = lines[0].split(",")
-        cells[b % len(cells)] = junk
-        lines[0] = ",".join(cells)
-    elif op == "dup_header":
-        cells = lines[0].split(",")
-        cells[b % len(cells)] = cells[(b + 1) % len(cells)]
+        cells[b % len(cells)] = junk if op == "rename_header" else cells[(b + 1) % len(cells)]
         lines[0] = ",".join(cells)
     elif op == "shuffle_header":
         lines[0] = ",".join(reversed(lines[0].split(",")))
-    elif op == "truncate":
-        path.write_bytes(raw[: a % max(1, len(raw))])
-        return
-    elif op == "delete":
-        path.unlink()
-        return
-    elif op == "garbage":
-        path.write_bytes(np.random.default_rng(a).bytes(b * 10))
-        return
     elif op == "quote":
         lines.insert(i, '"' + junk)
-    new = "\n".join(lines)
+    return lines
+
+
+def _encoded(new: str, op: str) -> bytes:
+    """The edited text as bytes: with a BOM, in cp1252 or UTF-16, with CRLF, or plain UTF-8."""
     if op == "bom":
-        path.write_bytes(b"\xef\xbb\xbf" + new.encode("utf-8"))
-    elif op == "cp1252":
-        path.write_bytes((new + "\nà").encode("cp1252", errors="replace"))
-    elif op == "utf16":
-        path.write_bytes(new.encode("utf-16"))
-    elif op == "crlf":
-        path.write_bytes(new.replace("\n", "\r\n").encode("utf-8", errors="surrogatepass"))
+        return b"\xef\xbb\xbf" + new.encode("utf-8")
+    if op == "cp1252":
+        return (new + "\nà").encode("cp1252", errors="replace")
+    if op == "utf16":
+        return new.encode("utf-16")
+    if op == "crlf":
+        return new.replace("\n", "\r\n").encode("utf-8", errors="surrogatepass")
+    return new.encode("utf-8", errors="surrogatepass")
+
+
+def _apply(folder: Path, edit: tuple[str, str, int, int, str]) -> None:
+    op, name, a, b, junk = edit
+    path = folder / name
+    if not path.is_file():
+        return
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    if op == "truncate":
+        path.write_bytes(raw[: a % max(1, len(raw))])
+    elif op == "delete":
+        path.unlink()
+    elif op == "garbage":
+        path.write_bytes(np.random.default_rng(a).bytes(b * 10))
     else:
-        path.write_bytes(new.encode("utf-8", errors="surrogatepass"))
+        lines = text.split("\n")
+        lines = _edit_lines(lines, op, a % max(1, len(lines)), b, junk)
+        path.write_bytes(_encoded("\n".join(lines), op))
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
