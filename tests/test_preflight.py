@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -242,3 +244,19 @@ def test_check_command_exit_codes(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "NOTICE: mutations.csv lists no detected mutation" in out
     assert "ERROR: parameter 'comparators': sunitinib not in viability.csv" in out
+
+
+def test_preflight_does_not_import_scipy_stats():
+    """The first step of every build stays quick: no scipy.stats or scipy.optimize (~0.5 s)."""
+    code = (
+        "import sys\n"
+        "from netcomp.book.params import defaults\n"
+        "from netcomp.book.preflight import preflight\n"
+        f"report = preflight({str(BUNDLED_COHORT)!r}, defaults())\n"
+        "print(report.ok, report.data_checked, "
+        "sorted(m for m in ('scipy.stats', 'scipy.optimize') if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    assert out.split("\n")[0] == "True True []"

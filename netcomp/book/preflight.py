@@ -119,7 +119,8 @@ def preflight(
 def _check_against_data(
     report: PreflightReport, tables: Mapping[str, Any], p: Mapping[str, Any]
 ) -> None:
-    from netcomp.stats import doseresponse, response
+    from netcomp.stats import response
+    from netcomp.stats.limits import MIN_CONCENTRATIONS
 
     viability, expression, mutations = (
         tables["viability"],
@@ -144,9 +145,9 @@ def _check_against_data(
         .nunique()
     )
     series = {str(d): int(n) for d, n in per_culture.groupby(level="drug").max().items() if n > 1}
-    if series and max(series.values()) < doseresponse.MIN_CONCENTRATIONS:
+    if series and max(series.values()) < MIN_CONCENTRATIONS:
         report.notices.append(
-            f"no drug was tested at {doseresponse.MIN_CONCENTRATIONS} or more concentrations "
+            f"no drug was tested at {MIN_CONCENTRATIONS} or more concentrations "
             f"(at most {max(series.values())}, for {_names(list(series))}): no dose-response "
             "curve will be fitted; the dose-response section will show a notice"
         )

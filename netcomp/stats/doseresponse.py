@@ -23,8 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-#: Fewest distinct concentrations for which a four-parameter curve is fitted.
-MIN_CONCENTRATIONS = 4
+from netcomp.stats.limits import MIN_CONCENTRATIONS as MIN_CONCENTRATIONS  # re-exported
 
 #: Most model evaluations per fit: a curve the data cannot pin down fails fast instead of
 #: spending seconds (a converging fit needs a few dozen, rarely over 300).
