@@ -601,3 +601,23 @@ def test_reconstruction_label_overlaps_no_legend_in_the_saved_image(tmp_path):
         band = pixels[top : bottom + 1]
         assert band.min() >= 80, f"{name}: something dark shares the label's rows"
         assert (band < 160).any(), f"{name}: no grey label at the bottom"
+
+
+def test_fisher_grids_cache_returns_the_computed_grids_read_only():
+    """Grids up to CACHED_GRIDS_MAX_N cultures are cached (read-only); larger ones are not."""
+    alternatives = ("greater", "two-sided")
+    ss._cached_fisher_grids.cache_clear()
+    first = ss.fisher_grids(7, 9, alternatives)
+    first.clear()  # the caller's dict, not the cache's
+    again = ss.fisher_grids(7, 9, list(alternatives))
+    assert ss._cached_fisher_grids.cache_info().hits == 1
+    assert sorted(again) == sorted(alternatives)
+    for alternative, grid in again.items():
+        assert not grid.flags.writeable
+        np.testing.assert_array_equal(grid, ss._fisher_grids(7, 9, (alternative,))[alternative])
+    want = stats.fisher_exact([[5, 2], [2, 7]], alternative="greater").pvalue
+    assert again["greater"][5, 2] == pytest.approx(want, rel=1e-9)
+    big = ss.fisher_grids(150, ss.CACHED_GRIDS_MAX_N - 149, ("less",))["less"]  # 201 cultures
+    assert big.flags.writeable and ss._cached_fisher_grids.cache_info().currsize == 1
+    want = stats.fisher_exact([[60, 90], [40, 11]], alternative="less").pvalue
+    assert big[60, 40] == pytest.approx(want, rel=1e-9)

@@ -234,11 +234,34 @@ def fisher_grid(n1: int, n2: int, alternative: str = "two-sided") -> np.ndarray:
     return fisher_grids(n1, n2, (alternative,))[alternative]
 
 
+#: Largest total size whose Fisher grids :func:`fisher_grids` keeps (at most 80 kB a grid): a
+#: chapter asks for the same designs again (its exercises, a wider power plan).
+CACHED_GRIDS_MAX_N = 200
+
+
 def fisher_grids(n1: int, n2: int, alternatives: Sequence[str]) -> dict[str, np.ndarray]:
-    """:func:`fisher_grid` for several sidednesses, sharing the table probabilities (faster)."""
+    """:func:`fisher_grid` for several sidednesses, sharing the table probabilities (faster).
+
+    Grids of up to :data:`CACHED_GRIDS_MAX_N` cultures are cached, and then read-only.
+    """
     n1, n2 = _check_sizes(n1, n2)
     for alternative in alternatives:
         _check_test("fisher", alternative)
+    if n1 + n2 <= CACHED_GRIDS_MAX_N:
+        return dict(_cached_fisher_grids(n1, n2, tuple(alternatives)))
+    return _fisher_grids(n1, n2, alternatives)
+
+
+@functools.lru_cache(maxsize=512)
+def _cached_fisher_grids(n1: int, n2: int, alternatives: tuple[str, ...]) -> dict[str, np.ndarray]:
+    grids = _fisher_grids(n1, n2, alternatives)
+    for grid in grids.values():
+        grid.setflags(write=False)
+    return grids
+
+
+def _fisher_grids(n1: int, n2: int, alternatives: Sequence[str]) -> dict[str, np.ndarray]:
+    """The work of :func:`fisher_grids` (sizes and sidednesses already checked)."""
     total = n1 + n2
     logfact = special.gammaln(np.arange(total + 1, dtype=float) + 1.0)
     tolerance = max(association.FISHER_GAMMA - 1.0, 32 * np.finfo(float).eps * logfact[-1])
@@ -856,9 +879,9 @@ def power_by_size(
     """Exact power of Fisher's test for every total size, scenario, level and sidedness.
 
     Each size is split by :func:`design`; the p-value grid of that design is computed once
-    (not cached: a 600-culture grid takes megabytes) and its rejection region weighted by
-    the two binomial distributions of each scenario. Columns ``scenario, alternative, alpha,
-    n_total, n_responders, n_nonresponders, power``.
+    (cached up to :data:`CACHED_GRIDS_MAX_N` cultures: a 600-culture grid takes megabytes)
+    and its rejection region weighted by the two binomial distributions of each scenario.
+    Columns ``scenario, alternative, alpha, n_total, n_responders, n_nonresponders, power``.
     """
     rows = []
     for n_total in sorted({int(n) for n in sizes}):
