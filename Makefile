@@ -1,7 +1,8 @@
 # netcomp: two commands do all set-up.
 #   make book   create .venv (first use), install pinned packages, build the book into _build/
 #   make test   same set-up, then ruff, mypy and the whole test suite (CI runs exactly this)
-#   make lint   same set-up, then ruff and the type checker (mypy, configured in pyproject.toml)
+#   make lint   same set-up, then ruff, the type checker (mypy, configured in pyproject.toml) and
+#               ruff on the chapters' code cells (notebooks/*.md, converted: tests/test_chapter_lint.py)
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 PYTHON ?= python3
@@ -42,6 +43,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/pytest -q -p no:cacheprovider tests/test_chapter_lint.py  # the chapters' code cells
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/screen_benchmark.py

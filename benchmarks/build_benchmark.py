@@ -50,17 +50,17 @@ def run(cmd: list[str], cwd: Path = ROOT) -> float:
 
 
 def single_chapter_parameter() -> tuple[str, str]:
-    """A book parameter declared by exactly one chapter notebook: (parameter, notebook)."""
-    import papermill
-
+    """A book parameter declared by exactly one chapter notebook: (parameter, notebook name)."""
     from netcomp.book.build import chapter_notebooks
+    from netcomp.book.cache import declared_parameters
+    from netcomp.book.notebooks import notebook_name
     from netcomp.book.params import BY_NAME
 
     owners: dict[str, list[str]] = {}
-    for nb in chapter_notebooks():
-        for name in papermill.inspect_notebook(str(nb)):
+    for nb in chapter_notebooks():  # MyST Markdown sources; the build names them <stem>.ipynb
+        for name in declared_parameters(nb):
             if name in BY_NAME:
-                owners.setdefault(name, []).append(nb.name)
+                owners.setdefault(name, []).append(notebook_name(nb))
     for name, notebooks in sorted(owners.items()):
         if len(notebooks) == 1 and BY_NAME[name].kind in ("float", "int"):
             return name, notebooks[0]
@@ -68,7 +68,11 @@ def single_chapter_parameter() -> tuple[str, str]:
 
 
 def jupyter_book_copy(execute: str) -> Path:
-    """A copy of the book sources set up for Jupyter Book's own execution of the notebooks."""
+    """A copy of the book sources set up for Jupyter Book's own execution of the notebooks.
+
+    The chapters stay the MyST Markdown notebooks netcomp builds from: Jupyter Book (MyST-NB)
+    reads and executes them as they are, as netcomp's build converts them for papermill.
+    """
     target = WORK / f"jb-{execute}"
     if target.exists():
         shutil.rmtree(target)

@@ -13,6 +13,7 @@ import nbformat
 import pytest
 
 from netcomp.book.build import BuildError, build, chapter_notebooks, write_marker
+from netcomp.book.notebooks import read_chapter
 from netcomp.cli import log_dir, main
 from tests.conftest import BUNDLED, ROOT
 
@@ -22,7 +23,7 @@ EXTERNAL = re.compile(r"""<(?:script|img|link|iframe|source)\b[^>]*(?:src|href)=
 def test_build_writes_book_notebooks_and_results(built_book: Path):
     assert (built_book / "html" / "index.html").is_file()
     for nb in chapter_notebooks():
-        executed = built_book / "notebooks" / nb.name
+        executed = built_book / "notebooks" / f"{nb.stem}.ipynb"
         assert executed.is_file()
         notebook = nbformat.read(executed, as_version=4)
         outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
@@ -130,8 +131,8 @@ def test_invalid_data_fails_before_any_notebook(cohort_dir: Path, tmp_path: Path
 
 
 def test_notebooks_are_stored_without_outputs():
-    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
-        notebook = nbformat.read(nb, as_version=4)
+    for nb in sorted((ROOT / "notebooks").glob("*.md")):
+        notebook = nbformat.from_dict(read_chapter(nb))
         code = [c for c in notebook.cells if c.cell_type == "code"]
         assert all(not c.outputs and c.execution_count is None for c in code), nb.name
         assert any("parameters" in c.metadata.get("tags", []) for c in code), nb.name

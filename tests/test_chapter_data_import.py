@@ -343,7 +343,7 @@ def test_the_threshold_is_the_conference_abstracts():
 
 def test_chapter_words():
     """Issue 15, item 11: what is public, and no reconstructed value presented as the study's."""
-    text = (Path(__file__).resolve().parents[1] / "notebooks" / "01_data_import.ipynb").read_text(
+    text = (Path(__file__).resolve().parents[1] / "notebooks" / "01_data_import.md").read_text(
         encoding="utf-8"
     )
     assert "Only the study's abstract is public" not in text

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import re
 import tempfile
@@ -17,6 +16,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
+from netcomp.book.notebooks import read_chapter
 from netcomp.chapters import smallsample as chapter
 from netcomp.data.cohort import load_cohort
 from netcomp.data.validate import CohortError
@@ -26,7 +26,7 @@ from tests.cohorts import CohortSpec, write_cohort
 from tests.strategies import cohort_specs
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "05_small_cohorts.ipynb"
+NOTEBOOK = ROOT / "notebooks" / "05_small_cohorts.md"
 GLUE = re.compile(r"\{glue(?::\w+)?\}`([^`:]+)(?::([^`]*))?`")
 #: Small simulations keep these tests fast; the exact values do not depend on them.
 FAST = {"n_simulations": 200}
@@ -65,7 +65,7 @@ def _brute_power(n1, n2, r1, r2, alpha=0.05, alternative="two-sided"):
 
 def _glue_refs() -> list[tuple[str, str]]:
     """(name, format spec) of every glue role in the notebook's Markdown."""
-    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    nb = read_chapter(NOTEBOOK)
     text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     # table and figure labels ("Table 6.4") are glued by the notebook as it shows them
     return [

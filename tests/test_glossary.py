@@ -1,21 +1,22 @@
 """The teaching layer: the glossary is used by the book, and every exercise has a hidden solution.
 
-Sources are read as the book renders them: the markdown cells of ``notebooks/*.ipynb`` and
+Sources are read as the book renders them: the markdown cells of ``notebooks/*.md`` and
 the pages ``book/*.md``. These tests cover chapters added later without changes.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from netcomp.book.notebooks import read_chapter
+
 ROOT = Path(__file__).resolve().parents[1]
 GLOSSARY = ROOT / "book" / "glossary.md"
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.md"))
 PAGES = sorted(p for p in (ROOT / "book").glob("*.md") if p.name != GLOSSARY.name)
 
 FENCE_OPEN = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w-]+)\}[ \t]*(?P<arg>.*)$")
@@ -25,7 +26,7 @@ FENCE_OPEN = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w-]+)\}[ \t]*(?P<a
 
 
 def markdown_cells(path: Path) -> list[str]:
-    nb = json.loads(path.read_text(encoding="utf-8"))
+    nb = read_chapter(path)
     return [
         "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
         for c in nb["cells"]
@@ -177,7 +178,7 @@ def test_every_glossary_term_is_used_in_the_book():
         if not any(uses_term(text, term) for term in entry for text in texts.values())
     ]
     assert not unused, (
-        f"{len(unused)} glossary entries are not used in notebooks/*.ipynb (markdown) or "
+        f"{len(unused)} glossary entries are not used in notebooks/*.md (markdown) or "
         f"book/*.md: {'; '.join(unused)}"
     )
 
@@ -221,7 +222,7 @@ def test_solutions_are_hidden():
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
 def test_gated_solutions_are_closed_and_contain_code(notebook):
     """A gated solution runs its code cells in the build: it must be closed and hold code."""
-    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    nb = read_chapter(notebook)
     open_label, code_cells, problems = None, 0, []
     for k, cell in enumerate(nb["cells"], start=1):
         if cell["cell_type"] == "code":

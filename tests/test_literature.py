@@ -7,7 +7,6 @@ are typed from the article's Table 2; the locator test re-reads the seed documen
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from decimal import ROUND_HALF_UP, Decimal
@@ -22,6 +21,7 @@ from scipy import optimize, stats
 
 matplotlib.use("Agg")
 
+from netcomp.book.notebooks import read_chapter
 from netcomp.data import literature as lit
 from netcomp.figures import literature as litfig
 from netcomp.stats.response import responder_classes
@@ -559,9 +559,7 @@ def test_figures_have_titles_and_labels(talent: pd.DataFrame, trials: pd.DataFra
 
 
 def test_notebook_conventions() -> None:
-    nb = json.loads(
-        (REPO / "notebooks" / "04_literature_context.ipynb").read_text(encoding="utf-8")
-    )
+    nb = read_chapter(REPO / "notebooks" / "04_literature_context.md")
     cells = nb["cells"]
     assert cells[0]["cell_type"] == "markdown" and "".join(cells[0]["source"]).startswith("# ")
     code = [c for c in cells if c["cell_type"] == "code"]

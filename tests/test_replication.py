@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import re
 import tempfile
@@ -15,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from scipy import integrate, optimize, special, stats
 
+from netcomp.book.notebooks import read_chapter
 from netcomp.book.params import ParamsError, resolve
 from netcomp.chapters import replication as chapter
 from netcomp.data.cohort import load_cohort
@@ -26,7 +26,7 @@ from tests.cohorts import CohortSpec, write_cohort
 from tests.strategies import cohort_specs
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "06_replication.ipynb"
+NOTEBOOK = ROOT / "notebooks" / "06_replication.md"
 GLUE = re.compile(r"\{glue(?::\w+)?\}`([^`:]+)(?::([^`]*))?`")
 JOURNAL = ss.TwoByTwo(4, 6, 0, 5)
 TABLES = [
@@ -327,7 +327,7 @@ def test_parameters_validated():
 
 
 def _glue_refs() -> list[str]:
-    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    nb = read_chapter(NOTEBOOK)
     text = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     # table and figure labels ("Table 4.2") are glued by the notebook as it shows them
     return [
@@ -344,7 +344,7 @@ def _assert_renders(res: chapter.ReplicationChapter) -> None:
 
 
 def test_notebook_parameters_are_book_parameters():
-    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    nb = read_chapter(NOTEBOOK)
     cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
     names = re.findall(r"^(\w+) =", "".join(cell["source"]), flags=re.M)
     known = set(resolve({}))

@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 
 from netcomp.book.ledger import judge
+from netcomp.book.notebooks import write_ipynb
 from netcomp.book.results import data_status_of, write_results
 from netcomp.data import provenance
 from netcomp.data.cohort import load_cohort
@@ -270,7 +271,7 @@ def _cells(path: Path) -> list[dict]:
 
 
 def test_notebook_of_the_reconstruction_gets_metadata_and_a_banner(tmp_path: Path):
-    nb = shutil.copy(ROOT / "notebooks" / "01_data_import.ipynb", tmp_path / "01.ipynb")
+    nb = write_ipynb(ROOT / "notebooks" / "01_data_import.md", tmp_path / "01.ipynb")
     before = _cells(nb)
     provenance.stamp_notebook(nb, provenance.RECONSTRUCTED)
     provenance.stamp_notebook(nb, provenance.RECONSTRUCTED)  # once only
@@ -289,7 +290,7 @@ def test_notebook_of_the_reconstruction_gets_metadata_and_a_banner(tmp_path: Pat
 
 
 def test_notebook_of_a_user_cohort_gets_metadata_only(tmp_path: Path):
-    nb = shutil.copy(ROOT / "notebooks" / "01_data_import.ipynb", tmp_path / "01.ipynb")
+    nb = write_ipynb(ROOT / "notebooks" / "01_data_import.md", tmp_path / "01.ipynb")
     before = _cells(nb)
     provenance.stamp_notebook(nb, provenance.USER_SUPPLIED)
     assert json.loads(nb.read_text())["metadata"]["netcomp"]["data_status"] == "user-supplied"

@@ -15,6 +15,7 @@ import pytest
 from scipy import stats
 
 from netcomp.book import selfcheck
+from netcomp.book.notebooks import chapter_source, read_chapter
 from netcomp.book.selfcheck import BY_LABEL, CHAPTER_NOTEBOOKS, EXERCISES, check, expected_answer
 from netcomp.book.student import (
     ANSWERS,
@@ -27,7 +28,7 @@ from netcomp.book.student import (
 from netcomp.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.md"))
 #: What only the book's build may do: glue, save figures, show notices and styled tables,
 #: read the chapter's precomputed result, steer the kernel.
 PLUMBING = re.compile(
@@ -37,7 +38,7 @@ PLUMBING = re.compile(
 
 
 def _text(path: Path) -> str:
-    nb = json.loads(path.read_text(encoding="utf-8"))
+    nb = read_chapter(path)
     return "\n".join("".join(c["source"]) for c in nb["cells"])
 
 
@@ -75,7 +76,7 @@ def test_book_solutions_show_only_what_a_student_writes(path: Path) -> None:
     parameters, and ends with a plain expression that shows the answer; the book's plumbing
     (glue, saved figures, notices, styled tables, the precomputed result) sits in cells the
     page removes, and those compute nothing the solution's answer needs."""
-    nb = json.loads(path.read_text(encoding="utf-8"))
+    nb = read_chapter(path)
     solutions = _solutions(nb)
     assert len(solutions) >= 3
     for label, cells in solutions:
@@ -129,7 +130,7 @@ def test_the_plumbing_check_finds_plumbing() -> None:
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_chapter_opens_with_objectives_prerequisites_and_time(path: Path) -> None:
-    first = "".join(json.loads(path.read_text(encoding="utf-8"))["cells"][0]["source"])
+    first = "".join(read_chapter(path)["cells"][0]["source"])
     title, _, rest = first.partition("\n\n")
     assert title.startswith("# ")
     overview = rest.split("\n```\n", 1)[0]
@@ -234,7 +235,7 @@ def test_ids_are_the_books_exercise_numbers() -> None:
     """The book numbers chapters in the order of _toc.yml; "Exercise 3.2" there is check("3.2")."""
     from netcomp.book.build import chapter_notebooks
 
-    order = [p.name for p in chapter_notebooks()]
+    order = [f"{p.stem}.ipynb" for p in chapter_notebooks()]
     for exercise_id, exercise in EXERCISES.items():
         chapter, k = exercise_id.split(".")
         assert order[int(chapter) - 1] == CHAPTER_NOTEBOOKS[exercise.chapter]
@@ -267,7 +268,7 @@ def test_student_edition_has_no_solution_and_no_plumbing(kit: Path) -> None:
     assert sorted(p.name for p in (kit / "solutions").glob("*.ipynb")) == sorted(CHAPTERS)
     book_solutions: list[str] = []
     for notebook in CHAPTERS:  # the first sentence of each explanation in the book
-        text = (ROOT / "notebooks" / notebook).read_text(encoding="utf-8")
+        text = chapter_source(notebook).read_text(encoding="utf-8")
         book_solutions += re.findall(
             r"A culture changes class only when|Benjamini-Hochberg "
             r"multiplies|A 99% interval must contain|Fewer tests mean "
@@ -287,7 +288,7 @@ def test_student_edition_has_no_solution_and_no_plumbing(kit: Path) -> None:
     }
     narrative = set()  # lines a solution shares with the chapter's own code give nothing away
     for notebook in CHAPTERS:
-        book = json.loads((ROOT / "notebooks" / notebook).read_text(encoding="utf-8"))
+        book = read_chapter(notebook)
         in_solutions = {id(c) for _, cells in _solutions(book) for c in cells}
         narrative |= {
             line.strip()

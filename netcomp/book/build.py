@@ -7,7 +7,9 @@ home folder. Every refusal happens before any work. The build works in a netcomp
 folder next to ``--out`` (``.netcomp-staging-*``) and swaps it in only when every step
 succeeded; the staging folder is removed on every way out (success, error, Ctrl-C, SIGTERM),
 worker processes and Jupyter kernels are stopped, and a lock file next to ``--out`` refuses a
-second build into the same folder. Papermill is the only executor: Jupyter Book renders the
+second build into the same folder. Papermill is the only executor: each chapter, stored as a
+MyST Markdown notebook (``notebooks/*.md``), is converted to an ``.ipynb`` in the staging folder
+(:mod:`netcomp.book.notebooks`) and papermill runs that copy; Jupyter Book renders the
 executed notebooks with execution off and with Sphinx warnings turned into errors.
 
 :func:`build` runs named steps, each a function below: :func:`plan_build` (content hashes,
@@ -40,6 +42,7 @@ import netcomp
 from netcomp.book import cache
 from netcomp.book import params as params_mod
 from netcomp.book.cache import PATH_PARAMS as PATH_PARAMS  # re-exported (tests read it here)
+from netcomp.book.notebooks import SOURCE_SUFFIX, is_notebook_source, notebook_name, write_ipynb
 from netcomp.data.provenance import BUNDLED_COHORT, file_checksums
 from netcomp.text.safe_text import clip, md_escape
 from netcomp.text.wording import plural
@@ -102,9 +105,19 @@ def toc_docnames(toc: Path = ROOT / "_toc.yml") -> list[str]:
 
 
 def chapter_notebooks(toc: Path = ROOT / "_toc.yml") -> list[Path]:
-    """The chapter notebooks listed in ``_toc.yml``, in book order (Markdown pages left out)."""
-    paths = [toc.parent / f"{name}.ipynb" for name in toc_docnames(toc)]
-    return [path for path in paths if path.is_file()]
+    """The chapters listed in ``_toc.yml``, in book order: their source files.
+
+    A chapter is a MyST Markdown notebook (``.md`` with a kernel header,
+    :mod:`netcomp.book.notebooks`) or an ``.ipynb``; the book's plain Markdown pages are left
+    out. The build and everything after it name a chapter ``<stem>.ipynb`` (:func:`notebook_name`).
+    """
+    chapters = []
+    for name in toc_docnames(toc):
+        for suffix in (SOURCE_SUFFIX, ".ipynb"):
+            if is_notebook_source(path := toc.parent / f"{name}{suffix}"):
+                chapters.append(path)
+                break
+    return chapters
 
 
 def notebook_parameters(
@@ -717,7 +730,8 @@ class ChapterPlan:
 
     @property
     def name(self) -> str:
-        return self.notebook.name
+        """The chapter's notebook name (``<stem>.ipynb``), whatever its source format."""
+        return notebook_name(self.notebook)
 
 
 @dataclass
@@ -888,12 +902,13 @@ def plan_build(
     declared: dict[str, dict[str, Any]] = {}
     chapters = []
     for nb in notebooks:
-        names = cache.declared_parameters(nb, old_declared.get(nb.name))
-        declared[nb.name] = {"sha": cache.sha256_file(nb), "names": names}
+        name = notebook_name(nb)
+        names = cache.declared_parameters(nb, old_declared.get(name))
+        declared[name] = {"sha": cache.sha256_file(nb), "names": names}
         key = cache.chapter_key(
             nb, notebook_parameters(nb, values, key_paths, names), checksums, code, literature
         )
-        reuse = old_keys.get(nb.name) == key and (cache.cached_chapter(out, nb) / nb.name).is_file()
+        reuse = old_keys.get(name) == key and (cache.cached_chapter(out, nb) / name).is_file()
         chapters.append(ChapterPlan(nb, names, key, reuse))
     book_key = cache.book_key(
         cache.pages_digest(ROOT, BOOK_FILES, BOOK_DIRS),
@@ -1076,8 +1091,16 @@ def execute_chapters(
 def _chapter_task(
     stage: Stage, plan: BuildPlan, chapter: ChapterPlan
 ) -> tuple[str, str, dict, str]:
-    """The papermill job of one chapter: (source, target, parameters, working folder)."""
-    nb = chapter.notebook
+    """The papermill job of one chapter: (source, target, parameters, working folder).
+
+    A MyST Markdown chapter is converted to an ``.ipynb`` in the staging folder first: that
+    copy is what papermill runs (an ``.ipynb`` chapter is run as it is).
+    """
+    nb, name = chapter.notebook, chapter.name
+    source = nb
+    if nb.suffix != ".ipynb":
+        (stage.root / ".work" / nb.stem).mkdir(parents=True, exist_ok=True)
+        source = write_ipynb(nb, stage.root / ".work" / nb.stem / name)
     # figures live inside the book source so pages can offer them for download
     paths = {
         "data_dir": str(stage.chapter_data),
@@ -1086,8 +1109,8 @@ def _chapter_task(
         "literature_dir": str(LITERATURE_DIR),
     }
     return (
-        str(nb),
-        str(stage.src / "notebooks" / nb.name),
+        str(source),
+        str(stage.src / "notebooks" / name),
         notebook_parameters(nb, plan.values, paths, chapter.declared),
         str(stage.src / "notebooks"),
     )
@@ -1164,22 +1187,23 @@ def collect_outputs(
 
 def _reuse_chapter(stage: Stage, out: Path, nb: Path) -> None:
     """Take a chapter unchanged since the previous build from that build's cache."""
-    kept = cache.cached_chapter(stage.root, nb)
+    kept, name = cache.cached_chapter(stage.root, nb), notebook_name(nb)
     shutil.copytree(cache.cached_chapter(out, nb), kept)
-    shutil.copy2(kept / nb.name, stage.src / "notebooks" / nb.name)
+    shutil.copy2(kept / name, stage.src / "notebooks" / name)
     if (kept / "figures").is_dir():
         shutil.copytree(kept / "figures", stage.src / "figures" / nb.stem)
 
 
 def _cache_chapter(stage: Stage, data_name: str, nb: Path) -> None:
     """Keep a chapter executed now (notebook, results, figures) for the next build."""
-    executed = stage.src / "notebooks" / nb.name
+    name = notebook_name(nb)
+    executed = stage.src / "notebooks" / name
     _hide_parameter_cells(executed, data_name)
     work = stage.root / ".work" / nb.stem
     figures = stage.src / "figures" / nb.stem
     kept = cache.cached_chapter(stage.root, nb)
     kept.mkdir(parents=True)
-    shutil.copy2(executed, kept / nb.name)
+    shutil.copy2(executed, kept / name)
     if (work / "results").is_dir():
         shutil.copytree(work / "results", kept / "results")
     if figures.is_dir():
@@ -1191,7 +1215,8 @@ def _gather_chapter(stage: Stage, nb: Path) -> None:
     staging = stage.root
     kept = cache.cached_chapter(staging, nb)
     figures = stage.src / "figures" / nb.stem
-    shutil.copy2(kept / nb.name, staging / "notebooks" / nb.name)
+    name = notebook_name(nb)
+    shutil.copy2(kept / name, staging / "notebooks" / name)
     if (kept / "results").is_dir():
         shutil.copytree(kept / "results", staging / "results", dirs_exist_ok=True)
     if figures.is_dir():

@@ -1,6 +1,7 @@
 """Content hashes that decide which chapters a rebuild must re-execute.
 
-A chapter is re-executed only when something it reads changed: its notebook file, the
+A chapter is re-executed only when something it reads changed: its source file (the MyST
+Markdown notebook in ``notebooks/``, hashed as stored, not its converted ``.ipynb``), the
 parameter values it declares, the bytes of the data files, the literature tables, or the
 ``netcomp`` code (any change to the package re-executes every chapter). The keys are kept in
 the previous build's ``build.json`` (``chapter_keys``), and each executed chapter's notebook,
@@ -121,13 +122,21 @@ def cached_chapter(out: Path, notebook: Path) -> Path:
 
 
 def declared_parameters(path: Path, known: dict[str, Any] | None = None) -> list[str]:
-    """Names a notebook's parameters cell declares.
+    """Names a chapter's parameters cell declares (the chapter an ``.md`` or ``.ipynb``).
 
     ``known`` is the previous build's record ``{"sha": ..., "names": [...]}``: when the
-    notebook's bytes are unchanged the names are reused without starting papermill.
+    source file's bytes are unchanged the names are reused without starting papermill.
     """
     if known and known.get("sha") == sha256_file(path):
         return list(known["names"])
     import papermill
 
-    return list(papermill.inspect_notebook(str(path)))
+    if path.suffix == ".ipynb":
+        return list(papermill.inspect_notebook(str(path)))
+    import tempfile
+
+    from netcomp.book.notebooks import notebook_name, write_ipynb
+
+    with tempfile.TemporaryDirectory() as tmp:
+        converted = write_ipynb(path, Path(tmp) / notebook_name(path))
+        return list(papermill.inspect_notebook(str(converted)))

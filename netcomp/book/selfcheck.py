@@ -264,7 +264,7 @@ def _rep_cohort_stratified(res: Any, p: Mapping[str, Any]) -> float:
     return rep.exact_stratified([_journal_table(), counts]).p_greater
 
 
-#: Chapter module of netcomp.chapters -> its notebook in ``notebooks/``.
+#: Chapter module of netcomp.chapters -> its notebook name (source: ``notebooks/<stem>.md``).
 CHAPTER_NOTEBOOKS: dict[str, str] = {
     "data_import": "01_data_import.ipynb",
     "response": "02_response_classification.ipynb",
@@ -279,8 +279,9 @@ def book_numbers() -> dict[str, int]:
     """Chapter module -> its chapter number in the book (the order of ``_toc.yml``), the
     number the book's exercise labels show ("Exercise 3.2")."""
     from netcomp.book.build import chapter_notebooks
+    from netcomp.book.notebooks import notebook_name
 
-    order = [p.name for p in chapter_notebooks()]
+    order = [notebook_name(p) for p in chapter_notebooks()]
     return {module: order.index(nb) + 1 for module, nb in CHAPTER_NOTEBOOKS.items() if nb in order}
 
 

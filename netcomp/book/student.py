@@ -22,11 +22,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from netcomp.book.notebooks import NOTEBOOK_DIR as NOTEBOOK_DIR
+from netcomp.book.notebooks import read_chapter
 from netcomp.book.selfcheck import BY_LABEL, CHAPTER_NOTEBOOKS, EXERCISES, book_numbers
 from netcomp.data.provenance import BUNDLED_COHORT
-
-#: The book's notebooks (shipped next to the package in the repository).
-NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 
 #: Chapter notebook -> chapter module of netcomp.chapters (for the narrative's numbers).
 CHAPTERS: dict[str, str] = {nb: module for module, nb in CHAPTER_NOTEBOOKS.items()}
@@ -65,10 +64,7 @@ ANSWERS: dict[str, str] = {
 def solution_cells(notebook: str | Path) -> dict[str, list[str]]:
     """The code a book's solutions show, by exercise label: each solution's code cells
     without those the page hides (``remove-cell``, ``remove-input``: the book's plumbing)."""
-    path = Path(notebook)
-    if not path.is_absolute() and not path.exists():
-        path = NOTEBOOK_DIR / path
-    book = json.loads(path.read_text(encoding="utf-8"))
+    book = read_chapter(notebook)  # a chapter's name (its MyST source in notebooks/) or path
     found: dict[str, list[str]] = {}
     label: str | None = None
     for c in book["cells"]:
@@ -375,7 +371,7 @@ def student_notebook(notebook: str, data_dir: Path | None, solutions: bool) -> d
     ``data_dir`` None: the notebook reads the bundled reconstruction of the installation
     that runs it (and its narrative's numbers are the reconstruction's).
     """
-    book = json.loads((NOTEBOOK_DIR / notebook).read_text(encoding="utf-8"))
+    book = read_chapter(notebook)
     values = _chapter_values(notebook, data_dir or BUNDLED_COHORT)
     chapter_no = book_numbers()[CHAPTERS[notebook]]
     labels: list[str] = []
