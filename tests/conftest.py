@@ -1,17 +1,37 @@
-"""Shared fixtures: a writable copy of the bundled cohort and one full book build per session."""
+"""Shared fixtures: a writable copy of the bundled cohort and one full book build per session.
+
+Hypothesis profiles: ``ci`` (chosen when the environment sets ``CI``, as CI runners and
+``.ci/run`` do) generates every property test's full count, the counts the test files write
+(``@settings(max_examples=examples(25))``); ``dev``, the default, a fifth of each (at least
+two), for the quick loop. ``pytest --hypothesis-profile=ci`` runs the CI counts locally.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "data" / "cohort"
 SEEDS = ROOT.parent / "shared" / "seeds"
 #: Fixtures that build the whole book (or stand for a build): their tests are marked ``build``.
 BOOK_FIXTURES = {"built_book", "book_html", "book_out"}
+
+#: ``max_examples`` of a profile is the percentage of each test's CI count it runs
+#: (``tests.strategies.examples``); 100, hypothesis' own default, is the CI count itself.
+settings.register_profile("ci", max_examples=100)
+settings.register_profile("dev", max_examples=20)
+
+
+def _on_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+settings.load_profile("ci" if _on_ci() else "dev")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from tests.cohorts import CohortSpec
 
 DRUG_NAMES = ("lenvatinib", "everolimus", "sunitinib", "cabozantinib", "drug-x_2")
 GENES = ("HRAS", "KDR", "FGFR1", "FLT1", "RET", "PDGFRA")
+
+
+def examples(ci_count: int) -> int:
+    """How many examples a property test generates: ``ci_count`` under the ``ci`` profile
+    (what CI runs), in proportion under another (``dev``, the default: a fifth, at least 2).
+
+    Read when the test module is imported, after tests/conftest.py loaded the profile.
+    """
+    percent = settings.default.max_examples
+    return ci_count if percent == 100 else max(2, round(ci_count * percent / 100))
 
 
 @st.composite

@@ -1,6 +1,8 @@
 """Adversarial pass on safe reruns: hostile arguments, broken spreadsheets, planted links.
 
-Every command runs as a user would run it (a subprocess): no input shows a Python traceback,
+Every command runs as a user would run it, through ``netcomp.cli.main`` (in this process,
+as ``python -m netcomp`` calls it; a sample of them, the interrupts and the rerun guide also
+as real subprocesses): no input shows a Python traceback,
 the exit code is one the README documents (0, 1, 2 for a malformed command line, 70, 130,
 143), and files netcomp did not write are byte-identical afterwards. Broken cohorts are
 generated (hypothesis), not hand-picked; each must give a report, never an "unexpected" error.
@@ -9,7 +11,9 @@ generated (hypothesis), not hand-picked; each must give a report, never an "unex
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
+import io
 import os
 import shutil
 import signal
@@ -17,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import zipfile
 from pathlib import Path
 
@@ -33,6 +38,7 @@ from netcomp.data.reconstruct import MARKER as RECONSTRUCTED
 from netcomp.data.reconstruct import write_cohort as reconstruct
 from netcomp.data.validate import validate_cohort
 from tests.cohorts import CohortSpec, write_cohort
+from tests.strategies import examples
 
 DOCUMENTED_EXIT_CODES = {0, 1, 2, 70, 130, 143}
 
@@ -47,6 +53,30 @@ def run(*args: str | Path, cwd: Path, timeout: float = 120) -> subprocess.Comple
         timeout=timeout,
         check=False,
     )
+
+
+def call(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess:
+    """``netcomp ARGS`` in ``cwd`` through ``cli.main`` in this process, what ``python -m
+    netcomp`` runs, without starting an interpreter: the same exit code and output; an
+    exception escaping ``main`` is written to stderr as the traceback a user would see."""
+    from netcomp import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    here = Path.cwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = cli.main([str(a) for a in args])
+            except SystemExit as exc:  # argparse's exit on a malformed command line
+                code = exc.code if isinstance(exc.code, int) else 1
+            except BaseException:
+                err.write("Traceback (most recent call last):\n" + traceback.format_exc())
+                code = 1
+    finally:
+        os.chdir(here)
+    argv = ["netcomp", *map(str, args)]
+    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
 
 
 def tree(folder: Path) -> dict[str, str]:
@@ -116,22 +146,42 @@ def test_hostile_arguments_give_a_message_and_change_nothing(
     (place / "latin1.yaml").write_bytes("threshold_pct: 15 # soglia né\n".encode("latin-1"))
     (place / "twice.yaml").write_text("response_threshold_pct: 15\nresponse_threshold_pct: 20\n")
     before = tree(place)
-    proc = run(*argv, cwd=place)
+    proc = call(*argv, cwd=place)
     assert_clean(proc, code)
     assert words in proc.stdout + proc.stderr
     assert tree(place) == before  # nothing created, nothing changed, nothing deleted
 
 
+#: Hostile command lines also run as a subprocess: exit 2 (argparse) and 1 (build, check).
+AS_A_USER = [HOSTILE[4], HOSTILE[5], HOSTILE[14]]
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "words"), AS_A_USER, ids=[" ".join(a) for a, *_ in AS_A_USER]
+)
+def test_hostile_arguments_as_a_user_runs_them(argv: list[str], code: int, words: str, place):
+    """``python -m netcomp`` itself (``__main__``, interpreter start and exit): what
+    ``call`` gives in process is what a user sees."""
+    (place / "latin1.yaml").write_bytes("threshold_pct: 15 # soglia né\n".encode("latin-1"))
+    before = tree(place)
+    proc = run(*argv, cwd=place)
+    assert_clean(proc, code)
+    assert words in proc.stdout + proc.stderr
+    assert tree(place) == before
+    in_process = call(*argv, cwd=place)
+    assert (in_process.returncode, in_process.stdout) == (proc.returncode, proc.stdout)
+
+
 def test_reconstruct_writes_a_new_folder_and_may_rewrite_only_its_own(place: Path):
-    assert_clean(run("reconstruct", "--out", "fresh", cwd=place), 0)
+    assert_clean(call("reconstruct", "--out", "fresh", cwd=place), 0)
     assert (place / "fresh" / RECONSTRUCTED).is_file()
     first = tree(place / "fresh")
-    assert_clean(run("reconstruct", "--out", "fresh/", cwd=place), 0)  # its own folder: again
+    assert_clean(call("reconstruct", "--out", "fresh/", cwd=place), 0)  # its own folder: again
     assert tree(place / "fresh") == first
     # a user file dropped into it makes it the user's: refused, untouched
     (place / "fresh" / "my_notes.txt").write_text("mine")
     before = tree(place / "fresh")
-    assert_clean(run("reconstruct", "--out", "fresh", cwd=place), 1)
+    assert_clean(call("reconstruct", "--out", "fresh", cwd=place), 1)
     assert tree(place / "fresh") == before
 
 
@@ -171,7 +221,7 @@ def test_reconstruct_default_is_the_bundled_cohort_wherever_it_runs(tmp_path: Pa
 def test_a_lock_name_planted_as_a_link_is_refused_and_its_target_kept(place: Path):
     victim = place / "mine" / "thesis.docx"
     (place / ".netcomp-lock-book").symlink_to(victim)
-    proc = run("build", "--data", "small", "--out", "book", cwd=place)
+    proc = call("build", "--data", "small", "--out", "book", cwd=place)
     assert_clean(proc, 1)
     assert "symbolic link" in proc.stderr
     assert victim.read_bytes() == b"years of work"
@@ -185,7 +235,7 @@ def test_a_users_file_inside_a_previous_build_is_never_deleted(place: Path):
     write_marker(out)
     (out / "my_notes.txt").write_text("written by me after the build")
     before = tree(place)
-    proc = run("build", "--data", "small", "--out", "book/", cwd=place)
+    proc = call("build", "--data", "small", "--out", "book/", cwd=place)
     assert_clean(proc, 1)
     assert "'my_notes.txt', which no build wrote" in proc.stderr
     assert tree(place) == before
@@ -197,7 +247,7 @@ def test_a_users_file_inside_a_previous_build_is_never_deleted(place: Path):
 def test_out_inside_a_folder_every_build_reads_is_refused(inside: str, place: Path):
     from netcomp.book.build import ROOT
 
-    proc = run("build", "--data", "small", "--out", ROOT / inside, cwd=place)
+    proc = call("build", "--data", "small", "--out", ROOT / inside, cwd=place)
     assert_clean(proc, 1)
     assert f"inside the repository's {inside.split('/')[0]}/ folder" in proc.stderr
     assert not (ROOT / inside).exists()
@@ -316,7 +366,7 @@ def _apply(folder: Path, damage: tuple[str, str, str, int, bytes]) -> None:
     path.write_text("\n".join(lines), encoding="utf-8", errors="surrogatepass")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(_damage(), min_size=1, max_size=4))
 def test_any_damaged_cohort_gets_a_report_never_a_crash(damages: list) -> None:
     with tempfile.TemporaryDirectory() as tmp:

@@ -15,6 +15,7 @@ from scipy import optimize, stats
 from netcomp.data.cohort import load_cohort
 from netcomp.stats import association as A
 from netcomp.stats.response import responder_classes
+from tests.strategies import examples
 
 TOL = dict(rtol=1e-10, atol=1e-14)
 
@@ -68,7 +69,7 @@ def test_fisher_symmetric_ties_count_both_tails():
     assert p[1] == pytest.approx(stats.fisher_exact([[1, 5], [5, 1]]).pvalue, rel=1e-12)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.lists(st.integers(0, 25), min_size=4, max_size=4))
 def test_fisher_hypothesis(cells):
     a, b, c, d = cells

@@ -1,7 +1,8 @@
 """Safe builds: what ``--out`` may be, staging and locks, interrupts, notices, no tracebacks.
 
-The fast tests replace the three slow parts of a build (the pre-flight check, executing a
-notebook with papermill, rendering with Jupyter Book) by recording fakes, so they can prove
+The fast tests replace the slow parts of a build (the pre-flight check, executing a
+notebook with papermill, rendering with Jupyter Book, computing every chapter for the
+student edition's zip, tested in test_student.py) by recording fakes, so they can prove
 that a refusal comes before any of them and that every file of the user stays byte-identical.
 The process tests (marker ``build``) start a real ``netcomp build`` and interrupt it.
 """
@@ -118,9 +119,14 @@ def fakes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Fakes:
         html.mkdir(parents=True)
         (html / "index.html").write_text("<html>new book</html>")
 
+    def fake_student_zip(path: str | Path) -> Path:
+        Path(path).write_bytes(b"stands for the student edition")
+        return Path(path)
+
     monkeypatch.setattr(build_mod, "_preflight", fake_preflight)
     monkeypatch.setattr(build_mod, "_execute_one", fake_execute)
     monkeypatch.setattr(build_mod, "_run_jupyter_book", fake_render)
+    monkeypatch.setattr("netcomp.book.student.student_zip", fake_student_zip)
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.chdir(scratch)

@@ -23,7 +23,7 @@ from netcomp.data.validate import CohortError
 from netcomp.stats import doseresponse as dr
 from netcomp.stats import response as r
 from tests.cohorts import CohortSpec, write_cohort
-from tests.strategies import cohort_specs
+from tests.strategies import cohort_specs, examples
 
 BUNDLED = Path(__file__).resolve().parents[1] / "data" / "cohort"
 DOSES = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
@@ -392,7 +392,7 @@ def test_large_cohort_uses_the_normal_approximation_and_is_fast(tmp_path):
 
 
 @settings(
-    max_examples=25,
+    max_examples=examples(25),
     deadline=None,
     suppress_health_check=[
         HealthCheck.too_slow,

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from netcomp.data import contract, validate
 from netcomp.data.contract import Column, TableSpec
+from tests.strategies import examples
 
 
 def _number_ok(value: str) -> bool:
@@ -187,7 +188,7 @@ def tables(draw: st.DrawFn) -> tuple[TableSpec, pd.DataFrame]:
     return spec, frame
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables())
 def test_the_validator_and_pandera_reject_the_same_cells(case):
     spec, frame = case

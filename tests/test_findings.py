@@ -34,7 +34,7 @@ from netcomp.chapters import (
 from netcomp.data.cohort import load_cohort
 from netcomp.stats import published
 from tests.cohorts import CohortSpec, write_cohort, write_second_cohort
-from tests.strategies import cohort_specs
+from tests.strategies import cohort_specs, examples
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = {"n_simulations": 200}
@@ -245,7 +245,7 @@ def test_single_class_cohort_says_why_sections_do_not_apply(tmp_path):
     assert found[replication.CHAPTER][0].startswith("No replication verdict: the cohort's table")
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(6), deadline=None, suppress_health_check=list(HealthCheck))
 @given(cohort_specs(max_cultures=24))
 def test_any_cohort_gets_findings_without_the_study_story(spec):
     with tempfile.TemporaryDirectory() as tmp:

@@ -43,6 +43,7 @@ from myst_parser.parsers.mdit import create_md_parser
 from netcomp.book import ledger as ledger_mod
 from netcomp.book.build import _about_markdown, _build_info_markdown, build
 from netcomp.text.safe_text import md_escape
+from tests.strategies import examples
 from tests.test_browser import (
     PWNED_MARKER,
     PageReport,
@@ -162,7 +163,7 @@ def test_md_escaped_payload_parses_to_its_own_text(payload: str):
     assert _node_types(raw) != {"document", "paragraph", "Text"} or raw.astext() != tree.astext()
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=60))
 def test_md_escape_keeps_any_text_literal(text: str):
     """Any string, escaped, is one paragraph of plain text showing exactly that string.

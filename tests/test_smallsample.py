@@ -14,6 +14,7 @@ from statsmodels.stats.multitest import multipletests
 
 from netcomp.stats import smallsample as ss
 from netcomp.stats.association import odds_ratio_clause
+from tests.exact import fisher_tables
 
 matplotlib.use("Agg")
 
@@ -26,12 +27,26 @@ def _scipy_p(x1, n1, x2, n2, alternative="two-sided"):
 
 
 def _brute_power(n1, n2, r1, r2, alpha, alternative="two-sided"):
-    """sum P(x1) P(x2) 1[p <= alpha] with scipy's Fisher test, one table at a time."""
+    """sum P(x1) P(x2) 1[p <= alpha] with Fisher's test (scipy's definition, summed margin by
+    margin in tests/exact.py), one table at a time."""
+    w1, w2 = stats.binom.pmf(range(n1 + 1), n1, r1), stats.binom.pmf(range(n2 + 1), n2, r2)
+    p = fisher_tables(n1, n2, alternative)
     total = 0.0
     for x1, x2 in product(range(n1 + 1), range(n2 + 1)):
-        if _scipy_p(x1, n1, x2, n2, alternative) <= alpha * (1 + 1e-9):
-            total += stats.binom.pmf(x1, n1, r1) * stats.binom.pmf(x2, n2, r2)
+        if p[x1, x2] <= alpha * (1 + 1e-9):
+            total += w1[x1] * w2[x2]
     return total
+
+
+def test_fisher_tables_equal_scipy():
+    """The brute-force references' Fisher p-values are scipy's, table by table."""
+    sides = ("two-sided", "greater", "less")
+    for n1, n2, alternative in product(range(1, 8), range(1, 7), sides):
+        p = fisher_tables(n1, n2, alternative)
+        for x1, x2 in product(range(n1 + 1), range(n2 + 1)):
+            assert p[x1, x2] == pytest.approx(_scipy_p(x1, n1, x2, n2, alternative), rel=1e-12)
+    for x1, x2 in product(range(14), range(13)):  # the planning design of 25 cultures
+        assert fisher_tables(13, 12)[x1, x2] == pytest.approx(_scipy_p(x1, 13, x2, 12), rel=1e-12)
 
 
 # --------------------------------------------------------------------------- single tables

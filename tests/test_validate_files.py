@@ -26,6 +26,7 @@ from netcomp.data.dictionary import write_template
 from netcomp.data.validate import NUMBER_RE, validate_cohort
 from tests.cohorts import CohortSpec, write_cohort
 from tests.conftest import BUNDLED
+from tests.strategies import examples
 
 
 def _lines(folder: Path, name: str) -> list[str]:
@@ -598,7 +599,7 @@ def _apply(folder: Path, edit: tuple[str, str, int, int, str]) -> None:
         path.write_bytes(_encoded("\n".join(lines), op))
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_broken())
 def test_broken_cohorts_never_raise_and_always_say_where(case):
     seed, edits = case
