@@ -18,7 +18,7 @@ from netcomp.chapters import data_import
 from netcomp.chapters.data_import import compute
 from netcomp.data.cohort import CohortError, load_cohort
 from tests.cohorts import CohortSpec, write_cohort
-from tests.strategies import cohort_specs
+from tests.strategies import cohort_specs, examples
 
 
 @pytest.fixture(scope="module")
@@ -234,7 +234,7 @@ def test_large_cohort_is_fast(tmp_path):
 
 
 @settings(
-    max_examples=25,
+    max_examples=examples(25),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

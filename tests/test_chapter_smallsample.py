@@ -23,7 +23,8 @@ from netcomp.data.validate import CohortError
 from netcomp.stats import smallsample as ss
 from netcomp.stats.smallsample import RESULT_COLUMNS
 from tests.cohorts import CohortSpec, write_cohort
-from tests.strategies import cohort_specs
+from tests.exact import fisher_tables
+from tests.strategies import cohort_specs, examples
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "05_small_cohorts.md"
@@ -55,11 +56,13 @@ def _fisher(x1, n1, x2, n2, alternative="two-sided"):
 
 
 def _brute_power(n1, n2, r1, r2, alpha=0.05, alternative="two-sided"):
-    """P(p <= alpha), one table at a time with scipy's Fisher test and binomial weights."""
+    """P(p <= alpha), one table at a time with Fisher's test and scipy's binomial weights."""
+    w1, w2 = stats.binom.pmf(range(n1 + 1), n1, r1), stats.binom.pmf(range(n2 + 1), n2, r2)
+    p = fisher_tables(n1, n2, alternative)
     total = 0.0
     for x1, x2 in product(range(n1 + 1), range(n2 + 1)):
-        if _fisher(x1, n1, x2, n2, alternative) <= alpha * (1 + 1e-9):
-            total += stats.binom.pmf(x1, n1, r1) * stats.binom.pmf(x2, n2, r2)
+        if p[x1, x2] <= alpha * (1 + 1e-9):
+            total += w1[x1] * w2[x2]
     return total
 
 
@@ -375,7 +378,7 @@ def test_unknown_parameter_is_refused(bundled):
 # --------------------------------------------------------------------------- any shape
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=cohort_specs(max_cultures=60))
 def test_compute_never_raises(spec):
     spec = dataclasses.replace(spec, with_optional=False)

@@ -28,6 +28,7 @@ from netcomp.book.params import (
 )
 from netcomp.cli import main
 from netcomp.data.contract import DRUG_PATTERN, GENE_PATTERN
+from tests.strategies import examples
 
 
 def test_defaults_are_the_published_choices():
@@ -411,7 +412,7 @@ KEYS = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.dictionaries(KEYS, YAML_VALUES, max_size=6))
 def test_resolve_raises_only_params_error_and_returns_finite_bounded_values(overrides):
     try:
@@ -443,7 +444,7 @@ def test_resolve_raises_only_params_error_and_returns_finite_bounded_values(over
     )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.text(max_size=200))
 def test_any_file_text_gives_values_or_params_error(tmp_path_factory, text):
     f = tmp_path_factory.mktemp("p") / "p.yaml"

@@ -23,7 +23,7 @@ from netcomp.stats import replication as rep
 from netcomp.stats import smallsample as ss
 from netcomp.stats.published import CONFERENCE_2022, JOURNAL_2023
 from tests.cohorts import CohortSpec, write_cohort
-from tests.strategies import cohort_specs
+from tests.strategies import cohort_specs, examples
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "06_replication.md"
@@ -351,7 +351,7 @@ def test_notebook_parameters_are_book_parameters():
     assert set(names) - {"data_dir", "results_dir", "figures_dir"} <= known
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(20), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=cohort_specs(max_cultures=60))
 def test_compute_never_raises(spec):
     spec = dataclasses.replace(spec, with_optional=False)
