@@ -193,9 +193,11 @@ def test_correlation_permutation_exact_matches_listing_every_ordering():
             "spearman",
             lambda a, b: stats.spearmanr(a, b).statistic,
             # Spearman's r is Pearson's r of the ranks: all 5,040 orderings in one call
-            lambda a, b: stats.pearsonr(
-                stats.rankdata(a)[None, :], stats.rankdata(b, axis=1), axis=1
-            ).statistic,
+            lambda a, b: (
+                stats.pearsonr(
+                    stats.rankdata(a)[None, :], stats.rankdata(b, axis=1), axis=1
+                ).statistic
+            ),
         ),
         (
             "pearson",
@@ -222,9 +224,11 @@ def test_correlation_permutation_monte_carlo_is_seeded_and_within_its_error():
     ref = stats.permutation_test(
         (x, y),
         # Spearman's r as Pearson's r of the ranks, every resample in one call
-        lambda u, v, axis: stats.pearsonr(
-            stats.rankdata(u, axis=axis), stats.rankdata(v, axis=axis), axis=axis
-        ).statistic,
+        lambda u, v, axis: (
+            stats.pearsonr(
+                stats.rankdata(u, axis=axis), stats.rankdata(v, axis=axis), axis=axis
+            ).statistic
+        ),
         vectorized=True,
         permutation_type="pairings",
         n_resamples=20_000,
