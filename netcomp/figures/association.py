@@ -362,8 +362,7 @@ def _p_value_image(ax: plt.Axes, grid: pd.DataFrame, bounds: list[float]) -> Axe
     wide = grid.pivot(index="threshold_pct", columns="cutoff", values="p_value").sort_index()
     thr = wide.index.to_numpy(float)
     cut = wide.columns.to_numpy(float)
-    cmap = plt.get_cmap(SEQUENTIAL_CMAP, len(bounds) - 1).copy()
-    cmap.set_bad("#DDDDDD")
+    cmap = plt.get_cmap(SEQUENTIAL_CMAP, len(bounds) - 1).with_extremes(bad="#DDDDDD")
     norm = BoundaryNorm(bounds, cmap.N)
     dx = (cut[1] - cut[0]) / 2 if cut.size > 1 else 0.05
     dy = (thr[1] - thr[0]) / 2 if thr.size > 1 else 0.5
