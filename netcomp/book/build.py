@@ -58,6 +58,16 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[2]
 LITERATURE_DIR = ROOT / "data" / "literature"
 BOOK_FILES = ("_config.yml", "_toc.yml")
+#: The chapters, longest-running first (cold builds, 2026-12): a cold build without a previous
+#: build.json starts them in this order, so that no chapter is left to run alone at the end.
+LONGEST_FIRST = (
+    "03_biomarker_association",
+    "05_small_cohorts",
+    "04_literature_context",
+    "02_response_classification",
+    "01_data_import",
+    "06_replication",
+)
 BOOK_DIRS = ("book",)
 #: Repository folders a build reads: ``--out`` may never lie inside one of them.
 SOURCE_DIRS = ("book", "notebooks", "netcomp", "data", "tests")
@@ -1059,8 +1069,9 @@ def execute_chapters(
 ) -> dict[str, float]:
     """Execute: run every chapter not reused with papermill; seconds taken, by notebook name.
 
-    Up to ``jobs`` notebooks run at once in worker processes. Executed notebooks land in
-    ``src/notebooks``, stamped with the data's status (and a banner if reconstructed).
+    Up to ``jobs`` notebooks run at once in worker processes, the longest first
+    (:func:`longest_first`). Executed notebooks land in ``src/notebooks``, stamped with the
+    data's status (and a banner if reconstructed).
     """
     from netcomp.data.provenance import stamp_notebook
 
@@ -1071,15 +1082,17 @@ def execute_chapters(
         f"executing {plural(len(todo), 'chapter notebook')} with papermill"
         + (f"; {reused} unchanged, reused" if reused else ""),
     )
-    tasks = [_chapter_task(stage, plan, chapter) for chapter in todo]
+    order = longest_first([c.name for c in todo], cache.read_manifest(plan.out))
+    tasks = [_chapter_task(stage, plan, todo[i]) for i in order]
     workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))
     log = progress.log
     if tasks:
         log(f"      running {', '.join(c.name for c in todo)} ({workers} at a time)")
     try:
-        finished = _run_tasks(tasks, workers)
+        ran = _run_tasks(tasks, workers)
     except BuildError as exc:
         raise BuildError(f"{exc}\n  {stage.untouched}") from None
+    finished = [ran[order.index(i)] for i in range(len(ran))]  # back in the book's order
     durations: dict[str, float] = {}
     for name, seconds in finished:
         stamp_notebook(stage.src / "notebooks" / name, stage.status)
@@ -1114,6 +1127,21 @@ def _chapter_task(
         notebook_parameters(nb, plan.values, paths, chapter.declared),
         str(stage.src / "notebooks"),
     )
+
+
+def longest_first(names: list[str], previous: dict[str, Any]) -> list[int]:
+    """The order to start the chapters ``names`` in (indexes): the longest-running first.
+
+    Seconds come from the previous build's ``durations_s`` (``previous``, its build.json) when
+    it timed every one of them, else the fixed order :data:`LONGEST_FIRST` (chapters not in
+    it last, in the book's order). With two workers the last chapter then finishes soonest.
+    """
+    seconds = previous.get("durations_s", {})
+    if isinstance(seconds, dict) and all(isinstance(seconds.get(n), (int, float)) for n in names):
+        return sorted(range(len(names)), key=lambda i: -float(seconds[names[i]]))
+    stems = [n.removesuffix(".ipynb") for n in names]
+    rank = {stem: r for r, stem in enumerate(LONGEST_FIRST)}
+    return sorted(range(len(names)), key=lambda i: rank.get(stems[i], len(rank)))
 
 
 def _run_tasks(tasks: list[tuple[str, str, dict, str]], workers: int) -> list[tuple[str, float]]:
