@@ -19,6 +19,7 @@ import importlib
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -372,87 +373,120 @@ def student_notebook(notebook: str, data_dir: Path | None, solutions: bool) -> d
     that runs it (and its narrative's numbers are the reconstruction's).
     """
     book = read_chapter(notebook)
-    values = _chapter_values(notebook, data_dir or BUNDLED_COHORT)
     chapter_no = book_numbers()[CHAPTERS[notebook]]
     labels: list[str] = []
     for c in book["cells"]:
         labels += re.findall(r":label:\s*(\S+)", "".join(c["source"]))
-    numbers = {label: f"{chapter_no}.{i}" for i, label in enumerate(labels, 1)}
-    cells: list[dict[str, Any]] = []
-    in_solution, current, code_end = False, "", 0
+    writer = _StudentCells(
+        notebook=notebook,
+        data_dir=data_dir,
+        solutions=solutions,
+        values=_chapter_values(notebook, data_dir or BUNDLED_COHORT),
+        numbers={label: f"{chapter_no}.{i}" for i, label in enumerate(labels, 1)},
+    )
     for c in book["cells"]:
         source = "".join(c["source"])
-        tags = c.get("metadata", {}).get("tags", [])
         if c["cell_type"] == "code":
-            if in_solution:  # the teacher gets the code the book shows, not its plumbing
-                if solutions and not HIDDEN_TAGS & set(tags):
-                    cells.append(_cell("code", strip_plumbing(source)))
-                    code_end = len(cells)
-                continue
-            if "parameters" in tags:
-                cells.append(_cell("code", _parameters(source, data_dir), ["parameters"]))
-                cells.append(
-                    _cell(
-                        "code",
-                        "import matplotlib.pyplot as plt\nfrom IPython.display import display\n\n"
-                        "from netcomp.book.selfcheck import check",
-                    )
-                )
-                cells.append(_cell("markdown", START_NOTE))
-                continue
-            code = strip_plumbing(source)
-            if ast.parse(code).body:  # a cell that held only plumbing (and its comment) goes
-                cells.append(_cell("code", code))
-            continue
-        if _BOOK_ONLY.match(source):
-            continue
-        if source.startswith("## Exercises"):
-            cells.append(_cell("markdown", EXERCISES_INTRO))
-            continue
-        for kind, body in _split_solutions(source):
-            if kind == "start":
-                in_solution = True
-                if solutions:
-                    cells.append(_cell("markdown", f"**Solution {numbers.get(current, '')}**"))
-                    code_end = len(cells)
-            elif kind == "end":
-                in_solution = False
-                check_id = BY_LABEL.get(current)
-                if solutions and check_id is not None:  # the solution's answer, checked
-                    cells.insert(
-                        code_end,
-                        _cell(
-                            "code",
-                            f"answer = {ANSWERS[current]}\ncheck({check_id!r}, answer, data_dir)",
-                        ),
-                    )
-            elif kind == "exercise":
-                label = re.search(r":label:\s*(\S+)", body)
-                fence = _FENCE.match(body.split("\n")[0])
-                if label is None or fence is None:
-                    raise ValueError(f"{notebook}: an exercise without a :label: or a title")
-                current, title = label.group(1), fence.group(3).strip()
-                text = plain_markdown("\n".join(body.split("\n")[1:]), values, numbers)
-                cells.append(
-                    _cell("markdown", f"### Exercise {numbers[current]}: {title}\n\n{text}")
-                )
-                if not solutions:
-                    cells.extend(_answer_cells(current))
-            elif in_solution:
-                if solutions and body.strip():
-                    cells.append(_cell("markdown", plain_markdown(body, values, numbers)))
-            elif body.strip():
-                cells.append(_cell("markdown", plain_markdown(body, values, numbers)))
+            writer.code(source, set(c.get("metadata", {}).get("tags", [])))
+        else:
+            writer.markdown(source)
     nb = {
-        "cells": cells,
+        "cells": writer.cells,
         "metadata": copy.deepcopy(book.get("metadata", {})),
         "nbformat": 4,
         "nbformat_minor": 5,
     }
     nb["metadata"].pop("netcomp", None)
-    for i, cell in enumerate(cells):
+    for i, cell in enumerate(writer.cells):
         cell["id"] = f"student-{i:03d}"
     return nb
+
+
+@dataclass
+class _StudentCells:
+    """The cells of a student notebook, written one book cell at a time.
+
+    State carried between cells: whether the current cell is inside an exercise's solution,
+    the label of the current exercise, and where the solution's code ends (the teacher's
+    checked answer goes there).
+    """
+
+    notebook: str
+    data_dir: Path | None
+    solutions: bool
+    values: dict[str, str]
+    numbers: dict[str, str]
+    cells: list[dict[str, Any]] = field(default_factory=list)
+    in_solution: bool = False
+    current: str = ""
+    code_end: int = 0
+
+    def code(self, source: str, tags: set[str]) -> None:
+        """A code cell: solution code (teacher only), the parameters, or the code the book shows."""
+        if self.in_solution:  # the teacher gets the code the book shows, not its plumbing
+            if self.solutions and not HIDDEN_TAGS & tags:
+                self.cells.append(_cell("code", strip_plumbing(source)))
+                self.code_end = len(self.cells)
+            return
+        if "parameters" in tags:
+            self.cells.append(_cell("code", _parameters(source, self.data_dir), ["parameters"]))
+            self.cells.append(
+                _cell(
+                    "code",
+                    "import matplotlib.pyplot as plt\nfrom IPython.display import display\n\n"
+                    "from netcomp.book.selfcheck import check",
+                )
+            )
+            self.cells.append(_cell("markdown", START_NOTE))
+            return
+        code = strip_plumbing(source)
+        if ast.parse(code).body:  # a cell that held only plumbing (and its comment) goes
+            self.cells.append(_cell("code", code))
+
+    def markdown(self, source: str) -> None:
+        """A markdown cell: dropped when book-only, else its exercises and solutions in turn."""
+        if _BOOK_ONLY.match(source):
+            return
+        if source.startswith("## Exercises"):
+            self.cells.append(_cell("markdown", EXERCISES_INTRO))
+            return
+        for kind, body in _split_solutions(source):
+            if kind == "start":
+                self._solution_start()
+            elif kind == "end":
+                self._solution_end()
+            elif kind == "exercise":
+                self._exercise(body)
+            elif body.strip() and (self.solutions or not self.in_solution):
+                self.cells.append(
+                    _cell("markdown", plain_markdown(body, self.values, self.numbers))
+                )
+
+    def _solution_start(self) -> None:
+        self.in_solution = True
+        if self.solutions:
+            number = self.numbers.get(self.current, "")
+            self.cells.append(_cell("markdown", f"**Solution {number}**"))
+            self.code_end = len(self.cells)
+
+    def _solution_end(self) -> None:
+        self.in_solution = False
+        check_id = BY_LABEL.get(self.current)
+        if self.solutions and check_id is not None:  # the solution's answer, checked
+            answer = f"answer = {ANSWERS[self.current]}\ncheck({check_id!r}, answer, data_dir)"
+            self.cells.insert(self.code_end, _cell("code", answer))
+
+    def _exercise(self, body: str) -> None:
+        label = re.search(r":label:\s*(\S+)", body)
+        fence = _FENCE.match(body.split("\n")[0])
+        if label is None or fence is None:
+            raise ValueError(f"{self.notebook}: an exercise without a :label: or a title")
+        self.current, title = label.group(1), fence.group(3).strip()
+        text = plain_markdown("\n".join(body.split("\n")[1:]), self.values, self.numbers)
+        number = self.numbers[self.current]
+        self.cells.append(_cell("markdown", f"### Exercise {number}: {title}\n\n{text}"))
+        if not self.solutions:
+            self.cells.extend(_answer_cells(self.current))
 
 
 def _answer_cells(label: str) -> list[dict[str, Any]]:
