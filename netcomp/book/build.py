@@ -497,72 +497,102 @@ def _within(inner: Path, outer: Path) -> bool:
     return inner == outer or outer in inner.parents
 
 
+#: Why an ``--out`` is refused and what to do instead; None when a check finds nothing wrong.
+Refusal = tuple[str, str] | None
+
+_NEW_NAME = "Choose a folder name that does not exist yet, e.g. --out my_book/"
+
+
 def check_out_dir(out: Path, data: Path, params: Path | None = None) -> None:
     """Refuse an ``--out`` that netcomp must not create or replace (all paths resolved).
 
-    Raises :class:`OutDirError` saying why and what to do; reads only, writes nothing.
+    Raises :class:`OutDirError` saying why and what to do; reads only, writes nothing. The
+    checks run in order and the first refusal is reported.
     """
+    for refusal in (
+        _file_or_data_refusal(out, data, params),
+        _place_refusal(out),
+        _contents_refusal(out),
+    ):
+        if refusal is not None:
+            why, remedy = refusal
+            raise OutDirError(
+                f"refusing --out {out}: {why}. Nothing was built or changed. {remedy}"
+            )
 
-    def refuse(why: str, remedy: str) -> None:
-        raise OutDirError(f"refusing --out {out}: {why}. Nothing was built or changed. {remedy}")
 
-    new_name = "Choose a folder name that does not exist yet, e.g. --out my_book/"
+def _file_or_data_refusal(out: Path, data: Path, params: Path | None) -> Refusal:
+    """``out`` is a file, or holds or lies inside the user's data or parameter file."""
     if out.exists() and not out.is_dir():
-        refuse("it is a file, not a folder", new_name)
+        return "it is a file, not a folder", _NEW_NAME
     if _within(out, data):
-        refuse(
-            "it is the data"
-            + (" folder" if out == data else ", or inside the data folder")
-            + f" {data}, which netcomp only reads",
-            new_name + " outside the data folder",
+        where = " folder" if out == data else ", or inside the data folder"
+        return (
+            f"it is the data{where} {data}, which netcomp only reads",
+            _NEW_NAME + " outside the data folder",
         )
     if _within(data, out):
-        refuse(f"it contains the data {data}, and replacing it would delete the data", new_name)
+        return f"it contains the data {data}, and replacing it would delete the data", _NEW_NAME
     if params is not None and _within(params, out):
-        refuse(
+        return (
             f"it contains the parameter file {params}, and replacing it would delete it",
-            new_name + ", or keep the parameter file elsewhere",
+            _NEW_NAME + ", or keep the parameter file elsewhere",
         )
+    return None
+
+
+def _place_refusal(out: Path) -> Refusal:
+    """``out`` is the current folder, the repository, home or a parent, or a source folder."""
     forbidden = [(Path.cwd().resolve(), "the current folder"), (ROOT, "the netcomp repository")]
     with contextlib.suppress(RuntimeError, KeyError):
         forbidden.append((Path.home().resolve(), "your home folder"))
     for place, name in forbidden:
         if _within(place, out):
-            refuse(
+            return (
                 f"it is {name}" + ("" if out == place else f" ({place}) or a parent of it"),
-                new_name + " (a sub-folder, such as my_book/)",
+                _NEW_NAME + " (a sub-folder, such as my_book/)",
             )
     for source in SOURCE_DIRS:
         if _within(out, ROOT / source):
             # a build there would be read back as pages, notebooks or code by every later
             # build (Jupyter Book fails on pages outside the table of contents)
-            refuse(
+            return (
                 f"it is inside the repository's {source}/ folder, which every build reads",
                 "Choose a folder outside it, such as the default _build/ or my_book/",
             )
-    if out.is_dir() and not is_previous_build(out) and any(out.iterdir()):
+    return None
+
+
+def _contents_refusal(out: Path) -> Refusal:
+    """``out`` holds files no netcomp build wrote (a build replaces its folder entirely)."""
+    if not out.is_dir():
+        return None
+    if not is_previous_build(out):
+        if not any(out.iterdir()):
+            return None
         if (out / "build.json").is_file() and (out / "html").is_dir():
-            refuse(
+            return (
                 f"it looks like a build of an older netcomp, which wrote no {MARKER} "
                 "marker, so netcomp cannot tell it from your own files",
                 f"If it is one, delete it yourself once (rm -r {out}); later builds can "
                 "then replace it",
             )
-        refuse(
+        return (
             f"the folder is not empty and is not a previous netcomp build (it has no "
             f"{MARKER} marker); a build replaces its folder entirely",
-            new_name + ", or an empty folder. Move your files elsewhere first if you "
+            _NEW_NAME + ", or an empty folder. Move your files elsewhere first if you "
             "want to reuse this name",
         )
-    foreign = foreign_entries(out) if out.is_dir() and is_previous_build(out) else []
-    if foreign:
-        shown = ", ".join(repr(clip(name, 40)) for name in foreign[:5])
-        more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
-        refuse(
-            f"it is a previous netcomp build, but it also holds {shown}{more}, which no "
-            "build wrote; a build replaces its folder entirely and would delete them",
-            "Move them out of the folder first, or choose another --out",
-        )
+    foreign = foreign_entries(out)
+    if not foreign:
+        return None
+    shown = ", ".join(repr(clip(name, 40)) for name in foreign[:5])
+    more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+    return (
+        f"it is a previous netcomp build, but it also holds {shown}{more}, which no "
+        "build wrote; a build replaces its folder entirely and would delete them",
+        "Move them out of the folder first, or choose another --out",
+    )
 
 
 @contextlib.contextmanager
