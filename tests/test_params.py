@@ -330,8 +330,9 @@ def test_deep_nesting_is_refused_quickly(tmp_path):
     assert "nested more than 10 levels deep" in message and len(message) < 300
 
 
-def test_file_not_utf8_names_the_file_and_the_fix(tmp_path):
-    f = tmp_path / "latin1.yaml"
+def test_file_not_utf8_names_the_file_and_the_fix(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a short path: messages clip long ones (any TMPDIR, xdist)
+    f = Path("latin1.yaml")
     f.write_bytes("drug: 'caf\xe9'\n".encode("latin-1"))
     with pytest.raises(ParamsError) as info:
         load_params(f)
@@ -368,11 +369,12 @@ def test_only_comments_means_the_defaults(tmp_path):
     assert load_params(f) == defaults()
 
 
-def test_folder_missing_and_oversized_files_are_refused(tmp_path):
+def test_folder_missing_and_oversized_files_are_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a short path: messages clip long ones (any TMPDIR, xdist)
     with pytest.raises(ParamsError, match="is a folder; give a YAML parameter file"):
         load_params(tmp_path)
     with pytest.raises(ParamsError, match="parameter file not found: .*nope.yaml"):
-        load_params(tmp_path / "nope.yaml")
+        load_params(Path("nope.yaml"))
     big = tmp_path / "big.yaml"
     big.write_text("# " + "x" * MAX_FILE_BYTES + "\n")
     with pytest.raises(ParamsError, match="is larger than 100,000 bytes"):
