@@ -182,6 +182,15 @@ def test_header_only_other_files_are_errors(cohort_dir: Path, name: str):
     assert errors and "no data rows" in errors[0].message and errors[0].line == 2
 
 
+def test_header_only_without_a_line_end_points_at_the_header(cohort_dir: Path):
+    """A file that ends on its header has no line 2: the problem points at line 1 (the
+    header), a line the user's editor shows (found by the CI profile's generated cohorts)."""
+    header = _lines(cohort_dir, "cultures.csv")[0]
+    (cohort_dir / "cultures.csv").write_text(header)
+    errors = [e for e in validate_cohort(cohort_dir).errors if e.file == "cultures.csv"]
+    assert [(e.message, e.line) for e in errors] == [("file has a header but no data rows", 1)]
+
+
 def test_blank_panel_and_comment_lines(cohort_dir: Path):
     (cohort_dir / "panel.txt").write_text("# assayed genes\n\nMEN1\nhras\n")
     errors = validate_cohort(cohort_dir).errors

@@ -366,6 +366,8 @@ class RawTable:
     label: str
     frame: pd.DataFrame
     header_line: int
+    #: the file's last line as editors count them (``None`` for a sheet, which has no end)
+    last_line: int | None = None
 
 
 def _not_text_problem(raw: bytes, label: str) -> Problem | None:
@@ -725,7 +727,11 @@ def _read_csv_table(
     records = _csv_records(text, label, report)
     if records is None:
         return None
-    return _frame_from_records(records, label, spec, report)
+    table = _frame_from_records(records, label, spec, report)
+    if table is not None:
+        breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+        table.last_line = breaks + 1
+    return table
 
 
 def _cell_text(value: object) -> str:
@@ -1321,11 +1327,13 @@ def _check_table(
     if _column_set_problems(raw, df, spec, report):
         return None
     if df.empty and spec is not contract.MUTATIONS:
+        # the line below the header, or the header itself when the file ends on it
+        below = raw.header_line + 1
         report.add(
             Problem(
                 label,
                 "file has a header but no data rows",
-                line=raw.header_line + 1,
+                line=below if raw.last_line is None else min(below, raw.last_line),
                 rule="at least one row",
             )
         )
