@@ -2,8 +2,11 @@
 
 Hypothesis profiles: ``ci`` (chosen when the environment sets ``CI``, as CI runners and
 ``.ci/run`` do) generates every property test's full count, the counts the test files write
-(``@settings(max_examples=examples(25))``); ``dev``, the default, a fifth of each (at least
-two), for the quick loop. ``pytest --hypothesis-profile=ci`` runs the CI counts locally.
+(``@settings(max_examples=examples(25))``), derandomized so that a CI run is repeatable (the
+same examples on every machine); ``dev``, the default, a fifth of each (at least two) from a
+new random seed each run, for the quick loop, which keeps exploring.
+``pytest --hypothesis-profile=ci`` runs the CI counts locally; add
+``--hypothesis-seed=N`` to explore other examples at those counts.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ BOOK_FIXTURES = {"built_book", "book_html", "book_out"}
 
 #: ``max_examples`` of a profile is the percentage of each test's CI count it runs
 #: (``tests.strategies.examples``); 100, hypothesis' own default, is the CI count itself.
-settings.register_profile("ci", max_examples=100)
+settings.register_profile("ci", max_examples=100, derandomize=True)
 settings.register_profile("dev", max_examples=20)
 
 
