@@ -6,7 +6,7 @@ Hypothesis profiles: ``ci`` (chosen when the environment sets ``CI``, as CI runn
 same examples on every machine); ``dev``, the default, a fifth of each (at least two) from a
 new random seed each run, for the quick loop, which keeps exploring.
 ``pytest --hypothesis-profile=ci`` runs the CI counts locally; add
-``--hypothesis-seed=N`` to explore other examples at those counts.
+``--hypothesis-profile=explore`` hunts longer: five times the CI counts, new examples.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ BOOK_FIXTURES = {"built_book", "book_html", "book_out"}
 #: (``tests.strategies.examples``); 100, hypothesis' own default, is the CI count itself.
 settings.register_profile("ci", max_examples=100, derandomize=True)
 settings.register_profile("dev", max_examples=20)
+#: five times the CI counts from a new random seed: a longer hunt, by hand, before a release
+settings.register_profile("explore", max_examples=500)
 
 
 def _on_ci() -> bool:
