@@ -27,6 +27,7 @@ from pathlib import Path
 from types import FrameType
 
 from netcomp import __version__
+from netcomp.book.interrupts import Terminated as Terminated  # SIGTERM's exception
 from netcomp.text.wording import plural
 
 #: Exit codes besides 0 (success) and 1 (a problem with the user's input).
@@ -50,10 +51,6 @@ def log_dir() -> Path:
     except OSError:
         pass
     return Path(tempfile.mkdtemp(prefix="netcomp-logs-"))
-
-
-class Terminated(BaseException):
-    """SIGTERM arrived: unwinds like Ctrl-C so every clean-up step runs."""
 
 
 def _on_sigterm(_signum: int, _frame: FrameType | None) -> None:

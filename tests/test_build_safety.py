@@ -317,6 +317,94 @@ def test_an_interrupt_inside_the_build_cleans_up(fakes: Fakes, tmp_path: Path):
     assert snapshot(out) == before and no_netcomp_leftovers(tmp_path) == []
 
 
+class _RaisesWhenCollected:
+    """Stands for a finaliser that a Ctrl-C interrupts: CPython can only ignore that one."""
+
+    def __del__(self) -> None:
+        raise KeyboardInterrupt
+
+
+#: armed, the next fork in this process raises KeyboardInterrupt in the parent's fork hook,
+#: as a Ctrl-C does when it lands while the build forks a worker (logging's _releaseLock)
+_FORK_INTERRUPT = {"armed": False}
+
+
+def _interrupt_after_fork() -> None:
+    if _FORK_INTERRUPT["armed"]:
+        _FORK_INTERRUPT["armed"] = False
+        raise KeyboardInterrupt
+
+
+os.register_at_fork(after_in_parent=_interrupt_after_fork)
+
+
+def _fork_and_wait() -> None:
+    pid = os.fork()
+    if pid == 0:  # the child leaves at once
+        os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def _ignored_interrupt(how: str) -> None:
+    """A Ctrl-C that CPython reports as 'Exception ignored' instead of raising it."""
+    if how == "finaliser":
+        _RaisesWhenCollected()
+    else:
+        _FORK_INTERRUPT["armed"] = True
+        _fork_and_wait()
+
+
+@pytest.mark.parametrize("how", ["finaliser", "fork"])
+def test_an_interrupt_python_could_only_ignore_still_stops_the_build(
+    fakes: Fakes, tmp_path: Path, capsys: pytest.CaptureFixture[str], how: str
+):
+    """Found by CI: a Ctrl-C during a fork was dropped and the build replaced --out."""
+    out = previous_build(tmp_path / "book")
+    before = snapshot(out)
+    fakes.execute_hook = lambda _task: _ignored_interrupt(how)
+    with pytest.raises(KeyboardInterrupt):
+        quick_build(fakes, out)
+    assert snapshot(out) == before and no_netcomp_leftovers(tmp_path) == []
+    assert fakes.rendered == 0  # stopped at the checkpoint after execution
+    assert "Exception ignored" not in capsys.readouterr().err
+
+
+def _slow_task(task: tuple) -> tuple[str, float]:
+    time.sleep(0.3)
+    return str(task[0]), 0.3
+
+
+def test_worker_pool_raises_an_interrupt_swallowed_while_it_forks(monkeypatch: pytest.MonkeyPatch):
+    from netcomp.book.interrupts import kept_interrupts
+
+    monkeypatch.setattr(build_mod, "_execute_one", _slow_task)
+    tasks = [(f"{i}.ipynb", "", {}, "") for i in range(3)]
+    assert build_mod._run_tasks(tasks, 2) == [(f"{i}.ipynb", 0.3) for i in range(3)]
+    with kept_interrupts():
+        _FORK_INTERRUPT["armed"] = True
+        with pytest.raises(KeyboardInterrupt):
+            build_mod._run_tasks(tasks, 2)
+    assert not _FORK_INTERRUPT["armed"]  # the pool did fork, and the hook raised
+    psutil.wait_procs(psutil.Process().children(), timeout=10)
+
+
+def test_kept_interrupts_keep_only_signals(monkeypatch: pytest.MonkeyPatch):
+    import asyncio
+
+    from netcomp.book import interrupts
+
+    reported: list[type] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: reported.append(u.exc_type))
+    with interrupts.kept_interrupts():
+        for exc in (ValueError("x"), asyncio.CancelledError(), interrupts.Terminated()):
+            sys.unraisablehook(types.SimpleNamespace(exc_type=type(exc), exc_value=exc))
+        assert reported == [ValueError, asyncio.CancelledError]  # passed on, not kept
+        with pytest.raises(interrupts.Terminated):
+            interrupts.raise_kept()
+        interrupts.raise_kept()  # raised once, then forgotten
+    assert reported == [ValueError, asyncio.CancelledError]
+
+
 def test_a_second_build_into_the_same_out_is_refused_while_one_runs(fakes: Fakes, tmp_path: Path):
     out = previous_build(tmp_path / "book")
     started, release = threading.Event(), threading.Event()

@@ -33,7 +33,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +42,7 @@ import netcomp
 from netcomp.book import cache
 from netcomp.book import params as params_mod
 from netcomp.book.cache import PATH_PARAMS as PATH_PARAMS  # re-exported (tests read it here)
+from netcomp.book.interrupts import kept_interrupts, raise_kept
 from netcomp.book.notebooks import SOURCE_SUFFIX, is_notebook_source, notebook_name, write_ipynb
 from netcomp.data.provenance import BUNDLED_COHORT, file_checksums
 from netcomp.text.safe_text import clip, md_escape
@@ -902,7 +903,7 @@ def build(
                 f"cannot create the folder for --out {out}: {exc.strerror} "
                 f"({exc.filename}); choose a folder where you may write"
             ) from None
-        with out_lock(out):
+        with out_lock(out), kept_interrupts():
             check_out_dir(out, data, params_path)  # again, now no other build can change it
             plan = plan_build(data, values, out, chapters, allow_identifiers, force)
             return _build_locked(plan, jobs, strict, progress)
@@ -1040,10 +1041,14 @@ def _stage_to_publish(
     All of it happens inside ``staging``; ``out`` changes only in the last step, the swap.
     """
     stage = stage_book(staging, plan)
+    raise_kept()  # a Ctrl-C that Python could not raise stops the build here (interrupts)
     durations = execute_chapters(stage, plan, jobs, progress)
+    raise_kept()
     collected = collect_outputs(stage, plan, preflight_notices, durations, strict, progress)
+    raise_kept()
     durations["render"] = render_book(stage, progress)
     durations["total"] = progress.elapsed()
+    raise_kept()  # the last chance: nothing is published after an interrupt
     publish_build(stage, plan, collected, durations, progress)
     index = plan.out / "html" / "index.html"
     progress.log(f"done in {durations['total']:.1f} s. The book is at {index}")
@@ -1175,12 +1180,21 @@ def longest_first(names: list[str], previous: dict[str, Any]) -> list[int]:
 
 
 def _run_tasks(tasks: list[tuple[str, str, dict, str]], workers: int) -> list[tuple[str, float]]:
-    """Run ``tasks`` with :func:`_execute_one`, in ``workers`` processes when more than one."""
+    """Run ``tasks`` with :func:`_execute_one`, in ``workers`` processes when more than one.
+
+    Results (or the first error) come in the tasks' order, as ``pool.map`` gives them; while
+    waiting, an interrupt kept by :mod:`netcomp.book.interrupts` is raised within 0.2 s.
+    """
     if workers == 1:
         return [_execute_one(t) for t in tasks]
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
     try:
-        finished = list(pool.map(_execute_one, tasks))
+        futures = [pool.submit(_execute_one, t) for t in tasks]
+        raise_kept()  # starting the workers forks: the moment an interrupt can be swallowed
+        for future in futures:
+            while not wait([future], timeout=0.2).done:
+                raise_kept()
+        finished = [future.result() for future in futures]
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
