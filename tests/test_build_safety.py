@@ -354,6 +354,12 @@ def _ignored_interrupt(how: str) -> None:
         _fork_and_wait()
 
 
+#: Python 3.12+ warns that a fork in a process with threads (pytest-xdist's) may deadlock the
+#: child; these children only exit or run one task
+FORK_WITH_THREADS = "ignore:This process .* is multi-threaded:DeprecationWarning"
+
+
+@pytest.mark.filterwarnings(FORK_WITH_THREADS)
 @pytest.mark.parametrize("how", ["finaliser", "fork"])
 def test_an_interrupt_python_could_only_ignore_still_stops_the_build(
     fakes: Fakes, tmp_path: Path, capsys: pytest.CaptureFixture[str], how: str
@@ -374,8 +380,14 @@ def _slow_task(task: tuple) -> tuple[str, float]:
     return str(task[0]), 0.3
 
 
+@pytest.mark.filterwarnings(FORK_WITH_THREADS)
 def test_worker_pool_raises_an_interrupt_swallowed_while_it_forks(monkeypatch: pytest.MonkeyPatch):
+    import multiprocessing
+
     from netcomp.book.interrupts import kept_interrupts
+
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("the worker pool does not fork here (Python 3.14+ starts it by forkserver)")
 
     monkeypatch.setattr(build_mod, "_execute_one", _slow_task)
     tasks = [(f"{i}.ipynb", "", {}, "") for i in range(3)]
