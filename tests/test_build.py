@@ -31,6 +31,13 @@ def test_build_writes_book_notebooks_and_results(built_book: Path):
         assert (built_book / "html" / "notebooks" / f"{nb.stem}.html").is_file()
     manifest = json.loads((built_book / "build.json").read_text())
     assert manifest["parameters"]["response_threshold_pct"] == 15.0
+    # one concentration, no dose series: design notes, not notices (built with strict)
+    notices = manifest["notices"]
+    assert notices["preflight"] == [] and notices["chapters"] == []
+    assert [n.split(":")[:2] for n in notices["design"]] == [
+        ["02_response_classification", " Classes across the tested concentrations"],
+        ["02_response_classification", " Dose-response curves"],
+    ]
 
 
 def test_cohort_results_match_the_files(built_book: Path):

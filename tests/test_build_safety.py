@@ -71,6 +71,7 @@ class Fakes:
     notebook: Path
     report: Report = field(default_factory=Report)
     chapter_notices: list[str] = field(default_factory=list)
+    design_notes: list[str] = field(default_factory=list)
     preflights: list[Path] = field(default_factory=list)
     executed: list[str] = field(default_factory=list)
     rendered: int = 0
@@ -109,6 +110,10 @@ def fakes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Fakes:
         (results / "notices-tiny.json").write_text(
             json.dumps(
                 [{"chapter": "tiny", "section": "s", "text": t} for t in state.chapter_notices]
+                + [
+                    {"chapter": "tiny", "section": "d", "text": t, "design": True}
+                    for t in state.design_notes
+                ]
             )
         )
         return Path(source).name, 0.01
@@ -504,6 +509,28 @@ def test_notices_are_listed_and_strict_refuses_them(fakes: Fakes, tmp_path: Path
     assert "notices (2)" in "\n".join(again)
     with pytest.raises(BuildError, match="--strict: the book in"):
         quick_build(fakes, out, strict=True)
+
+
+def test_design_notes_are_listed_apart_and_strict_builds(fakes: Fakes, tmp_path: Path):
+    """A section for data the design does not collect (a dose series) is no notice."""
+    out = previous_build(tmp_path / "book")
+    fakes.design_notes = ["Dose-response curves: this section does not apply because y"]
+    messages: list[str] = []
+    result = quick_build(fakes, out, strict=True, messages=messages)
+    assert result.notices == [] and fakes.rendered == 1
+    log = "\n".join(messages)
+    assert "notices (" not in log
+    assert "not in this cohort's design (1)" in log
+    assert "tiny: Dose-response curves: this section does not apply because y" in log
+    manifest = json.loads((out / "build.json").read_text())
+    assert manifest["notices"] == {
+        "preflight": [],
+        "chapters": [],
+        "design": ["tiny: Dose-response curves: this section does not apply because y"],
+    }
+    again: list[str] = []  # nothing changed: listed again, and --strict keeps the book
+    assert quick_build(fakes, out, strict=True, messages=again).executed == []
+    assert "not in this cohort's design (1)" in "\n".join(again)
 
 
 def test_preflight_errors_stop_the_build_before_the_out_folder(

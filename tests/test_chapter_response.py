@@ -4,6 +4,7 @@ cohort shape gives a result with notices instead of errors, and a property test.
 from __future__ import annotations
 
 import csv
+import json
 import math
 import statistics
 import tempfile
@@ -170,6 +171,8 @@ def test_bundled_notices_and_exercises(bundled):
     assert not bundled.applies(ch.SECTION_CONCENTRATIONS)
     assert not bundled.applies(ch.SECTION_DOSE)
     assert bundled.applies(ch.SECTION_REPLICATES)
+    # the study's single-concentration design: design notes, which --strict does not count
+    assert [n.design for n in bundled.notices] == [True, True]
     inh = bundled.drug_inhibition.set_index("culture_id")["inhibition_pct"]
     assert f"at 25%, {int((inh > 25).sum())} of 11" in bundled.values["resp_ex1_summary"]
     nearest = (inh - 15).abs()
@@ -191,7 +194,8 @@ def test_bundled_notices_and_exercises(bundled):
 def test_notices_are_written(bundled, tmp_path):
     path = bundled.write_notices(tmp_path)
     assert path is not None and path.name == "notices-02_response_classification.json"
-    assert "single concentration" in path.read_text(encoding="utf-8")
+    written = json.loads(path.read_text(encoding="utf-8"))
+    assert "single concentration" in written[0]["text"] and written[0]["design"] is True
 
 
 # --------------------------------------------------------------------------- dose series

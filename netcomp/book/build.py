@@ -32,7 +32,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -722,8 +722,9 @@ def _swap_in(staging: Path, out: Path) -> None:
                 shutil.rmtree(backup, ignore_errors=True)
 
 
-def _read_notices(results: Path) -> list[str]:
-    """Every chapter notice written to ``results/notices-<chapter>.json``, chapter named."""
+def _read_notices(results: Path, design: bool = False) -> list[str]:
+    """The chapter notices written to ``results/notices-<chapter>.json``, chapter named:
+    those that count (``--strict`` refuses them), or with ``design`` the design notes."""
     found = []
     for path in sorted(results.glob("notices-*.json")):
         chapter = path.stem.removeprefix("notices-")
@@ -733,7 +734,7 @@ def _read_notices(results: Path) -> list[str]:
             continue
         for item in items if isinstance(items, list) else []:
             text = item.get("text") if isinstance(item, dict) else None
-            if text:
+            if text and bool(item.get("design")) == design:
                 found.append(f"{chapter}: {text}")
     return found
 
@@ -844,6 +845,8 @@ class Collected:
     ledger: pd.DataFrame
     preflight_notices: list[str]
     chapter_notices: list[str]
+    #: sections for data this cohort's design does not collect (not counted by --strict)
+    design_notes: list[str] = field(default_factory=list)
 
     @property
     def every_notice(self) -> list[str]:
@@ -998,7 +1001,10 @@ def _keep_up_to_date(plan: BuildPlan, strict: bool, progress: Progress) -> Build
     )
     old = plan.previous.get("notices", {})
     every = _summarise_notices(
-        progress.log, list(old.get("preflight", [])), list(old.get("chapters", []))
+        progress.log,
+        list(old.get("preflight", [])),
+        list(old.get("chapters", [])),
+        list(old.get("design", [])),
     )
     if strict and every:
         raise BuildError(
@@ -1234,9 +1240,10 @@ def collect_outputs(
             _cache_chapter(stage, plan.data_dir.name, chapter.notebook)
         _gather_chapter(stage, chapter.notebook)
     chapter_notices = _read_notices(staging / "results")
+    design_notes = _read_notices(staging / "results", design=True)
     every = [f"pre-flight: {n}" for n in preflight_notices] + chapter_notices
     if strict and every:
-        _summarise_notices(log, preflight_notices, chapter_notices)
+        _summarise_notices(log, preflight_notices, chapter_notices, design_notes)
         raise BuildError(
             f"--strict: the build reported {plural(len(every), 'notice')} (listed "
             f"above); {stage.untouched}"
@@ -1254,7 +1261,7 @@ def collect_outputs(
         _about_markdown(plan.data_dir, plan.values, plan.checksums, durations, reused),
         encoding="utf-8",
     )
-    return Collected(ledger, preflight_notices, chapter_notices)
+    return Collected(ledger, preflight_notices, chapter_notices, design_notes)
 
 
 def _reuse_chapter(stage: Stage, out: Path, nb: Path) -> None:
@@ -1349,7 +1356,9 @@ def publish_build(
     )
     for message in status_changes(previous_ledger, ledger):
         log(f"      {message}")
-    _summarise_notices(log, collected.preflight_notices, collected.chapter_notices)
+    _summarise_notices(
+        log, collected.preflight_notices, collected.chapter_notices, collected.design_notes
+    )
 
 
 def _manifest(plan: BuildPlan, collected: Collected, durations: dict[str, float]) -> dict[str, Any]:
@@ -1367,18 +1376,30 @@ def _manifest(plan: BuildPlan, collected: Collected, durations: dict[str, float]
         "notices": {
             "preflight": collected.preflight_notices,
             "chapters": collected.chapter_notices,
+            "design": collected.design_notes,
         },
         "durations_s": {k: round(v, 2) for k, v in durations.items()},
     }
 
 
 def _summarise_notices(
-    log: Callable[[str], None], preflight_notices: list[str], chapter_notices: list[str]
+    log: Callable[[str], None],
+    preflight_notices: list[str],
+    chapter_notices: list[str],
+    design_notes: Sequence[str] = (),
 ) -> list[str]:
-    """Log every notice of a build (pre-flight first, then the chapters'); return them."""
+    """Log every notice of a build (pre-flight first, then the chapters'), then the design
+    notes; return the notices (those ``--strict`` counts)."""
     every = [f"pre-flight: {n}" for n in preflight_notices] + chapter_notices
     if every:
         log(f"notices ({len(every)}): sections that do not apply to this cohort")
         for text in every:
+            log(f"      {text}")
+    if design_notes:
+        log(
+            f"not in this cohort's design ({len(design_notes)}): sections for data it does "
+            "not collect (each page says so; --strict does not count them)"
+        )
+        for text in design_notes:
             log(f"      {text}")
     return every

@@ -13,12 +13,19 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class Notice:
-    """A section of a chapter that does not apply to this cohort, why, and how to enable it."""
+    """A section of a chapter that does not apply to this cohort, why, and how to enable it.
+
+    ``design`` marks a section that needs data the cohort's design does not collect (a dose
+    series, several concentrations): nothing is missing or wrong, so the build lists such
+    notes apart and ``--strict`` does not count them (the bundled single-concentration
+    study has two).
+    """
 
     chapter: str
     section: str
     reason: str
     remedy: str
+    design: bool = False
 
     def __str__(self) -> str:
         return (
@@ -26,13 +33,14 @@ class Notice:
             f"to enable it, {self.remedy}."
         )
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, str | bool]:
         return {
             "chapter": self.chapter,
             "section": self.section,
             "reason": self.reason,
             "remedy": self.remedy,
             "text": str(self),
+            "design": self.design,
         }
 
 
@@ -51,9 +59,10 @@ class ChapterResult:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     notices: list[Notice] = field(default_factory=list)
 
-    def notice(self, section: str, reason: str, remedy: str) -> Notice:
-        """Record that ``section`` does not apply (and return the notice)."""
-        item = Notice(self.chapter, section, reason, remedy)
+    def notice(self, section: str, reason: str, remedy: str, design: bool = False) -> Notice:
+        """Record that ``section`` does not apply (and return the notice); ``design``: only
+        because the cohort's design does not collect what it needs (see :class:`Notice`)."""
+        item = Notice(self.chapter, section, reason, remedy, design)
         self.notices.append(item)
         return item
 

@@ -629,6 +629,7 @@ def _concentrations(res: ResponseChapter, viability: pd.DataFrame) -> None:
             SECTION_CONCENTRATIONS,
             reason,
             "measure the drug at two or more concentrations in viability.csv",
+            design=True,  # a single-concentration design, as the published study's
         )
         res.values["resp_conc_sentence"] = (
             f"{reason[0].upper()}{reason[1:]}, so the classes cannot change with it."
@@ -665,6 +666,7 @@ def _no_dose_series(res: ResponseChapter, most: pd.Series) -> None:
         reason,
         f"measure a drug at {doseresponse.MIN_CONCENTRATIONS} or more concentrations "
         "per culture (a dose series) in viability.csv",
+        design=True,  # no dose series in this design: nothing is missing
     )
     res.values["resp_dose_note"] = f"In this cohort {reason}, so no curve is fitted."
 
