@@ -511,6 +511,60 @@ def test_notices_are_listed_and_strict_refuses_them(fakes: Fakes, tmp_path: Path
         quick_build(fakes, out, strict=True)
 
 
+def test_files_put_deep_inside_a_previous_build_are_refused(fakes: Fakes, tmp_path: Path):
+    """Found by an adversarial pass: the marker listed top-level names only, so a rebuild
+    deleted a user's file in results/ or a folder of drafts in notebooks/."""
+    out = previous_build(tmp_path / "book")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.docx").write_bytes(b"years of work")
+    (out / "html" / "my_notes.txt").write_text("mine")
+    (out / "html" / "drafts").mkdir()
+    (out / "html" / "drafts" / "draft.ipynb").write_text("{}")
+    (out / "html" / "link").symlink_to(mine)
+    before, theirs = snapshot(out), snapshot(mine)
+    assert build_mod.foreign_entries(out) == ["html/drafts", "html/link", "html/my_notes.txt"]
+    for force in (False, True):
+        with pytest.raises(build_mod.OutDirError, match=r"'html/drafts', 'html/link', 'html/my"):
+            quick_build(fakes, out, force=force)
+    assert snapshot(out) == before and snapshot(mine) == theirs
+    assert fakes.executed == [] and no_netcomp_leftovers(tmp_path) == []
+    for extra in ("my_notes.txt", "link"):
+        (out / "html" / extra).unlink()
+    shutil.rmtree(out / "html" / "drafts")
+    quick_build(fakes, out)  # its own files only: replaced
+    assert build_mod.foreign_entries(out) == []
+    assert snapshot(mine) == theirs
+
+
+def test_a_file_netcomp_adds_after_the_build_is_recorded(tmp_path: Path):
+    """``make pdf`` writes html/netcomp-book.pdf into a build: the next build may replace it;
+    a path outside the build is not recorded."""
+    out = previous_build(tmp_path / "book")
+    pdf = out / "html" / "netcomp-book.pdf"
+    pdf.write_bytes(b"%PDF")
+    assert build_mod.foreign_entries(out) == ["html/netcomp-book.pdf"]
+    build_mod.add_to_marker(out, [pdf, tmp_path / "elsewhere.pdf"])
+    assert build_mod.foreign_entries(out) == []
+    (out / "html" / "sub").mkdir()
+    build_mod.add_to_marker(out, [out / "html" / "sub" / "deep.pdf"])  # parents recorded too
+    marker = json.loads((out / MARKER).read_text())
+    assert {"html/sub", "html/sub/deep.pdf", "html/netcomp-book.pdf"} <= set(marker["entries"])
+    assert "elsewhere.pdf" not in " ".join(marker["entries"])
+
+
+def test_a_format_1_marker_checks_top_level_names_only(tmp_path: Path):
+    """Builds of the previous netcomp (marker format 1) stay replaceable as before."""
+    out = previous_build(tmp_path / "book")
+    (out / MARKER).write_text(
+        json.dumps({"signature": "netcomp-build", "format": 1, "contents": [MARKER, "html"]})
+    )
+    (out / "html" / "extra.txt").write_text("x")
+    assert build_mod.foreign_entries(out) == []
+    (out / "notes.txt").write_text("mine")
+    assert build_mod.foreign_entries(out) == ["notes.txt"]
+
+
 def test_design_notes_are_listed_apart_and_strict_builds(fakes: Fakes, tmp_path: Path):
     """A section for data the design does not collect (a dose series) is no notice."""
     out = previous_build(tmp_path / "book")

@@ -35,7 +35,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 import netcomp
@@ -447,23 +447,58 @@ def keep_log(path: Path) -> Path:
     return target
 
 
+def _entries(folder: Path) -> set[str]:
+    """Every file, folder and link below ``folder``, as relative POSIX paths.
+
+    Links are listed, never followed: a link a user puts in a build names their own files.
+    """
+    found: set[str] = set()
+    for root, dirs, files in os.walk(folder):  # followlinks=False: a linked folder is an entry
+        rel = Path(root).relative_to(folder)
+        found.update((rel / name).as_posix() for name in (*dirs, *files))
+    return found
+
+
 def write_marker(folder: Path) -> Path:
     """Write the ``.netcomp-build`` marker that lets a later build replace ``folder``.
 
-    It lists the folder's entries (written last, it sees them all), so that a file a user
-    later puts into the build folder is recognised as theirs and never deleted.
+    It lists every entry of the folder, at every depth (written last, it sees them all), so
+    that a file a user later puts anywhere into the build folder (``results/my_notes.txt``
+    as well as ``my_notes.txt``) is recognised as theirs and never deleted.
     """
+    entries = _entries(folder) | {MARKER}
     signature = {
         "signature": SIGNATURE,
-        "format": 1,
+        "format": 2,
         "netcomp_version": netcomp.__version__,
         "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "note": "written by 'netcomp build'; the next build into this folder replaces it",
-        "contents": sorted({p.name for p in folder.iterdir()} | {MARKER}),
+        "contents": sorted(e for e in entries if "/" not in e),
+        "entries": sorted(entries),
     }
     path = folder / MARKER
     path.write_text(json.dumps(signature, indent=1) + "\n", encoding="utf-8")
     return path
+
+
+def add_to_marker(folder: Path, paths: list[Path]) -> None:
+    """Record ``paths`` (written by netcomp into the build ``folder`` after its build, such as
+    the PDF of ``make pdf``) in its marker, so the next build may replace them."""
+    marker = folder / MARKER
+    if not is_previous_build(folder):
+        return
+    signature = json.loads(marker.read_text(encoding="utf-8"))
+    if not isinstance(signature.get("entries"), list):
+        return  # an older marker lists top-level names only; nothing below is checked
+    entries = set(signature["entries"])
+    for path in paths:
+        if not _within(Path(path).resolve(), folder.resolve()):
+            continue  # written elsewhere: not part of the build
+        rel = Path(path).resolve().relative_to(folder.resolve())
+        entries.update(p.as_posix() for p in (rel, *rel.parents) if p != Path("."))
+    signature["entries"] = sorted(entries)
+    signature["contents"] = sorted(e for e in entries if "/" not in e)
+    marker.write_text(json.dumps(signature, indent=1) + "\n", encoding="utf-8")
 
 
 def is_previous_build(folder: Path) -> bool:
@@ -481,16 +516,21 @@ def is_previous_build(folder: Path) -> bool:
 def foreign_entries(folder: Path) -> list[str]:
     """Entries of a previous build that its marker does not list: put there by someone else.
 
-    Markers of builds older than the list name nothing, so nothing is foreign in them.
+    Relative paths, at any depth; a new folder is named once, not with everything in it.
+    Markers of format 1 list top-level names only (only those are checked); the oldest
+    markers list nothing, so nothing is foreign in them.
     """
     try:
-        listed = json.loads((folder / MARKER).read_text(encoding="utf-8")).get("contents")
-        present = {p.name for p in folder.iterdir()}
+        signature = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+        deep = isinstance(signature.get("entries"), list)
+        listed = signature.get("entries") if deep else signature.get("contents")
+        present = _entries(folder) if deep else {p.name for p in folder.iterdir()}
     except (OSError, ValueError, AttributeError):
         return []
     if not isinstance(listed, list):
         return []
-    return sorted(present - {str(name) for name in listed})
+    new = present - {str(name) for name in listed}
+    return sorted(e for e in new if not any(p.as_posix() in new for p in PurePath(e).parents))
 
 
 def _within(inner: Path, outer: Path) -> bool:

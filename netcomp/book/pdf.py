@@ -245,6 +245,9 @@ def print_book(
     _write_pdf(writer, target)
     if target.parent == html_dir:
         link_from_front_page(html_dir, target, pages[0])
+    from netcomp.book.build import add_to_marker
+
+    add_to_marker(html_dir.parent, [target])  # netcomp's own: the next build may replace it
     return PrintedBook(target, len(writer.pages), time.perf_counter() - t0, overflow)
 
 
