@@ -548,6 +548,31 @@ def test_index_redirects_to_the_front_page(browser: Any, server: str, html_dir: 
     assert not report.external_requests
 
 
+def test_a_click_anywhere_in_a_solution_title_opens_it(browser: Any, server: str):
+    """Found by a review: a click on the exercise's name in a solution's title left it closed,
+    with an uncaught script error (sphinx-togglebutton expects the title itself)."""
+    report = PageReport(rel="notebooks/01_data_import.html")
+    context = _new_context(browser, server, report, viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        _watch(page, report)
+        page.goto(server + report.rel, wait_until="load")
+        solution = page.locator("div.solution.dropdown").first
+        body = solution.locator("> :not(.admonition-title)").first
+        assert body.is_hidden()
+        # a user's click on the link's words (force: Playwright would wait for the link to
+        # take the click itself; the mouse lands where the link is drawn)
+        solution.locator("p.admonition-title a").first.click(force=True)
+        page.wait_for_timeout(300)
+        assert body.is_visible()
+        solution.locator("p.admonition-title").first.click()  # and closes again
+        page.wait_for_timeout(300)
+        assert body.is_hidden()
+    finally:
+        context.close()
+    assert not report.console_errors, report.console_errors
+
+
 def _search(browser: Any, server: str, word: str) -> tuple[list[str], PageReport]:
     """Run the book's own search page for ``word``; return the result links."""
     report = PageReport(rel=f"search.html?q={word}")

@@ -309,7 +309,7 @@ def test_captions_state_the_numbers_the_figures_draw(cohort):
     assert "4 of 6 responders and 0 of 5 non-responders" in texts["strip"].caption
     assert "p = 0.0606 two-sided, 0.0455 one-sided" in texts["table"].caption
     assert "small intestine" in texts["site_grade"].alt
-    assert "Pearson chi-square (two-sided)" in texts["exact"].caption
+    assert "Pearson chi-square, two-sided" in texts["exact"].caption
     assert "Figure" not in texts["volcano"].caption  # the label comes from show_figure
 
 

@@ -303,7 +303,8 @@ def ledger_markdown(ledger: pd.DataFrame, documents: set[str] | None = None) -> 
     lines = [
         f"**{len(ledger)} claims:** {summary}.",
         "",
-        "| claim, its source and where this book computes it | reported | computed | status |",
+        # the status first: the point of the ledger, visible without scrolling on a phone
+        "| status | claim, its source and where this book computes it | reported | computed |",
         "|---|---|---|---|",
     ]
     for row in ledger.to_dict("records"):
@@ -331,10 +332,10 @@ def ledger_markdown(ledger: pd.DataFrame, documents: set[str] | None = None) -> 
         if row["note"]:
             parts.append(f"*{md_escape(row['note'])}*")
         cells = [
+            f"{{{BADGES[row['status']]}}}`{row['status']}`",
             "<br>".join(parts),
             md_escape(f"{row['reported']} ({row['unit']})" if row["unit"] else row["reported"]),
             md_escape(row["computed"]),
-            f"{{{BADGES[row['status']]}}}`{row['status']}`",
         ]
         lines.append("| " + " | ".join(str(c).replace("\n", " ") for c in cells) + " |")
     return "\n".join(lines) + "\n"

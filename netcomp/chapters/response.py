@@ -34,7 +34,7 @@ CHAPTER = "02_response_classification"
 
 # Section names: the chapter's headings, used for notices.
 SECTION_REPLICATES = "Is each culture's inhibition different from zero?"
-SECTION_COMPARATORS = "Lenvatinib beside the standard agents"
+SECTION_COMPARATORS = "The drug beside the standard agents"
 SECTION_CONCENTRATIONS = "Classes across the tested concentrations"
 SECTION_DOSE = "Dose-response curves"
 SECTION_EX3 = "Exercise: who responds to the drug only?"

@@ -716,15 +716,18 @@ def leave_one_out_text(
         f"dashed line is alpha = {alpha:g}"
     )
     caption += ", the grey lines the p-values with every culture. " if full is not None else ". "
+    # each row leaves out one culture: "NET02 or NET08", never "NET02 and NET08" (both at once)
+    either = " or ".join(and_join(two["culture_id"]).rsplit(" and ", 1))
     caption += (
-        f"Leaving out {and_join(two['culture_id'])} brings the two-sided p to {alpha:g} or below"
+        f"Leaving out {either}{' (any one of them)' if len(two) > 1 else ''} brings the "
+        f"two-sided p to {alpha:g} or below"
         if len(two)
         else f"No single culture's removal brings the two-sided p to {alpha:g} or below"
     )
     caption += (
-        f"; the one-sided p reaches it without {plural(len(one), 'culture')}."
+        f"; the one-sided p is at or below it in {len(one)} of the {len(loo)} leave-one-out tests."
         if len(one)
-        else "; nor the one-sided p."
+        else "; nor does the one-sided p in any leave-one-out test."
     )
     alt = (
         f"Dot plot with one row per culture left out ({len(loo)} rows), a circle and a "

@@ -24,8 +24,8 @@ from netcomp.figures.words import and_join, p_words, plural, reaches
 TEST_SERIES: tuple[tuple[str, str, str], ...] = (
     ("p_fisher", "Fisher exact, two-sided", OKABE_ITO["blue"]),
     ("p_fisher_greater", "Fisher exact, one-sided", OKABE_ITO["sky_blue"]),
-    ("p_chi_square", "Pearson chi-square (two-sided)", OKABE_ITO["vermillion"]),
-    ("p_chi_square_yates", "chi-square with Yates' correction (two-sided)", OKABE_ITO["orange"]),
+    ("p_chi_square", "Pearson chi-square, two-sided", OKABE_ITO["vermillion"]),
+    ("p_chi_square_yates", "chi-square with Yates' correction, two-sided", OKABE_ITO["orange"]),
 )
 
 #: White ground under a label drawn next to its own line, so that no line crosses it.
