@@ -22,9 +22,10 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from netcomp import __version__
 from netcomp.book.interrupts import Terminated as Terminated  # SIGTERM's exception
@@ -352,8 +353,41 @@ def _write_log(command: str, argv: list[str], exc: BaseException) -> Path:
     return path
 
 
+class _PlainStream:
+    """``sys.stdout`` or ``sys.stderr`` through :func:`~netcomp.text.safe_text.plain_text`:
+    a folder name or value with terminal control sequences (a colour, a cursor move) or
+    bidirectional overrides is printed as visible escapes, never obeyed by the terminal."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from netcomp.text.safe_text import plain_text
+
+        self._stream.write(plain_text(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _plain_output() -> Iterator[None]:
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _PlainStream(sys.stdout), _PlainStream(sys.stderr)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``netcomp`` command; returns the exit code."""
+    with _plain_output():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser().parse_args(argv)
     command = args.command

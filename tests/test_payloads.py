@@ -126,8 +126,11 @@ PLAIN_NODES = {
 
 
 def _flat(text: str) -> str:
-    """What a reader should see of ``text``: line breaks and control characters as spaces."""
-    return "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in text)
+    """What a reader should see of ``text``: line breaks, C0 and C1 control characters and
+    bidirectional embedding, override and isolate controls as spaces."""
+    return "".join(
+        " " if re.match(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", c) else c for c in text
+    )
 
 
 def _doctree(markdown: str, extensions: list[str] = ALL_EXTENSIONS) -> nodes.document:
@@ -472,3 +475,35 @@ def test_hostile_folder_name_shows_as_written(
     assert f"Folder: {folder}" in payload_reports["book/about.html"].text
     assert f"in {folder}." in payload_reports["book/index.html"].text  # the build line
     assert not any(NOTES_MARKER in r.all_text for r in payload_reports.values())
+
+
+# --------------------------------------------------------------------------- control characters
+
+#: a terminal escape (clear the screen), a colour, a right-to-left override, a C1 control
+CONTROLS = "\x1b[2J\x1b[41m\u202eRTL\u2066\x9b\x01"
+
+
+def test_control_and_bidi_characters_never_reach_a_page():
+    """Found by an adversarial pass: U+202E in a folder name reversed the text after it."""
+    from netcomp.text.safe_text import html_escape, plain_text
+
+    for escaped in (md_escape(CONTROLS), html_escape(CONTROLS)):
+        assert not re.search(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", escaped)
+        assert "RTL" in escaped
+    assert plain_text(CONTROLS + "\n\tok") == "\\x1b[2J\\u202eRTL\\u2066\\x9b\\x01\n\tok"
+
+
+def test_the_command_line_prints_a_hostile_folder_name_as_escapes(
+    cohort_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    from netcomp.cli import main
+
+    folder = tmp_path / f"cohort {CONTROLS}"
+    shutil.copytree(cohort_dir, folder)
+    assert main(["validate", str(folder)]) == 0
+    assert main(["check", str(folder)]) == 0
+    assert main(["validate", str(tmp_path / f"missing {CONTROLS}")]) == 1
+    out, err = capsys.readouterr()
+    text = out + err
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", text)
+    assert text.count("\\u202eRTL") >= 3  # shown, as escapes, in each command's output

@@ -28,7 +28,7 @@ import pandas as pd
 
 from netcomp.data import contract
 from netcomp.data.contract import Column, TableSpec
-from netcomp.text.safe_text import clip
+from netcomp.text.safe_text import clip, plain_text
 from netcomp.text.wording import plural
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -178,7 +178,8 @@ class ValidationReport:
         """
         verdict = "valid" if self.ok else "NOT valid"
         return (
-            f"{self.source if label is None else label}: {plural(self.n_errors, 'error')}, "
+            f"{plain_text(self.source if label is None else label)}: "
+            f"{plural(self.n_errors, 'error')}, "
             f"{plural(self.n_warnings, 'warning')}: "
             f"cohort is {verdict}."
         )

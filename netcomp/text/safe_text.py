@@ -14,7 +14,13 @@ import re
 MAX_QUOTED = 80
 
 _MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+#: C0 and C1 control characters, and the bidirectional embedding, override and isolate
+#: controls (U+202A-202E, U+2066-2069), which would reorder the text shown after them
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+")
+#: the same, but line feed and tab, which plain text keeps
+_UNSAFE_IN_PLAIN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: a terminal colour code (Sphinx colours its warnings): dropped, not shown
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def clip(value: object, limit: int = MAX_QUOTED) -> str:
@@ -34,6 +40,15 @@ def md_escape(text: object) -> str:
     """
     flat = _CONTROL.sub(" ", str(text))
     return _MD_SPECIAL.sub(r"\\\1", flat)
+
+
+def plain_text(text: object) -> str:
+    """Text for a terminal or a notebook's printed output: colour codes dropped, every other
+    control or bidirectional-control character shown as its escape (``\\x1b``, ``\\u202e``),
+    so that no name or value a user supplies can move the cursor, recolour or reorder what is
+    shown. Line feeds and tabs are kept."""
+    flat = _COLOUR.sub("", str(text))
+    return _UNSAFE_IN_PLAIN.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), flat)
 
 
 def html_escape(text: object) -> str:
