@@ -293,7 +293,7 @@ def _build_info_markdown(
     )
     return f"""
 Built on {now} with netcomp {netcomp.__version__} (commit `{_git_commit()}`), Python
-{platform.python_version()}, from {origin} in the folder {md_escape(data_dir.name)}.
+{platform.python_version()}, from {origin} in {md_escape(data_dir.name)}.
 
 ```{{dropdown}} Data files (SHA-256) and parameters of this build
 | File | SHA-256 |
