@@ -182,6 +182,33 @@ def test_header_only_other_files_are_errors(cohort_dir: Path, name: str):
     assert errors and "no data rows" in errors[0].message and errors[0].line == 2
 
 
+def test_an_unclosed_quote_is_one_error_naming_its_line_and_column(cohort_dir: Path):
+    """Found by an adversarial pass: the reader swallowed the rest of the file into one value,
+    and every swallowed culture was then reported missing (253 errors)."""
+    lines = [line for line in _lines(cohort_dir, "cultures.csv") if line]
+    header = lines[0].split(",")
+    site = header.index("site")
+    row = lines[2].split(",")
+    row[site] = '"' + row[site]
+    lines[2] = ",".join(row)
+    (cohort_dir / "cultures.csv").write_text("\n".join(lines) + "\n")
+    report = validate_cohort(cohort_dir)
+    assert [(p.file, p.line, p.column, p.rule) for p in report.errors] == [
+        ("cultures.csv", 3, "site", "quotes come in pairs")
+    ]
+    assert f"lines 3-{len(lines)} were read as one value" in report.errors[0].message
+
+
+def test_a_quoted_line_break_in_a_value_is_not_an_unclosed_quote(cohort_dir: Path):
+    lines = [line for line in _lines(cohort_dir, "cultures.csv") if line]
+    lines[0] += ",notes"
+    lines[1:] = [f"{line}," for line in lines[1:]]
+    lines[-1] += '"first line\nsecond line, with a ""quoted"" word"'
+    (cohort_dir / "cultures.csv").write_text("\n".join(lines) + "\n")
+    report = validate_cohort(cohort_dir)
+    assert report.ok and not any("quote" in p.message for p in report.problems)
+
+
 def test_header_only_without_a_line_end_points_at_the_header(cohort_dir: Path):
     """A file that ends on its header has no line 2: the problem points at line 1 (the
     header), a line the user's editor shows (found by the CI profile's generated cohorts)."""

@@ -495,7 +495,37 @@ def _csv_records(
             )
         )
         return None
+    if records and text.count('"') % 2 == 1:
+        unclosed = _unclosed_quote(records, label)
+        if unclosed is not None:
+            report.add(unclosed)
+            return None
     return records
+
+
+def _unclosed_quote(records: list[tuple[int, list[str]]], label: str) -> Problem | None:
+    """The problem of a quote that is never closed, or None if no value swallowed a line.
+
+    An odd number of quote characters means one is never closed (a doubled quote inside a
+    quoted value counts two); the CSV reader then reads everything after it, to the end of
+    the file, as one value, and every later line seems missing: one clear error instead of
+    hundreds about the lines it swallowed.
+    """
+    start, fields = records[-1]  # an unclosed quote runs to the end: it is in the last record
+    for i, value in enumerate(fields):
+        if "\n" in value or "\r" in value:
+            header = records[0][1]
+            column = header[i] if start != records[0][0] and i < len(header) else None
+            last = start + value.count("\n") + value.count("\r") - value.count("\r\n")
+            return Problem(
+                label,
+                f'a quote (") opened on this line is never closed, so lines {start}-{last} '
+                "were read as one value; close the quote, or remove it",
+                line=start,
+                column=column,
+                rule="quotes come in pairs",
+            )
+    return None
 
 
 def _split_row_hint(
