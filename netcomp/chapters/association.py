@@ -1083,7 +1083,7 @@ def _mutation_section(res: AssociationChapter, cohort: Cohort) -> None:
 
 
 def _screen_not_run(res: AssociationChapter, hras_names: Sequence[str]) -> None:
-    """The notice and placeholder values when the cohort has no two classes to screen."""
+    """The notice, and zero counts or "not applicable", when there are no two classes."""
     note = res.notices_for(S_CLASSES)[0]
     res.notice(S_SCREEN, note.reason, note.remedy)
     _not_applicable(res, hras_names)

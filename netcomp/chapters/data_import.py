@@ -294,7 +294,7 @@ def _exercise_near_threshold(
 
 
 def _no_expression(result: DataImportChapter, gene: str) -> None:
-    """The notice and placeholder values of exercise 2 when nothing was measured."""
+    """Exercise 2's notice, and zero or "not applicable" values, when nothing was measured."""
     result.notice(
         SECTION_EX2,
         "the expression file holds no measurement",

@@ -479,7 +479,7 @@ def _classify(
 
 
 def _invitro_not_classified(result: LiteratureChapter, why_not: str) -> None:
-    """The notices and placeholder values when the cultures cannot be classified."""
+    """The notices, and "not applicable" for every value, when the cultures cannot be classified."""
     v = result.values
     result.notice(
         SECTION_INVITRO,

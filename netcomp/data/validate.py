@@ -503,6 +503,11 @@ def _csv_records(
     return records
 
 
+def _line_breaks(text: str) -> int:
+    """How many line ends ``text`` holds, as editors count them (CRLF, CR or LF each one)."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
 def _unclosed_quote(records: list[tuple[int, list[str]]], label: str) -> Problem | None:
     """The problem of a quote that is never closed, or None if no value swallowed a line.
 
@@ -516,7 +521,7 @@ def _unclosed_quote(records: list[tuple[int, list[str]]], label: str) -> Problem
         if "\n" in value or "\r" in value:
             header = records[0][1]
             column = header[i] if start != records[0][0] and i < len(header) else None
-            last = start + value.count("\n") + value.count("\r") - value.count("\r\n")
+            last = start + _line_breaks(value)
             return Problem(
                 label,
                 f'a quote (") opened on this line is never closed, so lines {start}-{last} '
@@ -760,8 +765,7 @@ def _read_csv_table(
         return None
     table = _frame_from_records(records, label, spec, report)
     if table is not None:
-        breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
-        table.last_line = breaks + 1
+        table.last_line = _line_breaks(text) + 1
     return table
 
 

@@ -16,9 +16,10 @@ MAX_QUOTED = 80
 _MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
 #: C0 and C1 control characters, and the bidirectional embedding, override and isolate
 #: controls (U+202A-202E, U+2066-2069), which would reorder the text shown after them
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+")
+_UNSHOWN = r"\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(rf"[\x00-\x1f{_UNSHOWN}]+")
 #: the same, but line feed and tab, which plain text keeps
-_UNSAFE_IN_PLAIN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_IN_PLAIN = re.compile(rf"[\x00-\x08\x0b-\x1f{_UNSHOWN}]")
 #: a terminal colour code (Sphinx colours its warnings): dropped, not shown
 _COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 
